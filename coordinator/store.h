@@ -1,0 +1,83 @@
+/* coordinator/store.h — the durable truth: SQLite in WAL mode with synchronous=FULL.
+ *
+ * Owns the schema (versioned; migrations run at open) and every SQL statement vq runs:
+ * tickets, slot capacities and counts, attraction states, members (card number + tier,
+ * no names), request ids for idempotency, redemptions, the operators' audit log, signing
+ * keys and small settings. Writes happen inside vq_store_begin/vq_store_commit so many
+ * requests share one transaction (group commit); nothing a caller acknowledges may come
+ * before vq_store_commit returned VQ_OK. One vq_store is used by one thread.
+ */
+#ifndef VQ_STORE_H
+#define VQ_STORE_H
+
+#include "core/book.h"
+#include "core/code.h"
+
+typedef struct vq_store vq_store;
+
+#define VQ_STORE_SCHEMA_VERSION 1
+
+/* Opens or creates the database at path and migrates it to VQ_STORE_SCHEMA_VERSION.
+ * VQ_ESTORE with a message in err if it cannot (unreadable, newer schema, not a db). */
+int vq_store_open(const char *path, vq_store **out, char *err, size_t errlen);
+void vq_store_close(vq_store *st); /* NULL is fine; rolls back an open transaction */
+int vq_store_schema_version(vq_store *st, int *out);
+const char *vq_store_errmsg(const vq_store *st); /* SQLite's last message */
+
+int vq_store_begin(vq_store *st);
+int vq_store_commit(vq_store *st); /* VQ_ESTORE: rolled back, nothing of it is durable */
+int vq_store_rollback(vq_store *st);
+
+/* Writes (inside a transaction). Rows are keyed so writing the same thing twice is fine. */
+int vq_store_put_ticket(vq_store *st, const vq_ticket *t);
+int vq_store_put_slot(vq_store *st, const char *attr, int64_t day_start, int slot,
+                      const vq_slot_view *s);
+int vq_store_put_attr_state(vq_store *st, const char *attr, int64_t day_start,
+                            const vq_attr_state *a);
+
+/* Idempotency: the first reply to request id rid (<= 64 bytes) is kept; a later request
+ * with the same id gets it back. VQ_EEXISTS if rid is already there. */
+int vq_store_put_request(vq_store *st, const char *rid, const char *kind, const char *reply,
+                         size_t len, int64_t at);
+/* VQ_ENOTFOUND if unknown; else *reply is a malloc'd NUL-terminated copy (free()). */
+int vq_store_get_request(vq_store *st, const char *rid, char **reply, size_t *len);
+
+/* Marks ticket id redeemed if, and only if, it is issued or anytime now, and records the
+ * redemption; atomic even against another process on the same database. VQ_EUSED if it
+ * was redeemed already, VQ_ENOTICKET if unknown, VQ_ESTATE if cancelled. */
+int vq_store_redeem(vq_store *st, uint64_t id, const char *gate, int64_t at, int offline);
+
+/* Reads. */
+int vq_store_get_ticket(vq_store *st, uint64_t id, vq_ticket *out); /* VQ_ENOTICKET */
+int vq_store_next_ticket_id(vq_store *st, uint64_t *out); /* max id + 1, or 1 */
+/* Rebuilds a fresh book (vq_book_new with the same day_start) from what is stored for its
+ * day: attraction states, slot capacities, then tickets. VQ_ESTORE if a stored slot count
+ * disagrees with the tickets (corruption), with the book left as it was rebuilt. */
+int vq_store_load_day(vq_store *st, vq_book *book);
+
+/* Members: a card number (1..32 printable ASCII) and a tier id. */
+int vq_store_put_member(vq_store *st, const char *card, const char *tier);
+int vq_store_get_member(vq_store *st, const char *card, char tier[VQ_ID_MAX]); /* ENOTFOUND */
+int vq_store_member_count(vq_store *st, int64_t *out);
+
+/* Operators' audit log: who did what, when; detail is JSON text. */
+int vq_store_audit(vq_store *st, int64_t at, const char *actor, const char *action,
+                   const char *detail);
+int vq_store_audit_count(vq_store *st, int64_t *out);
+
+/* Signing keys: kid 0..255. The active key signs new tickets; all keys verify. */
+int vq_store_put_key(vq_store *st, uint8_t kid, const uint8_t pk[32], const uint8_t sk[64],
+                     int active, int64_t created);
+int vq_store_get_active_key(vq_store *st, uint8_t *kid, uint8_t pk[32], uint8_t sk[64]);
+int vq_store_get_keyring(vq_store *st, vq_keyring *ring);
+
+/* Small settings (site-wide values the operator set at run time). */
+int vq_store_set_setting(vq_store *st, const char *key, const char *value);
+int vq_store_get_setting(vq_store *st, const char *key, char *out, size_t outlen);
+
+/* Fault injection for tests: the n-th next write or sync the store's database file(s) do
+ * (1 = the very next), and every one after it, fails with an I/O error; 0 turns it off.
+ * Works through a SQLite VFS shim that the store always opens its database with. */
+void vq_store_fail_io_after(unsigned long n);
+
+#endif

@@ -1,0 +1,72 @@
+/* core/site.h — a site's configuration: attractions, tiers, languages, policy.
+ *
+ * A vq_site is immutable once parsed; operator changes at run time (capacity, closures)
+ * live in the day's book (core/book.h), not here. Times of day are minutes after local
+ * midnight; the I/O layer turns them into instants with the site's timezone.
+ */
+#ifndef VQ_SITE_H
+#define VQ_SITE_H
+
+#include "vq.h"
+
+enum vq_kind { VQ_KIND_RIDE = 0, VQ_KIND_SERVICE = 1 };
+enum vq_unknown_policy { VQ_UNKNOWN_REFUSE = 0, VQ_UNKNOWN_STANDARD = 1 };
+
+typedef struct vq_tier {
+	char id[VQ_ID_MAX];                  /* "gold" */
+	char name[VQ_MAX_LANGS][VQ_NAME_MAX]; /* per site language; "" falls back to lang 0 */
+	int protect_pct;    /* % of each slot held for this tier and the ones above it; tier 0: 0 */
+	int release_min;    /* this tier's protection lapses this long before a slot starts */
+	int max_passes;     /* passes a guest of this tier may hold at once, >= 1 */
+	int horizon_min;    /* a slot may start at most this long after now */
+	int late_grace_min; /* extra minutes after the window end at the gate */
+} vq_tier;
+
+typedef struct vq_attraction {
+	char id[VQ_ID_MAX];                   /* "coaster" */
+	char prefix[4];                       /* short-number prefix, 1-3 of [A-Z]: "H" -> H-042 */
+	char name[VQ_MAX_LANGS][VQ_NAME_MAX]; /* per site language; "" falls back to lang 0 */
+	int kind;                             /* enum vq_kind */
+	int throughput_per_hour;              /* guests per hour through the attraction, 1..100000 */
+	int fast_share_pct;                   /* % of throughput for the fast lane, 0..100 */
+	int slot_min;                         /* slot length, 1..240, divides close_min - open_min */
+	int window_min;                       /* return window length, slot_min..720 */
+	int open_min, close_min;              /* opening hours, 0 <= open < close <= 1440 */
+	int early_grace_min;                  /* the gate admits this early, 0..120 */
+	int late_grace_min;                   /* the gate admits this late (tier adds its own) */
+	int max_party;                        /* 1..VQ_MAX_PARTY */
+	int standby_min;                      /* posted standby wait at start of day, minutes */
+} vq_attraction;
+
+typedef struct vq_site vq_site;
+
+/* Parses a site config from len bytes of JSON (need not be NUL-terminated). On success
+ * returns VQ_OK and *out; on failure returns VQ_ECONFIG (or VQ_ENOMEM) and writes into err
+ * a message that names the field and the reason, e.g.
+ * "attractions[2].slot_min: out of range (1..240)" or "tiers[1].id: duplicate id 'gold'". */
+int vq_site_parse(const char *json, size_t len, vq_site **out, char *err, size_t errlen);
+void vq_site_free(vq_site *site); /* NULL is fine */
+
+const char *vq_site_id(const vq_site *site);
+const char *vq_site_name(const vq_site *site);
+const char *vq_site_timezone(const vq_site *site); /* IANA name, e.g. "Europe/Chisinau" */
+int vq_site_unknown_policy(const vq_site *site);  /* enum vq_unknown_policy */
+int vq_site_min_lead_min(const vq_site *site);    /* earliest a slot may start after now */
+
+int vq_site_lang_count(const vq_site *site);
+const char *vq_site_lang(const vq_site *site, int i); /* "en"; i in 0..count-1 */
+int vq_site_lang_find(const vq_site *site, const char *lang); /* index or -1 */
+
+int vq_site_tier_count(const vq_site *site); /* 1..VQ_MAX_TIERS, ordered lowest first */
+const vq_tier *vq_site_tier(const vq_site *site, int i);
+int vq_site_tier_find(const vq_site *site, const char *id); /* index or -1 */
+
+int vq_site_attr_count(const vq_site *site);
+const vq_attraction *vq_site_attr(const vq_site *site, int i);
+int vq_site_attr_find(const vq_site *site, const char *id); /* index or -1 */
+
+/* A name in language lang (index), falling back to language 0. */
+const char *vq_attr_name(const vq_site *site, int attr, int lang);
+const char *vq_tier_name(const vq_site *site, int tier, int lang);
+
+#endif

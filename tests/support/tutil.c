@@ -1,0 +1,91 @@
+/* tests/support/tutil.c — see tutil.h. */
+#include "tutil.h"
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+char *tu_tempdir(const char *tag)
+{
+	const char *base = getenv("TMPDIR");
+	char tmpl[512];
+	snprintf(tmpl, sizeof tmpl, "%s/vq-%s-XXXXXX", base && *base ? base : "/tmp", tag);
+	if (!mkdtemp(tmpl))
+		return NULL;
+	return strdup(tmpl);
+}
+
+void tu_rmtree(const char *path)
+{
+	DIR *d = opendir(path);
+	if (d) {
+		struct dirent *e;
+		while ((e = readdir(d))) {
+			if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+				continue;
+			char sub[1024];
+			snprintf(sub, sizeof sub, "%s/%s", path, e->d_name);
+			struct stat sb;
+			if (lstat(sub, &sb) == 0 && S_ISDIR(sb.st_mode))
+				tu_rmtree(sub);
+			else
+				unlink(sub);
+		}
+		closedir(d);
+	}
+	rmdir(path);
+}
+
+const char *tu_src(const char *rel)
+{
+	static char buf[1024];
+	const char *root = getenv("VQ_SOURCE_DIR");
+	snprintf(buf, sizeof buf, "%s/%s", root && *root ? root : ".", rel);
+	return buf;
+}
+
+char *tu_read_file(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return NULL;
+	char *buf = NULL;
+	size_t cap = 0, n = 0;
+	for (;;) {
+		if (n + 4096 + 1 > cap) {
+			cap = cap ? cap * 2 : 8192;
+			char *nb = realloc(buf, cap);
+			if (!nb) {
+				free(buf);
+				fclose(f);
+				return NULL;
+			}
+			buf = nb;
+		}
+		size_t r = fread(buf + n, 1, 4096, f);
+		n += r;
+		if (r < 4096)
+			break;
+	}
+	fclose(f);
+	buf[n] = '\0';
+	if (len)
+		*len = n;
+	return buf;
+}
+
+uint64_t tu_rng_next(tu_rng *r)
+{
+	uint64_t z = (r->s += 0x9E3779B97F4A7C15ull);
+	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+	z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+	return z ^ (z >> 31);
+}
+
+uint32_t tu_rng_below(tu_rng *r, uint32_t n)
+{
+	return (uint32_t)(tu_rng_next(r) % n);
+}

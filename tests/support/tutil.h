@@ -1,0 +1,26 @@
+/* tests/support/tutil.h — small helpers every test program shares: scratch folders,
+ * whole-file reads, the source tree's location, a seeded random generator. */
+#ifndef VQ_TUTIL_H
+#define VQ_TUTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* A fresh empty folder under $TMPDIR (or /tmp); the caller owns the returned string. */
+char *tu_tempdir(const char *tag);
+/* Removes a folder and everything in it (best effort). */
+void tu_rmtree(const char *path);
+/* Path of a file in the source tree: $VQ_SOURCE_DIR/rel, into a static buffer. */
+const char *tu_src(const char *rel);
+/* Reads a whole file; NULL on failure. The caller frees. */
+char *tu_read_file(const char *path, size_t *len);
+
+/* splitmix64: small, seedable, identical everywhere. */
+typedef struct tu_rng {
+	uint64_t s;
+} tu_rng;
+uint64_t tu_rng_next(tu_rng *r);
+/* Uniform in [0, n), n > 0. */
+uint32_t tu_rng_below(tu_rng *r, uint32_t n);
+
+#endif
