@@ -31,6 +31,12 @@ static const struct {
 	[VQ_ENOTFOUND] = {"not_found", "not found"},
 	[VQ_EEXISTS] = {"exists", "already exists"},
 	[VQ_EUNKNOWNCARD] = {"unknown_card", "card is not known to this site"},
+	[VQ_EBUS] = {"unreachable", "message broker unreachable"},
+	[VQ_ETIMEOUT] = {"timeout", "no answer in time"},
+	[VQ_EBADREQ] = {"bad_request", "malformed request"},
+	[VQ_ETOOBIG] = {"too_large", "payload too large"},
+	[VQ_EUNKNOWNCMD] = {"unknown_command", "unknown command"},
+	[VQ_EDENIED] = {"denied", "not allowed"},
 };
 
 const char *vq_strerror(int err)

@@ -36,6 +36,12 @@ enum vq_err {
 	VQ_ENOTFOUND,    /* a lookup found nothing (member, request id) */
 	VQ_EEXISTS,      /* a unique thing already exists */
 	VQ_EUNKNOWNCARD, /* card number not a member and the site refuses unknown cards */
+	VQ_EBUS,         /* the broker is unreachable or refused us */
+	VQ_ETIMEOUT,     /* no answer in time */
+	VQ_EBADREQ,      /* a request that is not valid JSON or lacks/mistypes a field */
+	VQ_ETOOBIG,      /* a payload over the size limit */
+	VQ_EUNKNOWNCMD,  /* an operator command vqd does not know */
+	VQ_EDENIED,      /* not allowed for this role */
 	VQ_ERR_COUNT
 };
 
