@@ -1,0 +1,1323 @@
+/* coordinator/store.c — the durable copy of vq's state, in SQLite (contract: store.h).
+ *
+ * Owns the connection, the schema and its migrations, and every SQL statement vq runs;
+ * nothing else in vq speaks SQL. Invariants:
+ *   - every statement is prepared once, at open, and every function that steps one resets it
+ *     and clears its bindings before returning, so no statement keeps a read snapshot, a lock
+ *     or a pointer into the caller's memory between calls;
+ *   - a call that writes more than one row is atomic: inside the caller's transaction it runs
+ *     under a savepoint, outside one it runs in its own BEGIN IMMEDIATE transaction;
+ *   - a database whose schema is newer than this code is never written to: open refuses it;
+ *   - whether a transaction is open is asked of SQLite (sqlite3_get_autocommit), because
+ *     SQLite rolls back on its own after some I/O errors; we keep only the caller's intent;
+ *   - once SQLite has rolled back a caller's transaction by itself, every write up to the
+ *     caller's commit or rollback fails, so a batch is never half durable.
+ * Integers that C holds as uint64_t (ticket ids, guest references) are stored bit for bit
+ * in SQLite's signed 64-bit INTEGER; ids are kept below 2^63 so they also sort as numbers.
+ */
+#include "coordinator/store.h"
+
+#include "coordinator/faultvfs.h"
+
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define BUSY_TIMEOUT_MS 5000
+#define APPLICATION_ID  0x76710001 /* "vq", format 1: tells our files from other SQLite dbs */
+#define RID_MAX         64
+#define CARD_MAX        32
+#define TEXT_MAX        65536 /* audit detail, setting values, replies: sane upper bound */
+#define LABEL_MAX       64    /* request kinds, audit actors and actions, setting keys */
+
+/* ---- schema ---- */
+
+/* Migration 1. A later version appends a new array and a row in `migrations`; a step, once
+ * released, is never edited, because databases in the field have already run it. */
+static const char *const migration_1[] = {
+    "CREATE TABLE tickets ("
+    " id INTEGER PRIMARY KEY CHECK (id > 0),"
+    " attr TEXT NOT NULL,"
+    " slot_start INTEGER NOT NULL,"
+    " win_start INTEGER NOT NULL,"
+    " win_end INTEGER NOT NULL,"
+    " tier INTEGER NOT NULL CHECK (tier BETWEEN 0 AND 255),"
+    " party INTEGER NOT NULL CHECK (party BETWEEN 1 AND 255),"
+    " number INTEGER NOT NULL CHECK (number BETWEEN 0 AND 65535),"
+    " guest INTEGER NOT NULL,"
+    " state INTEGER NOT NULL CHECK (state BETWEEN 0 AND 3),"
+    " issued_at INTEGER NOT NULL,"
+    " valid_from INTEGER NOT NULL,"
+    " valid_until INTEGER NOT NULL,"
+    " used_at INTEGER NOT NULL,"
+    " used_gate TEXT NOT NULL,"
+    " used_offline INTEGER NOT NULL CHECK (used_offline IN (0, 1))"
+    ") STRICT",
+    "CREATE INDEX tickets_attr_slot ON tickets (attr, slot_start)",
+    "CREATE TABLE slots ("
+    " attr TEXT NOT NULL,"
+    " day_start INTEGER NOT NULL,"
+    " slot INTEGER NOT NULL CHECK (slot >= 0),"
+    " start INTEGER NOT NULL,"
+    " cap INTEGER NOT NULL CHECK (cap >= 0),"
+    " taken INTEGER NOT NULL CHECK (taken >= 0),"
+    " PRIMARY KEY (attr, day_start, slot)"
+    ") STRICT, WITHOUT ROWID",
+    "CREATE TABLE attr_state ("
+    " attr TEXT NOT NULL,"
+    " day_start INTEGER NOT NULL,"
+    " status INTEGER NOT NULL CHECK (status IN (0, 1)),"
+    " closed_at INTEGER NOT NULL,"
+    " reopened_at INTEGER NOT NULL,"
+    " throughput INTEGER NOT NULL CHECK (throughput >= 0),"
+    " share INTEGER NOT NULL CHECK (share BETWEEN 0 AND 100),"
+    " overbook INTEGER NOT NULL CHECK (overbook BETWEEN 0 AND 100),"
+    " next_number INTEGER NOT NULL CHECK (next_number BETWEEN 0 AND 65535),"
+    " PRIMARY KEY (attr, day_start)"
+    ") STRICT, WITHOUT ROWID",
+    "CREATE TABLE members ("
+    " card TEXT PRIMARY KEY,"
+    " tier TEXT NOT NULL"
+    ") STRICT, WITHOUT ROWID",
+    /* Replies can be a few hundred bytes: too wide for a WITHOUT ROWID row. */
+    "CREATE TABLE requests ("
+    " rid TEXT PRIMARY KEY,"
+    " kind TEXT NOT NULL,"
+    " reply BLOB NOT NULL,"
+    " at INTEGER NOT NULL"
+    ") STRICT",
+    "CREATE TABLE redemptions ("
+    " id INTEGER PRIMARY KEY,"
+    " ticket INTEGER NOT NULL REFERENCES tickets (id),"
+    " gate TEXT NOT NULL,"
+    " at INTEGER NOT NULL,"
+    " offline INTEGER NOT NULL CHECK (offline IN (0, 1))"
+    ") STRICT",
+    "CREATE INDEX redemptions_ticket ON redemptions (ticket)",
+    "CREATE TABLE audit ("
+    " id INTEGER PRIMARY KEY,"
+    " at INTEGER NOT NULL,"
+    " actor TEXT NOT NULL,"
+    " action TEXT NOT NULL,"
+    " detail TEXT"
+    ") STRICT",
+    "CREATE TABLE keys ("
+    " kid INTEGER PRIMARY KEY CHECK (kid BETWEEN 0 AND 255),"
+    " pk BLOB NOT NULL CHECK (length(pk) = 32),"
+    " sk BLOB NOT NULL CHECK (length(sk) = 64),"
+    " active INTEGER NOT NULL CHECK (active IN (0, 1)),"
+    " created INTEGER NOT NULL"
+    ") STRICT",
+    /* The schema itself guarantees at most one active signing key. */
+    "CREATE UNIQUE INDEX keys_one_active ON keys (active) WHERE active = 1",
+    "CREATE TABLE settings ("
+    " key TEXT PRIMARY KEY,"
+    " value TEXT NOT NULL"
+    ") STRICT, WITHOUT ROWID",
+};
+
+static const struct {
+	const char *const *steps;
+	size_t nsteps;
+} migrations[] = {
+    {migration_1, sizeof migration_1 / sizeof migration_1[0]},
+};
+
+_Static_assert(sizeof migrations / sizeof migrations[0] == VQ_STORE_SCHEMA_VERSION,
+               "one migration per schema version");
+
+/* ---- statements ---- */
+
+#define TICKET_COLS                                                                                \
+	"id, attr, slot_start, win_start, win_end, tier, party, number, guest, state, issued_at, " \
+	"valid_from, valid_until, used_at, used_gate, used_offline"
+
+enum stmt_id {
+	S_BEGIN,
+	S_COMMIT,
+	S_ROLLBACK,
+	S_SAVEPOINT,
+	S_RELEASE,
+	S_ROLLBACK_TO,
+	S_USER_VERSION,
+	S_PUT_TICKET,
+	S_GET_TICKET,
+	S_DAY_TICKETS,
+	S_NEXT_ID,
+	S_PUT_SLOT,
+	S_DAY_SLOTS,
+	S_PUT_ATTR,
+	S_GET_ATTR,
+	S_PUT_REQUEST,
+	S_GET_REQUEST,
+	S_REDEEM,
+	S_REDEEM_LOG,
+	S_TICKET_STATE,
+	S_PUT_MEMBER,
+	S_GET_MEMBER,
+	S_COUNT_MEMBERS,
+	S_AUDIT,
+	S_COUNT_AUDIT,
+	S_KEYS_DEACTIVATE,
+	S_PUT_KEY,
+	S_ACTIVE_KEY,
+	S_KEYRING,
+	S_SET_SETTING,
+	S_GET_SETTING,
+	S_COUNT
+};
+
+static const char *const stmt_sql[S_COUNT] = {
+    [S_BEGIN] = "BEGIN IMMEDIATE",
+    [S_COMMIT] = "COMMIT",
+    [S_ROLLBACK] = "ROLLBACK",
+    [S_SAVEPOINT] = "SAVEPOINT vq_op",
+    [S_RELEASE] = "RELEASE vq_op",
+    [S_ROLLBACK_TO] = "ROLLBACK TO vq_op",
+    [S_USER_VERSION] = "PRAGMA user_version",
+    /* State only moves forward (ticket.h): an update that would move it back, or rewrite a
+     * finished ticket as something else, matches no row and the caller hears VQ_ESTATE. */
+    [S_PUT_TICKET] =
+        "INSERT INTO tickets (" TICKET_COLS ")"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)"
+        " ON CONFLICT (id) DO UPDATE SET attr = excluded.attr,"
+        " slot_start = excluded.slot_start, win_start = excluded.win_start,"
+        " win_end = excluded.win_end, tier = excluded.tier, party = excluded.party,"
+        " number = excluded.number, guest = excluded.guest, state = excluded.state,"
+        " issued_at = excluded.issued_at, valid_from = excluded.valid_from,"
+        " valid_until = excluded.valid_until, used_at = excluded.used_at,"
+        " used_gate = excluded.used_gate, used_offline = excluded.used_offline"
+        " WHERE tickets.state = excluded.state OR tickets.state = 0"
+        " OR (tickets.state = 3 AND excluded.state IN (1, 2))",
+    [S_GET_TICKET] = "SELECT " TICKET_COLS " FROM tickets WHERE id = ?1",
+    [S_DAY_TICKETS] = "SELECT " TICKET_COLS " FROM tickets"
+                      " WHERE attr = ?1 AND slot_start BETWEEN ?2 AND ?3",
+    [S_NEXT_ID] = "SELECT coalesce(max(id), 0) FROM tickets",
+    [S_PUT_SLOT] = "INSERT INTO slots (attr, day_start, slot, start, cap, taken)"
+                   " VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
+                   " ON CONFLICT (attr, day_start, slot) DO UPDATE SET start = excluded.start,"
+                   " cap = excluded.cap, taken = excluded.taken",
+    [S_DAY_SLOTS] = "SELECT slot, start, cap, taken FROM slots"
+                    " WHERE attr = ?1 AND day_start = ?2 ORDER BY slot",
+    [S_PUT_ATTR] = "INSERT INTO attr_state (attr, day_start, status, closed_at, reopened_at,"
+                   " throughput, share, overbook, next_number)"
+                   " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
+                   " ON CONFLICT (attr, day_start) DO UPDATE SET status = excluded.status,"
+                   " closed_at = excluded.closed_at, reopened_at = excluded.reopened_at,"
+                   " throughput = excluded.throughput, share = excluded.share,"
+                   " overbook = excluded.overbook, next_number = excluded.next_number",
+    [S_GET_ATTR] = "SELECT status, closed_at, reopened_at, throughput, share, overbook,"
+                   " next_number FROM attr_state WHERE attr = ?1 AND day_start = ?2",
+    [S_PUT_REQUEST] = "INSERT INTO requests (rid, kind, reply, at) VALUES (?1, ?2, ?3, ?4)"
+                      " ON CONFLICT (rid) DO NOTHING",
+    [S_GET_REQUEST] = "SELECT reply FROM requests WHERE rid = ?1",
+    [S_REDEEM] = "UPDATE tickets SET state = 1, used_at = ?2, used_gate = ?3, used_offline = ?4"
+                 " WHERE id = ?1 AND state IN (0, 3)",
+    [S_REDEEM_LOG] = "INSERT INTO redemptions (ticket, gate, at, offline) VALUES (?1, ?2, ?3, ?4)",
+    [S_TICKET_STATE] = "SELECT state FROM tickets WHERE id = ?1",
+    [S_PUT_MEMBER] = "INSERT INTO members (card, tier) VALUES (?1, ?2)"
+                     " ON CONFLICT (card) DO UPDATE SET tier = excluded.tier",
+    [S_GET_MEMBER] = "SELECT tier FROM members WHERE card = ?1",
+    [S_COUNT_MEMBERS] = "SELECT count(*) FROM members",
+    [S_AUDIT] = "INSERT INTO audit (at, actor, action, detail) VALUES (?1, ?2, ?3, ?4)",
+    [S_COUNT_AUDIT] = "SELECT count(*) FROM audit",
+    [S_KEYS_DEACTIVATE] = "UPDATE keys SET active = 0 WHERE active = 1 AND kid <> ?1",
+    [S_PUT_KEY] = "INSERT INTO keys (kid, pk, sk, active, created) VALUES (?1, ?2, ?3, ?4, ?5)"
+                  " ON CONFLICT (kid) DO UPDATE SET pk = excluded.pk, sk = excluded.sk,"
+                  " active = excluded.active, created = excluded.created",
+    [S_ACTIVE_KEY] = "SELECT kid, pk, sk FROM keys WHERE active = 1",
+    /* A ring holds VQ_KEYRING_MAX keys: the newest ones are the ones tickets still carry. */
+    [S_KEYRING] = "SELECT kid, pk FROM keys ORDER BY created DESC, kid DESC LIMIT ?1",
+    [S_SET_SETTING] = "INSERT INTO settings (key, value) VALUES (?1, ?2)"
+                      " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+    [S_GET_SETTING] = "SELECT value FROM settings WHERE key = ?1",
+};
+
+struct vq_store {
+	sqlite3 *db;
+	sqlite3_stmt *stmt[S_COUNT];
+	/* The caller opened a transaction with vq_store_begin and has not ended it. This is
+	 * intent, not state: compared with SQLite's own view it reveals a transaction SQLite
+	 * rolled back after an error, so that later writes of the batch are refused instead of
+	 * silently committing one by one in autocommit mode. */
+	int batch;
+	/* A write or read of the open batch failed in the store (VQ_ESTORE). Whether SQLite
+	 * undid just that statement or more, the batch is no longer what the caller built, so
+	 * its commit must fail too. */
+	int poisoned;
+	char errmsg[256];
+};
+
+/* ---- small helpers ---- */
+
+static int64_t u64_to_i64(uint64_t u)
+{
+	int64_t i;
+	memcpy(&i, &u, sizeof i);
+	return i;
+}
+
+static uint64_t i64_to_u64(int64_t i)
+{
+	uint64_t u;
+	memcpy(&u, &i, sizeof u);
+	return u;
+}
+
+/* 1..max bytes of printable ASCII (space included). */
+static int printable(const char *s, size_t max)
+{
+	if (!s)
+		return 0;
+	size_t n = 0;
+	for (; s[n]; n++) {
+		if (n >= max || s[n] < 0x20 || s[n] > 0x7e)
+			return 0;
+	}
+	return n > 0;
+}
+
+/* An id as site configs spell them: [a-z0-9_-], 1..VQ_ID_MAX-1 bytes. */
+static int valid_id(const char *s)
+{
+	if (!s)
+		return 0;
+	size_t n = 0;
+	for (; s[n]; n++) {
+		char c = s[n];
+		if (n >= VQ_ID_MAX - 1 ||
+		    !((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-'))
+			return 0;
+	}
+	return n > 0;
+}
+
+/* A NUL-terminated string that fits a char[VQ_ID_MAX] field; empty allowed if allow_empty. */
+static int fits_field(const char *s, int allow_empty)
+{
+	size_t n = strnlen(s, VQ_ID_MAX);
+	return n < VQ_ID_MAX && (allow_empty || n > 0);
+}
+
+static void set_err(vq_store *st, const char *what, const char *detail)
+{
+	snprintf(st->errmsg, sizeof st->errmsg, "%s: %s", what, detail);
+}
+
+static int store_fail(vq_store *st, const char *what, const char *detail)
+{
+	set_err(st, what, detail);
+	if (st->batch)
+		st->poisoned = 1;
+	return VQ_ESTORE;
+}
+
+/* Records SQLite's message for the failure that just happened; call before the reset. */
+static int sq_fail(vq_store *st, const char *what)
+{
+	return store_fail(st, what, sqlite3_errmsg(st->db));
+}
+
+static sqlite3_stmt *stmt(vq_store *st, enum stmt_id id)
+{
+	return st->stmt[id];
+}
+
+static void done(sqlite3_stmt *s)
+{
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+}
+
+/* Steps a statement that returns no rows, then resets it. */
+static int run(vq_store *st, enum stmt_id id, const char *what)
+{
+	sqlite3_stmt *s = stmt(st, id);
+	int rc = sqlite3_step(s) == SQLITE_DONE ? VQ_OK : sq_fail(st, what);
+	done(s);
+	return rc;
+}
+
+/* As run, but for undoing after a failure: keeps the message of the failure itself. */
+static void run_quiet(vq_store *st, enum stmt_id id)
+{
+	sqlite3_stmt *s = stmt(st, id);
+	sqlite3_step(s);
+	done(s);
+}
+
+static int in_tx(const vq_store *st)
+{
+	return !sqlite3_get_autocommit(st->db);
+}
+
+/* Every write starts here: VQ_ESTORE if the caller's batch was lost to an automatic
+ * rollback (see struct vq_store). */
+static int writable(vq_store *st)
+{
+	if (st->batch && !in_tx(st))
+		return store_fail(st, "write", "the transaction was rolled back after an error");
+	return VQ_OK;
+}
+
+/* Brackets a multi-row write: a savepoint inside the caller's transaction, or a transaction
+ * of its own taken with BEGIN IMMEDIATE so that two processes queue for the write lock
+ * instead of one of them failing half way with SQLITE_BUSY. */
+static int op_begin(vq_store *st, int *nested)
+{
+	int rc = writable(st);
+	if (rc != VQ_OK)
+		return rc;
+	*nested = in_tx(st);
+	return run(st, *nested ? S_SAVEPOINT : S_BEGIN, *nested ? "savepoint" : "begin");
+}
+
+/* Ends what op_begin started: keeps it if rc is VQ_OK, else undoes it and returns rc. */
+static int op_end(vq_store *st, int nested, int rc)
+{
+	if (rc == VQ_OK) {
+		if (nested)
+			return run(st, S_RELEASE, "release savepoint");
+		rc = run(st, S_COMMIT, "commit");
+		if (rc == VQ_OK)
+			return VQ_OK;
+	}
+	if (nested) {
+		/* If SQLite already rolled the whole transaction back (an I/O error), the
+		 * savepoint is gone and these fail harmlessly. */
+		run_quiet(st, S_ROLLBACK_TO);
+		run_quiet(st, S_RELEASE);
+	} else if (in_tx(st)) {
+		run_quiet(st, S_ROLLBACK);
+	}
+	return rc;
+}
+
+/* ---- open, migrate, close ---- */
+
+static int read_int_pragma(sqlite3 *db, const char *sql, int *out)
+{
+	sqlite3_stmt *s = NULL;
+	int rc = sqlite3_prepare_v2(db, sql, -1, &s, NULL);
+	if (rc == SQLITE_OK) {
+		rc = sqlite3_step(s);
+		if (rc == SQLITE_ROW) {
+			*out = sqlite3_column_int(s, 0);
+			rc = SQLITE_OK;
+		}
+	}
+	sqlite3_finalize(s);
+	return rc;
+}
+
+/* Runs migrations from the stored version up to ours in one IMMEDIATE transaction; the
+ * version is read again under the write lock because another process may have migrated
+ * while we waited for it. */
+static int migrate(vq_store *st, char *err, size_t errlen)
+{
+	sqlite3 *db = st->db;
+	char *emsg = NULL;
+	int version = 0;
+	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, &emsg) != SQLITE_OK)
+		goto fail;
+	if (read_int_pragma(db, "PRAGMA user_version", &version) != SQLITE_OK)
+		goto fail;
+	if (version > VQ_STORE_SCHEMA_VERSION) {
+		snprintf(err, errlen, "database schema version %d is newer than this vq (%d)",
+		         version, VQ_STORE_SCHEMA_VERSION);
+		goto rollback;
+	}
+	for (int v = version; v < VQ_STORE_SCHEMA_VERSION; v++) {
+		for (size_t i = 0; i < migrations[v].nsteps; i++) {
+			if (sqlite3_exec(db, migrations[v].steps[i], NULL, NULL, &emsg) !=
+			    SQLITE_OK) {
+				snprintf(err, errlen, "migration %d step %zu: %s", v + 1, i + 1,
+				         emsg ? emsg : sqlite3_errmsg(db));
+				goto rollback;
+			}
+		}
+	}
+	if (version < VQ_STORE_SCHEMA_VERSION) {
+		char sql[96];
+		snprintf(sql, sizeof sql, "PRAGMA application_id = %d; PRAGMA user_version = %d",
+		         APPLICATION_ID, VQ_STORE_SCHEMA_VERSION);
+		if (sqlite3_exec(db, sql, NULL, NULL, &emsg) != SQLITE_OK)
+			goto fail;
+	}
+	if (sqlite3_exec(db, "COMMIT", NULL, NULL, &emsg) != SQLITE_OK)
+		goto fail;
+	return VQ_OK;
+
+fail:
+	snprintf(err, errlen, "migration: %s", emsg ? emsg : sqlite3_errmsg(db));
+rollback:
+	sqlite3_free(emsg);
+	if (!sqlite3_get_autocommit(db))
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	return VQ_ESTORE;
+}
+
+/* Connection settings, then the schema check; err names what failed. */
+static int configure(vq_store *st, char *err, size_t errlen)
+{
+	sqlite3 *db = st->db;
+	sqlite3_stmt *s = NULL;
+	int rc = VQ_ESTORE;
+
+	sqlite3_extended_result_codes(db, 1);
+	sqlite3_busy_timeout(db, BUSY_TIMEOUT_MS);
+
+	/* The pragma answers with the mode it ended in; anything but WAL means another
+	 * process holds the file in a mode we cannot share safely. */
+	if (sqlite3_prepare_v2(db, "PRAGMA journal_mode = WAL", -1, &s, NULL) != SQLITE_OK ||
+	    sqlite3_step(s) != SQLITE_ROW) {
+		snprintf(err, errlen, "journal_mode: %s", sqlite3_errmsg(db));
+		goto cleanup;
+	}
+	const char *mode = (const char *)sqlite3_column_text(s, 0);
+	if (!mode || strcmp(mode, "wal") != 0) {
+		snprintf(err, errlen, "journal_mode: got '%s', need 'wal'", mode ? mode : "?");
+		goto cleanup;
+	}
+	sqlite3_finalize(s);
+	s = NULL;
+
+	if (sqlite3_exec(db, "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON", NULL, NULL,
+	                 NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "pragmas: %s", sqlite3_errmsg(db));
+		goto cleanup;
+	}
+
+	int app = 0, version = 0;
+	if (read_int_pragma(db, "PRAGMA application_id", &app) != SQLITE_OK ||
+	    read_int_pragma(db, "PRAGMA user_version", &version) != SQLITE_OK) {
+		snprintf(err, errlen, "reading schema version: %s", sqlite3_errmsg(db));
+		goto cleanup;
+	}
+	if (app != 0 && app != APPLICATION_ID) {
+		snprintf(err, errlen, "not a vq database (application_id 0x%08x)", (unsigned)app);
+		goto cleanup;
+	}
+	if (version > VQ_STORE_SCHEMA_VERSION) {
+		snprintf(err, errlen, "database schema version %d is newer than this vq (%d)",
+		         version, VQ_STORE_SCHEMA_VERSION);
+		goto cleanup;
+	}
+	if (version < VQ_STORE_SCHEMA_VERSION && migrate(st, err, errlen) != VQ_OK)
+		goto cleanup;
+
+	for (int i = 0; i < S_COUNT; i++) {
+		if (sqlite3_prepare_v3(db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &st->stmt[i],
+		                       NULL) != SQLITE_OK) {
+			snprintf(err, errlen, "preparing statement %d: %s", i, sqlite3_errmsg(db));
+			goto cleanup;
+		}
+	}
+	rc = VQ_OK;
+
+cleanup:
+	sqlite3_finalize(s);
+	return rc;
+}
+
+int vq_store_open(const char *path, vq_store **out, char *err, size_t errlen)
+{
+	char scratch[8];
+	if (!err || errlen == 0) {
+		err = scratch;
+		errlen = sizeof scratch;
+	}
+	err[0] = '\0';
+	if (!path || !*path || !out) {
+		snprintf(err, errlen, "no path");
+		return VQ_EINVAL;
+	}
+	*out = NULL;
+
+	int rc = vq_faultvfs_register();
+	if (rc != SQLITE_OK) {
+		snprintf(err, errlen, "registering vfs: %s", sqlite3_errstr(rc));
+		return VQ_ESTORE;
+	}
+	vq_store *st = calloc(1, sizeof *st);
+	if (!st) {
+		snprintf(err, errlen, "out of memory");
+		return VQ_ENOMEM;
+	}
+	/* NOMUTEX: one vq_store is used by one thread (store.h), so SQLite's per-connection
+	 * mutex would only cost. */
+	rc = sqlite3_open_v2(path, &st->db,
+	                     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX |
+	                         SQLITE_OPEN_EXRESCODE,
+	                     VQ_FAULTVFS_NAME);
+	if (rc != SQLITE_OK) {
+		snprintf(err, errlen, "%s: %s", path,
+		         st->db ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc));
+		vq_store_close(st);
+		return rc == SQLITE_NOMEM ? VQ_ENOMEM : VQ_ESTORE;
+	}
+	rc = configure(st, err, errlen);
+	if (rc != VQ_OK) {
+		vq_store_close(st);
+		return rc;
+	}
+	*out = st;
+	return VQ_OK;
+}
+
+void vq_store_close(vq_store *st)
+{
+	if (!st)
+		return;
+	if (st->db && in_tx(st))
+		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+	for (int i = 0; i < S_COUNT; i++)
+		sqlite3_finalize(st->stmt[i]);
+	/* Every statement is finalized, so close_v2 closes now rather than later. */
+	sqlite3_close_v2(st->db);
+	free(st);
+}
+
+int vq_store_schema_version(vq_store *st, int *out)
+{
+	if (!st || !out)
+		return VQ_EINVAL;
+	sqlite3_stmt *s = stmt(st, S_USER_VERSION);
+	int rc = VQ_OK;
+	if (sqlite3_step(s) == SQLITE_ROW)
+		*out = sqlite3_column_int(s, 0);
+	else
+		rc = sq_fail(st, "schema version");
+	done(s);
+	return rc;
+}
+
+const char *vq_store_errmsg(const vq_store *st)
+{
+	return st ? st->errmsg : "no store";
+}
+
+/* ---- transactions ---- */
+
+int vq_store_begin(vq_store *st)
+{
+	if (!st)
+		return VQ_EINVAL;
+	if (st->batch || in_tx(st)) {
+		set_err(st, "begin", "a transaction is already open");
+		return VQ_EINVAL;
+	}
+	int rc = run(st, S_BEGIN, "begin");
+	st->batch = rc == VQ_OK;
+	st->poisoned = 0;
+	return rc;
+}
+
+int vq_store_commit(vq_store *st)
+{
+	if (!st)
+		return VQ_EINVAL;
+	if (!st->batch) {
+		set_err(st, "commit", "no transaction is open");
+		return VQ_EINVAL;
+	}
+	st->batch = 0;
+	/* SQLite rolled it back by itself after an I/O error in a write: the caller must hear
+	 * that nothing of it is durable. */
+	if (!in_tx(st))
+		return store_fail(st, "commit", "the transaction was rolled back after an error");
+	if (st->poisoned) {
+		run_quiet(st, S_ROLLBACK);
+		return VQ_ESTORE; /* errmsg still names the failure that poisoned it */
+	}
+	int rc = run(st, S_COMMIT, "commit");
+	if (rc != VQ_OK && in_tx(st))
+		run_quiet(st, S_ROLLBACK);
+	return rc;
+}
+
+int vq_store_rollback(vq_store *st)
+{
+	if (!st)
+		return VQ_EINVAL;
+	st->batch = 0;
+	if (!in_tx(st))
+		return VQ_OK; /* SQLite may have rolled back already; the outcome is the same */
+	return run(st, S_ROLLBACK, "rollback");
+}
+
+/* ---- tickets, slots, attraction states ---- */
+
+static int valid_ticket(const vq_ticket *t)
+{
+	return t && t->id > 0 && t->id <= (uint64_t)INT64_MAX && valid_id(t->attr) &&
+	       fits_field(t->used_gate, 1) && t->state <= VQ_TS_ANYTIME && t->party >= 1 &&
+	       t->used_offline <= 1;
+}
+
+int vq_store_put_ticket(vq_store *st, const vq_ticket *t)
+{
+	if (!st || !valid_ticket(t))
+		return VQ_EINVAL;
+	int rc = writable(st);
+	if (rc != VQ_OK)
+		return rc;
+	sqlite3_stmt *s = stmt(st, S_PUT_TICKET);
+	sqlite3_bind_int64(s, 1, (int64_t)t->id);
+	sqlite3_bind_text(s, 2, t->attr, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 3, t->slot_start);
+	sqlite3_bind_int64(s, 4, t->win_start);
+	sqlite3_bind_int64(s, 5, t->win_end);
+	sqlite3_bind_int(s, 6, t->tier);
+	sqlite3_bind_int(s, 7, t->party);
+	sqlite3_bind_int(s, 8, t->number);
+	sqlite3_bind_int64(s, 9, u64_to_i64(t->guest));
+	sqlite3_bind_int(s, 10, t->state);
+	sqlite3_bind_int64(s, 11, t->issued_at);
+	sqlite3_bind_int64(s, 12, t->valid_from);
+	sqlite3_bind_int64(s, 13, t->valid_until);
+	sqlite3_bind_int64(s, 14, t->used_at);
+	sqlite3_bind_text(s, 15, t->used_gate, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 16, t->used_offline);
+	if (sqlite3_step(s) != SQLITE_DONE)
+		rc = sq_fail(st, "put ticket");
+	else if (sqlite3_changes(st->db) == 0)
+		rc = VQ_ESTATE; /* the stored ticket is further along than this one */
+	done(s);
+	return rc;
+}
+
+/* Reads the current row of a statement that selects TICKET_COLS. */
+static int row_to_ticket(vq_store *st, sqlite3_stmt *s, vq_ticket *t)
+{
+	const char *attr = (const char *)sqlite3_column_text(s, 1);
+	int attr_len = sqlite3_column_bytes(s, 1);
+	const char *gate = (const char *)sqlite3_column_text(s, 14);
+	int gate_len = sqlite3_column_bytes(s, 14);
+	if (!attr || !gate || attr_len >= VQ_ID_MAX || gate_len >= VQ_ID_MAX)
+		return store_fail(st, "ticket row", "attraction or gate id too long");
+	memset(t, 0, sizeof *t);
+	t->id = (uint64_t)sqlite3_column_int64(s, 0);
+	memcpy(t->attr, attr, (size_t)attr_len);
+	t->slot_start = sqlite3_column_int64(s, 2);
+	t->win_start = sqlite3_column_int64(s, 3);
+	t->win_end = sqlite3_column_int64(s, 4);
+	/* The table's CHECK constraints bound these to their C types. */
+	t->tier = (uint8_t)sqlite3_column_int(s, 5);
+	t->party = (uint8_t)sqlite3_column_int(s, 6);
+	t->number = (uint16_t)sqlite3_column_int(s, 7);
+	t->guest = i64_to_u64(sqlite3_column_int64(s, 8));
+	t->state = (uint8_t)sqlite3_column_int(s, 9);
+	t->issued_at = sqlite3_column_int64(s, 10);
+	t->valid_from = sqlite3_column_int64(s, 11);
+	t->valid_until = sqlite3_column_int64(s, 12);
+	t->used_at = sqlite3_column_int64(s, 13);
+	memcpy(t->used_gate, gate, (size_t)gate_len);
+	t->used_offline = (uint8_t)sqlite3_column_int(s, 15);
+	return VQ_OK;
+}
+
+int vq_store_get_ticket(vq_store *st, uint64_t id, vq_ticket *out)
+{
+	if (!st || !out || id == 0)
+		return VQ_EINVAL;
+	if (id > (uint64_t)INT64_MAX)
+		return VQ_ENOTICKET;
+	sqlite3_stmt *s = stmt(st, S_GET_TICKET);
+	sqlite3_bind_int64(s, 1, (int64_t)id);
+	int rc;
+	switch (sqlite3_step(s)) {
+	case SQLITE_ROW:
+		rc = row_to_ticket(st, s, out);
+		break;
+	case SQLITE_DONE:
+		rc = VQ_ENOTICKET;
+		break;
+	default:
+		rc = sq_fail(st, "get ticket");
+	}
+	done(s);
+	return rc;
+}
+
+int vq_store_next_ticket_id(vq_store *st, uint64_t *out)
+{
+	if (!st || !out)
+		return VQ_EINVAL;
+	sqlite3_stmt *s = stmt(st, S_NEXT_ID);
+	int rc = VQ_OK;
+	if (sqlite3_step(s) == SQLITE_ROW)
+		*out = (uint64_t)sqlite3_column_int64(s, 0) + 1;
+	else
+		rc = sq_fail(st, "next ticket id");
+	done(s);
+	return rc;
+}
+
+int vq_store_put_slot(vq_store *st, const char *attr, int64_t day_start, int slot,
+                      const vq_slot_view *sv)
+{
+	if (!st || !valid_id(attr) || slot < 0 || !sv || sv->cap < 0 || sv->taken < 0)
+		return VQ_EINVAL;
+	int rc = writable(st);
+	if (rc != VQ_OK)
+		return rc;
+	sqlite3_stmt *s = stmt(st, S_PUT_SLOT);
+	sqlite3_bind_text(s, 1, attr, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, day_start);
+	sqlite3_bind_int(s, 3, slot);
+	sqlite3_bind_int64(s, 4, sv->start);
+	sqlite3_bind_int(s, 5, sv->cap);
+	sqlite3_bind_int(s, 6, sv->taken);
+	rc = sqlite3_step(s) == SQLITE_DONE ? VQ_OK : sq_fail(st, "put slot");
+	done(s);
+	return rc;
+}
+
+int vq_store_put_attr_state(vq_store *st, const char *attr, int64_t day_start,
+                            const vq_attr_state *a)
+{
+	if (!st || !valid_id(attr) || !a ||
+	    (a->status != VQ_ATTR_OPEN && a->status != VQ_ATTR_CLOSED) ||
+	    a->throughput_per_hour < 0 || a->fast_share_pct < 0 || a->fast_share_pct > 100 ||
+	    a->overbook_pct < 0 || a->overbook_pct > 100 || a->next_number > 65535)
+		return VQ_EINVAL;
+	int rc = writable(st);
+	if (rc != VQ_OK)
+		return rc;
+	sqlite3_stmt *s = stmt(st, S_PUT_ATTR);
+	sqlite3_bind_text(s, 1, attr, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, day_start);
+	sqlite3_bind_int(s, 3, a->status);
+	sqlite3_bind_int64(s, 4, a->closed_at);
+	sqlite3_bind_int64(s, 5, a->reopened_at);
+	sqlite3_bind_int(s, 6, a->throughput_per_hour);
+	sqlite3_bind_int(s, 7, a->fast_share_pct);
+	sqlite3_bind_int(s, 8, a->overbook_pct);
+	sqlite3_bind_int(s, 9, (int)a->next_number);
+	rc = sqlite3_step(s) == SQLITE_DONE ? VQ_OK : sq_fail(st, "put attraction state");
+	done(s);
+	return rc;
+}
+
+/* ---- rebuilding a day ---- */
+
+/* A book's refusal of stored data is corruption (or a site config that no longer matches
+ * the day); only running out of memory keeps its own name. */
+static int book_refused(vq_store *st, int rc, const char *what, const char *attr, long long n)
+{
+	if (rc == VQ_ENOMEM)
+		return rc;
+	snprintf(st->errmsg, sizeof st->errmsg, "load day: %s %s %lld: book refused it (%s)", what,
+	         attr, n, vq_errname(rc));
+	return VQ_ESTORE;
+}
+
+static int load_attr_state(vq_store *st, vq_book *book, int a, const char *id, int64_t day)
+{
+	sqlite3_stmt *s = stmt(st, S_GET_ATTR);
+	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, day);
+	int rc = VQ_OK;
+	switch (sqlite3_step(s)) {
+	case SQLITE_ROW: {
+		vq_attr_state as = {
+		    .status = sqlite3_column_int(s, 0),
+		    .closed_at = sqlite3_column_int64(s, 1),
+		    .reopened_at = sqlite3_column_int64(s, 2),
+		    .throughput_per_hour = sqlite3_column_int(s, 3),
+		    .fast_share_pct = sqlite3_column_int(s, 4),
+		    .overbook_pct = sqlite3_column_int(s, 5),
+		    .next_number = (unsigned)sqlite3_column_int(s, 6),
+		};
+		rc = vq_book_restore_attr(book, a, &as);
+		if (rc != VQ_OK)
+			rc = book_refused(st, rc, "state of", id, (long long)day);
+		break;
+	}
+	case SQLITE_DONE:
+		break; /* nothing changed that day yet: the book's defaults are right */
+	default:
+		rc = sq_fail(st, "load attraction state");
+	}
+	done(s);
+	return rc;
+}
+
+/* Restores the stored capacities of attraction a's slots, or (check) compares the stored
+ * seat counts with the book's once the tickets are in. */
+static int walk_slots(vq_store *st, vq_book *book, int a, const char *id, int64_t day, int check)
+{
+	sqlite3_stmt *s = stmt(st, S_DAY_SLOTS);
+	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, day);
+	int nslots = vq_book_slot_count(book, a);
+	int rc = VQ_OK, step = SQLITE_DONE;
+	while (rc == VQ_OK && (step = sqlite3_step(s)) == SQLITE_ROW) {
+		int slot = sqlite3_column_int(s, 0);
+		int64_t start = sqlite3_column_int64(s, 1);
+		int cap = sqlite3_column_int(s, 2);
+		int taken = sqlite3_column_int(s, 3);
+		vq_slot_view v;
+		if (slot >= nslots || vq_book_slot(book, a, slot, &v) != VQ_OK ||
+		    v.start != start) {
+			snprintf(st->errmsg, sizeof st->errmsg,
+			         "load day: %s slot %d (start %lld) is not a slot of the day", id,
+			         slot, (long long)start);
+			rc = VQ_ESTORE;
+		} else if (!check) {
+			rc = vq_book_restore_slot_cap(book, a, slot, cap);
+			if (rc != VQ_OK)
+				rc = book_refused(st, rc, "capacity of", id, slot);
+		} else if (v.taken != taken) {
+			snprintf(st->errmsg, sizeof st->errmsg,
+			         "load day: %s slot %d: %d seats stored as taken, tickets hold %d",
+			         id, slot, taken, v.taken);
+			rc = VQ_ESTORE;
+		}
+	}
+	if (rc == VQ_OK && step != SQLITE_DONE)
+		rc = sq_fail(st, "load slots");
+	done(s);
+	return rc;
+}
+
+/* Appends attraction a's tickets of the day to *v, which grows as needed. Only tickets
+ * whose slot is one of the book's slots for a are read, so days never bleed into each
+ * other whatever the opening hours or the length of the day. */
+static int collect_tickets(vq_store *st, const vq_book *book, int a, const char *id, vq_ticket **v,
+                           size_t *n, size_t *cap)
+{
+	int nslots = vq_book_slot_count(book, a);
+	vq_slot_view first, last;
+	if (nslots <= 0)
+		return VQ_OK;
+	if (vq_book_slot(book, a, 0, &first) != VQ_OK ||
+	    vq_book_slot(book, a, nslots - 1, &last) != VQ_OK)
+		return store_fail(st, "load day", "book has no slot view");
+	sqlite3_stmt *s = stmt(st, S_DAY_TICKETS);
+	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, first.start);
+	sqlite3_bind_int64(s, 3, last.start);
+	int rc = VQ_OK, step = SQLITE_DONE;
+	while (rc == VQ_OK && (step = sqlite3_step(s)) == SQLITE_ROW) {
+		if (*n == *cap) {
+			size_t ncap = *cap ? *cap * 2 : 256;
+			vq_ticket *nv = realloc(*v, ncap * sizeof **v);
+			if (!nv) {
+				rc = VQ_ENOMEM;
+				break;
+			}
+			*v = nv;
+			*cap = ncap;
+		}
+		rc = row_to_ticket(st, s, &(*v)[*n]);
+		if (rc == VQ_OK)
+			(*n)++;
+	}
+	if (rc == VQ_OK && step != SQLITE_DONE)
+		rc = sq_fail(st, "load tickets");
+	done(s);
+	return rc;
+}
+
+static int by_id(const void *pa, const void *pb)
+{
+	const vq_ticket *a = pa, *b = pb;
+	return (a->id > b->id) - (a->id < b->id);
+}
+
+int vq_store_load_day(vq_store *st, vq_book *book)
+{
+	if (!st || !book)
+		return VQ_EINVAL;
+	const vq_site *site = vq_book_site(book);
+	const int64_t day = vq_book_day_start(book);
+	const int nattr = vq_site_attr_count(site);
+	vq_ticket *tix = NULL;
+	size_t ntix = 0, captix = 0;
+	int rc = VQ_OK;
+
+	for (int a = 0; a < nattr && rc == VQ_OK; a++) {
+		const char *id = vq_site_attr(site, a)->id;
+		rc = load_attr_state(st, book, a, id, day);
+		if (rc == VQ_OK)
+			rc = walk_slots(st, book, a, id, day, 0);
+		if (rc == VQ_OK)
+			rc = collect_tickets(st, book, a, id, &tix, &ntix, &captix);
+	}
+	if (rc != VQ_OK)
+		goto cleanup;
+
+	/* The book keeps tickets in issue order, which is id order across attractions. */
+	if (ntix > 1)
+		qsort(tix, ntix, sizeof *tix, by_id);
+	for (size_t i = 0; i < ntix; i++) {
+		rc = vq_book_restore_ticket(book, &tix[i]);
+		if (rc != VQ_OK) {
+			rc = book_refused(st, rc, "ticket of", tix[i].attr, (long long)tix[i].id);
+			goto cleanup;
+		}
+	}
+	for (int a = 0; a < nattr && rc == VQ_OK; a++)
+		rc = walk_slots(st, book, a, vq_site_attr(site, a)->id, day, 1);
+
+cleanup:
+	free(tix);
+	return rc;
+}
+
+/* ---- idempotency ---- */
+
+int vq_store_put_request(vq_store *st, const char *rid, const char *kind, const char *reply,
+                         size_t len, int64_t at)
+{
+	if (!st || !printable(rid, RID_MAX) || !printable(kind, LABEL_MAX) || (!reply && len > 0) ||
+	    len > TEXT_MAX)
+		return VQ_EINVAL;
+	int rc = writable(st);
+	if (rc != VQ_OK)
+		return rc;
+	sqlite3_stmt *s = stmt(st, S_PUT_REQUEST);
+	sqlite3_bind_text(s, 1, rid, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, kind, -1, SQLITE_STATIC);
+	/* A NULL pointer would bind SQL NULL; an empty reply is an empty blob. */
+	sqlite3_bind_blob(s, 3, reply ? reply : "", (int)len, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 4, at);
+	if (sqlite3_step(s) != SQLITE_DONE)
+		rc = sq_fail(st, "put request");
+	else if (sqlite3_changes(st->db) == 0)
+		rc = VQ_EEXISTS;
+	done(s);
+	return rc;
+}
+
+int vq_store_get_request(vq_store *st, const char *rid, char **reply, size_t *len)
+{
+	if (!st || !printable(rid, RID_MAX) || !reply)
+		return VQ_EINVAL;
+	*reply = NULL;
+	sqlite3_stmt *s = stmt(st, S_GET_REQUEST);
+	sqlite3_bind_text(s, 1, rid, -1, SQLITE_STATIC);
+	int rc = VQ_OK;
+	switch (sqlite3_step(s)) {
+	case SQLITE_ROW: {
+		const void *p = sqlite3_column_blob(s, 0);
+		size_t n = (size_t)sqlite3_column_bytes(s, 0);
+		char *copy = malloc(n + 1);
+		if (!copy) {
+			rc = VQ_ENOMEM;
+			break;
+		}
+		if (n)
+			memcpy(copy, p, n);
+		copy[n] = '\0';
+		*reply = copy;
+		if (len)
+			*len = n;
+		break;
+	}
+	case SQLITE_DONE:
+		rc = VQ_ENOTFOUND;
+		break;
+	default:
+		rc = sq_fail(st, "get request");
+	}
+	done(s);
+	return rc;
+}
+
+/* ---- redemption ---- */
+
+/* Nothing changed: says why, from the row as it is under our write lock. */
+static int why_not_redeemed(vq_store *st, uint64_t id)
+{
+	sqlite3_stmt *s = stmt(st, S_TICKET_STATE);
+	sqlite3_bind_int64(s, 1, (int64_t)id);
+	int rc;
+	switch (sqlite3_step(s)) {
+	case SQLITE_ROW:
+		rc = sqlite3_column_int(s, 0) == VQ_TS_REDEEMED ? VQ_EUSED : VQ_ESTATE;
+		break;
+	case SQLITE_DONE:
+		rc = VQ_ENOTICKET;
+		break;
+	default:
+		rc = sq_fail(st, "redeem");
+	}
+	done(s);
+	return rc;
+}
+
+int vq_store_redeem(vq_store *st, uint64_t id, const char *gate, int64_t at, int offline)
+{
+	if (!st || id == 0 || !gate || !fits_field(gate, 0))
+		return VQ_EINVAL;
+	if (id > (uint64_t)INT64_MAX)
+		return VQ_ENOTICKET;
+	int nested;
+	int rc = op_begin(st, &nested);
+	if (rc != VQ_OK)
+		return rc;
+
+	/* The conditional UPDATE is the whole race: under the write lock exactly one caller
+	 * finds the ticket still issued or anytime; every later one changes nothing. */
+	sqlite3_stmt *s = stmt(st, S_REDEEM);
+	sqlite3_bind_int64(s, 1, (int64_t)id);
+	sqlite3_bind_int64(s, 2, at);
+	sqlite3_bind_text(s, 3, gate, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 4, offline ? 1 : 0);
+	int changed = 0;
+	if (sqlite3_step(s) == SQLITE_DONE)
+		changed = sqlite3_changes(st->db);
+	else
+		rc = sq_fail(st, "redeem");
+	done(s);
+	if (rc != VQ_OK)
+		goto end;
+	if (!changed) {
+		rc = why_not_redeemed(st, id);
+		goto end;
+	}
+
+	s = stmt(st, S_REDEEM_LOG);
+	sqlite3_bind_int64(s, 1, (int64_t)id);
+	sqlite3_bind_text(s, 2, gate, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 3, at);
+	sqlite3_bind_int(s, 4, offline ? 1 : 0);
+	if (sqlite3_step(s) != SQLITE_DONE)
+		rc = sq_fail(st, "redeem log");
+	done(s);
+
+end:
+	return op_end(st, nested, rc);
+}
+
+/* ---- members ---- */
+
+int vq_store_put_member(vq_store *st, const char *card, const char *tier)
+{
+	if (!st || !printable(card, CARD_MAX) || !valid_id(tier))
+		return VQ_EINVAL;
+	int rc = writable(st);
+	if (rc != VQ_OK)
+		return rc;
+	sqlite3_stmt *s = stmt(st, S_PUT_MEMBER);
+	sqlite3_bind_text(s, 1, card, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, tier, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s) == SQLITE_DONE ? VQ_OK : sq_fail(st, "put member");
+	done(s);
+	return rc;
+}
+
+/* Copies a text column into a caller's buffer of size cap; VQ_ESTORE if it does not fit,
+ * which for ids means the row was not written by us. */
+static int copy_text(vq_store *st, sqlite3_stmt *s, int col, char *out, size_t cap, int oversize_rc)
+{
+	const char *p = (const char *)sqlite3_column_text(s, col);
+	size_t n = (size_t)sqlite3_column_bytes(s, col);
+	if (!p)
+		return store_fail(st, "read", "unexpected NULL");
+	if (n >= cap)
+		return oversize_rc == VQ_ESTORE ? store_fail(st, "read", "stored text too long")
+		                                : oversize_rc;
+	memcpy(out, p, n);
+	out[n] = '\0';
+	return VQ_OK;
+}
+
+int vq_store_get_member(vq_store *st, const char *card, char tier[VQ_ID_MAX])
+{
+	if (!st || !printable(card, CARD_MAX) || !tier)
+		return VQ_EINVAL;
+	sqlite3_stmt *s = stmt(st, S_GET_MEMBER);
+	sqlite3_bind_text(s, 1, card, -1, SQLITE_STATIC);
+	int rc;
+	switch (sqlite3_step(s)) {
+	case SQLITE_ROW:
+		rc = copy_text(st, s, 0, tier, VQ_ID_MAX, VQ_ESTORE);
+		break;
+	case SQLITE_DONE:
+		rc = VQ_ENOTFOUND;
+		break;
+	default:
+		rc = sq_fail(st, "get member");
+	}
+	done(s);
+	return rc;
+}
+
+static int count_rows(vq_store *st, enum stmt_id id, int64_t *out, const char *what)
+{
+	if (!st || !out)
+		return VQ_EINVAL;
+	sqlite3_stmt *s = stmt(st, id);
+	int rc = VQ_OK;
+	if (sqlite3_step(s) == SQLITE_ROW)
+		*out = sqlite3_column_int64(s, 0);
+	else
+		rc = sq_fail(st, what);
+	done(s);
+	return rc;
+}
+
+int vq_store_member_count(vq_store *st, int64_t *out)
+{
+	return count_rows(st, S_COUNT_MEMBERS, out, "count members");
+}
+
+/* ---- audit ---- */
+
+int vq_store_audit(vq_store *st, int64_t at, const char *actor, const char *action,
+                   const char *detail)
+{
+	if (!st || !printable(actor, LABEL_MAX) || !printable(action, LABEL_MAX) ||
+	    (detail && strnlen(detail, TEXT_MAX + 1) > TEXT_MAX))
+		return VQ_EINVAL;
+	int rc = writable(st);
+	if (rc != VQ_OK)
+		return rc;
+	sqlite3_stmt *s = stmt(st, S_AUDIT);
+	sqlite3_bind_int64(s, 1, at);
+	sqlite3_bind_text(s, 2, actor, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, action, -1, SQLITE_STATIC);
+	if (detail)
+		sqlite3_bind_text(s, 4, detail, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(s, 4);
+	rc = sqlite3_step(s) == SQLITE_DONE ? VQ_OK : sq_fail(st, "audit");
+	done(s);
+	return rc;
+}
+
+int vq_store_audit_count(vq_store *st, int64_t *out)
+{
+	return count_rows(st, S_COUNT_AUDIT, out, "count audit");
+}
+
+/* ---- signing keys ---- */
+
+int vq_store_put_key(vq_store *st, uint8_t kid, const uint8_t pk[32], const uint8_t sk[64],
+                     int active, int64_t created)
+{
+	if (!st || !pk || !sk)
+		return VQ_EINVAL;
+	int nested;
+	int rc = op_begin(st, &nested);
+	if (rc != VQ_OK)
+		return rc;
+	sqlite3_stmt *s;
+	if (active) {
+		/* One active key at a time (a unique index insists): the new one takes over. */
+		s = stmt(st, S_KEYS_DEACTIVATE);
+		sqlite3_bind_int(s, 1, kid);
+		if (sqlite3_step(s) != SQLITE_DONE)
+			rc = sq_fail(st, "put key");
+		done(s);
+		if (rc != VQ_OK)
+			goto end;
+	}
+	s = stmt(st, S_PUT_KEY);
+	sqlite3_bind_int(s, 1, kid);
+	sqlite3_bind_blob(s, 2, pk, 32, SQLITE_STATIC);
+	sqlite3_bind_blob(s, 3, sk, 64, SQLITE_STATIC);
+	sqlite3_bind_int(s, 4, active ? 1 : 0);
+	sqlite3_bind_int64(s, 5, created);
+	if (sqlite3_step(s) != SQLITE_DONE)
+		rc = sq_fail(st, "put key");
+	done(s);
+end:
+	return op_end(st, nested, rc);
+}
+
+int vq_store_get_active_key(vq_store *st, uint8_t *kid, uint8_t pk[32], uint8_t sk[64])
+{
+	if (!st || !kid || !pk || !sk)
+		return VQ_EINVAL;
+	sqlite3_stmt *s = stmt(st, S_ACTIVE_KEY);
+	int rc = VQ_OK;
+	switch (sqlite3_step(s)) {
+	case SQLITE_ROW:
+		/* The CHECK constraints fix the sizes; a mismatch would be a foreign row. */
+		if (sqlite3_column_bytes(s, 1) != 32 || sqlite3_column_bytes(s, 2) != 64) {
+			rc = store_fail(st, "active key", "key of the wrong size");
+			break;
+		}
+		*kid = (uint8_t)sqlite3_column_int(s, 0);
+		memcpy(pk, sqlite3_column_blob(s, 1), 32);
+		memcpy(sk, sqlite3_column_blob(s, 2), 64);
+		break;
+	case SQLITE_DONE:
+		rc = VQ_ENOTFOUND;
+		break;
+	default:
+		rc = sq_fail(st, "active key");
+	}
+	done(s);
+	return rc;
+}
+
+int vq_store_get_keyring(vq_store *st, vq_keyring *ring)
+{
+	if (!st || !ring)
+		return VQ_EINVAL;
+	vq_keyring r;
+	memset(&r, 0, sizeof r);
+	sqlite3_stmt *s = stmt(st, S_KEYRING);
+	sqlite3_bind_int(s, 1, VQ_KEYRING_MAX);
+	int rc = VQ_OK, step = SQLITE_DONE;
+	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+		if (sqlite3_column_bytes(s, 1) != 32) {
+			rc = store_fail(st, "keyring", "key of the wrong size");
+			break;
+		}
+		r.keys[r.count].kid = (uint8_t)sqlite3_column_int(s, 0);
+		memcpy(r.keys[r.count].pk, sqlite3_column_blob(s, 1), 32);
+		r.count++;
+	}
+	if (rc == VQ_OK && step != SQLITE_DONE)
+		rc = sq_fail(st, "keyring");
+	done(s);
+	if (rc == VQ_OK)
+		*ring = r; /* all or nothing: a failed read leaves the caller's ring as it was */
+	return rc;
+}
+
+/* ---- settings ---- */
+
+int vq_store_set_setting(vq_store *st, const char *key, const char *value)
+{
+	if (!st || !printable(key, LABEL_MAX) || !value || strnlen(value, TEXT_MAX + 1) > TEXT_MAX)
+		return VQ_EINVAL;
+	int rc = writable(st);
+	if (rc != VQ_OK)
+		return rc;
+	sqlite3_stmt *s = stmt(st, S_SET_SETTING);
+	sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, value, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s) == SQLITE_DONE ? VQ_OK : sq_fail(st, "set setting");
+	done(s);
+	return rc;
+}
+
+int vq_store_get_setting(vq_store *st, const char *key, char *out, size_t outlen)
+{
+	if (!st || !printable(key, LABEL_MAX) || !out || outlen == 0)
+		return VQ_EINVAL;
+	sqlite3_stmt *s = stmt(st, S_GET_SETTING);
+	sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
+	int rc;
+	switch (sqlite3_step(s)) {
+	case SQLITE_ROW:
+		rc = copy_text(st, s, 0, out, outlen, VQ_EINVAL); /* caller's buffer too small */
+		break;
+	case SQLITE_DONE:
+		rc = VQ_ENOTFOUND;
+		break;
+	default:
+		rc = sq_fail(st, "get setting");
+	}
+	done(s);
+	return rc;
+}

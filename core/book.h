@@ -127,7 +127,7 @@ const vq_attr_state *vq_book_attr_state(const vq_book *book, int attr);
 int vq_book_slot_count(const vq_book *book, int attr);
 int vq_book_slot(const vq_book *book, int attr, int slot, vq_slot_view *out);
 
-void vq_book_changes(const vq_book *book, vq_changes *out);
+void vq_book_changes(vq_book *book, vq_changes *out);
 void vq_book_changes_clear(vq_book *book);
 
 /* Rebuilding from the store: first attribute states and slot capacities, then tickets. A

@@ -12,6 +12,10 @@
 
 #define VQ_CODE_MAX 200 /* longest code text, plus NUL */
 #define VQ_KEYRING_MAX 16
+/* A code carries the site id and the attraction id; when their lengths add up to at most
+ * this, every ticket of that attraction has a code (vq_code_sign never says VQ_EINVAL for
+ * length). A site config should refuse longer pairs. */
+#define VQ_CODE_IDS_MAX 47
 
 typedef struct vq_claims {
 	uint8_t kid;           /* key id that signed it */

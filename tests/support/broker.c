@@ -1,0 +1,373 @@
+/* tests/support/broker.c — see broker.h. Owns the mosquitto child process of a test.
+ *
+ * Invariants: b->pid > 0 exactly while a child we have not reaped exists; nothing
+ * listens anywhere but 127.0.0.1; between fork and exec the child calls only
+ * async-signal-safe functions (the test process may have threads, e.g. a bus).
+ */
+#include "support/broker.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
+
+#include "support/tutil.h"
+
+#define START_TIMEOUT_MS 5000
+#define STOP_TIMEOUT_MS  3000
+
+struct vq_test_broker {
+	char *dir;
+	char conf[1024];
+	char log[1024];
+	char exe[1024];
+	int port;
+	int hold_fd; /* keeps the port ours; see hold_port */
+	pid_t pid;
+};
+
+static long long mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void sleep_ms(int ms)
+{
+	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000};
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
+}
+
+/* Lets the kernel choose a free port and keeps it: the socket stays bound (never
+ * listening) for the broker's whole life, so that no other test process can get the
+ * port while our broker is down or restarting. mosquitto binds beside it, which Linux
+ * allows because both set SO_REUSEADDR and ours never listens. */
+static int hold_port(int *port)
+{
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	int one = 1;
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = 0};
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	socklen_t len = sizeof a;
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
+	    bind(fd, (struct sockaddr *)&a, sizeof a) != 0 ||
+	    getsockname(fd, (struct sockaddr *)&a, &len) != 0) {
+		close(fd);
+		return -1;
+	}
+	*port = ntohs(a.sin_port);
+	return fd;
+}
+
+static bool port_open(int port)
+{
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	if (fd < 0)
+		return false;
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	bool ok = connect(fd, (struct sockaddr *)&a, sizeof a) == 0;
+	close(fd);
+	return ok;
+}
+
+/* mosquitto lives in /usr/sbin, which is often not in a user's PATH. */
+static bool find_mosquitto(char *out, size_t size)
+{
+	const char *env = getenv("VQ_MOSQUITTO");
+	if (env && *env) {
+		snprintf(out, size, "%s", env);
+		return access(out, X_OK) == 0;
+	}
+	const char *path = getenv("PATH");
+	if (path) {
+		const char *p = path;
+		while (*p) {
+			const char *end = strchr(p, ':');
+			size_t n = end ? (size_t)(end - p) : strlen(p);
+			if (n > 0 && n < size - 16) {
+				snprintf(out, size, "%.*s/mosquitto", (int)n, p);
+				if (access(out, X_OK) == 0)
+					return true;
+			}
+			if (!end)
+				break;
+			p = end + 1;
+		}
+	}
+	static const char *const fallback[] = {"/usr/sbin/mosquitto", "/usr/local/sbin/mosquitto"};
+	for (size_t i = 0; i < sizeof fallback / sizeof fallback[0]; i++) {
+		snprintf(out, size, "%s", fallback[i]);
+		if (access(out, X_OK) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* Writes text with every "@DIR@" replaced by dir and "@PORT@" by port. */
+static int put_expanded(FILE *f, const char *text, const char *dir, int port)
+{
+	const char *p = text;
+	for (;;) {
+		const char *d = strstr(p, "@DIR@");
+		const char *q = strstr(p, "@PORT@");
+		const char *hit = d && (!q || d < q) ? d : q;
+		if (!hit)
+			break;
+		if (fwrite(p, 1, (size_t)(hit - p), f) != (size_t)(hit - p))
+			return -1;
+		if (hit == d ? fputs(dir, f) < 0 : fprintf(f, "%d", port) < 0)
+			return -1;
+		p = hit + (hit == d ? 5 : 6);
+	}
+	return fputs(p, f) < 0 ? -1 : 0;
+}
+
+/* True if some line of text starts with the option name (mosquitto rejects a
+ * repeated "user", so we must not add ours after the template's). */
+static bool has_option(const char *text, const char *name)
+{
+	size_t n = strlen(name);
+	for (const char *line = text; line; line = strchr(line, '\n')) {
+		if (*line == '\n')
+			line++;
+		while (*line == ' ' || *line == '\t')
+			line++;
+		if (strncmp(line, name, n) == 0 && (line[n] == ' ' || line[n] == '\t'))
+			return true;
+	}
+	return false;
+}
+
+static int write_conf(vq_test_broker *b, const char *tmpl_path)
+{
+	char *tmpl = NULL;
+	if (tmpl_path) {
+		tmpl = tu_read_file(tmpl_path, NULL);
+		if (!tmpl) {
+			fprintf(stderr, "broker: cannot read template %s\n", tmpl_path);
+			return VQ_EINVAL;
+		}
+	}
+	int rc = VQ_EINVAL;
+	FILE *f = fopen(b->conf, "w");
+	if (!f)
+		goto out;
+	/* A template that says "listener @PORT@ ..." places its own listener (after
+	 * per_listener_settings and the like, where mosquitto wants it). */
+	if (!tmpl || !strstr(tmpl, "@PORT@"))
+		fprintf(f, "listener %d 127.0.0.1\n", b->port);
+	/* As root, mosquitto would drop to the "mosquitto" user, which cannot read our
+	 * 0700 scratch folder (password and ACL files are read after the drop). */
+	if (geteuid() == 0 && !(tmpl && has_option(tmpl, "user")))
+		fputs("user root\n", f);
+	if (tmpl) {
+		if (put_expanded(f, tmpl, b->dir, b->port) == 0 && fputc('\n', f) != EOF)
+			rc = VQ_OK;
+	} else if (fputs("allow_anonymous true\nset_tcp_nodelay true\n", f) >= 0) {
+		rc = VQ_OK;
+	}
+	if (fclose(f) != 0)
+		rc = VQ_EINVAL;
+out:
+	free(tmpl);
+	return rc;
+}
+
+int vq_test_broker_new(const char *conf_template, vq_test_broker **out)
+{
+	if (!out)
+		return VQ_EINVAL;
+	*out = NULL;
+	vq_test_broker *b = calloc(1, sizeof *b);
+	if (!b)
+		return VQ_ENOMEM;
+	b->hold_fd = -1;
+	int rc = VQ_EBUS;
+	if (!find_mosquitto(b->exe, sizeof b->exe)) {
+		fprintf(stderr,
+		        "broker: mosquitto not found (PATH, /usr/sbin; or set VQ_MOSQUITTO)\n");
+		goto fail;
+	}
+	b->hold_fd = hold_port(&b->port);
+	b->dir = tu_tempdir("broker");
+	if (b->hold_fd < 0 || !b->dir)
+		goto fail;
+	snprintf(b->conf, sizeof b->conf, "%s/mosquitto.conf", b->dir);
+	snprintf(b->log, sizeof b->log, "%s/mosquitto.log", b->dir);
+	rc = write_conf(b, conf_template);
+	if (rc)
+		goto fail;
+	*out = b;
+	return VQ_OK;
+fail:
+	vq_test_broker_stop(b);
+	return rc;
+}
+
+/* In the child, between fork and exec: async-signal-safe calls only. */
+static void exec_child(char *const argv[], pid_t parent, int logfd)
+{
+#ifdef __linux__
+	prctl(PR_SET_PDEATHSIG, SIGTERM);
+	if (getppid() != parent) /* the parent died before prctl took effect */
+		_exit(127);
+#endif
+	int nul = open("/dev/null", O_RDONLY);
+	if (nul >= 0)
+		dup2(nul, 0);
+	dup2(logfd, 1);
+	dup2(logfd, 2);
+	/* Do not let the broker hold copies of the test's sockets and pipes. */
+#ifdef SYS_close_range
+	if (syscall(SYS_close_range, 3u, ~0u, 0u) != 0)
+#endif
+		for (int fd = 3; fd < 4096; fd++)
+			close(fd);
+	sigset_t none;
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	execv(argv[0], argv);
+	_exit(127);
+}
+
+static void dump_log(const vq_test_broker *b)
+{
+	char *text = tu_read_file(b->log, NULL);
+	fprintf(stderr, "broker: mosquitto on port %d failed; its log:\n%s\n", b->port,
+	        text ? text : "(none)");
+	free(text);
+}
+
+int vq_test_broker_up(vq_test_broker *b)
+{
+	if (!b)
+		return VQ_EINVAL;
+	if (b->pid > 0)
+		return VQ_OK;
+	int logfd = open(b->log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	if (logfd < 0)
+		return VQ_EBUS;
+	char *argv[] = {b->exe, "-c", b->conf, NULL};
+	pid_t parent = getpid();
+	pid_t pid = fork();
+	if (pid == 0)
+		exec_child(argv, parent, logfd);
+	close(logfd);
+	if (pid < 0)
+		return VQ_EBUS;
+	b->pid = pid;
+
+	long long deadline = mono_ms() + START_TIMEOUT_MS;
+	for (;;) {
+		int status;
+		if (waitpid(pid, &status, WNOHANG) == pid) {
+			b->pid = 0;
+			dump_log(b);
+			return VQ_EBUS;
+		}
+		if (port_open(b->port))
+			return VQ_OK;
+		if (mono_ms() > deadline) {
+			vq_test_broker_down(b);
+			dump_log(b);
+			return VQ_ETIMEOUT;
+		}
+		sleep_ms(10);
+	}
+}
+
+void vq_test_broker_down(vq_test_broker *b)
+{
+	if (!b || b->pid <= 0)
+		return;
+	kill(b->pid, SIGTERM);
+	long long deadline = mono_ms() + STOP_TIMEOUT_MS;
+	for (;;) {
+		int status;
+		pid_t r = waitpid(b->pid, &status, WNOHANG);
+		if (r == b->pid || (r < 0 && errno == ECHILD))
+			break;
+		if (mono_ms() > deadline) {
+			kill(b->pid, SIGKILL);
+			while (waitpid(b->pid, &status, 0) < 0 && errno == EINTR)
+				;
+			break;
+		}
+		sleep_ms(5);
+	}
+	b->pid = 0;
+}
+
+int vq_test_broker_start(const char *conf_template, vq_test_broker **out)
+{
+	if (!out)
+		return VQ_EINVAL;
+	*out = NULL;
+	vq_test_broker *b;
+	int rc = vq_test_broker_new(conf_template, &b);
+	if (rc)
+		return rc;
+	rc = vq_test_broker_up(b);
+	if (rc) {
+		vq_test_broker_stop(b);
+		return rc;
+	}
+	*out = b;
+	return VQ_OK;
+}
+
+int vq_test_broker_restart(vq_test_broker *b)
+{
+	if (!b)
+		return VQ_EINVAL;
+	vq_test_broker_down(b);
+	return vq_test_broker_up(b);
+}
+
+void vq_test_broker_stop(vq_test_broker *b)
+{
+	if (!b)
+		return;
+	vq_test_broker_down(b);
+	if (b->hold_fd >= 0)
+		close(b->hold_fd);
+	if (b->dir) {
+		if (!getenv("VQ_KEEP_BROKER_DIR"))
+			tu_rmtree(b->dir);
+		free(b->dir);
+	}
+	free(b);
+}
+
+int vq_test_broker_port(const vq_test_broker *b)
+{
+	return b ? b->port : -1;
+}
+
+const char *vq_test_broker_dir(const vq_test_broker *b)
+{
+	return b ? b->dir : NULL;
+}
+
+int vq_test_broker_pid(const vq_test_broker *b)
+{
+	return b ? (int)b->pid : 0;
+}

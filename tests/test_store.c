@@ -1,0 +1,1096 @@
+/* tests/test_store.c — the SQLite store: schema and migrations, every table's round trip,
+ * single-use redemption under a race of processes, group commit and rollback, injected I/O
+ * faults (never a partial batch, never an unopenable file) and rebuilding a day's book.
+ *
+ * Each test works in its own scratch folder; raw SQLite is used only to play the part of a
+ * newer vq or of corruption.
+ */
+#include "coordinator/faultvfs.h"
+#include "coordinator/store.h"
+#include "support/tutil.h"
+
+#include <check.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define DAY 1699920000 /* 2023-11-14 00:00 UTC */
+
+static char *dir;
+static char path[1024];
+static char err[256];
+
+static void setup(void)
+{
+	dir = tu_tempdir("store");
+	ck_assert_ptr_nonnull(dir);
+	snprintf(path, sizeof path, "%s/vq.db", dir);
+	vq_store_fail_io_after(0);
+}
+
+static void teardown(void)
+{
+	vq_store_fail_io_after(0);
+	tu_rmtree(dir);
+	free(dir);
+	dir = NULL;
+}
+
+static vq_store *open_ok(void)
+{
+	vq_store *st = NULL;
+	int rc = vq_store_open(path, &st, err, sizeof err);
+	ck_assert_msg(rc == VQ_OK, "open: %s (%s)", vq_errname(rc), err);
+	return st;
+}
+
+static vq_ticket mk_ticket(uint64_t id)
+{
+	vq_ticket t;
+	memset(&t, 0, sizeof t);
+	t.id = id;
+	snprintf(t.attr, sizeof t.attr, "coaster");
+	t.slot_start = DAY + 9 * 3600 + (int64_t)(id % 48) * 900;
+	t.win_start = t.slot_start;
+	t.win_end = t.slot_start + 3600;
+	t.tier = (uint8_t)(id % 2);
+	t.party = (uint8_t)(1 + id % 6);
+	t.number = (uint16_t)(id % 999 + 1);
+	t.guest = id * 7919;
+	t.state = VQ_TS_ISSUED;
+	t.issued_at = DAY + 8 * 3600;
+	return t;
+}
+
+static void ck_ticket_eq(const vq_ticket *a, const vq_ticket *b)
+{
+	ck_assert_uint_eq(a->id, b->id);
+	ck_assert_str_eq(a->attr, b->attr);
+	ck_assert_int_eq(a->slot_start, b->slot_start);
+	ck_assert_int_eq(a->win_start, b->win_start);
+	ck_assert_int_eq(a->win_end, b->win_end);
+	ck_assert_uint_eq(a->tier, b->tier);
+	ck_assert_uint_eq(a->party, b->party);
+	ck_assert_uint_eq(a->number, b->number);
+	ck_assert_uint_eq(a->guest, b->guest);
+	ck_assert_uint_eq(a->state, b->state);
+	ck_assert_int_eq(a->issued_at, b->issued_at);
+	ck_assert_int_eq(a->valid_from, b->valid_from);
+	ck_assert_int_eq(a->valid_until, b->valid_until);
+	ck_assert_int_eq(a->used_at, b->used_at);
+	ck_assert_str_eq(a->used_gate, b->used_gate);
+	ck_assert_uint_eq(a->used_offline, b->used_offline);
+}
+
+/* Runs SQL on the file behind the store's back (the store must be closed). */
+static void raw_exec(const char *sql)
+{
+	sqlite3 *db = NULL;
+	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+	char *msg = NULL;
+	int rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
+	ck_assert_msg(rc == SQLITE_OK, "%s: %s", sql, msg ? msg : "?");
+	sqlite3_close(db);
+}
+
+static int64_t raw_count(const char *sql)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *s = NULL;
+	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_step(s), SQLITE_ROW);
+	int64_t n = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	return n;
+}
+
+/* ---- schema ---- */
+
+START_TEST(test_schema_created)
+{
+	vq_store *st = open_ok();
+	int v = -1;
+	ck_assert_int_eq(vq_store_schema_version(st, &v), VQ_OK);
+	ck_assert_int_eq(v, VQ_STORE_SCHEMA_VERSION);
+	ck_assert_str_eq(vq_store_errmsg(st), "");
+	vq_store_close(st);
+
+	ck_assert_int_eq(raw_count("PRAGMA user_version"), VQ_STORE_SCHEMA_VERSION);
+	ck_assert_int_eq(raw_count("SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND "
+	                           "name IN ('tickets', 'slots', 'attr_state', 'members', "
+	                           "'requests', 'redemptions', 'audit', 'keys', 'settings')"),
+	                 9);
+	/* WAL is persistent in the file: a plain connection finds it set. */
+	ck_assert_int_eq(raw_count("SELECT count(*) FROM pragma_journal_mode WHERE "
+	                           "journal_mode = 'wal'"),
+	                 1);
+
+	/* Reopening migrates nothing and keeps the version. */
+	st = open_ok();
+	ck_assert_int_eq(vq_store_schema_version(st, &v), VQ_OK);
+	ck_assert_int_eq(v, VQ_STORE_SCHEMA_VERSION);
+	vq_store_close(st);
+}
+END_TEST
+
+START_TEST(test_reopen_keeps_everything)
+{
+	vq_store *st = open_ok();
+	vq_ticket t = mk_ticket(5);
+	ck_assert_int_eq(vq_store_put_ticket(st, &t), VQ_OK);
+	ck_assert_int_eq(vq_store_put_member(st, "CARD-1", "gold"), VQ_OK);
+	ck_assert_int_eq(vq_store_put_request(st, "r1", "issue", "{}", 2, 10), VQ_OK);
+	ck_assert_int_eq(vq_store_set_setting(st, "unknown_cards", "refuse"), VQ_OK);
+	ck_assert_int_eq(vq_store_audit(st, 11, "op", "close", "{\"attr\":\"coaster\"}"), VQ_OK);
+	vq_store_close(st);
+
+	st = open_ok();
+	vq_ticket got;
+	ck_assert_int_eq(vq_store_get_ticket(st, 5, &got), VQ_OK);
+	ck_ticket_eq(&got, &t);
+	char tier[VQ_ID_MAX];
+	ck_assert_int_eq(vq_store_get_member(st, "CARD-1", tier), VQ_OK);
+	ck_assert_str_eq(tier, "gold");
+	char *reply = NULL;
+	size_t len = 0;
+	ck_assert_int_eq(vq_store_get_request(st, "r1", &reply, &len), VQ_OK);
+	ck_assert_str_eq(reply, "{}");
+	free(reply);
+	char val[32];
+	ck_assert_int_eq(vq_store_get_setting(st, "unknown_cards", val, sizeof val), VQ_OK);
+	ck_assert_str_eq(val, "refuse");
+	int64_t n = 0;
+	ck_assert_int_eq(vq_store_audit_count(st, &n), VQ_OK);
+	ck_assert_int_eq(n, 1);
+	uint64_t next = 0;
+	ck_assert_int_eq(vq_store_next_ticket_id(st, &next), VQ_OK);
+	ck_assert_uint_eq(next, 6);
+	vq_store_close(st);
+}
+END_TEST
+
+START_TEST(test_future_version_refused)
+{
+	vq_store_close(open_ok());
+	raw_exec("PRAGMA user_version = 99");
+	vq_store *st = (vq_store *)1;
+	int rc = vq_store_open(path, &st, err, sizeof err);
+	ck_assert_int_eq(rc, VQ_ESTORE);
+	ck_assert_ptr_null(st);
+	ck_assert_msg(strstr(err, "newer") && strstr(err, "99"), "message: %s", err);
+	/* Refusing wrote nothing: the version is still the future one. */
+	ck_assert_int_eq(raw_count("PRAGMA user_version"), 99);
+}
+END_TEST
+
+START_TEST(test_not_a_database)
+{
+	FILE *f = fopen(path, "wb");
+	ck_assert_ptr_nonnull(f);
+	for (int i = 0; i < 512; i++)
+		fputs("this is not sqlite ", f);
+	fclose(f);
+	vq_store *st = NULL;
+	ck_assert_int_eq(vq_store_open(path, &st, err, sizeof err), VQ_ESTORE);
+	ck_assert_ptr_null(st);
+	ck_assert(err[0] != '\0');
+
+	/* Another application's SQLite file is not ours either. */
+	unlink(path);
+	raw_exec("PRAGMA application_id = 1234; CREATE TABLE x (y)");
+	ck_assert_int_eq(vq_store_open(path, &st, err, sizeof err), VQ_ESTORE);
+	ck_assert_msg(strstr(err, "not a vq database"), "message: %s", err);
+
+	ck_assert_int_eq(vq_store_open(NULL, &st, err, sizeof err), VQ_EINVAL);
+}
+END_TEST
+
+/* ---- tickets ---- */
+
+START_TEST(test_ticket_roundtrip)
+{
+	vq_store *st = open_ok();
+	vq_ticket t;
+	memset(&t, 0, sizeof t);
+	t.id = ((uint64_t)1 << 62) + 3; /* large, but below 2^63 */
+	snprintf(t.attr, sizeof t.attr, "%s", "abcdefghijklmnopqrstuvwxyz01234"); /* 31 bytes */
+	t.slot_start = -5;
+	t.win_start = INT64_MAX - 1;
+	t.win_end = INT64_MIN + 1;
+	t.tier = 255;
+	t.party = VQ_MAX_PARTY;
+	t.number = 65535;
+	t.guest = UINT64_MAX - 12345; /* beyond int64: stored bit for bit */
+	t.state = VQ_TS_ANYTIME;
+	t.issued_at = 123456789;
+	t.valid_from = 987654321;
+	t.valid_until = 987654999;
+	t.used_at = 42;
+	snprintf(t.used_gate, sizeof t.used_gate, "gate-%s", "north-7");
+	t.used_offline = 1;
+	ck_assert_int_eq(vq_store_put_ticket(st, &t), VQ_OK);
+	ck_assert_int_eq(vq_store_put_ticket(st, &t), VQ_OK); /* writing it twice is fine */
+
+	vq_ticket got;
+	memset(&got, 0xAA, sizeof got);
+	ck_assert_int_eq(vq_store_get_ticket(st, t.id, &got), VQ_OK);
+	ck_ticket_eq(&got, &t);
+	ck_assert_int_eq(vq_store_get_ticket(st, 77, &got), VQ_ENOTICKET);
+	ck_assert_int_eq(vq_store_get_ticket(st, UINT64_MAX, &got), VQ_ENOTICKET);
+
+	uint64_t next = 0;
+	ck_assert_int_eq(vq_store_next_ticket_id(st, &next), VQ_OK);
+	ck_assert_uint_eq(next, t.id + 1);
+
+	/* State moves forward only: anytime -> redeemed is fine, back to issued is not. */
+	vq_ticket r = t;
+	r.state = VQ_TS_REDEEMED;
+	ck_assert_int_eq(vq_store_put_ticket(st, &r), VQ_OK);
+	vq_ticket back = t;
+	back.state = VQ_TS_ISSUED;
+	ck_assert_int_eq(vq_store_put_ticket(st, &back), VQ_ESTATE);
+	ck_assert_int_eq(vq_store_get_ticket(st, t.id, &got), VQ_OK);
+	ck_assert_uint_eq(got.state, VQ_TS_REDEEMED);
+
+	/* Invalid tickets never reach the table. */
+	vq_ticket bad = mk_ticket(1);
+	bad.id = 0;
+	ck_assert_int_eq(vq_store_put_ticket(st, &bad), VQ_EINVAL);
+	bad = mk_ticket(1);
+	bad.id = (uint64_t)INT64_MAX + 1;
+	ck_assert_int_eq(vq_store_put_ticket(st, &bad), VQ_EINVAL);
+	bad = mk_ticket(1);
+	bad.state = 9;
+	ck_assert_int_eq(vq_store_put_ticket(st, &bad), VQ_EINVAL);
+	bad = mk_ticket(1);
+	memset(bad.attr, 'a', sizeof bad.attr); /* not terminated */
+	ck_assert_int_eq(vq_store_put_ticket(st, &bad), VQ_EINVAL);
+	bad = mk_ticket(1);
+	bad.attr[0] = '\0';
+	ck_assert_int_eq(vq_store_put_ticket(st, &bad), VQ_EINVAL);
+	ck_assert_int_eq(vq_store_put_ticket(st, NULL), VQ_EINVAL);
+	ck_assert_int_eq(vq_store_put_ticket(NULL, &t), VQ_EINVAL);
+	ck_assert_int_eq(vq_store_get_ticket(st, 0, &got), VQ_EINVAL);
+	vq_store_close(st);
+}
+END_TEST
+
+/* ---- request ids ---- */
+
+START_TEST(test_requests)
+{
+	vq_store *st = open_ok();
+	const char first[] = "{\"ok\":true,\"ticket\":7}\0tail"; /* bytes, NUL inside */
+	const size_t flen = sizeof first - 1;
+	ck_assert_int_eq(vq_store_put_request(st, "kiosk-3:000001", "issue", first, flen, 100),
+	                 VQ_OK);
+	ck_assert_int_eq(
+	    vq_store_put_request(st, "kiosk-3:000001", "issue", "{\"other\":1}", 11, 101),
+	    VQ_EEXISTS);
+
+	char *reply = NULL;
+	size_t len = 0;
+	ck_assert_int_eq(vq_store_get_request(st, "kiosk-3:000001", &reply, &len), VQ_OK);
+	ck_assert_uint_eq(len, flen);
+	ck_assert_mem_eq(reply, first, flen);
+	ck_assert_int_eq(reply[len], '\0');
+	free(reply);
+
+	ck_assert_int_eq(vq_store_get_request(st, "nope", &reply, &len), VQ_ENOTFOUND);
+	ck_assert_ptr_null(reply);
+
+	/* An empty reply is a reply. */
+	ck_assert_int_eq(vq_store_put_request(st, "empty", "cancel", NULL, 0, 1), VQ_OK);
+	ck_assert_int_eq(vq_store_get_request(st, "empty", &reply, &len), VQ_OK);
+	ck_assert_uint_eq(len, 0);
+	ck_assert_str_eq(reply, "");
+	free(reply);
+
+	char rid[80];
+	memset(rid, 'x', 64);
+	rid[64] = '\0';
+	ck_assert_int_eq(vq_store_put_request(st, rid, "issue", "a", 1, 1), VQ_OK);
+	rid[64] = 'x';
+	rid[65] = '\0';
+	ck_assert_int_eq(vq_store_put_request(st, rid, "issue", "a", 1, 1), VQ_EINVAL);
+	ck_assert_int_eq(vq_store_put_request(st, "", "issue", "a", 1, 1), VQ_EINVAL);
+	ck_assert_int_eq(vq_store_put_request(st, "a\nb", "issue", "a", 1, 1), VQ_EINVAL);
+	ck_assert_int_eq(vq_store_put_request(st, NULL, "issue", "a", 1, 1), VQ_EINVAL);
+	ck_assert_int_eq(vq_store_put_request(st, "k", NULL, "a", 1, 1), VQ_EINVAL);
+	ck_assert_int_eq(vq_store_put_request(st, "k", "issue", NULL, 3, 1), VQ_EINVAL);
+	ck_assert_int_eq(vq_store_get_request(st, rid, &reply, &len), VQ_EINVAL);
+	vq_store_close(st);
+}
+END_TEST
+
+/* ---- members, audit, keys, settings ---- */
+
+START_TEST(test_members)
+{
+	vq_store *st = open_ok();
+	int64_t n = -1;
+	ck_assert_int_eq(vq_store_member_count(st, &n), VQ_OK);
+	ck_assert_int_eq(n, 0);
+	ck_assert_int_eq(vq_store_put_member(st, "4111 2222 3333", "silver"), VQ_OK);
+	ck_assert_int_eq(vq_store_put_member(st, "A", "gold"), VQ_OK);
+	char tier[VQ_ID_MAX];
+	ck_assert_int_eq(vq_store_get_member(st, "4111 2222 3333", tier), VQ_OK);
+	ck_assert_str_eq(tier, "silver");
+	ck_assert_int_eq(vq_store_put_member(st, "4111 2222 3333", "platinum_2"), VQ_OK);
+	ck_assert_int_eq(vq_store_get_member(st, "4111 2222 3333", tier), VQ_OK);
+	ck_assert_str_eq(tier, "platinum_2");
+	ck_assert_int_eq(vq_store_member_count(st, &n), VQ_OK);
+	ck_assert_int_eq(n, 2);
+	ck_assert_int_eq(vq_store_get_member(st, "B", tier), VQ_ENOTFOUND);
+
+	char card[40];
+	memset(card, '7', 32);
+	card[32] = '\0';
+	ck_assert_int_eq(vq_store_put_member(st, card, "gold"), VQ_OK);
+	card[32] = '7';
+	card[33] = '\0';
+	ck_assert_int_eq(vq_store_put_member(st, card, "gold"), VQ_EINVAL);
+	ck_assert_int_eq(vq_store_put_member(st, "", "gold"), VQ_EINVAL);
+	ck_assert_int_eq(vq_store_put_member(st, "bad\x01", "gold"), VQ_EINVAL);
+	ck_assert_int_eq(vq_store_put_member(st, "caf\xc3\xa9", "gold"), VQ_EINVAL);
+	ck_assert_int_eq(vq_store_put_member(st, NULL, "gold"), VQ_EINVAL);
+	ck_assert_int_eq(vq_store_put_member(st, "C", "Gold"), VQ_EINVAL);
+	ck_assert_int_eq(vq_store_put_member(st, "C", "go ld"), VQ_EINVAL);
+	ck_assert_int_eq(vq_store_put_member(st, "C", ""), VQ_EINVAL);
+	ck_assert_int_eq(vq_store_put_member(st, "C", "abcdefghijklmnopqrstuvwxyz012345"),
+	                 VQ_EINVAL); /* 32 bytes */
+	ck_assert_int_eq(vq_store_put_member(st, "C", "abcdefghijklmnopqrstuvwxyz01234"), VQ_OK);
+	ck_assert_int_eq(vq_store_get_member(st, card, tier), VQ_EINVAL);
+	ck_assert_int_eq(vq_store_member_count(st, &n), VQ_OK);
+	ck_assert_int_eq(n, 4);
+	vq_store_close(st);
+}
+END_TEST
+
+START_TEST(test_audit)
+{
+	vq_store *st = open_ok();
+	int64_t n = -1;
+	ck_assert_int_eq(vq_store_audit_count(st, &n), VQ_OK);
+	ck_assert_int_eq(n, 0);
+	ck_assert_int_eq(vq_store_audit(st, 1, "vqctl:alice", "capacity", "{\"overbook\":10}"),
+	                 VQ_OK);
+	ck_assert_int_eq(vq_store_audit(st, 2, "vqctl:alice", "close", NULL), VQ_OK);
+	ck_assert_int_eq(vq_store_audit(st, 3, "vqd", "key-rotate", "{}"), VQ_OK);
+	ck_assert_int_eq(vq_store_audit(st, 4, "", "close", NULL), VQ_EINVAL);
+	ck_assert_int_eq(vq_store_audit(st, 4, "x", NULL, NULL), VQ_EINVAL);
+	ck_assert_int_eq(vq_store_audit_count(st, &n), VQ_OK);
+	ck_assert_int_eq(n, 3);
+	vq_store_close(st);
+}
+END_TEST
+
+START_TEST(test_keys)
+{
+	vq_store *st = open_ok();
+	uint8_t pk[3][32], sk[3][64];
+	for (int k = 0; k < 3; k++) {
+		memset(pk[k], 0x10 + k, sizeof pk[k]);
+		memset(sk[k], 0x80 + k, sizeof sk[k]);
+	}
+	uint8_t kid = 0, gpk[32], gsk[64];
+	ck_assert_int_eq(vq_store_get_active_key(st, &kid, gpk, gsk), VQ_ENOTFOUND);
+	vq_keyring ring;
+	ck_assert_int_eq(vq_store_get_keyring(st, &ring), VQ_OK);
+	ck_assert_int_eq(ring.count, 0);
+
+	ck_assert_int_eq(vq_store_put_key(st, 1, pk[0], sk[0], 1, 100), VQ_OK);
+	ck_assert_int_eq(vq_store_get_active_key(st, &kid, gpk, gsk), VQ_OK);
+	ck_assert_uint_eq(kid, 1);
+	ck_assert_mem_eq(gpk, pk[0], 32);
+	ck_assert_mem_eq(gsk, sk[0], 64);
+
+	/* Rotation: the new active key retires the old one, which still verifies. */
+	ck_assert_int_eq(vq_store_put_key(st, 2, pk[1], sk[1], 1, 200), VQ_OK);
+	ck_assert_int_eq(vq_store_put_key(st, 255, pk[2], sk[2], 0, 300), VQ_OK);
+	ck_assert_int_eq(vq_store_get_active_key(st, &kid, gpk, gsk), VQ_OK);
+	ck_assert_uint_eq(kid, 2);
+	ck_assert_mem_eq(gsk, sk[1], 64);
+
+	/* Inside a caller's transaction too, and rolled back with it. */
+	ck_assert_int_eq(vq_store_begin(st), VQ_OK);
+	ck_assert_int_eq(vq_store_put_key(st, 255, pk[2], sk[2], 1, 300), VQ_OK);
+	ck_assert_int_eq(vq_store_get_active_key(st, &kid, gpk, gsk), VQ_OK);
+	ck_assert_uint_eq(kid, 255);
+	ck_assert_int_eq(vq_store_rollback(st), VQ_OK);
+	ck_assert_int_eq(vq_store_get_active_key(st, &kid, gpk, gsk), VQ_OK);
+	ck_assert_uint_eq(kid, 2);
+
+	ck_assert_int_eq(vq_store_get_keyring(st, &ring), VQ_OK);
+	ck_assert_int_eq(ring.count, 3);
+	int seen = 0;
+	for (int i = 0; i < ring.count; i++) {
+		int k = ring.keys[i].kid == 1 ? 0 : ring.keys[i].kid == 2 ? 1 : 2;
+		ck_assert_mem_eq(ring.keys[i].pk, pk[k], 32);
+		seen |= 1 << k;
+	}
+	ck_assert_int_eq(seen, 7);
+	ck_assert_int_eq(vq_store_put_key(st, 3, NULL, sk[0], 0, 1), VQ_EINVAL);
+	vq_store_close(st);
+}
+END_TEST
+
+START_TEST(test_settings)
+{
+	vq_store *st = open_ok();
+	char out[16];
+	ck_assert_int_eq(vq_store_get_setting(st, "lang", out, sizeof out), VQ_ENOTFOUND);
+	ck_assert_int_eq(vq_store_set_setting(st, "lang", "ro"), VQ_OK);
+	ck_assert_int_eq(vq_store_get_setting(st, "lang", out, sizeof out), VQ_OK);
+	ck_assert_str_eq(out, "ro");
+	ck_assert_int_eq(vq_store_set_setting(st, "lang", "pt-BR"), VQ_OK);
+	ck_assert_int_eq(vq_store_get_setting(st, "lang", out, sizeof out), VQ_OK);
+	ck_assert_str_eq(out, "pt-BR");
+	ck_assert_int_eq(vq_store_set_setting(st, "empty", ""), VQ_OK);
+	ck_assert_int_eq(vq_store_get_setting(st, "empty", out, sizeof out), VQ_OK);
+	ck_assert_str_eq(out, "");
+	ck_assert_int_eq(vq_store_set_setting(st, "long", "0123456789abcdef"), VQ_OK);
+	ck_assert_int_eq(vq_store_get_setting(st, "long", out, sizeof out), VQ_EINVAL);
+	ck_assert_int_eq(vq_store_set_setting(st, "", "x"), VQ_EINVAL);
+	ck_assert_int_eq(vq_store_set_setting(st, "k", NULL), VQ_EINVAL);
+	vq_store_close(st);
+}
+END_TEST
+
+/* ---- redemption ---- */
+
+START_TEST(test_redeem)
+{
+	vq_store *st = open_ok();
+	vq_ticket t = mk_ticket(1);
+	ck_assert_int_eq(vq_store_put_ticket(st, &t), VQ_OK);
+	vq_ticket c = mk_ticket(2);
+	c.state = VQ_TS_CANCELLED;
+	ck_assert_int_eq(vq_store_put_ticket(st, &c), VQ_OK);
+	vq_ticket a = mk_ticket(3);
+	a.state = VQ_TS_ANYTIME;
+	ck_assert_int_eq(vq_store_put_ticket(st, &a), VQ_OK);
+
+	ck_assert_int_eq(vq_store_redeem(st, 1, "gate-a", 5000, 1), VQ_OK);
+	ck_assert_int_eq(vq_store_redeem(st, 1, "gate-b", 5001, 0), VQ_EUSED);
+	vq_ticket got;
+	ck_assert_int_eq(vq_store_get_ticket(st, 1, &got), VQ_OK);
+	ck_assert_uint_eq(got.state, VQ_TS_REDEEMED);
+	ck_assert_int_eq(got.used_at, 5000);
+	ck_assert_str_eq(got.used_gate, "gate-a");
+	ck_assert_uint_eq(got.used_offline, 1);
+
+	ck_assert_int_eq(vq_store_redeem(st, 2, "gate-a", 5000, 0), VQ_ESTATE);
+	ck_assert_int_eq(vq_store_redeem(st, 3, "gate-a", 5000, 0), VQ_OK);
+	ck_assert_int_eq(vq_store_redeem(st, 99, "gate-a", 5000, 0), VQ_ENOTICKET);
+	ck_assert_int_eq(vq_store_redeem(st, 0, "gate-a", 5000, 0), VQ_EINVAL);
+	ck_assert_int_eq(vq_store_redeem(st, 1, NULL, 5000, 0), VQ_EINVAL);
+
+	/* Within a caller's transaction it shares the transaction's fate. */
+	vq_ticket b = mk_ticket(4);
+	ck_assert_int_eq(vq_store_put_ticket(st, &b), VQ_OK);
+	ck_assert_int_eq(vq_store_begin(st), VQ_OK);
+	ck_assert_int_eq(vq_store_redeem(st, 4, "gate-a", 6000, 0), VQ_OK);
+	ck_assert_int_eq(vq_store_redeem(st, 4, "gate-a", 6001, 0), VQ_EUSED);
+	ck_assert_int_eq(vq_store_rollback(st), VQ_OK);
+	ck_assert_int_eq(vq_store_get_ticket(st, 4, &got), VQ_OK);
+	ck_assert_uint_eq(got.state, VQ_TS_ISSUED);
+	ck_assert_int_eq(vq_store_begin(st), VQ_OK);
+	ck_assert_int_eq(vq_store_redeem(st, 4, "gate-a", 6002, 0), VQ_OK);
+	ck_assert_int_eq(vq_store_commit(st), VQ_OK);
+	vq_store_close(st);
+
+	ck_assert_int_eq(raw_count("SELECT count(*) FROM redemptions"), 3);
+	ck_assert_int_eq(raw_count("SELECT count(*) FROM redemptions WHERE ticket = 1 AND "
+	                           "gate = 'gate-a' AND at = 5000 AND offline = 1"),
+	                 1);
+}
+END_TEST
+
+#define RACERS 8
+
+START_TEST(test_redeem_race)
+{
+	vq_store *st = open_ok();
+	vq_ticket t = mk_ticket(1);
+	ck_assert_int_eq(vq_store_put_ticket(st, &t), VQ_OK);
+	vq_store_close(st); /* a connection must not cross fork() */
+
+	int ready[2], go[2];
+	ck_assert_int_eq(pipe(ready), 0);
+	ck_assert_int_eq(pipe(go), 0);
+	pid_t pids[RACERS];
+	for (int i = 0; i < RACERS; i++) {
+		pids[i] = fork();
+		ck_assert_int_ge(pids[i], 0);
+		if (pids[i] == 0) {
+			close(ready[0]);
+			close(go[1]);
+			vq_store *cs = NULL;
+			if (vq_store_open(path, &cs, NULL, 0) != VQ_OK)
+				_exit(200);
+			char gate[VQ_ID_MAX], c;
+			snprintf(gate, sizeof gate, "gate-%d", i);
+			if (write(ready[1], "r", 1) != 1)
+				_exit(201);
+			/* Everyone blocks here until the parent closes the pipe: then all go. */
+			if (read(go[0], &c, 1) != 0)
+				_exit(202);
+			int rc = vq_store_redeem(cs, 1, gate, 7000 + i, 0);
+			vq_store_close(cs);
+			_exit(rc);
+		}
+	}
+	close(ready[1]);
+	close(go[0]);
+	for (int i = 0; i < RACERS; i++) {
+		char c;
+		ck_assert_int_eq(read(ready[0], &c, 1), 1);
+	}
+	close(go[1]);
+	close(ready[0]);
+
+	int ok = 0, used = 0;
+	for (int i = 0; i < RACERS; i++) {
+		int status = 0;
+		ck_assert_int_eq(waitpid(pids[i], &status, 0), pids[i]);
+		ck_assert(WIFEXITED(status));
+		int rc = WEXITSTATUS(status);
+		if (rc == VQ_OK)
+			ok++;
+		else if (rc == VQ_EUSED)
+			used++;
+		else
+			ck_abort_msg("racer %d: %d (%s)", i, rc, vq_errname(rc));
+	}
+	ck_assert_int_eq(ok, 1);
+	ck_assert_int_eq(used, RACERS - 1);
+	ck_assert_int_eq(raw_count("SELECT count(*) FROM redemptions"), 1);
+	ck_assert_int_eq(raw_count("SELECT state FROM tickets WHERE id = 1"), VQ_TS_REDEEMED);
+}
+END_TEST
+
+/* ---- transactions ---- */
+
+static void put_batch(vq_store *st, uint64_t first, int n, int *rc)
+{
+	for (int k = 0; k < n && *rc == VQ_OK; k++) {
+		vq_ticket t = mk_ticket(first + (uint64_t)k);
+		char rid[32], reply[96];
+		snprintf(rid, sizeof rid, "rid-%llu", (unsigned long long)t.id);
+		int len = snprintf(reply, sizeof reply, "{\"ok\":true,\"ticket\":%llu}",
+		                   (unsigned long long)t.id);
+		*rc = vq_store_put_ticket(st, &t);
+		if (*rc == VQ_OK)
+			*rc =
+			    vq_store_put_request(st, rid, "issue", reply, (size_t)len, t.issued_at);
+	}
+}
+
+/* How many of tickets first..first+n-1 and their request ids are stored; each ticket and
+ * its request must be stored together. */
+static int count_batch(vq_store *st, uint64_t first, int n)
+{
+	int present = 0;
+	for (int k = 0; k < n; k++) {
+		vq_ticket got;
+		char rid[32], *reply = NULL;
+		size_t len;
+		uint64_t id = first + (uint64_t)k;
+		snprintf(rid, sizeof rid, "rid-%llu", (unsigned long long)id);
+		int trc = vq_store_get_ticket(st, id, &got);
+		int rrc = vq_store_get_request(st, rid, &reply, &len);
+		free(reply);
+		ck_assert_msg(trc == VQ_OK || trc == VQ_ENOTICKET, "get ticket: %s",
+		              vq_errname(trc));
+		ck_assert_msg((trc == VQ_OK) == (rrc == VQ_OK), "ticket %llu without its request",
+		              (unsigned long long)id);
+		if (trc == VQ_OK) {
+			vq_ticket want = mk_ticket(id);
+			ck_ticket_eq(&got, &want);
+			present++;
+		}
+	}
+	return present;
+}
+
+START_TEST(test_group_commit)
+{
+	vq_store *st = open_ok();
+	int rc = vq_store_begin(st);
+	ck_assert_int_eq(rc, VQ_OK);
+	put_batch(st, 1, 500, &rc);
+	ck_assert_int_eq(rc, VQ_OK);
+	ck_assert_int_eq(vq_store_commit(st), VQ_OK);
+	vq_store_close(st);
+
+	st = open_ok();
+	ck_assert_int_eq(count_batch(st, 1, 500), 500);
+	vq_store_close(st);
+}
+END_TEST
+
+START_TEST(test_rollback)
+{
+	vq_store *st = open_ok();
+	int rc = vq_store_begin(st);
+	ck_assert_int_eq(rc, VQ_OK);
+	ck_assert_int_eq(vq_store_begin(st), VQ_EINVAL); /* no nesting */
+	put_batch(st, 1, 50, &rc);
+	ck_assert_int_eq(vq_store_put_member(st, "M1", "gold"), VQ_OK);
+	ck_assert_int_eq(count_batch(st, 1, 50), 50); /* visible inside */
+	ck_assert_int_eq(vq_store_rollback(st), VQ_OK);
+	ck_assert_int_eq(count_batch(st, 1, 50), 0);
+	ck_assert_int_eq(vq_store_commit(st), VQ_EINVAL); /* nothing open */
+	ck_assert_int_eq(vq_store_rollback(st), VQ_OK);   /* harmless */
+	vq_store_close(st);
+
+	st = open_ok();
+	ck_assert_int_eq(count_batch(st, 1, 50), 0);
+	char tier[VQ_ID_MAX];
+	ck_assert_int_eq(vq_store_get_member(st, "M1", tier), VQ_ENOTFOUND);
+
+	/* Closing with a batch open rolls it back. */
+	rc = vq_store_begin(st);
+	put_batch(st, 100, 5, &rc);
+	ck_assert_int_eq(rc, VQ_OK);
+	vq_store_close(st);
+	st = open_ok();
+	ck_assert_int_eq(count_batch(st, 100, 5), 0);
+	vq_store_close(st);
+}
+END_TEST
+
+/* ---- injected faults ---- */
+
+#define FAULT_BATCH 8
+
+START_TEST(test_fault_commit_all_or_nothing)
+{
+	vq_store *st = open_ok();
+	uint64_t committed[64];
+	int ncommitted = 0, failed = 0;
+	uint64_t first = 1;
+	/* n runs past the I/O a batch costs, so the last rounds must succeed. */
+	for (unsigned long n = 1; n <= 40; n++, first += FAULT_BATCH) {
+		vq_store_fail_io_after(n);
+		int rc = vq_store_begin(st);
+		put_batch(st, first, FAULT_BATCH, &rc);
+		if (rc == VQ_OK)
+			rc = vq_store_commit(st);
+		else
+			vq_store_rollback(st);
+		vq_store_fail_io_after(0);
+		ck_assert_msg(rc == VQ_OK || rc == VQ_ESTORE, "n=%lu: %s", n, vq_errname(rc));
+		if (rc != VQ_OK)
+			ck_assert_msg(vq_store_errmsg(st)[0] != '\0', "n=%lu: no message", n);
+
+		vq_store_close(st);
+		st = open_ok();
+		int present = count_batch(st, first, FAULT_BATCH);
+		if (rc == VQ_OK) {
+			ck_assert_msg(present == FAULT_BATCH, "n=%lu: committed, %d present", n,
+			              present);
+			committed[ncommitted++] = first;
+		} else {
+			ck_assert_msg(present == 0, "n=%lu: failed, yet %d present", n, present);
+			failed++;
+		}
+		for (int i = 0; i < ncommitted; i++)
+			ck_assert_int_eq(count_batch(st, committed[i], FAULT_BATCH), FAULT_BATCH);
+	}
+	ck_assert_msg(failed > 0, "no fault was ever hit");
+	ck_assert_msg(ncommitted > 0, "no batch ever committed");
+	vq_store_close(st);
+}
+END_TEST
+
+/* A batch bigger than SQLite's page cache spills to the WAL before COMMIT, so faults hit
+ * the puts themselves; the store must then refuse to commit what is left. */
+enum { SPILL = 1500 };
+
+/* Puts tickets first..first+SPILL-1 with wide replies, then commits whatever the puts said:
+ * a careless caller. Returns the commit's result; *put_rc is the first put failure. */
+static int spill_batch(vq_store *st, uint64_t first, int *put_rc)
+{
+	static char blob[2048];
+	memset(blob, 'z', sizeof blob);
+	int rc = vq_store_begin(st);
+	for (int k = 0; k < SPILL && rc == VQ_OK; k++) {
+		vq_ticket t = mk_ticket(first + (uint64_t)k);
+		char rid[32];
+		snprintf(rid, sizeof rid, "rid-%llu", (unsigned long long)t.id);
+		rc = vq_store_put_ticket(st, &t);
+		if (rc == VQ_OK)
+			rc = vq_store_put_request(st, rid, "issue", blob, sizeof blob, 0);
+	}
+	*put_rc = rc;
+	return vq_store_commit(st);
+}
+
+START_TEST(test_fault_spill_all_or_nothing)
+{
+	vq_store *st = open_ok();
+	/* Measure what a clean batch costs, then fail early, in the middle, at the end. */
+	int put_rc;
+	vq_store_fail_io_after(0);
+	ck_assert_int_eq(spill_batch(st, 1, &put_rc), VQ_OK);
+	unsigned long cost = vq_faultvfs_io_count();
+	ck_assert_uint_gt(cost, 100);
+	const unsigned long ns[] = {1, 2, cost / 4, cost / 2, cost - 2, cost - 1, cost, cost + 1};
+	int failed_in_put = 0, failed_in_commit = 0, ok = 0;
+	uint64_t first = 1 + SPILL;
+	for (size_t i = 0; i < sizeof ns / sizeof ns[0]; i++, first += SPILL) {
+		vq_store_fail_io_after(ns[i]);
+		int crc = spill_batch(st, first, &put_rc);
+		vq_store_fail_io_after(0);
+		if (put_rc != VQ_OK) {
+			ck_assert_int_eq(crc, VQ_ESTORE);
+			failed_in_put++;
+		} else if (crc != VQ_OK) {
+			ck_assert_int_eq(crc, VQ_ESTORE);
+			failed_in_commit++;
+		}
+		vq_store_close(st);
+		st = open_ok();
+		int present = 0;
+		for (int k = 0; k < SPILL; k += 97) {
+			vq_ticket got;
+			present += vq_store_get_ticket(st, first + (uint64_t)k, &got) == VQ_OK;
+		}
+		if (crc == VQ_OK) {
+			ck_assert_int_eq(present, (SPILL + 96) / 97);
+			ok++;
+		} else {
+			ck_assert_msg(present == 0, "n=%lu: failed, yet %d present", ns[i],
+			              present);
+		}
+	}
+	ck_assert_msg(failed_in_put > 0, "no fault hit a put");
+	ck_assert_msg(failed_in_commit > 0, "no fault hit a commit");
+	ck_assert_int_ge(ok, 1);
+	vq_store_close(st);
+}
+END_TEST
+
+START_TEST(test_fault_open_recovers)
+{
+	/* What creating a database costs, so every write and sync of it gets its turn. */
+	snprintf(path, sizeof path, "%s/clean.db", dir);
+	vq_store_fail_io_after(0);
+	vq_store_close(open_ok());
+	unsigned long cost = vq_faultvfs_io_count();
+	ck_assert_uint_gt(cost, 0);
+
+	int failed = 0;
+	for (unsigned long n = 1; n <= cost + 1; n++) {
+		snprintf(path, sizeof path, "%s/open-%lu.db", dir, n);
+		vq_store *st = NULL;
+		vq_store_fail_io_after(n);
+		int rc = vq_store_open(path, &st, err, sizeof err);
+		if (rc == VQ_OK)
+			vq_store_close(st); /* closing may fail its checkpoint: also a case */
+		vq_store_fail_io_after(0);
+		if (rc != VQ_OK) {
+			ck_assert_msg(rc == VQ_ESTORE, "n=%lu: %s", n, vq_errname(rc));
+			ck_assert_ptr_null(st);
+			ck_assert_msg(err[0] != '\0', "n=%lu: no message", n);
+			failed++;
+		}
+		st = open_ok();
+		int v = 0;
+		ck_assert_int_eq(vq_store_schema_version(st, &v), VQ_OK);
+		ck_assert_int_eq(v, VQ_STORE_SCHEMA_VERSION);
+		vq_ticket t = mk_ticket(1);
+		ck_assert_int_eq(vq_store_put_ticket(st, &t), VQ_OK);
+		vq_store_close(st);
+	}
+	ck_assert_msg(failed > 0, "no fault was ever hit during open");
+	ck_assert_msg((unsigned long)failed < cost + 1, "open never succeeded");
+}
+END_TEST
+
+START_TEST(test_fault_counter)
+{
+	vq_store *st = open_ok();
+	vq_store_fail_io_after(0);
+	vq_ticket t = mk_ticket(1);
+	ck_assert_int_eq(vq_store_put_ticket(st, &t), VQ_OK);
+	ck_assert_uint_gt(vq_faultvfs_io_count(), 0); /* unarmed, it still counts */
+	vq_store_fail_io_after(1);
+	t = mk_ticket(2);
+	ck_assert_int_eq(vq_store_put_ticket(st, &t), VQ_ESTORE);
+	ck_assert(vq_store_errmsg(st)[0] != '\0');
+	vq_store_fail_io_after(0);
+	t = mk_ticket(3);
+	ck_assert_int_eq(vq_store_put_ticket(st, &t), VQ_OK);
+	vq_store_close(st);
+}
+END_TEST
+
+/* ---- rebuilding a day ---- */
+
+static const char SITE_JSON[] =
+    "{\"version\":1,\"id\":\"t\",\"name\":\"T\",\"timezone\":\"UTC\",\"languages\":[\"en\"],"
+    "\"tiers\":[{\"id\":\"standard\",\"names\":{\"en\":\"S\"},\"protect_pct\":0,"
+    "\"release_min\":0,\"max_passes\":2,\"horizon_min\":600,\"late_grace_min\":0},"
+    "{\"id\":\"gold\",\"names\":{\"en\":\"G\"},\"protect_pct\":20,\"release_min\":30,"
+    "\"max_passes\":3,\"horizon_min\":600,\"late_grace_min\":10}],"
+    "\"attractions\":[{\"id\":\"coaster\",\"prefix\":\"C\",\"names\":{\"en\":\"Coaster\"},"
+    "\"kind\":\"ride\",\"throughput_per_hour\":600,\"fast_share_pct\":50,\"slot_min\":15,"
+    "\"window_min\":60,\"open\":\"09:00\",\"close\":\"21:00\",\"early_grace_min\":5,"
+    "\"late_grace_min\":10,\"max_party\":6},"
+    "{\"id\":\"wheel\",\"prefix\":\"W\",\"names\":{\"en\":\"Wheel\"},"
+    "\"kind\":\"ride\",\"throughput_per_hour\":120,\"fast_share_pct\":25,\"slot_min\":30,"
+    "\"window_min\":60,\"open\":\"10:00\",\"close\":\"18:00\",\"early_grace_min\":5,"
+    "\"late_grace_min\":10,\"max_party\":4}]}";
+
+static vq_site *parse_site(void)
+{
+	vq_site *site = NULL;
+	int rc = vq_site_parse(SITE_JSON, sizeof SITE_JSON - 1, &site, err, sizeof err);
+	ck_assert_msg(rc == VQ_OK, "site: %s", err);
+	return site;
+}
+
+/* Writes what the book changed, as vqd does after each group of requests. */
+static void persist_changes(vq_store *st, vq_book *b)
+{
+	const vq_site *site = vq_book_site(b);
+	int64_t day = vq_book_day_start(b);
+	vq_changes ch;
+	vq_book_changes(b, &ch);
+	ck_assert_int_eq(vq_store_begin(st), VQ_OK);
+	for (size_t i = 0; i < ch.ntickets; i++)
+		ck_assert_int_eq(vq_store_put_ticket(st, ch.tickets[i]), VQ_OK);
+	for (size_t i = 0; i < ch.nslots; i++) {
+		vq_slot_view v;
+		ck_assert_int_eq(vq_book_slot(b, ch.slots[i].attr, ch.slots[i].slot, &v), VQ_OK);
+		ck_assert_int_eq(vq_store_put_slot(st, vq_site_attr(site, ch.slots[i].attr)->id,
+		                                   day, ch.slots[i].slot, &v),
+		                 VQ_OK);
+	}
+	for (size_t i = 0; i < ch.nattrs; i++) {
+		int a = ch.attrs[i];
+		ck_assert_int_eq(vq_store_put_attr_state(st, vq_site_attr(site, a)->id, day,
+		                                         vq_book_attr_state(b, a)),
+		                 VQ_OK);
+	}
+	ck_assert_int_eq(vq_store_commit(st), VQ_OK);
+	vq_book_changes_clear(b);
+}
+
+/* A day of traffic: issues by both tiers, cancels, redemptions, a breakdown and a capacity
+ * change, persisted group by group. */
+static vq_book *busy_day(vq_store *st, const vq_site *site, int64_t day, uint64_t seed)
+{
+	vq_book *b = NULL;
+	uint64_t next = 0;
+	ck_assert_int_eq(vq_store_next_ticket_id(st, &next), VQ_OK);
+	ck_assert_int_eq(vq_book_new(site, day, next, &b), VQ_OK);
+	tu_rng rng = {seed};
+	int64_t now = day + 8 * 3600;
+	int issued = 0;
+	for (int step = 0; step < 600; step++) {
+		uint32_t op = tu_rng_below(&rng, 100);
+		size_t n = vq_book_ticket_count(b);
+		if (op < 75 || n == 0) {
+			vq_request rq = {
+			    .attr = (int)tu_rng_below(&rng, 2),
+			    .tier = (int)tu_rng_below(&rng, 2),
+			    .party = 1 + (int)tu_rng_below(&rng, 4),
+			    .guest = 1 + tu_rng_below(&rng, 150),
+			};
+			vq_ticket t;
+			issued += vq_book_issue(b, &rq, now, &t) == VQ_OK;
+		} else if (op < 85) {
+			const vq_ticket *t = vq_book_ticket_at(b, tu_rng_below(&rng, (uint32_t)n));
+			vq_book_cancel(b, t->id, now, NULL);
+		} else {
+			const vq_ticket *t = vq_book_ticket_at(b, tu_rng_below(&rng, (uint32_t)n));
+			vq_verdict v;
+			char attr[VQ_ID_MAX];
+			snprintf(attr, sizeof attr, "%s", t->attr);
+			vq_book_redeem(b, t->id, attr, "gate-1", (int)(op & 1), t->win_start + 60,
+			               &v, NULL);
+		}
+		/* The wheel breaks down from about 10:30 to 10:50, while windows are open. */
+		if (step == 300)
+			ck_assert_int_eq(vq_book_close(b, 1, now), VQ_OK);
+		if (step == 340)
+			ck_assert_int_eq(vq_book_reopen(b, 1, now, NULL), VQ_OK);
+		if (step == 400) {
+			vq_capacity c = {
+			    .throughput_per_hour = 500, .fast_share_pct = -1, .overbook_pct = 10};
+			ck_assert_int_eq(vq_book_set_capacity(b, 0, &c, now), VQ_OK);
+		}
+		if (step % 2 == 1)
+			now += 60;
+		if (step % 25 == 24)
+			persist_changes(st, b);
+	}
+	persist_changes(st, b);
+	ck_assert_int_gt(issued, 50);
+	/* Every ticket state must occur, or the round trip proves less than it claims. */
+	int states[4] = {0};
+	for (size_t i = 0; i < vq_book_ticket_count(b); i++)
+		states[vq_book_ticket_at(b, i)->state]++;
+	for (int k = 0; k < 4; k++)
+		ck_assert_msg(states[k] > 0, "seed %llu: no ticket in state %s",
+		              (unsigned long long)seed, vq_ticket_state_name(k));
+	return b;
+}
+
+static void ck_books_eq(const vq_book *a, const vq_book *b)
+{
+	const vq_site *site = vq_book_site(a);
+	ck_assert_uint_eq(vq_book_ticket_count(a), vq_book_ticket_count(b));
+	ck_assert_uint_eq(vq_book_next_ticket_id(a), vq_book_next_ticket_id(b));
+	for (size_t i = 0; i < vq_book_ticket_count(a); i++)
+		ck_ticket_eq(vq_book_ticket_at(a, i), vq_book_ticket_at(b, i));
+	for (int at = 0; at < vq_site_attr_count(site); at++) {
+		const vq_attr_state *sa = vq_book_attr_state(a, at),
+		                    *sb = vq_book_attr_state(b, at);
+		ck_assert_int_eq(sa->status, sb->status);
+		ck_assert_int_eq(sa->closed_at, sb->closed_at);
+		ck_assert_int_eq(sa->reopened_at, sb->reopened_at);
+		ck_assert_int_eq(sa->throughput_per_hour, sb->throughput_per_hour);
+		ck_assert_int_eq(sa->fast_share_pct, sb->fast_share_pct);
+		ck_assert_int_eq(sa->overbook_pct, sb->overbook_pct);
+		ck_assert_uint_eq(sa->next_number, sb->next_number);
+		ck_assert_int_eq(vq_book_slot_count(a, at), vq_book_slot_count(b, at));
+		for (int s = 0; s < vq_book_slot_count(a, at); s++) {
+			vq_slot_view va, vb;
+			ck_assert_int_eq(vq_book_slot(a, at, s, &va), VQ_OK);
+			ck_assert_int_eq(vq_book_slot(b, at, s, &vb), VQ_OK);
+			ck_assert_int_eq(va.start, vb.start);
+			ck_assert_int_eq(va.cap, vb.cap);
+			ck_assert_int_eq(va.taken, vb.taken);
+			for (int k = 0; k < vq_site_tier_count(site); k++)
+				ck_assert_int_eq(va.taken_tier[k], vb.taken_tier[k]);
+		}
+	}
+}
+
+START_TEST(test_load_day)
+{
+	vq_site *site = parse_site();
+	vq_store *st = open_ok();
+	vq_book *today = busy_day(st, site, DAY, 1);
+	/* The next day shares the tables but must not bleed into this one. */
+	vq_book *tomorrow = busy_day(st, site, DAY + 86400, 2);
+	vq_store_close(st);
+
+	st = open_ok();
+	uint64_t next = 0;
+	ck_assert_int_eq(vq_store_next_ticket_id(st, &next), VQ_OK);
+	vq_book *b = NULL;
+	ck_assert_int_eq(vq_book_new(site, DAY, 1, &b), VQ_OK);
+	int rc = vq_store_load_day(st, b);
+	ck_assert_msg(rc == VQ_OK, "load_day: %s (%s)", vq_errname(rc), vq_store_errmsg(st));
+	ck_books_eq(today, b);
+	vq_book_free(b);
+
+	ck_assert_int_eq(vq_book_new(site, DAY + 86400, next, &b), VQ_OK);
+	rc = vq_store_load_day(st, b);
+	ck_assert_msg(rc == VQ_OK, "load_day: %s (%s)", vq_errname(rc), vq_store_errmsg(st));
+	ck_books_eq(tomorrow, b);
+	vq_book_free(b);
+
+	/* A day nothing happened on loads as an empty book. */
+	ck_assert_int_eq(vq_book_new(site, DAY - 86400, next, &b), VQ_OK);
+	ck_assert_int_eq(vq_store_load_day(st, b), VQ_OK);
+	ck_assert_uint_eq(vq_book_ticket_count(b), 0);
+	vq_book_free(b);
+
+	vq_store_close(st);
+	vq_book_free(today);
+	vq_book_free(tomorrow);
+	vq_site_free(site);
+}
+END_TEST
+
+START_TEST(test_load_day_tampered)
+{
+	vq_site *site = parse_site();
+	vq_store *st = open_ok();
+	vq_book *today = busy_day(st, site, DAY, 3);
+	vq_store_close(st);
+	vq_book_free(today);
+
+	raw_exec("UPDATE slots SET taken = taken + 1 WHERE attr = 'coaster' AND slot = "
+	         "(SELECT min(slot) FROM slots WHERE attr = 'coaster' AND taken > 0)");
+	st = open_ok();
+	vq_book *b = NULL;
+	ck_assert_int_eq(vq_book_new(site, DAY, 1, &b), VQ_OK);
+	ck_assert_int_eq(vq_store_load_day(st, b), VQ_ESTORE);
+	ck_assert_msg(strstr(vq_store_errmsg(st), "taken"), "message: %s", vq_store_errmsg(st));
+	vq_book_free(b);
+	vq_store_close(st);
+
+	/* A slot that is not a slot of the day is corruption too. */
+	raw_exec("UPDATE slots SET taken = taken - 1 WHERE attr = 'coaster' AND slot = "
+	         "(SELECT min(slot) FROM slots WHERE attr = 'coaster' AND taken > 0);"
+	         "INSERT INTO slots VALUES ('coaster', 1699920000, 999, 0, 1, 0)");
+	st = open_ok();
+	ck_assert_int_eq(vq_book_new(site, DAY, 1, &b), VQ_OK);
+	ck_assert_int_eq(vq_store_load_day(st, b), VQ_ESTORE);
+	vq_book_free(b);
+	vq_store_close(st);
+	vq_site_free(site);
+}
+END_TEST
+
+static Suite *store_suite(void)
+{
+	Suite *s = suite_create("store");
+	TCase *tc = tcase_create("basic");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, test_schema_created);
+	tcase_add_test(tc, test_reopen_keeps_everything);
+	tcase_add_test(tc, test_future_version_refused);
+	tcase_add_test(tc, test_not_a_database);
+	tcase_add_test(tc, test_ticket_roundtrip);
+	tcase_add_test(tc, test_requests);
+	tcase_add_test(tc, test_members);
+	tcase_add_test(tc, test_audit);
+	tcase_add_test(tc, test_keys);
+	tcase_add_test(tc, test_settings);
+	tcase_add_test(tc, test_redeem);
+	tcase_add_test(tc, test_redeem_race);
+	tcase_add_test(tc, test_group_commit);
+	tcase_add_test(tc, test_rollback);
+	suite_add_tcase(s, tc);
+
+	TCase *tf = tcase_create("faults");
+	tcase_add_checked_fixture(tf, setup, teardown);
+	tcase_set_timeout(tf, 240);
+	tcase_add_test(tf, test_fault_counter);
+	tcase_add_test(tf, test_fault_commit_all_or_nothing);
+	tcase_add_test(tf, test_fault_spill_all_or_nothing);
+	tcase_add_test(tf, test_fault_open_recovers);
+	suite_add_tcase(s, tf);
+
+	TCase *td = tcase_create("day");
+	tcase_add_checked_fixture(td, setup, teardown);
+	tcase_set_timeout(td, 120);
+	tcase_add_test(td, test_load_day);
+	tcase_add_test(td, test_load_day_tampered);
+	suite_add_tcase(s, td);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(store_suite());
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

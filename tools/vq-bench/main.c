@@ -1,0 +1,25 @@
+/* tools/vq-bench/main.c — vq's benchmark programs behind one command.
+ * Figures live here, not in timed tests: each measurement prints vq's number next to the
+ * bare cost of the same work on the same machine in the same run. */
+#include "bench.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static int usage(void)
+{
+	fprintf(stderr, "usage: vq-bench core [--site FILE] [--seconds S]\n"
+	                "       vq-bench store [--seconds S | --count N]\n");
+	return 2;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2)
+		return usage();
+	if (!strcmp(argv[1], "core"))
+		return vq_bench_core(argc - 2, argv + 2);
+	if (!strcmp(argv[1], "store"))
+		return vq_bench_store(argc - 2, argv + 2);
+	return usage();
+}
