@@ -209,3 +209,20 @@ int vq_service_set_day(vq_service *svc, int64_t day_start)
 	svc->day_start = day_start;
 	return VQ_OK;
 }
+
+int vq_service_set_site(vq_service *svc, const vq_site *site)
+{
+	if (svc->in_batch)
+		return VQ_EINVAL;
+	const vq_site *old = svc->site;
+	svc->site = site;
+	vq_book *b = NULL;
+	int rc = load_book(svc, svc->day_start, &b);
+	if (rc != VQ_OK) {
+		svc->site = old;
+		return rc;
+	}
+	vq_book_free(svc->book);
+	svc->book = b;
+	return VQ_OK;
+}

@@ -16,8 +16,8 @@ typedef struct vq_service vq_service;
 
 /* Opens the store at db_path and loads the day whose local midnight is day_start. The
  * site must outlive the service. */
-int vq_service_open(const vq_site *site, const char *db_path, int64_t day_start,
-                    vq_service **out, char *err, size_t errlen);
+int vq_service_open(const vq_site *site, const char *db_path, int64_t day_start, vq_service **out,
+                    char *err, size_t errlen);
 void vq_service_free(vq_service *svc); /* NULL is fine; an open batch is rolled back */
 
 vq_book *vq_service_book(vq_service *svc);
@@ -43,6 +43,11 @@ int vq_service_remember(vq_service *svc, const char *rid, const char *kind, cons
  * every reply of the batch as failed. */
 int vq_service_redeem(vq_service *svc, uint64_t id, const char *gate_attr, const char *gate_id,
                       int offline, int64_t now, vq_verdict *v, vq_ticket *out);
+
+/* Switches to another site config (a reload): rebuilds the day's book under it from the
+ * store. On failure (a stored ticket's attraction is gone, say) nothing changes. The new
+ * site must outlive the service; the caller frees the old one after VQ_OK. */
+int vq_service_set_site(vq_service *svc, const vq_site *site);
 
 /* Moves to another day (commits nothing; call between batches). */
 int vq_service_set_day(vq_service *svc, int64_t day_start);

@@ -49,7 +49,7 @@ int vq_store_redeem(vq_store *st, uint64_t id, const char *gate, int64_t at, int
 
 /* Reads. */
 int vq_store_get_ticket(vq_store *st, uint64_t id, vq_ticket *out); /* VQ_ENOTICKET */
-int vq_store_next_ticket_id(vq_store *st, uint64_t *out); /* max id + 1, or 1 */
+int vq_store_next_ticket_id(vq_store *st, uint64_t *out);           /* max id + 1, or 1 */
 /* Rebuilds a fresh book (vq_book_new with the same day_start) from what is stored for its
  * day: attraction states, slot capacities, then tickets. VQ_ESTORE if a stored slot count
  * disagrees with the tickets (corruption), with the book left as it was rebuilt. */

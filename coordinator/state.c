@@ -1,0 +1,163 @@
+/* coordinator/state.c — what vqd tells every screen without being asked: the retained
+ * state of each attraction and of the site, and the keys gates verify codes with.
+ *
+ * Pure rendering from the book at a given now; vqd.c decides when to publish.
+ */
+#include "coordinator/log.h"
+#include "coordinator/vqd.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static cJSON *window(int64_t from, int64_t until)
+{
+	cJSON *w = cJSON_CreateObject();
+	cJSON_AddNumberToObject(w, "start", (double)from);
+	cJSON_AddNumberToObject(w, "end", (double)until);
+	return w;
+}
+
+static cJSON *names(const vq_site *site, int a)
+{
+	cJSON *n = cJSON_CreateObject();
+	for (int l = 0; l < vq_site_lang_count(site); l++)
+		cJSON_AddStringToObject(n, vq_site_lang(site, l), vq_attr_name(site, a, l));
+	return n;
+}
+
+cJSON *vqd_state_attr(const vq_vqd *d, int a, int64_t now)
+{
+	const vq_book *b = vq_service_book(d->svc);
+	const vq_attraction *cfg = vq_site_attr(d->site, a);
+	const vq_attr_state *st = vq_book_attr_state(b, a);
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddNumberToObject(o, "v", 1);
+	cJSON_AddStringToObject(o, "attraction", cfg->id);
+	cJSON_AddStringToObject(o, "kind", cfg->kind == VQ_KIND_SERVICE ? "service" : "ride");
+	cJSON_AddItemToObject(o, "names", names(d->site, a));
+	cJSON_AddStringToObject(o, "status", st->status == VQ_ATTR_CLOSED ? "closed" : "open");
+	cJSON_AddNumberToObject(o, "closed_at", (double)st->closed_at);
+	cJSON_AddNumberToObject(o, "reopened_at", (double)st->reopened_at);
+
+	/* The windows the gate admits now: the slots whose window, with the attraction's
+	 * grace, holds now. Boards show them as "now admitting 10:15 - 11:30". */
+	int64_t from = 0, until = 0;
+	int n = vq_book_slot_count(b, a);
+	for (int s = 0; s < n; s++) {
+		vq_slot_view v;
+		vq_book_slot(b, a, s, &v);
+		int64_t end = v.start + (int64_t)cfg->window_min * 60;
+		int64_t close = vq_book_day_start(b) + (int64_t)cfg->close_min * 60;
+		if (end > close)
+			end = close;
+		if (v.start - (int64_t)cfg->early_grace_min * 60 <= now &&
+		    now < end + (int64_t)cfg->late_grace_min * 60) {
+			if (!from)
+				from = v.start;
+			until = end;
+		}
+	}
+	if (from && st->status == VQ_ATTR_OPEN)
+		cJSON_AddItemToObject(o, "admitting", window(from, until));
+	else
+		cJSON_AddNullToObject(o, "admitting");
+
+	cJSON *next = cJSON_AddObjectToObject(o, "next");
+	for (int t = 0; t < vq_site_tier_count(d->site); t++) {
+		vq_request r = {.attr = a, .tier = t, .party = 1, .guest = 0};
+		vq_offer off;
+		if (vq_book_quote(b, &r, now, &off) == VQ_OK)
+			cJSON_AddItemToObject(next, vq_site_tier(d->site, t)->id,
+			                      window(off.win_start, off.win_end));
+		else
+			cJSON_AddNullToObject(next, vq_site_tier(d->site, t)->id);
+	}
+	int64_t cap = 0, taken = 0;
+	for (int s = 0; s < n; s++) {
+		vq_slot_view v;
+		vq_book_slot(b, a, s, &v);
+		cap += v.cap;
+		taken += v.taken;
+	}
+	cJSON *c = cJSON_AddObjectToObject(o, "capacity");
+	cJSON_AddNumberToObject(c, "today", (double)cap);
+	cJSON_AddNumberToObject(c, "taken", (double)taken);
+	cJSON_AddNumberToObject(o, "throughput_per_hour", st->throughput_per_hour);
+	cJSON_AddNumberToObject(o, "fast_share_pct", st->fast_share_pct);
+	cJSON_AddNumberToObject(o, "overbook_pct", st->overbook_pct);
+	cJSON_AddNumberToObject(o, "standby_min", d->standby_min[a]);
+	cJSON_AddNumberToObject(o, "updated", (double)now);
+	return o;
+}
+
+cJSON *vqd_state_site(const vq_vqd *d, int64_t now)
+{
+	const vq_site *s = d->site;
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddNumberToObject(o, "v", 1);
+	cJSON_AddStringToObject(o, "site", vq_site_id(s));
+	cJSON_AddStringToObject(o, "name", vq_site_name(s));
+	cJSON_AddStringToObject(o, "timezone", vq_site_timezone(s));
+	cJSON *langs = cJSON_AddArrayToObject(o, "languages");
+	for (int l = 0; l < vq_site_lang_count(s); l++)
+		cJSON_AddItemToArray(langs, cJSON_CreateString(vq_site_lang(s, l)));
+	cJSON *tiers = cJSON_AddArrayToObject(o, "tiers");
+	for (int t = 0; t < vq_site_tier_count(s); t++) {
+		cJSON *it = cJSON_CreateObject();
+		cJSON_AddStringToObject(it, "id", vq_site_tier(s, t)->id);
+		cJSON *n = cJSON_AddObjectToObject(it, "names");
+		for (int l = 0; l < vq_site_lang_count(s); l++)
+			cJSON_AddStringToObject(n, vq_site_lang(s, l), vq_tier_name(s, t, l));
+		cJSON_AddItemToArray(tiers, it);
+	}
+	cJSON *attrs = cJSON_AddArrayToObject(o, "attractions");
+	for (int a = 0; a < vq_site_attr_count(s); a++)
+		cJSON_AddItemToArray(attrs, cJSON_CreateString(vq_site_attr(s, a)->id));
+	cJSON *keys = cJSON_AddArrayToObject(o, "keys");
+	for (int i = 0; i < d->ring.count; i++) {
+		char h[65];
+		sodium_bin2hex(h, sizeof h, d->ring.keys[i].pk, 32);
+		cJSON *k = cJSON_CreateObject();
+		cJSON_AddNumberToObject(k, "kid", d->ring.keys[i].kid);
+		cJSON_AddStringToObject(k, "public_key", h);
+		cJSON_AddItemToArray(keys, k);
+	}
+	cJSON_AddNumberToObject(o, "day_start", (double)vq_book_day_start(vq_service_book(d->svc)));
+	cJSON_AddNumberToObject(o, "updated", (double)now);
+	return o;
+}
+
+int vqd_keys_load(vq_vqd *d, int64_t now)
+{
+	vq_store *st = vq_service_store(d->svc);
+	int rc = vq_store_get_active_key(st, &d->kid, d->pk, d->sk);
+	if (rc == VQ_ENOTFOUND) {
+		/* first start: make the site's first signing key */
+		crypto_sign_keypair(d->pk, d->sk);
+		d->kid = 1;
+		rc = vq_store_put_key(st, d->kid, d->pk, d->sk, 1, now);
+		if (rc == VQ_OK)
+			vq_log(VQ_LOG_INFO, "made signing key %d", d->kid);
+	}
+	if (rc == VQ_OK)
+		rc = vq_store_get_keyring(st, &d->ring);
+	if (rc != VQ_OK)
+		return rc;
+	char hexkey[65];
+	rc = vq_store_get_setting(st, "guest_key", hexkey, sizeof hexkey);
+	if (rc == VQ_ENOTFOUND) {
+		randombytes_buf(d->guest_key, sizeof d->guest_key);
+		sodium_bin2hex(hexkey, sizeof hexkey, d->guest_key, sizeof d->guest_key);
+		return vq_store_set_setting(st, "guest_key", hexkey);
+	}
+	if (rc != VQ_OK)
+		return rc;
+	size_t n = 0;
+	if (sodium_hex2bin(d->guest_key, sizeof d->guest_key, hexkey, strlen(hexkey), NULL, &n,
+	                   NULL) != 0 ||
+	    n != sizeof d->guest_key)
+		return VQ_ESTORE;
+	return VQ_OK;
+}

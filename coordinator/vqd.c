@@ -1,0 +1,463 @@
+/* coordinator/vqd.c — the coordinator daemon: the one process that holds the truth.
+ *
+ * Owns the process: options, signals, the clock, the MQTT connection and the loop.
+ * The loop takes every request that arrived together (up to --max-batch), decides them
+ * all inside one store transaction, commits once, and only then sends the replies and
+ * events (group commit: no reply before its commit). Retained state is republished when
+ * it changed, coalesced to at most one message per attraction every 200 ms, at least
+ * every 30 s (time moves the windows), and after every reconnect.
+ * SIGTERM/SIGINT finish the batch in hand and exit 0; SIGHUP reloads the site config.
+ */
+#include "coordinator/vqd.h"
+#include "bus/busopt.h"
+#include "coordinator/clock.h"
+#include "coordinator/log.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define STATE_MIN_GAP_MS 200
+#define STATE_REFRESH_S  30
+
+static volatile sig_atomic_t stop_requested, reload_requested;
+
+static void on_signal(int sig)
+{
+	if (sig == SIGHUP)
+		reload_requested = 1;
+	else
+		stop_requested = 1;
+}
+
+static double mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+typedef struct options {
+	const char *config;
+	const char *db;
+	const char *clock_start;
+	double clock_speed;
+	int max_batch;
+	vq_busopt bus;
+} options;
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+	        "usage: vqd --config SITE.json --db FILE [options]\n"
+	        "  --config FILE         the site (attractions, tiers); SIGHUP reloads it\n"
+	        "  --db FILE             the SQLite database (made on first start)\n"
+	        "  --clock-start T       demo clock: Unix seconds or HH:MM today, local time\n"
+	        "  --clock-speed X       demo clock speed (site seconds per real second)\n"
+	        "  --max-batch N         requests decided per transaction (1..4096, 256)\n"
+	        "  --log-level L         debug, info, warn or error (info)\n"
+	        "%s",
+	        vq_busopt_usage());
+}
+
+static int parse_args(int argc, char **argv, options *o)
+{
+	memset(o, 0, sizeof *o);
+	o->clock_speed = 1.0;
+	o->max_batch = 256;
+	vq_busopt_init(&o->bus, "coordinator");
+	if (!o->bus.user[0])
+		snprintf(o->bus.user, sizeof o->bus.user, "vqd");
+	char err[256];
+	for (int i = 1; i < argc;) {
+		int r = vq_busopt_parse(&o->bus, argc, argv, &i, err, sizeof err);
+		if (r < 0) {
+			fprintf(stderr, "vqd: %s\n", err);
+			return -1;
+		}
+		if (r > 0)
+			continue;
+		const char *a = argv[i];
+		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+			usage(stdout);
+			exit(0);
+		}
+		if (i + 1 >= argc) {
+			fprintf(stderr, "vqd: unknown option or missing value: %s\n", a);
+			return -1;
+		}
+		const char *v = argv[i + 1];
+		i += 2;
+		if (!strcmp(a, "--config"))
+			o->config = v;
+		else if (!strcmp(a, "--db"))
+			o->db = v;
+		else if (!strcmp(a, "--clock-start"))
+			o->clock_start = v;
+		else if (!strcmp(a, "--clock-speed")) {
+			char *end;
+			o->clock_speed = strtod(v, &end);
+			if (*end || o->clock_speed <= 0 || o->clock_speed > 10000) {
+				fprintf(stderr, "vqd: --clock-speed: expected 0 < X <= 10000\n");
+				return -1;
+			}
+		} else if (!strcmp(a, "--max-batch")) {
+			o->max_batch = atoi(v);
+			if (o->max_batch < 1 || o->max_batch > 4096) {
+				fprintf(stderr, "vqd: --max-batch: expected 1..4096\n");
+				return -1;
+			}
+		} else if (!strcmp(a, "--log-level")) {
+			int l = vq_log_parse_level(v);
+			if (l < 0) {
+				fprintf(stderr,
+				        "vqd: --log-level: expected debug, info, warn or error\n");
+				return -1;
+			}
+			vq_log_set_level(l);
+		} else {
+			fprintf(stderr, "vqd: unknown option: %s\n", a);
+			return -1;
+		}
+	}
+	if (!o->config || !o->db) {
+		fprintf(stderr, "vqd: --config and --db are required\n");
+		return -1;
+	}
+	return 0;
+}
+
+static vq_site *load_site(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f) {
+		vq_log(VQ_LOG_ERROR, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	size_t cap = 1 << 16, n = 0;
+	char *buf = malloc(cap);
+	for (size_t r; buf && (r = fread(buf + n, 1, cap - n, f)) > 0;) {
+		n += r;
+		if (n == cap && cap < (8u << 20)) {
+			char *nb = realloc(buf, cap *= 2);
+			if (!nb) {
+				free(buf);
+				buf = NULL;
+			}
+			buf = nb;
+		} else if (n == cap) {
+			break;
+		}
+	}
+	fclose(f);
+	vq_site *site = NULL;
+	char err[256] = "out of memory";
+	if (!buf || vq_site_parse(buf, n, &site, err, sizeof err) != VQ_OK)
+		vq_log(VQ_LOG_ERROR, "%s: %s", path, err);
+	free(buf);
+	return site;
+}
+
+/* The attraction-indexed arrays of the context, sized for site. */
+static int size_for_site(vq_vqd *d, const vq_site *site)
+{
+	size_t n = (size_t)vq_site_attr_count(site);
+	int *standby = calloc(n, sizeof *standby);
+	unsigned char *dirty = calloc(n, 1);
+	if (!standby || !dirty) {
+		free(standby);
+		free(dirty);
+		return VQ_ENOMEM;
+	}
+	for (size_t a = 0; a < n; a++) {
+		const vq_attraction *cfg = vq_site_attr(site, (int)a);
+		char key[64], val[16];
+		snprintf(key, sizeof key, "standby.%s", cfg->id);
+		standby[a] = cfg->standby_min;
+		if (vq_store_get_setting(vq_service_store(d->svc), key, val, sizeof val) == VQ_OK)
+			standby[a] = atoi(val);
+		dirty[a] = 1;
+	}
+	free(d->standby_min);
+	free(d->dirty);
+	d->standby_min = standby;
+	d->dirty = dirty;
+	d->site_dirty = 1;
+	return VQ_OK;
+}
+
+static void reload(vq_vqd *d, const char *path, vq_site **site)
+{
+	vq_site *fresh = load_site(path);
+	if (!fresh) {
+		vq_log(VQ_LOG_WARN, "reload: keeping the running config");
+		return;
+	}
+	if (strcmp(vq_site_id(fresh), vq_site_id(*site)) != 0) {
+		vq_log(VQ_LOG_ERROR,
+		       "reload: site id changed (%s -> %s); keeping the running config",
+		       vq_site_id(*site), vq_site_id(fresh));
+		vq_site_free(fresh);
+		return;
+	}
+	int rc = vq_service_set_site(d->svc, fresh);
+	if (rc == VQ_OK)
+		rc = size_for_site(d, fresh);
+	if (rc != VQ_OK) {
+		vq_log(VQ_LOG_ERROR, "reload: %s; keeping the running config", vq_strerror(rc));
+		vq_service_set_site(d->svc, *site);
+		vq_site_free(fresh);
+		return;
+	}
+	vq_site_free(*site);
+	*site = fresh;
+	d->site = fresh;
+	vq_log(VQ_LOG_INFO, "reloaded %s: %d attractions", path, vq_site_attr_count(fresh));
+}
+
+static void publish_json(vq_bus *bus, const char *suffix, cJSON *o, int retain)
+{
+	char *s = cJSON_PrintUnformatted(o);
+	cJSON_Delete(o);
+	if (!s)
+		return;
+	int rc = vq_bus_publish(bus, suffix, s, strlen(s), 1, retain);
+	if (rc != VQ_OK && rc != VQ_EBUS)
+		vq_log(VQ_LOG_WARN, "publish %s: %s", suffix, vq_strerror(rc));
+	free(s);
+}
+
+static void publish_state(vq_vqd *d, vq_bus *bus, int64_t now)
+{
+	if (!vq_bus_connected(bus))
+		return;
+	for (int a = 0; a < vq_site_attr_count(d->site); a++) {
+		if (!d->dirty[a])
+			continue;
+		char suffix[64];
+		snprintf(suffix, sizeof suffix, "state/%s", vq_site_attr(d->site, a)->id);
+		publish_json(bus, suffix, vqd_state_attr(d, a, now), 1);
+		d->dirty[a] = 0;
+	}
+	if (d->site_dirty) {
+		publish_json(bus, "state/_site", vqd_state_site(d, now), 1);
+		d->site_dirty = 0;
+	}
+}
+
+static void mark_all(vq_vqd *d)
+{
+	memset(d->dirty, 1, (size_t)vq_site_attr_count(d->site));
+	d->site_dirty = 1;
+}
+
+/* The requester's client id: the last step of its response topic (reply/<client-id>),
+ * which the broker's ACL ties to its account. */
+static const char *client_of(const vq_bus_msg *m)
+{
+	const char *slash = strrchr(m->response_topic, '/');
+	return slash ? slash + 1 : m->response_topic;
+}
+
+/* Decides one batch of messages and answers them after the commit. */
+static void serve_batch(vq_vqd *d, vq_bus *bus, vq_bus_msg **msgs, size_t n, int64_t now)
+{
+	char **replies = calloc(n, sizeof *replies);
+	if (!replies || vq_service_begin(d->svc) != VQ_OK) {
+		vq_log(VQ_LOG_ERROR, "cannot open a batch: %s",
+		       vq_store_errmsg(vq_service_store(d->svc)));
+		free(replies);
+		return; /* requesters time out and retry with the same rid */
+	}
+	for (size_t i = 0; i < n; i++) {
+		const vq_bus_msg *m = msgs[i];
+		if (m->kind != VQ_BUS_MESSAGE)
+			continue;
+		if (!m->response_topic) {
+			d->dropped++;
+			vq_log(VQ_LOG_DEBUG, "%s without a response topic: dropped", m->suffix);
+			continue;
+		}
+		replies[i] = vqd_handle(d, m->suffix, m->payload, m->len, client_of(m), now);
+	}
+	double t0 = mono_ms();
+	int rc = vq_service_commit(d->svc);
+	d->batches++;
+	if (rc != VQ_OK) {
+		d->failed_commits++;
+		vq_log(VQ_LOG_ERROR, "commit of %zu requests failed: %s", n,
+		       vq_store_errmsg(vq_service_store(d->svc)));
+		for (size_t i = 0; i < n; i++) {
+			if (!replies[i])
+				continue;
+			free(replies[i]);
+			replies[i] = vqd_storage_error(msgs[i]->payload, msgs[i]->len);
+		}
+		for (size_t e = 0; e < d->nevents; e++)
+			free(d->events[e].json);
+		d->nevents = 0;
+		if (vqd_keys_load(d, now) != VQ_OK)
+			vq_log(VQ_LOG_ERROR, "cannot reload the signing keys");
+		mark_all(d);
+	}
+	vq_log(VQ_LOG_DEBUG, "batch of %zu committed in %.2f ms", n, mono_ms() - t0);
+	for (size_t i = 0; i < n; i++) {
+		if (replies[i]) {
+			int prc = vq_bus_reply(bus, msgs[i], replies[i], strlen(replies[i]));
+			if (prc != VQ_OK)
+				vq_log(VQ_LOG_WARN, "reply to %s: %s", client_of(msgs[i]),
+				       vq_strerror(prc));
+		}
+		free(replies[i]);
+	}
+	free(replies);
+	for (size_t e = 0; e < d->nevents; e++) {
+		vq_bus_publish(bus, d->events[e].suffix, d->events[e].json,
+		               strlen(d->events[e].json), 1, 0);
+		free(d->events[e].json);
+	}
+	d->nevents = 0;
+}
+
+static int run(options *o)
+{
+	int status = 1;
+	vq_vqd d;
+	memset(&d, 0, sizeof d);
+	vq_bus *bus = NULL;
+	vq_bus_msg **msgs = NULL;
+	vq_site *site = load_site(o->config);
+	if (!site)
+		return 2;
+	char err[512];
+	if (!o->bus.site[0])
+		snprintf(o->bus.site, sizeof o->bus.site, "%s", vq_site_id(site));
+	if (vq_busopt_finish(&o->bus, err, sizeof err) != VQ_OK) {
+		vq_log(VQ_LOG_ERROR, "%s", err);
+		vq_site_free(site);
+		return 2;
+	}
+	/* core's days are local days: every local-time call below uses the site's zone */
+	setenv("TZ", vq_site_timezone(site), 1);
+	tzset();
+	vq_clock clk;
+	if (vq_clock_init(&clk, o->clock_start, o->clock_speed) != 0) {
+		vq_log(VQ_LOG_ERROR, "--clock-start: expected Unix seconds or HH:MM");
+		vq_site_free(site);
+		return 2;
+	}
+	if (sodium_init() < 0) {
+		vq_log(VQ_LOG_ERROR, "libsodium failed to initialise");
+		goto out;
+	}
+	int64_t now = vq_clock_now(&clk);
+	int64_t day = vq_local_midnight(now);
+	if (vq_service_open(site, o->db, day, &d.svc, err, sizeof err) != VQ_OK) {
+		vq_log(VQ_LOG_ERROR, "%s", err);
+		goto out;
+	}
+	d.site = site;
+	d.started = now;
+	if (size_for_site(&d, site) != VQ_OK || vqd_keys_load(&d, now) != VQ_OK) {
+		vq_log(VQ_LOG_ERROR, "cannot prepare keys: %s",
+		       vq_store_errmsg(vq_service_store(d.svc)));
+		goto out;
+	}
+	o->bus.opts.state_messages = true;
+	o->bus.opts.max_payload = VQD_MAX_OPS + 1024;
+	int rc = vq_bus_new(&o->bus.opts, &bus);
+	if (rc == VQ_OK)
+		rc = vq_bus_subscribe(bus, "svc/#", 1);
+	if (rc == VQ_OK)
+		rc = vq_bus_start(bus);
+	if (rc != VQ_OK) {
+		vq_log(VQ_LOG_ERROR, "bus: %s", vq_strerror(rc));
+		goto out;
+	}
+	msgs = calloc((size_t)o->max_batch, sizeof *msgs);
+	if (!msgs)
+		goto out;
+	vq_log(VQ_LOG_INFO, "site %s (%d attractions), db %s, broker %s:%d as %s", vq_site_id(site),
+	       vq_site_attr_count(site), o->db, o->bus.host, o->bus.port ? o->bus.port : 1883,
+	       o->bus.user);
+
+	double last_pub = 0, last_refresh = mono_ms();
+	while (!stop_requested) {
+		if (reload_requested) {
+			reload_requested = 0;
+			reload(&d, o->config, &site);
+		}
+		int any_dirty = d.site_dirty;
+		for (int a = 0; !any_dirty && a < vq_site_attr_count(site); a++)
+			any_dirty = d.dirty[a];
+		int timeout = any_dirty ? STATE_MIN_GAP_MS : 1000;
+		size_t n = 0;
+		vq_bus_poll(bus, msgs, (size_t)o->max_batch, &n, timeout);
+		now = vq_clock_now(&clk);
+		int64_t today = vq_local_midnight(now);
+		if (today != vq_book_day_start(vq_service_book(d.svc))) {
+			if (vq_service_set_day(d.svc, today) == VQ_OK) {
+				vq_log(VQ_LOG_INFO, "a new day begins");
+				mark_all(&d);
+			} else {
+				vq_log(VQ_LOG_ERROR, "cannot load the new day");
+			}
+		}
+		for (size_t i = 0; i < n; i++) {
+			if (msgs[i]->kind == VQ_BUS_CONNECTED) {
+				vq_log(VQ_LOG_INFO, "connected to the broker; ready");
+				mark_all(&d); /* the broker may have lost its retained messages */
+			} else if (msgs[i]->kind == VQ_BUS_DISCONNECTED) {
+				vq_log(VQ_LOG_WARN, "lost the broker; reconnecting");
+			}
+		}
+		if (n)
+			serve_batch(&d, bus, msgs, n, now);
+		for (size_t i = 0; i < n; i++)
+			vq_bus_msg_free(msgs[i]);
+		double t = mono_ms();
+		if (t - last_refresh >= STATE_REFRESH_S * 1000.0) {
+			mark_all(&d);
+			last_refresh = t;
+		}
+		if (t - last_pub >= STATE_MIN_GAP_MS) {
+			publish_state(&d, bus, now);
+			last_pub = t;
+		}
+	}
+	vq_log(VQ_LOG_INFO, "stopping: %llu requests in %llu batches",
+	       (unsigned long long)d.requests, (unsigned long long)d.batches);
+	status = 0;
+out:
+	vq_bus_free(bus);
+	free(msgs);
+	vq_service_free(d.svc);
+	sodium_memzero(d.sk, sizeof d.sk);
+	free(d.standby_min);
+	free(d.dirty);
+	free(d.events);
+	vq_site_free(site);
+	return status;
+}
+
+int main(int argc, char **argv)
+{
+	options o;
+	if (parse_args(argc, argv, &o) != 0) {
+		usage(stderr);
+		return 2;
+	}
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	return run(&o);
+}

@@ -1,0 +1,56 @@
+/* coordinator/vqd.h — what vqd's parts share: the daemon's context.
+ *
+ * vqd.c owns the process (options, signals, the loop, MQTT); handlers.c turns one
+ * request into one reply inside the open batch; state.c renders the retained state.
+ * Everything here is touched by the main thread only.
+ */
+#ifndef VQ_VQD_H
+#define VQ_VQD_H
+
+#include "coordinator/service.h"
+#include "core/code.h"
+
+#include <cjson/cJSON.h>
+
+#define VQD_MAX_REQUEST (64 * 1024)
+#define VQD_MAX_OPS     (1024 * 1024)
+#define VQD_MAX_IMPORT  1000
+
+typedef struct vqd_event {
+	char suffix[64];
+	char *json; /* malloc'd */
+} vqd_event;
+
+typedef struct vq_vqd {
+	const vq_site *site;
+	vq_service *svc;
+	uint8_t kid; /* the active signing key */
+	uint8_t pk[32];
+	uint8_t sk[64];
+	vq_keyring ring;       /* every key that verifies */
+	uint8_t guest_key[32]; /* keys the hash that turns a card into a guest reference */
+	int *standby_min;      /* per attraction, posted standby wait */
+	unsigned char *dirty;  /* per attraction: state to publish */
+	int site_dirty;        /* state/_site to publish */
+	vqd_event *events;     /* to publish once the batch is committed */
+	size_t nevents, capevents;
+	int64_t started;
+	uint64_t batches, requests, replays, failed_commits, dropped;
+} vq_vqd;
+
+/* Loads (or makes, on first start) the signing key and the guest key from the store. */
+int vqd_keys_load(vq_vqd *d, int64_t now);
+
+/* Handles one request inside the open batch and returns its reply (malloc'd JSON text,
+ * NULL only without memory). client is the requester's id (from its response topic). */
+char *vqd_handle(vq_vqd *d, const char *suffix, const char *payload, size_t len, const char *client,
+                 int64_t now);
+
+/* The reply every request of a batch whose commit failed gets instead. */
+char *vqd_storage_error(const char *payload, size_t len);
+
+/* Retained state of attraction a, and of the site. The caller deletes them. */
+cJSON *vqd_state_attr(const vq_vqd *d, int a, int64_t now);
+cJSON *vqd_state_site(const vq_vqd *d, int64_t now);
+
+#endif
