@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #define STATE_MIN_GAP_MS 200
@@ -459,5 +460,7 @@ int main(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	/* the database holds the signing keys: nobody but vqd's user reads what it makes */
+	umask(077);
 	return run(&o);
 }
