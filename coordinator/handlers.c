@@ -6,6 +6,7 @@
  * first reply is remembered in the same transaction as the change, and a repeated id gets
  * that reply back byte for byte.
  */
+#include "coordinator/config.h"
 #include "coordinator/log.h"
 #include "coordinator/vqd.h"
 
@@ -680,9 +681,81 @@ static cJSON *ops_rotate(vq_vqd *d, req *q, int64_t now)
 	return r;
 }
 
+static cJSON *tier_json(const vq_site *site, int t)
+{
+	const vq_tier *tier = vq_site_tier(site, t);
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "id", tier->id);
+	cJSON_AddNumberToObject(o, "protect_pct", tier->protect_pct);
+	cJSON_AddNumberToObject(o, "release_min", tier->release_min);
+	cJSON_AddNumberToObject(o, "max_passes", tier->max_passes);
+	cJSON_AddNumberToObject(o, "horizon_min", tier->horizon_min);
+	cJSON_AddNumberToObject(o, "late_grace_min", tier->late_grace_min);
+	return o;
+}
+
+/* Changes a tier's rules: checked by building the whole site anew with them, applied by
+ * vqd once the batch committed (vqd.c). */
+static cJSON *ops_tier(vq_vqd *d, req *q)
+{
+	const char *id;
+	if (get_str(q, "tier", 1, VQ_ID_MAX - 1, &id))
+		return q->reply;
+	if (vq_site_tier_find(d->site, id) < 0) {
+		reply_err(&q->reply, q->rid, VQ_ENOTIER, "unknown tier '%s'", id);
+		return q->reply;
+	}
+	cJSON *changes = cJSON_CreateObject();
+	for (int i = 0; vqd_tier_fields[i]; i++) {
+		int64_t v;
+		int present;
+		if (get_int(q, vqd_tier_fields[i], 0, 0, 100000, &v, &present)) {
+			cJSON_Delete(changes);
+			return q->reply;
+		}
+		if (present)
+			cJSON_AddNumberToObject(changes, vqd_tier_fields[i], (double)v);
+	}
+	if (cJSON_GetArraySize(changes) == 0) {
+		cJSON_Delete(changes);
+		reply_err(&q->reply, q->rid, VQ_EBADREQ,
+		          "protect_pct, release_min, max_passes, horizon_min or late_grace_min: "
+		          "missing");
+		return q->reply;
+	}
+	char *merged = NULL;
+	vq_site *fresh = NULL;
+	char err[512];
+	const char *base = d->pending_overrides ? d->pending_overrides : d->overrides;
+	int rc = vqd_config_merge(base, id, changes, &merged);
+	cJSON_Delete(changes);
+	if (rc == VQ_OK &&
+	    vqd_config_load(d->config_path, merged, &fresh, err, sizeof err) != VQ_OK) {
+		/* the parser's message names the rule, e.g. protect_pct above the tier below */
+		const char *why = strstr(err, ": ");
+		reply_err(&q->reply, q->rid, VQ_EINVAL, "%s", why ? why + 2 : err);
+		free(merged);
+		return q->reply;
+	}
+	if (rc != VQ_OK ||
+	    vq_store_set_setting(vq_service_store(d->svc), "tier_overrides", merged) != VQ_OK) {
+		reply_err(&q->reply, q->rid, rc == VQ_OK ? VQ_ESTORE : rc, NULL);
+		free(merged);
+		vq_site_free(fresh);
+		return q->reply;
+	}
+	vq_site_free(d->pending_site);
+	free(d->pending_overrides);
+	d->pending_site = fresh;
+	d->pending_overrides = merged;
+	cJSON *r = reply_new(q->rid, 1);
+	cJSON_AddItemToObject(r, "tier", tier_json(fresh, vq_site_tier_find(fresh, id)));
+	return r;
+}
+
 static int ops_reads_only(const char *cmd)
 {
-	static const char *const ro[] = {"status", "stats", "member", "keys", NULL};
+	static const char *const ro[] = {"status", "stats", "member", "keys", "tiers", NULL};
 	for (int i = 0; ro[i]; i++)
 		if (strcmp(cmd, ro[i]) == 0)
 			return 1;
@@ -702,6 +775,13 @@ static cJSON *do_ops(vq_vqd *d, req *q, const char *cmd, const char *client, int
 		return ops_stats(d, q, now);
 	if (!strcmp(cmd, "keys"))
 		return ops_keys(d, q);
+	if (!strcmp(cmd, "tiers")) {
+		cJSON *r = reply_new(q->rid, 1);
+		cJSON *arr = cJSON_AddArrayToObject(r, "tiers");
+		for (int t = 0; t < vq_site_tier_count(d->site); t++)
+			cJSON_AddItemToArray(arr, tier_json(d->site, t));
+		return r;
+	}
 	if (!strcmp(cmd, "member")) {
 		const char *card;
 		char tier[VQ_ID_MAX];
@@ -722,6 +802,8 @@ static cJSON *do_ops(vq_vqd *d, req *q, const char *cmd, const char *client, int
 		r = ops_import(d, q);
 	} else if (!strcmp(cmd, "keys_rotate")) {
 		r = ops_rotate(d, q, now);
+	} else if (!strcmp(cmd, "tier")) {
+		r = ops_tier(d, q);
 	} else if (!strcmp(cmd, "capacity") || !strcmp(cmd, "close") || !strcmp(cmd, "reopen") ||
 	           !strcmp(cmd, "standby")) {
 		const char *attr;

@@ -11,6 +11,7 @@
 #include "coordinator/vqd.h"
 #include "bus/busopt.h"
 #include "coordinator/clock.h"
+#include "coordinator/config.h"
 #include "coordinator/log.h"
 
 #include <errno.h>
@@ -132,37 +133,6 @@ static int parse_args(int argc, char **argv, options *o)
 	return 0;
 }
 
-static vq_site *load_site(const char *path)
-{
-	FILE *f = fopen(path, "rb");
-	if (!f) {
-		vq_log(VQ_LOG_ERROR, "%s: %s", path, strerror(errno));
-		return NULL;
-	}
-	size_t cap = 1 << 16, n = 0;
-	char *buf = malloc(cap);
-	for (size_t r; buf && (r = fread(buf + n, 1, cap - n, f)) > 0;) {
-		n += r;
-		if (n == cap && cap < (8u << 20)) {
-			char *nb = realloc(buf, cap *= 2);
-			if (!nb) {
-				free(buf);
-				buf = NULL;
-			}
-			buf = nb;
-		} else if (n == cap) {
-			break;
-		}
-	}
-	fclose(f);
-	vq_site *site = NULL;
-	char err[256] = "out of memory";
-	if (!buf || vq_site_parse(buf, n, &site, err, sizeof err) != VQ_OK)
-		vq_log(VQ_LOG_ERROR, "%s: %s", path, err);
-	free(buf);
-	return site;
-}
-
 /* The attraction-indexed arrays of the context, sized for site. */
 static int size_for_site(vq_vqd *d, const vq_site *site)
 {
@@ -191,33 +161,67 @@ static int size_for_site(vq_vqd *d, const vq_site *site)
 	return VQ_OK;
 }
 
-static void reload(vq_vqd *d, const char *path, vq_site **site)
+/* Puts fresh in the place of the running site: the book is rebuilt under it. On failure
+ * the running site stays and fresh is freed. */
+static int swap_site(vq_vqd *d, vq_site *fresh)
 {
-	vq_site *fresh = load_site(path);
-	if (!fresh) {
-		vq_log(VQ_LOG_WARN, "reload: keeping the running config");
+	int rc = vq_service_set_site(d->svc, fresh);
+	if (rc == VQ_OK && (rc = size_for_site(d, fresh)) != VQ_OK)
+		vq_service_set_site(d->svc, d->site);
+	if (rc != VQ_OK) {
+		vq_site_free(fresh);
+		return rc;
+	}
+	vq_site_free(d->site);
+	d->site = fresh;
+	return VQ_OK;
+}
+
+static void reload(vq_vqd *d)
+{
+	vq_site *fresh = NULL;
+	char err[512];
+	if (vqd_config_load(d->config_path, d->overrides, &fresh, err, sizeof err) != VQ_OK) {
+		vq_log(VQ_LOG_ERROR, "reload: %s; keeping the running config", err);
 		return;
 	}
-	if (strcmp(vq_site_id(fresh), vq_site_id(*site)) != 0) {
+	if (strcmp(vq_site_id(fresh), vq_site_id(d->site)) != 0) {
 		vq_log(VQ_LOG_ERROR,
 		       "reload: site id changed (%s -> %s); keeping the running config",
-		       vq_site_id(*site), vq_site_id(fresh));
+		       vq_site_id(d->site), vq_site_id(fresh));
 		vq_site_free(fresh);
 		return;
 	}
-	int rc = vq_service_set_site(d->svc, fresh);
-	if (rc == VQ_OK)
-		rc = size_for_site(d, fresh);
-	if (rc != VQ_OK) {
+	int rc = swap_site(d, fresh);
+	if (rc != VQ_OK)
 		vq_log(VQ_LOG_ERROR, "reload: %s; keeping the running config", vq_strerror(rc));
-		vq_service_set_site(d->svc, *site);
+	else
+		vq_log(VQ_LOG_INFO, "reloaded %s: %d attractions", d->config_path,
+		       vq_site_attr_count(d->site));
+}
+
+/* A tier change decided in a batch takes effect once that batch is durable. */
+static void apply_pending(vq_vqd *d, int committed)
+{
+	if (!d->pending_site)
+		return;
+	vq_site *fresh = d->pending_site;
+	d->pending_site = NULL;
+	if (!committed) {
 		vq_site_free(fresh);
+		free(d->pending_overrides);
+		d->pending_overrides = NULL;
 		return;
 	}
-	vq_site_free(*site);
-	*site = fresh;
-	d->site = fresh;
-	vq_log(VQ_LOG_INFO, "reloaded %s: %d attractions", path, vq_site_attr_count(fresh));
+	int rc = swap_site(d, fresh);
+	if (rc != VQ_OK) {
+		vq_log(VQ_LOG_ERROR, "tier change: %s", vq_strerror(rc));
+		free(d->pending_overrides);
+	} else {
+		free(d->overrides);
+		d->overrides = d->pending_overrides;
+	}
+	d->pending_overrides = NULL;
 }
 
 static void publish_json(vq_bus *bus, const char *suffix, cJSON *o, int retain)
@@ -305,6 +309,7 @@ static void serve_batch(vq_vqd *d, vq_bus *bus, vq_bus_msg **msgs, size_t n, int
 			vq_log(VQ_LOG_ERROR, "cannot reload the signing keys");
 		mark_all(d);
 	}
+	apply_pending(d, rc == VQ_OK);
 	vq_log(VQ_LOG_DEBUG, "batch of %zu committed in %.2f ms", n, mono_ms() - t0);
 	for (size_t i = 0; i < n; i++) {
 		if (replies[i]) {
@@ -331,10 +336,12 @@ static int run(options *o)
 	memset(&d, 0, sizeof d);
 	vq_bus *bus = NULL;
 	vq_bus_msg **msgs = NULL;
-	vq_site *site = load_site(o->config);
-	if (!site)
-		return 2;
 	char err[512];
+	vq_site *site = NULL;
+	if (vqd_config_load(o->config, NULL, &site, err, sizeof err) != VQ_OK) {
+		vq_log(VQ_LOG_ERROR, "%s", err);
+		return 2;
+	}
 	if (!o->bus.site[0])
 		snprintf(o->bus.site, sizeof o->bus.site, "%s", vq_site_id(site));
 	if (vq_busopt_finish(&o->bus, err, sizeof err) != VQ_OK) {
@@ -362,7 +369,22 @@ static int run(options *o)
 		goto out;
 	}
 	d.site = site;
+	d.config_path = o->config;
 	d.started = now;
+	char ov[8192];
+	if (vq_store_get_setting(vq_service_store(d.svc), "tier_overrides", ov, sizeof ov) ==
+	    VQ_OK) {
+		d.overrides = strdup(ov);
+		vq_site *fresh = NULL;
+		if (vqd_config_load(o->config, ov, &fresh, err, sizeof err) != VQ_OK ||
+		    vq_service_set_site(d.svc, fresh) != VQ_OK) {
+			vq_log(VQ_LOG_WARN, "the operators' tier rules no longer apply: %s", err);
+			vq_site_free(fresh);
+		} else {
+			vq_site_free(site);
+			d.site = site = fresh;
+		}
+	}
 	if (size_for_site(&d, site) != VQ_OK || vqd_keys_load(&d, now) != VQ_OK) {
 		vq_log(VQ_LOG_ERROR, "cannot prepare keys: %s",
 		       vq_store_errmsg(vq_service_store(d.svc)));
@@ -390,10 +412,10 @@ static int run(options *o)
 	while (!stop_requested) {
 		if (reload_requested) {
 			reload_requested = 0;
-			reload(&d, o->config, &site);
+			reload(&d);
 		}
 		int any_dirty = d.site_dirty;
-		for (int a = 0; !any_dirty && a < vq_site_attr_count(site); a++)
+		for (int a = 0; !any_dirty && a < vq_site_attr_count(d.site); a++)
 			any_dirty = d.dirty[a];
 		int timeout = any_dirty ? STATE_MIN_GAP_MS : 1000;
 		size_t n = 0;
@@ -441,7 +463,10 @@ out:
 	free(d.standby_min);
 	free(d.dirty);
 	free(d.events);
-	vq_site_free(site);
+	free(d.overrides);
+	vq_site_free(d.pending_site);
+	free(d.pending_overrides);
+	vq_site_free(d.site ? d.site : site);
 	return status;
 }
 

@@ -22,7 +22,11 @@ typedef struct vqd_event {
 } vqd_event;
 
 typedef struct vq_vqd {
-	const vq_site *site;
+	vq_site *site; /* owned; replaced whole on a reload or a tier change */
+	const char *config_path;
+	char *overrides;       /* operators' tier rules (JSON), as stored */
+	vq_site *pending_site; /* a tier change, applied once its batch committed */
+	char *pending_overrides;
 	vq_service *svc;
 	uint8_t kid; /* the active signing key */
 	uint8_t pk[32];
