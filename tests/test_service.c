@@ -3,6 +3,7 @@
  * batch that the same request id always got the same answer, that a ticket admitted once,
  * and that reopening the database rebuilds exactly the book that was in memory. */
 #include "coordinator/service.h"
+#include "support/fixtures.h"
 #include "support/tutil.h"
 
 #include <check.h>
@@ -11,30 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char SITE_JSON[] =
-    "{\"version\":1,\"id\":\"t\",\"name\":\"T\",\"timezone\":\"UTC\",\"languages\":[\"en\"],"
-    "\"tiers\":["
-    "{\"id\":\"standard\",\"names\":{\"en\":\"S\"},\"protect_pct\":0,\"release_min\":0,"
-    "\"max_passes\":1,\"horizon_min\":120,\"late_grace_min\":0},"
-    "{\"id\":\"silver\",\"names\":{\"en\":\"Si\"},\"protect_pct\":30,\"release_min\":45,"
-    "\"max_passes\":2,\"horizon_min\":180,\"late_grace_min\":5},"
-    "{\"id\":\"gold\",\"names\":{\"en\":\"G\"},\"protect_pct\":20,\"release_min\":30,"
-    "\"max_passes\":3,\"horizon_min\":240,\"late_grace_min\":10},"
-    "{\"id\":\"platinum\",\"names\":{\"en\":\"P\"},\"protect_pct\":10,\"release_min\":20,"
-    "\"max_passes\":4,\"horizon_min\":720,\"late_grace_min\":15}],"
-    "\"attractions\":["
-    "{\"id\":\"coaster\",\"prefix\":\"C\",\"names\":{\"en\":\"Coaster\"},"
-    "\"throughput_per_hour\":600,\"fast_share_pct\":50,\"slot_min\":15,\"window_min\":60,"
-    "\"open\":\"09:00\",\"close\":\"21:00\",\"early_grace_min\":5,\"late_grace_min\":10,"
-    "\"max_party\":8},"
-    "{\"id\":\"desk\",\"prefix\":\"H\",\"names\":{\"en\":\"Desk\"},\"kind\":\"service\","
-    "\"throughput_per_hour\":24,\"fast_share_pct\":100,\"slot_min\":10,\"window_min\":20,"
-    "\"open\":\"10:00\",\"close\":\"18:00\",\"max_party\":4},"
-    "{\"id\":\"flume\",\"prefix\":\"F\",\"names\":{\"en\":\"Flume\"},"
-    "\"throughput_per_hour\":300,\"fast_share_pct\":40,\"slot_min\":30,\"window_min\":60,"
-    "\"open\":\"09:30\",\"close\":\"19:30\",\"late_grace_min\":5,\"max_party\":6}]}";
-
-static const int64_t DAY = 1798675200; /* 2027-01-01 00:00 UTC */
+static const int64_t DAY = VQ_TEST_DAY;
 #define AT(h, m) (DAY + (int64_t)(h)*3600 + (int64_t)(m)*60)
 
 static vq_site *site;
@@ -44,7 +22,7 @@ static char dbpath[512];
 static void setup(void)
 {
 	char err[256];
-	ck_assert_msg(vq_site_parse(SITE_JSON, strlen(SITE_JSON), &site, err, sizeof err) == VQ_OK,
+	ck_assert_msg(vq_site_parse(VQ_TEST_SITE, strlen(VQ_TEST_SITE), &site, err, sizeof err) == VQ_OK,
 	              "%s", err);
 	dir = tu_tempdir("svc");
 	ck_assert_ptr_nonnull(dir);
