@@ -1202,3 +1202,8 @@ bool vq_bus_msg_corr_is(const vq_bus_msg *msg, const char *corr)
 	size_t l = strlen(corr);
 	return l == msg->corr_len && memcmp(msg->corr, corr, l) == 0;
 }
+
+const char *vq_bus_reason_string(int reason)
+{
+	return mosquitto_reason_string(reason);
+}

@@ -210,6 +210,8 @@ int vq_bus_fd(const vq_bus *bus);
 bool vq_bus_msg_corr_is(const vq_bus_msg *msg, const char *corr);
 
 void vq_bus_get_stats(const vq_bus *bus, vq_bus_stats *out);
+/* The MQTT 5 reason code's name ("Not authorized"), for messages to people. */
+const char *vq_bus_reason_string(int reason);
 const char *vq_bus_client_id(const vq_bus *bus);
 const char *vq_bus_reply_topic(const vq_bus *bus); /* full topic */
 

@@ -910,10 +910,13 @@ char *vqd_handle(vq_vqd *d, const char *suffix, const char *payload, size_t len,
 	}
 	int mutating =
 	    k == K_ISSUE || k == K_CANCEL || k == K_REDEEM || (k == K_OPS && !ops_reads_only(cmd));
+	/* request ids are the client's own: scoped by the client id the broker vouches for */
+	char key[VQ_STORE_RID_MAX + 1];
+	snprintf(key, sizeof key, "%s/%s", client, q.rid);
 	if (mutating) {
 		char *prev = NULL;
 		size_t plen = 0;
-		if (vq_service_recall(d->svc, q.rid, &prev, &plen) == VQ_OK) {
+		if (vq_service_recall(d->svc, key, &prev, &plen) == VQ_OK) {
 			d->replays++;
 			cJSON_Delete(q.root);
 			return prev;
@@ -949,7 +952,7 @@ char *vqd_handle(vq_vqd *d, const char *suffix, const char *payload, size_t len,
 	char *text = render(r);
 	/* storage errors are not answers: a retry with the same rid must be tried again */
 	if (mutating && text && !strstr(text, "\"code\":\"storage\"") &&
-	    vq_service_remember(d->svc, q.rid, suffix + 4, text, strlen(text), now) != VQ_OK) {
+	    vq_service_remember(d->svc, key, suffix + 4, text, strlen(text), now) != VQ_OK) {
 		free(text);
 		text = vqd_storage_error(payload, len);
 	}

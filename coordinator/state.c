@@ -59,8 +59,11 @@ cJSON *vqd_state_attr(const vq_vqd *d, int a, int64_t now)
 			until = end;
 		}
 	}
-	if (from && st->status == VQ_ATTR_OPEN)
-		cJSON_AddItemToObject(o, "admitting", window(from, until));
+	if (from && st->status == VQ_ATTR_OPEN) {
+		cJSON *w = cJSON_AddObjectToObject(o, "admitting");
+		cJSON_AddNumberToObject(w, "from", (double)from);
+		cJSON_AddNumberToObject(w, "until", (double)until);
+	}
 	else
 		cJSON_AddNullToObject(o, "admitting");
 

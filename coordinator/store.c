@@ -26,7 +26,7 @@
 
 #define BUSY_TIMEOUT_MS 5000
 #define APPLICATION_ID  0x76710001 /* "vq", format 1: tells our files from other SQLite dbs */
-#define RID_MAX         64
+#define RID_MAX         VQ_STORE_RID_MAX
 #define CARD_MAX        32
 #define TEXT_MAX        65536 /* audit detail, setting values, replies: sane upper bound */
 #define LABEL_MAX       64    /* request kinds, audit actors and actions, setting keys */

@@ -35,8 +35,11 @@ int vq_store_put_slot(vq_store *st, const char *attr, int64_t day_start, int slo
 int vq_store_put_attr_state(vq_store *st, const char *attr, int64_t day_start,
                             const vq_attr_state *a);
 
-/* Idempotency: the first reply to request id rid (<= 64 bytes) is kept; a later request
- * with the same id gets it back. VQ_EEXISTS if rid is already there. */
+/* Idempotency: the first reply to request key rid (1..VQ_STORE_RID_MAX printable bytes) is
+ * kept; a later request with the same key gets it back. VQ_EEXISTS if rid is already
+ * there. Callers scope a client's request id by the client ("kiosk-1/abc"), so one
+ * client can neither see nor block another's replies. */
+#define VQ_STORE_RID_MAX 160
 int vq_store_put_request(vq_store *st, const char *rid, const char *kind, const char *reply,
                          size_t len, int64_t at);
 /* VQ_ENOTFOUND if unknown; else *reply is a malloc'd NUL-terminated copy (free()). */

@@ -311,12 +311,12 @@ START_TEST(test_requests)
 	ck_assert_str_eq(reply, "");
 	free(reply);
 
-	char rid[80];
-	memset(rid, 'x', 64);
-	rid[64] = '\0';
+	char rid[VQ_STORE_RID_MAX + 8];
+	memset(rid, 'x', VQ_STORE_RID_MAX);
+	rid[VQ_STORE_RID_MAX] = '\0';
 	ck_assert_int_eq(vq_store_put_request(st, rid, "issue", "a", 1, 1), VQ_OK);
-	rid[64] = 'x';
-	rid[65] = '\0';
+	rid[VQ_STORE_RID_MAX] = 'x';
+	rid[VQ_STORE_RID_MAX + 1] = '\0';
 	ck_assert_int_eq(vq_store_put_request(st, rid, "issue", "a", 1, 1), VQ_EINVAL);
 	ck_assert_int_eq(vq_store_put_request(st, "", "issue", "a", 1, 1), VQ_EINVAL);
 	ck_assert_int_eq(vq_store_put_request(st, "a\nb", "issue", "a", 1, 1), VQ_EINVAL);

@@ -4,5 +4,6 @@
 
 int vq_bench_core(int argc, char **argv);  /* the pure allocator, no I/O */
 int vq_bench_store(int argc, char **argv); /* durable group commit vs a bare SQLite loop */
+int vq_bench_mqtt(int argc, char **argv);  /* issues through broker and vqd vs a bare echo */
 
 #endif

@@ -1,0 +1,937 @@
+/* tests/support/vqsite.c — see vqsite.h. Owns a test site's folder, its broker, its vqd
+ * child process and the harness's own "watch" bus.
+ *
+ * Invariants: s->vqd_pid > 0 exactly while a vqd child we have not reaped exists;
+ * between fork and exec a child calls only async-signal-safe functions (the test
+ * process has bus threads); only the thread that made the site touches the watch bus,
+ * so presence messages are seen in the order the broker sent them, none skipped.
+ */
+#include "support/vqsite.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sodium.h>
+#include <sqlite3.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
+
+#include "bus/busopt.h"
+#include "support/tutil.h"
+
+#define START_MS     15000 /* vqd under ASan on a slow machine, first db */
+#define STOP_MS      10000
+#define WILL_MS      3000
+#define RECONNECT_MS 20000 /* vqd's own backoff may reach several seconds */
+#define CONNECT_MS   5000
+#define ACCOUNTS_MS  30000
+#define RID_MAX      64
+
+struct vqs_site {
+	char *dir;
+	vq_test_broker *broker;
+	vq_bus *watch;
+	char devices[1024], config[1024], db[1024], log[1024], creds[1024], acclog[1024];
+	char exe[1024];
+	char clock_start[32], clock_speed[32], log_level[16];
+	char **extra; /* NULL-terminated copies of opts->args */
+	pid_t vqd_pid;
+	int last_status;
+	bool log_dumped;
+	cJSON *site_state; /* latest state/_site */
+};
+
+static const char DEVICES[] = "# written by tests/support/vqsite.c\n"
+                              "vqd      coordinator\n"
+                              "kiosk-1  kiosk\n"
+                              "kiosk-2  kiosk\n"
+                              "gate-1   gate\n"
+                              "gate-2   gate\n"
+                              "board-1  display\n"
+                              "ops-1    operator\n"
+                              "watch    display\n";
+
+static const char DEFAULT_CONFIG[] =
+    "{\"version\":1,\"id\":\"" VQS_SITE "\",\"name\":\"Test Park\",\"timezone\":\"UTC\","
+    "\"languages\":[\"en\"],\"min_lead_min\":0,\"unknown_cards\":\"standard\","
+    "\"tiers\":["
+    "{\"id\":\"standard\",\"names\":{\"en\":\"Standard\"},\"protect_pct\":0,"
+    "\"release_min\":60,\"max_passes\":2,\"horizon_min\":720,\"late_grace_min\":0},"
+    "{\"id\":\"gold\",\"names\":{\"en\":\"Gold\"},\"protect_pct\":20,"
+    "\"release_min\":30,\"max_passes\":3,\"horizon_min\":720,\"late_grace_min\":10}],"
+    "\"attractions\":["
+    "{\"id\":\"coaster\",\"prefix\":\"C\",\"kind\":\"ride\",\"names\":{\"en\":\"Coaster\"},"
+    "\"throughput_per_hour\":6000,\"fast_share_pct\":50,\"slot_min\":15,\"window_min\":60,"
+    "\"open\":\"09:00\",\"close\":\"21:00\",\"early_grace_min\":30,\"late_grace_min\":10,"
+    "\"max_party\":8,\"standby_min\":35},"
+    "{\"id\":\"flume\",\"prefix\":\"L\",\"kind\":\"ride\",\"names\":{\"en\":\"Flume\"},"
+    "\"throughput_per_hour\":900,\"fast_share_pct\":30,\"slot_min\":10,\"window_min\":45,"
+    "\"open\":\"09:00\",\"close\":\"19:00\",\"early_grace_min\":30,\"late_grace_min\":10,"
+    "\"max_party\":6,\"standby_min\":25},"
+    "{\"id\":\"tiny\",\"prefix\":\"T\",\"kind\":\"service\",\"names\":{\"en\":\"Tiny\"},"
+    "\"throughput_per_hour\":4,\"fast_share_pct\":100,\"slot_min\":60,\"window_min\":60,"
+    "\"open\":\"09:00\",\"close\":\"12:00\",\"max_party\":4},"
+    "{\"id\":\"late\",\"prefix\":\"Z\",\"kind\":\"ride\",\"names\":{\"en\":\"Late Show\"},"
+    "\"throughput_per_hour\":600,\"fast_share_pct\":50,\"slot_min\":30,\"window_min\":30,"
+    "\"open\":\"14:00\",\"close\":\"16:00\",\"max_party\":4}]}";
+
+const char *vqs_default_config(void)
+{
+	return DEFAULT_CONFIG;
+}
+
+static long long mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void sleep_ms(int ms)
+{
+	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000};
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
+}
+
+static int write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+	if (!f)
+		return VQ_EINVAL;
+	size_t n = strlen(text);
+	int rc = fwrite(text, 1, n, f) == n ? VQ_OK : VQ_EINVAL;
+	if (fclose(f) != 0)
+		rc = VQ_EINVAL;
+	return rc;
+}
+
+static int exit_code(int status)
+{
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return -1;
+}
+
+/* In the child, between fork and exec: async-signal-safe calls only. */
+static void exec_child(char *const argv[], pid_t parent, int logfd)
+{
+#ifdef __linux__
+	/* SIGKILL, not SIGTERM: a vqd left behind by a dead test must not linger finishing
+	 * its work against a broker that is gone too. */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != parent)
+		_exit(127);
+#endif
+	int nul = open("/dev/null", O_RDONLY);
+	if (nul >= 0)
+		dup2(nul, 0);
+	dup2(logfd, 1);
+	dup2(logfd, 2);
+#ifdef SYS_close_range
+	if (syscall(SYS_close_range, 3u, ~0u, 0u) != 0)
+#endif
+		for (int fd = 3; fd < 4096; fd++)
+			close(fd);
+	sigset_t none;
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	execv(argv[0], argv);
+	_exit(127);
+}
+
+/* Forks and execs argv with its output appended to logpath; returns the pid or -1. */
+static pid_t spawn(char *const argv[], const char *logpath)
+{
+	int logfd = open(logpath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	if (logfd < 0)
+		return -1;
+	pid_t parent = getpid();
+	pid_t pid = fork();
+	if (pid == 0)
+		exec_child(argv, parent, logfd);
+	close(logfd);
+	return pid;
+}
+
+/* Waits for pid up to timeout_ms; then SIGKILLs it. Returns true if it exited by
+ * itself; *status is its exit code (or 128 + signal). */
+static bool reap(pid_t pid, int timeout_ms, int *status)
+{
+	long long deadline = mono_ms() + timeout_ms;
+	int st = 0;
+	for (;;) {
+		pid_t r = waitpid(pid, &st, WNOHANG);
+		if (r == pid) {
+			*status = exit_code(st);
+			return true;
+		}
+		if (r < 0 && errno != EINTR) {
+			*status = -1;
+			return true;
+		}
+		if (mono_ms() >= deadline)
+			break;
+		sleep_ms(5);
+	}
+	kill(pid, SIGKILL);
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	*status = exit_code(st);
+	return false;
+}
+
+static void dump_file(const char *title, const char *path)
+{
+	char *text = tu_read_file(path, NULL);
+	fprintf(stderr, "----- %s (%s) -----\n%s%s----- end of %s -----\n", title, path,
+	        text ? text : "(no file)\n",
+	        text && *text && text[strlen(text) - 1] != '\n' ? "\n" : "", title);
+	free(text);
+}
+
+void vqs_dump_log(vqs_site *s, bool force)
+{
+	if (!s || (s->log_dumped && !force))
+		return;
+	s->log_dumped = true;
+	dump_file("vqd log", s->log);
+}
+
+/* --- the watch bus: presence/vqd and state/_site, seen in order ------------------- */
+
+/* Takes one message from the watch bus (waiting up to timeout_ms). Returns 1 and sets
+ * *online for a presence/vqd message, 0 for anything else or nothing. state/_site is
+ * kept as the latest site state. */
+static int watch_step(vqs_site *s, int timeout_ms, bool *online)
+{
+	vq_bus_msg *m = NULL;
+	size_t n = 0;
+	if (vq_bus_poll(s->watch, &m, 1, &n, timeout_ms) != VQ_OK || n == 0)
+		return 0;
+	int got = 0;
+	if (m->kind == VQ_BUS_MESSAGE) {
+		cJSON *j = cJSON_ParseWithLength(m->payload, m->len);
+		if (strcmp(m->suffix, "presence/vqd") == 0) {
+			const cJSON *on = j ? cJSON_GetObjectItemCaseSensitive(j, "online") : NULL;
+			if (cJSON_IsBool(on)) {
+				*online = cJSON_IsTrue(on);
+				got = 1;
+			} else {
+				fprintf(stderr,
+				        "vqsite: presence/vqd without a boolean online: %.*s\n",
+				        (int)m->len, m->payload);
+			}
+		} else if (strcmp(m->suffix, "state/_site") == 0 && cJSON_IsObject(j)) {
+			cJSON_Delete(s->site_state);
+			s->site_state = j;
+			j = NULL;
+		}
+		cJSON_Delete(j);
+	}
+	vq_bus_msg_free(m);
+	return got;
+}
+
+static void watch_drain(vqs_site *s)
+{
+	bool on;
+	vq_bus_stats st;
+	for (;;) {
+		vq_bus_get_stats(s->watch, &st);
+		if (st.queued == 0)
+			return;
+		watch_step(s, 0, &on);
+	}
+}
+
+int vqs_wait_presence(vqs_site *s, bool online, int timeout_ms)
+{
+	long long deadline = mono_ms() + timeout_ms;
+	for (;;) {
+		long long left = deadline - mono_ms();
+		if (left <= 0)
+			return VQ_ETIMEOUT;
+		bool on = false;
+		if (watch_step(s, left > 50 ? 50 : (int)left, &on) == 1 && on == online)
+			return VQ_OK;
+		/* Waiting for vqd to come online: no use once it has exited. */
+		if (online && s->vqd_pid > 0 && !vqs_vqd_alive(s))
+			return VQ_EBUS;
+	}
+}
+
+cJSON *vqs_site_state(vqs_site *s, int timeout_ms)
+{
+	long long deadline = mono_ms() + timeout_ms;
+	watch_drain(s);
+	while (!s->site_state && mono_ms() < deadline) {
+		bool on;
+		watch_step(s, 50, &on);
+	}
+	return s->site_state ? cJSON_Duplicate(s->site_state, true) : NULL;
+}
+
+/* A public key as vqd may write it: 64 hex digits, or base64 of either flavour. */
+static bool decode_key(const char *text, uint8_t pk[32])
+{
+	size_t n = strlen(text), got = 0;
+	if (n == 64 && sodium_hex2bin(pk, 32, text, n, NULL, &got, NULL) == 0 && got == 32)
+		return true;
+	static const int variants[] = {
+	    sodium_base64_VARIANT_ORIGINAL, sodium_base64_VARIANT_ORIGINAL_NO_PADDING,
+	    sodium_base64_VARIANT_URLSAFE, sodium_base64_VARIANT_URLSAFE_NO_PADDING};
+	for (size_t i = 0; i < sizeof variants / sizeof variants[0]; i++)
+		if (sodium_base642bin(pk, 32, text, n, NULL, &got, NULL, variants[i]) == 0 &&
+		    got == 32)
+			return true;
+	return false;
+}
+
+int vqs_keyring(vqs_site *s, vq_keyring *ring, int timeout_ms)
+{
+	memset(ring, 0, sizeof *ring);
+	cJSON *st = vqs_site_state(s, timeout_ms);
+	if (!st) {
+		fprintf(stderr, "vqsite: no state/_site within %d ms\n", timeout_ms);
+		return VQ_ETIMEOUT;
+	}
+	int rc = VQ_EBADREQ;
+	const cJSON *keys = cJSON_GetObjectItemCaseSensitive(st, "keys");
+	const cJSON *k;
+	cJSON_ArrayForEach(k, keys)
+	{
+		int64_t kid;
+		const char *pk_text = vqs_str(k, "public_key");
+		uint8_t pk[32];
+		if (!vqs_int(k, "kid", &kid) || kid < 0 || kid > 255 || !pk_text ||
+		    !decode_key(pk_text, pk)) {
+			char *t = cJSON_PrintUnformatted(k);
+			fprintf(stderr, "vqsite: state/_site key I cannot read: %s\n", t ? t : "?");
+			free(t);
+			rc = VQ_EBADREQ;
+			goto out;
+		}
+		if (vq_keyring_add(ring, (uint8_t)kid, pk) != VQ_OK)
+			goto out;
+		rc = VQ_OK;
+	}
+	if (rc)
+		fprintf(stderr, "vqsite: state/_site has no \"keys\"\n");
+out:
+	cJSON_Delete(st);
+	return rc;
+}
+
+/* --- set-up and the vqd process -------------------------------------------------- */
+
+static int run_accounts(vqs_site *s)
+{
+	char accounts[1024];
+	snprintf(accounts, sizeof accounts, "%s", tu_src("broker-config/vq-accounts"));
+	char *argv[] = {"/bin/sh",   accounts,   "--site",
+	                VQS_SITE,    "--out",    (char *)vq_test_broker_dir(s->broker),
+	                "--devices", s->devices, NULL};
+	pid_t pid = spawn(argv, s->acclog);
+	if (pid < 0)
+		return VQ_EBUS;
+	int status;
+	if (!reap(pid, ACCOUNTS_MS, &status) || status != 0) {
+		fprintf(stderr, "vqsite: vq-accounts failed (%d)\n", status);
+		dump_file("vq-accounts output", s->acclog);
+		return VQ_EBUS;
+	}
+	return VQ_OK;
+}
+
+static void find_vqd(vqs_site *s)
+{
+	const char *env = getenv("VQ_VQD");
+	const char *bin = getenv("VQ_BINARY_DIR");
+	if (env && *env)
+		snprintf(s->exe, sizeof s->exe, "%s", env);
+	else
+		snprintf(s->exe, sizeof s->exe, "%s/coordinator/vqd", bin && *bin ? bin : ".");
+}
+
+int vqs_start(const vqs_opts *opts, vqs_site **out)
+{
+	static const vqs_opts none;
+	if (!out)
+		return VQ_EINVAL;
+	*out = NULL;
+	if (!opts)
+		opts = &none;
+	vqs_site *s = calloc(1, sizeof *s);
+	if (!s)
+		return VQ_ENOMEM;
+	s->last_status = -1;
+	int rc = VQ_EBUS;
+	s->dir = tu_tempdir("site");
+	if (!s->dir) {
+		fprintf(stderr, "vqsite: cannot make a scratch folder\n");
+		goto fail;
+	}
+	snprintf(s->devices, sizeof s->devices, "%s/devices.txt", s->dir);
+	snprintf(s->config, sizeof s->config, "%s/site.json", s->dir);
+	snprintf(s->db, sizeof s->db, "%s/vqd.db", s->dir);
+	snprintf(s->log, sizeof s->log, "%s/vqd.log", s->dir);
+	snprintf(s->acclog, sizeof s->acclog, "%s/accounts.log", s->dir);
+	if (opts->clock_start)
+		snprintf(s->clock_start, sizeof s->clock_start, "%s", opts->clock_start);
+	else
+		snprintf(s->clock_start, sizeof s->clock_start, "%lld", VQS_CLOCK_START);
+	snprintf(s->clock_speed, sizeof s->clock_speed, "%s",
+	         opts->clock_speed ? opts->clock_speed : "");
+	snprintf(s->log_level, sizeof s->log_level, "%s",
+	         opts->log_level ? opts->log_level : "info");
+	find_vqd(s);
+
+	size_t nextra = 0;
+	while (opts->args && opts->args[nextra])
+		nextra++;
+	s->extra = calloc(nextra + 1, sizeof *s->extra);
+	if (!s->extra) {
+		rc = VQ_ENOMEM;
+		goto fail;
+	}
+	for (size_t i = 0; i < nextra; i++)
+		if (!(s->extra[i] = strdup(opts->args[i]))) {
+			rc = VQ_ENOMEM;
+			goto fail;
+		}
+
+	if (write_file(s->devices, DEVICES) != VQ_OK ||
+	    write_file(s->config, opts->config ? opts->config : DEFAULT_CONFIG) != VQ_OK) {
+		fprintf(stderr, "vqsite: cannot write into %s\n", s->dir);
+		goto fail;
+	}
+	/* The local template reads passwd and acl from @DIR@, the broker's own folder, so
+	 * the accounts go there; it also says "user root" itself. */
+	char tmpl[1024];
+	snprintf(tmpl, sizeof tmpl, "%s", tu_src("broker-config/mosquitto-local.conf.in"));
+	if ((rc = vq_test_broker_new(tmpl, &s->broker)) != VQ_OK)
+		goto fail;
+	snprintf(s->creds, sizeof s->creds, "%s/credentials", vq_test_broker_dir(s->broker));
+	if ((rc = run_accounts(s)) != VQ_OK)
+		goto fail;
+	if ((rc = vq_test_broker_up(s->broker)) != VQ_OK)
+		goto fail;
+	s->watch = vqs_bus(s, "watch", (const char *const[]){"presence/vqd", "state/_site", NULL});
+	if (!s->watch) {
+		rc = VQ_EBUS;
+		goto fail;
+	}
+	if (!opts->no_vqd && (rc = vqs_vqd_start(s)) != VQ_OK)
+		goto fail;
+	*out = s;
+	return VQ_OK;
+fail:
+	vqs_free(s);
+	return rc;
+}
+
+void vqs_free(vqs_site *s)
+{
+	if (!s)
+		return;
+	if (s->vqd_pid > 0) {
+		kill(s->vqd_pid, SIGKILL);
+		int st;
+		while (waitpid(s->vqd_pid, &st, 0) < 0 && errno == EINTR)
+			;
+		s->vqd_pid = 0;
+	}
+	vq_bus_free(s->watch);
+	vq_test_broker_stop(s->broker);
+	if (s->dir) {
+		if (!getenv("VQ_KEEP_BROKER_DIR"))
+			tu_rmtree(s->dir);
+		else
+			fprintf(stderr, "vqsite: kept %s\n", s->dir);
+		free(s->dir);
+	}
+	for (char **p = s->extra; p && *p; p++)
+		free(*p);
+	free(s->extra);
+	cJSON_Delete(s->site_state);
+	free(s);
+}
+
+int vqs_vqd_start(vqs_site *s)
+{
+	if (!s || s->vqd_pid > 0)
+		return VQ_EINVAL;
+	if (access(s->exe, X_OK) != 0) {
+		fprintf(stderr, "vqsite: no vqd at %s (build it, or set VQ_VQD)\n", s->exe);
+		return VQ_EBUS;
+	}
+	char port[32];
+	snprintf(port, sizeof port, "127.0.0.1:%d", vq_test_broker_port(s->broker));
+	char *argv[64];
+	int n = 0;
+	argv[n++] = s->exe;
+	argv[n++] = "--config";
+	argv[n++] = s->config;
+	argv[n++] = "--db";
+	argv[n++] = s->db;
+	argv[n++] = "--broker";
+	argv[n++] = port;
+	argv[n++] = "--site";
+	argv[n++] = VQS_SITE;
+	argv[n++] = "--user";
+	argv[n++] = "vqd";
+	argv[n++] = "--credentials";
+	argv[n++] = s->creds;
+	argv[n++] = "--clock-start";
+	argv[n++] = s->clock_start;
+	if (s->clock_speed[0]) {
+		argv[n++] = "--clock-speed";
+		argv[n++] = s->clock_speed;
+	}
+	argv[n++] = "--log-level";
+	argv[n++] = s->log_level;
+	for (char **p = s->extra; *p && n < 63; p++)
+		argv[n++] = *p;
+	argv[n] = NULL;
+
+	/* Whatever is queued predates this vqd; from here on, only new presence counts. */
+	watch_drain(s);
+	s->log_dumped = false;
+	pid_t pid = spawn(argv, s->log);
+	if (pid < 0) {
+		fprintf(stderr, "vqsite: cannot start vqd: %s\n", strerror(errno));
+		return VQ_EBUS;
+	}
+	s->vqd_pid = pid;
+	int rc = vqs_wait_presence(s, true, START_MS);
+	if (rc == VQ_EBUS) {
+		fprintf(stderr, "vqsite: vqd exited (status %d) before coming online\n",
+		        s->last_status);
+		vqs_dump_log(s, false);
+	} else if (rc != VQ_OK) {
+		fprintf(stderr, "vqsite: vqd did not say online within %d ms\n", START_MS);
+		vqs_dump_log(s, false);
+		int st;
+		kill(s->vqd_pid, SIGKILL);
+		reap(s->vqd_pid, 1000, &st);
+		s->vqd_pid = 0;
+		s->last_status = st;
+	}
+	return rc;
+}
+
+bool vqs_vqd_alive(vqs_site *s)
+{
+	if (!s || s->vqd_pid <= 0)
+		return false;
+	int st;
+	pid_t r = waitpid(s->vqd_pid, &st, WNOHANG);
+	if (r == 0)
+		return true;
+	s->last_status = r == s->vqd_pid ? exit_code(st) : -1;
+	s->vqd_pid = 0;
+	return false;
+}
+
+int vqs_vqd_pid(const vqs_site *s)
+{
+	return s ? (int)s->vqd_pid : 0;
+}
+
+int vqs_vqd_last_status(const vqs_site *s)
+{
+	return s ? s->last_status : -1;
+}
+
+int vqs_vqd_signal(vqs_site *s, int sig)
+{
+	if (!vqs_vqd_alive(s))
+		return VQ_EINVAL;
+	return kill(s->vqd_pid, sig) == 0 ? VQ_OK : VQ_EINVAL;
+}
+
+int vqs_vqd_signal_stop(vqs_site *s, int sig, int *status)
+{
+	int dummy;
+	if (!status)
+		status = &dummy;
+	*status = -1;
+	if (!s || s->vqd_pid <= 0) {
+		if (s)
+			*status = s->last_status;
+		return VQ_EINVAL;
+	}
+	kill(s->vqd_pid, sig);
+	bool by_itself = reap(s->vqd_pid, STOP_MS, status);
+	s->vqd_pid = 0;
+	s->last_status = *status;
+	if (!by_itself) {
+		fprintf(stderr, "vqsite: vqd ignored signal %d for %d ms; killed\n", sig, STOP_MS);
+		vqs_dump_log(s, false);
+		return VQ_ETIMEOUT;
+	}
+	if (*status != 0)
+		vqs_dump_log(s, false);
+	return VQ_OK;
+}
+
+int vqs_vqd_stop(vqs_site *s, int *status)
+{
+	return vqs_vqd_signal_stop(s, SIGTERM, status);
+}
+
+int vqs_vqd_kill(vqs_site *s)
+{
+	if (!s || s->vqd_pid <= 0)
+		return VQ_EINVAL;
+	kill(s->vqd_pid, SIGKILL);
+	int st;
+	reap(s->vqd_pid, STOP_MS, &st);
+	s->vqd_pid = 0;
+	s->last_status = st;
+	/* The Last Will comes once the broker sees the socket close; waiting for it keeps
+	 * the next start from racing it. Not seeing it is not an error of ours to judge. */
+	if (vqs_wait_presence(s, false, WILL_MS) != VQ_OK)
+		fprintf(stderr, "vqsite: no offline presence within %d ms of SIGKILL\n", WILL_MS);
+	return VQ_OK;
+}
+
+int vqs_vqd_restart(vqs_site *s)
+{
+	int status = -1;
+	int rc = vqs_vqd_stop(s, &status);
+	if (rc != VQ_OK || status != 0) {
+		fprintf(stderr, "vqsite: vqd stop for restart: rc %d, exit status %d\n", rc,
+		        status);
+		return VQ_EBUS;
+	}
+	return vqs_vqd_start(s);
+}
+
+int vqs_vqd_run(vqs_site *s, const char *const *args, int timeout_ms, int *status)
+{
+	char *argv[64];
+	int n = 0;
+	argv[n++] = s->exe;
+	for (; args && *args && n < 63; args++)
+		argv[n++] = (char *)*args;
+	argv[n] = NULL;
+	if (access(s->exe, X_OK) != 0) {
+		fprintf(stderr, "vqsite: no vqd at %s\n", s->exe);
+		return VQ_EBUS;
+	}
+	pid_t pid = spawn(argv, s->log);
+	if (pid < 0)
+		return VQ_EBUS;
+	return reap(pid, timeout_ms, status) ? VQ_OK : VQ_ETIMEOUT;
+}
+
+int vqs_broker_restart(vqs_site *s)
+{
+	watch_drain(s);
+	int rc = vq_test_broker_restart(s->broker);
+	if (rc != VQ_OK)
+		return rc;
+	/* The broker keeps nothing (persistence false): any presence/vqd from now on
+	 * comes from vqd's new connection. */
+	rc = vqs_wait_presence(s, true, RECONNECT_MS);
+	if (rc != VQ_OK) {
+		fprintf(stderr, "vqsite: vqd not back online %d ms after the broker restart (%d)\n",
+		        RECONNECT_MS, rc);
+		vqs_dump_log(s, false);
+	}
+	return rc;
+}
+
+/* --- buses and requests ----------------------------------------------------------- */
+
+vq_bus *vqs_bus(vqs_site *s, const char *account, const char *const *subs)
+{
+	char password[256], role[VQ_BUS_ID_MAX];
+	if (vq_busopt_credentials(s->creds, account, password, sizeof password, role,
+	                          sizeof role) != VQ_OK) {
+		fprintf(stderr, "vqsite: no account %s in %s\n", account, s->creds);
+		return NULL;
+	}
+	vq_bus_opts o = {0};
+	o.port = vq_test_broker_port(s->broker);
+	o.username = account;
+	o.password = password;
+	o.site = VQS_SITE;
+	o.role = role;
+	o.reconnect_min_ms = 100;
+	o.reconnect_max_ms = 500;
+	vq_bus *b = NULL;
+	int rc = vq_bus_new(&o, &b);
+	for (; rc == VQ_OK && subs && *subs; subs++)
+		rc = vq_bus_subscribe(b, *subs, 1);
+	if (rc == VQ_OK)
+		rc = vq_bus_start(b);
+	if (rc == VQ_OK)
+		rc = vq_bus_wait_connected(b, CONNECT_MS);
+	if (rc != VQ_OK) {
+		fprintf(stderr, "vqsite: bus for %s: %s\n", account, vq_strerror(rc));
+		vq_bus_free(b);
+		return NULL;
+	}
+	return b;
+}
+
+/* The rid of a request, if it is one the protocol allows (1..64 printable ASCII). */
+static bool request_rid(const void *body, size_t len, char rid[RID_MAX + 1])
+{
+	cJSON *j = cJSON_ParseWithLength(body, len);
+	const cJSON *r = j ? cJSON_GetObjectItemCaseSensitive(j, "rid") : NULL;
+	bool ok = cJSON_IsString(r) && r->valuestring[0] && strlen(r->valuestring) <= RID_MAX;
+	for (const char *p = ok ? r->valuestring : ""; *p; p++)
+		if (*p < 0x20 || *p > 0x7e)
+			ok = false;
+	if (ok)
+		strcpy(rid, r->valuestring);
+	cJSON_Delete(j);
+	return ok;
+}
+
+int vqs_call(vq_bus *b, const char *svc, const void *body, size_t len, int timeout_ms,
+             cJSON **reply, char **raw, size_t *rawlen)
+{
+	*reply = NULL;
+	if (raw)
+		*raw = NULL;
+	vq_bus_msg *m = NULL;
+	int rc = vq_bus_call(b, svc, body, len, timeout_ms, &m);
+	if (rc != VQ_OK)
+		return rc;
+	rc = VQ_EBADREQ;
+	char rid[RID_MAX + 1];
+	bool has_rid = request_rid(body, len, rid);
+	cJSON *j = cJSON_ParseWithLength(m->payload, m->len);
+	const char *why = NULL;
+	const cJSON *v = j ? cJSON_GetObjectItemCaseSensitive(j, "v") : NULL;
+	const cJSON *ok = j ? cJSON_GetObjectItemCaseSensitive(j, "ok") : NULL;
+	const cJSON *r = j ? cJSON_GetObjectItemCaseSensitive(j, "rid") : NULL;
+	if (!m->corr || m->corr_len == 0)
+		why = "no correlation data";
+	else if (!cJSON_IsObject(j))
+		why = "not a JSON object";
+	else if (!cJSON_IsNumber(v) || v->valuedouble != 1)
+		why = "no \"v\":1";
+	else if (!cJSON_IsBool(ok))
+		why = "no boolean \"ok\"";
+	else if (has_rid && (!cJSON_IsString(r) || strcmp(r->valuestring, rid) != 0) &&
+	         !(cJSON_IsNull(r) && strcmp(vqs_errcode(j), "too_large") == 0))
+		/* (A payload too large is refused unread, so its rid may be null.) */
+		why = "\"rid\" is not the request's";
+	else if (!cJSON_IsTrue(ok) && !vqs_str(j, "error.code"))
+		why = "a refusal without error.code";
+	if (why) {
+		fprintf(stderr, "vqsite: bad reply on %s (%s)\n  request: %.*s\n  reply:   %.*s\n",
+		        svc, why, (int)(len > 400 ? 400 : len), (const char *)body, (int)m->len,
+		        m->payload);
+		cJSON_Delete(j);
+		goto out;
+	}
+	if (raw) {
+		*raw = malloc(m->len + 1);
+		if (!*raw) {
+			cJSON_Delete(j);
+			rc = VQ_ENOMEM;
+			goto out;
+		}
+		memcpy(*raw, m->payload, m->len + 1);
+		if (rawlen)
+			*rawlen = m->len;
+	}
+	*reply = j;
+	rc = VQ_OK;
+out:
+	vq_bus_msg_free(m);
+	return rc;
+}
+
+cJSON *vqs_callf(vq_bus *b, const char *svc, const char *fmt, ...)
+{
+	char stack[4096];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(stack, sizeof stack, fmt, ap);
+	va_end(ap);
+	char *body = stack;
+	if (n < 0)
+		return NULL;
+	if ((size_t)n >= sizeof stack) {
+		body = malloc((size_t)n + 1);
+		if (!body)
+			return NULL;
+		va_start(ap, fmt);
+		vsnprintf(body, (size_t)n + 1, fmt, ap);
+		va_end(ap);
+	}
+	cJSON *reply = NULL;
+	int rc = vqs_call(b, svc, body, (size_t)n, VQS_CALL_MS, &reply, NULL, NULL);
+	if (rc != VQ_OK && rc != VQ_EBADREQ)
+		fprintf(stderr, "vqsite: %s %s: %s\n", svc, body, vq_strerror(rc));
+	if (body != stack)
+		free(body);
+	return reply;
+}
+
+int vqs_publish_raw(vq_bus *b, const char *suffix, const void *bytes, size_t len)
+{
+	return vq_bus_publish(b, suffix, bytes, len, 1, false);
+}
+
+cJSON *vqs_wait_json(vq_bus *b, const char *suffix, bool (*match)(const cJSON *, void *), void *arg,
+                     int timeout_ms)
+{
+	long long deadline = mono_ms() + timeout_ms;
+	for (;;) {
+		long long left = deadline - mono_ms();
+		if (left <= 0)
+			return NULL;
+		vq_bus_msg *m = NULL;
+		size_t n = 0;
+		if (vq_bus_poll(b, &m, 1, &n, (int)left) != VQ_OK || n == 0)
+			return NULL;
+		cJSON *j = NULL;
+		if (m->kind == VQ_BUS_MESSAGE && (!suffix || strcmp(m->suffix, suffix) == 0))
+			j = cJSON_ParseWithLength(m->payload, m->len);
+		vq_bus_msg_free(m);
+		if (j && (!match || match(j, arg)))
+			return j;
+		cJSON_Delete(j);
+	}
+}
+
+/* --- JSON ------------------------------------------------------------------------- */
+
+const cJSON *vqs_get(const cJSON *j, const char *path)
+{
+	char part[128];
+	while (j && *path) {
+		size_t n = strcspn(path, ".");
+		if (n >= sizeof part)
+			return NULL;
+		memcpy(part, path, n);
+		part[n] = '\0';
+		path += n + (path[n] == '.');
+		if (cJSON_IsArray(j) && part[0] >= '0' && part[0] <= '9')
+			j = cJSON_GetArrayItem(j, atoi(part));
+		else if (cJSON_IsObject(j))
+			j = cJSON_GetObjectItemCaseSensitive(j, part);
+		else
+			return NULL;
+	}
+	return j;
+}
+
+const char *vqs_str(const cJSON *j, const char *path)
+{
+	const cJSON *v = vqs_get(j, path);
+	return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+bool vqs_int(const cJSON *j, const char *path, int64_t *out)
+{
+	const cJSON *v = vqs_get(j, path);
+	if (!cJSON_IsNumber(v))
+		return false;
+	double d = v->valuedouble;
+	if (d != (double)(int64_t)d)
+		return false;
+	*out = (int64_t)d;
+	return true;
+}
+
+bool vqs_bool(const cJSON *j, const char *path, bool *out)
+{
+	const cJSON *v = vqs_get(j, path);
+	if (!cJSON_IsBool(v))
+		return false;
+	*out = cJSON_IsTrue(v);
+	return true;
+}
+
+bool vqs_ok(const cJSON *reply)
+{
+	bool ok = false;
+	return vqs_bool(reply, "ok", &ok) && ok;
+}
+
+const char *vqs_errcode(const cJSON *reply)
+{
+	const char *c = vqs_ok(reply) ? NULL : vqs_str(reply, "error.code");
+	return c ? c : "";
+}
+
+int vqs_db_int(vqs_site *s, const char *sql, int64_t *out)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	int rc = VQ_ESTORE;
+	/* Read-write open (no create): a reader of a WAL database may need to make the
+	 * shared-memory file when vqd is not running. We only ever read. */
+	if (sqlite3_open_v2(s->db, &db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK)
+		goto out;
+	sqlite3_busy_timeout(db, 5000);
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		goto out;
+	if (sqlite3_step(st) != SQLITE_ROW)
+		goto out;
+	*out = sqlite3_column_int64(st, 0);
+	rc = VQ_OK;
+out:
+	if (rc != VQ_OK)
+		fprintf(stderr, "vqsite: db query \"%s\": %s\n", sql,
+		        db ? sqlite3_errmsg(db) : "cannot open");
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return rc;
+}
+
+const char *vqs_dir(const vqs_site *s)
+{
+	return s->dir;
+}
+
+const char *vqs_db_path(const vqs_site *s)
+{
+	return s->db;
+}
+
+const char *vqs_log_path(const vqs_site *s)
+{
+	return s->log;
+}
+
+const char *vqs_config_path(const vqs_site *s)
+{
+	return s->config;
+}
+
+const char *vqs_credentials(const vqs_site *s)
+{
+	return s->creds;
+}
+
+int vqs_port(const vqs_site *s)
+{
+	return vq_test_broker_port(s->broker);
+}
+
+vq_test_broker *vqs_broker(vqs_site *s)
+{
+	return s->broker;
+}

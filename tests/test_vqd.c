@@ -1,0 +1,1726 @@
+/* tests/test_vqd.c — vqd end to end: the real broker with the site's ACL, the real vqd
+ * binary, clients speaking docs/protocol.md through the bus.
+ *
+ * Every test gets its own site (tests/support/vqsite.h): accounts, broker, a fresh
+ * database and vqd on a fixed clock (2027-01-01 10:01 UTC, real speed), so nothing
+ * depends on the time of day or on another test. What a test checks is the wire
+ * protocol, not vqd's insides; the database is read only to count what the protocol
+ * cannot show (a ticket made twice, a second admission).
+ *
+ * Check forks every test; its teardown does not run after a failed assertion, so the
+ * site's children die with the test process (PR_SET_PDEATHSIG) and every folder lives
+ * under one made by the runner, which removes it whatever happened. Failures go
+ * through CHECK, which copies vqd's log to stderr first (and, unlike ck_assert,
+ * reports nothing when it passes, so it is cheap in loops). Waits have deadlines.
+ */
+#include <check.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bus/bus.h"
+#include "core/code.h"
+#include "support/tutil.h"
+#include "support/vqsite.h"
+
+#define WAIT_MS       5000
+#define QUIET_MS      500 /* how long "nothing arrives" is watched */
+#define RACE_ROUND    15
+#define BURST_ACKS    200
+#define BURST_THREADS 4
+#define BURST_MAX     2000 /* requests per thread, far above what one burst gets to */
+
+static vqs_site *site;
+static char *root;
+static char *saved_tmpdir;
+
+#define CHECK(cond, ...)                                                                           \
+	do {                                                                                       \
+		if (!(cond)) {                                                                     \
+			vqs_dump_log(site, false);                                                 \
+			ck_abort_msg(__VA_ARGS__);                                                 \
+		}                                                                                  \
+	} while (0)
+
+static long long mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void nap_ms(int ms)
+{
+	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000};
+	nanosleep(&ts, NULL);
+}
+
+/* --- fixtures --------------------------------------------------------------------- */
+
+static void suite_setup(void)
+{
+	const char *t = getenv("TMPDIR");
+	saved_tmpdir = t ? strdup(t) : NULL;
+	root = tu_tempdir("vqd-tests");
+	ck_assert_ptr_nonnull(root);
+	setenv("TMPDIR", root, 1);
+}
+
+static void suite_teardown(void)
+{
+	if (saved_tmpdir)
+		setenv("TMPDIR", saved_tmpdir, 1);
+	else
+		unsetenv("TMPDIR");
+	free(saved_tmpdir);
+	saved_tmpdir = NULL;
+	if (root && !getenv("VQ_KEEP_BROKER_DIR"))
+		tu_rmtree(root);
+	free(root);
+	root = NULL;
+}
+
+static void setup(void)
+{
+	site = NULL;
+}
+
+static void teardown(void)
+{
+	vqs_free(site);
+	site = NULL;
+}
+
+static void up(const vqs_opts *o)
+{
+	int rc = vqs_start(o, &site);
+	ck_assert_msg(rc == VQ_OK, "site did not start: %s", vq_strerror(rc));
+}
+
+static vq_bus *bus(const char *account, const char *const *subs)
+{
+	vq_bus *b = vqs_bus(site, account, subs);
+	CHECK(b != NULL, "no bus for %s", account);
+	return b;
+}
+
+/* --- requests ------------------------------------------------------------------------ */
+
+/* JSON text for a message; a few rotating buffers, main thread only. */
+static const char *js(const cJSON *j)
+{
+	static char bufs[4][1024];
+	static int next;
+	char *b = bufs[next++ % 4];
+	char *t = j ? cJSON_PrintUnformatted(j) : NULL;
+	snprintf(b, sizeof bufs[0], "%s", t ? t : "(null)");
+	free(t);
+	return b;
+}
+
+static cJSON *vcall(vq_bus *b, const char *svc, char **raw, size_t *rawlen, const char *fmt,
+                    va_list ap)
+{
+	char body[8192];
+	int n = vsnprintf(body, sizeof body, fmt, ap);
+	CHECK(n > 0 && (size_t)n < sizeof body, "request too long for the helper");
+	cJSON *reply = NULL;
+	int rc = vqs_call(b, svc, body, (size_t)n, WAIT_MS, &reply, raw, rawlen);
+	CHECK(rc == VQ_OK, "%s as %s: %s -> %s", svc, vq_bus_client_id(b), body, vq_strerror(rc));
+	return reply;
+}
+
+/* A request whose reply must come (ok or refusal) and be well formed. */
+__attribute__((format(printf, 3, 4))) static cJSON *call(vq_bus *b, const char *svc,
+                                                         const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	cJSON *r = vcall(b, svc, NULL, NULL, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+/* The same, keeping the reply's bytes. */
+__attribute__((format(printf, 5, 6))) static cJSON *call_raw(vq_bus *b, const char *svc, char **raw,
+                                                             size_t *rawlen, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	cJSON *r = vcall(b, svc, raw, rawlen, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+static void expect_ok(const cJSON *r, const char *what)
+{
+	CHECK(vqs_ok(r), "%s: expected ok, got %s", what, js(r));
+}
+
+static void expect_err(const cJSON *r, const char *code, const char *what)
+{
+	CHECK(!vqs_ok(r) && strcmp(vqs_errcode(r), code) == 0, "%s: expected error %s, got %s",
+	      what, code, js(r));
+}
+
+static int64_t get_int(const cJSON *j, const char *path, const char *what)
+{
+	int64_t v = 0;
+	CHECK(vqs_int(j, path, &v), "%s: no integer %s in %s", what, path, js(j));
+	return v;
+}
+
+static const char *get_str(const cJSON *j, const char *path, const char *what)
+{
+	const char *s = vqs_str(j, path);
+	CHECK(s != NULL, "%s: no string %s in %s", what, path, js(j));
+	return s;
+}
+
+static void import_members(vq_bus *ops, const char *members)
+{
+	cJSON *r =
+	    call(ops, "svc/ops",
+	         "{\"v\":1,\"rid\":\"import-%lld\",\"cmd\":\"members_import\",\"members\":%s}",
+	         mono_ms(), members);
+	expect_ok(r, "members_import");
+	cJSON_Delete(r);
+}
+
+/* Takes a ticket; returns the whole reply (the caller deletes it). */
+static cJSON *issue(vq_bus *k, const char *rid, const char *card, const char *attr, int party)
+{
+	cJSON *r =
+	    call(k, "svc/issue",
+	         "{\"v\":1,\"rid\":\"%s\",\"card\":\"%s\",\"attraction\":\"%s\",\"party\":%d}", rid,
+	         card, attr, party);
+	expect_ok(r, rid);
+	return r;
+}
+
+static cJSON *redeem(vq_bus *g, const char *rid, const char *code, const char *attr)
+{
+	return call(g, "svc/redeem",
+	            "{\"v\":1,\"rid\":\"%s\",\"code\":\"%s\",\"attraction\":\"%s\"}", rid, code,
+	            attr);
+}
+
+/* A ticket object as docs/protocol.md describes it. */
+static void check_ticket(const cJSON *t, const char *attr, const char *prefix, const char *tier,
+                         int party, const char *state)
+{
+	CHECK(cJSON_IsObject(t), "ticket is not an object: %s", js(t));
+	CHECK(get_int(t, "id", "ticket") > 0, "ticket id: %s", js(t));
+	const char *num = get_str(t, "number", "ticket");
+	size_t pl = strlen(prefix);
+	CHECK(strncmp(num, prefix, pl) == 0 && num[pl] == '-' && num[pl + 1] >= '0' &&
+	          num[pl + 1] <= '9' && strspn(num + pl + 1, "0123456789") == strlen(num + pl + 1),
+	      "ticket number %s is not %s-NNN", num, prefix);
+	CHECK(strcmp(get_str(t, "attraction", "ticket"), attr) == 0, "ticket attraction: %s",
+	      js(t));
+	CHECK(strcmp(get_str(t, "tier", "ticket"), tier) == 0, "ticket tier: %s", js(t));
+	CHECK(get_int(t, "party", "ticket") == party, "ticket party: %s", js(t));
+	int64_t start = get_int(t, "start", "ticket"), end = get_int(t, "end", "ticket");
+	CHECK(start < end && start % 60 == 0 && end % 60 == 0, "ticket window: %s", js(t));
+	CHECK(strcmp(get_str(t, "state", "ticket"), state) == 0, "ticket state %s wanted: %s",
+	      state, js(t));
+	/* A cancelled or redeemed ticket's code admits nobody; vqd may leave it out. */
+	if ((strcmp(state, "cancelled") == 0 || strcmp(state, "redeemed") == 0) &&
+	    !vqs_get(t, "code"))
+		return;
+	const char *code = get_str(t, "code", "ticket");
+	CHECK(strncmp(code, "VQ1:", 4) == 0 && strlen(code) < VQ_CODE_MAX, "ticket code: %s", code);
+	/* QR alphanumeric mode: 0-9 A-Z space $ % * + - . / : */
+	CHECK(strspn(code, "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:") == strlen(code),
+	      "ticket code has characters outside QR alphanumeric: %s", code);
+}
+
+/* The ticket's code verifies with the site's public keys and says what the ticket says. */
+static void check_code(const cJSON *t, const vq_keyring *ring, int tier_index)
+{
+	const char *code = get_str(t, "code", "ticket");
+	vq_claims c;
+	int rc = vq_code_verify(code, strlen(code), ring, &c);
+	CHECK(rc == VQ_OK, "code %s does not verify with state/_site's keys: %s", code,
+	      vq_strerror(rc));
+	const char *num = get_str(t, "number", "ticket");
+	CHECK(strcmp(c.site, VQS_SITE) == 0, "claims site %s", c.site);
+	CHECK(strcmp(c.attr, get_str(t, "attraction", "ticket")) == 0, "claims attraction %s",
+	      c.attr);
+	CHECK((int64_t)c.ticket_id == get_int(t, "id", "ticket"), "claims id %llu vs %s",
+	      (unsigned long long)c.ticket_id, js(t));
+	CHECK(c.win_start == get_int(t, "start", "ticket") &&
+	          c.win_end == get_int(t, "end", "ticket"),
+	      "claims window %lld..%lld vs %s", (long long)c.win_start, (long long)c.win_end,
+	      js(t));
+	CHECK(c.party == get_int(t, "party", "ticket"), "claims party %d", c.party);
+	CHECK(c.tier == tier_index, "claims tier %d, want %d", c.tier, tier_index);
+	CHECK(c.number == atoi(strchr(num, '-') + 1), "claims number %u vs %s", c.number, num);
+}
+
+static int array_len(const cJSON *j, const char *path)
+{
+	const cJSON *a = vqs_get(j, path);
+	return cJSON_IsArray(a) ? cJSON_GetArraySize(a) : -1;
+}
+
+/* The quote for one attraction in a quote reply's "quotes". */
+static const cJSON *quote_for(const cJSON *r, const char *attr)
+{
+	const cJSON *q;
+	cJSON_ArrayForEach(q, vqs_get(r, "quotes"))
+	{
+		const char *a = vqs_str(q, "attraction");
+		if (a && strcmp(a, attr) == 0)
+			return q;
+	}
+	return NULL;
+}
+
+/* --- end to end ----------------------------------------------------------------------- */
+
+static bool admission_of(const cJSON *j, void *arg)
+{
+	int64_t id;
+	return vqs_int(j, "ticket", &id) && id == *(int64_t *)arg;
+}
+
+START_TEST(test_end_to_end)
+{
+	up(NULL);
+	vq_bus *kiosk = bus("kiosk-1", NULL);
+	vq_bus *gate = bus("gate-1", NULL);
+	vq_bus *ops = bus("ops-1", NULL);
+	vq_bus *board = bus("board-1", (const char *const[]){"events/admission", NULL});
+	vq_keyring ring;
+	CHECK(vqs_keyring(site, &ring, WAIT_MS) == VQ_OK, "no usable keys in state/_site");
+	cJSON *st = vqs_site_state(site, WAIT_MS);
+	CHECK(strcmp(get_str(st, "site", "state/_site"), VQS_SITE) == 0 &&
+	          strcmp(get_str(st, "timezone", "state/_site"), "UTC") == 0 &&
+	          array_len(st, "tiers") == 2 && array_len(st, "attractions") == 4,
+	      "state/_site: %s", js(st));
+	cJSON_Delete(st);
+
+	import_members(ops, "[{\"card\":\"gold-1\",\"tier\":\"gold\"}]");
+	cJSON *r = call(ops, "svc/ops",
+	                "{\"v\":1,\"rid\":\"o-member\",\"cmd\":\"member\",\"card\":\"gold-1\"}");
+	expect_ok(r, "ops member");
+	CHECK(strcmp(get_str(r, "tier", "member"), "gold") == 0, "member: %s", js(r));
+	cJSON_Delete(r);
+
+	/* identify: a member, and a walk-in served as the lowest tier */
+	r = call(kiosk, "svc/identify", "{\"v\":1,\"rid\":\"k-id-1\",\"card\":\"gold-1\"}");
+	expect_ok(r, "identify gold-1");
+	bool member = false;
+	CHECK(strcmp(get_str(r, "tier", "identify"), "gold") == 0 &&
+	          vqs_bool(r, "member", &member) && member &&
+	          get_int(r, "max_passes", "identify") == 3 && array_len(r, "held") == 0,
+	      "identify gold-1: %s", js(r));
+	cJSON_Delete(r);
+	r = call(kiosk, "svc/identify", "{\"v\":1,\"rid\":\"k-id-2\",\"card\":\"walk-in-1\"}");
+	expect_ok(r, "identify walk-in");
+	CHECK(strcmp(get_str(r, "tier", "identify"), "standard") == 0 &&
+	          vqs_bool(r, "member", &member) && !member &&
+	          get_int(r, "max_passes", "identify") == 2,
+	      "identify walk-in-1: %s", js(r));
+	cJSON_Delete(r);
+
+	/* quote: every attraction, then one; the next coaster slot is 10:15 */
+	r = call(kiosk, "svc/quote", "{\"v\":1,\"rid\":\"k-q-1\",\"card\":\"gold-1\",\"party\":2}");
+	expect_ok(r, "quote all");
+	CHECK(strcmp(get_str(r, "tier", "quote"), "gold") == 0 &&
+	          get_int(r, "held", "quote") == 0 && get_int(r, "max_passes", "quote") == 3 &&
+	          array_len(r, "quotes") == 4,
+	      "quote: %s", js(r));
+	const cJSON *q = quote_for(r, "coaster");
+	bool qok = false;
+	CHECK(q && vqs_bool(q, "ok", &qok) && qok, "coaster quote: %s", js(r));
+	int64_t qstart = get_int(q, "start", "quote"), qend = get_int(q, "end", "quote");
+	CHECK(qstart == VQS_TEN_AM + 15 * 60 && qend == qstart + 3600 &&
+	          get_int(q, "seats_left", "quote") >= 0,
+	      "coaster quote: %s", js(q));
+	q = quote_for(r, "late");
+	CHECK(q && vqs_bool(q, "ok", &qok) && qok &&
+	          get_int(q, "start", "quote") == VQS_TEN_AM + 4 * 3600,
+	      "late quote: %s", js(q));
+	cJSON_Delete(r);
+	r = call(kiosk, "svc/quote",
+	         "{\"v\":1,\"rid\":\"k-q-2\",\"card\":\"gold-1\",\"party\":2,\"attraction\":"
+	         "\"coaster\"}");
+	expect_ok(r, "quote coaster");
+	CHECK(array_len(r, "quotes") == 1 && quote_for(r, "coaster"), "quote coaster: %s", js(r));
+	cJSON_Delete(r);
+	r = call(kiosk, "svc/quote", "{\"v\":1,\"rid\":\"k-q-3\",\"party\":1}");
+	expect_ok(r, "quote without a card");
+	CHECK(strcmp(get_str(r, "tier", "quote"), "standard") == 0, "quote no card: %s", js(r));
+	cJSON_Delete(r);
+
+	/* issue: the quoted window, a code that verifies with the public key */
+	cJSON *i1 = issue(kiosk, "k-iss-1", "gold-1", "coaster", 2);
+	const cJSON *t1 = vqs_get(i1, "ticket");
+	check_ticket(t1, "coaster", "C", "gold", 2, "issued");
+	check_code(t1, &ring, 1);
+	CHECK(get_int(t1, "start", "t1") == qstart && get_int(t1, "end", "t1") == qend,
+	      "issued window differs from the quote: %s", js(t1));
+	int64_t id1 = get_int(t1, "id", "t1");
+	r = call(kiosk, "svc/identify", "{\"v\":1,\"rid\":\"k-id-3\",\"card\":\"gold-1\"}");
+	CHECK(array_len(r, "held") == 1 && get_int(r, "held.0.id", "held") == id1,
+	      "identify after issue: %s", js(r));
+	cJSON_Delete(r);
+
+	/* cancel: not by another card; then by its own; not twice */
+	r = call(kiosk, "svc/cancel",
+	         "{\"v\":1,\"rid\":\"k-c-1\",\"card\":\"walk-in-1\",\"ticket\":%lld}",
+	         (long long)id1);
+	expect_err(r, "unknown_ticket", "cancel by another card");
+	cJSON_Delete(r);
+	r = call(kiosk, "svc/cancel",
+	         "{\"v\":1,\"rid\":\"k-c-2\",\"card\":\"gold-1\",\"ticket\":%lld}", (long long)id1);
+	expect_ok(r, "cancel");
+	check_ticket(vqs_get(r, "ticket"), "coaster", "C", "gold", 2, "cancelled");
+	cJSON_Delete(r);
+	r = call(kiosk, "svc/cancel",
+	         "{\"v\":1,\"rid\":\"k-c-3\",\"card\":\"gold-1\",\"ticket\":%lld}", (long long)id1);
+	expect_err(r, "bad_state", "cancel twice");
+	cJSON_Delete(r);
+	r = redeem(gate, "g-r-1", get_str(t1, "code", "t1"), "coaster");
+	expect_err(r, "cancelled", "redeem a cancelled ticket");
+	cJSON_Delete(r);
+
+	/* redeem: wrong attraction, admit, already used */
+	cJSON *i2 = issue(kiosk, "k-iss-2", "gold-1", "coaster", 2);
+	const cJSON *t2 = vqs_get(i2, "ticket");
+	check_ticket(t2, "coaster", "C", "gold", 2, "issued");
+	check_code(t2, &ring, 1);
+	int64_t id2 = get_int(t2, "id", "t2");
+	CHECK(id2 != id1, "two tickets with id %lld", (long long)id2);
+	const char *code2 = get_str(t2, "code", "t2");
+	r = redeem(gate, "g-r-2", code2, "flume");
+	expect_err(r, "wrong_attraction", "redeem at another attraction");
+	CHECK(strcmp(get_str(r, "error.ticket_attraction", "wrong_attraction"), "coaster") == 0,
+	      "wrong_attraction details: %s", js(r));
+	cJSON_Delete(r);
+	r = redeem(gate, "g-r-3", code2, "coaster");
+	expect_ok(r, "redeem");
+	bool admit = false;
+	CHECK(vqs_bool(r, "admit", &admit) && admit, "redeem without admit:true: %s", js(r));
+	check_ticket(vqs_get(r, "ticket"), "coaster", "C", "gold", 2, "redeemed");
+	CHECK(strcmp(get_str(r, "ticket.used_gate", "redeem"), "gate-1") == 0 &&
+	          get_int(r, "ticket.used_at", "redeem") >= VQS_CLOCK_START,
+	      "redeemed ticket: %s", js(r));
+	cJSON_Delete(r);
+	cJSON *ev = vqs_wait_json(board, "events/admission", admission_of, &id2, WAIT_MS);
+	CHECK(ev, "no events/admission for ticket %lld", (long long)id2);
+	CHECK(strcmp(get_str(ev, "attraction", "event"), "coaster") == 0 &&
+	          strcmp(get_str(ev, "gate", "event"), "gate-1") == 0 &&
+	          strcmp(get_str(ev, "number", "event"), get_str(t2, "number", "t2")) == 0 &&
+	          get_int(ev, "v", "event") == 1,
+	      "events/admission: %s", js(ev));
+	cJSON_Delete(ev);
+	r = redeem(gate, "g-r-4", code2, "coaster");
+	expect_err(r, "already_used", "redeem twice");
+	CHECK(strcmp(get_str(r, "error.used_gate", "already_used"), "gate-1") == 0 &&
+	          get_int(r, "error.used_at", "already_used") >= VQS_CLOCK_START,
+	      "already_used details: %s", js(r));
+	cJSON_Delete(r);
+
+	/* lookup by id (operator) and by code (gate) */
+	r = call(ops, "svc/lookup", "{\"v\":1,\"rid\":\"o-l-1\",\"ticket\":%lld}", (long long)id2);
+	expect_ok(r, "lookup by id");
+	check_ticket(vqs_get(r, "ticket"), "coaster", "C", "gold", 2, "redeemed");
+	cJSON_Delete(r);
+	r = call(gate, "svc/lookup", "{\"v\":1,\"rid\":\"g-l-1\",\"code\":\"%s\"}", code2);
+	expect_ok(r, "lookup by code");
+	CHECK(get_int(r, "ticket.id", "lookup") == id2, "lookup by code: %s", js(r));
+	cJSON_Delete(r);
+
+	/* too early: "late" opens at 14:00 with no early grace */
+	cJSON *i3 = issue(kiosk, "k-iss-3", "walk-in-1", "late", 1);
+	const cJSON *t3 = vqs_get(i3, "ticket");
+	check_ticket(t3, "late", "Z", "standard", 1, "issued");
+	check_code(t3, &ring, 0);
+	r = redeem(gate, "g-r-5", get_str(t3, "code", "t3"), "late");
+	expect_err(r, "too_early", "redeem before the window");
+	CHECK(get_int(r, "error.from", "too_early") == get_int(t3, "start", "t3") &&
+	          get_int(r, "error.until", "too_early") == get_int(t3, "end", "t3"),
+	      "too_early interval: %s vs %s", js(r), js(t3));
+	cJSON_Delete(r);
+
+	cJSON_Delete(i1);
+	cJSON_Delete(i2);
+	cJSON_Delete(i3);
+	vq_bus_free(board);
+	vq_bus_free(ops);
+	vq_bus_free(gate);
+	vq_bus_free(kiosk);
+}
+END_TEST
+
+START_TEST(test_issue_refusals)
+{
+	up(NULL);
+	vq_bus *kiosk = bus("kiosk-1", NULL);
+	vq_bus *ops = bus("ops-1", NULL);
+	import_members(ops, "[{\"card\":\"gold-2\",\"tier\":\"gold\"}]");
+
+	/* limit_reached: gold holds at most 3 */
+	for (int i = 0; i < 3; i++) {
+		char rid[32];
+		snprintf(rid, sizeof rid, "lim-%d", i);
+		cJSON_Delete(issue(kiosk, rid, "gold-2", i == 1 ? "flume" : "coaster", 1));
+	}
+	cJSON *r = call(kiosk, "svc/issue",
+	                "{\"v\":1,\"rid\":\"lim-3\",\"card\":\"gold-2\",\"attraction\":\"coaster\","
+	                "\"party\":1}");
+	expect_err(r, "limit_reached", "a fourth pass for gold");
+	CHECK(array_len(r, "error.held") == 3, "limit_reached should list 3 held tickets: %s",
+	      js(r));
+	cJSON_Delete(r);
+
+	/* sold_out: tiny has 4 seats left today (the 11:00 slot) */
+	bool sold = false;
+	for (int i = 0; i < 3 && !sold; i++) {
+		r = call(kiosk, "svc/issue",
+		         "{\"v\":1,\"rid\":\"tiny-%d\",\"card\":\"tiny-%d\",\"attraction\":"
+		         "\"tiny\",\"party\":4}",
+		         i, i);
+		if (vqs_ok(r)) {
+			CHECK(i == 0, "tiny gave a second party of 4: %s", js(r));
+			check_ticket(vqs_get(r, "ticket"), "tiny", "T", "standard", 4, "issued");
+		} else {
+			expect_err(r, "sold_out", "tiny full");
+			CHECK(i == 1, "tiny sold out at party %d", i);
+			const cJSON *alt;
+			int n = 0;
+			cJSON_ArrayForEach(alt, vqs_get(r, "error.alternatives"))
+			{
+				int64_t s, e;
+				const char *a = vqs_str(alt, "attraction");
+				CHECK(a && strcmp(a, "tiny") != 0 && vqs_int(alt, "start", &s) &&
+				          vqs_int(alt, "end", &e) && s < e,
+				      "bad alternative in %s", js(r));
+				n++;
+			}
+			CHECK(n >= 1, "sold_out without alternatives: %s", js(r));
+			sold = true;
+		}
+		cJSON_Delete(r);
+	}
+	CHECK(sold, "tiny never sold out");
+
+	/* The quote agrees. */
+	r = call(
+	    kiosk, "svc/quote",
+	    "{\"v\":1,\"rid\":\"tiny-q\",\"card\":\"tiny-9\",\"party\":1,\"attraction\":\"tiny\"}");
+	expect_ok(r, "quote tiny");
+	CHECK(strcmp(get_str(r, "quotes.0.error", "quote"), "sold_out") == 0, "quote tiny: %s",
+	      js(r));
+	cJSON_Delete(r);
+
+	vq_bus_free(ops);
+	vq_bus_free(kiosk);
+}
+END_TEST
+
+/* --- idempotency ---------------------------------------------------------------------- */
+
+static void same_bytes(const char *a, size_t alen, const char *b, size_t blen, const char *what)
+{
+	CHECK(alen == blen && memcmp(a, b, alen) == 0,
+	      "%s: replies differ:\n  first:  %s\n  again:  %s", what, a, b);
+}
+
+START_TEST(test_idempotent)
+{
+	up(NULL);
+	vq_bus *kiosk = bus("kiosk-1", NULL);
+	vq_bus *gate = bus("gate-1", NULL);
+	vq_bus *ops = bus("ops-1", NULL);
+	static const char body[] = "{\"v\":1,\"rid\":\"idem-1\",\"card\":\"idem-card\","
+	                           "\"attraction\":\"coaster\",\"party\":1}";
+
+	char *raw1, *raw;
+	size_t len1, len;
+	cJSON *r1 = call_raw(kiosk, "svc/issue", &raw1, &len1, "%s", body);
+	expect_ok(r1, "issue");
+	int64_t id = get_int(r1, "ticket.id", "issue");
+	cJSON *r = call_raw(kiosk, "svc/issue", &raw, &len, "%s", body);
+	same_bytes(raw1, len1, raw, len, "issue, same rid");
+	cJSON_Delete(r);
+	free(raw);
+	/* The first answer stands even if the repeat says something else. */
+	r = call_raw(kiosk, "svc/issue", &raw, &len,
+	             "{\"v\":1,\"rid\":\"idem-1\",\"card\":\"idem-card\",\"attraction\":\"flume\","
+	             "\"party\":3}");
+	same_bytes(raw1, len1, raw, len, "issue, same rid, other body");
+	cJSON_Delete(r);
+	free(raw);
+	r = call(kiosk, "svc/identify", "{\"v\":1,\"rid\":\"idem-id\",\"card\":\"idem-card\"}");
+	CHECK(array_len(r, "held") == 1, "one rid, one ticket: %s", js(r));
+	cJSON_Delete(r);
+
+	/* redeem, cancel and an ops change: a repeat is not a second act */
+	cJSON *i2 = issue(kiosk, "idem-2", "idem-card-2", "coaster", 1);
+	char rbody[512];
+	snprintf(rbody, sizeof rbody,
+	         "{\"v\":1,\"rid\":\"idem-r\",\"code\":\"%s\",\"attraction\":\"coaster\"}",
+	         get_str(i2, "ticket.code", "i2"));
+	char *rraw1;
+	size_t rlen1;
+	r = call_raw(gate, "svc/redeem", &rraw1, &rlen1, "%s", rbody);
+	expect_ok(r, "redeem");
+	cJSON_Delete(r);
+	r = call_raw(gate, "svc/redeem", &raw, &len, "%s", rbody);
+	same_bytes(rraw1, rlen1, raw, len, "redeem, same rid");
+	cJSON_Delete(r);
+	free(raw);
+	static const char cbody[] =
+	    "{\"v\":1,\"rid\":\"idem-c\",\"card\":\"idem-card\",\"ticket\":%lld}";
+	char *craw1;
+	size_t clen1;
+	r = call_raw(kiosk, "svc/cancel", &craw1, &clen1, cbody, (long long)id);
+	expect_ok(r, "cancel");
+	cJSON_Delete(r);
+	r = call_raw(kiosk, "svc/cancel", &raw, &len, cbody, (long long)id);
+	same_bytes(craw1, clen1, raw, len, "cancel, same rid");
+	cJSON_Delete(r);
+	free(raw);
+	static const char obody[] = "{\"v\":1,\"rid\":\"idem-o\",\"cmd\":\"standby\","
+	                            "\"attraction\":\"coaster\",\"minutes\":42}";
+	char *oraw1;
+	size_t olen1;
+	r = call_raw(ops, "svc/ops", &oraw1, &olen1, "%s", obody);
+	expect_ok(r, "ops standby");
+	cJSON_Delete(r);
+	r = call_raw(ops, "svc/ops", &raw, &len, "%s", obody);
+	same_bytes(oraw1, olen1, raw, len, "ops standby, same rid");
+	cJSON_Delete(r);
+	free(raw);
+
+	/* Across a clean restart and across SIGKILL. */
+	for (int round = 0; round < 2; round++) {
+		const char *how = round == 0 ? "after SIGTERM" : "after SIGKILL";
+		if (round == 0) {
+			CHECK(vqs_vqd_restart(site) == VQ_OK, "restart");
+		} else {
+			CHECK(vqs_vqd_kill(site) == VQ_OK, "kill");
+			CHECK(vqs_vqd_start(site) == VQ_OK, "start after kill");
+		}
+		r = call_raw(kiosk, "svc/issue", &raw, &len, "%s", body);
+		same_bytes(raw1, len1, raw, len, how);
+		cJSON_Delete(r);
+		free(raw);
+		r = call_raw(gate, "svc/redeem", &raw, &len, "%s", rbody);
+		same_bytes(rraw1, rlen1, raw, len, how);
+		cJSON_Delete(r);
+		free(raw);
+		r = call_raw(kiosk, "svc/cancel", &raw, &len, cbody, (long long)id);
+		same_bytes(craw1, clen1, raw, len, how);
+		cJSON_Delete(r);
+		free(raw);
+	}
+	int64_t n = -1;
+	CHECK(vqs_db_int(site, "SELECT count(*) FROM tickets", &n) == VQ_OK && n == 2,
+	      "2 issue rids should make 2 tickets, the db has %lld", (long long)n);
+
+	/* A rid is unique per client only: kiosk-2 saying "idem-1" is a request of its own,
+	 * and must never be handed kiosk-1's ticket (and its code). */
+	vq_bus *other = bus("kiosk-2", NULL);
+	r = call_raw(
+	    other, "svc/issue", &raw, &len,
+	    "{\"v\":1,\"rid\":\"idem-1\",\"card\":\"other-card\",\"attraction\":\"coaster\","
+	    "\"party\":1}");
+	CHECK(!(len == len1 && memcmp(raw, raw1, len) == 0),
+	      "kiosk-2 reusing kiosk-1's rid got kiosk-1's reply: %s", raw);
+	expect_ok(r, "kiosk-2's own idem-1");
+	CHECK(get_int(r, "ticket.id", "kiosk-2") != id, "kiosk-2 got kiosk-1's ticket: %s", raw);
+	cJSON_Delete(r);
+	free(raw);
+	vq_bus_free(other);
+
+	free(raw1);
+	free(rraw1);
+	free(craw1);
+	free(oraw1);
+	cJSON_Delete(r1);
+	cJSON_Delete(i2);
+	vq_bus_free(ops);
+	vq_bus_free(gate);
+	vq_bus_free(kiosk);
+}
+END_TEST
+
+/* --- two gates, one ticket -------------------------------------------------------------- */
+
+typedef struct racer {
+	vq_bus *gate;
+	const char *name;
+	const char *code;
+	int round;
+	pthread_barrier_t *go;
+	int rc;
+	cJSON *reply;
+} racer;
+
+static void *race(void *arg)
+{
+	racer *r = arg;
+	char body[512];
+	int n =
+	    snprintf(body, sizeof body,
+	             "{\"v\":1,\"rid\":\"race-%d-%s\",\"code\":\"%s\",\"attraction\":\"coaster\"}",
+	             r->round, r->name, r->code);
+	pthread_barrier_wait(r->go);
+	r->rc = vqs_call(r->gate, "svc/redeem", body, (size_t)n, WAIT_MS, &r->reply, NULL, NULL);
+	return NULL;
+}
+
+START_TEST(test_gate_race)
+{
+	up(NULL);
+	vq_bus *kiosk = bus("kiosk-1", NULL);
+	vq_bus *gates[2] = {bus("gate-1", NULL), bus("gate-2", NULL)};
+	const char *names[2] = {"gate-1", "gate-2"};
+	int wins[2] = {0, 0};
+
+	for (int round = 0; round < RACE_ROUND; round++) {
+		char rid[32], card[32];
+		snprintf(rid, sizeof rid, "race-iss-%d", round);
+		snprintf(card, sizeof card, "racer-%d", round);
+		cJSON *t = issue(kiosk, rid, card, "coaster", 1);
+		pthread_barrier_t go;
+		pthread_barrier_init(&go, NULL, 2);
+		racer rs[2];
+		pthread_t th[2];
+		for (int g = 0; g < 2; g++) {
+			rs[g] = (racer){gates[g], names[g], get_str(t, "ticket.code", "race"),
+			                round,    &go,      -1,
+			                NULL};
+			CHECK(pthread_create(&th[g], NULL, race, &rs[g]) == 0, "pthread_create");
+		}
+		for (int g = 0; g < 2; g++)
+			pthread_join(th[g], NULL);
+		pthread_barrier_destroy(&go);
+		for (int g = 0; g < 2; g++)
+			CHECK(rs[g].rc == VQ_OK, "round %d, %s: %s", round, names[g],
+			      vq_strerror(rs[g].rc));
+		int winner = vqs_ok(rs[0].reply) ? 0 : 1;
+		int loser = 1 - winner;
+		CHECK(vqs_ok(rs[winner].reply) && !vqs_ok(rs[loser].reply),
+		      "round %d: exactly one gate must admit:\n  gate-1: %s\n  gate-2: %s", round,
+		      js(rs[0].reply), js(rs[1].reply));
+		CHECK(strcmp(vqs_errcode(rs[loser].reply), "already_used") == 0 &&
+		          strcmp(get_str(rs[loser].reply, "error.used_gate", "race"),
+		                 names[winner]) == 0,
+		      "round %d: the other gate should hear already_used at %s: %s", round,
+		      names[winner], js(rs[loser].reply));
+		CHECK(strcmp(get_str(rs[winner].reply, "ticket.used_gate", "race"),
+		             names[winner]) == 0,
+		      "round %d: used_gate: %s", round, js(rs[winner].reply));
+		wins[winner]++;
+		for (int g = 0; g < 2; g++)
+			cJSON_Delete(rs[g].reply);
+		cJSON_Delete(t);
+	}
+	int64_t n = -1, most = -1;
+	CHECK(vqs_db_int(site, "SELECT count(*) FROM redemptions", &n) == VQ_OK && n == RACE_ROUND,
+	      "%d tickets admitted, %lld redemptions recorded", RACE_ROUND, (long long)n);
+	CHECK(vqs_db_int(site,
+	                 "SELECT coalesce(max(c), 0) FROM (SELECT count(*) AS c FROM redemptions "
+	                 "GROUP BY ticket)",
+	                 &most) == VQ_OK &&
+	          most == 1,
+	      "a ticket was redeemed %lld times", (long long)most);
+	fprintf(stderr, "test_gate_race: gate-1 won %d, gate-2 won %d\n", wins[0], wins[1]);
+	vq_bus_free(gates[1]);
+	vq_bus_free(gates[0]);
+	vq_bus_free(kiosk);
+}
+END_TEST
+
+/* --- operators and retained state --------------------------------------------------------- */
+
+typedef struct state_want {
+	const char *path;
+	const char *str; /* either a string */
+	int64_t num;     /* or an integer */
+} state_want;
+
+static bool state_is(const cJSON *j, void *arg)
+{
+	const state_want *w = arg;
+	if (w->str) {
+		const char *s = vqs_str(j, w->path);
+		return s && strcmp(s, w->str) == 0;
+	}
+	int64_t v;
+	return vqs_int(j, w->path, &v) && v == w->num;
+}
+
+/* "admitting": null, or the interval the gate admits now as {"from","until"}. */
+static bool admitting_ok(const cJSON *a)
+{
+	int64_t from, until;
+	return cJSON_IsNull(a) || (cJSON_IsObject(a) && vqs_int(a, "from", &from) &&
+	                           vqs_int(a, "until", &until) && from < until);
+}
+
+/* Waits until the board sees state/coaster with path equal to the wanted value. */
+static cJSON *board_sees(vq_bus *board, state_want w)
+{
+	cJSON *j = vqs_wait_json(board, "state/coaster", state_is, &w, WAIT_MS);
+	if (!j) {
+		if (w.str)
+			CHECK(0, "state/coaster never showed %s = \"%s\"", w.path, w.str);
+		CHECK(0, "state/coaster never showed %s = %lld", w.path, (long long)w.num);
+	}
+	return j;
+}
+
+START_TEST(test_ops_state)
+{
+	up(NULL);
+	vq_bus *kiosk = bus("kiosk-1", NULL);
+	vq_bus *gate = bus("gate-1", NULL);
+	vq_bus *ops = bus("ops-1", NULL);
+	vq_bus *board = bus("board-1", (const char *const[]){"state/coaster", NULL});
+
+	/* The retained state as a board first sees it. */
+	cJSON *s = board_sees(board, (state_want){"throughput_per_hour", NULL, 6000});
+	CHECK(get_int(s, "v", "state") == 1 &&
+	          strcmp(get_str(s, "attraction", "state"), "coaster") == 0 &&
+	          strcmp(get_str(s, "kind", "state"), "ride") == 0 &&
+	          strcmp(get_str(s, "names.en", "state"), "Coaster") == 0 &&
+	          strcmp(get_str(s, "status", "state"), "open") == 0 &&
+	          get_int(s, "fast_share_pct", "state") == 50 &&
+	          get_int(s, "overbook_pct", "state") == 0 &&
+	          get_int(s, "standby_min", "state") == 35 &&
+	          get_int(s, "capacity.today", "state") > 0 &&
+	          get_int(s, "capacity.taken", "state") == 0 &&
+	          cJSON_IsObject(vqs_get(s, "next")) &&
+	          get_int(s, "next.standard.start", "state") == VQS_TEN_AM + 15 * 60 &&
+	          get_int(s, "next.gold.start", "state") == VQS_TEN_AM + 15 * 60,
+	      "initial state/coaster: %s", js(s));
+	/* Checked last, so that a wrong shape here does not hide the rest. */
+	cJSON *first_state = s;
+
+	cJSON *held = issue(kiosk, "ops-iss-1", "ops-card", "coaster", 2);
+	int64_t held_id = get_int(held, "ticket.id", "held");
+	s = board_sees(board, (state_want){"capacity.taken", NULL, 2});
+	cJSON_Delete(s);
+
+	/* capacity */
+	cJSON *r =
+	    call(ops, "svc/ops",
+	         "{\"v\":1,\"rid\":\"ops-cap\",\"cmd\":\"capacity\",\"attraction\":\"coaster\","
+	         "\"throughput_per_hour\":3000}");
+	expect_ok(r, "capacity");
+	CHECK(get_int(r, "state.throughput_per_hour", "capacity") == 3000, "capacity reply: %s",
+	      js(r));
+	cJSON_Delete(r);
+	s = board_sees(board, (state_want){"throughput_per_hour", NULL, 3000});
+	cJSON_Delete(s);
+	r = call(ops, "svc/ops", "{\"v\":1,\"rid\":\"ops-status\",\"cmd\":\"status\"}");
+	expect_ok(r, "status");
+	const cJSON *a;
+	bool found = false;
+	cJSON_ArrayForEach(a, vqs_get(r, "attractions"))
+	{
+		const char *id = vqs_str(a, "attraction");
+		int64_t tp;
+		if (id && strcmp(id, "coaster") == 0 && vqs_int(a, "throughput_per_hour", &tp) &&
+		    tp == 3000)
+			found = true;
+	}
+	CHECK(found && array_len(r, "attractions") == 4, "status: %s", js(r));
+	cJSON_Delete(r);
+
+	/* close: no issue, no admission, the board shows it */
+	r = call(ops, "svc/ops",
+	         "{\"v\":1,\"rid\":\"ops-close\",\"cmd\":\"close\",\"attraction\":\"coaster\"}");
+	expect_ok(r, "close");
+	CHECK(strcmp(get_str(r, "state.status", "close"), "closed") == 0, "close reply: %s", js(r));
+	cJSON_Delete(r);
+	s = board_sees(board, (state_want){"status", "closed", 0});
+	CHECK(get_int(s, "closed_at", "state") >= VQS_CLOCK_START, "closed state: %s", js(s));
+	cJSON_Delete(s);
+	r = call(kiosk, "svc/issue",
+	         "{\"v\":1,\"rid\":\"ops-iss-2\",\"card\":\"ops-card-2\",\"attraction\":"
+	         "\"coaster\",\"party\":1}");
+	expect_err(r, "closed", "issue while closed");
+	cJSON_Delete(r);
+	r = call(kiosk, "svc/quote",
+	         "{\"v\":1,\"rid\":\"ops-q\",\"card\":\"ops-card-2\",\"party\":1,\"attraction\":"
+	         "\"coaster\"}");
+	CHECK(vqs_ok(r) && strcmp(get_str(r, "quotes.0.error", "quote"), "closed") == 0,
+	      "quote while closed: %s", js(r));
+	cJSON_Delete(r);
+	r = redeem(gate, "ops-r-1", get_str(held, "ticket.code", "held"), "coaster");
+	expect_err(r, "closed", "redeem while closed");
+	cJSON_Delete(r);
+
+	/* reopen: the held ticket's admission met the closure, so it became anytime */
+	r = call(ops, "svc/ops",
+	         "{\"v\":1,\"rid\":\"ops-reopen\",\"cmd\":\"reopen\",\"attraction\":\"coaster\"}");
+	expect_ok(r, "reopen");
+	CHECK(strcmp(get_str(r, "state.status", "reopen"), "open") == 0 &&
+	          get_int(r, "converted", "reopen") == 1,
+	      "reopen reply: %s", js(r));
+	cJSON_Delete(r);
+	s = board_sees(board, (state_want){"status", "open", 0});
+	CHECK(get_int(s, "reopened_at", "state") >= VQS_CLOCK_START, "reopened state: %s", js(s));
+	cJSON_Delete(s);
+	r = call(ops, "svc/lookup", "{\"v\":1,\"rid\":\"ops-l\",\"ticket\":%lld}",
+	         (long long)held_id);
+	expect_ok(r, "lookup");
+	CHECK(strcmp(get_str(r, "ticket.state", "lookup"), "anytime") == 0 &&
+	          get_int(r, "ticket.valid_from", "lookup") >= VQS_CLOCK_START &&
+	          get_int(r, "ticket.valid_until", "lookup") >
+	              get_int(r, "ticket.valid_from", "lookup"),
+	      "ticket after reopen: %s", js(r));
+	cJSON_Delete(r);
+	r = redeem(gate, "ops-r-2", get_str(held, "ticket.code", "held"), "coaster");
+	expect_ok(r, "redeem an anytime ticket");
+	cJSON_Delete(r);
+
+	/* standby and overbooking reach the board too */
+	r = call(ops, "svc/ops",
+	         "{\"v\":1,\"rid\":\"ops-sb\",\"cmd\":\"standby\",\"attraction\":\"coaster\","
+	         "\"minutes\":50}");
+	expect_ok(r, "standby");
+	cJSON_Delete(r);
+	s = board_sees(board, (state_want){"standby_min", NULL, 50});
+	cJSON_Delete(s);
+	r = call(ops, "svc/ops",
+	         "{\"v\":1,\"rid\":\"ops-ob\",\"cmd\":\"capacity\",\"attraction\":\"coaster\","
+	         "\"overbook_pct\":10}");
+	expect_ok(r, "overbook");
+	cJSON_Delete(r);
+	s = board_sees(board, (state_want){"overbook_pct", NULL, 10});
+	cJSON_Delete(s);
+
+	/* Every change is in the audit log. */
+	int64_t n = -1;
+	CHECK(vqs_db_int(site, "SELECT count(*) FROM audit", &n) == VQ_OK && n >= 5,
+	      "audit rows after 5 changes: %lld", (long long)n);
+	r = call(ops, "svc/ops", "{\"v\":1,\"rid\":\"ops-stats\",\"cmd\":\"stats\"}");
+	expect_ok(r, "stats");
+	cJSON_Delete(r);
+	r = call(ops, "svc/ops", "{\"v\":1,\"rid\":\"ops-keys\",\"cmd\":\"keys\"}");
+	expect_ok(r, "keys");
+	CHECK(array_len(r, "keys") >= 1 && vqs_str(r, "keys.0.public_key"), "keys: %s", js(r));
+	cJSON_Delete(r);
+
+	CHECK(admitting_ok(vqs_get(first_state, "admitting")),
+	      "state/coaster \"admitting\" should be null or {\"from\",\"until\"} "
+	      "(docs/protocol.md), got %s",
+	      js(vqs_get(first_state, "admitting")));
+	cJSON_Delete(first_state);
+	cJSON_Delete(held);
+	vq_bus_free(board);
+	vq_bus_free(ops);
+	vq_bus_free(gate);
+	vq_bus_free(kiosk);
+}
+END_TEST
+
+/* --- malformed input ----------------------------------------------------------------------- */
+
+typedef struct bad_case {
+	const char *who; /* account */
+	const char *svc;
+	const char *body; /* "@rid65", "@big", "@deep": built by build_body */
+	const char *code;
+	const char *alt_code; /* a second code the protocol's words also allow, or NULL */
+	const char *field;    /* the message must name it, or NULL */
+} bad_case;
+
+static const bad_case BAD[] = {
+    {"kiosk-1", "svc/issue", "hello{", "bad_request", NULL, NULL},
+    {"kiosk-1", "svc/issue", "", "bad_request", NULL, NULL},
+    {"kiosk-1", "svc/issue", "[1,2,3]", "bad_request", NULL, NULL},
+    {"kiosk-1", "svc/issue", "\"just a string\"", "bad_request", NULL, NULL},
+    {"kiosk-1", "svc/issue", "{\"rid\":\"m-1\",\"attraction\":\"coaster\",\"party\":1}",
+     "bad_request", NULL, "v"},
+    {"kiosk-1", "svc/issue", "{\"v\":2,\"rid\":\"m-2\",\"attraction\":\"coaster\",\"party\":1}",
+     "bad_request", "invalid", "v"},
+    {"kiosk-1", "svc/issue", "{\"v\":\"1\",\"rid\":\"m-3\",\"attraction\":\"coaster\",\"party\":1}",
+     "bad_request", NULL, "v"},
+    {"kiosk-1", "svc/issue", "{\"v\":1,\"attraction\":\"coaster\",\"party\":1}", "bad_request",
+     NULL, "rid"},
+    {"kiosk-1", "svc/issue", "{\"v\":1,\"rid\":7,\"attraction\":\"coaster\",\"party\":1}",
+     "bad_request", NULL, "rid"},
+    {"kiosk-1", "svc/issue", "{\"v\":1,\"rid\":\"\",\"attraction\":\"coaster\",\"party\":1}",
+     "bad_request", "invalid", "rid"},
+    {"kiosk-1", "svc/issue", "@rid65", "bad_request", "invalid", "rid"},
+    {"kiosk-1", "svc/issue",
+     "{\"v\":1,\"rid\":\"m-4\",\"attraction\":\"coaster\",\"party\":\"two\"}", "bad_request", NULL,
+     "party"},
+    {"kiosk-1", "svc/issue", "{\"v\":1,\"rid\":\"m-5\",\"attraction\":\"coaster\",\"party\":1.5}",
+     "bad_request", "invalid", "party"},
+    {"kiosk-1", "svc/issue", "{\"v\":1,\"rid\":\"m-6\",\"party\":1}", "bad_request", NULL,
+     "attraction"},
+    {"kiosk-1", "svc/issue", "{\"v\":1,\"rid\":\"m-7\",\"attraction\":[\"coaster\"],\"party\":1}",
+     "bad_request", NULL, "attraction"},
+    {"kiosk-1", "svc/issue",
+     "{\"v\":1,\"rid\":\"m-8\",\"card\":42,\"attraction\":\"coaster\",\"party\":1}", "bad_request",
+     NULL, "card"},
+    {"kiosk-1", "svc/issue", "{\"v\":1,\"rid\":\"m-9\",\"attraction\":\"nope\",\"party\":1}",
+     "unknown_attraction", NULL, NULL},
+    {"kiosk-1", "svc/issue", "{\"v\":1,\"rid\":\"m-10\",\"attraction\":\"coaster\",\"party\":0}",
+     "party_size", "invalid", NULL},
+    {"kiosk-1", "svc/issue", "{\"v\":1,\"rid\":\"m-11\",\"attraction\":\"coaster\",\"party\":9}",
+     "party_size", NULL, NULL},
+    {"kiosk-1", "svc/issue", "{\"v\":1,\"rid\":\"m-12\",\"attraction\":\"coaster\",\"party\":-3}",
+     "party_size", "invalid", NULL},
+    {"kiosk-1", "svc/issue", "{\"v\":1,\"rid\":\"m-12b\",\"attraction\":\"coaster\",\"party\":21}",
+     "party_size", "invalid", NULL},
+    {"kiosk-1", "svc/issue", "@big", "too_large", NULL, NULL},
+    {"kiosk-1", "svc/issue", "@deep", "bad_request", NULL, NULL},
+    {"kiosk-1", "svc/quote", "{\"v\":1,\"rid\":\"m-13\",\"party\":\"x\"}", "bad_request", NULL,
+     "party"},
+    {"kiosk-1", "svc/identify", "{\"v\":1,\"rid\":\"m-14\"}", "bad_request", NULL, "card"},
+    {"kiosk-1", "svc/cancel", "{\"v\":1,\"rid\":\"m-15\",\"card\":\"x\",\"ticket\":\"12\"}",
+     "bad_request", NULL, "ticket"},
+    {"kiosk-1", "svc/cancel", "{\"v\":1,\"rid\":\"m-16\",\"card\":\"x\",\"ticket\":987654}",
+     "unknown_ticket", NULL, NULL},
+    {"gate-1", "svc/redeem",
+     "{\"v\":1,\"rid\":\"m-17\",\"code\":\"hello\",\"attraction\":\"coaster\"}", "malformed_code",
+     NULL, NULL},
+    {"gate-1", "svc/redeem",
+     "{\"v\":1,\"rid\":\"m-18\",\"code\":\"VQ1:\",\"attraction\":\"coaster\"}", "malformed_code",
+     NULL, NULL},
+    {"gate-1", "svc/redeem",
+     "{\"v\":1,\"rid\":\"m-19\",\"code\":\"VQ1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\",\"attraction\":"
+     "\"coaster\"}",
+     "malformed_code", NULL, NULL},
+    {"gate-1", "svc/redeem", "{\"v\":1,\"rid\":\"m-20\",\"attraction\":\"coaster\"}", "bad_request",
+     NULL, "code"},
+    {"ops-1", "svc/lookup", "{\"v\":1,\"rid\":\"m-21\"}", "bad_request", NULL, NULL},
+    {"ops-1", "svc/lookup", "{\"v\":1,\"rid\":\"m-22\",\"ticket\":987654}", "unknown_ticket", NULL,
+     NULL},
+    {"ops-1", "svc/lookup", "not json at all", "bad_request", NULL, NULL},
+    {"ops-1", "svc/ops", "{\"v\":1,\"rid\":\"m-23\",\"cmd\":\"frobnicate\"}", "unknown_command",
+     NULL, NULL},
+    {"ops-1", "svc/ops", "{\"v\":1,\"rid\":\"m-24\"}", "bad_request", NULL, "cmd"},
+    {"ops-1", "svc/ops", "{\"v\":1,\"rid\":\"m-25\",\"cmd\":\"close\",\"attraction\":\"nope\"}",
+     "unknown_attraction", NULL, NULL},
+    {"ops-1", "svc/ops",
+     "{\"v\":1,\"rid\":\"m-26\",\"cmd\":\"capacity\",\"attraction\":\"coaster\",\"throughput_per_"
+     "hour\":-5}",
+     "invalid", NULL, "throughput_per_hour"},
+    {"ops-1", "svc/ops",
+     "{\"v\":1,\"rid\":\"m-27\",\"cmd\":\"standby\",\"attraction\":\"coaster\",\"minutes\":601}",
+     "invalid", NULL, "minutes"},
+    {"ops-1", "svc/ops",
+     "{\"v\":1,\"rid\":\"m-28\",\"cmd\":\"members_import\",\"members\":[{\"card\":\"c\",\"tier\":"
+     "\"diamond\"}]}",
+     "unknown_tier", NULL, NULL},
+    {"ops-1", "svc/ops", "{\"v\":1,\"rid\":\"m-29\",\"cmd\":\"members_import\",\"members\":[]}",
+     "invalid", "bad_request", "members"},
+};
+
+/* Something simple that must still work. */
+static void still_serving(vq_bus *kiosk, const char *after)
+{
+	CHECK(vqs_vqd_alive(site), "vqd died after %s (exit %d)", after, vqs_vqd_last_status(site));
+	cJSON *r =
+	    call(kiosk, "svc/quote", "{\"v\":1,\"rid\":\"alive-%lld\",\"party\":1}", mono_ms());
+	CHECK(vqs_ok(r), "vqd no longer serves after %s: %s", after, js(r));
+	cJSON_Delete(r);
+}
+
+static char *build_body(const char *what, size_t *len)
+{
+	char *b;
+	if (strcmp(what, "@rid65") == 0) { /* rid of 65 characters */
+		b = malloc(256);
+		ck_assert_ptr_nonnull(b);
+		*len = (size_t)snprintf(
+		    b, 256, "{\"v\":1,\"rid\":\"%065d\",\"attraction\":\"coaster\",\"party\":1}",
+		    7);
+		return b;
+	}
+	if (strcmp(what, "@big") ==
+	    0) { /* 100 KiB: over vqd's 64 KiB, under the broker's 256 KiB */
+		size_t pad = 100 * 1024;
+		b = malloc(pad + 256);
+		ck_assert_ptr_nonnull(b);
+		int n = snprintf(
+		    b, 256,
+		    "{\"v\":1,\"rid\":\"m-big\",\"attraction\":\"coaster\",\"party\":1,\"pad\":\"");
+		memset(b + n, 'x', pad);
+		memcpy(b + n + pad, "\"}", 3);
+		*len = (size_t)n + pad + 2;
+		return b;
+	}
+	/* "@deep": nesting (under 64 KiB), which a recursive parser must refuse */
+	size_t depth = 20000;
+	b = malloc(2 * depth + 1);
+	ck_assert_ptr_nonnull(b);
+	memset(b, '[', depth);
+	memset(b + depth, ']', depth);
+	b[2 * depth] = '\0';
+	*len = 2 * depth;
+	return b;
+}
+
+START_TEST(test_malformed)
+{
+	up(NULL);
+	const char *accounts[] = {"kiosk-1", "gate-1", "ops-1"};
+	vq_bus *buses[3];
+	for (int i = 0; i < 3; i++)
+		buses[i] = bus(accounts[i], NULL);
+	vq_bus *kiosk = buses[0];
+	vq_keyring ring;
+	CHECK(vqs_keyring(site, &ring, WAIT_MS) == VQ_OK, "keys");
+
+	for (size_t i = 0; i < sizeof BAD / sizeof BAD[0]; i++) {
+		const bad_case *c = &BAD[i];
+		vq_bus *b = NULL;
+		for (int k = 0; k < 3; k++)
+			if (strcmp(accounts[k], c->who) == 0)
+				b = buses[k];
+		size_t len;
+		char *owned = NULL;
+		const char *body = c->body;
+		if (body[0] != '@')
+			len = strlen(body);
+		else
+			body = owned = build_body(body, &len);
+		cJSON *r = NULL;
+		int rc = vqs_call(b, c->svc, body, len, WAIT_MS, &r, NULL, NULL);
+		CHECK(rc == VQ_OK, "case %zu (%s %.80s): %s", i, c->svc, body, vq_strerror(rc));
+		const char *code = vqs_errcode(r);
+		CHECK(strcmp(code, c->code) == 0 || (c->alt_code && strcmp(code, c->alt_code) == 0),
+		      "case %zu: %s %.100s\n  expected error %s%s%s, got %s", i, c->svc, body,
+		      c->code, c->alt_code ? " or " : "", c->alt_code ? c->alt_code : "", js(r));
+		if (c->field) {
+			const char *msg = vqs_str(r, "error.message");
+			CHECK(msg && strstr(msg, c->field),
+			      "case %zu: message should name \"%s\": %s", i, c->field, js(r));
+		}
+		if (strcmp(code, "party_size") == 0)
+			CHECK(get_int(r, "error.max_party", "party_size") == 8, "case %zu: %s", i,
+			      js(r));
+		cJSON_Delete(r);
+		free(owned);
+		CHECK(vqs_vqd_alive(site), "vqd died on case %zu (%s %.80s)", i, c->svc, body);
+	}
+	still_serving(kiosk, "the malformed requests");
+
+	/* A forged code: one character changed where the signature check (not the parser)
+	 * is what fails, as core says; vqd must say forged. */
+	cJSON *t = issue(kiosk, "m-good", "m-card", "coaster", 1);
+	const char *code = get_str(t, "ticket.code", "issue");
+	char forged[VQ_CODE_MAX];
+	bool made = false;
+	static const char B32[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+	for (size_t pos = strlen(code) / 2; pos > 4 && !made; pos--) {
+		snprintf(forged, sizeof forged, "%s", code);
+		forged[pos] = forged[pos] == B32[0] ? B32[1] : B32[0];
+		vq_claims cl;
+		made = vq_code_verify(forged, strlen(forged), &ring, &cl) == VQ_EBADSIG;
+	}
+	CHECK(made, "could not make a forged code from %s", code);
+	cJSON *r = redeem(buses[1], "m-forged", forged, "coaster");
+	expect_err(r, "forged", "a code with one character changed");
+	cJSON_Delete(r);
+	/* The genuine one still works. */
+	r = redeem(buses[1], "m-genuine", code, "coaster");
+	expect_ok(r, "the genuine code after a forged one");
+	cJSON_Delete(r);
+	cJSON_Delete(t);
+
+	/* No response topic: nobody to answer; vqd drops it and carries on. */
+	static const char orphan[] = "{\"v\":1,\"rid\":\"m-orphan\",\"card\":\"m-card-2\","
+	                             "\"attraction\":\"coaster\",\"party\":1}";
+	CHECK(vqs_publish_raw(kiosk, "svc/issue", orphan, strlen(orphan)) == VQ_OK, "publish");
+	CHECK(vqs_publish_raw(kiosk, "svc/issue", "\x01\x02garbage", 9) == VQ_OK, "publish");
+	nap_ms(200);
+	still_serving(kiosk, "requests without a response topic");
+
+	for (int i = 2; i >= 0; i--)
+		vq_bus_free(buses[i]);
+}
+END_TEST
+
+/* --- the broker's ACL in front of vqd ------------------------------------------------------ */
+
+START_TEST(test_acl)
+{
+	up(NULL);
+	vq_bus *board = bus("board-1", NULL);
+	vq_bus *kiosk = bus("kiosk-1", NULL);
+	vq_bus *spy =
+	    bus("kiosk-2", (const char *const[]){"reply/kiosk-1", "reply/#", "svc/#", NULL});
+	vq_bus *gate = bus("gate-1", NULL);
+	vq_bus *ops = bus("ops-1", NULL);
+	static const char issue_body[] =
+	    "{\"v\":1,\"rid\":\"acl-1\",\"card\":\"c\",\"attraction\":\"coaster\",\"party\":1}";
+	static const char ops_body[] =
+	    "{\"v\":1,\"rid\":\"acl-2\",\"cmd\":\"close\",\"attraction\":\"coaster\"}";
+	struct {
+		vq_bus *b;
+		const char *svc, *body;
+	} denied[] = {
+	    {board, "svc/issue", issue_body},
+	    {kiosk, "svc/ops", ops_body},
+	    {kiosk, "svc/redeem", issue_body},
+	    {gate, "svc/issue", issue_body},
+	    {gate, "svc/ops", ops_body},
+	    {ops, "svc/issue", issue_body},
+	    {ops, "svc/frobnicate", "{\"v\":1,\"rid\":\"acl-3\"}"},
+	    {kiosk, "state/coaster", "{\"v\":1,\"status\":\"closed\"}"},
+	};
+	for (size_t i = 0; i < sizeof denied / sizeof denied[0]; i++) {
+		cJSON *r = NULL;
+		int rc = vqs_call(denied[i].b, denied[i].svc, denied[i].body,
+		                  strlen(denied[i].body), WAIT_MS, &r, NULL, NULL);
+		CHECK(rc == VQ_EDENIED, "%s publishing %s: want VQ_EDENIED, got %s %s",
+		      vq_bus_client_id(denied[i].b), denied[i].svc, vq_strerror(rc), js(r));
+		cJSON_Delete(r);
+	}
+	/* The close above never happened. */
+	cJSON *r = call(kiosk, "svc/issue", "%s", issue_body);
+	expect_ok(r, "issue after the denied close");
+	cJSON_Delete(r);
+
+	/* kiosk-2 sees neither kiosk-1's requests nor vqd's replies to them. */
+	vq_bus_msg *m = NULL;
+	size_t n = 0;
+	long long deadline = mono_ms() + QUIET_MS;
+	while (mono_ms() < deadline) {
+		CHECK(vq_bus_poll(spy, &m, 1, &n, QUIET_MS) == VQ_OK, "poll");
+		if (n == 0)
+			break;
+		bool leak = m->kind == VQ_BUS_MESSAGE && (strncmp(m->suffix, "reply/", 6) == 0 ||
+		                                          strncmp(m->suffix, "svc/", 4) == 0);
+		char what[300];
+		snprintf(what, sizeof what, "%s: %.200s", m->suffix, m->payload);
+		vq_bus_msg_free(m);
+		CHECK(!leak, "kiosk-2 received %s", what);
+	}
+
+	vq_bus_free(ops);
+	vq_bus_free(gate);
+	vq_bus_free(spy);
+	vq_bus_free(kiosk);
+	vq_bus_free(board);
+}
+END_TEST
+
+/* --- SIGKILL in the middle of a burst -------------------------------------------------------- */
+
+enum { REQ_NONE = 0, REQ_ACKED, REQ_LOST, REQ_REFUSED };
+
+typedef struct burst_req {
+	int state;
+	int64_t ticket;
+	char *raw;
+	size_t rawlen;
+} burst_req;
+
+typedef struct burst {
+	vq_bus *kiosk;
+	int thread;
+	atomic_int *acked;
+	atomic_bool *stop;
+	burst_req reqs[BURST_MAX];
+	int n; /* requests sent */
+	char note[1024];
+} burst;
+
+static int burst_body(char *out, size_t size, int thread, int i)
+{
+	return snprintf(
+	    out, size,
+	    "{\"v\":1,\"rid\":\"b%d-%d\",\"card\":\"burst-%d-%d\",\"attraction\":\"%s\","
+	    "\"party\":1}",
+	    thread, i, thread, i, i % 2 ? "coaster" : "flume");
+}
+
+static void *burst_run(void *arg)
+{
+	burst *b = arg;
+	for (int i = 0; i < BURST_MAX && !atomic_load(b->stop); i++) {
+		char body[256];
+		int len = burst_body(body, sizeof body, b->thread, i);
+		burst_req *q = &b->reqs[i];
+		b->n = i + 1;
+		cJSON *r = NULL;
+		int rc = vqs_call(b->kiosk, "svc/issue", body, (size_t)len, 3000, &r, &q->raw,
+		                  &q->rawlen);
+		int64_t id;
+		if (rc == VQ_OK && vqs_ok(r) && vqs_int(r, "ticket.id", &id)) {
+			q->state = REQ_ACKED;
+			q->ticket = id;
+			atomic_fetch_add(b->acked, 1);
+		} else {
+			/* Lost in the kill (no reply, or no vqd to take it): it may or may not
+			 * have been committed. A refusal would be a finding of its own. */
+			q->state = rc == VQ_OK ? REQ_REFUSED : REQ_LOST;
+			if (rc == VQ_OK)
+				snprintf(b->note, sizeof b->note, "%.200s -> %.700s", body, q->raw);
+			cJSON_Delete(r);
+			break;
+		}
+		cJSON_Delete(r);
+	}
+	return NULL;
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	return (x > y) - (x < y);
+}
+
+START_TEST(test_crash_burst)
+{
+	up(NULL);
+	vq_bus *kiosks[2] = {bus("kiosk-1", NULL), bus("kiosk-2", NULL)};
+	atomic_int acked = 0;
+	atomic_bool stop = false;
+	burst *bs = calloc(BURST_THREADS, sizeof *bs);
+	ck_assert_ptr_nonnull(bs);
+	pthread_t th[BURST_THREADS];
+	for (int t = 0; t < BURST_THREADS; t++) {
+		bs[t].kiosk = kiosks[t % 2];
+		bs[t].thread = t;
+		bs[t].acked = &acked;
+		bs[t].stop = &stop;
+		CHECK(pthread_create(&th[t], NULL, burst_run, &bs[t]) == 0, "pthread_create");
+	}
+	long long t0 = mono_ms();
+	while (atomic_load(&acked) < BURST_ACKS && mono_ms() - t0 < 20000)
+		nap_ms(1);
+	int at_kill = atomic_load(&acked);
+	CHECK(vqs_vqd_kill(site) == VQ_OK, "kill");
+	atomic_store(&stop, true);
+	for (int t = 0; t < BURST_THREADS; t++)
+		pthread_join(th[t], NULL);
+	long long t_kill = mono_ms() - t0;
+	for (int t = 0; t < BURST_THREADS; t++)
+		CHECK(bs[t].note[0] == '\0', "thread %d was refused: %s", t, bs[t].note);
+	CHECK(at_kill >= BURST_ACKS, "only %d issues acknowledged in 20 s", at_kill);
+	int total_acked = atomic_load(&acked);
+	fprintf(stderr, "test_crash_burst: killed vqd after %d acks (%lld ms); %d acked in all\n",
+	        at_kill, t_kill, total_acked);
+
+	CHECK(vqs_vqd_start(site) == VQ_OK, "restart after SIGKILL");
+	vq_bus *ops = bus("ops-1", NULL);
+	int64_t *ids = calloc((size_t)BURST_THREADS * BURST_MAX, sizeof *ids);
+	ck_assert_ptr_nonnull(ids);
+	size_t nids = 0;
+	for (int t = 0; t < BURST_THREADS; t++) {
+		for (int i = 0; i < bs[t].n; i++) {
+			burst_req *q = &bs[t].reqs[i];
+			char body[256];
+			int len = burst_body(body, sizeof body, t, i);
+			cJSON *r = NULL;
+			char *raw = NULL;
+			size_t rawlen = 0;
+			int rc = vqs_call(bs[t].kiosk, "svc/issue", body, (size_t)len, WAIT_MS, &r,
+			                  &raw, &rawlen);
+			CHECK(rc == VQ_OK && vqs_ok(r), "re-sending %s after the crash: %s %s",
+			      body, vq_strerror(rc), raw ? raw : "");
+			int64_t id = get_int(r, "ticket.id", "re-sent issue");
+			if (q->state == REQ_ACKED) {
+				/* Acknowledged before the kill: the very same answer. */
+				CHECK(rawlen == q->rawlen && memcmp(raw, q->raw, rawlen) == 0,
+				      "acknowledged %s came back different after the crash:\n  "
+				      "before: %s\n  "
+				      "after:  %s",
+				      body, q->raw, raw);
+				cJSON *l = call(ops, "svc/lookup",
+				                "{\"v\":1,\"rid\":\"bl-%d-%d\",\"ticket\":%lld}", t,
+				                i, (long long)id);
+				CHECK(vqs_ok(l) && strcmp(get_str(l, "ticket.state", "lookup"),
+				                          "issued") == 0,
+				      "acknowledged ticket %lld after the crash: %s", (long long)id,
+				      js(l));
+				cJSON_Delete(l);
+			}
+			ids[nids++] = id;
+			cJSON_Delete(r);
+			free(raw);
+		}
+	}
+	qsort(ids, nids, sizeof *ids, cmp_i64);
+	for (size_t i = 1; i < nids; i++)
+		CHECK(ids[i] != ids[i - 1], "ticket %lld went to two request ids",
+		      (long long)ids[i]);
+	/* Every ticket in the store belongs to exactly one of our request ids. */
+	int64_t in_db = -1;
+	CHECK(vqs_db_int(site, "SELECT count(*) FROM tickets", &in_db) == VQ_OK &&
+	          in_db == (int64_t)nids,
+	      "%zu request ids, %lld tickets stored", nids, (long long)in_db);
+
+	free(ids);
+	for (int t = 0; t < BURST_THREADS; t++)
+		for (int i = 0; i < bs[t].n; i++)
+			free(bs[t].reqs[i].raw);
+	free(bs);
+	vq_bus_free(ops);
+	vq_bus_free(kiosks[1]);
+	vq_bus_free(kiosks[0]);
+}
+END_TEST
+
+/* --- the broker goes away -------------------------------------------------------------------- */
+
+START_TEST(test_broker_restart)
+{
+	up(NULL);
+	vq_bus *kiosk = bus("kiosk-1", NULL);
+	cJSON *r = issue(kiosk, "br-1", "br-card", "coaster", 1);
+	cJSON_Delete(r);
+	long long t0 = mono_ms();
+	CHECK(vqs_broker_restart(site) == VQ_OK, "vqd did not come back after a broker restart");
+	fprintf(stderr, "test_broker_restart: vqd back online after %lld ms\n", mono_ms() - t0);
+	CHECK(vq_bus_wait_connected(kiosk, WAIT_MS) == VQ_OK, "kiosk did not reconnect");
+	r = issue(kiosk, "br-2", "br-card-2", "coaster", 1);
+	cJSON_Delete(r);
+	/* Replayed after the outage: the first reply, not a second ticket. */
+	r = issue(kiosk, "br-1", "br-card", "coaster", 1);
+	cJSON_Delete(r);
+	int64_t n = -1;
+	CHECK(vqs_db_int(site, "SELECT count(*) FROM tickets", &n) == VQ_OK && n == 2,
+	      "tickets after the broker restart: %lld", (long long)n);
+
+	/* The broker keeps nothing; vqd must put its retained state back. */
+	vq_bus *board = bus("board-1", (const char *const[]){"state/+", NULL});
+	cJSON *s = vqs_wait_json(board, "state/coaster", NULL, NULL, WAIT_MS);
+	CHECK(s != NULL, "no retained state/coaster after the broker restart");
+	cJSON_Delete(s);
+	vq_bus_free(board);
+	board = bus("board-1", (const char *const[]){"state/_site", NULL});
+	s = vqs_wait_json(board, "state/_site", NULL, NULL, WAIT_MS);
+	CHECK(s != NULL, "no retained state/_site after the broker restart");
+	cJSON_Delete(s);
+	vq_bus_free(board);
+	vq_bus_free(kiosk);
+}
+END_TEST
+
+/* --- stopping ------------------------------------------------------------------------------- */
+
+#define SIGTERM_BURST 40
+
+START_TEST(test_sigterm)
+{
+	up(NULL);
+	vq_bus *kiosk = bus("kiosk-1", NULL);
+	/* Requests in flight when SIGTERM comes: whatever vqd answers must be committed. */
+	char corr[SIGTERM_BURST][VQ_BUS_CORR_MAX];
+	char *raw[SIGTERM_BURST] = {0};
+	size_t rawlen[SIGTERM_BURST] = {0};
+	for (int i = 0; i < SIGTERM_BURST; i++) {
+		char body[256];
+		int len = snprintf(
+		    body, sizeof body,
+		    "{\"v\":1,\"rid\":\"term-%d\",\"card\":\"term-%d\",\"attraction\":\"coaster\","
+		    "\"party\":1}",
+		    i, i);
+		CHECK(vq_bus_request(kiosk, "svc/issue", body, (size_t)len, corr[i]) == VQ_OK,
+		      "request");
+	}
+	int status = -1;
+	int answered = 0;
+	bool stopped = false;
+	for (;;) {
+		vq_bus_msg *m = NULL;
+		size_t n = 0;
+		CHECK(vq_bus_poll(kiosk, &m, 1, &n, stopped ? 300 : WAIT_MS) == VQ_OK, "poll");
+		if (n == 0)
+			break;
+		if (!stopped) {
+			/* The first answer says vqd is at work on the burst: stop it now. It
+			 * must finish what it took on; the replies stay queued on our bus. */
+			CHECK(vqs_vqd_stop(site, &status) == VQ_OK,
+			      "vqd did not exit within 10 s of SIGTERM");
+			CHECK(status == 0, "vqd exit status %d after SIGTERM", status);
+			CHECK(vqs_wait_presence(site, false, WAIT_MS) == VQ_OK,
+			      "no offline presence after SIGTERM");
+			stopped = true;
+		}
+		for (int i = 0; i < SIGTERM_BURST; i++) {
+			if (m->kind != VQ_BUS_MESSAGE || !vq_bus_msg_corr_is(m, corr[i]))
+				continue;
+			CHECK(!raw[i], "two replies to term-%d", i);
+			raw[i] = strndup(m->payload, m->len);
+			rawlen[i] = m->len;
+			answered++;
+		}
+		vq_bus_msg_free(m);
+	}
+	CHECK(stopped && answered >= 1, "no reply to the burst before SIGTERM");
+	fprintf(stderr, "test_sigterm: %d of %d requests answered before the exit\n", answered,
+	        SIGTERM_BURST);
+
+	CHECK(vqs_vqd_start(site) == VQ_OK, "start after SIGTERM");
+	for (int i = 0; i < SIGTERM_BURST; i++) {
+		if (!raw[i])
+			continue;
+		char *again = NULL;
+		size_t alen = 0;
+		cJSON *r =
+		    call_raw(kiosk, "svc/issue", &again, &alen,
+		             "{\"v\":1,\"rid\":\"term-%d\",\"card\":\"term-%d\",\"attraction\":"
+		             "\"coaster\",\"party\":1}",
+		             i, i);
+		same_bytes(raw[i], rawlen[i], again, alen, "answered before SIGTERM");
+		cJSON_Delete(r);
+		free(again);
+		free(raw[i]);
+	}
+	/* SIGINT is a clean stop too. */
+	CHECK(vqs_vqd_signal_stop(site, SIGINT, &status) == VQ_OK && status == 0,
+	      "vqd exit status %d after SIGINT", status);
+	vq_bus_free(kiosk);
+}
+END_TEST
+
+START_TEST(test_bad_usage)
+{
+	vqs_opts o = {.no_vqd = true};
+	up(&o);
+	char port[32], bad[1024], db2[1024];
+	snprintf(port, sizeof port, "127.0.0.1:%d", vqs_port(site));
+	snprintf(bad, sizeof bad, "%s/bad.json", vqs_dir(site));
+	snprintf(db2, sizeof db2, "%s/other.db", vqs_dir(site));
+	FILE *f = fopen(bad, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs("{\"version\":1,\"id\":\"test\"}", f);
+	fclose(f);
+	const char *creds = vqs_credentials(site);
+#define BASE                                                                                       \
+	"--db", db2, "--broker", port, "--site", VQS_SITE, "--user", "vqd", "--credentials", creds
+	struct {
+		const char *what;
+		const char *args[24];
+	} cases[] = {
+	    {"no arguments", {NULL}},
+	    {"an unknown option", {"--config", vqs_config_path(site), BASE, "--frobnicate", NULL}},
+	    {"no --config", {BASE, NULL}},
+	    {"a config that does not parse", {"--config", bad, BASE, NULL}},
+	    {"a config file that is not there", {"--config", "/nonexistent/site.json", BASE, NULL}},
+	    {"a bad --clock-start",
+	     {"--config", vqs_config_path(site), BASE, "--clock-start", "25:99", NULL}},
+	    {"a bad --log-level",
+	     {"--config", vqs_config_path(site), BASE, "--log-level", "loud", NULL}},
+	    {"a bad --clock-speed",
+	     {"--config", vqs_config_path(site), BASE, "--clock-speed", "-3", NULL}},
+	};
+#undef BASE
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct stat before, after;
+		stat(vqs_log_path(site), &before);
+		if (i == 0)
+			before.st_size = 0;
+		int status = -1;
+		int rc = vqs_vqd_run(site, cases[i].args, 5000, &status);
+		CHECK(rc == VQ_OK, "vqd with %s did not exit within 5 s", cases[i].what);
+		CHECK(status == 2, "vqd with %s: exit %d, want 2", cases[i].what, status);
+		CHECK(stat(vqs_log_path(site), &after) == 0 && after.st_size > before.st_size,
+		      "vqd with %s said nothing on stderr", cases[i].what);
+	}
+	/* The good command line still works. */
+	CHECK(vqs_vqd_start(site) == VQ_OK, "vqd with good arguments");
+}
+END_TEST
+
+static bool site_named(const cJSON *st, const char *name)
+{
+	const char *n = vqs_str(st, "name");
+	return n && strcmp(n, name) == 0;
+}
+
+START_TEST(test_sighup)
+{
+	up(NULL);
+	vq_bus *kiosk = bus("kiosk-1", NULL);
+	cJSON *st = vqs_site_state(site, WAIT_MS);
+	CHECK(site_named(st, "Test Park"), "state/_site: %s", js(st));
+	cJSON_Delete(st);
+
+	/* A good new config: the site's name changes on state/_site. */
+	const char *cfg = vqs_default_config();
+	const char *at = strstr(cfg, "Test Park");
+	ck_assert_ptr_nonnull(at);
+	char *renamed = malloc(strlen(cfg) + 16);
+	ck_assert_ptr_nonnull(renamed);
+	sprintf(renamed, "%.*sRenamed Park%s", (int)(at - cfg), cfg, at + strlen("Test Park"));
+	FILE *f = fopen(vqs_config_path(site), "w");
+	ck_assert_ptr_nonnull(f);
+	fputs(renamed, f);
+	fclose(f);
+	free(renamed);
+	CHECK(vqs_vqd_signal(site, SIGHUP) == VQ_OK, "SIGHUP");
+	bool seen = false;
+	long long deadline = mono_ms() + WAIT_MS;
+	while (!seen && mono_ms() < deadline) {
+		st = vqs_site_state(site, 100);
+		seen = site_named(st, "Renamed Park");
+		cJSON_Delete(st);
+		if (!seen)
+			nap_ms(50);
+	}
+	CHECK(seen, "state/_site did not show the reloaded name");
+	still_serving(kiosk, "a reload");
+
+	/* A broken config: vqd keeps the one it has and keeps serving. */
+	f = fopen(vqs_config_path(site), "w");
+	ck_assert_ptr_nonnull(f);
+	fputs("{ this is not a site", f);
+	fclose(f);
+	CHECK(vqs_vqd_signal(site, SIGHUP) == VQ_OK, "SIGHUP");
+	nap_ms(300);
+	still_serving(kiosk, "a reload of a broken config");
+	cJSON *r = issue(kiosk, "hup-1", "hup-card", "coaster", 1);
+	cJSON_Delete(r);
+	vq_bus_free(kiosk);
+}
+END_TEST
+
+/* --- keys and the clock ------------------------------------------------------------------- */
+
+START_TEST(test_keys_rotate)
+{
+	up(NULL);
+	vq_bus *kiosk = bus("kiosk-1", NULL);
+	vq_bus *gate = bus("gate-1", NULL);
+	vq_bus *ops = bus("ops-1", NULL);
+	cJSON *old = issue(kiosk, "key-1", "key-card-1", "coaster", 1);
+	vq_keyring ring;
+	CHECK(vqs_keyring(site, &ring, WAIT_MS) == VQ_OK && ring.count == 1,
+	      "keys before rotation");
+
+	cJSON *r = call(ops, "svc/ops", "{\"v\":1,\"rid\":\"key-rot\",\"cmd\":\"keys_rotate\"}");
+	expect_ok(r, "keys_rotate");
+	int64_t kid = get_int(r, "kid", "keys_rotate");
+	CHECK(kid != ring.keys[0].kid && vqs_str(r, "public_key"), "keys_rotate: %s", js(r));
+	cJSON_Delete(r);
+
+	/* Gates learn the new key from state/_site and keep the old one. */
+	long long deadline = mono_ms() + WAIT_MS;
+	do {
+		nap_ms(50);
+		CHECK(vqs_keyring(site, &ring, WAIT_MS) == VQ_OK, "keys after rotation");
+	} while (ring.count < 2 && mono_ms() < deadline);
+	CHECK(ring.count == 2, "state/_site has %d keys after a rotation, want 2", ring.count);
+
+	cJSON *young = issue(kiosk, "key-2", "key-card-2", "coaster", 1);
+	vq_claims c;
+	const char *code = get_str(young, "ticket.code", "new ticket");
+	CHECK(vq_code_verify(code, strlen(code), &ring, &c) == VQ_OK && c.kid == kid,
+	      "a ticket after the rotation should be signed by kid %lld", (long long)kid);
+	check_code(vqs_get(old, "ticket"), &ring, 0);
+	r = redeem(gate, "key-r-1", get_str(old, "ticket.code", "old"), "coaster");
+	expect_ok(r, "a ticket signed with the old key");
+	cJSON_Delete(r);
+	r = redeem(gate, "key-r-2", code, "coaster");
+	expect_ok(r, "a ticket signed with the new key");
+	cJSON_Delete(r);
+	r = call(ops, "svc/ops", "{\"v\":1,\"rid\":\"key-list\",\"cmd\":\"keys\"}");
+	CHECK(array_len(r, "keys") == 2, "keys: %s", js(r));
+	cJSON_Delete(r);
+
+	cJSON_Delete(young);
+	cJSON_Delete(old);
+	vq_bus_free(ops);
+	vq_bus_free(gate);
+	vq_bus_free(kiosk);
+}
+END_TEST
+
+/* The coaster's next window for a walk-in of one. */
+static int64_t next_coaster(vq_bus *kiosk)
+{
+	cJSON *r = call(kiosk, "svc/quote",
+	                "{\"v\":1,\"rid\":\"clk-%lld\",\"party\":1,\"attraction\":\"coaster\"}",
+	                mono_ms());
+	int64_t start = get_int(r, "quotes.0.start", "quote");
+	cJSON_Delete(r);
+	return start;
+}
+
+START_TEST(test_clock)
+{
+	/* "HH:MM": today at that time in the site's zone (UTC here). */
+	vqs_opts o = {.clock_start = "10:01"};
+	up(&o);
+	vq_bus *kiosk = bus("kiosk-1", NULL);
+	int64_t start = next_coaster(kiosk);
+	CHECK(start % 86400 == 10 * 3600 + 15 * 60 && start > time(NULL) - 2 * 86400,
+	      "--clock-start 10:01: next coaster window at %lld", (long long)start);
+	vq_bus_free(kiosk);
+	vqs_free(site);
+	site = NULL;
+
+	/* 60 times real time from 10:13: the 10:15 slot starts two real seconds in. */
+	char t0[32];
+	snprintf(t0, sizeof t0, "%lld", VQS_TEN_AM + 13 * 60);
+	o = (vqs_opts){.clock_start = t0, .clock_speed = "60"};
+	long long real0 = mono_ms(); /* before vqd's clock starts */
+	up(&o);
+	kiosk = bus("kiosk-1", NULL);
+	start = next_coaster(kiosk);
+	CHECK(start == VQS_TEN_AM + 15 * 60 || mono_ms() - real0 > 1500,
+	      "at 10:13 the next window should be 10:15, got %lld", (long long)start);
+	long long deadline = real0 + 8000;
+	while (start < VQS_TEN_AM + 30 * 60 && mono_ms() < deadline) {
+		nap_ms(100);
+		start = next_coaster(kiosk);
+	}
+	long long took = mono_ms() - real0;
+	CHECK(start == VQS_TEN_AM + 30 * 60, "the demo clock did not pass 10:15 (next: %lld)",
+	      (long long)start);
+	/* Not faster than 60x either (vqd's start-up is in the measured time). */
+	CHECK(took >= 1500, "the 10:15 slot started %lld ms after 10:13 at 60x", took);
+	vq_bus_free(kiosk);
+}
+END_TEST
+
+static Suite *vqd_suite(void)
+{
+	Suite *s = suite_create("vqd");
+	TCase *tc = tcase_create("site");
+	tcase_add_unchecked_fixture(tc, suite_setup, suite_teardown);
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_end_to_end);
+	tcase_add_test(tc, test_issue_refusals);
+	tcase_add_test(tc, test_idempotent);
+	tcase_add_test(tc, test_gate_race);
+	tcase_add_test(tc, test_ops_state);
+	tcase_add_test(tc, test_malformed);
+	tcase_add_test(tc, test_acl);
+	tcase_add_test(tc, test_crash_burst);
+	tcase_add_test(tc, test_broker_restart);
+	tcase_add_test(tc, test_sigterm);
+	tcase_add_test(tc, test_bad_usage);
+	tcase_add_test(tc, test_sighup);
+	tcase_add_test(tc, test_keys_rotate);
+	tcase_add_test(tc, test_clock);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(vqd_suite());
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
