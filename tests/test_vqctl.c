@@ -185,6 +185,15 @@ START_TEST(test_args_commands)
 	PARSE_OK(&a, "keys", "rotate");
 	ck_assert_int_eq(a.cmd, VQCTL_KEYS_ROTATE);
 
+	PARSE_OK(&a, "tiers");
+	ck_assert_int_eq(a.cmd, VQCTL_TIERS);
+	PARSE_OK(&a, "tier", "gold", "--max-passes", "5", "--protect", "25");
+	ck_assert_int_eq(a.cmd, VQCTL_TIER);
+	ck_assert_str_eq(a.tier, "gold");
+	ck_assert_int_eq(a.tier_rule[0], 25);
+	ck_assert_int_eq(a.tier_rule[1], -1);
+	ck_assert_int_eq(a.tier_rule[2], 5);
+
 	PARSE_OK(&a, "help");
 	ck_assert_int_eq(a.cmd, VQCTL_HELP);
 	/* --help wins over anything, even a bad command line */
@@ -281,6 +290,12 @@ START_TEST(test_args_errors)
 	PARSE_BAD("'keys' or 'keys rotate'", "keys", "spin");
 	PARSE_BAD("unexpected argument 'now'", "keys", "rotate", "now");
 
+	PARSE_BAD("tier: missing TIER", "tier");
+	PARSE_BAD("tier: give at least one", "tier", "gold");
+	PARSE_BAD("--horizon: expected a whole number", "tier", "gold", "--horizon", "soon");
+	PARSE_BAD("not a tier id", "tier", "Gold!", "--horizon", "60");
+	PARSE_BAD("--protect belongs to 'tier'", "status", "--protect", "10");
+
 	/* an option of another command is refused, not silently ignored */
 	PARSE_BAD("--batch belongs to 'members import'", "status", "--batch", "10");
 	PARSE_BAD("--share belongs to 'capacity'", "close", "coaster", "--share", "10");
@@ -373,6 +388,11 @@ START_TEST(test_requests)
 	     "{\"v\":1,\"rid\":\"r\",\"cmd\":\"member\",\"card\":\"4000\"}"},
 	    {{"keys"}, "svc/ops", "{\"v\":1,\"rid\":\"r\",\"cmd\":\"keys\"}"},
 	    {{"keys", "rotate"}, "svc/ops", "{\"v\":1,\"rid\":\"r\",\"cmd\":\"keys_rotate\"}"},
+	    {{"tiers"}, "svc/ops", "{\"v\":1,\"rid\":\"r\",\"cmd\":\"tiers\"}"},
+	    {{"tier", "gold", "--late-grace", "12", "--release", "40"},
+	     "svc/ops",
+	     "{\"v\":1,\"rid\":\"r\",\"cmd\":\"tier\",\"tier\":\"gold\",\"release_min\":40,"
+	     "\"late_grace_min\":12}"},
 	    {{"ticket", "42"}, "svc/lookup", "{\"v\":1,\"rid\":\"r\",\"ticket\":42}"},
 	    {{"ticket", "--code", "VQ1:AB"},
 	     "svc/lookup",
@@ -1121,6 +1141,25 @@ START_TEST(test_e2e_operations)
 	j = json(r.out);
 	ck_assert_int_eq(cJSON_GetArraySize(vqs_get(j, "keys")), 2);
 	cJSON_Delete(j);
+	run_free(&r);
+
+	r = VQCTL("tier", "gold", "--max-passes", "6");
+	EXPECT_EXIT(r, VQCTL_EXIT_OK);
+	EXPECT_IN(r.out, "MAX PASSES");
+	run_free(&r);
+	r = VQCTL("--json", "tiers");
+	EXPECT_EXIT(r, VQCTL_EXIT_OK);
+	j = json(r.out);
+	int64_t passes = 0;
+	ck_assert(vqs_int(j, "tiers.1.max_passes", &passes));
+	ck_assert_int_eq(passes, 6);
+	cJSON_Delete(j);
+	run_free(&r);
+	/* a rule a config could not have is refused by vqd, naming it */
+	r = VQCTL("tier", "gold", "--protect", "101");
+	EXPECT_EXIT(r, VQCTL_EXIT_REFUSED);
+	EXPECT_IN(r.err, "vqctl: invalid: ");
+	EXPECT_IN(r.err, "protect_pct");
 	run_free(&r);
 
 	r = VQCTL("member", "nobody-here");

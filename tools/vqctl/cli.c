@@ -21,6 +21,8 @@ void vqctl_args_init(vqctl_args *a)
 	vq_busopt_init(&a->bo, "operator");
 	a->timeout_ms = VQCTL_DEFAULT_TIMEOUT;
 	a->throughput = a->share = a->overbook = -1;
+	for (int k = 0; k < 5; k++)
+		a->tier_rule[k] = -1;
 	a->batch = VQCTL_DEFAULT_BATCH;
 }
 
@@ -87,8 +89,15 @@ size_t vqctl_rid(char out[VQCTL_RID_MAX], const char *user, int64_t unix_s, long
  * message can say which command they belong to. */
 typedef struct raw_opts {
 	const char *throughput, *share, *overbook, *batch, *code, *timeout;
+	const char *rule[5]; /* tier: in the order of vqctl_tier_rules */
 	bool skip_bad;
 } raw_opts;
+
+const char *const vqctl_tier_rules[5][2] = {
+    {"--protect", "protect_pct"},       {"--release", "release_min"},
+    {"--max-passes", "max_passes"},     {"--horizon", "horizon_min"},
+    {"--late-grace", "late_grace_min"},
+};
 
 #if defined(__GNUC__)
 __attribute__((format(printf, 3, 4)))
@@ -159,6 +168,10 @@ static int misplaced(const raw_opts *r, int cmd, char *err, size_t errlen)
 			return fail(err, errlen, "%s belongs to '%s' only", owned[k].name,
 			            owned[k].owner);
 	}
+	for (int k = 0; k < 5; k++)
+		if (r->rule[k] && cmd != VQCTL_TIER)
+			return fail(err, errlen, "%s belongs to '%s' only", vqctl_tier_rules[k][0],
+			            "tier");
 	if (r->skip_bad && cmd != VQCTL_IMPORT)
 		return fail(err, errlen, "%s belongs to '%s' only", "--skip-bad", "members import");
 	return VQCTL_EXIT_OK;
@@ -272,6 +285,32 @@ static int command(vqctl_args *a, const char *const *w, int n, const raw_opts *r
 		a->ticket_id = id;
 		return VQCTL_EXIT_OK;
 	}
+	if (!strcmp(c, "tiers")) {
+		a->cmd = VQCTL_TIERS;
+		return arity(w, n, 0, "", err, errlen);
+	}
+	if (!strcmp(c, "tier")) {
+		a->cmd = VQCTL_TIER;
+		if ((rc = arity(w, n, 1, "TIER", err, errlen)))
+			return rc;
+		if (!vqctl_valid_id(w[1]))
+			return fail(err, errlen, "tier: '%s' is not a tier id", w[1]);
+		snprintf(a->tier, sizeof a->tier, "%s", w[1]);
+		int given = 0;
+		for (int k = 0; k < 5; k++) {
+			if (!r->rule[k])
+				continue;
+			given++;
+			if ((rc = number(vqctl_tier_rules[k][0], r->rule[k], 0, 1440,
+			                 &a->tier_rule[k], err, errlen)))
+				return rc;
+		}
+		if (!given)
+			return fail(err, errlen,
+			            "tier: give at least one of --protect PCT, --release MIN, "
+			            "--max-passes N, --horizon MIN, --late-grace MIN");
+		return VQCTL_EXIT_OK;
+	}
 	if (!strcmp(c, "keys")) {
 		a->cmd = VQCTL_KEYS;
 		if (n == 1)
@@ -343,6 +382,14 @@ int vqctl_args_parse(vqctl_args *a, int argc, char **argv, char *err, size_t err
 				return rc;
 			continue;
 		}
+		int rule = 0;
+		while (rule < 5 && strcmp(arg, vqctl_tier_rules[rule][0]) != 0)
+			rule++;
+		if (rule < 5) {
+			if ((rc = take_value(argc, argv, &i, &r.rule[rule], err, errlen)))
+				return rc;
+			continue;
+		}
 		char berr[256];
 		int b = vq_busopt_parse(&a->bo, argc, argv, &i, berr, sizeof berr);
 		if (b < 0)
@@ -386,6 +433,10 @@ void vqctl_usage(FILE *out)
 	    "  member CARD                   a member's tier\n"
 	    "  stats                         ticket counts, members, requests, uptime\n"
 	    "  ticket ID | ticket --code CODE   look a ticket up\n"
+	    "  tiers                         every tier's rules\n"
+	    "  tier TIER [--protect PCT] [--release MIN] [--max-passes N] [--horizon MIN]\n"
+	    "       [--late-grace MIN]       change a tier's rules (checked by vqd as a config\n"
+	    "                                is; kept across restarts)\n"
 	    "  keys | keys rotate            list the ticket-signing keys; make a new one\n"
 	    "  help                          this text\n"
 	    "\n"
@@ -432,6 +483,8 @@ cJSON *vqctl_request(const vqctl_args *a, const char *rid, const char **suffix)
 	    [VQCTL_STATS] = "stats",
 	    [VQCTL_KEYS] = "keys",
 	    [VQCTL_KEYS_ROTATE] = "keys_rotate",
+	    [VQCTL_TIERS] = "tiers",
+	    [VQCTL_TIER] = "tier",
 	};
 	cJSON *o = cJSON_CreateObject();
 	if (!o || !cJSON_AddNumberToObject(o, "v", 1) || !cJSON_AddStringToObject(o, "rid", rid))
@@ -469,6 +522,14 @@ cJSON *vqctl_request(const vqctl_args *a, const char *rid, const char **suffix)
 	case VQCTL_MEMBER:
 		if (!cJSON_AddStringToObject(o, "card", a->card))
 			goto fail;
+		break;
+	case VQCTL_TIER:
+		if (!cJSON_AddStringToObject(o, "tier", a->tier))
+			goto fail;
+		for (int k = 0; k < 5; k++)
+			if (a->tier_rule[k] >= 0 &&
+			    !cJSON_AddNumberToObject(o, vqctl_tier_rules[k][1], a->tier_rule[k]))
+				goto fail;
 		break;
 	default:
 		break;

@@ -40,6 +40,8 @@ enum vqctl_cmd {
 	VQCTL_TICKET,
 	VQCTL_KEYS,
 	VQCTL_KEYS_ROTATE,
+	VQCTL_TIERS,
+	VQCTL_TIER,
 };
 
 #define VQCTL_CARD_MAX         33 /* 1..32 printable ASCII (the store's limit) plus NUL */
@@ -68,7 +70,13 @@ typedef struct vqctl_args {
 	char card[VQCTL_CARD_MAX];
 	int64_t ticket_id;         /* ticket ID; 0 with --code */
 	char code[VQCTL_CODE_MAX]; /* ticket --code */
+	char tier[VQ_ID_MAX];      /* tier */
+	int tier_rule[5];          /* tier: protect, release, max passes, horizon, late grace;
+	                            * -1 = not given (the order of vqctl_tier_rules) */
 } vqctl_args;
+
+/* The tier rules an operator may change: option name and protocol field, in order. */
+extern const char *const vqctl_tier_rules[5][2];
 
 /* Defaults; the broker options start from the environment (VQ_BROKER, VQ_SITE, ...). */
 void vqctl_args_init(vqctl_args *a);

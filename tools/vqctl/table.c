@@ -424,6 +424,35 @@ cleanup:
 	return rc;
 }
 
+static int tiers_print(FILE *out, const cJSON *tiers)
+{
+	static const char *const head[6] = {"TIER",       "PROTECT %",   "RELEASE MIN",
+	                                    "MAX PASSES", "HORIZON MIN", "LATE GRACE MIN"};
+	static const char *const field[5] = {"protect_pct", "release_min", "max_passes",
+	                                     "horizon_min", "late_grace_min"};
+	vqctl_table *t = vqctl_table_new(6);
+	int rc = VQ_ENOMEM;
+	if (!t || vqctl_table_add(t, head) != VQ_OK)
+		goto cleanup;
+	for (size_t c = 1; c < 6; c++)
+		vqctl_table_align_right(t, c);
+	const cJSON *k;
+	cJSON_ArrayForEach(k, tiers)
+	{
+		char v[5][32];
+		for (int f = 0; f < 5; f++)
+			fmt_num(k, field[f], "", v[f], sizeof v[f]);
+		const char *row[6] = {str(k, "id", "?"), v[0], v[1], v[2], v[3], v[4]};
+		if (vqctl_table_add(t, row) != VQ_OK)
+			goto cleanup;
+	}
+	vqctl_table_print(t, out);
+	rc = VQ_OK;
+cleanup:
+	vqctl_table_free(t);
+	return rc;
+}
+
 /* Replies that carry one attraction's new state: the status line, then what changed. */
 static int state_print(FILE *out, int cmd, const cJSON *reply)
 {
@@ -494,6 +523,21 @@ int vqctl_print_reply(FILE *out, int cmd, const cJSON *reply)
 		        "(gates take it from state/_site; older keys still verify)\n",
 		        kid, str(reply, "public_key", "?"));
 		return VQ_OK;
+	}
+	case VQCTL_TIERS:
+		x = get(reply, "tiers");
+		return cJSON_IsArray(x) ? tiers_print(out, x) : VQ_EBADREQ;
+	case VQCTL_TIER: {
+		cJSON *one = cJSON_CreateArray();
+		x = get(reply, "tier");
+		if (!one || !cJSON_IsObject(x)) {
+			cJSON_Delete(one);
+			return VQ_EBADREQ;
+		}
+		cJSON_AddItemReferenceToArray(one, (cJSON *)x);
+		int rc = tiers_print(out, one);
+		cJSON_Delete(one);
+		return rc;
 	}
 	case VQCTL_MEMBER:
 	case VQCTL_STATS:
