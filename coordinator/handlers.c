@@ -418,7 +418,30 @@ static cJSON *do_cancel(vq_vqd *d, req *q, int64_t now)
 	return r;
 }
 
-/* --- svc/redeem, svc/lookup ---------------------------------------------------------- */
+/* --- svc/redeem, svc/sync, svc/override, svc/lookup --------------------------------- */
+
+/* Boards show admitted numbers; gates' shift counters and audits read the same event. */
+static void admission_event(vq_vqd *d, const vq_ticket *t, const char *attr, const char *gate,
+                            int64_t at, int offline, int override)
+{
+	int a = vq_site_attr_find(d->site, attr);
+	char number[16];
+	vq_ticket_number_format(a >= 0 ? vq_site_attr(d->site, a)->prefix : "?", t->number, number,
+	                        sizeof number);
+	cJSON *ev = cJSON_CreateObject();
+	cJSON_AddNumberToObject(ev, "v", 1);
+	cJSON_AddStringToObject(ev, "attraction", attr);
+	cJSON_AddStringToObject(ev, "number", number);
+	cJSON_AddNumberToObject(ev, "ticket", (double)t->id);
+	cJSON_AddNumberToObject(ev, "party", t->party);
+	cJSON_AddStringToObject(ev, "tier", vq_site_tier(d->site, t->tier)->id);
+	cJSON_AddStringToObject(ev, "gate", gate);
+	cJSON_AddNumberToObject(ev, "at", (double)at);
+	cJSON_AddBoolToObject(ev, "offline", offline);
+	if (override)
+		cJSON_AddBoolToObject(ev, "override", 1);
+	add_event(d, "events/admission", ev);
+}
 
 /* Verifies a code field into claims, or sets an error reply. */
 static int code_of(vq_vqd *d, req *q, const char *code, vq_claims *c)
@@ -450,21 +473,7 @@ static cJSON *do_redeem(vq_vqd *d, req *q, const char *client, int64_t now)
 		cJSON *r = reply_new(q->rid, 1);
 		cJSON_AddBoolToObject(r, "admit", 1);
 		cJSON_AddItemToObject(r, "ticket", ticket_json(d, &t, 0));
-		cJSON *ev = cJSON_CreateObject();
-		char number[16];
-		vq_ticket_number_format(
-		    vq_site_attr(d->site, vq_site_attr_find(d->site, attr))->prefix, t.number,
-		    number, sizeof number);
-		cJSON_AddNumberToObject(ev, "v", 1);
-		cJSON_AddStringToObject(ev, "attraction", attr);
-		cJSON_AddStringToObject(ev, "number", number);
-		cJSON_AddNumberToObject(ev, "ticket", (double)t.id);
-		cJSON_AddNumberToObject(ev, "party", t.party);
-		cJSON_AddStringToObject(ev, "tier", vq_site_tier(d->site, t.tier)->id);
-		cJSON_AddStringToObject(ev, "gate", client);
-		cJSON_AddNumberToObject(ev, "at", (double)at);
-		cJSON_AddBoolToObject(ev, "offline", has_at);
-		add_event(d, "events/admission", ev);
+		admission_event(d, &t, attr, client, at, has_at, 0);
 		return r;
 	}
 	if (rc == VQ_ENOTICKET && c.win_end < vq_book_day_start(vq_service_book(d->svc))) {
@@ -484,6 +493,143 @@ static cJSON *do_redeem(vq_vqd *d, req *q, const char *client, int64_t now)
 		cJSON_AddStringToObject(e, "ticket_attraction", c.attr);
 	}
 	return q->reply;
+}
+
+/* A gate that admitted while it could not reach vqd sends those admissions when it can.
+ * Each is checked at the instant it happened; one that another gate admitted first is a
+ * conflict: the ticket was used twice, and both gates must know. */
+static cJSON *do_sync(vq_vqd *d, req *q, const char *client, int64_t now)
+{
+	const cJSON *adm = cJSON_GetObjectItemCaseSensitive(q->root, "admissions");
+	int n = cJSON_IsArray(adm) ? cJSON_GetArraySize(adm) : -1;
+	if (n < 1 || n > VQD_MAX_SYNC) {
+		reply_err(&q->reply, q->rid, VQ_EBADREQ, "admissions: %s",
+		          n < 0 ? "missing or not an array" : "1..200 a request");
+		return q->reply;
+	}
+	cJSON *r = reply_new(q->rid, 1);
+	cJSON *results = cJSON_AddArrayToObject(r, "results");
+	const cJSON *it;
+	cJSON_ArrayForEach(it, adm)
+	{
+		cJSON *res = cJSON_CreateObject();
+		cJSON_AddItemToArray(results, res);
+		const cJSON *code = cJSON_GetObjectItemCaseSensitive(it, "code");
+		const cJSON *attr = cJSON_GetObjectItemCaseSensitive(it, "attraction");
+		const cJSON *at = cJSON_GetObjectItemCaseSensitive(it, "at");
+		vq_claims c;
+		int rc = VQ_EBADREQ;
+		if (cJSON_IsString(code) && cJSON_IsString(attr) && cJSON_IsNumber(at) &&
+		    at->valuedouble >= 0 && at->valuedouble <= (double)now &&
+		    vq_site_attr_find(d->site, attr->valuestring) >= 0) {
+			rc = vq_code_verify(code->valuestring, strlen(code->valuestring), &d->ring,
+			                    &c);
+			if (rc == VQ_OK && strcmp(c.site, vq_site_id(d->site)) != 0)
+				rc = VQ_EBADSIG;
+		}
+		if (rc != VQ_OK) {
+			cJSON_AddBoolToObject(res, "ok", 0);
+			cJSON_AddStringToObject(res, "error", vq_errname(rc));
+			continue;
+		}
+		cJSON_AddNumberToObject(res, "ticket", (double)c.ticket_id);
+		vq_verdict v;
+		vq_ticket t;
+		int64_t when = (int64_t)at->valuedouble;
+		rc = vq_service_redeem(d->svc, c.ticket_id, attr->valuestring, client, 1, when, &v,
+		                       &t);
+		if (rc == VQ_ESTORE || rc == VQ_EINVAL) {
+			cJSON_Delete(r);
+			reply_err(&q->reply, q->rid, VQ_ESTORE, NULL);
+			return q->reply;
+		}
+		cJSON_AddBoolToObject(res, "ok", rc == VQ_OK);
+		if (rc == VQ_OK) {
+			mark_dirty(d, attr->valuestring);
+			admission_event(d, &t, attr->valuestring, client, when, 1, 0);
+			continue;
+		}
+		cJSON_AddStringToObject(res, "error", vq_errname(rc));
+		if (rc == VQ_EUSED) {
+			cJSON_AddBoolToObject(res, "conflict", 1);
+			cJSON_AddNumberToObject(res, "used_at", (double)v.used_at);
+			cJSON_AddStringToObject(res, "used_gate", v.used_gate);
+			cJSON *ev = cJSON_CreateObject();
+			cJSON_AddNumberToObject(ev, "v", 1);
+			cJSON_AddStringToObject(ev, "attraction", attr->valuestring);
+			cJSON_AddNumberToObject(ev, "ticket", (double)c.ticket_id);
+			cJSON_AddStringToObject(ev, "gate", client);
+			cJSON_AddNumberToObject(ev, "at", (double)when);
+			cJSON_AddStringToObject(ev, "first_gate", v.used_gate);
+			cJSON_AddNumberToObject(ev, "first_at", (double)v.used_at);
+			add_event(d, "events/conflict", ev);
+		}
+	}
+	return r;
+}
+
+static int reason_ok(const char *s)
+{
+	size_t n = strlen(s);
+	if (n < 1 || n > 200)
+		return 0;
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return 0;
+	return 1;
+}
+
+/* Staff admit anyway, with a reason that lands in the audit log: a damaged code, a guest
+ * who missed the window through the park's fault. A known, unused ticket is marked used. */
+static cJSON *do_override(vq_vqd *d, req *q, const char *client, int64_t now)
+{
+	const char *code, *attr;
+	int64_t id = 0;
+	int has_id;
+	vq_claims c;
+	const cJSON *reason = cJSON_GetObjectItemCaseSensitive(q->root, "reason");
+	if (get_str(q, "code", 0, VQ_CODE_MAX - 1, &code) ||
+	    get_int(q, "ticket", 0, 1, INT64_C(1) << 48, &id, &has_id) ||
+	    get_str(q, "attraction", 1, VQ_ID_MAX - 1, &attr) || attr_of(d, q, attr) < 0)
+		return q->reply;
+	if (!cJSON_IsString(reason) || !reason_ok(reason->valuestring)) {
+		reply_err(&q->reply, q->rid, VQ_EBADREQ, "reason: %s",
+		          reason ? "expected 1..200 bytes of text" : "missing");
+		return q->reply;
+	}
+	if (code && vq_code_verify(code, strlen(code), &d->ring, &c) == VQ_OK &&
+	    strcmp(c.site, vq_site_id(d->site)) == 0) {
+		id = (int64_t)c.ticket_id;
+		has_id = 1;
+	}
+	cJSON *r = reply_new(q->rid, 1);
+	cJSON_AddBoolToObject(r, "admit", 1);
+	if (has_id) {
+		vq_ticket t;
+		int rc = vq_service_override(d->svc, (uint64_t)id, client, now, &t);
+		if (rc == VQ_ESTORE || rc == VQ_EINVAL) {
+			cJSON_Delete(r);
+			reply_err(&q->reply, q->rid, VQ_ESTORE, NULL);
+			return q->reply;
+		}
+		if (rc == VQ_OK) {
+			mark_dirty(d, t.attr);
+			cJSON_AddItemToObject(r, "ticket", ticket_json(d, &t, 0));
+			admission_event(d, &t, attr, client, now, 0, 1);
+		} else {
+			/* admitted all the same: the audit says the ticket could not be marked */
+			cJSON_AddStringToObject(r, "ticket_state", vq_errname(rc));
+		}
+	}
+	char *detail = cJSON_PrintUnformatted(q->root);
+	if (vq_store_audit(vq_service_store(d->svc), now, client, "override", detail) != VQ_OK) {
+		free(detail);
+		cJSON_Delete(r);
+		reply_err(&q->reply, q->rid, VQ_ESTORE, NULL);
+		return q->reply;
+	}
+	free(detail);
+	return r;
 }
 
 static cJSON *do_lookup(vq_vqd *d, req *q)
@@ -805,7 +951,7 @@ static cJSON *do_ops(vq_vqd *d, req *q, const char *cmd, const char *client, int
 	} else if (!strcmp(cmd, "tier")) {
 		r = ops_tier(d, q);
 	} else if (!strcmp(cmd, "capacity") || !strcmp(cmd, "close") || !strcmp(cmd, "reopen") ||
-	           !strcmp(cmd, "standby")) {
+	           !strcmp(cmd, "standby") || !strcmp(cmd, "merge")) {
 		const char *attr;
 		int a;
 		if (get_str(q, "attraction", 1, VQ_ID_MAX - 1, &attr) ||
@@ -814,6 +960,21 @@ static cJSON *do_ops(vq_vqd *d, req *q, const char *cmd, const char *client, int
 		vq_book *b = vq_service_book(d->svc);
 		if (!strcmp(cmd, "capacity")) {
 			r = ops_capacity(d, q, a, now);
+		} else if (!strcmp(cmd, "merge")) {
+			int64_t fast, standby;
+			if (get_int(q, "fast", 1, 1, 99, &fast, NULL) ||
+			    get_int(q, "standby", 1, 1, 99, &standby, NULL))
+				return q->reply;
+			char key[64], val[16];
+			snprintf(key, sizeof key, "merge.%s", attr);
+			snprintf(val, sizeof val, "%d:%d", (int)fast, (int)standby);
+			if (vq_store_set_setting(vq_service_store(d->svc), key, val) != VQ_OK) {
+				reply_err(&q->reply, q->rid, VQ_ESTORE, NULL);
+				return q->reply;
+			}
+			d->merge_fast[a] = (int)fast;
+			d->merge_standby[a] = (int)standby;
+			r = state_reply(d, q, a, now);
 		} else if (!strcmp(cmd, "standby")) {
 			int64_t min;
 			if (get_int(q, "minutes", 1, 0, 600, &min, NULL))
@@ -855,12 +1016,24 @@ static cJSON *do_ops(vq_vqd *d, req *q, const char *cmd, const char *client, int
 
 /* --- dispatch ------------------------------------------------------------------------ */
 
-enum kind { K_IDENTIFY, K_QUOTE, K_ISSUE, K_CANCEL, K_REDEEM, K_LOOKUP, K_OPS, K_UNKNOWN };
+enum kind {
+	K_IDENTIFY,
+	K_QUOTE,
+	K_ISSUE,
+	K_CANCEL,
+	K_REDEEM,
+	K_SYNC,
+	K_OVERRIDE,
+	K_LOOKUP,
+	K_OPS,
+	K_UNKNOWN
+};
 
 static enum kind kind_of(const char *suffix)
 {
-	static const char *const names[] = {"svc/identify", "svc/quote",  "svc/issue", "svc/cancel",
-	                                    "svc/redeem",   "svc/lookup", "svc/ops"};
+	static const char *const names[] = {"svc/identify", "svc/quote",  "svc/issue",
+	                                    "svc/cancel",   "svc/redeem", "svc/sync",
+	                                    "svc/override", "svc/lookup", "svc/ops"};
 	for (int k = 0; k < K_UNKNOWN; k++)
 		if (strcmp(suffix, names[k]) == 0)
 			return (enum kind)k;
@@ -908,8 +1081,8 @@ char *vqd_handle(vq_vqd *d, const char *suffix, const char *payload, size_t len,
 		r = q.reply;
 		goto out;
 	}
-	int mutating =
-	    k == K_ISSUE || k == K_CANCEL || k == K_REDEEM || (k == K_OPS && !ops_reads_only(cmd));
+	int mutating = k == K_ISSUE || k == K_CANCEL || k == K_REDEEM || k == K_SYNC ||
+	               k == K_OVERRIDE || (k == K_OPS && !ops_reads_only(cmd));
 	/* request ids are the client's own: scoped by the client id the broker vouches for */
 	char key[VQ_STORE_RID_MAX + 1];
 	snprintf(key, sizeof key, "%s/%s", client, q.rid);
@@ -937,6 +1110,12 @@ char *vqd_handle(vq_vqd *d, const char *suffix, const char *payload, size_t len,
 		break;
 	case K_REDEEM:
 		r = do_redeem(d, &q, client, now);
+		break;
+	case K_SYNC:
+		r = do_sync(d, &q, client, now);
+		break;
+	case K_OVERRIDE:
+		r = do_override(d, &q, client, now);
 		break;
 	case K_LOOKUP:
 		r = do_lookup(d, &q);

@@ -169,8 +169,10 @@ int vq_service_remember(vq_service *svc, const char *rid, const char *kind, cons
 	return vq_store_put_request(svc->store, rid, kind, reply, len, now);
 }
 
-int vq_service_redeem(vq_service *svc, uint64_t id, const char *gate_attr, const char *gate_id,
-                      int offline, int64_t now, vq_verdict *v, vq_ticket *out)
+/* Admits through the book (checked, or forced by staff) and then through the store's
+ * conditional update. */
+static int admit(vq_service *svc, uint64_t id, const char *gate_attr, const char *gate_id,
+                 int offline, int force, int64_t now, vq_verdict *v, vq_ticket *out)
 {
 	memset(v, 0, sizeof *v);
 	if (!svc->in_batch)
@@ -181,9 +183,12 @@ int vq_service_redeem(vq_service *svc, uint64_t id, const char *gate_attr, const
 	if (src != VQ_OK)
 		goto disagree;
 	vq_book_changes_clear(svc->book);
-	int rc = vq_book_redeem(svc->book, id, gate_attr, gate_id, offline, now, v, out);
-	if (rc != VQ_OK)
+	int rc = force ? vq_book_force_redeem(svc->book, id, gate_id, now, out)
+	               : vq_book_redeem(svc->book, id, gate_attr, gate_id, offline, now, v, out);
+	if (rc != VQ_OK) {
+		v->result = rc;
 		return rc;
+	}
 	src = vq_store_redeem(svc->store, id, gate_id ? gate_id : "", now, offline);
 	if (src == VQ_OK)
 		return VQ_OK;
@@ -194,6 +199,19 @@ disagree:
 	rebuild(svc);
 	v->result = src == VQ_EUSED ? VQ_EUSED : VQ_ESTORE;
 	return v->result;
+}
+
+int vq_service_redeem(vq_service *svc, uint64_t id, const char *gate_attr, const char *gate_id,
+                      int offline, int64_t now, vq_verdict *v, vq_ticket *out)
+{
+	return admit(svc, id, gate_attr, gate_id, offline, 0, now, v, out);
+}
+
+int vq_service_override(vq_service *svc, uint64_t id, const char *gate_id, int64_t now,
+                        vq_ticket *out)
+{
+	vq_verdict v;
+	return admit(svc, id, NULL, gate_id, 0, 1, now, &v, out);
 }
 
 int vq_service_set_day(vq_service *svc, int64_t day_start)

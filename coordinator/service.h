@@ -44,6 +44,11 @@ int vq_service_remember(vq_service *svc, const char *rid, const char *kind, cons
 int vq_service_redeem(vq_service *svc, uint64_t id, const char *gate_attr, const char *gate_id,
                       int offline, int64_t now, vq_verdict *v, vq_ticket *out);
 
+/* Staff override within the open batch: admits an unused ticket whatever its window or
+ * attraction (vq_book_force_redeem), with the same store guard as vq_service_redeem. */
+int vq_service_override(vq_service *svc, uint64_t id, const char *gate_id, int64_t now,
+                        vq_ticket *out);
+
 /* Switches to another site config (a reload): rebuilds the day's book under it from the
  * store. On failure (a stored ticket's attraction is gone, say) nothing changes. The new
  * site must outlive the service; the caller frees the old one after VQ_OK. */

@@ -5,6 +5,7 @@
  */
 #include "coordinator/log.h"
 #include "coordinator/vqd.h"
+#include "core/merge.h"
 
 #include <sodium.h>
 #include <stdio.h>
@@ -63,8 +64,7 @@ cJSON *vqd_state_attr(const vq_vqd *d, int a, int64_t now)
 		cJSON *w = cJSON_AddObjectToObject(o, "admitting");
 		cJSON_AddNumberToObject(w, "from", (double)from);
 		cJSON_AddNumberToObject(w, "until", (double)until);
-	}
-	else
+	} else
 		cJSON_AddNullToObject(o, "admitting");
 
 	cJSON *next = cJSON_AddObjectToObject(o, "next");
@@ -91,6 +91,21 @@ cJSON *vqd_state_attr(const vq_vqd *d, int a, int64_t now)
 	cJSON_AddNumberToObject(o, "fast_share_pct", st->fast_share_pct);
 	cJSON_AddNumberToObject(o, "overbook_pct", st->overbook_pct);
 	cJSON_AddNumberToObject(o, "standby_min", d->standby_min[a]);
+	/* merge guidance for the gate: the operator's ratio, stepped up as the backlog grows */
+	vq_merge m;
+	int backlog = vq_book_backlog(b, a, now);
+	int fast_per_hour = st->throughput_per_hour * st->fast_share_pct / 100;
+	if (fast_per_hour > 0 && vq_merge_ratio(d->merge_fast[a], d->merge_standby[a], backlog,
+	                                        fast_per_hour, &m) == VQ_OK) {
+		cJSON *mj = cJSON_AddObjectToObject(o, "merge");
+		cJSON_AddNumberToObject(mj, "fast", m.fast);
+		cJSON_AddNumberToObject(mj, "standby", m.standby);
+		cJSON_AddNumberToObject(mj, "phase", m.phase);
+		cJSON_AddNumberToObject(mj, "backlog", backlog);
+		cJSON_AddNumberToObject(mj, "backlog_min", m.backlog_min);
+	} else {
+		cJSON_AddNullToObject(o, "merge");
+	}
 	cJSON_AddNumberToObject(o, "updated", (double)now);
 	return o;
 }

@@ -138,24 +138,42 @@ static int size_for_site(vq_vqd *d, const vq_site *site)
 {
 	size_t n = (size_t)vq_site_attr_count(site);
 	int *standby = calloc(n, sizeof *standby);
+	int *mfast = calloc(n, sizeof *mfast);
+	int *mstandby = calloc(n, sizeof *mstandby);
 	unsigned char *dirty = calloc(n, 1);
-	if (!standby || !dirty) {
+	if (!standby || !mfast || !mstandby || !dirty) {
 		free(standby);
+		free(mfast);
+		free(mstandby);
 		free(dirty);
 		return VQ_ENOMEM;
 	}
+	vq_store *st = vq_service_store(d->svc);
 	for (size_t a = 0; a < n; a++) {
 		const vq_attraction *cfg = vq_site_attr(site, (int)a);
 		char key[64], val[16];
 		snprintf(key, sizeof key, "standby.%s", cfg->id);
 		standby[a] = cfg->standby_min;
-		if (vq_store_get_setting(vq_service_store(d->svc), key, val, sizeof val) == VQ_OK)
+		if (vq_store_get_setting(st, key, val, sizeof val) == VQ_OK)
 			standby[a] = atoi(val);
+		snprintf(key, sizeof key, "merge.%s", cfg->id);
+		mfast[a] = VQD_MERGE_FAST;
+		mstandby[a] = VQD_MERGE_STANDBY;
+		int f, sb;
+		if (vq_store_get_setting(st, key, val, sizeof val) == VQ_OK &&
+		    sscanf(val, "%d:%d", &f, &sb) == 2) {
+			mfast[a] = f;
+			mstandby[a] = sb;
+		}
 		dirty[a] = 1;
 	}
 	free(d->standby_min);
+	free(d->merge_fast);
+	free(d->merge_standby);
 	free(d->dirty);
 	d->standby_min = standby;
+	d->merge_fast = mfast;
+	d->merge_standby = mstandby;
 	d->dirty = dirty;
 	d->site_dirty = 1;
 	return VQ_OK;
@@ -461,6 +479,8 @@ out:
 	vq_service_free(d.svc);
 	sodium_memzero(d.sk, sizeof d.sk);
 	free(d.standby_min);
+	free(d.merge_fast);
+	free(d.merge_standby);
 	free(d.dirty);
 	free(d.events);
 	free(d.overrides);

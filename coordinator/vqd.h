@@ -12,9 +12,12 @@
 
 #include <cjson/cJSON.h>
 
-#define VQD_MAX_REQUEST (64 * 1024)
-#define VQD_MAX_OPS     (1024 * 1024)
-#define VQD_MAX_IMPORT  1000
+#define VQD_MAX_REQUEST   (64 * 1024)
+#define VQD_MAX_OPS       (1024 * 1024)
+#define VQD_MAX_IMPORT    1000
+#define VQD_MAX_SYNC      200
+#define VQD_MERGE_FAST    4 /* the base merge ratio until an operator sets one */
+#define VQD_MERGE_STANDBY 1
 
 typedef struct vqd_event {
 	char suffix[64];
@@ -34,9 +37,11 @@ typedef struct vq_vqd {
 	vq_keyring ring;       /* every key that verifies */
 	uint8_t guest_key[32]; /* keys the hash that turns a card into a guest reference */
 	int *standby_min;      /* per attraction, posted standby wait */
-	unsigned char *dirty;  /* per attraction: state to publish */
-	int site_dirty;        /* state/_site to publish */
-	vqd_event *events;     /* to publish once the batch is committed */
+	int *merge_fast;       /* per attraction, the operator's base merge ratio */
+	int *merge_standby;
+	unsigned char *dirty; /* per attraction: state to publish */
+	int site_dirty;       /* state/_site to publish */
+	vqd_event *events;    /* to publish once the batch is committed */
 	size_t nevents, capevents;
 	int64_t started;
 	uint64_t batches, requests, replays, failed_commits, dropped;

@@ -516,6 +516,18 @@ int vq_book_cancel(vq_book *b, uint64_t id, int64_t now, vq_ticket *out)
 	return VQ_OK;
 }
 
+static void mark_used(vq_book *b, size_t idx, const char *gate_id, int offline, int64_t now)
+{
+	struct entry *e = &b->entries[idx];
+	e->t.state = VQ_TS_REDEEMED;
+	e->t.used_at = now;
+	e->t.used_offline = offline ? 1 : 0;
+	memset(e->t.used_gate, 0, sizeof e->t.used_gate);
+	if (gate_id)
+		strncpy(e->t.used_gate, gate_id, sizeof e->t.used_gate - 1);
+	mark_ticket(b, idx);
+}
+
 int vq_book_redeem(vq_book *b, uint64_t id, const char *gate_attr, const char *gate_id,
                    int offline, int64_t now, vq_verdict *v, vq_ticket *out)
 {
@@ -535,17 +547,44 @@ int vq_book_redeem(vq_book *b, uint64_t id, const char *gate_attr, const char *g
 			v->result = r2;
 			return r2;
 		}
-		e->t.state = VQ_TS_REDEEMED;
-		e->t.used_at = now;
-		e->t.used_offline = offline ? 1 : 0;
-		memset(e->t.used_gate, 0, sizeof e->t.used_gate);
-		if (gate_id)
-			strncpy(e->t.used_gate, gate_id, sizeof e->t.used_gate - 1);
-		mark_ticket(b, idx);
+		mark_used(b, idx, gate_id, offline, now);
 	}
 	if (out)
 		*out = e->t;
 	return rc;
+}
+
+int vq_book_force_redeem(vq_book *b, uint64_t id, const char *gate_id, int64_t now,
+                         vq_ticket *out)
+{
+	size_t idx;
+	struct entry *e = find_entry(b, id, &idx);
+	if (!e)
+		return VQ_ENOTICKET;
+	if (e->t.state == VQ_TS_REDEEMED)
+		return VQ_EUSED;
+	if (e->t.state == VQ_TS_CANCELLED)
+		return VQ_ECANCELLED;
+	int rc = reserve_dirty(b, 1, 0);
+	if (rc != VQ_OK)
+		return rc;
+	mark_used(b, idx, gate_id, 0, now);
+	if (out)
+		*out = e->t;
+	return VQ_OK;
+}
+
+int vq_book_backlog(const vq_book *b, int attr, int64_t now)
+{
+	int guests = 0;
+	for (size_t i = 0; i < b->nentries; i++) {
+		const struct entry *e = &b->entries[i];
+		if (e->attr == attr &&
+		    (e->t.state == VQ_TS_ISSUED || e->t.state == VQ_TS_ANYTIME) &&
+		    admit_from(b, e) <= now && now < admit_until(b, e))
+			guests += e->t.party;
+	}
+	return guests;
 }
 
 /* --- operator actions ------------------------------------------------------------ */

@@ -106,6 +106,15 @@ int vq_book_cancel(vq_book *book, uint64_t id, int64_t now, vq_ticket *out);
 int vq_book_redeem(vq_book *book, uint64_t id, const char *gate_attr, const char *gate_id,
                    int offline, int64_t now, vq_verdict *v, vq_ticket *out);
 
+/* Staff override: marks an issued or anytime ticket redeemed by gate_id whatever its
+ * window or attraction says. VQ_ENOTICKET, VQ_EUSED, VQ_ECANCELLED. */
+int vq_book_force_redeem(vq_book *book, uint64_t id, const char *gate_id, int64_t now,
+                         vq_ticket *out);
+
+/* The fast lane's backlog at attr: guests (party sizes) holding an issued or anytime
+ * ticket whose admission interval holds now. */
+int vq_book_backlog(const vq_book *book, int attr, int64_t now);
+
 /* Applies new capacity figures to the slots that have not started at now; tickets already
  * issued keep their seats even where the new capacity is below them. */
 int vq_book_set_capacity(vq_book *book, int attr, const vq_capacity *c, int64_t now);

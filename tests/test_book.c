@@ -328,6 +328,33 @@ START_TEST(test_redeem)
 }
 END_TEST
 
+START_TEST(test_override_and_backlog)
+{
+	vq_book *b = new_book();
+	vq_ticket t, u, out;
+	vq_request r = req(0, 0, 3, 0);
+	ck_assert_int_eq(vq_book_issue(b, &r, AT(9, 1), &t), VQ_OK); /* 09:15-10:15 */
+	r.party = 2;
+	ck_assert_int_eq(vq_book_issue(b, &r, AT(9, 1), &u), VQ_OK);
+	/* the backlog counts guests whose interval (09:10-10:25) holds now */
+	ck_assert_int_eq(vq_book_backlog(b, 0, AT(9, 9)), 0);
+	ck_assert_int_eq(vq_book_backlog(b, 0, AT(9, 10)), 5);
+	ck_assert_int_eq(vq_book_backlog(b, 1, AT(9, 10)), 0);
+	ck_assert_int_eq(vq_book_backlog(b, 0, AT(10, 25)), 0);
+	/* an override admits too early, and only once */
+	ck_assert_int_eq(vq_book_force_redeem(b, t.id, "gate-1", AT(9, 2), &out), VQ_OK);
+	ck_assert_int_eq(out.state, VQ_TS_REDEEMED);
+	ck_assert_str_eq(out.used_gate, "gate-1");
+	ck_assert_int_eq(vq_book_backlog(b, 0, AT(9, 30)), 2);
+	ck_assert_int_eq(vq_book_force_redeem(b, t.id, "gate-2", AT(9, 3), &out), VQ_EUSED);
+	ck_assert_int_eq(vq_book_cancel(b, u.id, AT(9, 3), NULL), VQ_OK);
+	ck_assert_int_eq(vq_book_force_redeem(b, u.id, "gate-2", AT(9, 3), &out), VQ_ECANCELLED);
+	ck_assert_int_eq(vq_book_force_redeem(b, 99, "gate-2", AT(9, 3), &out), VQ_ENOTICKET);
+	ck_assert_int_eq(vq_book_backlog(b, 0, AT(9, 30)), 0);
+	vq_book_free(b);
+}
+END_TEST
+
 START_TEST(test_capacity_change)
 {
 	vq_book *b = new_book();
@@ -729,6 +756,7 @@ static Suite *book_suite(void)
 	tcase_add_test(tc, test_guest_limit);
 	tcase_add_test(tc, test_cancel);
 	tcase_add_test(tc, test_redeem);
+	tcase_add_test(tc, test_override_and_backlog);
 	tcase_add_test(tc, test_capacity_change);
 	tcase_add_test(tc, test_closure);
 	tcase_add_test(tc, test_changes);

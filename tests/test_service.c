@@ -188,6 +188,17 @@ START_TEST(test_redeem_once)
 	ck_assert_int_eq(vq_store_get_ticket(vq_service_store(svc), t.id, &st), VQ_OK);
 	ck_assert_int_eq(st.state, VQ_TS_REDEEMED);
 	ck_assert_str_eq(st.used_gate, "gate-1");
+
+	/* staff override: far too early, still admitted once, and durable */
+	vq_ticket o;
+	ck_assert_int_eq(vq_service_begin(svc), VQ_OK);
+	ck_assert_int_eq(vq_book_issue(vq_service_book(svc), &r, AT(9, 0), &t), VQ_OK);
+	ck_assert_int_eq(vq_service_override(svc, t.id, "gate-9", AT(9, 1), &o), VQ_OK);
+	ck_assert_int_eq(vq_service_override(svc, t.id, "gate-9", AT(9, 1), &o), VQ_EUSED);
+	ck_assert_int_eq(vq_service_commit(svc), VQ_OK);
+	ck_assert_int_eq(vq_store_get_ticket(vq_service_store(svc), t.id, &st), VQ_OK);
+	ck_assert_int_eq(st.state, VQ_TS_REDEEMED);
+	ck_assert_str_eq(st.used_gate, "gate-9");
 	vq_service_free(svc);
 }
 END_TEST

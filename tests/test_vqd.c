@@ -784,6 +784,123 @@ static cJSON *board_sees(vq_bus *board, state_want w)
 	return j;
 }
 
+/* A gate that lost vqd admits offline and syncs later: each admission is checked at the
+ * instant it happened, and a ticket two gates admitted is a conflict. Staff overrides land
+ * in the audit log. The state carries merge guidance that grows with the backlog. */
+#define SYNC_FMT                                                                                   \
+	"{\"v\":1,\"rid\":\"sync-1\",\"admissions\":["                                             \
+	"{\"code\":\"%s\",\"attraction\":\"coaster\",\"at\":%lld},"                                \
+	"{\"code\":\"VQ1:NOPE\",\"attraction\":\"coaster\",\"at\":%lld},"                          \
+	"{\"code\":\"%s\",\"attraction\":\"coaster\",\"at\":%lld}]}"
+
+START_TEST(test_gate_sync_override)
+{
+	up(NULL);
+	vq_bus *kiosk = bus("kiosk-1", NULL);
+	vq_bus *g1 = bus("gate-1", NULL), *g2 = bus("gate-2", NULL);
+	vq_bus *ops = bus("ops-1", NULL);
+	cJSON *a = issue(kiosk, "sync-a", "sync-card-a", "coaster", 2);
+	cJSON *b = issue(kiosk, "sync-b", "sync-card-b", "coaster", 3);
+	const char *ca = get_str(a, "ticket.code", "a"), *cb = get_str(b, "ticket.code", "b");
+	long long at = VQS_CLOCK_START; /* vqd's clock starts here: never in its future */
+
+	/* the backlog: 5 guests hold tickets whose window admits now */
+	cJSON *st = call(ops, "svc/ops", "{\"v\":1,\"rid\":\"m0\",\"cmd\":\"status\"}");
+	expect_ok(st, "status");
+	CHECK(get_int(st, "attractions.0.merge.backlog", "merge") == 5 &&
+	          get_int(st, "attractions.0.merge.fast", "merge") == 4 &&
+	          get_int(st, "attractions.0.merge.standby", "merge") == 1,
+	      "merge guidance: %s", js(vqs_get(st, "attractions.0.merge")));
+	cJSON_Delete(st);
+
+	char *raw1 = NULL, *raw2 = NULL;
+	size_t len1 = 0, len2 = 0;
+	cJSON *r = call_raw(g1, "svc/sync", &raw1, &len1, SYNC_FMT, ca, at, at, cb, at);
+	expect_ok(r, "sync");
+	CHECK(cJSON_IsTrue(vqs_get(r, "results.0.ok")) &&
+	          !strcmp(get_str(r, "results.1.error", "sync"), "malformed_code") &&
+	          cJSON_IsTrue(vqs_get(r, "results.2.ok")),
+	      "sync results: %s", js(r));
+	cJSON_Delete(r);
+	/* the same sync again is answered from the first reply, not applied twice */
+	r = call_raw(g1, "svc/sync", &raw2, &len2, SYNC_FMT, ca, at, at, cb, at);
+	same_bytes(raw1, len1, raw2, len2, "sync replay");
+	cJSON_Delete(r);
+	free(raw1);
+	free(raw2);
+	/* gate-2 admitted ticket a offline too: a conflict, naming the first gate */
+	r = call(g2, "svc/sync",
+	         "{\"v\":1,\"rid\":\"sync-2\",\"admissions\":[{\"code\":\"%s\","
+	         "\"attraction\":\"coaster\",\"at\":%lld}]}",
+	         ca, at);
+	expect_ok(r, "sync 2");
+	CHECK(cJSON_IsFalse(vqs_get(r, "results.0.ok")) &&
+	          cJSON_IsTrue(vqs_get(r, "results.0.conflict")) &&
+	          !strcmp(get_str(r, "results.0.used_gate", "conflict"), "gate-1") &&
+	          get_int(r, "results.0.used_at", "conflict") == at,
+	      "conflict: %s", js(r));
+	cJSON_Delete(r);
+	r = call(ops, "svc/lookup", "{\"v\":1,\"rid\":\"l1\",\"ticket\":%lld}",
+	         (long long)get_int(a, "ticket.id", "a"));
+	CHECK(cJSON_IsTrue(vqs_get(r, "ticket.used_offline")), "offline mark: %s", js(r));
+	cJSON_Delete(r);
+
+	/* an override admits a ticket that is too early, once, and is audited */
+	cJSON *c = issue(kiosk, "sync-c", "sync-card-c", "late", 1);
+	const char *cc = get_str(c, "ticket.code", "c");
+	r = redeem(g1, "ov-0", cc, "late");
+	expect_err(r, "too_early", "before the override");
+	cJSON_Delete(r);
+	r = call(g1, "svc/override",
+	         "{\"v\":1,\"rid\":\"ov-1\",\"code\":\"%s\",\"attraction\":\"late\","
+	         "\"reason\":\"ride broke down at their window\"}",
+	         cc);
+	expect_ok(r, "override");
+	CHECK(cJSON_IsTrue(vqs_get(r, "admit")) &&
+	          !strcmp(get_str(r, "ticket.state", "override"), "redeemed"),
+	      "override: %s", js(r));
+	cJSON_Delete(r);
+	r = redeem(g1, "ov-2", cc, "late");
+	expect_err(r, "already_used", "after the override");
+	cJSON_Delete(r);
+	r = call(g1, "svc/override",
+	         "{\"v\":1,\"rid\":\"ov-3\",\"attraction\":\"coaster\",\"reason\":"
+	         "\"код не читается\"}");
+	expect_ok(r, "override without a code");
+	cJSON_Delete(r);
+	r = call(g1, "svc/override", "{\"v\":1,\"rid\":\"ov-4\",\"attraction\":\"coaster\"}");
+	expect_err(r, "bad_request", "override without a reason");
+	cJSON_Delete(r);
+	int64_t audits = -1;
+	CHECK(vqs_db_int(site, "SELECT count(*) FROM audit WHERE action = 'override'", &audits) ==
+	              VQ_OK &&
+	          audits == 2,
+	      "%lld overrides audited", (long long)audits);
+
+	/* the operator's merge ratio */
+	r = call(ops, "svc/ops",
+	         "{\"v\":1,\"rid\":\"m1\",\"cmd\":\"merge\",\"attraction\":\"coaster\","
+	         "\"fast\":6,\"standby\":1}");
+	expect_ok(r, "merge");
+	CHECK(get_int(r, "state.merge.fast", "merge") == 6 &&
+	          get_int(r, "state.merge.backlog", "merge") == 0,
+	      "merge: %s", js(r));
+	cJSON_Delete(r);
+	r = call(ops, "svc/ops",
+	         "{\"v\":1,\"rid\":\"m2\",\"cmd\":\"merge\",\"attraction\":\"coaster\","
+	         "\"fast\":0,\"standby\":1}");
+	expect_err(r, "invalid", "merge 0:1");
+	cJSON_Delete(r);
+	cJSON_Delete(c);
+	cJSON_Delete(b);
+	cJSON_Delete(a);
+	vq_bus_free(ops);
+	vq_bus_free(g2);
+	vq_bus_free(g1);
+	vq_bus_free(kiosk);
+}
+END_TEST
+
 START_TEST(test_ops_state)
 {
 	up(NULL);
@@ -1702,6 +1819,7 @@ static Suite *vqd_suite(void)
 	tcase_add_test(tc, test_issue_refusals);
 	tcase_add_test(tc, test_idempotent);
 	tcase_add_test(tc, test_gate_race);
+	tcase_add_test(tc, test_gate_sync_override);
 	tcase_add_test(tc, test_ops_state);
 	tcase_add_test(tc, test_malformed);
 	tcase_add_test(tc, test_acl);
