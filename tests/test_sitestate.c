@@ -1,0 +1,180 @@
+/* tests/test_sitestate.c — the screens' view of vqd's retained state: parsing, order,
+ * presence and staleness, bad messages changing nothing, and the saved site for gates. */
+#include "client/sitestate.h"
+#include "support/tutil.h"
+
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char SITE[] =
+    "{\"v\":1,\"site\":\"demo\",\"name\":\"Demo\",\"timezone\":\"UTC\","
+    "\"languages\":[\"en\",\"ru\"],"
+    "\"tiers\":[{\"id\":\"standard\",\"names\":{\"en\":\"Standard\",\"ru\":\"Стандарт\"}},"
+    "{\"id\":\"gold\",\"names\":{\"en\":\"Gold\"}}],"
+    "\"attractions\":[\"coaster\",\"desk\"],"
+    "\"keys\":[{\"kid\":1,\"public_key\":"
+    "\"3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c\"}],"
+    "\"updated\":100}";
+
+static const char COASTER[] =
+    "{\"v\":1,\"attraction\":\"coaster\",\"kind\":\"ride\","
+    "\"names\":{\"en\":\"Coaster\",\"ru\":\"Горки\"},\"status\":\"open\",\"closed_at\":0,"
+    "\"reopened_at\":0,\"admitting\":{\"from\":1000,\"until\":4600},"
+    "\"next\":{\"standard\":{\"start\":7200,\"end\":10800},\"gold\":null},"
+    "\"capacity\":{\"today\":900,\"taken\":12},\"standby_min\":35,"
+    "\"merge\":{\"fast\":8,\"standby\":1,\"phase\":1,\"backlog\":200,\"backlog_min\":17},"
+    "\"updated\":101}";
+
+static vq_bus_msg msg(const char *suffix, const char *payload)
+{
+	vq_bus_msg m;
+	memset(&m, 0, sizeof m);
+	m.kind = VQ_BUS_MESSAGE;
+	m.topic = suffix;
+	m.suffix = suffix;
+	m.payload = payload;
+	m.len = strlen(payload);
+	return m;
+}
+
+static int feed(vq_sitestate *s, const char *suffix, const char *payload, int64_t now)
+{
+	vq_bus_msg m = msg(suffix, payload);
+	return vq_sitestate_feed(s, &m, now);
+}
+
+START_TEST(test_site_and_attr)
+{
+	vq_sitestate *s;
+	ck_assert_int_eq(vq_sitestate_new(&s), VQ_OK);
+	ck_assert_int_eq(vq_sitestate_stale(s, -1, 0, 1000), 1);
+	/* a state heard before the site is kept */
+	ck_assert_int_eq(feed(s, "state/coaster", COASTER, 10), 1);
+	ck_assert_int_eq(feed(s, "state/_site", SITE, 20), 1);
+	const vq_site_view *v = vq_sitestate_site(s);
+	ck_assert_str_eq(v->site, "demo");
+	ck_assert_int_eq(v->nlangs, 2);
+	ck_assert_int_eq(v->ntiers, 2);
+	ck_assert_str_eq(v->tier_names[0][1], "Стандарт");
+	ck_assert_int_eq(v->keys.count, 1);
+	ck_assert_int_eq(v->keys.keys[0].kid, 1);
+	ck_assert_int_eq(v->keys.keys[0].pk[0], 0x3d);
+	ck_assert_int_eq(vq_sitestate_attr_count(s), 2);
+	ck_assert_str_eq(vq_sitestate_attr(s, 1)->id, "desk");
+	ck_assert_int_eq(vq_sitestate_attr(s, 1)->known, 0);
+	/* names index by the site's languages, so feed the state again now the site is known */
+	ck_assert_int_eq(feed(s, "state/coaster", COASTER, 30), 1);
+	const vq_attr_view *a = vq_sitestate_find(s, "coaster");
+	ck_assert_ptr_eq(a, vq_sitestate_attr(s, 0));
+	ck_assert_str_eq(vq_sitestate_attr_name(s, a, 1), "Горки");
+	ck_assert_int_eq(a->open, 1);
+	ck_assert_int_eq(a->admitting.start, 1000);
+	ck_assert_int_eq(a->admitting.end, 4600);
+	ck_assert_int_eq(a->next[0].start, 7200);
+	ck_assert_int_eq(a->next[1].start, 0);
+	ck_assert_int_eq(a->cap_today, 900);
+	ck_assert_int_eq(a->standby_min, 35);
+	ck_assert_int_eq(a->has_merge, 1);
+	ck_assert_int_eq(a->merge_fast, 8);
+	ck_assert_int_eq(a->backlog_min, 17);
+	ck_assert_int_eq(a->received_ms, 30);
+	/* the same state again changes nothing but its freshness */
+	ck_assert_int_eq(feed(s, "state/coaster", COASTER, 40), 0);
+	ck_assert_int_eq(vq_sitestate_find(s, "coaster")->received_ms, 40);
+	ck_assert_int_eq(vq_sitestate_tier(s, "gold"), 1);
+	ck_assert_int_eq(vq_sitestate_lang(s, "ro"), -1);
+	vq_sitestate_free(s);
+	vq_sitestate_free(NULL);
+}
+END_TEST
+
+START_TEST(test_presence_and_staleness)
+{
+	vq_sitestate *s;
+	ck_assert_int_eq(vq_sitestate_new(&s), VQ_OK);
+	feed(s, "state/_site", SITE, 0);
+	feed(s, "state/coaster", COASTER, 0);
+	ck_assert_int_eq(vq_sitestate_stale(s, 0, 10, 1000), 1); /* vqd not heard online */
+	ck_assert_int_eq(feed(s, "presence/vqd", "{\"v\":1,\"id\":\"vqd\",\"online\":true}", 5), 1);
+	ck_assert_int_eq(vq_sitestate_stale(s, -1, 10, 1000), 0);
+	ck_assert_int_eq(vq_sitestate_stale(s, 0, 1000, 1000), 0);
+	ck_assert_int_eq(vq_sitestate_stale(s, 0, 1001, 1000), 1);
+	ck_assert_int_eq(vq_sitestate_stale(s, 1, 10, 1000), 1); /* desk never heard */
+	ck_assert_int_eq(feed(s, "presence/vqd", "{\"v\":1,\"id\":\"vqd\",\"online\":false}", 50),
+	                 1);
+	ck_assert_int_eq(vq_sitestate_site(s)->vqd_changed_ms, 50);
+	ck_assert_int_eq(vq_sitestate_stale(s, 0, 60, 1000), 1);
+	feed(s, "presence/vqd", "{\"v\":1,\"online\":true}", 70);
+	vq_bus_msg d;
+	memset(&d, 0, sizeof d);
+	d.kind = VQ_BUS_DISCONNECTED;
+	d.topic = d.suffix = d.payload = "";
+	ck_assert_int_eq(vq_sitestate_feed(s, &d, 80), 1);
+	ck_assert_int_eq(vq_sitestate_site(s)->vqd_online, 0);
+	vq_sitestate_free(s);
+}
+END_TEST
+
+START_TEST(test_bad_messages_change_nothing)
+{
+	vq_sitestate *s;
+	ck_assert_int_eq(vq_sitestate_new(&s), VQ_OK);
+	feed(s, "state/_site", SITE, 0);
+	feed(s, "state/coaster", COASTER, 0);
+	ck_assert_int_eq(feed(s, "state/coaster", "{not json", 1), -VQ_EBADREQ);
+	ck_assert_int_eq(feed(s, "state/coaster", "[1,2]", 1), -VQ_EBADREQ);
+	ck_assert_int_eq(feed(s, "state/coaster", "{\"status\":3}", 1), -VQ_EBADREQ);
+	ck_assert_int_eq(feed(s, "state/_site", "{\"site\":\"x\"}", 1), -VQ_EBADREQ);
+	ck_assert_int_eq(feed(s, "presence/vqd", "{\"online\":\"yes\"}", 1), -VQ_EBADREQ);
+	ck_assert_int_eq(feed(s, "events/admission", "{}", 1), 0);
+	ck_assert_int_eq(feed(s, "state/coaster", "", 1), 0); /* a cleared retained topic */
+	ck_assert_str_eq(vq_sitestate_site(s)->site, "demo");
+	ck_assert_int_eq(vq_sitestate_find(s, "coaster")->cap_today, 900);
+	vq_sitestate_free(s);
+}
+END_TEST
+
+START_TEST(test_save_load)
+{
+	char *dir = tu_tempdir("sitestate");
+	char path[512];
+	snprintf(path, sizeof path, "%s/site.json", dir);
+	vq_sitestate *s, *t;
+	ck_assert_int_eq(vq_sitestate_new(&s), VQ_OK);
+	ck_assert_int_eq(vq_sitestate_save(s, path), VQ_ENOTFOUND);
+	feed(s, "state/_site", SITE, 0);
+	ck_assert_int_eq(vq_sitestate_save(s, path), VQ_OK);
+	ck_assert_int_eq(vq_sitestate_new(&t), VQ_OK);
+	ck_assert_int_eq(vq_sitestate_load(t, path, 5), VQ_OK);
+	ck_assert_int_eq(vq_sitestate_site(t)->keys.count, 1);
+	ck_assert_mem_eq(vq_sitestate_site(t)->keys.keys[0].pk,
+	                 vq_sitestate_site(s)->keys.keys[0].pk, 32);
+	ck_assert_int_eq(vq_sitestate_attr_count(t), 2);
+	ck_assert_int_eq(vq_sitestate_site(t)->vqd_online, 0); /* a saved copy proves nothing */
+	char bad[512];
+	snprintf(bad, sizeof bad, "%s/missing.json", dir);
+	ck_assert_int_eq(vq_sitestate_load(t, bad, 5), VQ_ENOTFOUND);
+	vq_sitestate_free(t);
+	vq_sitestate_free(s);
+	tu_rmtree(dir);
+	free(dir);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("sitestate");
+	TCase *tc = tcase_create("sitestate");
+	tcase_add_test(tc, test_site_and_attr);
+	tcase_add_test(tc, test_presence_and_staleness);
+	tcase_add_test(tc, test_bad_messages_change_nothing);
+	tcase_add_test(tc, test_save_load);
+	suite_add_tcase(s, tc);
+	SRunner *sr = srunner_create(s);
+	srunner_run_all(sr, CK_ENV);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
