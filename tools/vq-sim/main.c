@@ -1,0 +1,229 @@
+/* tools/vq-sim/main.c — simulated visitors, so a demo park moves.
+ *
+ * One kiosk account takes tickets for made-up guests (walk-ins and demo members) at a
+ * steady rate, and one gate account admits each ticket when its window opens, by vqd's
+ * clock as the retained state tells it (so a demo clock running fast moves the sim along).
+ * Everything goes through the broker and vqd exactly as real devices do: it is a client,
+ * not a back door. Stops on SIGINT/SIGTERM.
+ */
+#include "bus/busopt.h"
+#include "client/sitestate.h"
+
+#include <cjson/cJSON.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define MAX_HELD 4096
+
+typedef struct held {
+	char code[VQ_CODE_MAX];
+	char attr[VQ_ID_MAX];
+	int64_t start;
+} held;
+
+static volatile sig_atomic_t stopping;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stopping = 1;
+}
+
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static uint64_t rng(uint64_t *s)
+{
+	uint64_t z = (*s += 0x9E3779B97F4A7C15ull);
+	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+	z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+	return z ^ (z >> 31);
+}
+
+static void usage(void)
+{
+	fprintf(stderr,
+	        "usage: vq-sim --kiosk NAME --gate NAME --site ID --credentials FILE [options]\n"
+	        "  --rate N          tickets a minute (60)\n"
+	        "  --members PREFIX  cards PREFIX-<tier>-<1..5> are members (demo)\n"
+	        "  --seconds S       stop after S seconds (run until stopped)\n"
+	        "%s",
+	        vq_busopt_usage());
+}
+
+static vq_bus *connect_as(vq_busopt *base, const char *user, const char *role)
+{
+	vq_busopt bo = *base;
+	char err[256];
+	snprintf(bo.user, sizeof bo.user, "%s", user);
+	snprintf(bo.role, sizeof bo.role, "%s", role);
+	bo.password[0] = '\0';
+	vq_bus *bus = NULL;
+	if (vq_busopt_finish(&bo, err, sizeof err) != VQ_OK) {
+		fprintf(stderr, "vq-sim: %s\n", err);
+		return NULL;
+	}
+	if (vq_bus_new(&bo.opts, &bus) != VQ_OK || vq_bus_start(bus) != VQ_OK ||
+	    vq_bus_wait_connected(bus, 10000) != VQ_OK) {
+		fprintf(stderr, "vq-sim: cannot connect as %s\n", user);
+		vq_bus_free(bus);
+		return NULL;
+	}
+	return bus;
+}
+
+int main(int argc, char **argv)
+{
+	vq_busopt bo;
+	vq_busopt_init(&bo, "kiosk");
+	const char *kiosk = "kiosk-2", *gate = "gate-2", *members = "demo";
+	double rate = 60, seconds = 0;
+	char err[256];
+	for (int i = 1; i < argc;) {
+		int r = vq_busopt_parse(&bo, argc, argv, &i, err, sizeof err);
+		if (r < 0) {
+			fprintf(stderr, "vq-sim: %s\n", err);
+			return 2;
+		}
+		if (r > 0)
+			continue;
+		if (i + 1 >= argc) {
+			usage();
+			return 2;
+		}
+		const char *k = argv[i], *v = argv[i + 1];
+		i += 2;
+		if (!strcmp(k, "--kiosk"))
+			kiosk = v;
+		else if (!strcmp(k, "--gate"))
+			gate = v;
+		else if (!strcmp(k, "--members"))
+			members = v;
+		else if (!strcmp(k, "--rate"))
+			rate = atof(v);
+		else if (!strcmp(k, "--seconds"))
+			seconds = atof(v);
+		else {
+			usage();
+			return 2;
+		}
+	}
+	if (rate <= 0 || rate > 60000) {
+		fprintf(stderr, "vq-sim: --rate: 0 < N <= 60000\n");
+		return 2;
+	}
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+
+	int status = 1;
+	vq_sitestate *view = NULL;
+	held *tickets = calloc(MAX_HELD, sizeof *tickets);
+	vq_bus *kb = connect_as(&bo, kiosk, "kiosk");
+	vq_bus *gb = kb ? connect_as(&bo, gate, "gate") : NULL;
+	if (!tickets || !gb || vq_sitestate_new(&view) != VQ_OK ||
+	    vq_sitestate_subscribe(kb) != VQ_OK)
+		goto out;
+	static const char *const tiers[] = {"silver", "gold", "platinum"};
+	uint64_t seed = (uint64_t)time(NULL);
+	int nheld = 0;
+	unsigned seq = 0;
+	int64_t t0 = mono_ms(), next_issue = t0, issued = 0, admitted = 0, refused = 0;
+	int64_t site_now = 0, site_now_at = t0; /* vqd's clock, as last heard */
+	double speed = 1;
+	while (!stopping && (seconds <= 0 || mono_ms() - t0 < (int64_t)(seconds * 1000))) {
+		vq_bus_msg *m[64];
+		size_t n = 0;
+		vq_bus_poll(kb, m, 64, &n, 50);
+		for (size_t i = 0; i < n; i++) {
+			vq_sitestate_feed(view, m[i], mono_ms());
+			for (int a = 0; a < vq_sitestate_attr_count(view); a++) {
+				const vq_attr_view *av = vq_sitestate_attr(view, a);
+				if (av->updated > site_now) {
+					/* two readings of vqd's clock give its speed (a demo clock)
+					 */
+					int64_t dt = mono_ms() - site_now_at;
+					if (site_now && dt > 2000)
+						speed = (double)(av->updated - site_now) * 1000.0 /
+						        (double)dt;
+					site_now = av->updated;
+					site_now_at = mono_ms();
+				}
+			}
+			vq_bus_msg_free(m[i]);
+		}
+		int count = vq_sitestate_attr_count(view);
+		int64_t now = mono_ms();
+		if (count > 0 && now >= next_issue && nheld < MAX_HELD) {
+			next_issue = now + (int64_t)(60000.0 / rate);
+			const vq_attr_view *av =
+			    vq_sitestate_attr(view, (int)(rng(&seed) % (uint64_t)count));
+			char card[64], body[512], rid[64];
+			uint64_t r = rng(&seed);
+			if (r % 4 == 0)
+				snprintf(card, sizeof card, "%s-%s-%d", members,
+				         tiers[(r >> 8) % 3], 1 + (int)((r >> 16) % 5));
+			else
+				snprintf(card, sizeof card, "walkin-%llu",
+				         (unsigned long long)(r >> 20));
+			snprintf(rid, sizeof rid, "sim-%lld-%u", (long long)t0, ++seq);
+			snprintf(body, sizeof body,
+			         "{\"v\":1,\"rid\":\"%s\",\"card\":\"%s\",\"attraction\":\"%s\","
+			         "\"party\":%d}",
+			         rid, card, av->id, 1 + (int)((r >> 40) % 4));
+			vq_bus_msg *reply = NULL;
+			if (vq_bus_call(kb, "svc/issue", body, strlen(body), 5000, &reply) ==
+			    VQ_OK) {
+				cJSON *j = cJSON_ParseWithLength(reply->payload, reply->len);
+				const cJSON *t = cJSON_GetObjectItemCaseSensitive(j, "ticket");
+				const cJSON *code = cJSON_GetObjectItemCaseSensitive(t, "code");
+				const cJSON *start = cJSON_GetObjectItemCaseSensitive(t, "start");
+				if (cJSON_IsString(code) && cJSON_IsNumber(start)) {
+					held *h = &tickets[nheld++];
+					snprintf(h->code, sizeof h->code, "%s", code->valuestring);
+					snprintf(h->attr, sizeof h->attr, "%s", av->id);
+					h->start = (int64_t)start->valuedouble;
+					issued++;
+				}
+				cJSON_Delete(j);
+			}
+			vq_bus_msg_free(reply);
+		}
+		/* guests come back when their window opens: admit at the gate */
+		int64_t site_t = site_now + (int64_t)((double)(now - site_now_at) * speed / 1000.0);
+		for (int i = 0; i < nheld && site_now; i++) {
+			if (tickets[i].start > site_t)
+				continue;
+			char body[512], rid[64];
+			snprintf(rid, sizeof rid, "simg-%lld-%u", (long long)t0, ++seq);
+			snprintf(body, sizeof body,
+			         "{\"v\":1,\"rid\":\"%s\",\"code\":\"%s\",\"attraction\":\"%s\"}",
+			         rid, tickets[i].code, tickets[i].attr);
+			vq_bus_msg *reply = NULL;
+			if (vq_bus_call(gb, "svc/redeem", body, strlen(body), 5000, &reply) ==
+			    VQ_OK) {
+				if (strstr(reply->payload, "\"ok\":true"))
+					admitted++;
+				else
+					refused++;
+			}
+			vq_bus_msg_free(reply);
+			tickets[i--] = tickets[--nheld];
+		}
+	}
+	printf("vq-sim: %lld tickets issued, %lld admitted, %lld refused\n", (long long)issued,
+	       (long long)admitted, (long long)refused);
+	status = 0;
+out:
+	vq_bus_free(gb);
+	vq_bus_free(kb);
+	vq_sitestate_free(view);
+	free(tickets);
+	return status;
+}
