@@ -15,19 +15,14 @@
 #include <string.h>
 #include <time.h>
 
-static double now_s(void)
+/* Any attraction, any tier, parties of 1..4, one of 20,000 guests. */
+static vq_request random_request(uint64_t *seed, int nattrs, int ntiers)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static uint64_t rng_next(uint64_t *s)
-{
-	uint64_t z = (*s += 0x9E3779B97F4A7C15ull);
-	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-	z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-	return z ^ (z >> 31);
+	uint64_t r = vq_bench_rng(seed);
+	return (vq_request){.attr = (int)(r % (uint64_t)nattrs),
+	                    .tier = (int)((r >> 16) % (uint64_t)ntiers),
+	                    .party = 1 + (int)((r >> 24) % 4),
+	                    .guest = 1 + (r >> 32) % 20000};
 }
 
 static vq_site *load_site(const char *path)
@@ -76,31 +71,23 @@ int vq_bench_core(int argc, char **argv)
 		return 1;
 	uint64_t quotes = 0, issues = 0, granted = 0, books = 1;
 	int64_t t = day + 8 * 3600;
-	double start = now_s(), stop = start + seconds / 2;
-	while (now_s() < stop) {
+	double start = vq_bench_now(), stop = start + seconds / 2;
+	while (vq_bench_now() < stop) {
 		for (int i = 0; i < 4096; i++) {
-			uint64_t r = rng_next(&seed);
-			vq_request q = {.attr = (int)(r % (uint64_t)nattrs),
-			                .tier = (int)((r >> 16) % (uint64_t)ntiers),
-			                .party = 1 + (int)((r >> 24) % 4),
-			                .guest = 1 + (r >> 32) % 20000};
+			vq_request q = random_request(&seed, nattrs, ntiers);
 			vq_offer o;
 			vq_book_quote(b, &q, t, &o);
 			quotes++;
 		}
 	}
-	double quote_s = now_s() - start;
+	double quote_s = vq_bench_now() - start;
 
 	size_t peak_tickets = 0;
-	start = now_s();
+	start = vq_bench_now();
 	stop = start + seconds / 2;
-	while (now_s() < stop) {
+	while (vq_bench_now() < stop) {
 		for (int i = 0; i < 4096; i++) {
-			uint64_t r = rng_next(&seed);
-			vq_request q = {.attr = (int)(r % (uint64_t)nattrs),
-			                .tier = (int)((r >> 16) % (uint64_t)ntiers),
-			                .party = 1 + (int)((r >> 24) % 4),
-			                .guest = 1 + (r >> 32) % 20000};
+			vq_request q = random_request(&seed, nattrs, ntiers);
 			vq_ticket tk;
 			issues++;
 			if (vq_book_issue(b, &q, t, &tk) == VQ_OK)
@@ -120,7 +107,7 @@ int vq_bench_core(int argc, char **argv)
 		}
 		vq_book_changes_clear(b);
 	}
-	double issue_s = now_s() - start;
+	double issue_s = vq_bench_now() - start;
 	if (vq_book_ticket_count(b) > peak_tickets)
 		peak_tickets = vq_book_ticket_count(b);
 

@@ -167,21 +167,6 @@ static void say(const struct bench *b, const char *fmt, ...)
 	va_end(ap);
 }
 
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static uint64_t rng_next(uint64_t *s)
-{
-	uint64_t z = (*s += 0x9E3779B97F4A7C15ull);
-	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-	z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-	return z ^ (z >> 31);
-}
-
 static uint64_t hash_bytes(const void *p, size_t n)
 {
 	const unsigned char *s = p;
@@ -331,7 +316,7 @@ static void card_name(const struct bench *b, int t, long i, char out[CARD_MAX + 
 
 static int pick_tier(struct bench *b, uint64_t *rng)
 {
-	int w = (int)(rng_next(rng) % (uint64_t)b->total_weight);
+	int w = (int)(vq_bench_rng(rng) % (uint64_t)b->total_weight);
 	for (int t = 0; t < b->ntiers; t++)
 		if (w < b->tiers[t].weight)
 			return t;
@@ -356,8 +341,8 @@ static int issue_payload(struct bench *b, struct tier *tiers, uint64_t *rng, int
                          char *buf, size_t cap)
 {
 	int t = pick_tier(b, rng);
-	const char *attr = b->attrs[rng_next(rng) % (uint64_t)b->nattrs];
-	int party = 1 + (int)(rng_next(rng) % 4);
+	const char *attr = b->attrs[vq_bench_rng(rng) % (uint64_t)b->nattrs];
+	int party = 1 + (int)(vq_bench_rng(rng) % 4);
 	char card[CARD_MAX + 1] = "";
 	if (tiers[t].card) {
 		long idx;
@@ -428,9 +413,9 @@ static int connect_account(struct bench *b, const char *user, const char *role,
 /* Waits for every bus together, so N kiosks cost one connect time, not N. */
 static int wait_all(struct bench *b, vq_bus **buses, const char **names, int n)
 {
-	double deadline = now_s() + CONNECT_MS / 1000.0;
+	double deadline = vq_bench_now() + CONNECT_MS / 1000.0;
 	for (int i = 0; i < n; i++) {
-		int left = (int)((deadline - now_s()) * 1000);
+		int left = (int)((deadline - vq_bench_now()) * 1000);
 		int rc = vq_bus_wait_connected(buses[i], left > 0 ? left : 0);
 		if (rc == VQ_OK)
 			continue;
@@ -492,9 +477,9 @@ static int connect_all(struct bench *b)
 
 static int read_site(struct bench *b)
 {
-	double deadline = now_s() + 5;
+	double deadline = vq_bench_now() + 5;
 	cJSON *site = NULL;
-	while (!site && now_s() < deadline) {
+	while (!site && vq_bench_now() < deadline) {
 		vq_bus_msg *m[16];
 		size_t n = 0;
 		vq_bus_poll(b->oper, m, 16, &n, 200);
@@ -875,13 +860,14 @@ static int run_phase(struct bench *b, const struct phase *ph, struct result *r)
 		c->down = false;
 		pfd[i] = (struct pollfd){.fd = vq_bus_fd(c->bus), .events = POLLIN};
 	}
-	double start = now_s(), stop = start + b->o.seconds, last = start, next_expire = start;
+	double start = vq_bench_now(), stop = start + b->o.seconds, last = start,
+	       next_expire = start;
 	double interval = ph->rate > 0 ? 1.0 / ph->rate : 0, due = start;
 	int rr = 0; /* open loop: the next connection to try */
 	bool deferred = false;
 
 	for (;;) {
-		double now = now_s();
+		double now = vq_bench_now();
 		bool sending = now < stop;
 		int inflight = (int)tab.n;
 		if (!sending && inflight == 0)
@@ -894,7 +880,7 @@ static int run_phase(struct bench *b, const struct phase *ph, struct result *r)
 			for (int i = 0; i < ph->nconns; i++)
 				while (!ph->conns[i].down &&
 				       ph->conns[i].inflight < ph->conns[i].cap &&
-				       send_one(b, ph, &tab, i, now_s(), r) == 0)
+				       send_one(b, ph, &tab, i, vq_bench_now(), r) == 0)
 					;
 		} else if (sending) {
 			while (due <= now && due < stop) {
@@ -920,9 +906,9 @@ static int run_phase(struct bench *b, const struct phase *ph, struct result *r)
 
 		double wait = 0.1;
 		if (sending && interval > 0 && !deferred && due < stop)
-			wait = due - now_s();
+			wait = due - vq_bench_now();
 		else if (sending)
-			wait = stop - now_s();
+			wait = stop - vq_bench_now();
 		if (wait > 0.1)
 			wait = 0.1;
 		if (wait < 0)
@@ -938,7 +924,7 @@ static int run_phase(struct bench *b, const struct phase *ph, struct result *r)
 			free(tab.e);
 			return -1;
 		}
-		now = now_s();
+		now = vq_bench_now();
 		for (int i = 0; i < ph->nconns; i++) {
 			ph->conns[i].down = false;
 			if (!(pfd[i].revents & POLLIN))
@@ -1263,7 +1249,7 @@ int vq_bench_mqtt(int argc, char **argv)
 	}
 	struct options *o = &b->o;
 	b->rng = o->seed;
-	snprintf(b->nonce, sizeof b->nonce, "%08" PRIx32, (uint32_t)rng_next(&b->rng));
+	snprintf(b->nonce, sizeof b->nonce, "%08" PRIx32, (uint32_t)vq_bench_rng(&b->rng));
 	/* Cards unique to this run, so a second run on the same vqd starts with empty hands. */
 	b->card_base = (uint64_t)(time(NULL) % 100000) * 1000000;
 	signal(SIGPIPE, SIG_IGN);

@@ -33,18 +33,11 @@ struct plan {
 	long count;     /* tickets per measurement, 0 = time-bound */
 };
 
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static int more(const struct plan *p, long done, double start)
 {
 	if (p->count > 0)
 		return done < p->count;
-	return now_s() - start < p->seconds;
+	return vq_bench_now() - start < p->seconds;
 }
 
 static void fill_ticket(vq_ticket *t, uint64_t id)
@@ -86,7 +79,7 @@ static double run_vq(const char *path, int batch, const struct plan *p)
 	}
 	uint64_t id = 1;
 	long done = 0;
-	double start = now_s();
+	double start = vq_bench_now();
 	while (more(p, done, start)) {
 		if (vq_store_begin(st) != VQ_OK)
 			goto fail;
@@ -106,7 +99,7 @@ static double run_vq(const char *path, int batch, const struct plan *p)
 			goto fail;
 		done += batch;
 	}
-	double rate = (double)done / (now_s() - start);
+	double rate = (double)done / (vq_bench_now() - start);
 	vq_store_close(st);
 	return rate;
 fail:
@@ -159,7 +152,7 @@ static double run_bare(const char *path, int batch, const struct plan *p)
 	}
 	uint64_t id = 1;
 	long done = 0;
-	double start = now_s();
+	double start = vq_bench_now();
 	while (more(p, done, start)) {
 		if (!step_done(begin))
 			goto failed;
@@ -191,7 +184,7 @@ static double run_bare(const char *path, int batch, const struct plan *p)
 			goto failed;
 		done += batch;
 	}
-	rate = (double)done / (now_s() - start);
+	rate = (double)done / (vq_bench_now() - start);
 	goto cleanup;
 failed:
 	fprintf(stderr, "vq-bench store: bare: %s\n", sqlite3_errmsg(db));
