@@ -19,7 +19,9 @@ struct vq_sitestate {
 	vq_site_view site;
 	int nattrs;
 	vq_attr_view attrs[MAX_ATTRS];
-	char *site_json; /* the last state/_site, for vq_sitestate_save */
+	char *raw[MAX_ATTRS]; /* each attraction's last state, parsed again when the site's
+	                       * languages or tiers arrive (retained messages come in any order) */
+	char *site_json;      /* the last state/_site, for vq_sitestate_save */
 };
 
 int vq_sitestate_new(vq_sitestate **out)
@@ -35,6 +37,8 @@ void vq_sitestate_free(vq_sitestate *s)
 {
 	if (!s)
 		return;
+	for (int i = 0; i < MAX_ATTRS; i++)
+		free(s->raw[i]);
 	free(s->site_json);
 	free(s);
 }
@@ -102,6 +106,9 @@ static void names_into(const vq_sitestate *s, const cJSON *names, char out[][VQ_
 	}
 }
 
+static int feed_attr(vq_sitestate *s, const char *id, const cJSON *j, const vq_bus_msg *m,
+                     int64_t now_ms);
+
 static int feed_site(vq_sitestate *s, const cJSON *j, const char *text, size_t len)
 {
 	vq_site_view v;
@@ -154,30 +161,50 @@ static int feed_site(vq_sitestate *s, const cJSON *j, const char *text, size_t l
 
 	/* attractions in the site's order; states already heard move along with them */
 	vq_attr_view *next = calloc(MAX_ATTRS, sizeof *next);
-	if (!next)
+	char **raw = calloc(MAX_ATTRS, sizeof *raw);
+	if (!next || !raw) {
+		free(next);
+		free(raw);
 		return -VQ_ENOMEM;
+	}
 	int n = 0;
 	cJSON_ArrayForEach(it, attrs)
 	{
 		if (!cJSON_IsString(it) || n >= MAX_ATTRS)
 			continue;
 		int old_i = find_index(s, it->valuestring);
-		if (old_i >= 0)
+		if (old_i >= 0) {
 			next[n] = s->attrs[old_i];
-		else
+			raw[n] = s->raw[old_i];
+			s->raw[old_i] = NULL;
+		} else {
 			copy(next[n].id, VQ_ID_MAX, it);
+		}
 		n++;
 	}
 	for (int i = 0; i < s->nattrs && n < MAX_ATTRS; i++) {
-		int listed = 0;
-		for (int k = 0; k < n; k++)
-			listed |= strcmp(next[k].id, s->attrs[i].id) == 0;
-		if (!listed && s->attrs[i].known)
-			next[n++] = s->attrs[i];
+		if (!s->raw[i])
+			continue; /* listed above, or never heard */
+		next[n] = s->attrs[i];
+		raw[n++] = s->raw[i];
+		s->raw[i] = NULL;
 	}
+	for (int i = 0; i < MAX_ATTRS; i++)
+		free(s->raw[i]);
 	memcpy(s->attrs, next, (size_t)n * sizeof *next);
+	memcpy(s->raw, raw, MAX_ATTRS * sizeof *raw);
 	s->nattrs = n;
 	free(next);
+	free(raw);
+	/* states heard before this site named their languages and tiers: read them again */
+	for (int i = 0; i < n; i++) {
+		if (!s->raw[i])
+			continue;
+		cJSON *aj = cJSON_Parse(s->raw[i]);
+		if (aj)
+			feed_attr(s, s->attrs[i].id, aj, NULL, s->attrs[i].received_ms);
+		cJSON_Delete(aj);
+	}
 	char *copy_json = malloc(len + 1);
 	if (copy_json) {
 		memcpy(copy_json, text, len);
@@ -188,7 +215,10 @@ static int feed_site(vq_sitestate *s, const cJSON *j, const char *text, size_t l
 	return 1;
 }
 
-static int feed_attr(vq_sitestate *s, const char *id, const cJSON *j, int64_t now_ms)
+/* text (len bytes) is kept to be parsed again when the site changes; NULL keeps what is
+ * kept. */
+static int feed_attr(vq_sitestate *s, const char *id, const cJSON *j, const vq_bus_msg *m,
+                     int64_t now_ms)
 {
 	const cJSON *status = cJSON_GetObjectItemCaseSensitive(j, "status");
 	if (!cJSON_IsString(status))
@@ -200,6 +230,15 @@ static int feed_attr(vq_sitestate *s, const char *id, const cJSON *j, int64_t no
 		i = s->nattrs++;
 		memset(&s->attrs[i], 0, sizeof s->attrs[i]);
 		snprintf(s->attrs[i].id, VQ_ID_MAX, "%s", id);
+	}
+	if (m) {
+		char *copy_text = malloc(m->len + 1);
+		if (!copy_text)
+			return -VQ_ENOMEM;
+		memcpy(copy_text, m->payload, m->len);
+		copy_text[m->len] = '\0';
+		free(s->raw[i]);
+		s->raw[i] = copy_text;
 	}
 	vq_attr_view a;
 	memset(&a, 0, sizeof a);
@@ -224,14 +263,14 @@ static int feed_attr(vq_sitestate *s, const char *id, const cJSON *j, int64_t no
 	a.cap_today = (int)num(cap, "today");
 	a.cap_taken = (int)num(cap, "taken");
 	a.standby_min = (int)num(j, "standby_min");
-	const cJSON *m = cJSON_GetObjectItemCaseSensitive(j, "merge");
-	if (cJSON_IsObject(m)) {
+	const cJSON *mg = cJSON_GetObjectItemCaseSensitive(j, "merge");
+	if (cJSON_IsObject(mg)) {
 		a.has_merge = 1;
-		a.merge_fast = (int)num(m, "fast");
-		a.merge_standby = (int)num(m, "standby");
-		a.merge_phase = (int)num(m, "phase");
-		a.backlog = (int)num(m, "backlog");
-		a.backlog_min = (int)num(m, "backlog_min");
+		a.merge_fast = (int)num(mg, "fast");
+		a.merge_standby = (int)num(mg, "standby");
+		a.merge_phase = (int)num(mg, "phase");
+		a.backlog = (int)num(mg, "backlog");
+		a.backlog_min = (int)num(mg, "backlog_min");
 	}
 	a.updated = num(j, "updated");
 	a.received_ms = now_ms;
@@ -283,7 +322,7 @@ int vq_sitestate_feed(vq_sitestate *s, const vq_bus_msg *m, int64_t now_ms)
 	if (strcmp(id, "_site") == 0)
 		rc = feed_site(s, j, m->payload, m->len);
 	else if (strlen(id) < VQ_ID_MAX)
-		rc = feed_attr(s, id, j, now_ms);
+		rc = feed_attr(s, id, j, m, now_ms);
 	cJSON_Delete(j);
 	return rc;
 }

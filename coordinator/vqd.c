@@ -13,6 +13,7 @@
 #include "coordinator/clock.h"
 #include "coordinator/config.h"
 #include "coordinator/log.h"
+#include "coordinator/parks.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -254,6 +255,23 @@ static void publish_json(vq_bus *bus, const char *suffix, cJSON *o, int retain)
 	free(s);
 }
 
+/* The same state for existing theme-park apps (coordinator/parks.h); NULL if it cannot
+ * be rendered, which only costs those apps one refresh. */
+static cJSON *parks_of(const vq_vqd *d, int a, const cJSON *state)
+{
+	const vq_attraction *cfg = vq_site_attr(d->site, a);
+	int64_t day = vq_book_day_start(vq_service_book(d->svc));
+	vq_parks_ctx ctx = {.park_id = vq_site_id(d->site),
+	                    .lang = vq_site_lang(d->site, 0),
+	                    .open_at = day + (int64_t)cfg->open_min * 60,
+	                    .close_at = day + (int64_t)cfg->close_min * 60};
+	cJSON *out = NULL;
+	int rc = vq_parks_live(state, &ctx, &out);
+	if (rc != VQ_OK)
+		vq_log(VQ_LOG_WARN, "parks/%s: %s", cfg->id, vq_strerror(rc));
+	return out;
+}
+
 static void publish_state(vq_vqd *d, vq_bus *bus, int64_t now)
 {
 	if (!vq_bus_connected(bus))
@@ -263,7 +281,13 @@ static void publish_state(vq_vqd *d, vq_bus *bus, int64_t now)
 			continue;
 		char suffix[64];
 		snprintf(suffix, sizeof suffix, "state/%s", vq_site_attr(d->site, a)->id);
-		publish_json(bus, suffix, vqd_state_attr(d, a, now), 1);
+		cJSON *st = vqd_state_attr(d, a, now);
+		cJSON *pk = parks_of(d, a, st);
+		publish_json(bus, suffix, st, 1);
+		if (pk) {
+			snprintf(suffix, sizeof suffix, "parks/%s", vq_site_attr(d->site, a)->id);
+			publish_json(bus, suffix, pk, 1);
+		}
 		d->dirty[a] = 0;
 	}
 	if (d->site_dirty) {

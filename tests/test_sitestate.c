@@ -64,9 +64,12 @@ START_TEST(test_site_and_attr)
 	ck_assert_int_eq(vq_sitestate_attr_count(s), 2);
 	ck_assert_str_eq(vq_sitestate_attr(s, 1)->id, "desk");
 	ck_assert_int_eq(vq_sitestate_attr(s, 1)->known, 0);
-	/* names index by the site's languages, so feed the state again now the site is known */
-	ck_assert_int_eq(feed(s, "state/coaster", COASTER, 30), 1);
+	/* the state heard before the site is read again with the site's languages and tiers */
 	const vq_attr_view *a = vq_sitestate_find(s, "coaster");
+	ck_assert_str_eq(vq_sitestate_attr_name(s, a, 1), "Горки");
+	ck_assert_int_eq(a->next[0].start, 7200);
+	ck_assert_int_eq(feed(s, "state/coaster", COASTER, 30), 0);
+	a = vq_sitestate_find(s, "coaster");
 	ck_assert_ptr_eq(a, vq_sitestate_attr(s, 0));
 	ck_assert_str_eq(vq_sitestate_attr_name(s, a, 1), "Горки");
 	ck_assert_int_eq(a->open, 1);

@@ -1,0 +1,609 @@
+/* display/display_main.c — vq-display, the fast-lane board: the program.
+ *
+ * Owns the process: options, the window, the bus, the clock and the loop. The loop
+ * sleeps until a message arrives or the model's next clock-driven change is due
+ * (wait_input), makes the view, and draws only if it differs from the one on screen:
+ * an idle board does no drawing at all, and wakes about once a second. SIGINT/SIGTERM
+ * end it (status 0), writing --screenshot first; SIGUSR1 writes --screenshot at once,
+ * for tests and operators.
+ *
+ *   vq-display --site demo --user board-1 --credentials run/broker/credentials
+ *   vq-display --bench-render 200          (no broker: a synthetic 40-attraction board)
+ */
+#include "bus/busopt.h"
+#include "client/sitestate.h"
+#include "display/display_layout.h"
+#include "display/display_model.h"
+#include "display/display_render.h"
+#include "display/display_synth.h"
+#include "ui/i18n.h"
+#include "ui/input.h"
+#include "ui/script.h"
+#include "ui/ui.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#ifndef VQ_DISPLAY_ASSETS
+#define VQ_DISPLAY_ASSETS "assets"
+#endif
+
+#define POLL_CAP_MS 1000 /* longest sleep: window events (a redraw) wait at most this */
+#define DRAIN_MAX   64
+#define TRACE_MAX   1024
+
+typedef struct options {
+	vq_busopt bo;
+	const char *attractions, *lang, *i18n, *font, *font_bold, *screenshot, *script;
+	long stale_s, rotate_s, page_s, called; /* 0: the model's default */
+	long width, height;
+	int fullscreen, trace;
+	long frames;        /* 0: no limit */
+	long exit_after_ms; /* 0: never */
+	long bench;         /* frames to render; 0: no benchmark */
+	long bench_attrs;
+} options;
+
+/* The options that take a number, and the range each accepts. */
+static const struct num_opt {
+	const char *name;
+	size_t off;
+	long lo, hi;
+} NUM_OPTS[] = {
+    {"--stale-seconds", offsetof(options, stale_s), 1, 86400},
+    {"--lang-rotate", offsetof(options, rotate_s), 0, 3600},
+    {"--page-seconds", offsetof(options, page_s), 1, 3600},
+    {"--called", offsetof(options, called), 1, VQ_BOARD_CALLED_MAX},
+    {"--width", offsetof(options, width), VQ_BOARD_MIN_W, 8192},
+    {"--height", offsetof(options, height), VQ_BOARD_MIN_H, 8192},
+    {"--frames", offsetof(options, frames), 1, LONG_MAX},
+    {"--exit-after-ms", offsetof(options, exit_after_ms), 1, 86400000L},
+    {"--bench-render", offsetof(options, bench), 1, 1000000},
+    {"--bench-attractions", offsetof(options, bench_attrs), 1, VQ_BOARD_MAX_ATTRS},
+};
+
+static volatile sig_atomic_t shot_requested;
+
+static void on_usr1(int sig)
+{
+	(void)sig;
+	shot_requested = 1;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+	        "usage: vq-display [broker options] [board options]\n"
+	        "%s"
+	        "board:\n"
+	        "  --attractions A,B      the attractions shown, in this order (default: all)\n"
+	        "  --stale-seconds S      state older than this is shown as out of date (90)\n"
+	        "  --lang L               always this language\n"
+	        "  --lang-rotate S        turn through the site's languages every S s (10)\n"
+	        "  --page-seconds S       turn pages every S s when rows do not fit (12)\n"
+	        "  --called N             numbers kept per attraction, 1..8 (4)\n"
+	        "  --width W --height H   logical size (1920x1080); portrait if H > W\n"
+	        "  --fullscreen           desktop fullscreen, no cursor\n"
+	        "  --i18n DIR             translations (default %s/i18n)\n"
+	        "  --font FILE --font-bold FILE\n"
+	        "testing:\n"
+	        "  --frames N             exit after drawing N frames\n"
+	        "  --exit-after-ms MS     exit after MS ms\n"
+	        "  --screenshot FILE      write the frame as PNG on exit and on SIGUSR1\n"
+	        "  --script FILE          replay input (ui/script.h)\n"
+	        "  --trace                print a line on stdout whenever what is shown changes\n"
+	        "  --bench-render N       render N frames of a synthetic board, print ms/frame\n"
+	        "  --bench-attractions N  its size (40)\n",
+	        vq_busopt_usage(), VQ_DISPLAY_ASSETS);
+}
+
+static int int_arg(const char *s, long lo, long hi, long *out)
+{
+	char *end;
+	errno = 0;
+	long v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < lo || v > hi)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int parse_args(int argc, char **argv, options *o)
+{
+	memset(o, 0, sizeof *o);
+	vq_busopt_init(&o->bo, "display");
+	o->width = 1920;
+	o->height = 1080;
+	o->rotate_s = 10;
+	o->bench_attrs = 40;
+	char err[256];
+	for (int i = 1; i < argc; i++) {
+		int r = vq_busopt_parse(&o->bo, argc, argv, &i, err, sizeof err);
+		if (r < 0) {
+			fprintf(stderr, "vq-display: %s\n", err);
+			return -1;
+		}
+		if (r > 0) {
+			i--; /* vq_busopt_parse moved past the option; the loop moves once more */
+			continue;
+		}
+		const char *a = argv[i];
+		if (!strcmp(a, "--fullscreen")) {
+			o->fullscreen = 1;
+			continue;
+		}
+		if (!strcmp(a, "--trace")) {
+			o->trace = 1;
+			continue;
+		}
+		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+			usage(stdout);
+			exit(0);
+		}
+		if (i + 1 >= argc) {
+			fprintf(stderr, "vq-display: %s: unknown, or its value is missing\n", a);
+			return -1;
+		}
+		const char *v = argv[++i];
+		int bad = 0, known = 1;
+		const struct num_opt *num = NULL;
+		for (size_t k = 0; k < sizeof NUM_OPTS / sizeof NUM_OPTS[0]; k++)
+			if (!strcmp(a, NUM_OPTS[k].name))
+				num = &NUM_OPTS[k];
+		if (num)
+			bad = int_arg(v, num->lo, num->hi, (long *)(void *)((char *)o + num->off));
+		else if (!strcmp(a, "--attractions"))
+			o->attractions = v;
+		else if (!strcmp(a, "--lang"))
+			o->lang = v;
+		else if (!strcmp(a, "--i18n"))
+			o->i18n = v;
+		else if (!strcmp(a, "--font"))
+			o->font = v;
+		else if (!strcmp(a, "--font-bold"))
+			o->font_bold = v;
+		else if (!strcmp(a, "--screenshot"))
+			o->screenshot = v;
+		else if (!strcmp(a, "--script"))
+			o->script = v;
+		else
+			known = 0;
+		if (!known) {
+			fprintf(stderr, "vq-display: unknown option %s\n", a);
+			return -1;
+		}
+		if (bad) {
+			fprintf(stderr, "vq-display: %s: bad value '%s'\n", a, v);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static long long mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static double mono_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Times show in the site's zone when this machine has it installed; else in ours. */
+static void use_timezone(const char *z, char *applied, size_t n)
+{
+	if (!z[0] || strcmp(z, applied) == 0)
+		return;
+	snprintf(applied, n, "%s", z);
+	int sane = z[0] != '/' && !strstr(z, "..") && strlen(z) < 200;
+	for (const char *p = z; sane && *p; p++)
+		sane = (*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
+		       (*p >= '0' && *p <= '9') || strchr("/_+-", *p);
+	char path[512];
+	const char *dir = getenv("TZDIR");
+	snprintf(path, sizeof path, "%s/%s", dir && *dir ? dir : "/usr/share/zoneinfo", z);
+	struct stat sb;
+	if (strcmp(z, "UTC") != 0 && (!sane || stat(path, &sb) != 0 || !S_ISREG(sb.st_mode))) {
+		fprintf(stderr, "vq-display: the site's timezone '%.64s' is not installed here\n",
+		        z);
+		return;
+	}
+	setenv("TZ", z, 1);
+	tzset();
+}
+
+/* --trace: what changed between the view on screen (NULL: none yet) and the next. */
+static void trace_view(const vq_sitestate *ss, const vq_board_view *old, const vq_board_view *v,
+                       long frame)
+{
+	const vq_site_view *site = vq_sitestate_site(ss);
+	char clock[VQ_BOARD_TIME_MAX], last[VQ_BOARD_TIME_MAX];
+	vq_board_hhmm(v->clock_min * 60, clock);
+	vq_board_hhmm(v->last_update, last);
+	if (!old || strcmp(old->lang, v->lang) || old->stale != v->stale || old->page != v->page ||
+	    old->npages != v->npages || old->clock_min != v->clock_min ||
+	    old->last_update != v->last_update || old->total != v->total)
+		printf("board lang=%s stale=%s page=%d/%d clock=%s last_update=%s total=%d\n",
+		       v->lang, vq_board_stale_name(v->stale), v->page + 1, v->npages, clock,
+		       v->last_update ? last : "none", v->total);
+	for (int i = 0; i < v->nrows; i++) {
+		const vq_board_row *r = &v->rows[i], *was = NULL;
+		for (int k = 0; old && k < old->nrows && !was; k++)
+			if (!strcmp(old->rows[k].id, r->id))
+				was = &old->rows[k];
+		if (was && !memcmp(was, r, sizeof *r))
+			continue;
+		char line[TRACE_MAX];
+		vq_board_row_describe(r, site->tiers, v->ntiers, line, sizeof line);
+		printf("row %s\n", line);
+	}
+	printf("frame %ld\n", frame);
+	fflush(stdout);
+}
+
+static void screenshot(vq_ui *ui, const char *path, int trace)
+{
+	if (!path)
+		return;
+	if (vq_ui_screenshot(ui, path) != VQ_OK)
+		fprintf(stderr, "vq-display: screenshot %s: %s\n", path, vq_ui_error(ui));
+	else if (trace) {
+		printf("screenshot %s\n", path);
+		fflush(stdout);
+	}
+}
+
+/* --bench-render: a synthetic board, every frame a different page or language. */
+static int bench(vq_ui *ui, const vq_i18n *t, const vq_board_opts *bopts, const options *o)
+{
+	vq_sitestate *ss = NULL;
+	vq_board *b = NULL;
+	vq_board_view *v = calloc(1, sizeof *v);
+	int status = 1;
+	char err[256];
+	vq_board_opts bo = *bopts;
+	bo.lang = NULL;
+	bo.lang_rotate_s = 1;
+	bo.page_s = 1;
+	setenv("TZ", "UTC", 1);
+	tzset();
+	const int64_t park_s = 1798801200; /* 2027-01-01 11:00 UTC */
+	int64_t now_ms = 1798801200000LL;
+	if (!v || vq_sitestate_new(&ss) != VQ_OK || vq_board_new(&bo, &b, err, sizeof err) != VQ_OK)
+		goto cleanup;
+	vq_board_synth_opts so = {(int)o->bench_attrs, 4, park_s, now_ms, 1};
+	if (vq_board_synth(ss, b, &so) != VQ_OK) {
+		fprintf(stderr, "vq-display: the synthetic board did not load\n");
+		goto cleanup;
+	}
+	vq_board_layout l;
+	if (vq_board_layout_make((int)o->width, (int)o->height, 4, (int)o->bench_attrs, &l) !=
+	    VQ_OK)
+		goto cleanup;
+
+	vq_board_render_stats st;
+	double t0 = mono_s();
+	vq_board_view_make(b, ss, l.rows, now_ms, v);
+	vq_board_render(ui, &l, v, t, &st);
+	vq_ui_present(ui);
+	double first = mono_s() - t0, render = 0, present = 0;
+	int clipped = 0, min_px = INT_MAX;
+	for (long i = 0; i < o->bench; i++) {
+		double a = mono_s();
+		vq_board_view_make(b, ss, l.rows, now_ms + (i + 1) * 1000, v);
+		vq_board_render(ui, &l, v, t, &st);
+		double m = mono_s();
+		vq_ui_present(ui);
+		double e = mono_s();
+		render += m - a;
+		present += e - m;
+		clipped += st.clipped;
+		if (st.min_px < min_px)
+			min_px = st.min_px;
+	}
+	printf("bench-render: %d attractions, %dx%d, %d rows a page, %d pages, %ld frames: "
+	       "%.2f ms/frame (render %.2f + present %.2f); first frame %.1f ms; "
+	       "clipped texts %d; smallest text %d px\n",
+	       (int)o->bench_attrs, (int)o->width, (int)o->height, l.rows, v->npages, o->bench,
+	       (render + present) * 1000 / o->bench, render * 1000 / o->bench,
+	       present * 1000 / o->bench, first * 1000, clipped, min_px);
+	screenshot(ui, o->screenshot, 0);
+	status = 0;
+cleanup:
+	free(v);
+	vq_board_free(b);
+	vq_sitestate_free(ss);
+	return status;
+}
+
+/* The last state/<attraction> heard, each with when it arrived. vq_sitestate reads an
+ * attraction's tiers and names by the lists in state/_site, so a state heard before the
+ * site (the broker hands out retained messages in no set order) loses them; when the site
+ * changes, the board feeds these again, with their own arrival times. */
+#define HEARD_MAX 256
+typedef struct heard {
+	char suffix[VQ_BUS_TOPIC_MAX];
+	char *payload;
+	size_t len;
+	int64_t received_ms;
+} heard;
+
+static void remember(heard *h, int *n, const vq_bus_msg *m, int64_t now_ms)
+{
+	int i = 0;
+	while (i < *n && strcmp(h[i].suffix, m->suffix) != 0)
+		i++;
+	if (i == *n && *n == HEARD_MAX)
+		return;
+	char *copy = malloc(m->len + 1);
+	if (!copy)
+		return;
+	memcpy(copy, m->payload, m->len + 1);
+	if (i == *n) {
+		snprintf(h[i].suffix, sizeof h[i].suffix, "%s", m->suffix);
+		(*n)++;
+	} else {
+		free(h[i].payload);
+	}
+	h[i].payload = copy;
+	h[i].len = m->len;
+	h[i].received_ms = now_ms;
+}
+
+static void refeed(vq_sitestate *ss, const heard *h, int n)
+{
+	for (int i = 0; i < n; i++) {
+		vq_bus_msg m = {.kind = VQ_BUS_MESSAGE,
+		                .topic = h[i].suffix,
+		                .suffix = h[i].suffix,
+		                .payload = h[i].payload,
+		                .len = h[i].len,
+		                .retain = true};
+		vq_sitestate_feed(ss, &m, h[i].received_ms);
+	}
+}
+
+static void drain(vq_bus *bus, vq_sitestate *ss, vq_board *b, heard *h, int *nheard, int64_t now_ms)
+{
+	vq_bus_msg *msgs[DRAIN_MAX];
+	size_t n;
+	do {
+		n = 0;
+		if (vq_bus_poll(bus, msgs, DRAIN_MAX, &n, 0) != VQ_OK)
+			return;
+		for (size_t i = 0; i < n; i++) {
+			const vq_bus_msg *m = msgs[i];
+			int rs = vq_sitestate_feed(ss, m, now_ms);
+			int rb = vq_board_feed(b, m, now_ms);
+			if (rs < 0 || rb < 0)
+				fprintf(stderr, "vq-display: ignored a bad message on %s\n",
+				        m->suffix);
+			int is_state =
+			    m->kind == VQ_BUS_MESSAGE && !strncmp(m->suffix, "state/", 6);
+			if (is_state && strcmp(m->suffix, "state/_site") != 0 && rs >= 0 && m->len)
+				remember(h, nheard, m, now_ms);
+			else if (is_state && rs > 0)
+				refeed(ss, h, *nheard);
+			vq_bus_msg_free(msgs[i]);
+		}
+	} while (n == DRAIN_MAX);
+}
+
+/* Waits up to wait_ms for the next thing to do. vq_ui_poll waits for SDL in slices and
+ * polls the bus fd between them, and SDL sleeps in 1 ms steps on drivers without a
+ * native wait (offscreen, KMSDRM): about a thousand wake-ups a second. A board has
+ * almost no input, so it takes SDL's events without waiting and sleeps in poll() on the
+ * bus fd instead; a signal (SIGTERM becomes SDL's quit, SIGUSR1 a screenshot) interrupts
+ * that sleep. A replayed script needs vq_ui_poll's own clock, so it keeps it. */
+static int wait_input(vq_ui *ui, vq_bus *bus, int script, int wait_ms, vq_input *in)
+{
+	if (script)
+		return vq_ui_poll(ui, in, wait_ms);
+	int rc = vq_ui_poll(ui, in, 0);
+	if (rc != VQ_OK || in->kind != VQ_IN_NONE || wait_ms <= 0)
+		return rc;
+	struct pollfd pf = {vq_bus_fd(bus), POLLIN, 0};
+	if (poll(&pf, 1, wait_ms) > 0)
+		in->kind = VQ_IN_BUS;
+	return VQ_OK;
+}
+
+/* The live board: follows the bus until told to stop. */
+static int live(vq_ui *ui, const vq_i18n *t, vq_board *b, const options *o)
+{
+	vq_sitestate *ss = NULL;
+	vq_bus *bus = NULL;
+	vq_board_view *shown = calloc(1, sizeof *shown), *next = calloc(1, sizeof *next);
+	heard *h = calloc(HEARD_MAX, sizeof *h);
+	int nheard = 0, status = 1;
+	char err[256];
+	if (!shown || !next || !h || vq_sitestate_new(&ss) != VQ_OK)
+		goto cleanup;
+	vq_busopt bo = o->bo;
+	if (vq_busopt_finish(&bo, err, sizeof err) != VQ_OK) {
+		fprintf(stderr, "vq-display: %s\n", err);
+		goto cleanup;
+	}
+	bo.opts.state_messages = true;
+	int rc = vq_bus_new(&bo.opts, &bus);
+	if (rc == VQ_OK)
+		rc = vq_sitestate_subscribe(bus);
+	if (rc == VQ_OK)
+		rc = vq_board_subscribe(bus);
+	if (rc == VQ_OK)
+		rc = vq_bus_start(bus);
+	if (rc != VQ_OK) {
+		fprintf(stderr, "vq-display: bus: %s\n", vq_strerror(rc));
+		goto cleanup;
+	}
+	vq_ui_watch_fd(ui, vq_bus_fd(bus));
+	if (o->script) {
+		vq_script *s = NULL;
+		if (vq_script_load(o->script, &s, err, sizeof err) != VQ_OK ||
+		    vq_ui_replay(ui, s, 0, 0) != VQ_OK) {
+			fprintf(stderr, "vq-display: script: %s\n", err);
+			goto cleanup;
+		}
+	}
+
+	char tz[64] = "";
+	vq_board_layout l;
+	int lay_tiers = 0, lay_count = -1, have = 0, redraw = 0;
+	long frames = 0;
+	long long deadline = o->exit_after_ms ? mono_ms() + o->exit_after_ms : 0;
+	for (;;) {
+		int64_t now = vq_ui_now_ms(ui);
+		const vq_site_view *site = vq_sitestate_site(ss);
+		if (site->known)
+			use_timezone(site->timezone, tz, sizeof tz);
+		int ntiers = site->known && site->ntiers > 0 ? site->ntiers : 1;
+		int count = vq_board_count(b, ss);
+		if (ntiers != lay_tiers || count != lay_count) {
+			if (vq_board_layout_make((int)o->width, (int)o->height, ntiers,
+			                         count > 0 ? count : 1, &l) != VQ_OK) {
+				fprintf(stderr, "vq-display: no layout for %ldx%ld\n", o->width,
+				        o->height);
+				goto cleanup;
+			}
+			lay_tiers = ntiers;
+			lay_count = count;
+			redraw = 1;
+		}
+		vq_board_view_make(b, ss, l.rows, now, next);
+		if (!have || redraw || memcmp(shown, next, sizeof *next) != 0) {
+			vq_board_render_stats st;
+			vq_board_render(ui, &l, next, t, &st);
+			vq_ui_present(ui);
+			if (st.errors)
+				fprintf(stderr, "vq-display: drawing: %s\n", vq_ui_error(ui));
+			frames++;
+			if (o->trace)
+				trace_view(ss, have ? shown : NULL, next, frames);
+			vq_board_view *tmp = shown;
+			shown = next;
+			next = tmp;
+			have = 1;
+			redraw = 0;
+			if (o->frames && frames >= o->frames)
+				break;
+		}
+		if (shot_requested) {
+			shot_requested = 0;
+			screenshot(ui, o->screenshot, o->trace);
+		}
+		long long mono = mono_ms();
+		if (deadline && mono >= deadline)
+			break;
+
+		int64_t due = vq_board_next_change(b, ss, l.rows, now);
+		int64_t wait = due == INT64_MAX ? POLL_CAP_MS : due - now;
+		if (deadline && deadline - mono < wait)
+			wait = deadline - mono;
+		wait = wait < 0 ? 0 : wait > POLL_CAP_MS ? POLL_CAP_MS : wait;
+		vq_input in;
+		if (wait_input(ui, bus, o->script != NULL, (int)wait, &in) != VQ_OK) {
+			fprintf(stderr, "vq-display: %s\n", vq_ui_error(ui));
+			goto cleanup;
+		}
+		if (in.kind == VQ_IN_QUIT)
+			break;
+		if (in.kind == VQ_IN_BUS)
+			drain(bus, ss, b, h, &nheard, vq_ui_now_ms(ui));
+		else if (in.kind == VQ_IN_REDRAW)
+			redraw = 1;
+	}
+	screenshot(ui, o->screenshot, o->trace);
+	status = 0;
+cleanup:
+	vq_ui_watch_fd(ui, -1);
+	vq_bus_free(bus);
+	vq_sitestate_free(ss);
+	for (int i = 0; i < nheard; i++)
+		free(h[i].payload);
+	free(h);
+	free(shown);
+	free(next);
+	return status;
+}
+
+int main(int argc, char **argv)
+{
+	options o;
+	if (parse_args(argc, argv, &o) != 0) {
+		usage(stderr);
+		return 2;
+	}
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	signal(SIGPIPE, SIG_IGN);
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_usr1;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGUSR1, &sa, NULL);
+
+	int status = 1;
+	char err[512];
+	vq_i18n *t = NULL;
+	vq_ui *ui = NULL;
+	vq_board *b = NULL;
+	char dir[1024];
+	const char *env = getenv("VQ_I18N_DIR");
+	snprintf(dir, sizeof dir, "%s",
+	         o.i18n        ? o.i18n
+	         : env && *env ? env
+	                       : VQ_DISPLAY_ASSETS "/i18n");
+	if (vq_i18n_load(dir, &t, err, sizeof err) != VQ_OK) {
+		fprintf(stderr, "vq-display: translations: %s\n", err);
+		goto cleanup;
+	}
+	if (o.lang && !vq_i18n_has_lang(t, o.lang)) {
+		fprintf(stderr, "vq-display: --lang %s: no translation in %s\n", o.lang, dir);
+		goto cleanup;
+	}
+	const char *langs[VQ_MAX_LANGS];
+	int nlangs = 0;
+	for (size_t i = 0; i < vq_i18n_lang_count(t) && nlangs < VQ_MAX_LANGS; i++)
+		langs[nlangs++] = vq_i18n_lang_at(t, i);
+	vq_board_opts bo = {.attractions = o.attractions,
+	                    .stale_s = (int)o.stale_s,
+	                    .called = (int)o.called,
+	                    .page_s = (int)o.page_s,
+	                    .lang = o.lang,
+	                    .lang_rotate_s = (int)o.rotate_s,
+	                    .langs = langs,
+	                    .nlangs = nlangs};
+	if (vq_board_new(&bo, &b, err, sizeof err) != VQ_OK) {
+		fprintf(stderr, "vq-display: %s\n", err);
+		status = 2;
+		goto cleanup;
+	}
+	vq_ui_opts uo = {.title = "vq-display",
+	                 .width = (int)o.width,
+	                 .height = (int)o.height,
+	                 .fullscreen = o.fullscreen,
+	                 .font_regular = o.font,
+	                 .font_bold = o.font_bold};
+	if (vq_ui_new(&uo, &ui, err, sizeof err) != VQ_OK) {
+		fprintf(stderr, "vq-display: window: %s\n", err);
+		goto cleanup;
+	}
+	status = o.bench ? bench(ui, t, &bo, &o) : live(ui, t, b, &o);
+cleanup:
+	vq_board_free(b);
+	vq_ui_free(ui);
+	vq_i18n_free(t);
+	return status;
+}

@@ -1,0 +1,1083 @@
+/* tests/test_display.c — vq-display, the fast-lane board: the board model (staleness,
+ * called numbers, languages, status, pages), the layout at 720p, 1080p, 4K and portrait,
+ * the renderer (offscreen: everything fits in every language, the colours mean what they
+ * should), and the real program against the real broker and vqd.
+ *
+ * Model tests feed protocol JSON through vq_sitestate and vq_board exactly as the bus
+ * would (display/display_synth.h), with the board's clock given, so time is free. The
+ * end-to-end test runs the vq-display binary under SDL's offscreen driver with --trace
+ * and reads what it says it shows, while a kiosk, a gate and an operator act through the
+ * broker; SIGUSR1 makes it write the frame, which must change at every step.
+ */
+#include "display/display_layout.h"
+#include "display/display_model.h"
+#include "display/display_render.h"
+#include "display/display_synth.h"
+#include "support/tutil.h"
+#include "support/vqsite.h"
+#include "ui/i18n.h"
+#include "ui/ui.h"
+
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
+
+#define T0   1798797600LL /* 2027-01-01 10:00 UTC */
+#define NOW0 3000000LL    /* the board's clock at the start: a whole multiple of 30 s */
+
+static const char *const LANGS[] = {"en", "ro", "ru"}; /* as vq_i18n lists them */
+
+static void utc(void)
+{
+	setenv("TZ", "UTC", 1);
+	tzset();
+}
+
+/* --- feeding a board ------------------------------------------------------------------- */
+
+static void feed(vq_sitestate *ss, vq_board *b, const char *suffix, int64_t now_ms, const char *fmt,
+                 ...) __attribute__((format(printf, 5, 6)));
+
+static void feed(vq_sitestate *ss, vq_board *b, const char *suffix, int64_t now_ms, const char *fmt,
+                 ...)
+{
+	char json[4096];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(json, sizeof json, fmt, ap);
+	va_end(ap);
+	int rc = vq_board_synth_msg(ss, b, suffix, json, now_ms);
+	if (rc < 0)
+		ck_abort_msg("%s refused: %s", suffix, json);
+}
+
+static void presence(vq_sitestate *ss, int online, int64_t now_ms)
+{
+	feed(ss, NULL, "presence/vqd", now_ms, "{\"v\":1,\"id\":\"vqd\",\"online\":%s}",
+	     online ? "true" : "false");
+}
+
+/* The test park: coaster (ride), flume (ride), desk (service); tiers standard and gold. */
+static void site(vq_sitestate *ss, const char *langs, int64_t now_ms)
+{
+	feed(ss, NULL, "state/_site", now_ms,
+	     "{\"v\":1,\"site\":\"t\",\"name\":\"Test Park\",\"timezone\":\"UTC\","
+	     "\"languages\":%s,\"tiers\":["
+	     "{\"id\":\"standard\",\"names\":{\"en\":\"Standard\",\"ru\":\"Стандарт\",\"ro\":"
+	     "\"Standard\"}},"
+	     "{\"id\":\"gold\",\"names\":{\"en\":\"Gold\",\"ru\":\"Золото\",\"ro\":\"Aur\"}}],"
+	     "\"attractions\":[\"coaster\",\"flume\",\"desk\"],\"keys\":[],\"updated\":%lld}",
+	     langs, T0);
+}
+
+/* state/<id>: open unless closed_at is set; next standard at std (0: none), gold at +0. */
+static void attr(vq_sitestate *ss, const char *id, const char *kind, int64_t closed_at,
+                 int64_t reopened_at, int64_t std, int64_t updated, int64_t now_ms)
+{
+	char next_std[96] = "null";
+	if (std)
+		snprintf(next_std, sizeof next_std, "{\"start\":%lld,\"end\":%lld}", (long long)std,
+		         (long long)std + 3600);
+	char suffix[64];
+	snprintf(suffix, sizeof suffix, "state/%s", id);
+	feed(ss, NULL, suffix, now_ms,
+	     "{\"v\":1,\"attraction\":\"%s\",\"kind\":\"%s\",\"names\":{\"en\":\"Coaster %s\","
+	     "\"ru\":\"Горки %s\",\"ro\":\"Montagne %s\"},\"status\":\"%s\",\"closed_at\":%lld,"
+	     "\"reopened_at\":%lld,\"admitting\":%s,\"next\":{\"standard\":%s,\"gold\":"
+	     "{\"start\":%lld,\"end\":%lld}},\"capacity\":{\"today\":100,\"taken\":1},"
+	     "\"throughput_per_hour\":600,\"fast_share_pct\":50,\"overbook_pct\":0,"
+	     "\"standby_min\":35,\"merge\":null,\"updated\":%lld}",
+	     id, kind, id, id, id, closed_at ? "closed" : "open", (long long)closed_at,
+	     (long long)reopened_at,
+	     closed_at ? "null" : "{\"from\":1798797600,\"until\":1798801200}", next_std,
+	     (long long)T0 + 900, (long long)T0 + 4500, (long long)updated);
+}
+
+static void admission(vq_board *b, const char *id, const char *number, int ticket, const char *gate,
+                      int64_t at, int expect)
+{
+	char json[512];
+	snprintf(json, sizeof json,
+	         "{\"v\":1,\"attraction\":\"%s\",\"number\":\"%s\",\"ticket\":%d,\"party\":2,"
+	         "\"tier\":\"standard\",\"gate\":\"%s\",\"at\":%lld,\"offline\":false}",
+	         id, number, ticket, gate, (long long)at);
+	int rc = vq_board_synth_msg(NULL, b, "events/admission", json, NOW0);
+	ck_assert_msg(rc == expect, "admission %s: got %d, want %d", number, rc, expect);
+}
+
+static vq_board *board(const char *filter, const char *lang, int rotate_s, int called)
+{
+	vq_board_opts o = {.attractions = filter,
+	                   .stale_s = 90,
+	                   .called = called,
+	                   .lang = lang,
+	                   .lang_rotate_s = rotate_s,
+	                   .langs = LANGS,
+	                   .nlangs = 3};
+	vq_board *b = NULL;
+	char err[256] = "";
+	int rc = vq_board_new(&o, &b, err, sizeof err);
+	ck_assert_msg(rc == VQ_OK, "board: %s", err);
+	return b;
+}
+
+static vq_sitestate *sitestate(void)
+{
+	vq_sitestate *ss = NULL;
+	ck_assert_int_eq(vq_sitestate_new(&ss), VQ_OK);
+	return ss;
+}
+
+static vq_board_view *view(const vq_board *b, const vq_sitestate *ss, int per_page, int64_t now_ms)
+{
+	static vq_board_view views[4];
+	static int next;
+	vq_board_view *v = &views[next++ % 4];
+	ck_assert_int_eq(vq_board_view_make(b, ss, per_page, now_ms, v), VQ_OK);
+	return v;
+}
+
+static const char *describe(const vq_sitestate *ss, const vq_board_view *v, int row)
+{
+	static char line[1024];
+	vq_board_row_describe(&v->rows[row], vq_sitestate_site(ss)->tiers, v->ntiers, line,
+	                      sizeof line);
+	return line;
+}
+
+/* --- the model ------------------------------------------------------------------------- */
+
+START_TEST(test_options)
+{
+	vq_board *b = NULL;
+	char err[256];
+	vq_board_opts o = {.langs = LANGS, .nlangs = 3, .attractions = "coaster,Bad"};
+	ck_assert_int_eq(vq_board_new(&o, &b, err, sizeof err), VQ_EINVAL);
+	ck_assert_ptr_nonnull(strstr(err, "Bad"));
+	o.attractions = "coaster,";
+	ck_assert_int_eq(vq_board_new(&o, &b, err, sizeof err), VQ_EINVAL);
+	o.attractions = "coaster,coaster,flume";
+	o.called = 9;
+	ck_assert_int_eq(vq_board_new(&o, &b, err, sizeof err), VQ_EINVAL);
+	o.called = 0;
+	o.nlangs = 0;
+	ck_assert_int_eq(vq_board_new(&o, &b, err, sizeof err), VQ_EINVAL);
+	o.nlangs = 3;
+	o.lang = "r u";
+	ck_assert_int_eq(vq_board_new(&o, &b, err, sizeof err), VQ_EINVAL);
+	ck_assert_ptr_null(b);
+	o.lang = NULL;
+	ck_assert_int_eq(vq_board_new(&o, &b, err, sizeof err), VQ_OK);
+	vq_board_free(b);
+	vq_board_free(NULL);
+}
+END_TEST
+
+START_TEST(test_staleness)
+{
+	utc();
+	vq_board *b = board(NULL, "en", 0, 0);
+	vq_sitestate *ss = sitestate();
+	const vq_board_view *v = view(b, ss, 8, NOW0);
+	ck_assert_int_eq(v->stale, VQ_BOARD_NO_SITE);
+	ck_assert_int_eq(v->nrows, 0);
+
+	/* Presence and site, but only coaster's state so far: fresh (the others wait). */
+	presence(ss, 1, NOW0);
+	site(ss, "[\"en\"]", NOW0);
+	attr(ss, "coaster", "ride", 0, 0, T0 + 900, T0 + 60, NOW0);
+	v = view(b, ss, 8, NOW0);
+	ck_assert_int_eq(v->stale, VQ_BOARD_FRESH);
+	ck_assert_int_eq(v->nrows, 3);
+	ck_assert_int_eq(v->rows[0].status, VQ_BOARD_OPEN);
+	ck_assert_int_eq(v->rows[1].status, VQ_BOARD_WAITING);
+	ck_assert_int_eq(v->last_update, 0); /* only shown with the banner */
+
+	/* Exactly stale_s old is still current; a millisecond more is not. */
+	v = view(b, ss, 8, NOW0 + 90000);
+	ck_assert_int_eq(v->stale, VQ_BOARD_FRESH);
+	ck_assert_int_eq(v->rows[0].stale, 0);
+	v = view(b, ss, 8, NOW0 + 90001);
+	ck_assert_int_eq(v->stale, VQ_BOARD_OLD);
+	ck_assert_int_eq(v->rows[0].stale, 1);
+	ck_assert_int_eq(v->rows[1].stale, 0); /* nothing shown there to be old */
+	ck_assert_int_eq(v->last_update, T0 + 60);
+	ck_assert_ptr_nonnull(strstr(describe(ss, v, 0), "stale=1"));
+
+	/* The loop wakes for it: the next change is due no later than that. */
+	int64_t due = vq_board_next_change(b, ss, 8, NOW0 + 1000);
+	ck_assert(due > NOW0 + 1000 && due <= NOW0 + 90001);
+
+	/* vqd's periodic republish makes it current again. */
+	attr(ss, "coaster", "ride", 0, 0, T0 + 900, T0 + 150, NOW0 + 95000);
+	v = view(b, ss, 8, NOW0 + 95000);
+	ck_assert_int_eq(v->stale, VQ_BOARD_FRESH);
+
+	/* vqd goes away: everything is suspect at once, and says since when. */
+	presence(ss, 0, NOW0 + 96000);
+	v = view(b, ss, 8, NOW0 + 96000);
+	ck_assert_int_eq(v->stale, VQ_BOARD_OFFLINE);
+	ck_assert_int_eq(v->rows[0].stale, 1);
+	ck_assert_int_eq(v->rows[2].stale, 1);
+	ck_assert_int_eq(v->last_update, T0 + 150);
+	presence(ss, 1, NOW0 + 97000);
+	ck_assert_int_eq(view(b, ss, 8, NOW0 + 97000)->stale, VQ_BOARD_FRESH);
+
+	/* Losing the broker is losing vqd. */
+	vq_bus_msg lost = {.kind = VQ_BUS_DISCONNECTED, .topic = "", .suffix = "", .payload = ""};
+	vq_sitestate_feed(ss, &lost, NOW0 + 98000);
+	ck_assert_int_eq(view(b, ss, 8, NOW0 + 98000)->stale, VQ_BOARD_OFFLINE);
+	vq_sitestate_free(ss);
+	vq_board_free(b);
+}
+END_TEST
+
+/* A board with nothing new to show makes the same view: no redraw. */
+START_TEST(test_idle_view_is_equal)
+{
+	utc();
+	vq_board *b = board(NULL, "en", 0, 0);
+	vq_sitestate *ss = sitestate();
+	presence(ss, 1, NOW0);
+	site(ss, "[\"en\"]", NOW0);
+	attr(ss, "coaster", "ride", 0, 0, T0 + 900, T0 + 60, NOW0);
+	vq_board_view a, c;
+	ck_assert_int_eq(vq_board_view_make(b, ss, 8, NOW0 + 1000, &a), VQ_OK);
+	/* vqd republishes the same state 30 s later */
+	attr(ss, "coaster", "ride", 0, 0, T0 + 900, T0 + 90, NOW0 + 30000);
+	ck_assert_int_eq(vq_board_view_make(b, ss, 8, NOW0 + 30500, &c), VQ_OK);
+	ck_assert_msg(memcmp(&a, &c, sizeof a) == 0, "the same board drew differently");
+	/* the park clock's minute turns (10:01 -> 10:02): that shows */
+	ck_assert_int_eq(vq_board_view_make(b, ss, 8, NOW0 + 60000, &c), VQ_OK);
+	ck_assert_int_eq(c.clock_min, (T0 + 120) / 60);
+	ck_assert(memcmp(&a, &c, sizeof a) != 0);
+	/* and the loop's timer is set for exactly that minute */
+	ck_assert_int_eq(vq_board_next_change(b, ss, 8, NOW0 + 30500), NOW0 + 60000);
+	vq_sitestate_free(ss);
+	vq_board_free(b);
+}
+END_TEST
+
+START_TEST(test_called_numbers)
+{
+	utc();
+	vq_board *b = board("desk,coaster", "en", 0, 3);
+	vq_sitestate *ss = sitestate();
+	presence(ss, 1, NOW0);
+	site(ss, "[\"en\"]", NOW0);
+	attr(ss, "coaster", "ride", 0, 0, T0 + 900, T0 + 60, NOW0);
+	attr(ss, "desk", "service", 0, 0, T0 + 900, T0 + 60, NOW0);
+
+	admission(b, "coaster", "C-001", 1, "gate-1", T0 + 10, 1);
+	admission(b, "coaster", "C-002", 2, "gate-1", T0 + 20, 1);
+	admission(b, "coaster", "C-003", 3, "gate-2", T0 + 15, 1); /* an offline gate's sync */
+	admission(b, "coaster", "C-002", 2, "gate-1", T0 + 20, 0); /* QoS 1 delivers twice */
+	admission(b, "coaster", "C-004", 4, "gate-1", T0 + 20, 1); /* same second, later */
+	admission(b, "coaster", "C-000", 9, "gate-1", T0 + 1, 0);  /* older than all kept */
+	admission(b, "flume", "L-001", 5, "gate-1", T0 + 30, 0);   /* not on this board */
+	admission(b, "desk", "D-001", 6, "gate-3", T0 + 30, 1);
+	admission(b, "desk", "D-002", 7, "frontdesk", T0 + 40, 1);
+	vq_bus_msg bad = {.kind = VQ_BUS_MESSAGE,
+	                  .topic = "vq/v1/t/events/admission",
+	                  .suffix = "events/admission",
+	                  .payload = "{\"v\":1,\"attraction\":\"coaster\"}",
+	                  .len = 31};
+	ck_assert_int_eq(vq_board_feed(b, &bad, NOW0), -VQ_EBADREQ);
+	bad.payload = "not json";
+	bad.len = 8;
+	ck_assert_int_eq(vq_board_feed(b, &bad, NOW0), -VQ_EBADREQ);
+
+	const vq_board_view *v = view(b, ss, 8, NOW0);
+	ck_assert_int_eq(v->total, 2);
+	ck_assert_str_eq(v->rows[0].id, "desk"); /* the order --attractions gives */
+	ck_assert_str_eq(v->rows[1].id, "coaster");
+	const vq_board_row *c = &v->rows[1];
+	ck_assert_int_eq(c->ncalled, 3);
+	ck_assert_str_eq(c->called[0].number, "C-004");
+	ck_assert_str_eq(c->called[1].number, "C-002");
+	ck_assert_str_eq(c->called[2].number, "C-003");
+	ck_assert_ptr_nonnull(strstr(describe(ss, v, 1), " called=C-004,C-002,C-003 "));
+	ck_assert_ptr_nonnull(strstr(describe(ss, v, 0), " called=D-002>frontdesk,D-001>3 "));
+
+	/* After an hour of park time they are old news. */
+	v = view(b, ss, 8, NOW0 + 3000000);
+	ck_assert_int_eq(v->rows[1].ncalled, 3);
+	v = view(b, ss, 8, NOW0 + 3700000);
+	ck_assert_int_eq(v->rows[1].ncalled, 0);
+	ck_assert_int_eq(v->rows[0].ncalled, 0);
+	vq_sitestate_free(ss);
+	vq_board_free(b);
+}
+END_TEST
+
+START_TEST(test_languages)
+{
+	utc();
+	ck_assert_int_eq(vq_board_lang_index(3, 10, 0), 0);
+	ck_assert_int_eq(vq_board_lang_index(3, 10, 9999), 0);
+	ck_assert_int_eq(vq_board_lang_index(3, 10, 10000), 1);
+	ck_assert_int_eq(vq_board_lang_index(3, 10, 29999), 2);
+	ck_assert_int_eq(vq_board_lang_index(3, 10, 30000), 0);
+	ck_assert_int_eq(vq_board_lang_index(3, 0, 12345), 0);
+	ck_assert_int_eq(vq_board_lang_index(1, 10, 12345), 0);
+
+	vq_board *b = board(NULL, NULL, 10, 0);
+	vq_sitestate *ss = sitestate();
+	/* before the site says which it speaks: the board's own, in its order */
+	ck_assert_str_eq(view(b, ss, 8, NOW0)->lang, "en");
+	ck_assert_str_eq(view(b, ss, 8, NOW0 + 10000)->lang, "ro");
+
+	presence(ss, 1, NOW0);
+	site(ss, "[\"en\",\"ru\",\"ro\"]", NOW0);
+	attr(ss, "coaster", "ride", 0, 0, T0 + 900, T0, NOW0);
+	static const char *const want[][3] = {{"en", "Coaster coaster", "Gold"},
+	                                      {"ru", "Горки coaster", "Золото"},
+	                                      {"ro", "Montagne coaster", "Aur"},
+	                                      {"en", "Coaster coaster", "Gold"}};
+	for (int i = 0; i < 4; i++) {
+		const vq_board_view *v = view(b, ss, 8, NOW0 + i * 10000 + 1);
+		if (strcmp(v->lang, want[i][0]) || strcmp(v->rows[0].name, want[i][1]) ||
+		    strcmp(v->tier_names[1], want[i][2]))
+			ck_abort_msg("at +%d s: %s %s %s, want %s %s %s", i * 10, v->lang,
+			             v->rows[0].name, v->tier_names[1], want[i][0], want[i][1],
+			             want[i][2]);
+	}
+	/* the loop wakes for the turn (the park minute turns later) */
+	ck_assert_int_eq(vq_board_next_change(b, ss, 8, NOW0 + 1234), NOW0 + 10000);
+	vq_board_free(b);
+
+	/* a board fixed to Russian stays Russian */
+	b = board(NULL, "ru", 10, 0);
+	for (int i = 0; i < 3; i++)
+		ck_assert_str_eq(view(b, ss, 8, NOW0 + i * 10000)->lang, "ru");
+	vq_board_free(b);
+
+	/* a site that speaks only English: no rotation, and no wake-ups for one */
+	b = board(NULL, NULL, 10, 0);
+	site(ss, "[\"en\"]", NOW0);
+	for (int i = 0; i < 3; i++)
+		ck_assert_str_eq(view(b, ss, 8, NOW0 + i * 10000)->lang, "en");
+	ck_assert_int_eq(vq_board_next_change(b, ss, 8, NOW0 + 1234), NOW0 + 60000);
+	vq_board_free(b);
+	vq_sitestate_free(ss);
+}
+END_TEST
+
+START_TEST(test_status)
+{
+	utc();
+	vq_board *b = board(NULL, "en", 0, 0);
+	vq_sitestate *ss = sitestate();
+	presence(ss, 1, NOW0);
+	site(ss, "[\"en\"]", NOW0);
+	attr(ss, "coaster", "ride", T0 + 30, 0, T0 + 900, T0 + 60, NOW0);
+	attr(ss, "flume", "ride", 0, T0 + 40, 0, T0 + 60, NOW0);
+	attr(ss, "desk", "service", 0, 0, T0 + 900, T0 + 60, NOW0);
+	const vq_board_view *v = view(b, ss, 8, NOW0);
+	ck_assert_int_eq(v->rows[0].status, VQ_BOARD_CLOSED);
+	ck_assert_int_eq(v->rows[0].since, T0 + 30);
+	ck_assert_int_eq(v->rows[0].admitting.start, 0);
+	ck_assert_ptr_nonnull(strstr(describe(ss, v, 0), "coaster closed@10:00 admitting=none"));
+	ck_assert_int_eq(v->rows[1].status, VQ_BOARD_REOPENED);
+	ck_assert_int_eq(v->rows[1].since, T0 + 40);
+	ck_assert_int_eq(v->rows[1].next[0].start, 0); /* standard: none left */
+	ck_assert_int_eq(v->rows[1].next[1].start, T0 + 900);
+	ck_assert_str_eq(describe(ss, v, 1),
+	                 "flume reopened@10:00 admitting=10:00-11:00 "
+	                 "next=standard@none,gold@10:15-11:15 standby=35 called=none stale=0");
+	ck_assert_int_eq(v->rows[2].standby_min, -1); /* a desk has no standby line */
+	ck_assert_int_eq(v->rows[2].service, 1);
+	/* "reopened" shows for half an hour of park time, then it is just open */
+	v = view(b, ss, 8, NOW0 + 1000 * (1800 - 21));
+	ck_assert_int_eq(v->rows[1].status, VQ_BOARD_REOPENED);
+	v = view(b, ss, 8, NOW0 + 1000 * (1800 - 19));
+	ck_assert_int_eq(v->rows[1].status, VQ_BOARD_OPEN);
+	vq_sitestate_free(ss);
+	vq_board_free(b);
+}
+END_TEST
+
+START_TEST(test_pages)
+{
+	utc();
+	vq_board_opts o = {.lang = "en", .page_s = 12, .langs = LANGS, .nlangs = 3};
+	vq_board *b = NULL;
+	char err[256];
+	ck_assert_int_eq(vq_board_new(&o, &b, err, sizeof err), VQ_OK);
+	vq_sitestate *ss = sitestate();
+	vq_board_synth_opts so = {10, 4, T0 + 3600, NOW0, 1};
+	ck_assert_int_eq(vq_board_synth(ss, b, &so), VQ_OK);
+	ck_assert_int_eq(vq_board_count(b, ss), 10);
+	int seen[10] = {0};
+	for (int p = 0; p < 3; p++) {
+		const vq_board_view *v = view(b, ss, 4, NOW0 + p * 12000);
+		ck_assert_int_eq(v->npages, 3);
+		ck_assert_int_eq(v->page, (int)((NOW0 / 12000 + p) % 3));
+		ck_assert_int_eq(v->nrows, v->page == 2 ? 2 : 4);
+		for (int r = 0; r < v->nrows; r++)
+			seen[atoi(v->rows[r].id + 1)]++;
+	}
+	for (int i = 0; i < 10; i++)
+		ck_assert_msg(seen[i] == 1, "attraction %d shown %d times over the pages", i,
+		              seen[i]);
+	ck_assert_int_eq(view(b, ss, 4, NOW0)->rows[0].ncalled, VQ_BOARD_DEFAULT_CALLED);
+	/* wakes up for the page turn */
+	int64_t due = vq_board_next_change(b, ss, 4, NOW0 + 100);
+	ck_assert_int_eq(due, NOW0 + 12000);
+	ck_assert_int_eq(vq_board_view_make(b, ss, 0, NOW0, (vq_board_view *)view(b, ss, 4, 0)),
+	                 VQ_EINVAL);
+	vq_sitestate_free(ss);
+	vq_board_free(b);
+}
+END_TEST
+
+/* --- the layout ------------------------------------------------------------------------ */
+
+static int inside(vq_rect in, vq_rect out)
+{
+	return in.w >= 0 && in.h >= 0 && in.x >= out.x && in.y >= out.y &&
+	       in.x + in.w <= out.x + out.w && in.y + in.h <= out.y + out.h;
+}
+
+static int overlap(vq_rect a, vq_rect b)
+{
+	return a.w > 0 && a.h > 0 && b.w > 0 && b.h > 0 && a.x < b.x + b.w && b.x < a.x + a.w &&
+	       a.y < b.y + b.h && b.y < a.y + a.h;
+}
+
+START_TEST(test_layout)
+{
+	static const struct {
+		int w, h, min_rows;
+	} screens[] = {{1280, 720, 6}, {1920, 1080, 6}, {3840, 2160, 6}, {1080, 1920, 8}};
+	for (size_t s = 0; s < sizeof screens / sizeof screens[0]; s++) {
+		int w = screens[s].w, h = screens[s].h, short_side = w < h ? w : h;
+		for (int nt = 1; nt <= 4; nt++) {
+			vq_board_layout l;
+			if (vq_board_layout_make(w, h, nt, 40, &l) != VQ_OK)
+				ck_abort_msg("no layout for %dx%d", w, h);
+			vq_rect frame = {0, 0, w, h};
+			if (l.portrait != (h > w) || l.rows < screens[s].min_rows)
+				ck_abort_msg("%dx%d: %d rows a page", w, h, l.rows);
+			/* text for reading from a distance: never under s/40, nor 18 px */
+			int minpx = vq_board_layout_min_px(&l);
+			if (minpx < VQ_BOARD_MIN_PX || minpx < short_side / 40 ||
+			    !(l.px_small <= l.px_body && l.px_body <= l.px_big &&
+			      l.px_big <= l.px_title))
+				ck_abort_msg("%dx%d: sizes %d %d %d %d", w, h, l.px_small,
+				             l.px_body, l.px_big, l.px_title);
+			/* bands follow each other down the frame */
+			if (l.header.y != 0 || l.colhead.y != l.header.h ||
+			    l.table.y != l.colhead.y + l.colhead.h ||
+			    l.footer.y != l.table.y + l.table.h || l.footer.y + l.footer.h != h)
+				ck_abort_msg("%dx%d: bands do not tile the frame", w, h);
+			if (l.rows * l.row_h > l.table.h)
+				ck_abort_msg("%dx%d: %d rows of %d px overflow %d", w, h, l.rows,
+				             l.row_h, l.table.h);
+			/* a row holds two lines of names, or three in portrait */
+			if (l.row_h < (l.portrait ? 3 : 2) * l.px_body)
+				ck_abort_msg("%dx%d: rows of %d px", w, h, l.row_h);
+			vq_rect cells[6 + VQ_MAX_TIERS] = {l.name, l.status, l.admitting, l.standby,
+			                                   l.called};
+			int n = 5;
+			for (int t = 0; t < nt; t++)
+				cells[n++] = l.tier[t];
+			for (int r = 0; r < l.rows; r++) {
+				vq_rect band = {0, l.table.y + r * l.row_h, w, l.row_h};
+				for (int i = 0; i < n; i++) {
+					vq_rect c = vq_board_layout_cell(&l, cells[i], r);
+					if (!inside(c, band) || !inside(c, frame) || c.w <= 0 ||
+					    c.h <= 0)
+						ck_abort_msg(
+						    "%dx%d row %d: cell %d outside its row", w, h,
+						    r, i);
+					for (int k = 0; k < i; k++)
+						if (overlap(c,
+						            vq_board_layout_cell(&l, cells[k], r)))
+							ck_abort_msg(
+							    "%dx%d: cells %d and %d overlap", w, h,
+							    k, i);
+				}
+				if (!inside(vq_board_layout_cell(&l, l.closed, r), band))
+					ck_abort_msg("%dx%d: closure notice outside row", w, h);
+			}
+			vq_rect heads[4 + VQ_MAX_TIERS] = {l.h_name, l.h_admitting, l.h_standby,
+			                                   l.h_next};
+			for (int t = 0; t < nt; t++)
+				heads[4 + t] = l.h_tier[t];
+			for (int i = 0; i < 4 + nt; i++)
+				if (!inside(heads[i], l.colhead))
+					ck_abort_msg("%dx%d: column title %d outside", w, h, i);
+		}
+	}
+	/* the layout scales: a 4K board is a 1080p board twice over */
+	vq_board_layout a, b;
+	ck_assert_int_eq(vq_board_layout_make(1920, 1080, 4, 40, &a), VQ_OK);
+	ck_assert_int_eq(vq_board_layout_make(3840, 2160, 4, 40, &b), VQ_OK);
+	ck_assert_int_eq(a.rows, b.rows);
+	ck_assert(abs(b.px_body - 2 * a.px_body) <= 1 && abs(b.px_big - 2 * a.px_big) <= 1);
+	ck_assert(abs(b.row_h - 2 * a.row_h) <= 2);
+	/* few attractions: rows grow, but not without end */
+	ck_assert_int_eq(vq_board_layout_make(1920, 1080, 2, 3, &a), VQ_OK);
+	ck_assert_int_eq(a.rows, 3);
+	ck_assert(a.row_h * 3 <= a.table.h);
+	ck_assert_int_eq(vq_board_layout_make(639, 720, 2, 3, &a), VQ_EINVAL);
+	ck_assert_int_eq(vq_board_layout_make(1280, 720, 0, 3, &a), VQ_EINVAL);
+	ck_assert_int_eq(vq_board_layout_make(1280, 720, 2, 0, &a), VQ_EINVAL);
+}
+END_TEST
+
+/* --- the renderer ---------------------------------------------------------------------- */
+
+static vq_ui *open_ui(int w, int h)
+{
+	vq_ui_opts o = {.title = "test", .width = w, .height = h};
+	vq_ui *ui = NULL;
+	char err[256] = "";
+	int rc = vq_ui_new(&o, &ui, err, sizeof err);
+	ck_assert_msg(rc == VQ_OK, "vq_ui_new: %s", err);
+	return ui;
+}
+
+static vq_i18n *translations(void)
+{
+	vq_i18n *t = NULL;
+	char err[256] = "";
+	int rc = vq_i18n_load(tu_src("assets/i18n"), &t, err, sizeof err);
+	ck_assert_msg(rc == VQ_OK, "i18n: %s", err);
+	rc = vq_i18n_check(t, err, sizeof err);
+	ck_assert_msg(rc == VQ_OK, "i18n: %s", err);
+	return t;
+}
+
+/* Pixels in r within 40 of c in every channel. */
+static int pixels_like(vq_ui *ui, vq_rect r, vq_color c)
+{
+	uint8_t *rgb = malloc((size_t)r.w * (size_t)r.h * 3);
+	ck_assert_ptr_nonnull(rgb);
+	ck_assert_int_eq(vq_ui_read_rgb(ui, r, rgb), VQ_OK);
+	int n = 0;
+	for (int i = 0; i < r.w * r.h; i++)
+		if (abs(rgb[i * 3] - c.r) < 40 && abs(rgb[i * 3 + 1] - c.g) < 40 &&
+		    abs(rgb[i * 3 + 2] - c.b) < 40)
+			n++;
+	free(rgb);
+	return n;
+}
+
+/* Every page of a 40-attraction board, in every language, at every size: all text fits,
+ * none smaller than the layout allows, and the translations cover every key in Russian
+ * and Romanian (no glyph missing). */
+START_TEST(test_render_fits)
+{
+	utc();
+	static const int sizes[][2] = {{1280, 720}, {1920, 1080}, {3840, 2160}, {1080, 1920}};
+	vq_i18n *t = translations();
+	for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
+		vq_ui *ui = open_ui(sizes[s][0], sizes[s][1]);
+		for (int li = 0; li < 3; li++) {
+			vq_board_opts o = {
+			    .lang = LANGS[li], .page_s = 1, .langs = LANGS, .nlangs = 3};
+			vq_board *b = NULL;
+			char err[256];
+			ck_assert_int_eq(vq_board_new(&o, &b, err, sizeof err), VQ_OK);
+			vq_sitestate *ss = sitestate();
+			vq_board_synth_opts so = {40, 4, T0 + 3600, NOW0, li != 1};
+			ck_assert_int_eq(vq_board_synth(ss, b, &so), VQ_OK);
+			vq_board_layout l;
+			ck_assert_int_eq(vq_board_layout_make(sizes[s][0], sizes[s][1], 4, 40, &l),
+			                 VQ_OK);
+			const vq_board_view *v = view(b, ss, l.rows, NOW0);
+			for (int p = 0; p < v->npages; p++) {
+				v = view(b, ss, l.rows, NOW0 + 1000LL * p);
+				vq_board_render_stats st;
+				ck_assert_int_eq(vq_board_render(ui, &l, v, t, &st), VQ_OK);
+				if (st.clipped || st.errors || st.min_px < l.px_small ||
+				    st.texts < 5 * v->nrows)
+					ck_abort_msg("%dx%d %s page %d: %d of %d texts clipped, %d "
+					             "errors, smallest %d px",
+					             sizes[s][0], sizes[s][1], LANGS[li], p,
+					             st.clipped, st.texts, st.errors, st.min_px);
+			}
+			vq_sitestate_free(ss);
+			vq_board_free(b);
+		}
+		vq_ui_free(ui);
+	}
+	vq_i18n_free(t);
+}
+END_TEST
+
+/* What the colours say: yellow times when current, grey under an amber banner when not,
+ * red for a closure. */
+START_TEST(test_render_colours)
+{
+	utc();
+	vq_i18n *t = translations();
+	vq_ui *ui = open_ui(1280, 720);
+	vq_board *b = board(NULL, "en", 0, 0);
+	vq_sitestate *ss = sitestate();
+	presence(ss, 1, NOW0);
+	site(ss, "[\"en\",\"ru\",\"ro\"]", NOW0);
+	attr(ss, "coaster", "ride", 0, 0, T0 + 900, T0 + 60, NOW0);
+	attr(ss, "flume", "ride", T0 + 30, 0, T0 + 900, T0 + 60, NOW0);
+	attr(ss, "desk", "service", 0, 0, T0 + 900, T0 + 60, NOW0);
+	admission(b, "coaster", "C-001", 1, "gate-1", T0 + 10, 1);
+	vq_board_layout l;
+	ck_assert_int_eq(vq_board_layout_make(1280, 720, 2, 3, &l), VQ_OK);
+	vq_rect adm = vq_board_layout_cell(&l, l.admitting, 0);
+	vq_rect called = vq_board_layout_cell(&l, l.called, 0);
+	vq_rect closed = vq_board_layout_cell(&l, l.closed, 1);
+
+	const vq_board_view *v = view(b, ss, l.rows, NOW0);
+	ck_assert_int_eq(vq_board_render(ui, &l, v, t, NULL), VQ_OK);
+	ck_assert_int_gt(pixels_like(ui, adm, VQ_BOARD_COL_TIME), 50);
+	ck_assert_int_gt(pixels_like(ui, called, VQ_BOARD_COL_TIME), 50);
+	ck_assert_int_gt(pixels_like(ui, closed, VQ_BOARD_COL_CLOSED), closed.w * closed.h / 2);
+	ck_assert_int_eq(pixels_like(ui, l.footer, VQ_BOARD_COL_BANNER), 0);
+
+	presence(ss, 0, NOW0 + 1000);
+	v = view(b, ss, l.rows, NOW0 + 1000);
+	ck_assert_int_eq(vq_board_render(ui, &l, v, t, NULL), VQ_OK);
+	ck_assert_int_gt(pixels_like(ui, l.footer, VQ_BOARD_COL_BANNER),
+	                 l.footer.w * l.footer.h / 2);
+	ck_assert_int_eq(pixels_like(ui, adm, VQ_BOARD_COL_TIME), 0);
+	ck_assert_int_gt(pixels_like(ui, adm, VQ_BOARD_COL_STALE), 50);
+	ck_assert_int_eq(pixels_like(ui, called, VQ_BOARD_COL_TIME), 0);
+
+	/* the renderer refuses a layout for another size */
+	vq_board_layout other;
+	ck_assert_int_eq(vq_board_layout_make(1920, 1080, 2, 3, &other), VQ_OK);
+	ck_assert_int_eq(vq_board_render(ui, &other, v, t, NULL), VQ_EINVAL);
+	vq_sitestate_free(ss);
+	vq_board_free(b);
+	vq_ui_free(ui);
+	vq_i18n_free(t);
+}
+END_TEST
+
+/* --- the program ----------------------------------------------------------------------- */
+
+typedef struct proc {
+	pid_t pid;
+	int out; /* its stdout */
+	char buf[1 << 16];
+	size_t len; /* bytes in buf not yet split into lines */
+	char *log;  /* every line so far, for messages */
+	size_t loglen;
+	char errpath[512]; /* its stderr */
+} proc;
+
+static vqs_site *site_;
+static char *root;
+
+static long long mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static const char *display_exe(void)
+{
+	static char path[1024];
+	const char *bin = getenv("VQ_BINARY_DIR");
+	snprintf(path, sizeof path, "%s/display/vq-display", bin && *bin ? bin : ".");
+	return path;
+}
+
+static void proc_start(proc *p, char *const argv[], const char *errpath)
+{
+	memset(p, 0, sizeof *p);
+	snprintf(p->errpath, sizeof p->errpath, "%s", errpath);
+	int fds[2];
+	ck_assert_int_eq(pipe(fds), 0);
+	int errfd = open(errpath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	ck_assert_int_ge(errfd, 0);
+	pid_t parent = getpid();
+	pid_t pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+#ifdef __linux__
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != parent)
+			_exit(127);
+#endif
+		dup2(fds[1], 1);
+		dup2(errfd, 2);
+		close(fds[0]);
+		close(fds[1]);
+		sigset_t none;
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	close(fds[1]);
+	close(errfd);
+	p->pid = pid;
+	p->out = fds[0];
+}
+
+static void proc_fail(proc *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void proc_fail(proc *p, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	char *err = tu_read_file(p->errpath, NULL);
+	fprintf(stderr, "----- vq-display stdout -----\n%s----- vq-display stderr -----\n%s\n",
+	        p->log ? p->log : "", err ? err : "");
+	free(err);
+	vqs_dump_log(site_, false);
+	ck_abort_msg("%s", msg);
+}
+
+/* Does line hold every one of the NULL-terminated words? */
+static int has_all(const char *line, const char *const *words)
+{
+	for (; *words; words++)
+		if (!strstr(line, *words))
+			return 0;
+	return 1;
+}
+
+/* Reads lines until one holds all the words; returns how long it took (ms). */
+static long long proc_wait(proc *p, int timeout_ms, const char *const *words)
+{
+	long long start = mono_ms(), deadline = start + timeout_ms;
+	for (;;) {
+		char *nl;
+		while ((nl = memchr(p->buf, '\n', p->len))) {
+			*nl = '\0';
+			size_t n = (size_t)(nl - p->buf) + 1;
+			char *grown = realloc(p->log, p->loglen + n + 1);
+			ck_assert_ptr_nonnull(grown);
+			p->log = grown;
+			memcpy(p->log + p->loglen, p->buf, n - 1);
+			p->log[p->loglen + n - 1] = '\n';
+			p->loglen += n;
+			p->log[p->loglen] = '\0';
+			int hit = has_all(p->buf, words);
+			memmove(p->buf, p->buf + n, p->len - n);
+			p->len -= n;
+			if (hit)
+				return mono_ms() - start;
+		}
+		long long left = deadline - mono_ms();
+		if (left <= 0)
+			break;
+		struct pollfd pf = {p->out, POLLIN, 0};
+		if (poll(&pf, 1, (int)left) <= 0)
+			continue;
+		ssize_t r = read(p->out, p->buf + p->len, sizeof p->buf - 1 - p->len);
+		if (r <= 0)
+			break;
+		p->len += (size_t)r;
+	}
+	char want[512] = "";
+	for (const char *const *w = words; *w; w++)
+		strncat(want, *w, sizeof want - strlen(want) - 2), strcat(want, " ");
+	proc_fail(p, "vq-display never said: %s", want);
+	return -1;
+}
+
+/* Asks for a screenshot (SIGUSR1) and returns its bytes. */
+static char *proc_shot(proc *p, const char *path, size_t *len)
+{
+	unlink(path);
+	kill(p->pid, SIGUSR1);
+	proc_wait(p, 5000, (const char *const[]){"screenshot ", path, NULL});
+	char *png = tu_read_file(path, len);
+	if (!png || *len < 100 || memcmp(png, "\x89PNG", 4) != 0)
+		proc_fail(p, "no PNG at %s", path);
+	return png;
+}
+
+static int proc_stop(proc *p)
+{
+	kill(p->pid, SIGTERM);
+	int st = -1;
+	long long deadline = mono_ms() + 10000;
+	while (mono_ms() < deadline) {
+		pid_t r = waitpid(p->pid, &st, WNOHANG);
+		if (r == p->pid)
+			break;
+		struct timespec ts = {0, 10000000};
+		nanosleep(&ts, NULL);
+	}
+	if (waitpid(p->pid, &st, WNOHANG) == 0) {
+		kill(p->pid, SIGKILL);
+		waitpid(p->pid, &st, 0);
+		proc_fail(p, "vq-display ignored SIGTERM");
+	}
+	close(p->out);
+	free(p->log);
+	p->log = NULL;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+static cJSON *call(vq_bus *b, const char *svc, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static cJSON *call(vq_bus *b, const char *svc, const char *fmt, ...)
+{
+	char body[2048];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(body, sizeof body, fmt, ap);
+	va_end(ap);
+	cJSON *r = vqs_callf(b, svc, "%s", body);
+	if (!vqs_ok(r)) {
+		char *t = r ? cJSON_PrintUnformatted(r) : NULL;
+		vqs_dump_log(site_, false);
+		ck_abort_msg("%s %s -> %s", svc, body, t ? t : "(no reply)");
+	}
+	return r;
+}
+
+static void suite_setup(void)
+{
+	root = tu_tempdir("display-tests");
+	ck_assert_ptr_nonnull(root);
+	setenv("TMPDIR", root, 1);
+}
+
+static void suite_teardown(void)
+{
+	if (root && !getenv("VQ_KEEP_BROKER_DIR"))
+		tu_rmtree(root);
+	free(root);
+	root = NULL;
+}
+
+/* The real thing: a board on the test site follows an issue, an admission at a gate, a
+ * desk's override, a closure and vqd's exit, each within a second or so. */
+START_TEST(test_live_board)
+{
+	utc();
+	ck_assert_int_eq(vqs_start(NULL, &site_), VQ_OK);
+	char broker[64], shot[1024], errpath[1024];
+	snprintf(broker, sizeof broker, "127.0.0.1:%d", vqs_port(site_));
+	snprintf(shot, sizeof shot, "%s/board.png", vqs_dir(site_));
+	snprintf(errpath, sizeof errpath, "%s/display.err", vqs_dir(site_));
+	char *argv[] = {(char *)display_exe(),
+	                "--broker",
+	                broker,
+	                "--site",
+	                VQS_SITE,
+	                "--user",
+	                "board-1",
+	                "--credentials",
+	                (char *)vqs_credentials(site_),
+	                "--width",
+	                "1280",
+	                "--height",
+	                "720",
+	                "--lang",
+	                "en",
+	                "--trace",
+	                "--screenshot",
+	                shot,
+	                NULL};
+	proc p;
+	proc_start(&p, argv, errpath);
+
+	/* At 10:01 flume's next slot is 10:10 (45 seats a 10-minute slot, window 45). */
+	proc_wait(&p, 10000,
+	          (const char *const[]){"row flume open", "next=standard@10:10-10:55", NULL});
+	proc_wait(&p, 5000, (const char *const[]){"frame ", NULL});
+	size_t len0, len1, len2, len3;
+	char *png0 = proc_shot(&p, shot, &len0);
+
+	/* Fill the 10:10 slot: 7 parties of 6 and one of 3 (protection has lapsed). */
+	vq_bus *kiosk = vqs_bus(site_, "kiosk-1", NULL);
+	vq_bus *gate = vqs_bus(site_, "gate-1", NULL);
+	vq_bus *ops = vqs_bus(site_, "ops-1", NULL);
+	ck_assert(kiosk && gate && ops);
+	cJSON *first = NULL;
+	for (int i = 0; i < 8; i++) {
+		cJSON *r = call(kiosk, "svc/issue",
+		                "{\"v\":1,\"rid\":\"b-%d\",\"card\":\"card-%d\","
+		                "\"attraction\":\"flume\",\"party\":%d}",
+		                i, i, i < 7 ? 6 : 3);
+		int64_t start = 0;
+		vqs_int(r, "ticket.start", &start);
+		if (start != VQS_TEN_AM + 600)
+			ck_abort_msg("ticket %d is for %lld, not 10:10", i, (long long)start);
+		if (i == 0)
+			first = r;
+		else
+			cJSON_Delete(r);
+	}
+	long long took = proc_wait(
+	    &p, 5000, (const char *const[]){"row flume open", "next=standard@10:20-11:05", NULL});
+	fprintf(stderr,
+	        "test_live_board: the board showed the new return time %lld ms after "
+	        "the issue\n",
+	        took);
+
+	/* Admit the first at the gate: its number shows. */
+	char number[16];
+	snprintf(number, sizeof number, "%s", vqs_str(first, "ticket.number"));
+	cJSON *r = call(gate, "svc/redeem",
+	                "{\"v\":1,\"rid\":\"g-1\",\"code\":\"%s\",\"attraction\":"
+	                "\"flume\"}",
+	                vqs_str(first, "ticket.code"));
+	cJSON_Delete(r);
+	char called[64];
+	snprintf(called, sizeof called, "called=%s ", number);
+	took = proc_wait(&p, 5000, (const char *const[]){"row flume open", called, NULL});
+	fprintf(stderr, "test_live_board: the board showed %s %lld ms after the admission\n",
+	        number, took);
+	if (took > 2000)
+		proc_fail(&p, "the admission took %lld ms to show", took);
+	char *png1 = proc_shot(&p, shot, &len1);
+	ck_assert_msg(len1 != len0 || memcmp(png0, png1, len0) != 0, "the frame did not change");
+
+	/* A service desk: numbers show with the desk (gate-1: desk 1). */
+	r = call(kiosk, "svc/issue",
+	         "{\"v\":1,\"rid\":\"b-desk\",\"card\":\"card-desk\",\"attraction\":\"tiny\","
+	         "\"party\":1}");
+	char desk[64];
+	snprintf(desk, sizeof desk, "called=%s>1 ", vqs_str(r, "ticket.number"));
+	cJSON *o = call(gate, "svc/override",
+	                "{\"v\":1,\"rid\":\"g-2\",\"attraction\":\"tiny\",\"reason\":\"test\","
+	                "\"code\":\"%s\"}",
+	                vqs_str(r, "ticket.code"));
+	cJSON_Delete(o);
+	cJSON_Delete(r);
+	proc_wait(&p, 5000, (const char *const[]){"row tiny ", desk, NULL});
+
+	/* A closure. */
+	r = call(ops, "svc/ops",
+	         "{\"v\":1,\"rid\":\"o-1\",\"cmd\":\"close\",\"attraction\":"
+	         "\"flume\"}");
+	cJSON_Delete(r);
+	proc_wait(&p, 5000, (const char *const[]){"row flume closed@10:0", "admitting=none", NULL});
+	char *png2 = proc_shot(&p, shot, &len2);
+	ck_assert_msg(len2 != len1 || memcmp(png1, png2, len1) != 0, "the closure did not show");
+
+	/* vqd stops: the board says its times may be out of date. */
+	vq_bus_free(kiosk);
+	vq_bus_free(gate);
+	vq_bus_free(ops);
+	int status = -1;
+	ck_assert_int_eq(vqs_vqd_stop(site_, &status), VQ_OK);
+	proc_wait(&p, 5000, (const char *const[]){"board ", "stale=offline", NULL});
+	proc_wait(&p, 5000, (const char *const[]){"row coaster", "stale=1", NULL});
+	char *png3 = proc_shot(&p, shot, &len3);
+	ck_assert_msg(len3 != len2 || memcmp(png2, png3, len2) != 0, "the warning did not show");
+
+	/* SIGTERM: a clean exit that leaves the last frame. */
+	unlink(shot);
+	ck_assert_int_eq(proc_stop(&p), 0);
+	ck_assert_int_eq(access(shot, R_OK), 0);
+	free(png0);
+	free(png1);
+	free(png2);
+	free(png3);
+	cJSON_Delete(first);
+	vqs_free(site_);
+	site_ = NULL;
+}
+END_TEST
+
+/* Without a broker the board says it is waiting, and --frames ends it. */
+START_TEST(test_frames_no_broker)
+{
+	char shot[1024], errpath[1024];
+	snprintf(shot, sizeof shot, "%s/alone.png", root);
+	snprintf(errpath, sizeof errpath, "%s/alone.err", root);
+	char *argv[] = {(char *)display_exe(),
+	                "--broker",
+	                "127.0.0.1:1",
+	                "--site",
+	                "nowhere",
+	                "--user",
+	                "board-1",
+	                "--password",
+	                "x",
+	                "--width",
+	                "720",
+	                "--height",
+	                "1280",
+	                "--trace",
+	                "--frames",
+	                "1",
+	                "--screenshot",
+	                shot,
+	                NULL};
+	proc p;
+	proc_start(&p, argv, errpath);
+	proc_wait(&p, 10000, (const char *const[]){"board ", "stale=no_site", NULL});
+	proc_wait(&p, 5000, (const char *const[]){"frame 1", NULL});
+	proc_wait(&p, 5000, (const char *const[]){"screenshot ", shot, NULL});
+	int st = -1;
+	waitpid(p.pid, &st, 0);
+	ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	close(p.out);
+	free(p.log);
+	ck_assert_int_eq(access(shot, R_OK), 0);
+
+	/* a bad option is a usage error */
+	char *bad[] = {(char *)display_exe(), "--called", "99", NULL};
+	proc_start(&p, bad, errpath);
+	waitpid(p.pid, &st, 0);
+	close(p.out);
+	ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 2);
+}
+END_TEST
+
+static Suite *display_suite(void)
+{
+	Suite *s = suite_create("display");
+	TCase *tc = tcase_create("model");
+	tcase_add_test(tc, test_options);
+	tcase_add_test(tc, test_staleness);
+	tcase_add_test(tc, test_idle_view_is_equal);
+	tcase_add_test(tc, test_called_numbers);
+	tcase_add_test(tc, test_languages);
+	tcase_add_test(tc, test_status);
+	tcase_add_test(tc, test_pages);
+	tcase_add_test(tc, test_layout);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("render");
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_render_fits);
+	tcase_add_test(tc, test_render_colours);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("program");
+	tcase_add_unchecked_fixture(tc, suite_setup, suite_teardown);
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_live_board);
+	tcase_add_test(tc, test_frames_no_broker);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(display_suite());
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
