@@ -11,6 +11,6 @@
  * flume: 300/h x 40% x 30 min = 60 seats, 09:30-19:30, window 60, party 6. */
 extern const char VQ_TEST_SITE[];
 
-#define VQ_TEST_DAY INT64_C(1798675200) /* 2027-01-01 00:00 UTC; the site's zone is UTC */
+#define VQ_TEST_DAY INT64_C(1798675200) /* 2026-12-31 00:00 UTC; the site's zone is UTC */
 
 #endif

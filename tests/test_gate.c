@@ -1,0 +1,1910 @@
+/* tests/test_gate.c — vq-gate: the offline check, the journal, the state machine with a fake
+ * bus, the screens (offscreen), and the program itself against a real broker and vqd.
+ *
+ * Unit tests drive kiosk/gate_state.c through gate_io fakes: requests are recorded, replies
+ * are hand-made vq_bus_msg values with the recorded correlation ids, and time is a number.
+ * The end-to-end tests run the vq-gate binary (built by the same tree) with --script and a
+ * virtual clock that starts where vqd's does (tests/support/vqsite.h), read its --trace
+ * lines, and decode its screenshots with libpng to check the colour staff see.
+ *
+ * Check forks every test; the gate processes die with their test (PR_SET_PDEATHSIG), and
+ * every wait is bounded.
+ */
+#include <SDL.h>
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <png.h>
+#include <signal.h>
+#include <sodium.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/code.h"
+#include "core/site.h"
+#include "kiosk/gate_journal.h"
+#include "kiosk/gate_render.h"
+#include "kiosk/gate_state.h"
+#include "support/fixtures.h"
+#include "support/tutil.h"
+#include "support/vqsite.h"
+#include "ui/i18n.h"
+#include "ui/ui.h"
+
+/* Times on the fixture site's day (VQ_TEST_DAY, UTC): a gold ticket for coaster,
+ * 10:15-11:15. Coaster admits 5 minutes early and 10 late, gold 10 more: [10:10, 11:35). */
+#define AT(h, m)  (VQ_TEST_DAY + (h)*3600 + (m)*60)
+#define MS(h, m)  ((int64_t)AT(h, m) * 1000)
+#define WIN_START AT(10, 15)
+#define WIN_END   AT(11, 15)
+#define GATE_ID   "gate-1"
+#define RUN_MS    45000 /* one vq-gate run, at most */
+
+#define CHECK(cond, ...)                                                                           \
+	do {                                                                                       \
+		if (!(cond))                                                                       \
+			ck_abort_msg(__VA_ARGS__);                                                 \
+	} while (0)
+
+static vq_i18n *load_i18n(void)
+{
+	vq_i18n *t = NULL;
+	char err[256] = "";
+	int rc = vq_i18n_load(tu_src("assets/i18n"), &t, err, sizeof err);
+	ck_assert_msg(rc == VQ_OK, "i18n: %s", err);
+	return t;
+}
+
+static vq_site *load_site(void)
+{
+	vq_site *s = NULL;
+	char err[256];
+	int rc = vq_site_parse(VQ_TEST_SITE, strlen(VQ_TEST_SITE), &s, err, sizeof err);
+	ck_assert_msg(rc == VQ_OK, "site: %s", err);
+	return s;
+}
+
+/* --- keys and codes ---------------------------------------------------------------- */
+
+struct keys {
+	uint8_t pk[32], sk[64];
+	vq_keyring ring;
+	char hex[65];
+};
+
+static void make_keys(struct keys *k)
+{
+	ck_assert_int_ge(sodium_init(), 0);
+	crypto_sign_keypair(k->pk, k->sk);
+	memset(&k->ring, 0, sizeof k->ring);
+	ck_assert_int_eq(vq_keyring_add(&k->ring, 1, k->pk), VQ_OK);
+	sodium_bin2hex(k->hex, sizeof k->hex, k->pk, 32);
+}
+
+static void make_code(const struct keys *k, const char *site, const char *attr, uint64_t id,
+                      int64_t start, int64_t end, int tier, int party, int number, char *out)
+{
+	vq_claims c;
+	memset(&c, 0, sizeof c);
+	c.kid = 1;
+	snprintf(c.site, sizeof c.site, "%s", site);
+	snprintf(c.attr, sizeof c.attr, "%s", attr);
+	c.ticket_id = id;
+	c.win_start = start;
+	c.win_end = end;
+	c.tier = (uint8_t)tier;
+	c.party = (uint8_t)party;
+	c.number = (uint16_t)number;
+	ck_assert_int_eq(vq_code_sign(&c, k->sk, out, VQ_CODE_MAX), VQ_OK);
+}
+
+/* The default ticket of these tests: gold, party 2, number 5, coaster 10:15-11:15. */
+static void std_code(const struct keys *k, uint64_t id, char *out)
+{
+	make_code(k, "t", "coaster", id, WIN_START, WIN_END, 2, 2, 5, out);
+}
+
+/* --- site state from hand-made messages ------------------------------------------- */
+
+static vq_bus_msg msg(int kind, const char *suffix, const char *payload)
+{
+	vq_bus_msg m;
+	memset(&m, 0, sizeof m);
+	m.kind = kind;
+	m.topic = suffix;
+	m.suffix = suffix;
+	m.payload = payload;
+	m.len = strlen(payload);
+	m.qos = 1;
+	return m;
+}
+
+static void site_json(const struct keys *k, char *out, size_t len)
+{
+	snprintf(out, len,
+	         "{\"v\":1,\"site\":\"t\",\"name\":\"T\",\"timezone\":\"UTC\","
+	         "\"languages\":[\"en\",\"ru\",\"ro\"],\"tiers\":["
+	         "{\"id\":\"standard\",\"names\":{\"en\":\"Standard\",\"ru\":\"Стандарт\","
+	         "\"ro\":\"Standard\"}},"
+	         "{\"id\":\"silver\",\"names\":{\"en\":\"Silver\",\"ru\":\"Серебро\",\"ro\":"
+	         "\"Argint\"}},"
+	         "{\"id\":\"gold\",\"names\":{\"en\":\"Gold\",\"ru\":\"Золото\",\"ro\":\"Aur\"}},"
+	         "{\"id\":\"platinum\",\"names\":{\"en\":\"Platinum\",\"ru\":\"Платина\","
+	         "\"ro\":\"Platină\"}}],"
+	         "\"attractions\":[\"coaster\",\"desk\",\"flume\"],"
+	         "\"keys\":[{\"kid\":1,\"public_key\":\"%s\"}],\"updated\":%lld}",
+	         k->hex, (long long)AT(10, 0));
+}
+
+static void attr_json(const char *status, int64_t closed_at, int64_t reopened_at, int fast,
+                      int standby, int phase, int backlog, int backlog_min, char *out, size_t len)
+{
+	snprintf(out, len,
+	         "{\"v\":1,\"attraction\":\"coaster\",\"kind\":\"ride\","
+	         "\"names\":{\"en\":\"Thunder Coaster\",\"ru\":\"Громовые горки\","
+	         "\"ro\":\"Montagnele rusești\"},\"status\":\"%s\",\"closed_at\":%lld,"
+	         "\"reopened_at\":%lld,\"admitting\":null,\"next\":{},"
+	         "\"capacity\":{\"today\":100,\"taken\":10},\"standby_min\":30,"
+	         "\"merge\":{\"fast\":%d,\"standby\":%d,\"phase\":%d,\"backlog\":%d,"
+	         "\"backlog_min\":%d},\"updated\":%lld}",
+	         status, (long long)closed_at, (long long)reopened_at, fast, standby, phase,
+	         backlog, backlog_min, (long long)AT(10, 0));
+}
+
+static void feed(vq_sitestate *ss, gate *g, const char *suffix, const char *payload, int64_t now)
+{
+	vq_bus_msg m = msg(VQ_BUS_MESSAGE, suffix, payload);
+	if (g)
+		gate_on_msg(g, &m, now);
+	else
+		ck_assert_int_ge(vq_sitestate_feed(ss, &m, now), 0);
+}
+
+/* --- the gate with fake effects ------------------------------------------------------ */
+
+#define FAKE_MAX 64
+
+struct fake {
+	int nreq;
+	char svc[FAKE_MAX][32];
+	char body[FAKE_MAX][8192];
+	char corr[FAKE_MAX][VQ_BUS_CORR_MAX];
+	int ntrace;
+	char trace[FAKE_MAX * 2][512];
+	int cues[4];
+	int site_changed;
+	int refuse; /* requests fail as if the bus were down */
+};
+
+static int fake_request(void *ctx, const char *svc, const char *body, size_t len,
+                        char corr[VQ_BUS_CORR_MAX])
+{
+	struct fake *f = ctx;
+	if (f->refuse || f->nreq >= FAKE_MAX)
+		return VQ_EBUS;
+	snprintf(f->svc[f->nreq], sizeof f->svc[0], "%s", svc);
+	snprintf(f->body[f->nreq], sizeof f->body[0], "%.*s", (int)len, body);
+	snprintf(corr, VQ_BUS_CORR_MAX, "corr-%d", f->nreq);
+	snprintf(f->corr[f->nreq], VQ_BUS_CORR_MAX, "corr-%d", f->nreq);
+	f->nreq++;
+	return VQ_OK;
+}
+
+static void fake_trace(void *ctx, const char *line)
+{
+	struct fake *f = ctx;
+	if (f->ntrace < FAKE_MAX * 2)
+		snprintf(f->trace[f->ntrace++], sizeof f->trace[0], "%s", line);
+}
+
+static void fake_cue(void *ctx, int cue)
+{
+	struct fake *f = ctx;
+	if (cue >= 0 && cue < 4)
+		f->cues[cue]++;
+}
+
+static void fake_site_changed(void *ctx)
+{
+	struct fake *f = ctx;
+	f->site_changed++;
+}
+
+/* The last trace line containing s, or NULL. */
+static const char *traced(const struct fake *f, const char *s)
+{
+	for (int i = f->ntrace - 1; i >= 0; i--)
+		if (strstr(f->trace[i], s))
+			return f->trace[i];
+	return NULL;
+}
+
+struct rig {
+	struct keys k;
+	vq_i18n *t;
+	vq_site *config;
+	vq_sitestate *ss;
+	gate_journal *j;
+	gate *g;
+	struct fake f;
+	char *dir;
+	char jpath[512];
+	const char *lang;
+	int synth; /* no config: rules from state/_site */
+};
+
+static void rig_gate(struct rig *r)
+{
+	gate_io io = {.ctx = &r->f,
+	              .request = fake_request,
+	              .trace = fake_trace,
+	              .cue = fake_cue,
+	              .site_changed = fake_site_changed};
+	gate_opts o = {.attraction = "coaster",
+	               .gate_id = GATE_ID,
+	               .lang = r->lang ? r->lang : "en",
+	               .i18n = r->t,
+	               .config = r->synth ? NULL : r->config};
+	ck_assert_int_eq(gate_combo_parse("ctrl+alt+shift+q", &o.quit), VQ_OK);
+	ck_assert_int_eq(gate_new(&o, r->ss, r->j, &io, &r->g), VQ_OK);
+}
+
+static void rig_journal(struct rig *r)
+{
+	char err[256] = "";
+	int rc = gate_journal_open(r->jpath[0] ? r->jpath : NULL, GATE_ID, AT(9, 0), &r->j, err,
+	                           sizeof err);
+	ck_assert_msg(rc == VQ_OK, "journal: %s %s", vq_errname(rc), err);
+}
+
+/* A gate for coaster that has heard the site, its attraction and (if online) vqd. */
+static void rig_up(struct rig *r, int file_journal, int online)
+{
+	memset(r, 0, sizeof *r);
+	setenv("TZ", "UTC", 1);
+	tzset();
+	make_keys(&r->k);
+	r->t = load_i18n();
+	r->config = load_site();
+	ck_assert_int_eq(vq_sitestate_new(&r->ss), VQ_OK);
+	if (file_journal) {
+		r->dir = tu_tempdir("gate");
+		ck_assert_ptr_nonnull(r->dir);
+		snprintf(r->jpath, sizeof r->jpath, "%s/gate.journal", r->dir);
+	}
+	rig_journal(r);
+	rig_gate(r);
+	char buf[4096];
+	vq_bus_msg c = msg(VQ_BUS_CONNECTED, "", "");
+	gate_on_msg(r->g, &c, MS(10, 0));
+	site_json(&r->k, buf, sizeof buf);
+	feed(r->ss, r->g, "state/_site", buf, MS(10, 0));
+	attr_json("open", 0, 0, 4, 1, 0, 12, 3, buf, sizeof buf);
+	feed(r->ss, r->g, "state/coaster", buf, MS(10, 0));
+	feed(r->ss, r->g, "presence/vqd",
+	     online ? "{\"v\":1,\"id\":\"vqd\",\"online\":true}"
+	            : "{\"v\":1,\"id\":\"vqd\",\"online\":false}",
+	     MS(10, 0));
+	gate_tick(r->g, MS(10, 0));
+}
+
+static void rig_down(struct rig *r)
+{
+	gate_free(r->g);
+	gate_journal_free(r->j);
+	vq_sitestate_free(r->ss);
+	vq_site_free(r->config);
+	vq_i18n_free(r->t);
+	if (r->dir) {
+		tu_rmtree(r->dir);
+		free(r->dir);
+	}
+}
+
+static void scan(struct rig *r, const char *code, int64_t now)
+{
+	vq_input in;
+	memset(&in, 0, sizeof in);
+	in.kind = VQ_IN_SCAN;
+	snprintf(in.text, sizeof in.text, "%s", code);
+	gate_update(r->g, &in, now);
+}
+
+static void tap_id(struct rig *r, const char *id, int64_t now)
+{
+	vq_button bs[16];
+	int n = gate_buttons(r->g, bs, 16);
+	for (int i = 0; i < n; i++) {
+		if (strcmp(bs[i].id, id) != 0)
+			continue;
+		vq_input in;
+		memset(&in, 0, sizeof in);
+		in.kind = VQ_IN_TAP;
+		in.x = bs[i].r.x + bs[i].r.w / 2;
+		in.y = bs[i].r.y + bs[i].r.h / 2;
+		gate_update(r->g, &in, now);
+		return;
+	}
+	ck_abort_msg("no button %s on screen %d", id, gate_view_get(r->g)->screen);
+}
+
+/* Answers request i with payload. */
+static void reply(struct rig *r, int i, const char *payload, int64_t now)
+{
+	CHECK(i < r->f.nreq, "no request %d to answer", i);
+	vq_bus_msg m = msg(VQ_BUS_MESSAGE, "reply/" GATE_ID, payload);
+	m.corr = (const unsigned char *)r->f.corr[i];
+	m.corr_len = strlen(r->f.corr[i]);
+	gate_on_msg(r->g, &m, now);
+	gate_tick(r->g, now);
+}
+
+static cJSON *body(const struct rig *r, int i)
+{
+	CHECK(i < r->f.nreq, "no request %d", i);
+	cJSON *b = cJSON_Parse(r->f.body[i]);
+	CHECK(b != NULL, "request %d is not JSON: %s", i, r->f.body[i]);
+	return b;
+}
+
+static const char *bstr(const cJSON *b, const char *k)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(b, k);
+	return cJSON_IsString(v) ? v->valuestring : "";
+}
+
+/* --- pure helpers ---------------------------------------------------------------------- */
+
+START_TEST(test_reasons_and_combo)
+{
+	static const struct {
+		const char *wire;
+		int reason;
+		const char *name;
+	} cases[] = {{"too_early", GATE_R_TOO_EARLY, "too_early"},
+	             {"expired", GATE_R_EXPIRED, "expired"},
+	             {"already_used", GATE_R_USED, "already_used"},
+	             {"forged", GATE_R_FORGED, "forged"},
+	             {"malformed_code", GATE_R_FORGED, "forged"},
+	             {"unknown_key", GATE_R_UNKNOWN_KEY, "unknown_key"},
+	             {"wrong_attraction", GATE_R_WRONG_ATTR, "wrong_attraction"},
+	             {"closed", GATE_R_CLOSED, "closed"},
+	             {"cancelled", GATE_R_CANCELLED, "cancelled"},
+	             {"unknown_ticket", GATE_R_UNKNOWN_TICKET, "unknown_ticket"},
+	             {"bad_request", GATE_R_OTHER, "other"},
+	             {"not_operating", GATE_R_OTHER, "other"}};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		int r = gate_reason_from_wire(cases[i].wire);
+		CHECK(r == cases[i].reason && strcmp(gate_reason_name(r), cases[i].name) == 0,
+		      "%s -> %d %s", cases[i].wire, r, gate_reason_name(r));
+	}
+	ck_assert_int_eq(gate_reason_from_wire(NULL), GATE_R_OTHER);
+
+	gate_combo c;
+	ck_assert_int_eq(gate_combo_parse("ctrl+alt+shift+q", &c), VQ_OK);
+	ck_assert_int_eq(c.key, 'q');
+	ck_assert_uint_eq(c.mods, GATE_MOD_CTRL | GATE_MOD_ALT | GATE_MOD_SHIFT);
+	ck_assert_int_eq(gate_combo_parse("Ctrl+F12", &c), VQ_OK);
+	ck_assert_uint_eq(c.mods, GATE_MOD_CTRL);
+	ck_assert_int_ne(c.key, 0);
+	ck_assert_int_eq(gate_combo_parse("ctrl+alt", &c), VQ_EINVAL);
+	ck_assert_int_eq(gate_combo_parse("q+ctrl", &c), VQ_EINVAL);
+	ck_assert_int_eq(gate_combo_parse("ctrl+nosuchkey", &c), VQ_EINVAL);
+	ck_assert_int_eq(gate_combo_parse("", &c), VQ_EINVAL);
+
+	char out[64];
+	gate_code_normalize("  vq1:abc d2\n", out, sizeof out);
+	ck_assert_str_eq(out, "VQ1:ABCD2");
+	gate_code_normalize("VQ1:ABCDEFG", out, 6);
+	ck_assert_str_eq(out, "VQ1:A");
+}
+END_TEST
+
+/* --- the offline check --------------------------------------------------------------- */
+
+struct offline_rig {
+	struct keys k;
+	vq_site *site;
+	vq_attr_view attr;
+	gate_offline c;
+};
+
+static void offline_up(struct offline_rig *o)
+{
+	memset(o, 0, sizeof *o);
+	make_keys(&o->k);
+	o->site = load_site();
+	snprintf(o->attr.id, sizeof o->attr.id, "coaster");
+	o->attr.known = 1;
+	o->attr.open = 1;
+	o->c = (gate_offline){.keys = &o->k.ring,
+	                      .site_id = "t",
+	                      .rules = o->site,
+	                      .attraction = "coaster",
+	                      .state = &o->attr,
+	                      .prefix = "C"};
+}
+
+static int check_code(struct offline_rig *o, const char *code, int64_t now, gate_verdict *v)
+{
+	return gate_offline_check(&o->c, code, strlen(code), now, v);
+}
+
+START_TEST(test_offline_valid)
+{
+	struct offline_rig o;
+	offline_up(&o);
+	char code[VQ_CODE_MAX];
+	std_code(&o.k, 42, code);
+	gate_verdict v;
+	/* the admission interval is [10:10, 11:35): grace included, half-open */
+	ck_assert_int_eq(check_code(&o, code, AT(10, 10), &v), VQ_OK);
+	ck_assert(v.admit && v.offline && !v.anytime);
+	ck_assert_uint_eq(v.ticket, 42);
+	ck_assert_str_eq(v.number, "C-005");
+	ck_assert_str_eq(v.tier, "gold");
+	ck_assert_int_eq(v.party, 2);
+	ck_assert_int_eq(check_code(&o, code, AT(11, 34), &v), VQ_OK);
+	ck_assert_int_eq(check_code(&o, code, AT(10, 9), &v), VQ_ETOOEARLY);
+	ck_assert(!v.admit && v.reason == GATE_R_TOO_EARLY);
+	ck_assert_int_eq(v.from, AT(10, 10));
+	ck_assert_int_eq(check_code(&o, code, AT(11, 35), &v), VQ_EEXPIRED);
+	ck_assert(v.reason == GATE_R_EXPIRED && v.until == AT(11, 35));
+	/* without a prefix the number is still the number */
+	o.c.prefix = NULL;
+	ck_assert_int_eq(check_code(&o, code, AT(10, 30), &v), VQ_OK);
+	ck_assert_str_eq(v.number, "005");
+	vq_site_free(o.site);
+}
+END_TEST
+
+START_TEST(test_offline_forged)
+{
+	struct offline_rig o;
+	offline_up(&o);
+	char code[VQ_CODE_MAX], bad[VQ_CODE_MAX];
+	std_code(&o.k, 42, code);
+	size_t len = strlen(code);
+	/* every single character changed, anywhere: never admitted, always "forged" (or, where
+	 * the key id is, "unknown key") */
+	for (size_t i = 0; i < len; i++) {
+		memcpy(bad, code, len + 1);
+		bad[i] = code[i] == 'A' ? 'B' : 'A';
+		gate_verdict v;
+		int rc = check_code(&o, bad, AT(10, 30), &v);
+		/* the key id byte changed: a key we do not hold, which is refused too */
+		if (rc == VQ_OK || v.admit ||
+		    (v.reason != GATE_R_FORGED && v.reason != GATE_R_UNKNOWN_KEY))
+			ck_abort_msg("char %zu changed: rc %s reason %s", i, vq_errname(rc),
+			             gate_reason_name(v.reason));
+	}
+	gate_verdict v;
+	ck_assert_int_ne(check_code(&o, "", AT(10, 30), &v), VQ_OK);
+	ck_assert_int_eq(v.reason, GATE_R_FORGED);
+	ck_assert_int_ne(check_code(&o, "hello", AT(10, 30), &v), VQ_OK);
+	ck_assert_int_eq(v.reason, GATE_R_FORGED);
+	/* a good code of another site, signed with the same key: not ours */
+	make_code(&o.k, "other", "coaster", 42, WIN_START, WIN_END, 2, 2, 5, code);
+	ck_assert_int_eq(check_code(&o, code, AT(10, 30), &v), VQ_EBADSIG);
+	ck_assert_int_eq(v.reason, GATE_R_FORGED);
+	/* a key the gate does not hold */
+	struct keys other;
+	make_keys(&other);
+	std_code(&other, 42, code);
+	ck_assert_int_eq(check_code(&o, code, AT(10, 30), &v), VQ_EBADSIG);
+	/* (kid 1 with another key: a forgery) ... and kid 9: unknown */
+	vq_claims c = {.kid = 9,
+	               .ticket_id = 1,
+	               .win_start = WIN_START,
+	               .win_end = WIN_END,
+	               .tier = 0,
+	               .party = 1,
+	               .number = 1};
+	snprintf(c.site, sizeof c.site, "t");
+	snprintf(c.attr, sizeof c.attr, "coaster");
+	ck_assert_int_eq(vq_code_sign(&c, other.sk, code, sizeof code), VQ_OK);
+	ck_assert_int_eq(check_code(&o, code, AT(10, 30), &v), VQ_EUNKNOWNKEY);
+	ck_assert_int_eq(v.reason, GATE_R_UNKNOWN_KEY);
+	/* no keys at all */
+	o.c.keys = NULL;
+	std_code(&o.k, 42, code);
+	ck_assert_int_ne(check_code(&o, code, AT(10, 30), &v), VQ_OK);
+	ck_assert_int_eq(v.reason, GATE_R_NO_KEYS);
+	vq_site_free(o.site);
+}
+END_TEST
+
+START_TEST(test_offline_rules)
+{
+	struct offline_rig o;
+	offline_up(&o);
+	char code[VQ_CODE_MAX];
+	gate_verdict v;
+	/* wrong attraction: flume's ticket at coaster's gate */
+	make_code(&o.k, "t", "flume", 7, WIN_START, WIN_END, 0, 1, 3, code);
+	ck_assert_int_eq(check_code(&o, code, AT(10, 30), &v), VQ_EWRONGATTR);
+	ck_assert_int_eq(v.reason, GATE_R_WRONG_ATTR);
+	ck_assert_str_eq(v.ticket_attr, "flume");
+	ck_assert_str_eq(v.number, "003"); /* its prefix is not ours to know */
+	/* expired yesterday's ticket */
+	make_code(&o.k, "t", "coaster", 8, WIN_START - 86400, WIN_END - 86400, 0, 1, 4, code);
+	ck_assert_int_eq(check_code(&o, code, AT(10, 30), &v), VQ_EEXPIRED);
+	/* closed now */
+	std_code(&o.k, 42, code);
+	o.attr.open = 0;
+	o.attr.closed_at = AT(10, 20);
+	ck_assert_int_eq(check_code(&o, code, AT(10, 30), &v), VQ_ECLOSED);
+	ck_assert_int_eq(v.reason, GATE_R_CLOSED);
+	/* reopened at 12:00: the window met the closure, so it is an any-time pass now */
+	o.attr.open = 1;
+	o.attr.reopened_at = AT(12, 0);
+	ck_assert_int_eq(check_code(&o, code, AT(13, 0), &v), VQ_OK);
+	ck_assert(v.admit && v.anytime);
+	ck_assert_int_eq(check_code(&o, code, AT(11, 59), &v), VQ_ETOOEARLY);
+	/* a ticket after the closure is an ordinary one */
+	make_code(&o.k, "t", "coaster", 9, AT(13, 0), AT(14, 0), 0, 1, 9, code);
+	ck_assert_int_eq(check_code(&o, code, AT(13, 30), &v), VQ_OK);
+	ck_assert(!v.anytime);
+	ck_assert_int_eq(check_code(&o, code, AT(15, 0), &v), VQ_EEXPIRED);
+	vq_site_free(o.site);
+}
+END_TEST
+
+START_TEST(test_offline_used_and_synth)
+{
+	struct offline_rig o;
+	offline_up(&o);
+	gate_journal *j = NULL;
+	char err[128], code[VQ_CODE_MAX];
+	ck_assert_int_eq(gate_journal_open(NULL, GATE_ID, AT(9, 0), &j, err, sizeof err), VQ_OK);
+	o.c.journal = j;
+	std_code(&o.k, 42, code);
+	gate_verdict v;
+	ck_assert_int_eq(check_code(&o, code, AT(10, 30), &v), VQ_OK);
+	ck_assert_int_eq(gate_journal_mark_used(j, 42, AT(10, 30), "gate-2", 1), VQ_OK);
+	ck_assert_int_eq(check_code(&o, code, AT(10, 31), &v), VQ_EUSED);
+	ck_assert_int_eq(v.reason, GATE_R_USED);
+	ck_assert_str_eq(v.used_gate, "gate-2");
+	ck_assert_int_eq(v.used_at, AT(10, 30));
+	gate_journal_free(j);
+
+	/* no config: rules from state/_site, no grace at all */
+	vq_sitestate *ss = NULL;
+	ck_assert_int_eq(vq_sitestate_new(&ss), VQ_OK);
+	vq_site *synth = NULL;
+	ck_assert_int_eq(gate_rules_synth(ss, "coaster", &synth), VQ_EINVAL);
+	char buf[4096];
+	site_json(&o.k, buf, sizeof buf);
+	feed(ss, NULL, "state/_site", buf, 0);
+	ck_assert_int_eq(gate_rules_synth(ss, "coaster", &synth), VQ_OK);
+	ck_assert_int_eq(vq_site_tier_count(synth), 4);
+	ck_assert_int_ge(vq_site_attr_find(synth, "flume"), 0);
+	o.c.rules = synth;
+	o.c.journal = NULL;
+	ck_assert_int_eq(check_code(&o, code, AT(10, 15), &v), VQ_OK);
+	ck_assert_str_eq(v.tier, "gold");
+	ck_assert_int_eq(check_code(&o, code, AT(10, 14), &v), VQ_ETOOEARLY);
+	ck_assert_int_eq(check_code(&o, code, AT(11, 15), &v), VQ_EEXPIRED);
+	vq_site_free(synth);
+	/* an attraction state/_site does not list is still the gate's own */
+	ck_assert_int_eq(gate_rules_synth(ss, "new_ride", &synth), VQ_OK);
+	ck_assert_int_ge(vq_site_attr_find(synth, "new_ride"), 0);
+	vq_site_free(synth);
+	vq_sitestate_free(ss);
+	vq_site_free(o.site);
+}
+END_TEST
+
+/* --- the journal ------------------------------------------------------------------- */
+
+static gate_jentry admission(uint64_t ticket, int64_t at)
+{
+	gate_jentry e;
+	memset(&e, 0, sizeof e);
+	e.kind = GATE_J_ADMIT;
+	e.ticket = ticket;
+	snprintf(e.code, sizeof e.code, "VQ1:CODE%llu", (unsigned long long)ticket);
+	snprintf(e.attraction, sizeof e.attraction, "coaster");
+	e.at = at;
+	snprintf(e.number, sizeof e.number, "C-%03llu", (unsigned long long)ticket);
+	e.party = 2;
+	snprintf(e.tier, sizeof e.tier, "gold");
+	return e;
+}
+
+static gate_journal *jopen(const char *path, const char *gate_id)
+{
+	gate_journal *j = NULL;
+	char err[256] = "";
+	int rc = gate_journal_open(path, gate_id, AT(9, 0), &j, err, sizeof err);
+	ck_assert_msg(rc == VQ_OK, "open %s: %s %s", path, vq_errname(rc), err);
+	return j;
+}
+
+START_TEST(test_journal_reload)
+{
+	char *dir = tu_tempdir("gate-journal");
+	char path[512];
+	snprintf(path, sizeof path, "%s/j", dir);
+	gate_journal *j = jopen(path, GATE_ID);
+	char jid[32];
+	snprintf(jid, sizeof jid, "%s", gate_journal_jid(j));
+	int n = 0;
+	for (int i = 1; i <= 5; i++) {
+		gate_jentry e = admission((uint64_t)i, AT(10, i));
+		ck_assert_int_eq(gate_journal_add(j, &e, &n), VQ_OK);
+		ck_assert_int_eq(n, i);
+	}
+	gate_jentry ov;
+	memset(&ov, 0, sizeof ov);
+	ov.kind = GATE_J_OVERRIDE;
+	snprintf(ov.attraction, sizeof ov.attraction, "coaster");
+	snprintf(ov.reason, sizeof ov.reason, "ride was down: «très» важно");
+	ov.at = AT(10, 9);
+	ck_assert_int_eq(gate_journal_add(j, &ov, &n), VQ_OK);
+	ck_assert_int_eq(n, 6);
+	const gate_jentry *e6 = gate_journal_entry(j, 6);
+	ck_assert_ptr_nonnull(strstr(e6->rid, jid));
+	/* a batch of 1..3, answered for 1 and 2; 4 and 5 still pending */
+	int ns[3] = {1, 2, 3};
+	char rid[GATE_RID_MAX];
+	ck_assert_int_eq(gate_journal_batch(j, ns, 3, rid), VQ_OK);
+	ck_assert_ptr_nonnull(strstr(rid, jid));
+	ck_assert_int_eq(gate_journal_batch(j, ns, 1, rid), VQ_EINVAL); /* already sent */
+	gate_jresult rs[2];
+	memset(rs, 0, sizeof rs);
+	rs[0].ok = 1;
+	rs[1].conflict = 1;
+	snprintf(rs[1].error, sizeof rs[1].error, "already_used");
+	snprintf(rs[1].first_gate, sizeof rs[1].first_gate, "gate-2");
+	rs[1].first_at = AT(10, 1);
+	ck_assert_int_eq(gate_journal_results(j, ns, rs, 2), VQ_OK);
+	ck_assert_int_eq(gate_journal_mark_used(j, 99, AT(10, 20), GATE_ID, 0), VQ_OK);
+	ck_assert_int_eq(gate_journal_pending(j), 4);
+	gate_journal_free(j);
+
+	/* after a restart: the same entries, states, rids, used tickets, journal id */
+	j = jopen(path, GATE_ID);
+	ck_assert_str_eq(gate_journal_jid(j), jid);
+	ck_assert_int_eq(gate_journal_count(j), 6);
+	ck_assert_int_eq(gate_journal_pending(j), 4);
+	ck_assert_int_eq(gate_journal_skipped(j), 0);
+	ck_assert_int_eq(gate_journal_torn(j), 0);
+	ck_assert_int_eq(gate_journal_entry(j, 1)->state, GATE_J_DONE);
+	ck_assert(gate_journal_entry(j, 1)->res.ok);
+	const gate_jentry *e2 = gate_journal_entry(j, 2);
+	ck_assert(e2->state == GATE_J_DONE && e2->res.conflict && !e2->res.ok);
+	ck_assert_str_eq(e2->res.first_gate, "gate-2");
+	ck_assert_int_eq(e2->res.first_at, AT(10, 1));
+	const gate_jentry *e3 = gate_journal_entry(j, 3);
+	ck_assert_int_eq(e3->state, GATE_J_SENT);
+	ck_assert_str_eq(e3->rid, rid);
+	ck_assert_str_eq(e3->code, "VQ1:CODE3");
+	ck_assert_str_eq(e3->number, "C-003");
+	ck_assert_int_eq(gate_journal_entry(j, 4)->state, GATE_J_PENDING);
+	e6 = gate_journal_entry(j, 6);
+	ck_assert_int_eq(e6->kind, GATE_J_OVERRIDE);
+	ck_assert_str_eq(e6->reason, "ride was down: «très» важно");
+	gate_used u;
+	ck_assert(gate_journal_find_used(j, 4, &u) && u.offline && !strcmp(u.gate, GATE_ID));
+	ck_assert(gate_journal_find_used(j, 99, &u) && !u.offline && u.at == AT(10, 20));
+	ck_assert(!gate_journal_find_used(j, 100, &u));
+	/* the next batch gets a new rid */
+	int ns2[2] = {4, 5};
+	char rid2[GATE_RID_MAX];
+	ck_assert_int_eq(gate_journal_batch(j, ns2, 2, rid2), VQ_OK);
+	ck_assert_str_ne(rid2, rid);
+	gate_journal_free(j);
+
+	/* another gate's journal is not ours to sync */
+	gate_journal *other = NULL;
+	char err[256];
+	ck_assert_int_eq(gate_journal_open(path, "gate-2", AT(9, 0), &other, err, sizeof err),
+	                 VQ_EINVAL);
+	ck_assert_ptr_null(other);
+	tu_rmtree(dir);
+	free(dir);
+}
+END_TEST
+
+START_TEST(test_journal_torn)
+{
+	char *dir = tu_tempdir("gate-journal");
+	char path[512];
+	snprintf(path, sizeof path, "%s/j", dir);
+	gate_journal *j = jopen(path, GATE_ID);
+	for (int i = 1; i <= 3; i++) {
+		gate_jentry e = admission((uint64_t)i, AT(10, i));
+		ck_assert_int_eq(gate_journal_add(j, &e, NULL), VQ_OK);
+	}
+	gate_journal_free(j);
+	struct stat st;
+	ck_assert_int_eq(stat(path, &st), 0);
+	off_t whole = st.st_size;
+
+	/* the power failed in the middle of the fourth line */
+	FILE *f = fopen(path, "ab");
+	ck_assert_ptr_nonnull(f);
+	fputs("{\"t\":\"adm\",\"n\":4,\"ticket\":4,\"code\":\"VQ1:CO", f);
+	fclose(f);
+	j = jopen(path, GATE_ID);
+	ck_assert_int_eq(gate_journal_count(j), 3);
+	ck_assert_int_gt(gate_journal_torn(j), 0);
+	ck_assert_int_eq(stat(path, &st), 0);
+	ck_assert_int_eq(st.st_size, whole); /* cut back to whole lines */
+	gate_jentry e = admission(4, AT(10, 4));
+	int n = 0;
+	ck_assert_int_eq(gate_journal_add(j, &e, &n), VQ_OK);
+	ck_assert_int_eq(n, 4);
+	gate_journal_free(j);
+
+	/* a damaged line in the middle is skipped, the rest replays */
+	f = fopen(path, "ab");
+	ck_assert_ptr_nonnull(f);
+	fputs("{not json at all\n", f);
+	fclose(f);
+	j = jopen(path, GATE_ID);
+	ck_assert_int_eq(gate_journal_torn(j), 0);
+	ck_assert_int_eq(gate_journal_skipped(j), 1);
+	ck_assert_int_eq(gate_journal_count(j), 4);
+	ck_assert_str_eq(gate_journal_entry(j, 4)->code, "VQ1:CODE4");
+	e = admission(5, AT(10, 5));
+	ck_assert_int_eq(gate_journal_add(j, &e, &n), VQ_OK);
+	ck_assert_int_eq(n, 5);
+	gate_journal_free(j);
+	j = jopen(path, GATE_ID);
+	ck_assert_int_eq(gate_journal_count(j), 5);
+	ck_assert_int_eq(gate_journal_pending(j), 5);
+	gate_journal_free(j);
+
+	/* a file cut right after its header (or empty) starts afresh */
+	f = fopen(path, "wb");
+	ck_assert_ptr_nonnull(f);
+	fputs("{\"t\":\"op", f);
+	fclose(f);
+	j = jopen(path, GATE_ID);
+	ck_assert_int_eq(gate_journal_count(j), 0);
+	ck_assert_int_ne(gate_journal_jid(j)[0], '\0');
+	gate_journal_free(j);
+	tu_rmtree(dir);
+	free(dir);
+}
+END_TEST
+
+/* --- the state machine with a fake bus -------------------------------------------------- */
+
+static void redeem_ok(struct rig *r, int i, uint64_t id, int64_t now)
+{
+	char buf[1024];
+	snprintf(buf, sizeof buf,
+	         "{\"v\":1,\"rid\":\"x\",\"ok\":true,\"admit\":true,\"ticket\":{\"id\":%llu,"
+	         "\"number\":\"C-%03llu\",\"attraction\":\"coaster\",\"tier\":\"gold\",\"party\":2,"
+	         "\"start\":%lld,\"end\":%lld,\"state\":\"redeemed\",\"used_at\":%lld,"
+	         "\"used_gate\":\"" GATE_ID "\",\"used_offline\":false}}",
+	         (unsigned long long)id, (unsigned long long)id, (long long)WIN_START,
+	         (long long)WIN_END, (long long)(now / 1000));
+	reply(r, i, buf, now);
+}
+
+START_TEST(test_state_online)
+{
+	struct rig r;
+	rig_up(&r, 0, 1);
+	const gate_view *v = gate_view_get(r.g);
+	ck_assert_int_eq(v->mode, GATE_ONLINE);
+	ck_assert(v->heard && v->have_keys);
+	ck_assert_int_ge(r.f.site_changed, 1);
+	char code[VQ_CODE_MAX];
+	std_code(&r.k, 5, code);
+
+	scan(&r, code, MS(10, 20));
+	ck_assert_int_eq(r.f.nreq, 1);
+	ck_assert_str_eq(r.f.svc[0], "svc/redeem");
+	cJSON *b = body(&r, 0);
+	ck_assert_str_eq(bstr(b, "code"), code);
+	ck_assert_str_eq(bstr(b, "attraction"), "coaster");
+	ck_assert_int_gt((int)strlen(bstr(b, "rid")), 2);
+	char rid0[64];
+	snprintf(rid0, sizeof rid0, "%s", bstr(b, "rid"));
+	cJSON_Delete(b);
+	ck_assert_int_eq(v->screen, GATE_SCREEN_CHECKING);
+	ck_assert(gate_busy(r.g, MS(10, 20)));
+
+	redeem_ok(&r, 0, 5, MS(10, 20));
+	ck_assert_int_eq(v->screen, GATE_SCREEN_VERDICT);
+	ck_assert(v->verdict.admit && !v->verdict.offline);
+	ck_assert_str_eq(v->verdict.number, "C-005");
+	ck_assert_int_eq(v->counters.admitted, 1);
+	ck_assert_int_eq(v->counters.offline, 0);
+	ck_assert_ptr_nonnull(traced(&r.f, "verdict admit ticket=5 number=C-005 offline=0"));
+	ck_assert_int_eq(r.f.cues[GATE_CUE_ADMIT], 1);
+	ck_assert(!gate_busy(r.g, MS(10, 20)));
+
+	/* the scanner reads the same code again at once: not a second guest */
+	scan(&r, code, MS(10, 20) + 500);
+	ck_assert_int_eq(r.f.nreq, 1);
+	/* later, vqd says it is used; the next redeem has a new rid */
+	scan(&r, code, MS(10, 21));
+	ck_assert_int_eq(r.f.nreq, 2);
+	b = body(&r, 1);
+	ck_assert_str_ne(bstr(b, "rid"), rid0);
+	cJSON_Delete(b);
+	reply(&r, 1,
+	      "{\"v\":1,\"rid\":\"x\",\"ok\":false,\"error\":{\"code\":\"already_used\","
+	      "\"message\":\"m\",\"used_at\":1798712400,\"used_gate\":\"gate-2\"}}",
+	      MS(10, 21));
+	ck_assert(!v->verdict.admit);
+	ck_assert_int_eq(v->verdict.reason, GATE_R_USED);
+	ck_assert_str_eq(v->verdict.used_gate, "gate-2");
+	ck_assert_str_eq(v->verdict.number, "C-005"); /* from the code itself */
+	ck_assert_int_eq(v->counters.refused, 1);
+	ck_assert_int_eq(v->counters.by_reason[GATE_R_USED], 1);
+	ck_assert_ptr_nonnull(traced(&r.f, "verdict refuse reason=already_used gate=gate-2"));
+	ck_assert_int_eq(r.f.cues[GATE_CUE_REFUSE], 1);
+
+	/* the verdict stays for its time, then the gate is ready again */
+	gate_tick(r.g, MS(10, 21) + 5000);
+	ck_assert_int_eq(v->screen, GATE_SCREEN_VERDICT);
+	gate_tick(r.g, MS(10, 21) + 6000);
+	ck_assert_int_eq(v->screen, GATE_SCREEN_READY);
+
+	/* typed codes: lower case, spaces, Enter */
+	vq_input in;
+	memset(&in, 0, sizeof in);
+	in.kind = VQ_IN_TEXT;
+	char typed[VQ_CODE_MAX + 8];
+	snprintf(typed, sizeof typed, "vq1:%s", code + 4);
+	for (char *p = typed; *p; p++)
+		if (*p >= 'A' && *p <= 'Z')
+			*p = (char)(*p - 'A' + 'a');
+	snprintf(in.text, sizeof in.text, "%s", typed);
+	gate_update(r.g, &in, MS(10, 30));
+	ck_assert_str_eq(v->entry, typed);
+	in.kind = VQ_IN_KEY;
+	in.key = VQ_KEY_RETURN;
+	gate_update(r.g, &in, MS(10, 30));
+	ck_assert_int_eq(r.f.nreq, 3);
+	b = body(&r, 2);
+	ck_assert_str_eq(bstr(b, "code"), code);
+	cJSON_Delete(b);
+	ck_assert_str_eq(v->entry, "");
+
+	/* the staff combination quits; the key alone does not */
+	memset(&in, 0, sizeof in);
+	in.kind = VQ_IN_KEY;
+	in.key = 'q';
+	gate_update(r.g, &in, MS(10, 31));
+	ck_assert(!gate_quit(r.g));
+	in.mod = KMOD_LCTRL | KMOD_LALT | KMOD_LSHIFT;
+	gate_update(r.g, &in, MS(10, 31));
+	ck_assert(gate_quit(r.g));
+	rig_down(&r);
+}
+END_TEST
+
+/* Every refusal vqd can give, as staff see it. */
+START_TEST(test_state_refusals)
+{
+	static const struct {
+		const char *error; /* the error object's fields */
+		int reason;
+		const char *shown; /* in the verdict text, English */
+	} cases[] = {
+	    {"\"code\":\"too_early\",\"from\":1798713900,\"until\":1798718100", GATE_R_TOO_EARLY,
+	     "come back at 10:45"},
+	    {"\"code\":\"expired\",\"from\":1798713900,\"until\":1798718100", GATE_R_EXPIRED,
+	     "Expired at 11:55"},
+	    {"\"code\":\"already_used\",\"used_at\":1798712400,\"used_gate\":\"gate-2\"",
+	     GATE_R_USED, "Already used at 10:20 at gate-2"},
+	    {"\"code\":\"forged\"", GATE_R_FORGED, "Forged or damaged"},
+	    {"\"code\":\"malformed_code\"", GATE_R_FORGED, "Forged or damaged"},
+	    {"\"code\":\"unknown_key\"", GATE_R_UNKNOWN_KEY, "unknown key"},
+	    {"\"code\":\"wrong_attraction\",\"ticket_attraction\":\"flume\"", GATE_R_WRONG_ATTR,
+	     "Wrong attraction (this is for flume)"},
+	    {"\"code\":\"closed\"", GATE_R_CLOSED, "Attraction closed"},
+	    {"\"code\":\"cancelled\"", GATE_R_CANCELLED, "cancelled"},
+	    {"\"code\":\"unknown_ticket\"", GATE_R_UNKNOWN_TICKET, "Unknown ticket"},
+	    {"\"code\":\"bad_request\"", GATE_R_OTHER, "Refused: bad_request"},
+	};
+	struct rig r;
+	rig_up(&r, 0, 1);
+	const gate_view *v = gate_view_get(r.g);
+	char code[VQ_CODE_MAX], buf[1024];
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		std_code(&r.k, 100 + i, code);
+		scan(&r, code, MS(11, (int)i));
+		if (r.f.nreq != (int)i + 1)
+			ck_abort_msg("case %zu: no redeem sent", i);
+		snprintf(buf, sizeof buf, "{\"v\":1,\"ok\":false,\"error\":{%s,\"message\":\"m\"}}",
+		         cases[i].error);
+		reply(&r, (int)i, buf, MS(11, (int)i));
+		gate_text tx;
+		gate_verdict_text(&v->verdict, r.t, "en", r.ss, &tx);
+		if (v->screen != GATE_SCREEN_VERDICT || v->verdict.admit ||
+		    v->verdict.reason != cases[i].reason || !strstr(tx.big, cases[i].shown) ||
+		    strcmp(tx.headline, "DO NOT ADMIT") != 0 ||
+		    memcmp(&tx.bg, &VQ_COL_ERROR, sizeof tx.bg) != 0 || tx.note[0])
+			ck_abort_msg("case %s: reason %s, text '%s' / '%s'", cases[i].error,
+			             gate_reason_name(v->verdict.reason), tx.headline, tx.big);
+		if (v->counters.by_reason[cases[i].reason] < 1)
+			ck_abort_msg("case %zu not counted", i);
+	}
+	ck_assert_int_eq(v->counters.refused, (int)(sizeof cases / sizeof cases[0]));
+	ck_assert_int_eq(v->counters.by_reason[GATE_R_FORGED], 2);
+	ck_assert_int_eq(v->counters.admitted, 0);
+	rig_down(&r);
+}
+END_TEST
+
+START_TEST(test_state_timeout)
+{
+	struct rig r;
+	rig_up(&r, 0, 1);
+	const gate_view *v = gate_view_get(r.g);
+	char code[VQ_CODE_MAX];
+	std_code(&r.k, 5, code);
+	scan(&r, code, MS(10, 20));
+	ck_assert_int_eq(r.f.nreq, 1);
+	ck_assert_int_eq(gate_wait_ms(r.g, MS(10, 20), 60000), 1500);
+	gate_tick(r.g, MS(10, 20) + 1499);
+	ck_assert_int_eq(v->screen, GATE_SCREEN_CHECKING);
+	/* no answer in time: the gate decides alone, and says so */
+	gate_tick(r.g, MS(10, 20) + 1500);
+	ck_assert_int_eq(v->screen, GATE_SCREEN_VERDICT);
+	ck_assert(v->verdict.admit && v->verdict.offline);
+	ck_assert_int_eq(v->mode, GATE_OFF_TIMEOUT);
+	ck_assert_int_eq(v->counters.offline, 1);
+	ck_assert_int_eq(v->pending, 1);
+	ck_assert_ptr_nonnull(traced(&r.f, "verdict admit ticket=5 number=C-005 offline=1"));
+	ck_assert_ptr_nonnull(traced(&r.f, "mode offline reason=timeout"));
+	/* while vqd is suspect, scans do not wait for it */
+	char code2[VQ_CODE_MAX];
+	std_code(&r.k, 6, code2);
+	scan(&r, code2, MS(10, 20) + 3000);
+	ck_assert_int_eq(r.f.nreq, 1);
+	ck_assert(v->verdict.admit && v->verdict.offline && v->verdict.ticket == 6);
+	ck_assert_int_eq(v->pending, 2);
+	/* the late answer says vqd did admit ticket 5: not to be synced again */
+	redeem_ok(&r, 0, 5, MS(10, 20) + 4000);
+	ck_assert_int_eq(v->pending, 1);
+	ck_assert_ptr_nonnull(traced(&r.f, "redeem late admit ticket=5"));
+	/* vqd answered, so it is reachable: the rest is synced at once */
+	gate_tick(r.g, MS(10, 20) + 4000);
+	ck_assert_int_eq(v->mode, GATE_ONLINE);
+	ck_assert_int_eq(r.f.nreq, 2);
+	ck_assert_str_eq(r.f.svc[1], "svc/sync");
+	cJSON *b = body(&r, 1);
+	const cJSON *adm = cJSON_GetObjectItemCaseSensitive(b, "admissions");
+	ck_assert_int_eq(cJSON_GetArraySize(adm), 1);
+	ck_assert_str_eq(bstr(cJSON_GetArrayItem(adm, 0), "code"), code2);
+	cJSON_Delete(b);
+	rig_down(&r);
+}
+END_TEST
+
+static void presence(struct rig *r, int online, int64_t now)
+{
+	feed(r->ss, r->g, "presence/vqd",
+	     online ? "{\"v\":1,\"id\":\"vqd\",\"online\":true}"
+	            : "{\"v\":1,\"id\":\"vqd\",\"online\":false}",
+	     now);
+	gate_tick(r->g, now);
+}
+
+START_TEST(test_state_offline_sync)
+{
+	struct rig r;
+	rig_up(&r, 1, 0);
+	const gate_view *v = gate_view_get(r.g);
+	ck_assert_int_eq(v->mode, GATE_OFF_PRESENCE);
+	char a[VQ_CODE_MAX], b2[VQ_CODE_MAX], early[VQ_CODE_MAX];
+	std_code(&r.k, 5, a);
+	std_code(&r.k, 6, b2);
+	make_code(&r.k, "t", "coaster", 7, AT(12, 0), AT(13, 0), 0, 1, 7, early);
+	scan(&r, a, MS(10, 20));
+	ck_assert_int_eq(r.f.nreq, 0);
+	ck_assert(v->verdict.admit && v->verdict.offline);
+	gate_text tx;
+	gate_verdict_text(&v->verdict, r.t, "en", r.ss, &tx);
+	ck_assert_str_eq(tx.headline, "ADMIT");
+	ck_assert_str_eq(tx.big, "Party: 2");
+	ck_assert_ptr_nonnull(strstr(tx.detail, "C-005"));
+	ck_assert_ptr_nonnull(strstr(tx.detail, "Gold"));
+	ck_assert_ptr_nonnull(strstr(tx.note, "Offline"));
+	/* the same code again, offline: this gate knows it let that ticket in */
+	scan(&r, a, MS(10, 25));
+	ck_assert(!v->verdict.admit && v->verdict.offline);
+	ck_assert_int_eq(v->verdict.reason, GATE_R_USED);
+	ck_assert_str_eq(v->verdict.used_gate, GATE_ID);
+	ck_assert_ptr_nonnull(traced(&r.f, "verdict refuse reason=already_used gate=gate-1"));
+	scan(&r, early, MS(10, 26));
+	ck_assert_int_eq(v->verdict.reason, GATE_R_TOO_EARLY);
+	scan(&r, b2, MS(10, 27));
+	ck_assert(v->verdict.admit);
+	ck_assert_int_eq(v->pending, 2);
+	ck_assert_int_eq(v->counters.offline, 2);
+
+	/* a restart while offline: the journal remembers */
+	gate_free(r.g);
+	gate_journal_free(r.j);
+	rig_journal(&r);
+	rig_gate(&r);
+	v = gate_view_get(r.g);
+	vq_bus_msg c = msg(VQ_BUS_CONNECTED, "", "");
+	gate_on_msg(r.g, &c, MS(10, 30));
+	gate_tick(r.g, MS(10, 30));
+	ck_assert_int_eq(v->pending, 2);
+	scan(&r, a, MS(10, 30));
+	ck_assert_int_eq(v->verdict.reason, GATE_R_USED);
+
+	/* vqd is back: one sync carries both, in the order they were made */
+	presence(&r, 1, MS(10, 40));
+	ck_assert_int_eq(r.f.nreq, 1);
+	ck_assert_str_eq(r.f.svc[0], "svc/sync");
+	cJSON *b = body(&r, 0);
+	char rid[64];
+	snprintf(rid, sizeof rid, "%s", bstr(b, "rid"));
+	const cJSON *adm = cJSON_GetObjectItemCaseSensitive(b, "admissions");
+	ck_assert_int_eq(cJSON_GetArraySize(adm), 2);
+	ck_assert_str_eq(bstr(cJSON_GetArrayItem(adm, 0), "code"), a);
+	ck_assert_str_eq(bstr(cJSON_GetArrayItem(adm, 1), "code"), b2);
+	ck_assert_int_eq((int64_t)cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(adm, 0), "at")
+	                     ->valuedouble,
+	                 AT(10, 20));
+	cJSON_Delete(b);
+	ck_assert(gate_busy(r.g, MS(10, 40)));
+
+	/* no answer: sent again later with the same rid */
+	gate_tick(r.g, MS(10, 40) + 5000);
+	ck_assert_ptr_nonnull(traced(&r.f, "no answer"));
+	gate_tick(r.g, MS(10, 40) + 30000);
+	ck_assert_int_eq(r.f.nreq, 2);
+	b = body(&r, 1);
+	ck_assert_str_eq(bstr(b, "rid"), rid);
+	cJSON_Delete(b);
+	/* vqd could not commit: again, same rid */
+	reply(&r, 1, "{\"v\":1,\"ok\":false,\"error\":{\"code\":\"storage\",\"message\":\"m\"}}",
+	      MS(10, 41));
+	ck_assert_ptr_nonnull(traced(&r.f, "sync retry"));
+	gate_tick(r.g, MS(10, 41) + 2000);
+	ck_assert_int_eq(r.f.nreq, 3);
+	b = body(&r, 2);
+	ck_assert_str_eq(bstr(b, "rid"), rid);
+	cJSON_Delete(b);
+	/* answered: one fine, one that gate-2 had admitted first */
+	reply(&r, 2,
+	      "{\"v\":1,\"ok\":true,\"results\":[{\"ticket\":5,\"ok\":true},{\"ticket\":6,"
+	      "\"ok\":false,\"error\":\"already_used\",\"conflict\":true,\"used_at\":1798797600,"
+	      "\"used_gate\":\"gate-2\"}]}",
+	      MS(10, 42));
+	ck_assert_int_eq(v->pending, 0);
+	ck_assert_ptr_nonnull(traced(&r.f, "sync ok ticket=5"));
+	ck_assert_ptr_nonnull(traced(&r.f, "sync conflict ticket=6 first_gate=gate-2"));
+	ck_assert_int_eq(v->counters.conflicts, 1);
+	ck_assert_int_eq(v->notice.kind, GATE_NOTICE_CONFLICT);
+	ck_assert_str_eq(v->notice.other_gate, "gate-2");
+	ck_assert_str_eq(v->notice.number, "C-005"); /* numbers of the fixture codes */
+	ck_assert_int_eq(r.f.cues[GATE_CUE_ALERT], 1);
+	/* the late first answer repeats the same: nothing counted twice */
+	reply(&r, 0,
+	      "{\"v\":1,\"ok\":true,\"results\":[{\"ticket\":5,\"ok\":true},{\"ticket\":6,"
+	      "\"ok\":false,\"error\":\"already_used\",\"conflict\":true,\"used_at\":1798797600,"
+	      "\"used_gate\":\"gate-2\"}]}",
+	      MS(10, 43));
+	ck_assert_int_eq(v->counters.conflicts, 1);
+	/* staff acknowledge the notice */
+	tap_id(&r, "notice-ok", MS(10, 44));
+	ck_assert_int_eq(v->notice.kind, GATE_NOTICE_NONE);
+	ck_assert(!gate_busy(r.g, MS(10, 44)));
+
+	/* and after another restart nothing is sent again */
+	gate_free(r.g);
+	gate_journal_free(r.j);
+	rig_journal(&r);
+	ck_assert_int_eq(gate_journal_pending(r.j), 0);
+	rig_gate(&r);
+	rig_down(&r);
+}
+END_TEST
+
+START_TEST(test_state_sync_edge)
+{
+	struct rig r;
+	rig_up(&r, 1, 0);
+	const gate_view *v = gate_view_get(r.g);
+	char a[VQ_CODE_MAX], b2[VQ_CODE_MAX], c3[VQ_CODE_MAX];
+	std_code(&r.k, 5, a);
+	std_code(&r.k, 6, b2);
+	std_code(&r.k, 7, c3);
+	scan(&r, a, MS(10, 20));
+	scan(&r, b2, MS(10, 21));
+	scan(&r, c3, MS(10, 22));
+	/* sent but unanswered when the gate restarts: resent whole, with the same rid */
+	presence(&r, 1, MS(10, 30));
+	ck_assert_int_eq(r.f.nreq, 1);
+	cJSON *b = body(&r, 0);
+	char rid[64];
+	snprintf(rid, sizeof rid, "%s", bstr(b, "rid"));
+	cJSON_Delete(b);
+	gate_free(r.g);
+	gate_journal_free(r.j);
+	rig_journal(&r);
+	memset(&r.f, 0, sizeof r.f);
+	rig_gate(&r);
+	v = gate_view_get(r.g);
+	vq_bus_msg c = msg(VQ_BUS_CONNECTED, "", "");
+	gate_on_msg(r.g, &c, MS(10, 31));
+	gate_tick(r.g, MS(10, 31));
+	ck_assert_int_eq(r.f.nreq, 1);
+	b = body(&r, 0);
+	ck_assert_str_eq(bstr(b, "rid"), rid);
+	ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(b, "admissions")), 3);
+	cJSON_Delete(b);
+	/* a conflict with ourselves is our own late redeem, not a second use; vqd may also
+	 * refuse an admission (our clock was wrong): staff hear of it */
+	reply(&r, 0,
+	      "{\"v\":1,\"ok\":true,\"results\":[{\"ticket\":5,\"ok\":false,\"error\":"
+	      "\"already_used\",\"conflict\":true,\"used_at\":1,\"used_gate\":\"" GATE_ID "\"},"
+	      "{\"ticket\":6,\"ok\":false,\"error\":\"expired\"},{\"ok\":false,\"error\":"
+	      "\"forged\"}]}",
+	      MS(10, 32));
+	ck_assert_int_eq(v->counters.conflicts, 0);
+	ck_assert_int_eq(v->counters.sync_refused, 2);
+	ck_assert_ptr_nonnull(traced(&r.f, "sync ok ticket=5"));
+	ck_assert_ptr_nonnull(traced(&r.f, "sync refused ticket=6 reason=expired"));
+	ck_assert_ptr_nonnull(traced(&r.f, "sync refused ticket=7 reason=forged"));
+	ck_assert_int_eq(v->notice.kind, GATE_NOTICE_SYNC_REFUSED);
+	ck_assert_int_eq(v->pending, 0);
+
+	/* the first gate hears of a conflict from events/conflict */
+	feed(r.ss, r.g, "events/conflict",
+	     "{\"v\":1,\"attraction\":\"coaster\",\"ticket\":5,\"gate\":\"gate-2\",\"at\":1,"
+	     "\"first_gate\":\"" GATE_ID "\",\"first_at\":1}",
+	     MS(10, 33));
+	ck_assert_int_eq(v->counters.conflicts, 1);
+	ck_assert_ptr_nonnull(traced(&r.f, "conflict ticket=5 gate=gate-2 first_gate=gate-1"));
+	ck_assert_str_eq(v->notice.number, "C-005");
+	/* ... but not of one it reported itself, or of another attraction's */
+	feed(r.ss, r.g, "events/conflict",
+	     "{\"v\":1,\"attraction\":\"coaster\",\"ticket\":5,\"gate\":\"" GATE_ID "\",\"at\":1,"
+	     "\"first_gate\":\"gate-2\",\"first_at\":1}",
+	     MS(10, 34));
+	feed(r.ss, r.g, "events/conflict",
+	     "{\"v\":1,\"attraction\":\"flume\",\"ticket\":5,\"gate\":\"gate-2\",\"at\":1,"
+	     "\"first_gate\":\"" GATE_ID "\",\"first_at\":1}",
+	     MS(10, 34));
+	ck_assert_int_eq(v->counters.conflicts, 1);
+
+	/* the bus goes down: offline at once */
+	vq_bus_msg d = msg(VQ_BUS_DISCONNECTED, "", "");
+	gate_on_msg(r.g, &d, MS(10, 35));
+	gate_tick(r.g, MS(10, 35));
+	ck_assert_int_eq(v->mode, GATE_OFF_BUS);
+	ck_assert_ptr_nonnull(traced(&r.f, "mode offline reason=bus"));
+	rig_down(&r);
+}
+END_TEST
+
+START_TEST(test_state_override)
+{
+	struct rig r;
+	rig_up(&r, 1, 1);
+	const gate_view *v = gate_view_get(r.g);
+	char code[VQ_CODE_MAX];
+	make_code(&r.k, "t", "coaster", 9, AT(14, 0), AT(15, 0), 0, 3, 9, code);
+	scan(&r, code, MS(10, 20));
+	reply(&r, 0,
+	      "{\"v\":1,\"ok\":false,\"error\":{\"code\":\"too_early\",\"from\":1798812900,"
+	      "\"until\":1798817400}}",
+	      MS(10, 20));
+	ck_assert_int_eq(v->verdict.reason, GATE_R_TOO_EARLY);
+	/* on a refusal the staff button admits this guest anyway */
+	vq_button bs[16];
+	int n = gate_buttons(r.g, bs, 16);
+	ck_assert_int_eq(n, 1);
+	ck_assert_str_eq(bs[0].id, "override");
+	ck_assert_str_eq(bs[0].label, "Admit anyway");
+	tap_id(&r, "override", MS(10, 21));
+	ck_assert_int_eq(v->screen, GATE_SCREEN_OVERRIDE);
+	ck_assert_str_eq(v->ov_code, code);
+	ck_assert_str_eq(v->ov_number, "C-009");
+	n = gate_buttons(r.g, bs, 16);
+	ck_assert_int_eq(n, 6); /* four reasons, the typed one, cancel */
+	tap_id(&r, "ov-1", MS(10, 22));
+	ck_assert_int_eq(r.f.nreq, 2);
+	ck_assert_str_eq(r.f.svc[1], "svc/override");
+	cJSON *b = body(&r, 1);
+	ck_assert_str_eq(bstr(b, "reason"), "Ride was down at their time");
+	ck_assert_str_eq(bstr(b, "code"), code);
+	ck_assert_str_eq(bstr(b, "attraction"), "coaster");
+	char rid[64];
+	snprintf(rid, sizeof rid, "%s", bstr(b, "rid"));
+	cJSON_Delete(b);
+	ck_assert(v->verdict.admit && v->verdict.override && v->verdict.pending);
+	ck_assert_int_eq(v->verdict.party, 3);
+	ck_assert_int_eq(v->counters.overrides, 1);
+	ck_assert_int_eq(v->counters.admitted, 1);
+	ck_assert_ptr_nonnull(
+	    traced(&r.f, "verdict admit ticket=9 number=C-009 offline=0 override=1"));
+	reply(
+	    &r, 1,
+	    "{\"v\":1,\"ok\":true,\"admit\":true,\"ticket\":{\"id\":9,\"number\":\"C-009\","
+	    "\"attraction\":\"coaster\",\"tier\":\"standard\",\"party\":3,\"state\":\"redeemed\"}}",
+	    MS(10, 22));
+	ck_assert(!v->verdict.pending);
+	ck_assert_ptr_nonnull(traced(&r.f, "override recorded ticket=9"));
+	ck_assert_int_eq(v->pending, 0);
+
+	/* offline, from the ready screen, typed: kept until vqd is back, then sent as it was */
+	gate_tick(r.g, MS(10, 30));
+	presence(&r, 0, MS(10, 30));
+	tap_id(&r, "override", MS(10, 31));
+	ck_assert_str_eq(v->ov_code, "");
+	vq_input in;
+	memset(&in, 0, sizeof in);
+	in.kind = VQ_IN_TEXT;
+	snprintf(in.text, sizeof in.text, "код не читается");
+	gate_update(r.g, &in, MS(10, 31));
+	in.kind = VQ_IN_KEY;
+	in.key = VQ_KEY_RETURN;
+	gate_update(r.g, &in, MS(10, 31));
+	ck_assert(v->verdict.admit && v->verdict.override && v->verdict.offline);
+	ck_assert_int_eq(r.f.nreq, 2);
+	ck_assert_int_eq(v->pending, 1);
+	gate_text tx;
+	gate_verdict_text(&v->verdict, r.t, "en", r.ss, &tx);
+	ck_assert_ptr_nonnull(strstr(tx.extra, "when the server is back"));
+	presence(&r, 1, MS(10, 40));
+	ck_assert_int_eq(r.f.nreq, 3);
+	b = body(&r, 2);
+	ck_assert_str_eq(bstr(b, "reason"), "код не читается");
+	ck_assert_ptr_null(cJSON_GetObjectItemCaseSensitive(b, "code"));
+	ck_assert_str_ne(bstr(b, "rid"), rid);
+	cJSON_Delete(b);
+	reply(&r, 2, "{\"v\":1,\"ok\":true,\"admit\":true}", MS(10, 40));
+	ck_assert_int_eq(v->pending, 0);
+	/* cancel leaves the override screen without admitting */
+	tap_id(&r, "override", MS(10, 50));
+	tap_id(&r, "cancel", MS(10, 50));
+	ck_assert_int_eq(v->screen, GATE_SCREEN_READY);
+	ck_assert_int_eq(v->counters.overrides, 2);
+	rig_down(&r);
+}
+END_TEST
+
+/* Retained messages come in any order: our attraction's state before the site's. */
+START_TEST(test_state_retained_order)
+{
+	struct rig r;
+	memset(&r, 0, sizeof r);
+	make_keys(&r.k);
+	r.t = load_i18n();
+	r.config = load_site();
+	ck_assert_int_eq(vq_sitestate_new(&r.ss), VQ_OK);
+	rig_journal(&r);
+	rig_gate(&r);
+	char buf[4096];
+	attr_json("open", 0, 0, 4, 1, 0, 12, 3, buf, sizeof buf);
+	feed(r.ss, r.g, "state/coaster", buf, MS(10, 0));
+	site_json(&r.k, buf, sizeof buf);
+	feed(r.ss, r.g, "state/_site", buf, MS(10, 0));
+	const vq_attr_view *a = vq_sitestate_find(r.ss, "coaster");
+	ck_assert_ptr_nonnull(a);
+	ck_assert_str_eq(vq_sitestate_attr_name(r.ss, a, vq_sitestate_lang(r.ss, "ru")),
+	                 "Громовые горки");
+	ck_assert_int_eq(a->merge_fast, 4);
+	/* not heard until the bus is up and vqd's presence is known */
+	gate_tick(r.g, MS(10, 0));
+	ck_assert(!gate_view_get(r.g)->heard);
+	vq_bus_msg c = msg(VQ_BUS_CONNECTED, "", "");
+	gate_on_msg(r.g, &c, MS(10, 0));
+	feed(r.ss, r.g, "presence/vqd", "{\"v\":1,\"id\":\"vqd\",\"online\":false}", MS(10, 0));
+	gate_tick(r.g, MS(10, 0));
+	ck_assert(gate_view_get(r.g)->heard);
+	ck_assert_int_eq(gate_view_get(r.g)->mode, GATE_OFF_PRESENCE);
+	rig_down(&r);
+}
+END_TEST
+
+START_TEST(test_merge_text)
+{
+	vq_i18n *t = load_i18n();
+	vq_attr_view a;
+	memset(&a, 0, sizeof a);
+	char ratio[256], backlog[256], phase[256];
+	gate_merge_text(NULL, t, "en", ratio, backlog, phase, sizeof ratio);
+	ck_assert_str_eq(ratio, "No merge guidance yet");
+	a.known = a.has_merge = 1;
+	a.merge_fast = 4;
+	a.merge_standby = 1;
+	a.backlog = 212;
+	a.backlog_min = 17;
+	gate_merge_text(&a, t, "en", ratio, backlog, phase, sizeof ratio);
+	ck_assert_str_eq(ratio, "4 fast lane : 1 standby");
+	ck_assert_str_eq(backlog, "Backlog: 212 guests (17 min)");
+	ck_assert_str_eq(phase, "");
+	a.merge_fast = 8;
+	a.merge_phase = 1;
+	gate_merge_text(&a, t, "en", ratio, backlog, phase, sizeof ratio);
+	ck_assert_str_eq(ratio, "8 fast lane : 1 standby");
+	ck_assert_str_eq(phase, "stepped up, phase 1");
+	a.merge_standby = 0;
+	a.merge_phase = 3;
+	gate_merge_text(&a, t, "ru", ratio, backlog, phase, sizeof ratio);
+	ck_assert_str_eq(ratio, "Только быстрая очередь");
+	gate_merge_text(&a, t, "ro", ratio, backlog, phase, sizeof ratio);
+	ck_assert_str_eq(ratio, "Doar banda rapidă");
+	/* every language has every key, with the same placeholders */
+	char err[256] = "";
+	ck_assert_msg(vq_i18n_check(t, err, sizeof err) == VQ_OK, "%s", err);
+	vq_i18n_free(t);
+}
+END_TEST
+
+/* --- the screens, offscreen ------------------------------------------------------------ */
+
+static vq_ui *open_ui(void)
+{
+	vq_ui_opts o = {.title = "test-gate", .width = 1280, .height = 800};
+	vq_ui *ui = NULL;
+	char err[256] = "";
+	int rc = vq_ui_new(&o, &ui, err, sizeof err);
+	ck_assert_msg(rc == VQ_OK, "vq_ui_new: %s", err);
+	return ui;
+}
+
+/* The share (0..100) of pixels in r that are exactly c. */
+static int share_of(vq_ui *ui, vq_rect r, vq_color c)
+{
+	uint8_t *rgb = malloc((size_t)r.w * (size_t)r.h * 3);
+	CHECK(rgb && vq_ui_read_rgb(ui, r, rgb) == VQ_OK, "cannot read the frame");
+	long n = 0;
+	for (long i = 0; i < (long)r.w * r.h; i++)
+		n += rgb[i * 3] == c.r && rgb[i * 3 + 1] == c.g && rgb[i * 3 + 2] == c.b;
+	free(rgb);
+	return (int)(n * 100 / ((long)r.w * r.h));
+}
+
+/* Renders and checks that nothing was cut and that the main area is mostly bg (the
+ * override screen, mostly buttons, only at least a quarter). */
+static void render_check(struct rig *r, vq_ui *ui, vq_color bg, const char *what)
+{
+	int want = gate_view_get(r->g)->screen == GATE_SCREEN_OVERRIDE ? 25 : 50;
+	int clipped = -1;
+	CHECK(gate_render(r->g, ui, &clipped) == VQ_OK, "%s: render failed", what);
+	if (clipped != 0) {
+		char path[256];
+		snprintf(path, sizeof path, "/tmp/gate-clipped-%s-%s.png", r->lang, what);
+		vq_ui_screenshot(ui, path);
+		ck_abort_msg("%s (%s): %d texts do not fit; see %s", what, r->lang, clipped, path);
+	}
+	gate_layout lay;
+	gate_layout_get(r->g, &lay);
+	int share = share_of(ui, lay.main, bg);
+	if (share < want)
+		ck_abort_msg("%s (%s): only %d%% of the main area in its colour", what, r->lang,
+		             share);
+}
+
+START_TEST(test_render_all)
+{
+	static const char *const langs[] = {"en", "ru", "ro"};
+	const char *lang = langs[_i];
+	vq_ui *ui = open_ui();
+	struct rig r;
+	rig_up(&r, 0, 1);
+	gate_free(r.g);
+	r.lang = lang;
+	rig_gate(&r);
+	vq_bus_msg c = msg(VQ_BUS_CONNECTED, "", "");
+	gate_on_msg(r.g, &c, MS(10, 0));
+	gate_tick(r.g, MS(10, 0));
+	const gate_view *v = gate_view_get(r.g);
+	render_check(&r, ui, VQ_COL_WHITE, "ready");
+
+	/* every refusal */
+	static const char *const errors[] = {
+	    "\"code\":\"too_early\",\"from\":1798713900,\"until\":1798718100",
+	    "\"code\":\"expired\",\"from\":1798713900,\"until\":1798718100",
+	    "\"code\":\"already_used\",\"used_at\":1798712400,\"used_gate\":\"gate-2\"",
+	    "\"code\":\"forged\"",
+	    "\"code\":\"unknown_key\"",
+	    "\"code\":\"wrong_attraction\",\"ticket_attraction\":\"flume\"",
+	    "\"code\":\"closed\"",
+	    "\"code\":\"cancelled\"",
+	    "\"code\":\"unknown_ticket\"",
+	    "\"code\":\"not_operating\""};
+	char code[VQ_CODE_MAX], buf[1024];
+	int64_t now = MS(10, 20);
+	for (size_t i = 0; i < sizeof errors / sizeof errors[0]; i++, now += 60000) {
+		std_code(&r.k, 200 + i, code);
+		scan(&r, code, now);
+		if (i == 0)
+			render_check(&r, ui, VQ_COL_LIGHT, "checking");
+		snprintf(buf, sizeof buf, "{\"v\":1,\"ok\":false,\"error\":{%s}}", errors[i]);
+		reply(&r, r.f.nreq - 1, buf, now);
+		render_check(&r, ui, VQ_COL_ERROR, errors[i]);
+	}
+	/* admitted online, an any-time pass, by override */
+	std_code(&r.k, 300, code);
+	scan(&r, code, now);
+	redeem_ok(&r, r.f.nreq - 1, 300, now);
+	render_check(&r, ui, VQ_COL_OK, "admit");
+	tap_id(&r, "override", now + 1000);
+	render_check(&r, ui, VQ_COL_WHITE, "override screen");
+	vq_input in;
+	memset(&in, 0, sizeof in);
+	in.kind = VQ_IN_TEXT;
+	snprintf(in.text, sizeof in.text, "a long reason typed by a member of staff, in words");
+	gate_update(r.g, &in, now + 1000);
+	render_check(&r, ui, VQ_COL_WHITE, "override typed");
+	tap_id(&r, "ov-3", now + 2000);
+	render_check(&r, ui, VQ_COL_OK, "override admit");
+	now += 60000;
+
+	/* offline: the amber strip, a refusal decided alone, and a conflict to acknowledge */
+	presence(&r, 0, now);
+	std_code(&r.k, 301, code);
+	scan(&r, code, now);
+	ck_assert(v->verdict.offline);
+	render_check(&r, ui, VQ_COL_OK, "offline admit");
+	scan(&r, code, now + 5000);
+	ck_assert(!v->verdict.admit);
+	render_check(&r, ui, VQ_COL_ERROR, "offline refuse");
+	feed(r.ss, r.g, "events/conflict",
+	     "{\"v\":1,\"attraction\":\"coaster\",\"ticket\":301,\"gate\":\"gate-2\",\"at\":1,"
+	     "\"first_gate\":\"" GATE_ID "\",\"first_at\":1}",
+	     now);
+	ck_assert_int_eq(v->notice.kind, GATE_NOTICE_CONFLICT);
+	render_check(&r, ui, VQ_COL_ERROR, "conflict banner");
+	/* a closure and a reopening: any-time passes */
+	attr_json("open", AT(10, 0), AT(12, 0), 8, 1, 1, 250, 20, buf, sizeof buf);
+	feed(r.ss, r.g, "state/coaster", buf, now);
+	std_code(&r.k, 302, code);
+	scan(&r, code, MS(12, 30));
+	ck_assert(v->verdict.admit && v->verdict.anytime);
+	render_check(&r, ui, VQ_COL_OK, "anytime");
+	gate_text tx;
+	gate_verdict_text(&v->verdict, r.t, lang, r.ss, &tx);
+	ck_assert_str_eq(tx.extra, vq_i18n_get(r.t, lang, "gate_anytime_admit"));
+	ck_assert_int_ne(tx.note[0], '\0');
+	gate_tick(r.g, MS(12, 40));
+	render_check(&r, ui, VQ_COL_WHITE, "ready with counters");
+	rig_down(&r);
+	vq_ui_free(ui);
+}
+END_TEST
+
+/* --- end to end: the program, a real broker, a real vqd -------------------------------- */
+
+static vqs_site *site;
+
+static void e2e_setup(void)
+{
+	site = NULL;
+}
+
+static void e2e_teardown(void)
+{
+	vqs_free(site);
+	site = NULL;
+}
+
+static char *slurp(const char *path)
+{
+	size_t len = 0;
+	char *s = tu_read_file(path, &len);
+	return s ? s : strdup("");
+}
+
+struct run {
+	int status;
+	char out[600], err[600];
+	char *trace; /* stdout */
+};
+
+/* The online test runs with sound (SDL_AUDIODRIVER=dummy in ctest), the rest muted. */
+static int run_muted = 1;
+
+static void run_free(struct run *r)
+{
+	free(r->trace);
+	r->trace = NULL;
+}
+
+/* Runs vq-gate as account user with a script, on the site's broker (or broker_override),
+ * its clock starting where vqd's starts, virtual. */
+static void run_gate(const char *user, const char *script_text, const char *broker_override,
+                     const char *tag, struct run *r)
+{
+	memset(r, 0, sizeof *r);
+	const char *dir = vqs_dir(site);
+	char script[600], journal[600], cache[600], broker[64], clock[32], assets[600], exe[600];
+	snprintf(script, sizeof script, "%s/%s.script", dir, tag);
+	snprintf(journal, sizeof journal, "%s/%s.journal", dir, user);
+	snprintf(cache, sizeof cache, "%s/%s.site.json", dir, user);
+	snprintf(r->out, sizeof r->out, "%s/%s.out", dir, tag);
+	snprintf(r->err, sizeof r->err, "%s/%s.err", dir, tag);
+	snprintf(broker, sizeof broker, "127.0.0.1:%d", vqs_port(site));
+	snprintf(clock, sizeof clock, "%lld", (long long)VQS_CLOCK_START);
+	snprintf(assets, sizeof assets, "%s", tu_src("assets"));
+	const char *bin = getenv("VQ_BINARY_DIR");
+	ck_assert_ptr_nonnull(bin);
+	snprintf(exe, sizeof exe, "%s/kiosk/vq-gate", bin);
+	FILE *f = fopen(script, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs(script_text, f);
+	fclose(f);
+	const char *argv[] = {exe,
+	                      "--attraction",
+	                      "coaster",
+	                      "--site",
+	                      VQS_SITE,
+	                      "--user",
+	                      user,
+	                      "--credentials",
+	                      vqs_credentials(site),
+	                      "--broker",
+	                      broker_override ? broker_override : broker,
+	                      "--journal",
+	                      journal,
+	                      "--site-cache",
+	                      cache,
+	                      "--site-config",
+	                      vqs_config_path(site),
+	                      "--assets",
+	                      assets,
+	                      "--script",
+	                      script,
+	                      "--virtual-clock",
+	                      "--clock-start",
+	                      clock,
+	                      "--trace",
+	                      run_muted ? "--mute" : NULL,
+	                      NULL};
+	pid_t parent = getpid();
+	pid_t pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != parent)
+			_exit(127);
+		int out = open(r->out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		int err = open(r->err, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		if (out < 0 || err < 0)
+			_exit(126);
+		dup2(out, 1);
+		dup2(err, 2);
+		execv(exe, (char *const *)argv);
+		_exit(127);
+	}
+	struct timespec t0, t;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	int status = 0;
+	for (;;) {
+		pid_t w = waitpid(pid, &status, WNOHANG);
+		if (w == pid)
+			break;
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		if ((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000 > RUN_MS) {
+			kill(pid, SIGKILL);
+			waitpid(pid, &status, 0);
+			char *e = slurp(r->err);
+			ck_abort_msg("vq-gate %s did not finish; stderr:\n%s", tag, e);
+		}
+		struct timespec nap = {0, 20 * 1000000};
+		nanosleep(&nap, NULL);
+	}
+	r->status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+	r->trace = slurp(r->out);
+	if (r->status != 0) {
+		char *e = slurp(r->err);
+		vqs_dump_log(site, false);
+		ck_abort_msg("vq-gate %s exited %d; stdout:\n%s\nstderr:\n%s", tag, r->status,
+		             r->trace, e);
+	}
+}
+
+static void expect_trace(const struct run *r, const char *want, const char *tag)
+{
+	if (!strstr(r->trace, want)) {
+		char *e = slurp(r->err);
+		vqs_dump_log(site, false);
+		ck_abort_msg("%s: no \"%s\" in the trace:\n%s\nstderr:\n%s", tag, want, r->trace,
+		             e);
+	}
+}
+
+static void expect_no_trace(const struct run *r, const char *unwanted, const char *tag)
+{
+	CHECK(!strstr(r->trace, unwanted), "%s: \"%s\" in the trace:\n%s", tag, unwanted, r->trace);
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* The most frequent colour of a PNG, as 0xRRGGBB. */
+static uint32_t dominant(const char *path)
+{
+	png_image img;
+	memset(&img, 0, sizeof img);
+	img.version = PNG_IMAGE_VERSION;
+	ck_assert_msg(png_image_begin_read_from_file(&img, path), "%s: %s", path, img.message);
+	img.format = PNG_FORMAT_RGB;
+	size_t n = (size_t)img.width * img.height;
+	uint8_t *rgb = malloc(PNG_IMAGE_SIZE(img));
+	uint32_t *px = malloc(n * sizeof *px);
+	ck_assert(rgb && px);
+	ck_assert_msg(png_image_finish_read(&img, NULL, rgb, 0, NULL), "%s: %s", path, img.message);
+	for (size_t i = 0; i < n; i++)
+		px[i] = (uint32_t)rgb[i * 3] << 16 | (uint32_t)rgb[i * 3 + 1] << 8 | rgb[i * 3 + 2];
+	qsort(px, n, sizeof *px, cmp_u32);
+	uint32_t best = 0;
+	size_t best_n = 0;
+	for (size_t i = 0; i < n;) {
+		size_t k = i;
+		while (k < n && px[k] == px[i])
+			k++;
+		if (k - i > best_n) {
+			best_n = k - i;
+			best = px[i];
+		}
+		i = k;
+	}
+	free(rgb);
+	free(px);
+	return best;
+}
+
+static uint32_t rgb_of(vq_color c)
+{
+	return (uint32_t)c.r << 16 | (uint32_t)c.g << 8 | c.b;
+}
+
+static void expect_colour(const char *path, vq_color c, const char *what)
+{
+	uint32_t d = dominant(path);
+	CHECK(d == rgb_of(c), "%s: %s is mostly #%06x, not #%06x", what, path, d, rgb_of(c));
+}
+
+/* Issues a ticket as kiosk-1; returns its id and writes its code. */
+static int64_t issue(vq_bus *kiosk, const char *rid, const char *attr, char *code)
+{
+	cJSON *r = vqs_callf(kiosk, "svc/issue",
+	                     "{\"v\":1,\"rid\":\"%s\",\"card\":\"card-%s\",\"attraction\":\"%s\","
+	                     "\"party\":2}",
+	                     rid, rid, attr);
+	CHECK(r && vqs_ok(r), "issue %s refused", rid);
+	int64_t id = 0;
+	CHECK(vqs_int(r, "ticket.id", &id), "issue: no ticket id");
+	const char *c = vqs_str(r, "ticket.code");
+	CHECK(c != NULL, "issue: no code");
+	snprintf(code, VQ_CODE_MAX, "%s", c);
+	cJSON_Delete(r);
+	return id;
+}
+
+static void up(void)
+{
+	int rc = vqs_start(NULL, &site);
+	ck_assert_msg(rc == VQ_OK, "site did not start: %s", vq_strerror(rc));
+}
+
+/* Copies a screenshot to $VQ_GATE_SCREENSHOTS (tools/screenshots-gate) if that is set. */
+static void keep_screenshot(const char *path, const char *name)
+{
+	const char *dir = getenv("VQ_GATE_SCREENSHOTS");
+	if (!dir || !*dir)
+		return;
+	char dst[700];
+	snprintf(dst, sizeof dst, "%s/%s", dir, name);
+	size_t len = 0;
+	char *data = tu_read_file(path, &len);
+	FILE *f = data ? fopen(dst, "wb") : NULL;
+	CHECK(f && fwrite(data, 1, len, f) == len, "cannot write %s", dst);
+	fclose(f);
+	free(data);
+}
+
+START_TEST(test_e2e_online)
+{
+	run_muted = 0;
+	up();
+	vq_bus *kiosk = vqs_bus(site, "kiosk-1", NULL);
+	CHECK(kiosk != NULL, "no kiosk bus");
+	char code[VQ_CODE_MAX], late[VQ_CODE_MAX], forged[VQ_CODE_MAX];
+	int64_t id = issue(kiosk, "e2e-a", "coaster", code);
+	int64_t late_id = issue(kiosk, "e2e-late", "late", late);
+	vq_bus_free(kiosk);
+	snprintf(forged, sizeof forged, "%s", code);
+	size_t mid = strlen(forged) / 2;
+	forged[mid] = forged[mid] == 'A' ? 'B' : 'A';
+
+	const char *dir = vqs_dir(site);
+	char script[4096];
+	/* the ticket for "late" at coaster's gate: refused, and admitted by override */
+	snprintf(script, sizeof script,
+	         "# admit once, then refuse as used, then a forged code; then an override\n"
+	         "scan %s\n"
+	         "screenshot %s/admit.png\n"
+	         "wait 3000\n"
+	         "scan %s\n"
+	         "screenshot %s/refuse.png\n"
+	         "wait 3000\n"
+	         "scan %s\n"
+	         "screenshot %s/forged.png\n"
+	         "wait 3000\n"
+	         "scan %s\n"
+	         "tap_id override\n"
+	         "screenshot %s/override.png\n"
+	         "tap_id ov-1\n"
+	         "screenshot %s/override-admit.png\n",
+	         code, dir, code, dir, forged, dir, late, dir, dir);
+	struct run r;
+	run_gate("gate-1", script, NULL, "online", &r);
+	char want[160];
+	snprintf(want, sizeof want, "verdict admit ticket=%lld number=C-", (long long)id);
+	expect_trace(&r, want, "first scan");
+	expect_trace(&r, "offline=0", "first scan");
+	expect_trace(&r, "verdict refuse reason=already_used gate=gate-1", "second scan");
+	expect_trace(&r, "verdict refuse reason=forged", "forged code");
+	expect_trace(&r, "verdict refuse reason=wrong_attraction attraction=late", "late ticket");
+	snprintf(want, sizeof want, "override recorded ticket=%lld", (long long)late_id);
+	expect_trace(&r, want, "override");
+	expect_no_trace(&r, "offline=1", "online run");
+
+	char path[700];
+	snprintf(path, sizeof path, "%s/admit.png", dir);
+	expect_colour(path, VQ_COL_OK, "admit");
+	keep_screenshot(path, "gate-admit.png");
+	snprintf(path, sizeof path, "%s/refuse.png", dir);
+	expect_colour(path, VQ_COL_ERROR, "already used");
+	keep_screenshot(path, "gate-refuse.png");
+	snprintf(path, sizeof path, "%s/forged.png", dir);
+	expect_colour(path, VQ_COL_ERROR, "forged");
+	snprintf(path, sizeof path, "%s/override-admit.png", dir);
+	expect_colour(path, VQ_COL_OK, "override");
+
+	/* vqd's record: one redemption each, and the override in the audit log */
+	int64_t n = -1;
+	char sql[200];
+	snprintf(sql, sizeof sql, "SELECT count(*) FROM redemptions WHERE ticket = %lld",
+	         (long long)id);
+	CHECK(vqs_db_int(site, sql, &n) == VQ_OK && n == 1, "%lld redemptions of %lld",
+	      (long long)n, (long long)id);
+	CHECK(vqs_db_int(site,
+	                 "SELECT count(*) FROM audit WHERE action = 'override' AND actor = "
+	                 "'gate-1' AND detail LIKE '%Ride was down%'",
+	                 &n) == VQ_OK &&
+	          n == 1,
+	      "%lld overrides audited", (long long)n);
+	run_free(&r);
+}
+END_TEST
+
+START_TEST(test_e2e_offline_conflict)
+{
+	up();
+	vq_bus *kiosk = vqs_bus(site, "kiosk-1", NULL);
+	CHECK(kiosk != NULL, "no kiosk bus");
+	char code[VQ_CODE_MAX];
+	int64_t id = issue(kiosk, "e2e-off", "coaster", code);
+	vq_bus_free(kiosk);
+	const char *dir = vqs_dir(site);
+	char script[2048], want[160];
+	struct run r;
+
+	/* gate-2 meets vqd once: it keeps the site (and its keys) for later */
+	run_gate("gate-2", "wait 100\n", NULL, "g2-online", &r);
+	expect_trace(&r, "mode online", "gate-2 first start");
+	run_free(&r);
+
+	ck_assert_int_eq(vqs_vqd_stop(site, NULL), VQ_OK);
+
+	/* gate-1: vqd is away (its presence says so); the same ticket twice */
+	snprintf(script, sizeof script,
+	         "scan %s\nscreenshot %s/offline-admit.png\nwait 3000\nscan %s\n"
+	         "screenshot %s/offline-refuse.png\n",
+	         code, dir, code, dir);
+	run_gate("gate-1", script, NULL, "g1-offline", &r);
+	snprintf(want, sizeof want, "verdict admit ticket=%lld number=C-", (long long)id);
+	expect_trace(&r, want, "gate-1 offline");
+	expect_trace(&r, "offline=1", "gate-1 offline");
+	expect_trace(&r, "verdict refuse reason=already_used gate=gate-1", "gate-1 second scan");
+	char path[700];
+	snprintf(path, sizeof path, "%s/offline-admit.png", dir);
+	expect_colour(path, VQ_COL_OK, "offline admit");
+	snprintf(path, sizeof path, "%s/offline-refuse.png", dir);
+	expect_colour(path, VQ_COL_ERROR, "offline refuse");
+	run_free(&r);
+
+	/* gate-2 restarted with no broker at all: the cached keys still verify */
+	snprintf(script, sizeof script, "scan %s\n", code);
+	run_gate("gate-2", script, "127.0.0.1:1", "g2-offline", &r);
+	expect_trace(&r, want, "gate-2 offline");
+	expect_trace(&r, "offline=1", "gate-2 offline");
+	expect_trace(&r, "mode offline reason=bus", "gate-2 offline");
+	run_free(&r);
+
+	/* vqd is back: both gates sync; the second one learns of the conflict */
+	ck_assert_int_eq(vqs_vqd_start(site), VQ_OK);
+	run_gate("gate-1", "wait 100\n", NULL, "g1-sync", &r);
+	snprintf(want, sizeof want, "sync ok ticket=%lld", (long long)id);
+	expect_trace(&r, want, "gate-1 sync");
+	run_free(&r);
+	run_gate("gate-2", "wait 100\n", NULL, "g2-sync", &r);
+	snprintf(want, sizeof want, "sync conflict ticket=%lld first_gate=gate-1", (long long)id);
+	expect_trace(&r, want, "gate-2 sync");
+	run_free(&r);
+	/* once synced, a restart sends nothing again */
+	run_gate("gate-2", "wait 100\n", NULL, "g2-again", &r);
+	expect_no_trace(&r, "sync sent", "gate-2 again");
+	run_free(&r);
+
+	int64_t n = -1;
+	char sql[200];
+	snprintf(sql, sizeof sql, "SELECT count(*) FROM redemptions WHERE ticket = %lld",
+	         (long long)id);
+	CHECK(vqs_db_int(site, sql, &n) == VQ_OK && n == 1, "%lld redemptions", (long long)n);
+	snprintf(sql, sizeof sql,
+	         "SELECT count(*) FROM redemptions WHERE ticket = %lld AND offline = 1 AND gate = "
+	         "'gate-1'",
+	         (long long)id);
+	CHECK(vqs_db_int(site, sql, &n) == VQ_OK && n == 1, "not gate-1's offline redemption");
+}
+END_TEST
+
+static Suite *gate_suite(void)
+{
+	Suite *s = suite_create("gate");
+	TCase *tc = tcase_create("unit");
+	tcase_add_test(tc, test_reasons_and_combo);
+	tcase_add_test(tc, test_offline_valid);
+	tcase_add_test(tc, test_offline_forged);
+	tcase_add_test(tc, test_offline_rules);
+	tcase_add_test(tc, test_offline_used_and_synth);
+	tcase_add_test(tc, test_journal_reload);
+	tcase_add_test(tc, test_journal_torn);
+	tcase_add_test(tc, test_state_online);
+	tcase_add_test(tc, test_state_refusals);
+	tcase_add_test(tc, test_state_timeout);
+	tcase_add_test(tc, test_state_offline_sync);
+	tcase_add_test(tc, test_state_sync_edge);
+	tcase_add_test(tc, test_state_override);
+	tcase_add_test(tc, test_state_retained_order);
+	tcase_add_test(tc, test_merge_text);
+	tcase_set_timeout(tc, 30);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("screens");
+	tcase_add_loop_test(tc, test_render_all, 0, 3);
+	tcase_set_timeout(tc, 60);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("e2e");
+	tcase_add_checked_fixture(tc, e2e_setup, e2e_teardown);
+	tcase_add_test(tc, test_e2e_online);
+	tcase_add_test(tc, test_e2e_offline_conflict);
+	tcase_set_timeout(tc, 120);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(gate_suite());
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
