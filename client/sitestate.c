@@ -142,6 +142,7 @@ static int feed_site(vq_sitestate *s, const cJSON *j, const char *text, size_t l
 		copy(v.tiers[v.ntiers], VQ_ID_MAX, cJSON_GetObjectItemCaseSensitive(it, "id"));
 		names_into(s, cJSON_GetObjectItemCaseSensitive(it, "names"),
 		           v.tier_names[v.ntiers]);
+		v.tier_late_grace[v.ntiers] = (int)num(it, "late_grace_min");
 		v.ntiers++;
 	}
 	cJSON_ArrayForEach(it, keys)
@@ -263,6 +264,15 @@ static int feed_attr(vq_sitestate *s, const char *id, const cJSON *j, const vq_b
 	a.cap_today = (int)num(cap, "today");
 	a.cap_taken = (int)num(cap, "taken");
 	a.standby_min = (int)num(j, "standby_min");
+	const cJSON *prefix = cJSON_GetObjectItemCaseSensitive(j, "prefix");
+	if (cJSON_IsString(prefix)) {
+		a.has_rules = 1;
+		copy(a.prefix, sizeof a.prefix, prefix);
+		a.early_grace_min = (int)num(j, "early_grace_min");
+		a.late_grace_min = (int)num(j, "late_grace_min");
+		a.opens = num(j, "opens");
+		a.closes = num(j, "closes");
+	}
 	const cJSON *mg = cJSON_GetObjectItemCaseSensitive(j, "merge");
 	if (cJSON_IsObject(mg)) {
 		a.has_merge = 1;

@@ -27,7 +27,11 @@ typedef struct vq_attr_view {
 	vq_window next[VQ_MAX_TIERS]; /* by the site's tier index */
 	int cap_today, cap_taken;
 	int standby_min;
-	int has_merge; /* the merge guidance below is valid */
+	int has_rules;                       /* the four below came with the state */
+	char prefix[4];                      /* short-number prefix, "C" for C-042 */
+	int early_grace_min, late_grace_min; /* the gate admits this early / late */
+	int64_t opens, closes;               /* today's opening hours, Unix seconds */
+	int has_merge;                       /* the merge guidance below is valid */
 	int merge_fast, merge_standby, merge_phase, backlog, backlog_min;
 	int64_t updated;     /* vqd's clock when it published */
 	int64_t received_ms; /* the caller's clock when it arrived */
@@ -43,10 +47,11 @@ typedef struct vq_site_view {
 	int ntiers;
 	char tiers[VQ_MAX_TIERS][VQ_ID_MAX];
 	char tier_names[VQ_MAX_TIERS][VQ_MAX_LANGS][VQ_NAME_MAX];
-	vq_keyring keys;        /* every key that verifies codes */
-	int vqd_online;         /* presence/vqd says online */
-	int64_t vqd_changed_ms; /* when that last changed (caller's clock) */
-	int64_t updated;        /* vqd's clock in state/_site */
+	int tier_late_grace[VQ_MAX_TIERS]; /* minutes a tier may come after its window */
+	vq_keyring keys;                   /* every key that verifies codes */
+	int vqd_online;                    /* presence/vqd says online */
+	int64_t vqd_changed_ms;            /* when that last changed (caller's clock) */
+	int64_t updated;                   /* vqd's clock in state/_site */
 } vq_site_view;
 
 typedef struct vq_sitestate vq_sitestate;

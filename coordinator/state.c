@@ -38,6 +38,15 @@ cJSON *vqd_state_attr(const vq_vqd *d, int a, int64_t now)
 	cJSON_AddStringToObject(o, "attraction", cfg->id);
 	cJSON_AddStringToObject(o, "kind", cfg->kind == VQ_KIND_SERVICE ? "service" : "ride");
 	cJSON_AddItemToObject(o, "names", names(d->site, a));
+	/* what a gate needs to judge a code as vqd would when it cannot ask, and boards to say
+	 * when an attraction opens */
+	cJSON_AddStringToObject(o, "prefix", cfg->prefix);
+	cJSON_AddNumberToObject(o, "early_grace_min", cfg->early_grace_min);
+	cJSON_AddNumberToObject(o, "late_grace_min", cfg->late_grace_min);
+	cJSON_AddNumberToObject(o, "opens",
+	                        (double)(vq_book_day_start(b) + (int64_t)cfg->open_min * 60));
+	cJSON_AddNumberToObject(o, "closes",
+	                        (double)(vq_book_day_start(b) + (int64_t)cfg->close_min * 60));
 	cJSON_AddStringToObject(o, "status", st->status == VQ_ATTR_CLOSED ? "closed" : "open");
 	cJSON_AddNumberToObject(o, "closed_at", (double)st->closed_at);
 	cJSON_AddNumberToObject(o, "reopened_at", (double)st->reopened_at);
@@ -125,6 +134,7 @@ cJSON *vqd_state_site(const vq_vqd *d, int64_t now)
 	for (int t = 0; t < vq_site_tier_count(s); t++) {
 		cJSON *it = cJSON_CreateObject();
 		cJSON_AddStringToObject(it, "id", vq_site_tier(s, t)->id);
+		cJSON_AddNumberToObject(it, "late_grace_min", vq_site_tier(s, t)->late_grace_min);
 		cJSON *n = cJSON_AddObjectToObject(it, "names");
 		for (int l = 0; l < vq_site_lang_count(s); l++)
 			cJSON_AddStringToObject(n, vq_site_lang(s, l), vq_tier_name(s, t, l));

@@ -263,13 +263,19 @@ static void prefix_for(int i, char out[4])
 	}
 }
 
-static void add_attr(cJSON *arr, const char *id, int i)
+/* An attraction as far as the offline check needs it: vqd's own prefix and graces when
+ * its state carried them (v may be NULL: an attraction heard of only by name). */
+static void add_attr(cJSON *arr, const char *id, const vq_attr_view *v, int i)
 {
 	char prefix[4];
 	prefix_for(i, prefix);
 	cJSON *a = cJSON_CreateObject();
 	cJSON_AddStringToObject(a, "id", id);
-	cJSON_AddStringToObject(a, "prefix", prefix);
+	cJSON_AddStringToObject(a, "prefix", v && v->has_rules ? v->prefix : prefix);
+	if (v && v->has_rules) {
+		cJSON_AddNumberToObject(a, "early_grace_min", v->early_grace_min);
+		cJSON_AddNumberToObject(a, "late_grace_min", v->late_grace_min);
+	}
 	cJSON *names = cJSON_AddObjectToObject(a, "names");
 	cJSON_AddStringToObject(names, "en", id);
 	cJSON_AddNumberToObject(a, "throughput_per_hour", 1);
@@ -302,6 +308,7 @@ int gate_rules_synth(const vq_sitestate *ss, const char *attraction, vq_site **o
 		cJSON_AddStringToObject(names, "en", sv->tiers[t]);
 		cJSON_AddNumberToObject(o, "max_passes", 1);
 		cJSON_AddNumberToObject(o, "horizon_min", 1440);
+		cJSON_AddNumberToObject(o, "late_grace_min", sv->tier_late_grace[t]);
 		cJSON_AddItemToArray(tiers, o);
 	}
 	cJSON *attrs = cJSON_AddArrayToObject(root, "attractions");
@@ -311,10 +318,10 @@ int gate_rules_synth(const vq_sitestate *ss, const char *attraction, vq_site **o
 		if (!a || !a->id[0])
 			continue;
 		ours |= strcmp(a->id, attraction) == 0;
-		add_attr(attrs, a->id, n++);
+		add_attr(attrs, a->id, a, n++);
 	}
 	if (!ours)
-		add_attr(attrs, attraction, n++);
+		add_attr(attrs, attraction, NULL, n++);
 	char *text = cJSON_PrintUnformatted(root);
 	cJSON_Delete(root);
 	if (!text)
@@ -550,7 +557,7 @@ static void offline_ctx(gate *g, gate_offline *c)
 	c->state = vq_sitestate_find(g->ss, g->attraction);
 	c->journal = g->j;
 	c->prefix = g->prefix;
-	c->exact = g->config != NULL;
+	c->exact = g->config != NULL || (c->state && c->state->has_rules);
 }
 
 static void journal_problem(gate *g)
@@ -1150,8 +1157,9 @@ void gate_on_msg(gate *g, const vq_bus_msg *m, int64_t now_ms)
 	if (changed == 1 && strncmp(m->suffix, "state/", 6) == 0 &&
 	    strcmp(m->suffix + 6, g->attraction) == 0)
 		keep_own_state(g, m);
+	if (changed == 1 && strncmp(m->suffix, "state/", 6) == 0)
+		g->synth_stale = 1; /* an attraction's prefix and graces come with its state */
 	if (changed == 1 && strcmp(m->suffix, "state/_site") == 0) {
-		g->synth_stale = 1;
 		/* Retained messages come in any order; names in our state are read in the site's
 		 * languages, so a state that came first is read again now that they are known. */
 		if (g->own_state) {

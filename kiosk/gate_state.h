@@ -225,9 +225,10 @@ typedef struct gate_offline {
 int gate_offline_check(const gate_offline *c, const char *code, size_t len, int64_t now,
                        gate_verdict *out);
 
-/* Offline rules from what state/_site says (tiers, attractions) with every grace 0; the
- * gate's own attraction is included even if not listed. VQ_EINVAL while the site (its
- * tiers) is unknown. */
+/* Offline rules from what vqd publishes: the tiers and their late grace (state/_site),
+ * each attraction's prefix and graces (state/<id>) — vqd's own rules once those came,
+ * grace 0 where nothing was heard yet (never admitting what vqd would refuse). The gate's
+ * own attraction is included even if not listed. VQ_EINVAL while the tiers are unknown. */
 int gate_rules_synth(const vq_sitestate *ss, const char *attraction, vq_site **out);
 
 /* A scanned or typed code tidied: spaces dropped, letters upper-cased (the alphabet is

@@ -12,7 +12,7 @@ static const char SITE[] =
     "{\"v\":1,\"site\":\"demo\",\"name\":\"Demo\",\"timezone\":\"UTC\","
     "\"languages\":[\"en\",\"ru\"],"
     "\"tiers\":[{\"id\":\"standard\",\"names\":{\"en\":\"Standard\",\"ru\":\"Стандарт\"}},"
-    "{\"id\":\"gold\",\"names\":{\"en\":\"Gold\"}}],"
+    "{\"id\":\"gold\",\"names\":{\"en\":\"Gold\"},\"late_grace_min\":10}],"
     "\"attractions\":[\"coaster\",\"desk\"],"
     "\"keys\":[{\"kid\":1,\"public_key\":"
     "\"3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c\"}],"
@@ -23,7 +23,8 @@ static const char COASTER[] =
     "\"names\":{\"en\":\"Coaster\",\"ru\":\"Горки\"},\"status\":\"open\",\"closed_at\":0,"
     "\"reopened_at\":0,\"admitting\":{\"from\":1000,\"until\":4600},"
     "\"next\":{\"standard\":{\"start\":7200,\"end\":10800},\"gold\":null},"
-    "\"capacity\":{\"today\":900,\"taken\":12},\"standby_min\":35,"
+    "\"capacity\":{\"today\":900,\"taken\":12},\"standby_min\":35,\"prefix\":\"C\","
+    "\"early_grace_min\":5,\"late_grace_min\":15,\"opens\":500,\"closes\":9000,"
     "\"merge\":{\"fast\":8,\"standby\":1,\"phase\":1,\"backlog\":200,\"backlog_min\":17},"
     "\"updated\":101}";
 
@@ -79,6 +80,12 @@ START_TEST(test_site_and_attr)
 	ck_assert_int_eq(a->next[1].start, 0);
 	ck_assert_int_eq(a->cap_today, 900);
 	ck_assert_int_eq(a->standby_min, 35);
+	ck_assert_int_eq(a->has_rules, 1);
+	ck_assert_str_eq(a->prefix, "C");
+	ck_assert_int_eq(a->early_grace_min, 5);
+	ck_assert_int_eq(a->late_grace_min, 15);
+	ck_assert_int_eq(a->closes, 9000);
+	ck_assert_int_eq(vq_sitestate_site(s)->tier_late_grace[1], 10);
 	ck_assert_int_eq(a->has_merge, 1);
 	ck_assert_int_eq(a->merge_fast, 8);
 	ck_assert_int_eq(a->backlog_min, 17);
