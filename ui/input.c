@@ -208,7 +208,15 @@ int vq_ui_poll(vq_ui *ui, vq_input *in, int timeout_ms)
 		int64_t deadline = vq_scan_deadline(&ui->scan);
 		if (deadline != INT64_MAX && deadline - (int64_t)now < wait)
 			wait = deadline - (int64_t)now;
-		if (wait > 0 && SDL_WaitEventTimeout(&ev, (int)wait)) {
+		if (wait <= 0)
+			continue;
+		if (ui->fd >= 0) {
+			/* SDL cannot wait on our fd, and where its driver cannot block (offscreen)
+			 * its own wait wakes every millisecond: sleep on the fd for the slice and
+			 * look at SDL's queue after it (input waits at most one slice) */
+			struct pollfd p = {.fd = ui->fd, .events = POLLIN};
+			poll(&p, 1, (int)wait);
+		} else if (SDL_WaitEventTimeout(&ev, (int)wait)) {
 			translate(ui, &ev);
 			if (pop(ui, in))
 				return VQ_OK;
