@@ -1232,17 +1232,19 @@ static void write_file(const char *path, const char *text)
 	ck_assert_int_eq(fclose(f), 0);
 }
 
-static void kp_start(kproc *kp, const char *const *extra)
+/* Starts program (a path under the build tree) as account user, with --trace and the
+ * broker options, then extra. */
+static void proc_start(kproc *kp, const char *program, const char *user, const char *const *extra)
 {
 	char port[32], exe[1024];
 	snprintf(port, sizeof port, "127.0.0.1:%d", vqs_port(site));
 	const char *bindir = getenv("VQ_BINARY_DIR");
-	snprintf(exe, sizeof exe, "%s/kiosk/vq-kiosk", bindir ? bindir : ".");
-	const char *argv[48] = {exe,       "--broker",      port,
-	                        "--site",  VQS_SITE,        "--user",
-	                        "kiosk-1", "--credentials", vqs_credentials(site),
-	                        "--trace", "--size",        "1280x800"};
-	int n = 12;
+	snprintf(exe, sizeof exe, "%s/%s", bindir ? bindir : ".", program);
+	const char *argv[48] = {exe,      "--broker",      port,
+	                        "--site", VQS_SITE,        "--user",
+	                        user,     "--credentials", vqs_credentials(site),
+	                        "--trace"};
+	int n = 10;
 	for (int i = 0; extra && extra[i] && n < 46; i++)
 		argv[n++] = extra[i];
 	argv[n] = NULL;
@@ -1269,6 +1271,16 @@ static void kp_start(kproc *kp, const char *const *extra)
 	kp->fd = p[0];
 	kp->status = -1;
 	fcntl(kp->fd, F_SETFL, O_NONBLOCK);
+}
+
+static void kp_start(kproc *kp, const char *const *extra)
+{
+	const char *args[48] = {"--size", "1280x800"};
+	int n = 2;
+	for (int i = 0; extra && extra[i] && n < 46; i++)
+		args[n++] = extra[i];
+	args[n] = NULL;
+	proc_start(kp, "kiosk/vq-kiosk", "kiosk-1", args);
 }
 
 /* Reads what is there; waits up to ms for more. 0 at end of file. */
@@ -1445,6 +1457,31 @@ START_TEST(test_it_ticket)
 	      text ? text : "(none)");
 	free(text);
 	free(printed);
+
+	/* the code a person carries from this kiosk, scanned at the fast lane's gate: it admits
+	 * once, is refused as used the second time, and one character changed is a forgery */
+	char forged[VQ_CODE_MAX];
+	snprintf(forged, sizeof forged, "%s", seen);
+	size_t last = strlen(forged) - 1;
+	forged[last] = forged[last] == 'A' ? 'B' : 'A';
+	char gscript[1024];
+	snprintf(gscript, sizeof gscript, "scan %s\nscan %s\nscan %s\n", seen, seen, forged);
+	write_file(path_in("gate.script"), gscript);
+	kproc *gp = calloc(1, sizeof *gp);
+	proc_start(gp, "kiosk/vq-gate", "gate-1",
+	           (const char *const[]){"--attraction", "coaster", "--script",
+	                                 path_in("gate.script"), "--virtual-clock", "--journal",
+	                                 path_in("gate.journal"), "--mute", NULL});
+	int gst = kp_finish(gp, 30000);
+	CHECK(gst == 0, "vq-gate exited with %d; it said:\n%s", gst, gp->out);
+	const char *admit = strstr(gp->out, "verdict admit ");
+	const char *used = strstr(gp->out, "verdict refuse reason=already_used");
+	const char *fake = strstr(gp->out, "verdict refuse reason=forged");
+	CHECK(admit && used && fake && admit < used && used < fake && strstr(admit, "offline=0"),
+	      "the gate should admit, then refuse as used, then as forged:\n%s", gp->out);
+	CHECK(vqs_db_int(site, "SELECT count(*) FROM redemptions", &n) == VQ_OK && n == 1,
+	      "%lld redemptions", (long long)n);
+	free(gp);
 	free(recorded);
 	free(seen);
 	free(kp);
