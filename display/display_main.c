@@ -329,54 +329,7 @@ cleanup:
 	return status;
 }
 
-/* The last state/<attraction> heard, each with when it arrived. vq_sitestate reads an
- * attraction's tiers and names by the lists in state/_site, so a state heard before the
- * site (the broker hands out retained messages in no set order) loses them; when the site
- * changes, the board feeds these again, with their own arrival times. */
-#define HEARD_MAX 256
-typedef struct heard {
-	char suffix[VQ_BUS_TOPIC_MAX];
-	char *payload;
-	size_t len;
-	int64_t received_ms;
-} heard;
-
-static void remember(heard *h, int *n, const vq_bus_msg *m, int64_t now_ms)
-{
-	int i = 0;
-	while (i < *n && strcmp(h[i].suffix, m->suffix) != 0)
-		i++;
-	if (i == *n && *n == HEARD_MAX)
-		return;
-	char *copy = malloc(m->len + 1);
-	if (!copy)
-		return;
-	memcpy(copy, m->payload, m->len + 1);
-	if (i == *n) {
-		snprintf(h[i].suffix, sizeof h[i].suffix, "%s", m->suffix);
-		(*n)++;
-	} else {
-		free(h[i].payload);
-	}
-	h[i].payload = copy;
-	h[i].len = m->len;
-	h[i].received_ms = now_ms;
-}
-
-static void refeed(vq_sitestate *ss, const heard *h, int n)
-{
-	for (int i = 0; i < n; i++) {
-		vq_bus_msg m = {.kind = VQ_BUS_MESSAGE,
-		                .topic = h[i].suffix,
-		                .suffix = h[i].suffix,
-		                .payload = h[i].payload,
-		                .len = h[i].len,
-		                .retain = true};
-		vq_sitestate_feed(ss, &m, h[i].received_ms);
-	}
-}
-
-static void drain(vq_bus *bus, vq_sitestate *ss, vq_board *b, heard *h, int *nheard, int64_t now_ms)
+static void drain(vq_bus *bus, vq_sitestate *ss, vq_board *b, int64_t now_ms)
 {
 	vq_bus_msg *msgs[DRAIN_MAX];
 	size_t n;
@@ -391,23 +344,16 @@ static void drain(vq_bus *bus, vq_sitestate *ss, vq_board *b, heard *h, int *nhe
 			if (rs < 0 || rb < 0)
 				fprintf(stderr, "vq-display: ignored a bad message on %s\n",
 				        m->suffix);
-			int is_state =
-			    m->kind == VQ_BUS_MESSAGE && !strncmp(m->suffix, "state/", 6);
-			if (is_state && strcmp(m->suffix, "state/_site") != 0 && rs >= 0 && m->len)
-				remember(h, nheard, m, now_ms);
-			else if (is_state && rs > 0)
-				refeed(ss, h, *nheard);
 			vq_bus_msg_free(msgs[i]);
 		}
 	} while (n == DRAIN_MAX);
 }
 
-/* Waits up to wait_ms for the next thing to do. vq_ui_poll waits for SDL in slices and
- * polls the bus fd between them, and SDL sleeps in 1 ms steps on drivers without a
- * native wait (offscreen, KMSDRM): about a thousand wake-ups a second. A board has
- * almost no input, so it takes SDL's events without waiting and sleeps in poll() on the
- * bus fd instead; a signal (SIGTERM becomes SDL's quit, SIGUSR1 a screenshot) interrupts
- * that sleep. A replayed script needs vq_ui_poll's own clock, so it keeps it. */
+/* Waits up to wait_ms for the next thing to do. vq_ui_poll looks at SDL's queue every
+ * 10 ms slice while it waits on the bus fd; a board has almost no input, so it takes
+ * SDL's events without waiting and sleeps in poll() on the bus fd for as long as it can; a signal
+ * (SIGTERM becomes SDL's quit, SIGUSR1 a screenshot) interrupts that sleep. A replayed script needs
+ * vq_ui_poll's own clock, so it keeps it. */
 static int wait_input(vq_ui *ui, vq_bus *bus, int script, int wait_ms, vq_input *in)
 {
 	if (script)
@@ -427,10 +373,9 @@ static int live(vq_ui *ui, const vq_i18n *t, vq_board *b, const options *o)
 	vq_sitestate *ss = NULL;
 	vq_bus *bus = NULL;
 	vq_board_view *shown = calloc(1, sizeof *shown), *next = calloc(1, sizeof *next);
-	heard *h = calloc(HEARD_MAX, sizeof *h);
-	int nheard = 0, status = 1;
+	int status = 1;
 	char err[256];
-	if (!shown || !next || !h || vq_sitestate_new(&ss) != VQ_OK)
+	if (!shown || !next || vq_sitestate_new(&ss) != VQ_OK)
 		goto cleanup;
 	vq_busopt bo = o->bo;
 	if (vq_busopt_finish(&bo, err, sizeof err) != VQ_OK) {
@@ -521,7 +466,7 @@ static int live(vq_ui *ui, const vq_i18n *t, vq_board *b, const options *o)
 		if (in.kind == VQ_IN_QUIT)
 			break;
 		if (in.kind == VQ_IN_BUS)
-			drain(bus, ss, b, h, &nheard, vq_ui_now_ms(ui));
+			drain(bus, ss, b, vq_ui_now_ms(ui));
 		else if (in.kind == VQ_IN_REDRAW)
 			redraw = 1;
 	}
@@ -531,9 +476,6 @@ cleanup:
 	vq_ui_watch_fd(ui, -1);
 	vq_bus_free(bus);
 	vq_sitestate_free(ss);
-	for (int i = 0; i < nheard; i++)
-		free(h[i].payload);
-	free(h);
 	free(shown);
 	free(next);
 	return status;

@@ -81,8 +81,6 @@ struct gate {
 	unsigned rid_seq;
 	int shown_override; /* journal entry of the override on screen, 0: none */
 	int presence_heard; /* presence/vqd arrived (the site state says only "online") */
-	char *own_state;    /* the last state/<our attraction>, fed again after state/_site */
-	size_t own_len;
 };
 
 static const char *const REASON_NAMES[GATE_R_COUNT] = {
@@ -486,7 +484,6 @@ void gate_free(gate *g)
 	if (!g)
 		return;
 	vq_site_free(g->synth);
-	free(g->own_state);
 	free(g);
 }
 
@@ -1123,18 +1120,6 @@ static void on_conflict_event(gate *g, const vq_bus_msg *m)
 	cJSON_Delete(o);
 }
 
-static void keep_own_state(gate *g, const vq_bus_msg *m)
-{
-	char *copy = malloc(m->len + 1);
-	if (!copy)
-		return; /* only the names of a late site would be missing */
-	memcpy(copy, m->payload, m->len);
-	copy[m->len] = '\0';
-	free(g->own_state);
-	g->own_state = copy;
-	g->own_len = m->len;
-}
-
 void gate_on_msg(gate *g, const vq_bus_msg *m, int64_t now_ms)
 {
 	if (m->kind == VQ_BUS_CONNECTED || m->kind == VQ_BUS_DISCONNECTED) {
@@ -1154,25 +1139,9 @@ void gate_on_msg(gate *g, const vq_bus_msg *m, int64_t now_ms)
 	if (strcmp(m->suffix, "presence/vqd") == 0)
 		g->presence_heard = 1;
 	int changed = vq_sitestate_feed(g->ss, m, now_ms);
-	if (changed == 1 && strncmp(m->suffix, "state/", 6) == 0 &&
-	    strcmp(m->suffix + 6, g->attraction) == 0)
-		keep_own_state(g, m);
 	if (changed == 1 && strncmp(m->suffix, "state/", 6) == 0)
 		g->synth_stale = 1; /* an attraction's prefix and graces come with its state */
 	if (changed == 1 && strcmp(m->suffix, "state/_site") == 0) {
-		/* Retained messages come in any order; names in our state are read in the site's
-		 * languages, so a state that came first is read again now that they are known. */
-		if (g->own_state) {
-			vq_bus_msg again = *m;
-			char suffix[VQ_ID_MAX + 8];
-			snprintf(suffix, sizeof suffix, "state/%s", g->attraction);
-			again.suffix = suffix;
-			again.topic = suffix;
-			again.payload = g->own_state;
-			again.len = g->own_len;
-			again.retain = true;
-			vq_sitestate_feed(g->ss, &again, now_ms);
-		}
 		if (g->io.site_changed)
 			g->io.site_changed(g->io.ctx);
 	}

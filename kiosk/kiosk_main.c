@@ -87,7 +87,6 @@ struct app {
 	char corrs[MAX_CORRS][VQ_BUS_CORR_MAX];
 	int ncorrs;
 	int settled;
-	int site_seen;
 	long frames;
 	int64_t start_mono;
 	int64_t hold_until;
@@ -281,12 +280,6 @@ static void take_message(struct app *a, const vq_bus_msg *m, int64_t now)
 	int r = vq_sitestate_feed(a->site, m, now);
 	if (r == 1)
 		kiosk_site_changed(a->k, now);
-	if (!a->site_seen && vq_sitestate_site(a->site)->known) {
-		/* Attraction states that came before state/_site could not be read against its
-		 * tiers; asking again makes the broker resend every retained state. */
-		a->site_seen = 1;
-		vq_bus_subscribe(a->bus, "state/#", 1);
-	}
 }
 
 static void drain_bus(struct app *a, int timeout_ms)

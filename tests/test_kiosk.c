@@ -1465,7 +1465,8 @@ START_TEST(test_it_ticket)
 	size_t last = strlen(forged) - 1;
 	forged[last] = forged[last] == 'A' ? 'B' : 'A';
 	char gscript[1024];
-	snprintf(gscript, sizeof gscript, "scan %s\nscan %s\nscan %s\n", seen, seen, forged);
+	snprintf(gscript, sizeof gscript, "scan %s\nwait 3000\nscan %s\nwait 3000\nscan %s\n", seen,
+	         seen, forged);
 	write_file(path_in("gate.script"), gscript);
 	kproc *gp = calloc(1, sizeof *gp);
 	proc_start(gp, "kiosk/vq-gate", "gate-1",
