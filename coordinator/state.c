@@ -102,7 +102,8 @@ cJSON *vqd_state_attr(const vq_vqd *d, int a, int64_t now)
 	cJSON_AddNumberToObject(o, "standby_min", d->standby_min[a]);
 	/* merge guidance for the gate: the operator's ratio, stepped up as the backlog grows */
 	vq_merge m;
-	int backlog = vq_book_backlog(b, a, now);
+	int backlog =
+	    d->backlog && d->backlog_now == now ? d->backlog[a] : vq_book_backlog(b, a, now);
 	int fast_per_hour = st->throughput_per_hour * st->fast_share_pct / 100;
 	if (fast_per_hour > 0 && vq_merge_ratio(d->merge_fast[a], d->merge_standby[a], backlog,
 	                                        fast_per_hour, &m) == VQ_OK) {

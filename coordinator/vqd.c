@@ -141,11 +141,13 @@ static int size_for_site(vq_vqd *d, const vq_site *site)
 	int *standby = calloc(n, sizeof *standby);
 	int *mfast = calloc(n, sizeof *mfast);
 	int *mstandby = calloc(n, sizeof *mstandby);
+	int *backlog = calloc(n, sizeof *backlog);
 	unsigned char *dirty = calloc(n, 1);
-	if (!standby || !mfast || !mstandby || !dirty) {
+	if (!standby || !mfast || !mstandby || !backlog || !dirty) {
 		free(standby);
 		free(mfast);
 		free(mstandby);
+		free(backlog);
 		free(dirty);
 		return VQ_ENOMEM;
 	}
@@ -171,7 +173,10 @@ static int size_for_site(vq_vqd *d, const vq_site *site)
 	free(d->standby_min);
 	free(d->merge_fast);
 	free(d->merge_standby);
+	free(d->backlog);
 	free(d->dirty);
+	d->backlog = backlog;
+	d->backlog_now = -1;
 	d->standby_min = standby;
 	d->merge_fast = mfast;
 	d->merge_standby = mstandby;
@@ -274,8 +279,14 @@ static cJSON *parks_of(const vq_vqd *d, int a, const cJSON *state)
 
 static void publish_state(vq_vqd *d, vq_bus *bus, int64_t now)
 {
-	if (!vq_bus_connected(bus))
+	int any = 0;
+	for (int a = 0; !any && a < vq_site_attr_count(d->site); a++)
+		any = d->dirty[a];
+	if (!vq_bus_connected(bus) || (!any && !d->site_dirty))
 		return;
+	/* every attraction's backlog in one pass over the tickets, not one pass each */
+	vq_book_backlogs(vq_service_book(d->svc), now, d->backlog);
+	d->backlog_now = now;
 	for (int a = 0; a < vq_site_attr_count(d->site); a++) {
 		if (!d->dirty[a])
 			continue;
@@ -313,6 +324,7 @@ static const char *client_of(const vq_bus_msg *m)
 /* Decides one batch of messages and answers them after the commit. */
 static void serve_batch(vq_vqd *d, vq_bus *bus, vq_bus_msg **msgs, size_t n, int64_t now)
 {
+	d->backlog_now = -1; /* the batch may change it: replies count it afresh */
 	char **replies = calloc(n, sizeof *replies);
 	if (!replies || vq_service_begin(d->svc) != VQ_OK) {
 		vq_log(VQ_LOG_ERROR, "cannot open a batch: %s",
@@ -505,6 +517,7 @@ out:
 	free(d.standby_min);
 	free(d.merge_fast);
 	free(d.merge_standby);
+	free(d.backlog);
 	free(d.dirty);
 	free(d.events);
 	free(d.overrides);

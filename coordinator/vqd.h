@@ -39,6 +39,8 @@ typedef struct vq_vqd {
 	int *standby_min;      /* per attraction, posted standby wait */
 	int *merge_fast;       /* per attraction, the operator's base merge ratio */
 	int *merge_standby;
+	int *backlog; /* per attraction, as of backlog_now (one pass for them all) */
+	int64_t backlog_now;
 	unsigned char *dirty; /* per attraction: state to publish */
 	int site_dirty;       /* state/_site to publish */
 	vqd_event *events;    /* to publish once the batch is committed */

@@ -334,7 +334,8 @@ int vq_book_quote(const vq_book *b, const vq_request *req, int64_t now, vq_offer
 		out->slot = i;
 		out->slot_start = at->slots[i].start;
 		out->win_start = at->slots[i].start;
-		out->win_end = at->slots[i].start + window_len(cfg, b->day_start, at->slots[i].start);
+		out->win_end =
+		    at->slots[i].start + window_len(cfg, b->day_start, at->slots[i].start);
 		out->seats_left = avail - req->party;
 		out->held = held;
 		return VQ_OK;
@@ -528,8 +529,8 @@ static void mark_used(vq_book *b, size_t idx, const char *gate_id, int offline, 
 	mark_ticket(b, idx);
 }
 
-int vq_book_redeem(vq_book *b, uint64_t id, const char *gate_attr, const char *gate_id,
-                   int offline, int64_t now, vq_verdict *v, vq_ticket *out)
+int vq_book_redeem(vq_book *b, uint64_t id, const char *gate_attr, const char *gate_id, int offline,
+                   int64_t now, vq_verdict *v, vq_ticket *out)
 {
 	memset(v, 0, sizeof *v);
 	size_t idx;
@@ -554,8 +555,7 @@ int vq_book_redeem(vq_book *b, uint64_t id, const char *gate_attr, const char *g
 	return rc;
 }
 
-int vq_book_force_redeem(vq_book *b, uint64_t id, const char *gate_id, int64_t now,
-                         vq_ticket *out)
+int vq_book_force_redeem(vq_book *b, uint64_t id, const char *gate_id, int64_t now, vq_ticket *out)
 {
 	size_t idx;
 	struct entry *e = find_entry(b, id, &idx);
@@ -585,6 +585,17 @@ int vq_book_backlog(const vq_book *b, int attr, int64_t now)
 			guests += e->t.party;
 	}
 	return guests;
+}
+
+void vq_book_backlogs(const vq_book *b, int64_t now, int *out)
+{
+	memset(out, 0, (size_t)b->nattrs * sizeof *out);
+	for (size_t i = 0; i < b->nentries; i++) {
+		const struct entry *e = &b->entries[i];
+		if ((e->t.state == VQ_TS_ISSUED || e->t.state == VQ_TS_ANYTIME) &&
+		    admit_from(b, e) <= now && now < admit_until(b, e))
+			out[e->attr] += e->t.party;
+	}
 }
 
 /* --- operator actions ------------------------------------------------------------ */
@@ -650,8 +661,8 @@ int vq_book_reopen(vq_book *b, int attr, int64_t now, size_t *converted)
 	size_t n = 0;
 	for (size_t i = 0; i < b->nentries; i++) {
 		const struct entry *e = &b->entries[i];
-		if (e->attr == attr && e->t.state == VQ_TS_ISSUED &&
-		    admit_from(b, e) < now && admit_until(b, e) > at->st.closed_at)
+		if (e->attr == attr && e->t.state == VQ_TS_ISSUED && admit_from(b, e) < now &&
+		    admit_until(b, e) > at->st.closed_at)
 			n++;
 	}
 	int rc = reserve_dirty(b, n, 0);
@@ -659,8 +670,8 @@ int vq_book_reopen(vq_book *b, int attr, int64_t now, size_t *converted)
 		return rc;
 	for (size_t i = 0; i < b->nentries; i++) {
 		struct entry *e = &b->entries[i];
-		if (e->attr == attr && e->t.state == VQ_TS_ISSUED &&
-		    admit_from(b, e) < now && admit_until(b, e) > at->st.closed_at) {
+		if (e->attr == attr && e->t.state == VQ_TS_ISSUED && admit_from(b, e) < now &&
+		    admit_until(b, e) > at->st.closed_at) {
 			e->t.state = VQ_TS_ANYTIME;
 			e->t.valid_from = now;
 			e->t.valid_until = close_of_day > now ? close_of_day : now;

@@ -31,15 +31,15 @@ typedef struct vq_attr_state {
 	int64_t reopened_at;     /* last reopening, 0 if none */
 	int throughput_per_hour; /* operator's current figures; start as the site config's */
 	int fast_share_pct;
-	int overbook_pct;        /* 0..100 */
-	unsigned next_number;    /* next short number, 1..999 then wraps to 1 */
+	int overbook_pct;     /* 0..100 */
+	unsigned next_number; /* next short number, 1..999 then wraps to 1 */
 } vq_attr_state;
 
 typedef struct vq_slot_view {
-	int64_t start;                  /* unix seconds */
-	int cap;                        /* fast seats, overbooking included */
-	int taken;                      /* seats held by tickets */
-	int taken_tier[VQ_MAX_TIERS];   /* taken, per tier of the ticket */
+	int64_t start;                /* unix seconds */
+	int cap;                      /* fast seats, overbooking included */
+	int taken;                    /* seats held by tickets */
+	int taken_tier[VQ_MAX_TIERS]; /* taken, per tier of the ticket */
 } vq_slot_view;
 
 typedef struct vq_request {
@@ -51,12 +51,12 @@ typedef struct vq_request {
 
 typedef struct vq_offer {
 	int attr;
-	int slot;           /* index into the attraction's slots */
+	int slot; /* index into the attraction's slots */
 	int64_t slot_start;
-	int64_t win_start;  /* the window the guest would get */
+	int64_t win_start; /* the window the guest would get */
 	int64_t win_end;
-	int seats_left;     /* seats this tier may still take in that slot, after this party */
-	int held;           /* passes the guest holds now */
+	int seats_left; /* seats this tier may still take in that slot, after this party */
+	int held;       /* passes the guest holds now */
 } vq_offer;
 
 typedef struct vq_capacity {
@@ -114,6 +114,9 @@ int vq_book_force_redeem(vq_book *book, uint64_t id, const char *gate_id, int64_
 /* The fast lane's backlog at attr: guests (party sizes) holding an issued or anytime
  * ticket whose admission interval holds now. */
 int vq_book_backlog(const vq_book *book, int attr, int64_t now);
+/* The same for every attraction at once (out[attr], vq_site_attr_count entries), in one
+ * pass over the day's tickets. */
+void vq_book_backlogs(const vq_book *book, int64_t now, int *out);
 
 /* Applies new capacity figures to the slots that have not started at now; tickets already
  * issued keep their seats even where the new capacity is below them. */

@@ -341,6 +341,11 @@ START_TEST(test_override_and_backlog)
 	ck_assert_int_eq(vq_book_backlog(b, 0, AT(9, 10)), 5);
 	ck_assert_int_eq(vq_book_backlog(b, 1, AT(9, 10)), 0);
 	ck_assert_int_eq(vq_book_backlog(b, 0, AT(10, 25)), 0);
+	int all[3];
+	vq_book_backlogs(b, AT(9, 10), all);
+	ck_assert_int_eq(all[0], 5);
+	ck_assert_int_eq(all[1], 0);
+	ck_assert_int_eq(all[2], 0);
 	/* an override admits too early, and only once */
 	ck_assert_int_eq(vq_book_force_redeem(b, t.id, "gate-1", AT(9, 2), &out), VQ_OK);
 	ck_assert_int_eq(out.state, VQ_TS_REDEEMED);
