@@ -151,6 +151,7 @@ enum stmt_id {
 	S_GET_ATTR,
 	S_PUT_REQUEST,
 	S_GET_REQUEST,
+	S_PRUNE_REQUESTS,
 	S_REDEEM,
 	S_REDEEM_LOG,
 	S_TICKET_STATE,
@@ -212,6 +213,7 @@ static const char *const stmt_sql[S_COUNT] = {
     [S_PUT_REQUEST] = "INSERT INTO requests (rid, kind, reply, at) VALUES (?1, ?2, ?3, ?4)"
                       " ON CONFLICT (rid) DO NOTHING",
     [S_GET_REQUEST] = "SELECT reply FROM requests WHERE rid = ?1",
+    [S_PRUNE_REQUESTS] = "DELETE FROM requests WHERE at < ?1",
     [S_REDEEM] = "UPDATE tickets SET state = 1, used_at = ?2, used_gate = ?3, used_offline = ?4"
                  " WHERE id = ?1 AND state IN (0, 3)",
     [S_REDEEM_LOG] = "INSERT INTO redemptions (ticket, gate, at, offline) VALUES (?1, ?2, ?3, ?4)",
@@ -989,6 +991,19 @@ int vq_store_put_request(vq_store *st, const char *rid, const char *kind, const 
 		rc = sq_fail(st, "put request");
 	else if (sqlite3_changes(st->db) == 0)
 		rc = VQ_EEXISTS;
+	done(s);
+	return rc;
+}
+
+int vq_store_prune_requests(vq_store *st, int64_t before, int64_t *removed)
+{
+	if (!st)
+		return VQ_EINVAL;
+	sqlite3_stmt *s = stmt(st, S_PRUNE_REQUESTS);
+	sqlite3_bind_int64(s, 1, before);
+	int rc = sqlite3_step(s) == SQLITE_DONE ? VQ_OK : sq_fail(st, "prune requests");
+	if (rc == VQ_OK && removed)
+		*removed = sqlite3_changes64(st->db);
 	done(s);
 	return rc;
 }

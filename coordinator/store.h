@@ -44,6 +44,9 @@ int vq_store_put_request(vq_store *st, const char *rid, const char *kind, const 
                          size_t len, int64_t at);
 /* VQ_ENOTFOUND if unknown; else *reply is a malloc'd NUL-terminated copy (free()). */
 int vq_store_get_request(vq_store *st, const char *rid, char **reply, size_t *len);
+/* Forgets the replies remembered before `before` (a retry never comes days later); the
+ * number removed goes to *removed (may be NULL). */
+int vq_store_prune_requests(vq_store *st, int64_t before, int64_t *removed);
 
 /* Marks ticket id redeemed if, and only if, it is issued or anytime now, and records the
  * redemption; atomic even against another process on the same database. VQ_EUSED if it

@@ -425,6 +425,7 @@ static int run(options *o)
 	d.site = site;
 	d.config_path = o->config;
 	d.started = now;
+	vq_store_prune_requests(vq_service_store(d.svc), day - VQD_KEEP_REPLIES_S, NULL);
 	char ov[8192];
 	if (vq_store_get_setting(vq_service_store(d.svc), "tier_overrides", ov, sizeof ov) ==
 	    VQ_OK) {
@@ -480,6 +481,14 @@ static int run(options *o)
 			if (vq_service_set_day(d.svc, today) == VQ_OK) {
 				vq_log(VQ_LOG_INFO, "a new day begins");
 				mark_all(&d);
+				/* retries come within minutes, not days */
+				int64_t gone = 0;
+				if (vq_store_prune_requests(vq_service_store(d.svc),
+				                            today - VQD_KEEP_REPLIES_S,
+				                            &gone) == VQ_OK)
+					vq_log(VQ_LOG_INFO,
+					       "forgot %lld replies from before yesterday",
+					       (long long)gone);
 			} else {
 				vq_log(VQ_LOG_ERROR, "cannot load the new day");
 			}

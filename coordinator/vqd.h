@@ -12,12 +12,13 @@
 
 #include <cjson/cJSON.h>
 
-#define VQD_MAX_REQUEST   (64 * 1024)
-#define VQD_MAX_OPS       (1024 * 1024)
-#define VQD_MAX_IMPORT    1000
-#define VQD_MAX_SYNC      200
-#define VQD_MERGE_FAST    4 /* the base merge ratio until an operator sets one */
-#define VQD_MERGE_STANDBY 1
+#define VQD_MAX_REQUEST    (64 * 1024)
+#define VQD_MAX_OPS        (1024 * 1024)
+#define VQD_MAX_IMPORT     1000
+#define VQD_KEEP_REPLIES_S (2 * 86400) /* request ids answered from memory this long */
+#define VQD_MAX_SYNC       200
+#define VQD_MERGE_FAST     4 /* the base merge ratio until an operator sets one */
+#define VQD_MERGE_STANDBY  1
 
 typedef struct vqd_event {
 	char suffix[64];

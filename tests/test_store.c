@@ -311,6 +311,16 @@ START_TEST(test_requests)
 	ck_assert_str_eq(reply, "");
 	free(reply);
 
+	/* old replies are forgotten, recent ones kept */
+	ck_assert_int_eq(vq_store_put_request(st, "old-1", "issue", "x", 1, 100), VQ_OK);
+	ck_assert_int_eq(vq_store_put_request(st, "new-1", "issue", "y", 1, 5000), VQ_OK);
+	int64_t removed = -1;
+	ck_assert_int_eq(vq_store_prune_requests(st, 1000, &removed), VQ_OK);
+	ck_assert_int_ge(removed, 1);
+	ck_assert_int_eq(vq_store_get_request(st, "old-1", &reply, &len), VQ_ENOTFOUND);
+	ck_assert_int_eq(vq_store_get_request(st, "new-1", &reply, &len), VQ_OK);
+	free(reply);
+
 	char rid[VQ_STORE_RID_MAX + 8];
 	memset(rid, 'x', VQ_STORE_RID_MAX);
 	rid[VQ_STORE_RID_MAX] = '\0';
