@@ -7,6 +7,7 @@
 #include "ui/i18n.h"
 
 #include "core/mem.h"
+#include "ui/file.h"
 #include "ui/utf8.h"
 
 #include <cjson/cJSON.h>
@@ -112,47 +113,6 @@ static int cmp_entry(const void *a, const void *b)
 	return strcmp(((const struct entry *)a)->key, ((const struct entry *)b)->key);
 }
 
-static int read_all(const char *path, char **out, size_t *len, char *err, size_t errlen)
-{
-	int rc = VQ_ENOTFOUND;
-	char *buf = NULL;
-	FILE *f = fopen(path, "rb");
-	if (!f) {
-		put_err(err, errlen, "%s: %s", path, strerror(errno));
-		return VQ_ENOTFOUND;
-	}
-	long size = -1;
-	if (fseek(f, 0, SEEK_END) == 0)
-		size = ftell(f);
-	if (size < 0 || fseek(f, 0, SEEK_SET) != 0) {
-		put_err(err, errlen, "%s: not a regular file", path);
-		goto cleanup;
-	}
-	if (size > VQ_I18N_MAX_BYTES) {
-		rc = VQ_ETOOBIG;
-		put_err(err, errlen, "%s: over %d bytes", path, VQ_I18N_MAX_BYTES);
-		goto cleanup;
-	}
-	buf = vq_malloc((size_t)size + 1);
-	if (!buf) {
-		rc = VQ_ENOMEM;
-		put_err(err, errlen, "%s: out of memory", path);
-		goto cleanup;
-	}
-	if (fread(buf, 1, (size_t)size, f) != (size_t)size) {
-		put_err(err, errlen, "%s: short read", path);
-		goto cleanup;
-	}
-	*out = buf;
-	*len = (size_t)size;
-	buf = NULL;
-	rc = VQ_OK;
-cleanup:
-	vq_free(buf);
-	fclose(f);
-	return rc;
-}
-
 static int load_lang(const char *dir, struct lang *l, char *err, size_t errlen)
 {
 	char path[4096];
@@ -160,7 +120,7 @@ static int load_lang(const char *dir, struct lang *l, char *err, size_t errlen)
 	size_t len = 0;
 	cJSON *root = NULL;
 	snprintf(path, sizeof path, "%s/%s.json", dir, l->code);
-	int rc = read_all(path, &text, &len, err, errlen);
+	int rc = ui_read_file(path, VQ_I18N_MAX_BYTES, &text, &len, err, errlen);
 	if (rc != VQ_OK)
 		return rc;
 	rc = VQ_ECONFIG;

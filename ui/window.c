@@ -8,6 +8,7 @@
 #include "ui/uipriv.h"
 
 #include "core/mem.h"
+#include "ui/file.h"
 
 #include <errno.h>
 #include <math.h>
@@ -42,44 +43,6 @@ void ui_set_error(vq_ui *ui, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(ui->err, sizeof ui->err, fmt, ap);
 	va_end(ap);
-}
-
-/* Fonts are read whole once: opening a face per size from memory is then cheap, and a
- * missing font file is reported when the program starts, not at the first string. */
-static int read_font(const char *path, void **data, size_t *len, char *err, size_t errlen)
-{
-	int rc = VQ_ENOTFOUND;
-	void *buf = NULL;
-	FILE *f = fopen(path, "rb");
-	if (!f) {
-		put_err(err, errlen, "font %s: %s", path, strerror(errno));
-		return VQ_ENOTFOUND;
-	}
-	long size = -1;
-	if (fseek(f, 0, SEEK_END) == 0)
-		size = ftell(f);
-	if (size <= 0 || size > FONT_MAX_BYTES || fseek(f, 0, SEEK_SET) != 0) {
-		put_err(err, errlen, "font %s: not a readable file of sensible size", path);
-		goto cleanup;
-	}
-	buf = vq_malloc((size_t)size);
-	if (!buf) {
-		rc = VQ_ENOMEM;
-		put_err(err, errlen, "out of memory");
-		goto cleanup;
-	}
-	if (fread(buf, 1, (size_t)size, f) != (size_t)size) {
-		put_err(err, errlen, "font %s: short read", path);
-		goto cleanup;
-	}
-	*data = buf;
-	*len = (size_t)size;
-	buf = NULL;
-	rc = VQ_OK;
-cleanup:
-	vq_free(buf);
-	fclose(f);
-	return rc;
 }
 
 /* Drivers with no GPU behind them can only do software rendering, and asking them for
@@ -176,14 +139,17 @@ int vq_ui_new(const vq_ui_opts *o, vq_ui **out, char *err, size_t errlen)
 	vq_scan_init(&ui->scan, o->scan_gap_ms ? o->scan_gap_ms : DEFAULT_SCAN_GAP,
 	             o->scan_min_len ? o->scan_min_len : DEFAULT_SCAN_MIN);
 
-	rc = read_font(o->font_regular ? o->font_regular : FONT_REGULAR, &ui->font_data[0],
-	               &ui->font_len[0], err, errlen);
-	if (rc != VQ_OK)
-		goto fail;
-	rc = read_font(o->font_bold ? o->font_bold : FONT_BOLD, &ui->font_data[1], &ui->font_len[1],
-	               err, errlen);
-	if (rc != VQ_OK)
-		goto fail;
+	/* Fonts are read whole once: opening a face per size from memory is then cheap, and a
+	 * missing font file is reported when the program starts, not at the first string. */
+	const char *fonts[2] = {o->font_regular ? o->font_regular : FONT_REGULAR,
+	                        o->font_bold ? o->font_bold : FONT_BOLD};
+	for (int i = 0; i < 2; i++) {
+		char *data = NULL;
+		rc = ui_read_file(fonts[i], FONT_MAX_BYTES, &data, &ui->font_len[i], err, errlen);
+		if (rc != VQ_OK)
+			goto fail;
+		ui->font_data[i] = data;
+	}
 
 	rc = VQ_ENOTFOUND;
 	/* A kiosk must not iconify when something else (an on-screen keyboard, a
