@@ -392,6 +392,15 @@ static void fill_row(const vq_board *b, const vq_sitestate *ss, int i, int lang,
 			r->next[t] = a->next[t];
 		if (!a->service)
 			r->standby_min = a->standby_min;
+		/* only with vqd's clock (park_s) and both bounds: hours unknown are not closed */
+		if (a->open && park_s && a->opens > 0 && a->closes > a->opens) {
+			if (park_s < a->opens) {
+				r->hours = VQ_BOARD_BEFORE_HOURS;
+				r->opens = a->opens;
+			} else if (park_s >= a->closes) {
+				r->hours = VQ_BOARD_AFTER_HOURS;
+			}
+		}
 	}
 	r->stale = site_stale ||
 	           (a->known && vq_sitestate_stale(ss, i, now_ms, (int64_t)b->stale_s * 1000));
@@ -509,6 +518,11 @@ int64_t vq_board_next_change(const vq_board *b, const vq_sitestate *ss, int per_
 		int64_t until = (a->reopened_at + b->reopened_s) * 1000;
 		if (a->open && a->reopened_at > 0 && until > park_ms)
 			sooner(&best, now_ms + (until - park_ms));
+		/* the row turns "Opens at" -> admitting -> "Closed for today" on its own */
+		if (a->open && a->opens * 1000 > park_ms)
+			sooner(&best, now_ms + (a->opens * 1000 - park_ms));
+		if (a->open && a->closes * 1000 > park_ms)
+			sooner(&best, now_ms + (a->closes * 1000 - park_ms));
 		const struct called_list *l = list_find(b, a->id);
 		for (int e = 0; l && e < l->n; e++) {
 			int64_t gone = (l->e[e].c.at + b->called_age_s) * 1000 + 1000;
@@ -560,6 +574,12 @@ void vq_board_row_describe(const vq_board_row *r, const char (*tiers)[VQ_ID_MAX]
 	if (r->since) {
 		vq_board_hhmm(r->since, t);
 		add(out, outlen, &len, "@%s", t);
+	}
+	if (r->hours == VQ_BOARD_BEFORE_HOURS) {
+		vq_board_hhmm(r->opens, t);
+		add(out, outlen, &len, " hours=before@%s", t);
+	} else if (r->hours == VQ_BOARD_AFTER_HOURS) {
+		add(out, outlen, &len, " hours=after");
 	}
 	window_text(r->admitting, w, sizeof w);
 	add(out, outlen, &len, " admitting=%s next=", w);

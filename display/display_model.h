@@ -62,6 +62,14 @@ enum vq_board_status {
 	VQ_BOARD_REOPENED, /* open again, since reopened_at (shown for reopened_s) */
 };
 
+/* An open attraction outside its hours admits no one: the board says why rather than
+ * showing an empty "now admitting". */
+enum vq_board_hours {
+	VQ_BOARD_IN_HOURS = 0, /* or hours unknown */
+	VQ_BOARD_BEFORE_HOURS, /* "Opens at HH:MM" */
+	VQ_BOARD_AFTER_HOURS,  /* "Closed for today" */
+};
+
 enum vq_board_stale {
 	VQ_BOARD_FRESH = 0,
 	VQ_BOARD_NO_SITE, /* never heard from vqd */
@@ -84,6 +92,8 @@ typedef struct vq_board_row {
 	vq_window admitting;    /* start 0: none */
 	vq_window next[VQ_MAX_TIERS];
 	int standby_min; /* -1: none posted (services) */
+	int hours;       /* enum vq_board_hours: open but outside today's opening hours */
+	int64_t opens;   /* VQ_BOARD_BEFORE_HOURS: when it opens (vqd's time) */
 	int ncalled;
 	vq_board_called called[VQ_BOARD_CALLED_MAX]; /* newest first */
 	int stale;                                   /* this row's data may be out of date */
@@ -147,8 +157,9 @@ void vq_board_hhmm(int64_t t, char out[VQ_BOARD_TIME_MAX]);
 /* One line describing a row, for --trace and tests:
  *   "flume open admitting=10:10-10:55 next=standard@10:20-11:05,gold@none standby=25
  *    called=L-008,L-003 stale=0"
- * (services: called=T-001>1, the desk after '>'). tiers: the site's tier ids, ntiers of
- * them. Cut to fit outlen. */
+ * (outside hours, " hours=before@10:00" or " hours=after" follows the status) * (services:
+ * called=T-001>1, the desk after '>'). tiers: the site's tier ids, ntiers of them. Cut to fit
+ * outlen. */
 void vq_board_row_describe(const vq_board_row *r, const char (*tiers)[VQ_ID_MAX], int ntiers,
                            char *out, size_t outlen);
 

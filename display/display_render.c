@@ -221,7 +221,14 @@ static void row(struct ctx *c, int i)
 		     tr(c, "board_closed_anytime"));
 	} else if (r->status != VQ_BOARD_WAITING) {
 		vq_rect box = vq_board_layout_cell(l, l->admitting, i);
-		if (r->admitting.start) {
+		if (r->hours == VQ_BOARD_BEFORE_HOURS) {
+			vq_board_hhmm(r->opens, a);
+			tr1(c, "opens_at", "time", a, s, sizeof s);
+			text(c, box, l->px_body, 1, data, VQ_ALIGN_CENTER, s);
+		} else if (r->hours == VQ_BOARD_AFTER_HOURS) {
+			text(c, box, l->px_body, 1, VQ_BOARD_COL_LABEL, VQ_ALIGN_CENTER,
+			     tr(c, "board_closed_today"));
+		} else if (r->admitting.start) {
 			vq_board_hhmm(r->admitting.start, a);
 			vq_board_hhmm(r->admitting.end, b);
 			tr2(c, "time_window", "start", a, "end", b, s, sizeof s);

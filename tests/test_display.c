@@ -1044,6 +1044,63 @@ START_TEST(test_frames_no_broker)
 }
 END_TEST
 
+/* state/<id> with opening hours: an open ride with nothing to admit, updated at T0. */
+static void hours(vq_sitestate *ss, int64_t opens, int64_t closes, int64_t now_ms)
+{
+	feed(ss, NULL, "state/flume", now_ms,
+	     "{\"v\":1,\"attraction\":\"flume\",\"kind\":\"ride\",\"names\":{\"en\":"
+	     "\"Flume\"},\"status\":\"open\",\"closed_at\":0,\"reopened_at\":0,"
+	     "\"admitting\":null,\"next\":{\"standard\":null,\"gold\":null},"
+	     "\"capacity\":{\"today\":100,\"taken\":0},\"standby_min\":0,\"merge\":null,"
+	     "\"prefix\":\"F\",\"early_grace_min\":5,\"late_grace_min\":15,"
+	     "\"opens\":%lld,\"closes\":%lld,\"updated\":%lld}",
+	     (long long)opens, (long long)closes, (long long)T0);
+}
+
+START_TEST(test_opening_hours)
+{
+	utc();
+	vq_board *b = board("flume", "en", 0, 0);
+	vq_sitestate *ss = sitestate();
+	presence(ss, 1, NOW0);
+	site(ss, "[\"en\"]", NOW0);
+
+	/* Before opening (park time T0 = 10:00, opens 10:30): says when, not an empty "now". */
+	hours(ss, T0 + 1800, T0 + 8 * 3600, NOW0);
+	const vq_board_view *v = view(b, ss, 8, NOW0);
+	ck_assert_int_eq(v->rows[0].status, VQ_BOARD_OPEN);
+	ck_assert_int_eq(v->rows[0].hours, VQ_BOARD_BEFORE_HOURS);
+	ck_assert_int_eq(v->rows[0].opens, T0 + 1800);
+	ck_assert_ptr_nonnull(strstr(describe(ss, v, 0), "flume open hours=before@10:30 "));
+	/* The board wakes for the opening itself, with no message arriving. */
+	ck_assert(vq_board_next_change(b, ss, 8, NOW0) <= NOW0 + 1800 * 1000);
+	/* By the park's clock, which moves on: at 10:30 it is simply open. */
+	v = view(b, ss, 8, NOW0 + 1800 * 1000);
+	ck_assert_int_eq(v->rows[0].hours, VQ_BOARD_IN_HOURS);
+	ck_assert_ptr_null(strstr(describe(ss, v, 0), "hours="));
+
+	/* In hours. */
+	hours(ss, T0 - 3600, T0 + 3600, NOW0);
+	v = view(b, ss, 8, NOW0);
+	ck_assert_int_eq(v->rows[0].hours, VQ_BOARD_IN_HOURS);
+
+	/* Closing time is already closed. */
+	hours(ss, T0 - 8 * 3600, T0, NOW0);
+	v = view(b, ss, 8, NOW0);
+	ck_assert_int_eq(v->rows[0].hours, VQ_BOARD_AFTER_HOURS);
+	ck_assert_int_eq(v->rows[0].opens, 0);
+	ck_assert_ptr_nonnull(strstr(describe(ss, v, 0), "flume open hours=after "));
+
+	/* Hours unknown (an older vqd): never claimed closed. */
+	hours(ss, 0, 0, NOW0);
+	v = view(b, ss, 8, NOW0);
+	ck_assert_int_eq(v->rows[0].hours, VQ_BOARD_IN_HOURS);
+
+	vq_sitestate_free(ss);
+	vq_board_free(b);
+}
+END_TEST
+
 static Suite *display_suite(void)
 {
 	Suite *s = suite_create("display");
@@ -1054,6 +1111,7 @@ static Suite *display_suite(void)
 	tcase_add_test(tc, test_called_numbers);
 	tcase_add_test(tc, test_languages);
 	tcase_add_test(tc, test_status);
+	tcase_add_test(tc, test_opening_hours);
 	tcase_add_test(tc, test_pages);
 	tcase_add_test(tc, test_layout);
 	suite_add_tcase(s, tc);
