@@ -276,6 +276,31 @@ static void attraction_row(struct lay *L, vq_rect r, int i, int ntiers, int gues
 	}
 }
 
+/* The guest's passes, each with its "give back" button: giving one back is how a guest
+ * at the limit makes room for another. Rows that do not fit are left out. Returns the
+ * y under the last row. */
+static int held_list(struct lay *L, int y, int y1)
+{
+	kiosk *k = L->k;
+	char buf[256], win[64], bid[32];
+	int w = L->W - 2 * L->pad, rh = imax(L->T, hpm(L, 75)), bw = imax(L->T, L->W * 30 / 100);
+	for (int i = 0; i < k->nheld && y + rh <= y1; i++) {
+		const struct kiosk_held *h = &k->held[i];
+		window_text(k, h->start, h->end, win, sizeof win);
+		snprintf(buf, sizeof buf, "%s   %s   %s", h->number, kiosk_attr_name(k, h->attr),
+		         h->anytime ? tr(L, "anytime_pass") : win);
+		fill(L, (vq_rect){L->pad, y, w, rh}, VQ_COL_LIGHT, rh / 8);
+		text(L, (vq_rect){2 * L->pad, y, w - bw - 3 * L->pad, rh}, buf, hpm(L, 36), 1,
+		     VQ_COL_INK, VQ_ALIGN_LEFT);
+		snprintf(bid, sizeof bid, "give-back-%d", i);
+		button(L, (vq_rect){L->pad + w - bw, y, bw, rh}, bid, tr(L, "kiosk_give_back"),
+		       VQ_COL_PRIMARY, VQ_COL_WHITE, KA_GIVE_BACK, i)
+		    ->px = imin(rh * 36 / 100, hpm(L, 32));
+		y += rh + L->gap;
+	}
+	return y;
+}
+
 static void welcome(struct lay *L)
 {
 	kiosk *k = L->k;
@@ -293,6 +318,14 @@ static void welcome(struct lay *L)
 		return;
 	}
 	int guest_tier = k->guest_known ? vq_sitestate_tier(k->site, k->tier) : -1;
+	/* An identified guest sees the passes they hold under the attractions (at most
+	 * three rows, so the attractions keep most of the screen). */
+	int held_y = y1, nrows = k->guest_known ? imin(k->nheld, 3) : 0;
+	int nh = k->guest_known && k->notice[0] ? hpm(L, 60) : 0;
+	if (nrows > 0 || nh > 0) {
+		y1 -= nh + (nrows > 0 ? hpm(L, 60) : 0) + nrows * (imax(L->T, hpm(L, 75)) + L->gap);
+		held_y = y1 + L->gap;
+	}
 
 	int sh = hpm(L, 70);
 	text(L, (vq_rect){L->pad, y, L->W / 2, sh}, tr(L, "kiosk_choose_attraction"), hpm(L, 44), 1,
@@ -337,6 +370,16 @@ static void welcome(struct lay *L)
 		int c = i / rows, r = i % rows;
 		vq_rect rr = {L->pad + c * (colw + L->gap), y + r * (rowh + L->gap), colw, rowh};
 		attraction_row(L, rr, i, ntiers, guest_tier);
+	}
+	if (nh > 0) {
+		text(L, (vq_rect){L->pad, held_y, L->W - 2 * L->pad, nh}, tr(L, k->notice),
+		     hpm(L, 38), 1, VQ_COL_PRIMARY, VQ_ALIGN_LEFT);
+		held_y += nh;
+	}
+	if (nrows > 0) {
+		text(L, (vq_rect){L->pad, held_y, L->W - 2 * L->pad, hpm(L, 60)},
+		     tr(L, "kiosk_your_passes"), hpm(L, 40), 1, VQ_COL_INK, VQ_ALIGN_LEFT);
+		held_list(L, held_y + hpm(L, 60), L->H - fh);
 	}
 
 	if (k->guest_known)
@@ -564,6 +607,8 @@ static void error_message(const struct lay *L, char *buf, size_t n)
 		snprintf(buf, n, "%s", tr(L, "attraction_closed"));
 	} else if (!strcmp(c, "not_operating")) {
 		snprintf(buf, n, "%s", tr(L, "not_operating"));
+	} else if (!strcmp(c, "unknown_ticket") || !strcmp(c, "bad_state")) {
+		snprintf(buf, n, "%s", tr(L, "kiosk_give_back_failed"));
 	} else if (!strcmp(c, "unknown_card")) {
 		snprintf(buf, n, "%s", tr(L, "kiosk_unknown_card"));
 	} else {
@@ -612,18 +657,7 @@ static void error_screen(struct lay *L)
 		text(L, (vq_rect){L->pad, y, w, hpm(L, 60)}, tr(L, "kiosk_your_passes"), hpm(L, 40),
 		     1, VQ_COL_INK, VQ_ALIGN_LEFT);
 		y += hpm(L, 60) + L->gap;
-		int rh = hpm(L, 75);
-		for (int i = 0; i < k->nheld && y + rh <= y1; i++) {
-			const struct kiosk_held *h = &k->held[i];
-			window_text(k, h->start, h->end, win, sizeof win);
-			snprintf(buf, sizeof buf, "%s   %s   %s", h->number,
-			         kiosk_attr_name(k, h->attr),
-			         h->anytime ? tr(L, "anytime_pass") : win);
-			fill(L, (vq_rect){L->pad, y, w, rh}, VQ_COL_LIGHT, rh / 8);
-			text(L, (vq_rect){2 * L->pad, y, w - 2 * L->pad, rh}, buf, hpm(L, 36), 1,
-			     VQ_COL_INK, VQ_ALIGN_LEFT);
-			y += rh + L->gap;
-		}
+		held_list(L, y, y1);
 		footer(L, 0, 1);
 	} else if (!strcmp(k->err, "party_size")) {
 		button(L, (vq_rect){(L->W - big_w) / 2, y + L->gap, big_w, big_h}, "choose-again",
@@ -634,6 +668,10 @@ static void error_screen(struct lay *L)
 		button(L, (vq_rect){(L->W - big_w) / 2, y + L->gap, big_w, big_h}, "try-again",
 		       tr(L, "try_again"), VQ_COL_PRIMARY, VQ_COL_WHITE, KA_TRY_AGAIN, 0);
 		footer(L, 0, 1);
+	} else if (!strcmp(k->err, "unknown_ticket") || !strcmp(k->err, "bad_state")) {
+		/* A pass that could not be given back: the guest's other passes and the
+		 * attractions are one step back. */
+		footer(L, k->guest_known, 1);
 	} else {
 		footer(L, 0, 1);
 	}
@@ -659,6 +697,30 @@ static void overlays(struct lay *L)
 		text(L, (vq_rect){r.x + L->pad, r.y, r.w - 2 * L->pad, r.h},
 		     tr(L, k->unanswered > 0 ? "retrying" : "please_wait"), hpm(L, 50), 1,
 		     VQ_COL_WHITE, VQ_ALIGN_CENTER);
+	}
+	if (kiosk_give_back_pending(k)) {
+		const struct kiosk_held *h = NULL;
+		for (int i = 0; i < k->nheld; i++)
+			if (k->held[i].id == k->give_back)
+				h = &k->held[i];
+		char buf[256];
+		kiosk_format(k, "kiosk_give_back_confirm", buf, sizeof buf, "number",
+		             h ? h->number : "", NULL);
+		/* The whole screen answers "keep it", so no tap reaches a button underneath. */
+		button(L, (vq_rect){0, 0, L->W, L->H}, "give-back-dismiss", "", VQ_COL_MUTED,
+		       VQ_COL_INK, KA_GIVE_BACK_NO, 0);
+		int w = L->W * 70 / 100, h2 = imax(2 * L->T + 3 * L->pad, hpm(L, 360));
+		vq_rect r = {(L->W - w) / 2, (L->H - h2) / 2, w, h2};
+		fill(L, r, VQ_COL_WHITE, hpm(L, 20));
+		text(L, (vq_rect){r.x + L->pad, r.y + L->pad, r.w - 2 * L->pad, h2 / 2 - L->pad},
+		     buf, hpm(L, 44), 1, VQ_COL_INK, VQ_ALIGN_CENTER);
+		int bw = (r.w - 3 * L->pad) / 2, bh = imax(L->T, h2 / 2 - 2 * L->pad);
+		int by = r.y + h2 / 2 + L->pad;
+		button(L, (vq_rect){r.x + L->pad, by, bw, bh}, "give-back-no",
+		       tr(L, "kiosk_give_back_keep"), VQ_COL_LIGHT, VQ_COL_INK, KA_GIVE_BACK_NO, 0);
+		button(L, (vq_rect){r.x + 2 * L->pad + bw, by, bw, bh}, "give-back-yes",
+		       tr(L, "kiosk_give_back_yes"), VQ_COL_ERROR, VQ_COL_WHITE, KA_GIVE_BACK_YES,
+		       0);
 	}
 	if (k->idle_warning) {
 		char buf[256];

@@ -93,7 +93,8 @@ struct kiosk {
 	int err_max_party;
 	int nalts;
 	struct kiosk_alt alts[KIOSK_MAX_SERVED];
-	char notice[48]; /* i18n key of a one-line notice on the screen, or "" */
+	uint64_t give_back; /* held pass id awaiting confirmation, or being cancelled */
+	char notice[48];    /* i18n key of a one-line notice on the screen, or "" */
 
 	/* the request */
 	int rq_state; /* enum rq_state */

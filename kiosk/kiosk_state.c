@@ -30,8 +30,9 @@
 
 static const char *const SCREEN_NAMES[] = {"welcome", "identify", "party",  "confirm",
                                            "ticket",  "error",    "offline"};
-static const char *const REQ_NAMES[] = {"none", "identify", "quote", "issue"};
-static const char *const REQ_SUFFIX[] = {"", "svc/identify", "svc/quote", "svc/issue"};
+static const char *const REQ_NAMES[] = {"none", "identify", "quote", "issue", "cancel"};
+static const char *const REQ_SUFFIX[] = {"", "svc/identify", "svc/quote", "svc/issue",
+                                         "svc/cancel"};
 
 const char *kiosk_screen_name(int screen)
 {
@@ -222,6 +223,7 @@ static void wipe_guest(kiosk *k)
 	k->spool_id = 0;
 	k->err_max_party = 0;
 	k->nalts = 0;
+	k->give_back = 0;
 }
 
 static void request_drop(kiosk *k)
@@ -250,6 +252,10 @@ static void go(kiosk *k, int screen)
 {
 	k->screen = screen;
 	k->pressed[0] = '\0';
+	/* A "give back?" question belongs to the screen it was asked on; only the cancel
+	 * in flight keeps its ticket id, for its reply. */
+	if (k->rq_kind != KR_CANCEL)
+		k->give_back = 0;
 	k->idle_warning = 0;
 	invalidate(k);
 	update_standby(k);
@@ -337,6 +343,18 @@ static void send_issue(kiosk *k)
 	cJSON_AddStringToObject(b, "attraction", k->attr);
 	cJSON_AddNumberToObject(b, "party", k->party);
 	request_new(k, KR_ISSUE, b);
+}
+
+/* Only the card and the ticket: vqd checks the ticket is this card's, so a pass can be
+ * given back only by whoever holds the card. */
+static void send_cancel(kiosk *k)
+{
+	cJSON *b = cJSON_CreateObject();
+	if (!b)
+		return;
+	cJSON_AddStringToObject(b, "card", k->card);
+	cJSON_AddNumberToObject(b, "ticket", (double)k->give_back);
+	request_new(k, KR_CANCEL, b);
 }
 
 int kiosk_outgoing(const kiosk *k, kiosk_request *out)
@@ -612,6 +630,36 @@ static void on_issue(kiosk *k, const cJSON *r)
 	       (long long)tk->start, (long long)tk->end, tk->code);
 }
 
+static void on_cancel(kiosk *k, const cJSON *r)
+{
+	uint64_t id = k->give_back;
+	k->give_back = 0;
+	if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(r, "ok"))) {
+		const char *code = jstr(cJSON_GetObjectItemCaseSensitive(r, "error"), "code");
+		show_error(k, code ? code : "bad_reply");
+		return;
+	}
+	int i = 0;
+	while (i < k->nheld && k->held[i].id != id)
+		i++;
+	if (i < k->nheld) {
+		memmove(&k->held[i], &k->held[i + 1],
+		        (size_t)(k->nheld - i - 1) * sizeof k->held[0]);
+		k->nheld--;
+		sodium_memzero(&k->held[k->nheld], sizeof k->held[0]);
+	}
+	copy_str(k->notice, sizeof k->notice, "kiosk_given_back");
+	ktrace(k, "given back id=%llu held=%d", (unsigned long long)id, k->nheld);
+	/* Under the limit again: the welcome screen, where the guest picks a new pass. */
+	if (k->screen == KS_ERROR && (k->max_passes <= 0 || k->nheld < k->max_passes)) {
+		sodium_memzero(k->attr, sizeof k->attr);
+		k->err[0] = '\0';
+		k->nalts = 0;
+		go(k, KS_WELCOME);
+		ktrace(k, "state welcome tier=%s", k->tier);
+	}
+}
+
 void kiosk_reply(kiosk *k, const char *payload, size_t len, int64_t now)
 {
 	if (k->rq_state == RQ_IDLE)
@@ -651,6 +699,8 @@ void kiosk_reply(kiosk *k, const char *payload, size_t len, int64_t now)
 		on_quote(k, r);
 	else if (kind == KR_ISSUE)
 		on_issue(k, r);
+	else if (kind == KR_CANCEL)
+		on_cancel(k, r);
 	invalidate(k);
 	update_standby(k);
 	cJSON_Delete(r);
@@ -821,6 +871,22 @@ static void act(kiosk *k, int action, int arg)
 		go(k, KS_PARTY);
 		ktrace(k, "state party attraction=%s tier=%s member=%d", k->attr, k->tier,
 		       k->member);
+		break;
+	case KA_GIVE_BACK:
+		if (k->guest_known && k->card[0] && arg >= 0 && arg < k->nheld &&
+		    (k->screen == KS_WELCOME || k->screen == KS_ERROR)) {
+			k->give_back = k->held[arg].id;
+			ktrace(k, "give back? id=%llu", (unsigned long long)k->give_back);
+			invalidate(k);
+		}
+		break;
+	case KA_GIVE_BACK_YES:
+		if (k->give_back)
+			send_cancel(k);
+		break;
+	case KA_GIVE_BACK_NO:
+		k->give_back = 0;
+		invalidate(k);
 		break;
 	case KA_TRY_AGAIN:
 		sodium_memzero(k->card, sizeof k->card);
@@ -1072,6 +1138,11 @@ const char *kiosk_error_code(const kiosk *k)
 int kiosk_held_count(const kiosk *k)
 {
 	return k->nheld;
+}
+
+uint64_t kiosk_give_back_pending(const kiosk *k)
+{
+	return k->rq_state == RQ_IDLE ? k->give_back : 0;
 }
 
 int kiosk_ticket_get(const kiosk *k, kiosk_ticket *out)

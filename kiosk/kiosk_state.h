@@ -54,7 +54,8 @@ enum kiosk_req {
 	KR_NONE = 0,
 	KR_IDENTIFY, /* svc/identify */
 	KR_QUOTE,    /* svc/quote (all attractions: the others are the alternatives) */
-	KR_ISSUE     /* svc/issue */
+	KR_ISSUE,    /* svc/issue */
+	KR_CANCEL    /* svc/cancel: a held pass given back */
 };
 
 typedef void (*kiosk_trace_fn)(void *ctx, const char *line);
@@ -143,6 +144,8 @@ const char *kiosk_attraction(const kiosk *k); /* chosen attraction id; "" if non
 int kiosk_party(const kiosk *k);
 const char *kiosk_error_code(const kiosk *k); /* KS_ERROR: the wire code shown */
 int kiosk_held_count(const kiosk *k);
+/* The id of the held pass awaiting "give back?" confirmation; 0 when none. */
+uint64_t kiosk_give_back_pending(const kiosk *k);
 /* KS_TICKET: 1 and *out; else 0. */
 int kiosk_ticket_get(const kiosk *k, kiosk_ticket *out);
 /* Served attractions: count and id of each (in the welcome screen's order). */

@@ -31,20 +31,23 @@ enum kiosk_el_kind {
 /* What a button does when tapped. */
 enum kiosk_action {
 	KA_NONE = 0,
-	KA_LANG,         /* arg: i18n language index */
-	KA_ATTR,         /* arg: served attraction index */
-	KA_DIGIT,        /* arg: 0..9 */
-	KA_DELETE,       /* remove the last character typed */
-	KA_SUBMIT,       /* the typed number */
-	KA_BACK,         /* one screen back */
-	KA_START_OVER,   /* forget the guest, welcome screen */
-	KA_PARTY,        /* arg: party size */
-	KA_CONFIRM,      /* take the ticket quoted */
-	KA_DONE,         /* ticket taken: welcome screen */
-	KA_ALT,          /* arg: served attraction index of an alternative */
-	KA_CHOOSE_AGAIN, /* back to the party size */
-	KA_TRY_AGAIN,    /* back to identify */
-	KA_CONTINUE      /* still here: dismisses the idle warning */
+	KA_LANG,          /* arg: i18n language index */
+	KA_ATTR,          /* arg: served attraction index */
+	KA_DIGIT,         /* arg: 0..9 */
+	KA_DELETE,        /* remove the last character typed */
+	KA_SUBMIT,        /* the typed number */
+	KA_BACK,          /* one screen back */
+	KA_START_OVER,    /* forget the guest, welcome screen */
+	KA_PARTY,         /* arg: party size */
+	KA_CONFIRM,       /* take the ticket quoted */
+	KA_DONE,          /* ticket taken: welcome screen */
+	KA_ALT,           /* arg: served attraction index of an alternative */
+	KA_CHOOSE_AGAIN,  /* back to the party size */
+	KA_TRY_AGAIN,     /* back to identify */
+	KA_CONTINUE,      /* still here: dismisses the idle warning */
+	KA_GIVE_BACK,     /* arg: index of a held pass; asks for confirmation */
+	KA_GIVE_BACK_YES, /* the pass asked about is cancelled (svc/cancel) */
+	KA_GIVE_BACK_NO   /* keep it after all */
 };
 
 typedef struct kiosk_el {

@@ -682,6 +682,106 @@ START_TEST(test_error_limit)
 }
 END_TEST
 
+START_TEST(test_give_back)
+{
+	/* A guest identified from the welcome screen sees what they hold, each with a way
+	 * to give it back. */
+	text_in(VQ_IN_SCAN, CARD);
+	kiosk_request rq = send_ok(KR_IDENTIFY);
+	reply(&rq, "\"ok\":true,\"tier\":\"gold\",\"member\":true,\"max_passes\":2,\"held\":["
+	           "{\"id\":3,\"number\":\"L-003\",\"attraction\":\"flume\",\"start\":1798799100,"
+	           "\"end\":1798801800,\"code\":\"A\"},{\"id\":4,\"number\":\"C-004\","
+	           "\"attraction\":\"coaster\",\"start\":1798798500,\"end\":1798802100,"
+	           "\"code\":\"B\"}]");
+	expect_screen(KS_WELCOME);
+	ck_assert_int_eq(kiosk_held_count(k), 2);
+	ck_assert(kiosk_view_has_text(view(), "Your passes"));
+	ck_assert(kiosk_view_has_text(view(), "L-003   flume-en   10:25–11:10"));
+	ck_assert_ptr_nonnull(kiosk_view_button(view(), "give-back-0"));
+
+	/* "Keep it" asks nothing of vqd */
+	tap("give-back-1");
+	ck_assert_uint_eq(kiosk_give_back_pending(k), 4);
+	ck_assert(
+	    kiosk_view_has_text(view(), "Give back pass C-004? You can then take another one."));
+	tap("give-back-no");
+	ck_assert_uint_eq(kiosk_give_back_pending(k), 0);
+	ck_assert(!kiosk_outgoing(k, &(kiosk_request){0}));
+
+	tap("give-back-1");
+	tap("give-back-yes");
+	kiosk_request first = send_ok(KR_CANCEL);
+	ck_assert_str_eq(first.suffix, "svc/cancel");
+	char want[256];
+	snprintf(want, sizeof want, "{\"card\":\"%s\",\"ticket\":4,\"v\":1,\"rid\":\"%s\"}", CARD,
+	         first.rid);
+	ck_assert_str_eq(first.body, want);
+	/* unanswered: asked again with the same rid, so a repeat cancels nothing twice */
+	later(4000);
+	kiosk_request again;
+	ck_assert(kiosk_outgoing(k, &again));
+	ck_assert_str_eq(again.rid, first.rid);
+	ck_assert_str_eq(again.body, first.body);
+	ck_assert_int_eq(again.attempt, 2);
+	kiosk_sent(k, VQ_OK, now);
+	reply(&first, "\"ok\":true,\"ticket\":{\"id\":4,\"number\":\"C-004\",\"attraction\":"
+	              "\"coaster\",\"state\":\"cancelled\"}");
+	expect_screen(KS_WELCOME);
+	ck_assert_int_eq(kiosk_held_count(k), 1);
+	ck_assert(kiosk_view_has_text(view(), "Pass given back"));
+	ck_assert(!kiosk_view_button(view(), "give-back-1"));
+	ck_assert(traced("given back id=4 held=1"));
+
+	/* refused: said plainly, and the pass stays */
+	tap("give-back-0");
+	tap("give-back-yes");
+	rq = send_ok(KR_CANCEL);
+	ck_assert_ptr_nonnull(strstr(rq.body, "\"ticket\":3"));
+	ck_assert_str_ne(rq.rid, first.rid);
+	reply(&rq, "\"ok\":false,\"error\":{\"code\":\"bad_state\"}");
+	expect_screen(KS_ERROR);
+	ck_assert_str_eq(kiosk_error_code(k), "bad_state");
+	ck_assert(kiosk_view_has_text(
+	    view(), "This pass cannot be given back: it was already used or given back."));
+	ck_assert_int_eq(kiosk_held_count(k), 1);
+}
+END_TEST
+
+START_TEST(test_give_back_at_limit)
+{
+	/* At the limit, the passes in limit_reached's "held" can be given back, and then
+	 * the guest is free to choose again. */
+	to_confirm();
+	tap("confirm");
+	kiosk_request rq = send_ok(KR_ISSUE);
+	reply(&rq,
+	      "\"ok\":false,\"error\":{\"code\":\"limit_reached\",\"held\":[{\"id\":3,"
+	      "\"number\":\"L-003\",\"attraction\":\"flume\",\"tier\":\"gold\",\"party\":1,"
+	      "\"start\":1798799100,\"end\":1798801800,\"state\":\"issued\",\"code\":\"A\"}]}");
+	expect_screen(KS_ERROR);
+	tap("give-back-0");
+	tap("give-back-yes");
+	rq = send_ok(KR_CANCEL);
+	ck_assert_ptr_nonnull(strstr(rq.body, "\"ticket\":3"));
+	reply(&rq, "\"ok\":false,\"error\":{\"code\":\"unknown_ticket\"}");
+	expect_screen(KS_ERROR);
+	ck_assert_str_eq(kiosk_error_code(k), "unknown_ticket");
+	ck_assert(kiosk_view_has_text(
+	    view(), "This pass cannot be given back: it was already used or given back."));
+	tap("back");
+	expect_screen(KS_WELCOME);
+	tap("give-back-0");
+	tap("give-back-yes");
+	rq = send_ok(KR_CANCEL);
+	reply(&rq, "\"ok\":true,\"ticket\":{\"id\":3,\"state\":\"cancelled\"}");
+	expect_screen(KS_WELCOME);
+	ck_assert_int_eq(kiosk_held_count(k), 0);
+	ck_assert(kiosk_view_has_text(view(), "Pass given back"));
+	tap("attr-coaster");
+	expect_screen(KS_PARTY);
+}
+END_TEST
+
 START_TEST(test_error_party_size)
 {
 	to_confirm();
@@ -1414,6 +1514,55 @@ static const char FLOW[] = "tap_id attr-coaster\n"
                            "tap_id party-2\n"
                            "tap_id confirm\n";
 
+/* A standard guest (max_passes 2) takes two passes, is refused a third, gives one back at
+ * the kiosk and takes the third after all. */
+static const char GIVE_BACK_FLOW[] = "tap_id attr-coaster\n"
+                                     "scan " CARD "\n"
+                                     "tap_id party-1\n"
+                                     "tap_id confirm\n"
+                                     "tap_id done\n"
+                                     "tap_id attr-flume\n"
+                                     "scan " CARD "\n"
+                                     "tap_id party-1\n"
+                                     "tap_id confirm\n"
+                                     "tap_id done\n"
+                                     "tap_id attr-coaster\n"
+                                     "scan " CARD "\n"
+                                     "tap_id give-back-0\n"
+                                     "tap_id give-back-yes\n"
+                                     "tap_id attr-coaster\n"
+                                     "tap_id party-1\n"
+                                     "tap_id confirm\n";
+
+START_TEST(test_it_give_back)
+{
+	up(NULL);
+	write_file(path_in("give.script"), GIVE_BACK_FLOW);
+	kproc *kp = calloc(1, sizeof *kp);
+	run_kiosk(kp, (const char *const[]){"--script", path_in("give.script"), NULL}, 30000);
+	const char *limit = kp_wait(kp, "state error code=limit_reached", 0);
+	const char *back = kp_wait(kp, "given back id=", 0);
+	CHECK(limit < back && strstr(back, "held=1"), "give back:\n%s", kp->out);
+	/* one cancel, answered ok, under the rid it was sent with */
+	char rid_sent[KIOSK_RID_MAX], rid_answered[KIOSK_RID_MAX];
+	field(kp_wait(kp, "request cancel rid=", 0), "rid", rid_sent, sizeof rid_sent);
+	const char *answer = kp_wait(kp, "reply cancel rid=", 0);
+	field(answer, "rid", rid_answered, sizeof rid_answered);
+	CHECK(!strcmp(rid_sent, rid_answered), "cancel rid %s answered as %s", rid_sent,
+	      rid_answered);
+	CHECK(strstr(answer, " ok\n") == strchr(answer, '\n') - 3, "cancel refused: %.200s",
+	      answer);
+	const char *third = strstr(back, "state ticket ");
+	CHECK(third != NULL, "no pass after giving one back:\n%s", kp->out);
+	int64_t n = 0;
+	CHECK(vqs_db_int(site, "SELECT count(*) FROM tickets", &n) == VQ_OK && n == 3,
+	      "%lld tickets in the db", (long long)n);
+	CHECK(vqs_db_int(site, "SELECT count(*) FROM tickets WHERE state=2", &n) == VQ_OK && n == 1,
+	      "%lld tickets cancelled", (long long)n);
+	free(kp);
+}
+END_TEST
+
 START_TEST(test_it_ticket)
 {
 	up(NULL);
@@ -1711,6 +1860,8 @@ static Suite *kiosk_suite(void)
 	TCase *tc = tcase_create("state");
 	tcase_add_checked_fixture(tc, unit_setup, unit_teardown);
 	tcase_add_test(tc, test_welcome);
+	tcase_add_test(tc, test_give_back);
+	tcase_add_test(tc, test_give_back_at_limit);
 	tcase_add_test(tc, test_served_subset);
 	tcase_add_test(tc, test_unreachable_at_start);
 	tcase_add_test(tc, test_full_flow);
@@ -1736,6 +1887,7 @@ static Suite *kiosk_suite(void)
 	tcase_add_checked_fixture(it, it_setup, it_teardown);
 	tcase_set_timeout(it, 60);
 	tcase_add_test(it, test_it_ticket);
+	tcase_add_test(it, test_it_give_back);
 	tcase_add_test(it, test_it_languages);
 	tcase_add_test(it, test_it_idle);
 	tcase_add_test(it, test_it_vqd_down);
