@@ -34,8 +34,6 @@
  * whatever happened to the tests. */
 static vq_test_broker *broker;
 static char *scratch;
-static char *root;
-static char *saved_tmpdir;
 
 static long long mono_ms(void)
 {
@@ -46,25 +44,12 @@ static long long mono_ms(void)
 
 static void suite_setup(void)
 {
-	const char *t = getenv("TMPDIR");
-	saved_tmpdir = t ? strdup(t) : NULL;
-	root = tu_tempdir("bus-tests");
-	ck_assert_ptr_nonnull(root);
-	setenv("TMPDIR", root, 1);
+	tu_scratch_begin("bus-tests");
 }
 
 static void suite_teardown(void)
 {
-	if (saved_tmpdir)
-		setenv("TMPDIR", saved_tmpdir, 1);
-	else
-		unsetenv("TMPDIR");
-	free(saved_tmpdir);
-	saved_tmpdir = NULL;
-	if (root && !getenv("VQ_KEEP_BROKER_DIR"))
-		tu_rmtree(root);
-	free(root);
-	root = NULL;
+	tu_scratch_end();
 }
 
 static void setup(void)

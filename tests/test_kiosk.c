@@ -1233,8 +1233,6 @@ END_TEST
 /* --- the program, against a real site --------------------------------------------- */
 
 static vqs_site *site;
-static char *root;
-static char *saved_tmpdir;
 
 #define CHECK(cond, ...)                                                                           \
 	do {                                                                                       \
@@ -1254,25 +1252,12 @@ static int64_t mono_ms(void)
 
 static void suite_setup(void)
 {
-	const char *t = getenv("TMPDIR");
-	saved_tmpdir = t ? strdup(t) : NULL;
-	root = tu_tempdir("kiosk-tests");
-	ck_assert_ptr_nonnull(root);
-	setenv("TMPDIR", root, 1);
+	tu_scratch_begin("kiosk-tests");
 }
 
 static void suite_teardown(void)
 {
-	if (saved_tmpdir)
-		setenv("TMPDIR", saved_tmpdir, 1);
-	else
-		unsetenv("TMPDIR");
-	free(saved_tmpdir);
-	saved_tmpdir = NULL;
-	if (root && !getenv("VQ_KEEP_BROKER_DIR"))
-		tu_rmtree(root);
-	free(root);
-	root = NULL;
+	tu_scratch_end();
 }
 
 static void it_setup(void)

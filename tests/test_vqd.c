@@ -38,8 +38,6 @@
 #define BURST_MAX     2000 /* requests per thread, far above what one burst gets to */
 
 static vqs_site *site;
-static char *root;
-static char *saved_tmpdir;
 
 #define CHECK(cond, ...)                                                                           \
 	do {                                                                                       \
@@ -66,25 +64,12 @@ static void nap_ms(int ms)
 
 static void suite_setup(void)
 {
-	const char *t = getenv("TMPDIR");
-	saved_tmpdir = t ? strdup(t) : NULL;
-	root = tu_tempdir("vqd-tests");
-	ck_assert_ptr_nonnull(root);
-	setenv("TMPDIR", root, 1);
+	tu_scratch_begin("vqd-tests");
 }
 
 static void suite_teardown(void)
 {
-	if (saved_tmpdir)
-		setenv("TMPDIR", saved_tmpdir, 1);
-	else
-		unsetenv("TMPDIR");
-	free(saved_tmpdir);
-	saved_tmpdir = NULL;
-	if (root && !getenv("VQ_KEEP_BROKER_DIR"))
-		tu_rmtree(root);
-	free(root);
-	root = NULL;
+	tu_scratch_end();
 }
 
 static void setup(void)

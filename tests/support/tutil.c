@@ -39,6 +39,34 @@ void tu_rmtree(const char *path)
 	rmdir(path);
 }
 
+static char *scratch_root, *scratch_saved;
+
+void tu_scratch_begin(const char *tag)
+{
+	const char *t = getenv("TMPDIR");
+	scratch_saved = t ? strdup(t) : NULL;
+	scratch_root = tu_tempdir(tag);
+	if (!scratch_root) {
+		fprintf(stderr, "tu_scratch_begin: cannot make a scratch folder\n");
+		abort();
+	}
+	setenv("TMPDIR", scratch_root, 1);
+}
+
+void tu_scratch_end(void)
+{
+	if (scratch_saved)
+		setenv("TMPDIR", scratch_saved, 1);
+	else
+		unsetenv("TMPDIR");
+	free(scratch_saved);
+	scratch_saved = NULL;
+	if (scratch_root && !getenv("VQ_KEEP_BROKER_DIR"))
+		tu_rmtree(scratch_root);
+	free(scratch_root);
+	scratch_root = NULL;
+}
+
 const char *tu_src(const char *rel)
 {
 	static char buf[1024];

@@ -12,6 +12,11 @@ char *tu_tempdir(const char *tag);
 void tu_rmtree(const char *path);
 /* Path of a file in the source tree: $VQ_SOURCE_DIR/rel, into a static buffer. */
 const char *tu_src(const char *rel);
+/* Points $TMPDIR at a fresh folder for a whole suite, so everything its tests and the
+ * programs they start make lands there; _end puts $TMPDIR back and removes the folder
+ * (kept when VQ_KEEP_BROKER_DIR is set, for a post-mortem). */
+void tu_scratch_begin(const char *tag);
+void tu_scratch_end(void);
 /* Reads a whole file; NULL on failure. The caller frees. */
 char *tu_read_file(const char *path, size_t *len);
 
