@@ -222,32 +222,6 @@ fail:
 	return rc;
 }
 
-/* In the child, between fork and exec: async-signal-safe calls only. */
-static void exec_child(char *const argv[], pid_t parent, int logfd)
-{
-#ifdef __linux__
-	prctl(PR_SET_PDEATHSIG, SIGTERM);
-	if (getppid() != parent) /* the parent died before prctl took effect */
-		_exit(127);
-#endif
-	int nul = open("/dev/null", O_RDONLY);
-	if (nul >= 0)
-		dup2(nul, 0);
-	dup2(logfd, 1);
-	dup2(logfd, 2);
-	/* Do not let the broker hold copies of the test's sockets and pipes. */
-#ifdef SYS_close_range
-	if (syscall(SYS_close_range, 3u, ~0u, 0u) != 0)
-#endif
-		for (int fd = 3; fd < 4096; fd++)
-			close(fd);
-	sigset_t none;
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	execv(argv[0], argv);
-	_exit(127);
-}
-
 static void dump_log(const vq_test_broker *b)
 {
 	char *text = tu_read_file(b->log, NULL);
@@ -269,7 +243,7 @@ int vq_test_broker_up(vq_test_broker *b)
 	pid_t parent = getpid();
 	pid_t pid = fork();
 	if (pid == 0)
-		exec_child(argv, parent, logfd);
+		tu_exec_child(argv, parent, logfd, SIGTERM);
 	close(logfd);
 	if (pid < 0)
 		return VQ_EBUS;

@@ -25,4 +25,3 @@ const char VQ_TEST_SITE[] =
     "\"throughput_per_hour\":300,\"fast_share_pct\":40,\"slot_min\":30,\"window_min\":60,"
     "\"open\":\"09:30\",\"close\":\"19:30\",\"early_grace_min\":0,\"late_grace_min\":5,"
     "\"max_party\":6}]}";
-

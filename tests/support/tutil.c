@@ -2,6 +2,12 @@
 #include "tutil.h"
 
 #include <dirent.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/syscall.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -116,4 +122,32 @@ uint64_t tu_rng_next(tu_rng *r)
 uint32_t tu_rng_below(tu_rng *r, uint32_t n)
 {
 	return (uint32_t)(tu_rng_next(r) % n);
+}
+
+void tu_exec_child(char *const argv[], int parent, int logfd, int deathsig)
+{
+#ifdef __linux__
+	prctl(PR_SET_PDEATHSIG, deathsig);
+	if (getppid() != parent) /* the parent died before prctl took effect */
+		_exit(127);
+#else
+	(void)parent;
+	(void)deathsig;
+#endif
+	int nul = open("/dev/null", O_RDONLY);
+	if (nul >= 0)
+		dup2(nul, 0);
+	dup2(logfd, 1);
+	dup2(logfd, 2);
+	/* the child must not hold copies of the test's sockets and pipes */
+#ifdef SYS_close_range
+	if (syscall(SYS_close_range, 3u, ~0u, 0u) != 0)
+#endif
+		for (int fd = 3; fd < 4096; fd++)
+			close(fd);
+	sigset_t none;
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	execv(argv[0], argv);
+	_exit(127);
 }

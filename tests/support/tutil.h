@@ -17,6 +17,10 @@ const char *tu_src(const char *rel);
  * (kept when VQ_KEEP_BROKER_DIR is set, for a post-mortem). */
 void tu_scratch_begin(const char *tag);
 void tu_scratch_end(void);
+/* In a forked child: dies with the parent (deathsig), stdin from /dev/null, stdout and
+ * stderr to logfd, no other inherited descriptors, signals unblocked, then execs argv.
+ * Async-signal-safe calls only; never returns. */
+void tu_exec_child(char *const argv[], int parent, int logfd, int deathsig);
 /* Reads a whole file; NULL on failure. The caller frees. */
 char *tu_read_file(const char *path, size_t *len);
 

@@ -124,33 +124,6 @@ static int exit_code(int status)
 	return -1;
 }
 
-/* In the child, between fork and exec: async-signal-safe calls only. */
-static void exec_child(char *const argv[], pid_t parent, int logfd)
-{
-#ifdef __linux__
-	/* SIGKILL, not SIGTERM: a vqd left behind by a dead test must not linger finishing
-	 * its work against a broker that is gone too. */
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	if (getppid() != parent)
-		_exit(127);
-#endif
-	int nul = open("/dev/null", O_RDONLY);
-	if (nul >= 0)
-		dup2(nul, 0);
-	dup2(logfd, 1);
-	dup2(logfd, 2);
-#ifdef SYS_close_range
-	if (syscall(SYS_close_range, 3u, ~0u, 0u) != 0)
-#endif
-		for (int fd = 3; fd < 4096; fd++)
-			close(fd);
-	sigset_t none;
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	execv(argv[0], argv);
-	_exit(127);
-}
-
 /* Forks and execs argv with its output appended to logpath; returns the pid or -1. */
 static pid_t spawn(char *const argv[], const char *logpath)
 {
@@ -160,7 +133,9 @@ static pid_t spawn(char *const argv[], const char *logpath)
 	pid_t parent = getpid();
 	pid_t pid = fork();
 	if (pid == 0)
-		exec_child(argv, parent, logfd);
+		/* SIGKILL, not SIGTERM: a vqd left behind by a dead test must not linger finishing
+		 * its work against a broker that is gone too. */
+		tu_exec_child(argv, parent, logfd, SIGKILL);
 	close(logfd);
 	return pid;
 }
