@@ -1,7 +1,7 @@
 /* tests/test_gate.c — vq-gate: the offline check, the journal, the state machine with a fake
  * bus, the screens (offscreen), and the program itself against a real broker and vqd.
  *
- * Unit tests drive kiosk/gate_state.c through gate_io fakes: requests are recorded, replies
+ * Unit tests drive gate/gate_state.c through gate_io fakes: requests are recorded, replies
  * are hand-made vq_bus_msg values with the recorded correlation ids, and time is a number.
  * The end-to-end tests run the vq-gate binary (built by the same tree) with --script and a
  * virtual clock that starts where vqd's does (tests/support/vqsite.h), read its --trace
@@ -29,9 +29,9 @@
 
 #include "core/code.h"
 #include "core/site.h"
-#include "kiosk/gate_journal.h"
-#include "kiosk/gate_render.h"
-#include "kiosk/gate_state.h"
+#include "gate/gate_journal.h"
+#include "gate/gate_render.h"
+#include "gate/gate_state.h"
 #include "support/fixtures.h"
 #include "support/tutil.h"
 #include "support/vqsite.h"
@@ -1537,7 +1537,7 @@ static void run_gate(const char *user, const char *script_text, const char *brok
 	snprintf(assets, sizeof assets, "%s", tu_src("assets"));
 	const char *bin = getenv("VQ_BINARY_DIR");
 	ck_assert_ptr_nonnull(bin);
-	snprintf(exe, sizeof exe, "%s/kiosk/vq-gate", bin);
+	snprintf(exe, sizeof exe, "%s/gate/vq-gate", bin);
 	FILE *f = fopen(script, "w");
 	ck_assert_ptr_nonnull(f);
 	fputs(script_text, f);

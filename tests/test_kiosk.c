@@ -1603,7 +1603,7 @@ START_TEST(test_it_ticket)
 	         seen, forged);
 	write_file(path_in("gate.script"), gscript);
 	kproc *gp = calloc(1, sizeof *gp);
-	proc_start(gp, "kiosk/vq-gate", "gate-1",
+	proc_start(gp, "gate/vq-gate", "gate-1",
 	           (const char *const[]){"--attraction", "coaster", "--script",
 	                                 path_in("gate.script"), "--virtual-clock", "--journal",
 	                                 path_in("gate.journal"), "--mute", NULL});

@@ -1,4 +1,4 @@
-/* kiosk/gate_render.h — draws vq-gate's screens from its view (kiosk/gate_state.h).
+/* gate/gate_render.h — draws vq-gate's screens from its view (gate/gate_state.h).
  *
  * What the screens say is made by pure functions (gate_verdict_text, gate_merge_text), so
  * tests check the words for every verdict without a window; gate_render only lays them out.
@@ -8,7 +8,7 @@
 #ifndef VQ_GATE_RENDER_H
 #define VQ_GATE_RENDER_H
 
-#include "kiosk/gate_state.h"
+#include "gate/gate_state.h"
 #include "ui/ui.h"
 
 #define GATE_TEXT_MAX 256

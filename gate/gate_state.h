@@ -1,11 +1,11 @@
-/* kiosk/gate_state.h — vq-gate, the staff program at a fast-lane entrance, as a state
+/* gate/gate_state.h — vq-gate, the staff program at a fast-lane entrance, as a state
  * machine: input and bus messages in, a view (what staff see) and requests out.
  *
  * A scan is redeemed online (svc/redeem) while vqd can be reached. When it cannot — the bus
  * is down, presence/vqd says offline, or a redeem got no reply within the timeout — the gate
  * checks the code itself (gate_offline_check: the signature with the site's public keys,
  * then the admission rule of core/admit.h), admits, and writes the admission to its journal
- * (kiosk/gate_journal.h), which it sends with svc/sync once vqd answers again. Staff
+ * (gate/gate_journal.h), which it sends with svc/sync once vqd answers again. Staff
  * overrides go through the journal too, so one made offline reaches vqd's audit log later.
  *
  * Effects go through gate_io (the bus, the trace, the beep), so tests drive the machine
@@ -17,7 +17,7 @@
 #include "bus/bus.h"
 #include "client/sitestate.h"
 #include "core/site.h"
-#include "kiosk/gate_journal.h"
+#include "gate/gate_journal.h"
 #include "ui/i18n.h"
 #include "ui/input.h"
 #include "ui/widgets.h"

@@ -1,4 +1,4 @@
-/* kiosk/gate_state.c — vq-gate's state machine (see gate_state.h).
+/* gate/gate_state.c — vq-gate's state machine (see gate_state.h).
  *
  * Owns when the gate is online, the requests in flight (one redeem, one sync, one override
  * at a time), the queue of scans that came while a redeem was out, the offline check, the
@@ -11,7 +11,7 @@
  *     resend), so nothing staff did is lost to a restart or a lost reply;
  *   - each counter moves once per verdict or per answer about a journal entry.
  */
-#include "kiosk/gate_state.h"
+#include "gate/gate_state.h"
 
 #include <SDL.h>
 #include <cjson/cJSON.h>

@@ -1,4 +1,4 @@
-/* kiosk/gate_journal.c — the gate's offline journal (see gate_journal.h).
+/* gate/gate_journal.c — the gate's offline journal (see gate_journal.h).
  *
  * Owns the file format and its replay, the entries in memory and the set of tickets known
  * used. Invariants: j->size is the length of the file's whole lines (the file never holds a
@@ -6,7 +6,7 @@
  * one write(2) followed by fsync(2), so after a crash the file is whole lines plus at most
  * one torn tail; entries[i].n == i + 1.
  */
-#include "kiosk/gate_journal.h"
+#include "gate/gate_journal.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>

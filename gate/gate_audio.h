@@ -1,4 +1,4 @@
-/* kiosk/gate_audio.h — the gate's audible cues: a short beep for admit, a low buzz for a
+/* gate/gate_audio.h — the gate's audible cues: a short beep for admit, a low buzz for a
  * refusal, three beeps for something staff must look at (a conflict).
  *
  * Optional by design: ui/ never opens audio, so this opens SDL's audio subsystem itself,

@@ -1,8 +1,8 @@
-/* kiosk/gate_main.c — vq-gate: the program staff run at a fast-lane entrance.
+/* gate/gate_main.c — vq-gate: the program staff run at a fast-lane entrance.
  *
  * Owns the process: options, the files (journal, site cache, site config), the bus, the
  * window, the sound, and the loop  input -> gate_update -> gate_render (only when dirty).
- * Everything the gate decides is in kiosk/gate_state.c; this file only wires it up.
+ * Everything the gate decides is in gate/gate_state.c; this file only wires it up.
  *
  * Replaying a script (--script), the loop lets the network settle before each step: it
  * waits (boundedly) for the bus to connect and the site's state to arrive at start, and
@@ -19,10 +19,10 @@
 
 #include "bus/busopt.h"
 #include "client/sitestate.h"
-#include "kiosk/gate_audio.h"
-#include "kiosk/gate_journal.h"
-#include "kiosk/gate_render.h"
-#include "kiosk/gate_state.h"
+#include "gate/gate_audio.h"
+#include "gate/gate_journal.h"
+#include "gate/gate_render.h"
+#include "gate/gate_state.h"
 #include "ui/i18n.h"
 #include "ui/input.h"
 #include "ui/script.h"

@@ -1,4 +1,4 @@
-/* kiosk/gate_journal.h — the gate's append-only journal: what it did that vqd must still hear
+/* gate/gate_journal.h — the gate's append-only journal: what it did that vqd must still hear
  * about, and which tickets it knows to be used.
  *
  * One JSON object a line, each line written whole and fsync'd before the call returns:

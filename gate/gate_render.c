@@ -1,11 +1,11 @@
-/* kiosk/gate_render.c — vq-gate's screens (see gate_render.h).
+/* gate/gate_render.c — vq-gate's screens (see gate_render.h).
  *
  * Owns the words of each verdict and where everything is drawn; reads only the gate's view,
  * its site state and its layout (gate_layout_get), the same rectangles taps are tested
  * against. Sizes scale with the frame's height (designed at 1280 x 800). Every text box
  * shrinks its text to fit, and whatever still does not fit is counted, not hidden.
  */
-#include "kiosk/gate_render.h"
+#include "gate/gate_render.h"
 
 #include <stdio.h>
 #include <string.h>

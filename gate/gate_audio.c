@@ -1,16 +1,16 @@
-/* kiosk/gate_audio.c — the gate's beeps (see gate_audio.h).
+/* gate/gate_audio.c — the gate's beeps (see gate_audio.h).
  *
  * Owns SDL's audio subsystem while a gate_audio exists (and quits it again on free, so the
  * video side, which ui/ owns, is left as found) and one queued output device: mono,
  * signed 16-bit. Each cue is a few tone bursts with short fades, so nothing clicks.
  */
-#include "kiosk/gate_audio.h"
+#include "gate/gate_audio.h"
 
 #include <SDL.h>
 #include <math.h>
 #include <stdlib.h>
 
-#include "kiosk/gate_state.h"
+#include "gate/gate_state.h"
 
 #define RATE      22050
 #define FADE_S    0.005
