@@ -1,0 +1,57 @@
+/* coordinator/handlers.h — what vqd's request handlers share (handlers*.c only).
+ *
+ * handlers.c owns the request envelope (size, JSON, v, rid, idempotency) and the
+ * helpers below; handlers_guest.c the kiosks' verbs, handlers_gate.c the gates', and
+ * handlers_ops.c the operators'. A handler checks every field before it changes
+ * anything: a getter that fails leaves its error reply in q->reply and changes nothing.
+ */
+#ifndef VQ_HANDLERS_H
+#define VQ_HANDLERS_H
+
+#include "coordinator/vqd.h"
+
+#include <stdint.h>
+
+typedef struct vqd_req {
+	cJSON *root;
+	const char *rid;
+	cJSON *reply; /* set by a failing getter */
+} vqd_req;
+
+/* Replies. */
+cJSON *vqd_reply_new(const char *rid, int ok);
+/* An error reply in *out; returns its "error" object so callers can add details. */
+cJSON *vqd_reply_err(cJSON **out, const char *rid, int code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+char *vqd_render(cJSON *r); /* deletes r */
+
+/* Request fields. */
+int vqd_printable(const char *s, size_t min, size_t max);
+/* Optional string field: VQ_OK with *out NULL when absent. */
+int vqd_get_str(vqd_req *q, const char *name, int required, size_t maxlen, const char **out);
+/* Integer field in [lo, hi]; *present says whether it was there. */
+int vqd_get_int(vqd_req *q, const char *name, int required, int64_t lo, int64_t hi, int64_t *out,
+                int *present);
+
+/* Guests and tickets. */
+uint64_t vqd_guest_of(const vq_vqd *d, const char *card);
+int vqd_tier_of(vq_vqd *d, vqd_req *q, const char *card, int *tier, int *member);
+int vqd_attr_of(vq_vqd *d, vqd_req *q, const char *id);
+cJSON *vqd_ticket_json(const vq_vqd *d, const vq_ticket *t, int with_code);
+cJSON *vqd_held_json(const vq_vqd *d, uint64_t guest, int64_t now);
+void vqd_mark_dirty(vq_vqd *d, const char *attr);
+void vqd_add_event(vq_vqd *d, const char *suffix, cJSON *ev);
+
+/* The verbs. */
+cJSON *vqd_do_identify(vq_vqd *d, vqd_req *q, int64_t now);
+cJSON *vqd_do_quote(vq_vqd *d, vqd_req *q, int64_t now);
+cJSON *vqd_do_issue(vq_vqd *d, vqd_req *q, int64_t now);
+cJSON *vqd_do_cancel(vq_vqd *d, vqd_req *q, int64_t now);
+cJSON *vqd_do_redeem(vq_vqd *d, vqd_req *q, const char *client, int64_t now);
+cJSON *vqd_do_sync(vq_vqd *d, vqd_req *q, const char *client, int64_t now);
+cJSON *vqd_do_override(vq_vqd *d, vqd_req *q, const char *client, int64_t now);
+cJSON *vqd_do_lookup(vq_vqd *d, vqd_req *q);
+int vqd_ops_reads_only(const char *cmd);
+cJSON *vqd_do_ops(vq_vqd *d, vqd_req *q, const char *cmd, const char *client, int64_t now);
+
+#endif

@@ -1,0 +1,368 @@
+/* coordinator/handlers_ops.c — the operators' commands (svc/ops).
+ *
+ * Owns what operators change at run time; every command that changes something is
+ * written to the audit log under the operator's account in the same batch.
+ */
+#include "coordinator/config.h"
+#include "coordinator/handlers.h"
+#include "coordinator/log.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* --- svc/ops ------------------------------------------------------------------------- */
+
+static void audit(vq_vqd *d, vqd_req *q, const char *client, const char *cmd, int64_t now)
+{
+	char *detail = cJSON_PrintUnformatted(q->root);
+	if (vq_store_audit(vq_service_store(d->svc), now, client, cmd, detail) != VQ_OK)
+		vq_log(VQ_LOG_ERROR, "audit of %s by %s failed", cmd, client);
+	free(detail);
+}
+
+static cJSON *state_reply(vq_vqd *d, vqd_req *q, int a, int64_t now)
+{
+	d->dirty[a] = 1;
+	cJSON *r = vqd_reply_new(q->rid, 1);
+	cJSON_AddItemToObject(r, "state", vqd_state_attr(d, a, now));
+	return r;
+}
+
+static cJSON *ops_capacity(vq_vqd *d, vqd_req *q, int a, int64_t now)
+{
+	int64_t tp = -1, share = -1, over = -1;
+	int p1, p2, p3;
+	if (vqd_get_int(q, "throughput_per_hour", 0, 1, 100000, &tp, &p1) ||
+	    vqd_get_int(q, "fast_share_pct", 0, 0, 100, &share, &p2) ||
+	    vqd_get_int(q, "overbook_pct", 0, 0, 100, &over, &p3))
+		return q->reply;
+	if (!p1 && !p2 && !p3) {
+		vqd_reply_err(&q->reply, q->rid, VQ_EBADREQ,
+		              "throughput_per_hour, fast_share_pct or overbook_pct: missing");
+		return q->reply;
+	}
+	vq_capacity c = {.throughput_per_hour = (int)tp,
+	                 .fast_share_pct = (int)share,
+	                 .overbook_pct = (int)over};
+	int rc = vq_book_set_capacity(vq_service_book(d->svc), a, &c, now);
+	if (rc != VQ_OK) {
+		vqd_reply_err(&q->reply, q->rid, rc, NULL);
+		return q->reply;
+	}
+	return state_reply(d, q, a, now);
+}
+
+static cJSON *ops_import(vq_vqd *d, vqd_req *q)
+{
+	const cJSON *m = cJSON_GetObjectItemCaseSensitive(q->root, "members");
+	if (!cJSON_IsArray(m)) {
+		vqd_reply_err(&q->reply, q->rid, VQ_EBADREQ, "members: %s",
+		              m ? "wrong type (expected array)" : "missing");
+		return q->reply;
+	}
+	int n = cJSON_GetArraySize(m);
+	if (n < 1 || n > VQD_MAX_IMPORT) {
+		vqd_reply_err(&q->reply, q->rid, VQ_EINVAL, "members: 1..%d a request",
+		              VQD_MAX_IMPORT);
+		return q->reply;
+	}
+	/* all or nothing: check every entry before writing any */
+	int i = 0;
+	const cJSON *it;
+	cJSON_ArrayForEach(it, m)
+	{
+		const cJSON *card = cJSON_GetObjectItemCaseSensitive(it, "card");
+		const cJSON *tier = cJSON_GetObjectItemCaseSensitive(it, "tier");
+		if (!cJSON_IsString(card) || !vqd_printable(card->valuestring, 1, 32)) {
+			vqd_reply_err(&q->reply, q->rid, VQ_EBADREQ,
+			              "members[%d].card: expected 1..32 printable ASCII characters",
+			              i);
+			return q->reply;
+		}
+		if (!cJSON_IsString(tier) || vq_site_tier_find(d->site, tier->valuestring) < 0) {
+			vqd_reply_err(&q->reply, q->rid, VQ_ENOTIER,
+			              "members[%d].tier: unknown tier", i);
+			return q->reply;
+		}
+		i++;
+	}
+	cJSON_ArrayForEach(it, m)
+	{
+		if (vq_store_put_member(
+		        vq_service_store(d->svc),
+		        cJSON_GetObjectItemCaseSensitive(it, "card")->valuestring,
+		        cJSON_GetObjectItemCaseSensitive(it, "tier")->valuestring) != VQ_OK) {
+			vqd_reply_err(&q->reply, q->rid, VQ_ESTORE, NULL);
+			return q->reply;
+		}
+	}
+	cJSON *r = vqd_reply_new(q->rid, 1);
+	cJSON_AddNumberToObject(r, "imported", n);
+	return r;
+}
+
+static cJSON *ops_stats(vq_vqd *d, vqd_req *q, int64_t now)
+{
+	const vq_book *b = vq_service_book(d->svc);
+	int64_t by_state[4] = {0}, members = 0, audits = 0;
+	for (size_t i = 0; i < vq_book_ticket_count(b); i++)
+		by_state[vq_book_ticket_at(b, i)->state & 3]++;
+	vq_store_member_count(vq_service_store(d->svc), &members);
+	vq_store_audit_count(vq_service_store(d->svc), &audits);
+	cJSON *r = vqd_reply_new(q->rid, 1);
+	cJSON *t = cJSON_AddObjectToObject(r, "tickets_today");
+	for (int s = 0; s < 4; s++)
+		cJSON_AddNumberToObject(t, vq_ticket_state_name(s), (double)by_state[s]);
+	cJSON_AddNumberToObject(r, "members", (double)members);
+	cJSON_AddNumberToObject(r, "audit_entries", (double)audits);
+	cJSON_AddNumberToObject(r, "requests", (double)d->requests);
+	cJSON_AddNumberToObject(r, "replays", (double)d->replays);
+	cJSON_AddNumberToObject(r, "batches", (double)d->batches);
+	cJSON_AddNumberToObject(r, "failed_commits", (double)d->failed_commits);
+	cJSON_AddNumberToObject(r, "uptime_s", (double)(now - d->started));
+	return r;
+}
+
+static void hex(const uint8_t *b, size_t n, char *out)
+{
+	sodium_bin2hex(out, n * 2 + 1, b, n);
+}
+
+static cJSON *ops_keys(vq_vqd *d, vqd_req *q)
+{
+	cJSON *r = vqd_reply_new(q->rid, 1);
+	cJSON *arr = cJSON_AddArrayToObject(r, "keys");
+	for (int i = 0; i < d->ring.count; i++) {
+		char h[65];
+		hex(d->ring.keys[i].pk, 32, h);
+		cJSON *k = cJSON_CreateObject();
+		cJSON_AddNumberToObject(k, "kid", d->ring.keys[i].kid);
+		cJSON_AddStringToObject(k, "public_key", h);
+		cJSON_AddBoolToObject(k, "active", d->ring.keys[i].kid == d->kid);
+		cJSON_AddItemToArray(arr, k);
+	}
+	return r;
+}
+
+static cJSON *ops_rotate(vq_vqd *d, vqd_req *q, int64_t now)
+{
+	if (d->ring.count >= VQ_KEYRING_MAX) {
+		vqd_reply_err(&q->reply, q->rid, VQ_EINVAL, "the key ring is full (%d keys)",
+		              VQ_KEYRING_MAX);
+		return q->reply;
+	}
+	uint8_t pk[32], sk[64];
+	crypto_sign_keypair(pk, sk);
+	uint8_t kid = (uint8_t)(d->kid + 1);
+	vq_keyring ring = d->ring;
+	if (vq_keyring_add(&ring, kid, pk) != VQ_OK ||
+	    vq_store_put_key(vq_service_store(d->svc), kid, pk, sk, 1, now) != VQ_OK) {
+		sodium_memzero(sk, sizeof sk);
+		vqd_reply_err(&q->reply, q->rid, VQ_ESTORE, "could not store the new key");
+		return q->reply;
+	}
+	/* the new key signs from the next ticket on; a failed commit reloads the old one */
+	d->ring = ring;
+	d->kid = kid;
+	memcpy(d->pk, pk, sizeof pk);
+	memcpy(d->sk, sk, sizeof sk);
+	sodium_memzero(sk, sizeof sk);
+	d->site_dirty = 1;
+	char h[65];
+	hex(pk, 32, h);
+	cJSON *r = vqd_reply_new(q->rid, 1);
+	cJSON_AddNumberToObject(r, "kid", kid);
+	cJSON_AddStringToObject(r, "public_key", h);
+	return r;
+}
+
+static cJSON *tier_json(const vq_site *site, int t)
+{
+	const vq_tier *tier = vq_site_tier(site, t);
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "id", tier->id);
+	cJSON_AddNumberToObject(o, "protect_pct", tier->protect_pct);
+	cJSON_AddNumberToObject(o, "release_min", tier->release_min);
+	cJSON_AddNumberToObject(o, "max_passes", tier->max_passes);
+	cJSON_AddNumberToObject(o, "horizon_min", tier->horizon_min);
+	cJSON_AddNumberToObject(o, "late_grace_min", tier->late_grace_min);
+	return o;
+}
+
+/* Changes a tier's rules: checked by building the whole site anew with them, applied by
+ * vqd once the batch committed (vqd.c). */
+static cJSON *ops_tier(vq_vqd *d, vqd_req *q)
+{
+	const char *id;
+	if (vqd_get_str(q, "tier", 1, VQ_ID_MAX - 1, &id))
+		return q->reply;
+	if (vq_site_tier_find(d->site, id) < 0) {
+		vqd_reply_err(&q->reply, q->rid, VQ_ENOTIER, "unknown tier '%s'", id);
+		return q->reply;
+	}
+	cJSON *changes = cJSON_CreateObject();
+	for (int i = 0; vqd_tier_fields[i]; i++) {
+		int64_t v;
+		int present;
+		if (vqd_get_int(q, vqd_tier_fields[i], 0, 0, 100000, &v, &present)) {
+			cJSON_Delete(changes);
+			return q->reply;
+		}
+		if (present)
+			cJSON_AddNumberToObject(changes, vqd_tier_fields[i], (double)v);
+	}
+	if (cJSON_GetArraySize(changes) == 0) {
+		cJSON_Delete(changes);
+		vqd_reply_err(
+		    &q->reply, q->rid, VQ_EBADREQ,
+		    "protect_pct, release_min, max_passes, horizon_min or late_grace_min: "
+		    "missing");
+		return q->reply;
+	}
+	char *merged = NULL;
+	vq_site *fresh = NULL;
+	char err[512];
+	const char *base = d->pending_overrides ? d->pending_overrides : d->overrides;
+	int rc = vqd_config_merge(base, id, changes, &merged);
+	cJSON_Delete(changes);
+	if (rc == VQ_OK &&
+	    vqd_config_load(d->config_path, merged, &fresh, err, sizeof err) != VQ_OK) {
+		/* the parser's message names the rule, e.g. protect_pct above the tier below */
+		const char *why = strstr(err, ": ");
+		vqd_reply_err(&q->reply, q->rid, VQ_EINVAL, "%s", why ? why + 2 : err);
+		free(merged);
+		return q->reply;
+	}
+	if (rc != VQ_OK ||
+	    vq_store_set_setting(vq_service_store(d->svc), "tier_overrides", merged) != VQ_OK) {
+		vqd_reply_err(&q->reply, q->rid, rc == VQ_OK ? VQ_ESTORE : rc, NULL);
+		free(merged);
+		vq_site_free(fresh);
+		return q->reply;
+	}
+	vq_site_free(d->pending_site);
+	free(d->pending_overrides);
+	d->pending_site = fresh;
+	d->pending_overrides = merged;
+	cJSON *r = vqd_reply_new(q->rid, 1);
+	cJSON_AddItemToObject(r, "tier", tier_json(fresh, vq_site_tier_find(fresh, id)));
+	return r;
+}
+
+int vqd_ops_reads_only(const char *cmd)
+{
+	static const char *const ro[] = {"status", "stats", "member", "keys", "tiers", NULL};
+	for (int i = 0; ro[i]; i++)
+		if (strcmp(cmd, ro[i]) == 0)
+			return 1;
+	return 0;
+}
+
+cJSON *vqd_do_ops(vq_vqd *d, vqd_req *q, const char *cmd, const char *client, int64_t now)
+{
+	if (!strcmp(cmd, "status")) {
+		cJSON *r = vqd_reply_new(q->rid, 1);
+		cJSON *arr = cJSON_AddArrayToObject(r, "attractions");
+		for (int a = 0; a < vq_site_attr_count(d->site); a++)
+			cJSON_AddItemToArray(arr, vqd_state_attr(d, a, now));
+		return r;
+	}
+	if (!strcmp(cmd, "stats"))
+		return ops_stats(d, q, now);
+	if (!strcmp(cmd, "keys"))
+		return ops_keys(d, q);
+	if (!strcmp(cmd, "tiers")) {
+		cJSON *r = vqd_reply_new(q->rid, 1);
+		cJSON *arr = cJSON_AddArrayToObject(r, "tiers");
+		for (int t = 0; t < vq_site_tier_count(d->site); t++)
+			cJSON_AddItemToArray(arr, tier_json(d->site, t));
+		return r;
+	}
+	if (!strcmp(cmd, "member")) {
+		const char *card;
+		char tier[VQ_ID_MAX];
+		if (vqd_get_str(q, "card", 1, 32, &card))
+			return q->reply;
+		if (vq_store_get_member(vq_service_store(d->svc), card, tier) != VQ_OK) {
+			vqd_reply_err(&q->reply, q->rid, VQ_ENOTFOUND, "card '%s' is not a member",
+			              card);
+			return q->reply;
+		}
+		cJSON *r = vqd_reply_new(q->rid, 1);
+		cJSON_AddStringToObject(r, "card", card);
+		cJSON_AddStringToObject(r, "tier", tier);
+		return r;
+	}
+	cJSON *r = NULL;
+	if (!strcmp(cmd, "members_import")) {
+		r = ops_import(d, q);
+	} else if (!strcmp(cmd, "keys_rotate")) {
+		r = ops_rotate(d, q, now);
+	} else if (!strcmp(cmd, "tier")) {
+		r = ops_tier(d, q);
+	} else if (!strcmp(cmd, "capacity") || !strcmp(cmd, "close") || !strcmp(cmd, "reopen") ||
+	           !strcmp(cmd, "standby") || !strcmp(cmd, "merge")) {
+		const char *attr;
+		int a;
+		if (vqd_get_str(q, "attraction", 1, VQ_ID_MAX - 1, &attr) ||
+		    (a = vqd_attr_of(d, q, attr)) < 0)
+			return q->reply;
+		vq_book *b = vq_service_book(d->svc);
+		if (!strcmp(cmd, "capacity")) {
+			r = ops_capacity(d, q, a, now);
+		} else if (!strcmp(cmd, "merge")) {
+			int64_t fast, standby;
+			if (vqd_get_int(q, "fast", 1, 1, 99, &fast, NULL) ||
+			    vqd_get_int(q, "standby", 1, 1, 99, &standby, NULL))
+				return q->reply;
+			char key[64], val[16];
+			snprintf(key, sizeof key, "merge.%s", attr);
+			snprintf(val, sizeof val, "%d:%d", (int)fast, (int)standby);
+			if (vq_store_set_setting(vq_service_store(d->svc), key, val) != VQ_OK) {
+				vqd_reply_err(&q->reply, q->rid, VQ_ESTORE, NULL);
+				return q->reply;
+			}
+			d->merge_fast[a] = (int)fast;
+			d->merge_standby[a] = (int)standby;
+			r = state_reply(d, q, a, now);
+		} else if (!strcmp(cmd, "standby")) {
+			int64_t min;
+			if (vqd_get_int(q, "minutes", 1, 0, 600, &min, NULL))
+				return q->reply;
+			d->standby_min[a] = (int)min;
+			char key[64], val[16];
+			snprintf(key, sizeof key, "standby.%s", attr);
+			snprintf(val, sizeof val, "%d", (int)min);
+			if (vq_store_set_setting(vq_service_store(d->svc), key, val) != VQ_OK) {
+				vqd_reply_err(&q->reply, q->rid, VQ_ESTORE, NULL);
+				return q->reply;
+			}
+			r = state_reply(d, q, a, now);
+		} else if (!strcmp(cmd, "close")) {
+			int rc = vq_book_close(b, a, now);
+			if (rc != VQ_OK) {
+				vqd_reply_err(&q->reply, q->rid, rc, "'%s' is already closed",
+				              attr);
+				return q->reply;
+			}
+			r = state_reply(d, q, a, now);
+		} else {
+			size_t converted = 0;
+			int rc = vq_book_reopen(b, a, now, &converted);
+			if (rc != VQ_OK) {
+				vqd_reply_err(&q->reply, q->rid, rc, "'%s' is not closed", attr);
+				return q->reply;
+			}
+			r = state_reply(d, q, a, now);
+			cJSON_AddNumberToObject(r, "converted", (double)converted);
+		}
+	} else {
+		vqd_reply_err(&q->reply, q->rid, VQ_EUNKNOWNCMD, "unknown command '%s'", cmd);
+		return q->reply;
+	}
+	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(r, "ok")))
+		audit(d, q, client, cmd, now);
+	return r;
+}
