@@ -52,6 +52,11 @@ cJSON *vqd_do_sync(vq_vqd *d, vqd_req *q, const char *client, int64_t now);
 cJSON *vqd_do_override(vq_vqd *d, vqd_req *q, const char *client, int64_t now);
 cJSON *vqd_do_lookup(vq_vqd *d, vqd_req *q);
 int vqd_ops_reads_only(const char *cmd);
+
+/* The day's log for the report (daylog.c): a first sell-out per attraction and tier after
+ * an issue or a capacity change; a conflict a gate's sync found (its events/conflict). */
+void vqd_note_soldout(vq_vqd *d, int a, int64_t now);
+void vqd_note_conflict(vq_vqd *d, const char *gate, const cJSON *event, int64_t now);
 cJSON *vqd_do_ops(vq_vqd *d, vqd_req *q, const char *cmd, const char *client, int64_t now);
 
 #endif

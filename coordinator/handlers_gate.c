@@ -155,6 +155,7 @@ cJSON *vqd_do_sync(vq_vqd *d, vqd_req *q, const char *client, int64_t now)
 			cJSON_AddNumberToObject(ev, "at", (double)when);
 			cJSON_AddStringToObject(ev, "first_gate", v.used_gate);
 			cJSON_AddNumberToObject(ev, "first_at", (double)v.used_at);
+			vqd_note_conflict(d, client, ev, now);
 			vqd_add_event(d, "events/conflict", ev);
 		}
 	}

@@ -91,6 +91,7 @@ cJSON *vqd_do_issue(vq_vqd *d, vqd_req *q, int64_t now)
 	int rc = vq_book_issue(b, &rq, now, &t);
 	if (rc == VQ_OK) {
 		vqd_mark_dirty(d, t.attr);
+		vqd_note_soldout(d, a, now);
 		cJSON *r = vqd_reply_new(q->rid, 1);
 		cJSON_AddItemToObject(r, "ticket", vqd_ticket_json(d, &t, 1));
 		return r;

@@ -51,6 +51,7 @@ static cJSON *ops_capacity(vq_vqd *d, vqd_req *q, int a, int64_t now)
 		vqd_reply_err(&q->reply, q->rid, rc, NULL);
 		return q->reply;
 	}
+	vqd_note_soldout(d, a, now);
 	return state_reply(d, q, a, now);
 }
 

@@ -6,7 +6,9 @@
 #include "coordinator/log.h"
 #include "coordinator/vqd.h"
 #include "core/merge.h"
+#include "core/overbook.h"
 
+#include <math.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +28,44 @@ static cJSON *names(const vq_site *site, int a)
 	for (int l = 0; l < vq_site_lang_count(site); l++)
 		cJSON_AddStringToObject(n, vq_site_lang(site, l), vq_attr_name(site, a, l));
 	return n;
+}
+
+/* Rates go out rounded to 0.1 %: the sample behind them is published beside them. */
+static double rounded(double rate)
+{
+	return round(rate * 1000) / 1000;
+}
+
+/* The no-shows of the day's expired windows and the overbooking they suggest
+ * (core/overbook.h); the operator decides. */
+static cJSON *noshow_json(const vq_vqd *d, int a, int64_t now)
+{
+	vq_noshow s = {0, 0};
+	if (d->noshow && d->backlog_now == now) {
+		s = d->noshow[a];
+	} else {
+		vq_noshow *all = calloc((size_t)vq_site_attr_count(d->site), sizeof *all);
+		if (all) {
+			vq_book_noshows(vq_service_book(d->svc), now, all);
+			s = all[a];
+		}
+		free(all);
+	}
+	vq_overbook_rule rule = vq_overbook_default_rule();
+	vq_overbook_advice adv;
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddNumberToObject(o, "seats", (double)s.seats);
+	cJSON_AddNumberToObject(o, "no_shows", (double)s.no_shows);
+	if (vq_overbook_suggest(&s, &rule, &adv) != VQ_OK)
+		adv = (vq_overbook_advice){.suggested_pct = -1};
+	cJSON_AddNumberToObject(o, "rate", rounded(adv.rate));
+	cJSON_AddNumberToObject(o, "rate_low", rounded(adv.rate_low));
+	cJSON_AddNumberToObject(o, "min_sample", (double)rule.min_sample);
+	if (adv.suggested_pct >= 0)
+		cJSON_AddNumberToObject(o, "suggested_overbook_pct", adv.suggested_pct);
+	else
+		cJSON_AddNullToObject(o, "suggested_overbook_pct");
+	return o;
 }
 
 cJSON *vqd_state_attr(const vq_vqd *d, int a, int64_t now)
@@ -116,6 +156,7 @@ cJSON *vqd_state_attr(const vq_vqd *d, int a, int64_t now)
 	} else {
 		cJSON_AddNullToObject(o, "merge");
 	}
+	cJSON_AddItemToObject(o, "noshow", noshow_json(d, a, now));
 	cJSON_AddNumberToObject(o, "updated", (double)now);
 	return o;
 }

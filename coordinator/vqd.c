@@ -142,12 +142,16 @@ static int size_for_site(vq_vqd *d, const vq_site *site)
 	int *mfast = calloc(n, sizeof *mfast);
 	int *mstandby = calloc(n, sizeof *mstandby);
 	int *backlog = calloc(n, sizeof *backlog);
+	vq_noshow *noshow = calloc(n, sizeof *noshow);
 	unsigned char *dirty = calloc(n, 1);
-	if (!standby || !mfast || !mstandby || !backlog || !dirty) {
+	unsigned char *soldout = calloc(n * VQ_MAX_TIERS, 1);
+	if (!standby || !mfast || !mstandby || !backlog || !noshow || !dirty || !soldout) {
+		free(soldout);
 		free(standby);
 		free(mfast);
 		free(mstandby);
 		free(backlog);
+		free(noshow);
 		free(dirty);
 		return VQ_ENOMEM;
 	}
@@ -174,8 +178,12 @@ static int size_for_site(vq_vqd *d, const vq_site *site)
 	free(d->merge_fast);
 	free(d->merge_standby);
 	free(d->backlog);
+	free(d->noshow);
 	free(d->dirty);
+	free(d->soldout);
+	d->soldout = soldout;
 	d->backlog = backlog;
+	d->noshow = noshow;
 	d->backlog_now = -1;
 	d->standby_min = standby;
 	d->merge_fast = mfast;
@@ -286,6 +294,7 @@ static void publish_state(vq_vqd *d, vq_bus *bus, int64_t now)
 		return;
 	/* every attraction's backlog in one pass over the tickets, not one pass each */
 	vq_book_backlogs(vq_service_book(d->svc), now, d->backlog);
+	vq_book_noshows(vq_service_book(d->svc), now, d->noshow);
 	d->backlog_now = now;
 	for (int a = 0; a < vq_site_attr_count(d->site); a++) {
 		if (!d->dirty[a])
@@ -362,6 +371,8 @@ static void serve_batch(vq_vqd *d, vq_bus *bus, vq_bus_msg **msgs, size_t n, int
 		if (vqd_keys_load(d, now) != VQ_OK)
 			vq_log(VQ_LOG_ERROR, "cannot reload the signing keys");
 		mark_all(d);
+		/* sell-outs noted in the batch were not written: note them again */
+		memset(d->soldout, 0, (size_t)vq_site_attr_count(d->site) * VQ_MAX_TIERS);
 	}
 	apply_pending(d, rc == VQ_OK);
 	vq_log(VQ_LOG_DEBUG, "batch of %zu committed in %.2f ms", n, mono_ms() - t0);
@@ -481,6 +492,8 @@ static int run(options *o)
 			if (vq_service_set_day(d.svc, today) == VQ_OK) {
 				vq_log(VQ_LOG_INFO, "a new day begins");
 				mark_all(&d);
+				memset(d.soldout, 0,
+				       (size_t)vq_site_attr_count(d.site) * VQ_MAX_TIERS);
 				/* retries come within minutes, not days */
 				int64_t gone = 0;
 				if (vq_store_prune_requests(vq_service_store(d.svc),
@@ -527,7 +540,9 @@ out:
 	free(d.merge_fast);
 	free(d.merge_standby);
 	free(d.backlog);
+	free(d.noshow);
 	free(d.dirty);
+	free(d.soldout);
 	free(d.events);
 	free(d.overrides);
 	vq_site_free(d.pending_site);

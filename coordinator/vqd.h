@@ -40,11 +40,13 @@ typedef struct vq_vqd {
 	int *standby_min;      /* per attraction, posted standby wait */
 	int *merge_fast;       /* per attraction, the operator's base merge ratio */
 	int *merge_standby;
-	int *backlog; /* per attraction, as of backlog_now (one pass for them all) */
+	int *backlog;      /* per attraction, as of backlog_now (one pass for them all) */
+	vq_noshow *noshow; /* per attraction, as of backlog_now too (one more pass) */
 	int64_t backlog_now;
-	unsigned char *dirty; /* per attraction: state to publish */
-	int site_dirty;       /* state/_site to publish */
-	vqd_event *events;    /* to publish once the batch is committed */
+	unsigned char *dirty;   /* per attraction: state to publish */
+	unsigned char *soldout; /* per attraction x VQ_MAX_TIERS: today's sell-out noted */
+	int site_dirty;         /* state/_site to publish */
+	vqd_event *events;      /* to publish once the batch is committed */
 	size_t nevents, capevents;
 	int64_t started;
 	uint64_t batches, requests, replays, failed_commits, dropped;

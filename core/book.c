@@ -598,6 +598,20 @@ void vq_book_backlogs(const vq_book *b, int64_t now, int *out)
 	}
 }
 
+void vq_book_noshows(const vq_book *b, int64_t now, vq_noshow *out)
+{
+	memset(out, 0, (size_t)b->nattrs * sizeof *out);
+	for (size_t i = 0; i < b->nentries; i++) {
+		const struct entry *e = &b->entries[i];
+		if ((e->t.state != VQ_TS_ISSUED && e->t.state != VQ_TS_REDEEMED) ||
+		    e->t.valid_from != 0 || admit_until(b, e) > now)
+			continue;
+		out[e->attr].seats += e->t.party;
+		if (e->t.state == VQ_TS_ISSUED)
+			out[e->attr].no_shows += e->t.party;
+	}
+}
+
 /* --- operator actions ------------------------------------------------------------ */
 
 int vq_book_set_capacity(vq_book *b, int attr, const vq_capacity *c, int64_t now)

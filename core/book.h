@@ -118,6 +118,18 @@ int vq_book_backlog(const vq_book *book, int attr, int64_t now);
  * pass over the day's tickets. */
 void vq_book_backlogs(const vq_book *book, int64_t now, int *out);
 
+/* What became of the seats whose admission interval has ended by now, per attraction
+ * (out[attr], vq_site_attr_count entries), in one pass: seats of tickets that are issued
+ * or redeemed, never made anytime by a closure (a breakdown changes who comes back), and
+ * whose interval [win_start - early grace, win_end + late graces) ended at or before now;
+ * no_shows are those still unredeemed. A ticket redeemed early waits for its interval's
+ * end like the others, so shows and no-shows are counted over the same windows. */
+typedef struct vq_noshow {
+	int64_t seats;    /* seats of tickets whose interval ended */
+	int64_t no_shows; /* of those, seats never admitted */
+} vq_noshow;
+void vq_book_noshows(const vq_book *book, int64_t now, vq_noshow *out);
+
 /* Applies new capacity figures to the slots that have not started at now; tickets already
  * issued keep their seats even where the new capacity is below them. */
 int vq_book_set_capacity(vq_book *book, int attr, const vq_capacity *c, int64_t now);

@@ -3,6 +3,9 @@
  * One kiosk account takes tickets for made-up guests (walk-ins and demo members) at a
  * steady rate, and one gate account admits each ticket when its window opens, by vqd's
  * clock as the retained state tells it (so a demo clock running fast moves the sim along).
+ * A share of the guests (--no-show) never come back: their tickets are simply not used,
+ * which is what vqd's no-show measure and overbooking advice are tested against.
+ * Every random choice comes from one seeded generator (--seed; printed at start).
  * Everything goes through the broker and vqd exactly as real devices do: it is a client,
  * not a back door. Stops on SIGINT/SIGTERM.
  */
@@ -11,6 +14,7 @@
 
 #include <cjson/cJSON.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +26,7 @@ typedef struct held {
 	char code[VQ_CODE_MAX];
 	char attr[VQ_ID_MAX];
 	int64_t start;
+	int no_show; /* this guest will not come back */
 } held;
 
 static volatile sig_atomic_t stopping;
@@ -54,6 +59,10 @@ static void usage(void)
 	        "  --rate N          tickets a minute (60)\n"
 	        "  --members PREFIX  cards PREFIX-<tier>-<1..5> are members (demo)\n"
 	        "  --seconds S       stop after S seconds (run until stopped)\n"
+	        "  --drain S         after --seconds, admit the tickets held for up to S more\n"
+	        "                    seconds, issuing none (0)\n"
+	        "  --no-show P       share of guests who never come back, 0..1 (0)\n"
+	        "  --seed N          seed of every random choice (the time)\n"
 	        "%s",
 	        vq_busopt_usage());
 }
@@ -84,7 +93,8 @@ int main(int argc, char **argv)
 	vq_busopt bo;
 	vq_busopt_init(&bo, "kiosk");
 	const char *kiosk = "kiosk-2", *gate = "gate-2", *members = "demo";
-	double rate = 60, seconds = 0;
+	double rate = 60, seconds = 0, drain = 0, no_show = 0;
+	uint64_t seed = (uint64_t)time(NULL);
 	char err[256];
 	for (int i = 1; i < argc;) {
 		int r = vq_busopt_parse(&bo, argc, argv, &i, err, sizeof err);
@@ -110,6 +120,12 @@ int main(int argc, char **argv)
 			rate = atof(v);
 		else if (!strcmp(k, "--seconds"))
 			seconds = atof(v);
+		else if (!strcmp(k, "--drain"))
+			drain = atof(v);
+		else if (!strcmp(k, "--no-show"))
+			no_show = atof(v);
+		else if (!strcmp(k, "--seed"))
+			seed = strtoull(v, NULL, 10);
 		else {
 			usage();
 			return 2;
@@ -119,6 +135,16 @@ int main(int argc, char **argv)
 		fprintf(stderr, "vq-sim: --rate: 0 < N <= 60000\n");
 		return 2;
 	}
+	if (!(drain >= 0)) {
+		fprintf(stderr, "vq-sim: --drain: S >= 0\n");
+		return 2;
+	}
+	if (!(no_show >= 0 && no_show <= 1)) {
+		fprintf(stderr, "vq-sim: --no-show: 0 <= P <= 1\n");
+		return 2;
+	}
+	printf("vq-sim: seed %llu\n", (unsigned long long)seed);
+	fflush(stdout);
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 
@@ -131,27 +157,41 @@ int main(int argc, char **argv)
 	    vq_sitestate_subscribe(kb) != VQ_OK)
 		goto out;
 	static const char *const tiers[] = {"silver", "gold", "platinum"};
-	uint64_t seed = (uint64_t)time(NULL);
 	int nheld = 0;
 	unsigned seq = 0;
 	int64_t t0 = mono_ms(), next_issue = t0, issued = 0, admitted = 0, refused = 0;
+	int64_t no_shows = 0;
 	int64_t site_now = 0, site_now_at = t0; /* vqd's clock, as last heard */
+	int64_t ref_site = 0, ref_at = t0;      /* an older reading, to measure its speed by */
 	double speed = 1;
-	while (!stopping && (seconds <= 0 || mono_ms() - t0 < (int64_t)(seconds * 1000))) {
+	/* issuing ends after --seconds; admitting goes on --drain seconds more, or until no
+	 * ticket is left to admit */
+	int64_t issue_until = seconds > 0 ? t0 + (int64_t)(seconds * 1000) : INT64_MAX;
+	int64_t run_until = seconds > 0 ? issue_until + (int64_t)(drain * 1000) : INT64_MAX;
+	while (!stopping && mono_ms() < run_until && (mono_ms() < issue_until || nheld > 0)) {
 		vq_bus_msg *m[64];
 		size_t n = 0;
-		vq_bus_poll(kb, m, 64, &n, 50);
+		/* wake for the next issue, or at least every 50 ms for the gate */
+		int64_t until_issue = next_issue - mono_ms();
+		vq_bus_poll(kb, m, 64, &n,
+		            until_issue < 0    ? 0
+		            : until_issue < 50 ? (int)until_issue
+		                               : 50);
 		for (size_t i = 0; i < n; i++) {
 			vq_sitestate_feed(view, m[i], mono_ms());
 			for (int a = 0; a < vq_sitestate_attr_count(view); a++) {
 				const vq_attr_view *av = vq_sitestate_attr(view, a);
 				if (av->updated > site_now) {
-					/* two readings of vqd's clock give its speed (a demo clock)
-					 */
-					int64_t dt = mono_ms() - site_now_at;
-					if (site_now && dt > 2000)
-						speed = (double)(av->updated - site_now) * 1000.0 /
+					/* two readings of vqd's clock at least 2 s apart give its
+					 * speed (a demo clock) */
+					int64_t dt = mono_ms() - ref_at;
+					if (ref_site && dt > 2000)
+						speed = (double)(av->updated - ref_site) * 1000.0 /
 						        (double)dt;
+					if (!ref_site || dt > 2000) {
+						ref_site = av->updated;
+						ref_at = mono_ms();
+					}
 					site_now = av->updated;
 					site_now_at = mono_ms();
 				}
@@ -160,8 +200,12 @@ int main(int argc, char **argv)
 		}
 		int count = vq_sitestate_attr_count(view);
 		int64_t now = mono_ms();
-		if (count > 0 && now >= next_issue && nheld < MAX_HELD) {
-			next_issue = now + (int64_t)(60000.0 / rate);
+		if (count > 0 && now >= next_issue && now < issue_until && nheld < MAX_HELD) {
+			/* on the schedule, not after the last reply: a slow reply is caught up,
+			 * a second at most */
+			next_issue += (int64_t)(60000.0 / rate);
+			if (next_issue < now - 1000)
+				next_issue = now;
 			const vq_attr_view *av =
 			    vq_sitestate_attr(view, (int)(rng(&seed) % (uint64_t)count));
 			char card[64], body[512], rid[64];
@@ -189,6 +233,10 @@ int main(int argc, char **argv)
 					snprintf(h->code, sizeof h->code, "%s", code->valuestring);
 					snprintf(h->attr, sizeof h->attr, "%s", av->id);
 					h->start = (int64_t)start->valuedouble;
+					/* 53 random bits: a uniform double in [0, 1) */
+					h->no_show =
+					    (double)(rng(&seed) >> 11) / 9007199254740992.0 <
+					    no_show;
 					issued++;
 				}
 				cJSON_Delete(j);
@@ -200,6 +248,11 @@ int main(int argc, char **argv)
 		for (int i = 0; i < nheld && site_now; i++) {
 			if (tickets[i].start > site_t)
 				continue;
+			if (tickets[i].no_show) {
+				no_shows++;
+				tickets[i--] = tickets[--nheld];
+				continue;
+			}
 			char body[512], rid[64];
 			snprintf(rid, sizeof rid, "simg-%lld-%u", (long long)t0, ++seq);
 			snprintf(body, sizeof body,
@@ -217,8 +270,8 @@ int main(int argc, char **argv)
 			tickets[i--] = tickets[--nheld];
 		}
 	}
-	printf("vq-sim: %lld tickets issued, %lld admitted, %lld refused\n", (long long)issued,
-	       (long long)admitted, (long long)refused);
+	printf("vq-sim: %lld tickets issued, %lld admitted, %lld refused, %lld no-shows\n",
+	       (long long)issued, (long long)admitted, (long long)refused, (long long)no_shows);
 	status = 0;
 out:
 	vq_bus_free(gb);
