@@ -26,7 +26,8 @@ static int usage(void)
 {
 	fprintf(stderr, "usage: vq-bench core [--site FILE] [--seconds S]\n"
 	                "       vq-bench store [--seconds S | --count N]\n"
-	                "       vq-bench mqtt --site ID --credentials FILE [--help for more]\n");
+	                "       vq-bench mqtt --site ID --credentials FILE [--help for more]\n"
+	                "       vq-bench report [--site FILE] [--tickets N] [--runs R]\n");
 	return 2;
 }
 
@@ -38,6 +39,8 @@ int main(int argc, char **argv)
 		return vq_bench_core(argc - 2, argv + 2);
 	if (!strcmp(argv[1], "store"))
 		return vq_bench_store(argc - 2, argv + 2);
+	if (!strcmp(argv[1], "report"))
+		return vq_bench_report(argc - 2, argv + 2);
 	if (!strcmp(argv[1], "mqtt"))
 		return vq_bench_mqtt(argc - 2, argv + 2);
 	return usage();

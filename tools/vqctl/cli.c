@@ -24,6 +24,7 @@ void vqctl_args_init(vqctl_args *a)
 	for (int k = 0; k < 5; k++)
 		a->tier_rule[k] = -1;
 	a->batch = VQCTL_DEFAULT_BATCH;
+	a->at = -1;
 }
 
 int vqctl_parse_int(const char *s, long long min, long long max, long long *out)
@@ -89,6 +90,7 @@ size_t vqctl_rid(char out[VQCTL_RID_MAX], const char *user, int64_t unix_s, long
  * message can say which command they belong to. */
 typedef struct raw_opts {
 	const char *throughput, *share, *overbook, *batch, *code, *timeout;
+	const char *db, *config, *date, *out, *csv, *at, *chart_js; /* report */
 	const char *rule[5]; /* tier: in the order of vqctl_tier_rules */
 	bool skip_bad;
 } raw_opts;
@@ -161,6 +163,13 @@ static int misplaced(const raw_opts *r, int cmd, char *err, size_t errlen)
 	    {offsetof(raw_opts, overbook), VQCTL_CAPACITY, "--overbook", "capacity"},
 	    {offsetof(raw_opts, batch), VQCTL_IMPORT, "--batch", "members import"},
 	    {offsetof(raw_opts, code), VQCTL_TICKET, "--code", "ticket"},
+	    {offsetof(raw_opts, db), VQCTL_REPORT, "--db", "report"},
+	    {offsetof(raw_opts, config), VQCTL_REPORT, "--config", "report"},
+	    {offsetof(raw_opts, date), VQCTL_REPORT, "--date", "report"},
+	    {offsetof(raw_opts, out), VQCTL_REPORT, "--out", "report"},
+	    {offsetof(raw_opts, csv), VQCTL_REPORT, "--csv", "report"},
+	    {offsetof(raw_opts, at), VQCTL_REPORT, "--at", "report"},
+	    {offsetof(raw_opts, chart_js), VQCTL_REPORT, "--chart-js", "report"},
 	};
 	for (size_t k = 0; k < sizeof owned / sizeof owned[0]; k++) {
 		const char *v = *(const char *const *)((const char *)r + owned[k].off);
@@ -311,6 +320,39 @@ static int command(vqctl_args *a, const char *const *w, int n, const raw_opts *r
 			            "--max-passes N, --horizon MIN, --late-grace MIN");
 		return VQCTL_EXIT_OK;
 	}
+	if (!strcmp(c, "report")) {
+		a->cmd = VQCTL_REPORT;
+		if ((rc = arity(w, n, 0, "", err, errlen)))
+			return rc;
+		if (!r->db || !r->config)
+			return fail(err, errlen, "report: needs --db FILE and --config SITE.json");
+		if (!r->out && !r->csv)
+			return fail(err, errlen, "report: give --out FILE.html, --csv DIR or both");
+		if (r->date) {
+			int y, m, d;
+			char tail;
+			if (strlen(r->date) != 10 ||
+			    sscanf(r->date, "%4d-%2d-%2d%c", &y, &m, &d, &tail) != 3 || y < 1970 ||
+			    m < 1 || m > 12 || d < 1 || d > 31)
+				return fail(
+				    err, errlen,
+				    "--date: expected YYYY-MM-DD (the site's local date), got "
+				    "'%s'",
+				    r->date);
+			snprintf(a->date, sizeof a->date, "%s", r->date);
+		}
+		long long at;
+		if (r->at && vqctl_parse_int(r->at, 1, VQCTL_JSON_SAFE_ID_MAX, &at) != 0)
+			return fail(err, errlen, "--at: expected Unix seconds, got '%s'", r->at);
+		if (r->at)
+			a->at = at;
+		a->db = r->db;
+		a->config = r->config;
+		a->out = r->out;
+		a->csv_dir = r->csv;
+		a->chart_js = r->chart_js;
+		return VQCTL_EXIT_OK;
+	}
 	if (!strcmp(c, "keys")) {
 		a->cmd = VQCTL_KEYS;
 		if (n == 1)
@@ -371,6 +413,13 @@ int vqctl_args_parse(vqctl_args *a, int argc, char **argv, char *err, size_t err
 		    {"--overbook", offsetof(raw_opts, overbook)},
 		    {"--batch", offsetof(raw_opts, batch)},
 		    {"--code", offsetof(raw_opts, code)},
+		    {"--db", offsetof(raw_opts, db)},
+		    {"--config", offsetof(raw_opts, config)},
+		    {"--date", offsetof(raw_opts, date)},
+		    {"--out", offsetof(raw_opts, out)},
+		    {"--csv", offsetof(raw_opts, csv)},
+		    {"--at", offsetof(raw_opts, at)},
+		    {"--chart-js", offsetof(raw_opts, chart_js)},
 		};
 		size_t k = 0;
 		while (k < sizeof valued / sizeof valued[0] && strcmp(arg, valued[k].name) != 0)
@@ -438,6 +487,17 @@ void vqctl_usage(FILE *out)
 	    "       [--late-grace MIN]       change a tier's rules (checked by vqd as a config\n"
 	    "                                is; kept across restarts)\n"
 	    "  keys | keys rotate            list the ticket-signing keys; make a new one\n"
+	    "  report --db FILE --config SITE.json [--date YYYY-MM-DD] [--at UNIX]\n"
+	    "         [--out FILE.html] [--csv DIR] [--chart-js FILE]\n"
+	    "                                the day's report, read from vqd's database\n"
+	    "                                (read-only; no broker): one self-contained HTML\n"
+	    "                                page with charts, and/or tickets.csv,\n"
+	    "                                admissions.csv and audit.csv in DIR. --date is\n"
+	    "                                the site's local date (default: the day of\n"
+	    "                                --at); --at the moment no-shows are judged at\n"
+	    "                                (default: now, or the day's end once it is\n"
+	    "                                over). --chart-js: Chart.js's chart.umd.js\n"
+	    "                                (default: $VQ_CHARTJS, then web/node_modules)\n"
 	    "  help                          this text\n"
 	    "\n"
 	    "Options:\n"

@@ -42,6 +42,7 @@ enum vqctl_cmd {
 	VQCTL_KEYS_ROTATE,
 	VQCTL_TIERS,
 	VQCTL_TIER,
+	VQCTL_REPORT, /* reads the database itself: no broker */
 };
 
 #define VQCTL_CARD_MAX         33 /* 1..32 printable ASCII (the store's limit) plus NUL */
@@ -73,6 +74,10 @@ typedef struct vqctl_args {
 	char tier[VQ_ID_MAX];      /* tier */
 	int tier_rule[5];          /* tier: protect, release, max passes, horizon, late grace;
 	                            * -1 = not given (the order of vqctl_tier_rules) */
+	/* report: all point into argv */
+	const char *db, *config, *out, *csv_dir, *chart_js;
+	char date[11]; /* YYYY-MM-DD, or "" for the day of --at */
+	int64_t at;    /* --at: the moment no-shows are judged at; -1 = now */
 } vqctl_args;
 
 /* The tier rules an operator may change: option name and protocol field, in order. */

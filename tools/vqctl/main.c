@@ -2,7 +2,8 @@
  *
  * Owns the conversation with vqd: connecting through the bus, request ids, the one
  * retry after a timeout, telling apart "refused" (exit 1) from "could not reach"
- * (exit 3), the members import's batches and progress, and the site's timezone.
+ * (exit 3), the members import's batches and progress, and the site's timezone; and the
+ * day report, which reads vqd's database instead (report.c, report_out.c).
  * Parsing, checking and printing live in cli.c, csv.c and table.c (unit-tested).
  */
 #include <errno.h>
@@ -14,8 +15,10 @@
 #include <unistd.h>
 
 #include "bus/bus.h"
+#include "coordinator/config.h"
 #include "tools/vqctl/cli.h"
 #include "tools/vqctl/csv.h"
+#include "tools/vqctl/report.h"
 #include "tools/vqctl/table.h"
 
 #define SITE_WAIT_MS 1000 /* the retained state/_site comes right after subscribing */
@@ -468,6 +471,86 @@ static int run_import(ctl *c, vqctl_members *m)
 	return ex;
 }
 
+/* ---- the day report (no broker: it reads vqd's database) ---------------------------- */
+
+static int run_report(const vqctl_args *a)
+{
+	char err[512], ov[8192] = "";
+	vq_store_reader *r = NULL;
+	vq_site *site = NULL;
+	cJSON *model = NULL;
+	char *js = NULL;
+	size_t jslen = 0;
+	int ex = VQCTL_EXIT_USAGE;
+	if (vq_store_reader_open(a->db, &r, err, sizeof err) != VQ_OK) {
+		fprintf(stderr, "vqctl: report: %s\n", err);
+		goto cleanup;
+	}
+	/* the tier rules operators changed are part of the config vqd ran */
+	vq_store_reader_setting(r, "tier_overrides", ov, sizeof ov);
+	if (vqd_config_load(a->config, ov, &site, err, sizeof err) != VQ_OK) {
+		fprintf(stderr, "vqctl: report: %s\n", err);
+		goto cleanup;
+	}
+	const char *chart = a->chart_js ? a->chart_js : getenv("VQ_CHARTJS");
+	if (!chart || !*chart)
+		chart = VQ_CHARTJS_DEFAULT;
+	if (a->out && !(js = read_file(chart, &jslen))) {
+		fprintf(
+		    stderr,
+		    "vqctl: report: cannot read the chart library %s: %s (run tools/setup-deps, "
+		    "or give --chart-js FILE: Chart.js's dist/chart.umd.js)\n",
+		    chart, strerror(errno));
+		goto cleanup;
+	}
+	setenv("TZ", vq_site_timezone(site), 1);
+	tzset();
+	vqctl_report_day day;
+	if (vqctl_report_day_of(a->date, a->at, (int64_t)time(NULL), &day) != VQ_OK) {
+		fprintf(stderr, "vqctl: report: --date: no such day: %s\n", a->date);
+		goto cleanup;
+	}
+	ex = VQCTL_EXIT_REFUSED;
+	if (a->out) {
+		if (vqctl_report_model(r, site, &day, &model, err, sizeof err) != VQ_OK) {
+			fprintf(stderr, "vqctl: report: %s\n", err);
+			goto cleanup;
+		}
+		char tmp[4096];
+		snprintf(tmp, sizeof tmp, "%s.tmp", a->out);
+		FILE *f = fopen(tmp, "wb");
+		int rc = f ? vqctl_report_html(f, model, js, jslen) : VQ_ESTORE;
+		if (f && fclose(f) != 0 && rc == VQ_OK)
+			rc = VQ_ESTORE;
+		if (rc == VQ_OK && rename(tmp, a->out) != 0)
+			rc = VQ_ESTORE;
+		if (rc != VQ_OK) {
+			fprintf(stderr, "vqctl: report: %s: %s\n", a->out,
+			        rc == VQ_EINVAL ? "the chart library cannot be inlined (it holds "
+			                          "\"</script\")"
+			                        : strerror(errno ? errno : EIO));
+			remove(tmp);
+			goto cleanup;
+		}
+	}
+	if (a->csv_dir && vqctl_report_csv(r, site, &day, a->csv_dir, err, sizeof err) != VQ_OK) {
+		fprintf(stderr, "vqctl: report: %s\n", err);
+		goto cleanup;
+	}
+	if (a->out)
+		printf("wrote %s (%s, figures as of %s)\n", a->out, day.date,
+		       cJSON_GetObjectItemCaseSensitive(model, "as_of_label")->valuestring);
+	if (a->csv_dir)
+		printf("wrote %s/tickets.csv, admissions.csv, audit.csv\n", a->csv_dir);
+	ex = VQCTL_EXIT_OK;
+cleanup:
+	cJSON_Delete(model);
+	free(js);
+	vq_site_free(site);
+	vq_store_reader_close(r);
+	return ex;
+}
+
 int main(int argc, char **argv)
 {
 	vqctl_args a;
@@ -486,6 +569,8 @@ int main(int argc, char **argv)
 		vqctl_usage(stdout);
 		return VQCTL_EXIT_OK;
 	}
+	if (a.cmd == VQCTL_REPORT)
+		return run_report(&a);
 	if (vq_busopt_finish(&a.bo, err, sizeof err) != VQ_OK) {
 		fprintf(stderr, "vqctl: %s\nRun 'vqctl --help' for usage.\n", err);
 		return VQCTL_EXIT_USAGE;
