@@ -126,6 +126,56 @@ static cJSON *ops_stats(vq_vqd *d, vqd_req *q, int64_t now)
 	return r;
 }
 
+/* One attraction's day slot by slot, for the operators' console: capacity, seats taken per
+ * tier and guests admitted so far. Reads the book only. */
+static cJSON *ops_slots(vq_vqd *d, vqd_req *q, int64_t now)
+{
+	const char *attr;
+	int a;
+	if (vqd_get_str(q, "attraction", 1, VQ_ID_MAX - 1, &attr) ||
+	    (a = vqd_attr_of(d, q, attr)) < 0)
+		return q->reply;
+	const vq_book *b = vq_service_book(d->svc);
+	int n = vq_book_slot_count(b, a), ntiers = vq_site_tier_count(d->site);
+	int64_t *redeemed = calloc((size_t)n + 1, sizeof *redeemed);
+	if (!redeemed) {
+		vqd_reply_err(&q->reply, q->rid, VQ_ENOMEM, NULL);
+		return q->reply;
+	}
+	vq_slot_view first;
+	int slot_s = vq_site_attr(d->site, a)->slot_min * 60;
+	if (n > 0 && vq_book_slot(b, a, 0, &first) == VQ_OK) {
+		for (size_t i = 0; i < vq_book_ticket_count(b); i++) {
+			const vq_ticket *t = vq_book_ticket_at(b, i);
+			int64_t s = (t->slot_start - first.start) / slot_s;
+			if (t->state == VQ_TS_REDEEMED && !strcmp(t->attr, attr) && s >= 0 && s < n)
+				redeemed[s] += t->party;
+		}
+	}
+	cJSON *r = vqd_reply_new(q->rid, 1);
+	cJSON_AddStringToObject(r, "attraction", attr);
+	cJSON_AddNumberToObject(r, "now", (double)now);
+	cJSON *tiers = cJSON_AddArrayToObject(r, "tiers");
+	for (int t = 0; t < ntiers; t++)
+		cJSON_AddItemToArray(tiers, cJSON_CreateString(vq_site_tier(d->site, t)->id));
+	cJSON *arr = cJSON_AddArrayToObject(r, "slots");
+	for (int s = 0; s < n; s++) {
+		vq_slot_view v;
+		vq_book_slot(b, a, s, &v);
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddNumberToObject(o, "start", (double)v.start);
+		cJSON_AddNumberToObject(o, "cap", v.cap);
+		cJSON_AddNumberToObject(o, "taken", v.taken);
+		cJSON *tt = cJSON_AddArrayToObject(o, "taken_tier");
+		for (int t = 0; t < ntiers; t++)
+			cJSON_AddItemToArray(tt, cJSON_CreateNumber(v.taken_tier[t]));
+		cJSON_AddNumberToObject(o, "redeemed", (double)redeemed[s]);
+		cJSON_AddItemToArray(arr, o);
+	}
+	free(redeemed);
+	return r;
+}
+
 static void hex(const uint8_t *b, size_t n, char *out)
 {
 	sodium_bin2hex(out, n * 2 + 1, b, n);
@@ -254,7 +304,8 @@ static cJSON *ops_tier(vq_vqd *d, vqd_req *q)
 
 int vqd_ops_reads_only(const char *cmd)
 {
-	static const char *const ro[] = {"status", "stats", "member", "keys", "tiers", NULL};
+	static const char *const ro[] = {"status", "stats", "member", "keys",
+	                                 "tiers",  "slots", NULL};
 	for (int i = 0; ro[i]; i++)
 		if (strcmp(cmd, ro[i]) == 0)
 			return 1;
@@ -272,6 +323,8 @@ cJSON *vqd_do_ops(vq_vqd *d, vqd_req *q, const char *cmd, const char *client, in
 	}
 	if (!strcmp(cmd, "stats"))
 		return ops_stats(d, q, now);
+	if (!strcmp(cmd, "slots"))
+		return ops_slots(d, q, now);
 	if (!strcmp(cmd, "keys"))
 		return ops_keys(d, q);
 	if (!strcmp(cmd, "tiers")) {

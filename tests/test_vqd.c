@@ -1793,6 +1793,62 @@ START_TEST(test_clock)
 }
 END_TEST
 
+/* ops slots: the console's chart of one attraction's day, read from the book. */
+START_TEST(test_ops_slots)
+{
+	up(NULL);
+	vq_bus *kiosk = bus("kiosk-1", NULL);
+	vq_bus *gate = bus("gate-1", NULL);
+	vq_bus *ops = bus("ops-1", NULL);
+	cJSON *t1 = vqs_callf(kiosk, "svc/issue",
+	                      "{\"v\":1,\"rid\":\"s1\",\"card\":\"w1\",\"attraction\":\"coaster\","
+	                      "\"party\":3}");
+	cJSON *t2 = vqs_callf(kiosk, "svc/issue",
+	                      "{\"v\":1,\"rid\":\"s2\",\"card\":\"w2\",\"attraction\":\"coaster\","
+	                      "\"party\":2}");
+	CHECK(vqs_ok(t1) && vqs_ok(t2), "issue: %s %s", js(t1), js(t2));
+	cJSON *rd = vqs_callf(gate, "svc/redeem",
+	                      "{\"v\":1,\"rid\":\"s3\",\"code\":\"%s\",\"attraction\":\"coaster\"}",
+	                      vqs_str(t1, "ticket.code"));
+	CHECK(vqs_ok(rd), "redeem: %s", js(rd));
+	cJSON *r =
+	    vqs_callf(ops, "svc/ops",
+	              "{\"v\":1,\"rid\":\"s4\",\"cmd\":\"slots\",\"attraction\":\"coaster\"}");
+	CHECK(vqs_ok(r), "slots: %s", js(r));
+	/* 09:00-21:00 in 15-minute slots; both tickets are for 10:15, the 6th */
+	CHECK(cJSON_GetArraySize(vqs_get(r, "slots")) == 48, "slots: %s", js(r));
+	int64_t start = 0, cap = 0, taken = 0, std = -1, gold = -1, redeemed = 0, before = -1;
+	vqs_int(r, "slots.5.start", &start);
+	vqs_int(r, "slots.5.cap", &cap);
+	vqs_int(r, "slots.5.taken", &taken);
+	vqs_int(r, "slots.5.taken_tier.0", &std);
+	vqs_int(r, "slots.5.taken_tier.1", &gold);
+	vqs_int(r, "slots.5.redeemed", &redeemed);
+	vqs_int(r, "slots.4.taken", &before);
+	CHECK(start == VQS_TEN_AM + 15 * 60 && cap == 750 && taken == 5 && std == 5 && gold == 0 &&
+	          redeemed == 3 && before == 0,
+	      "slot 10:15: %s", js(vqs_get(r, "slots.5")));
+	CHECK(!strcmp(vqs_str(r, "tiers.1"), "gold"), "tiers: %s", js(vqs_get(r, "tiers")));
+	int64_t stored = -1;
+	vqs_db_int(site, "SELECT taken FROM slots WHERE attr = 'coaster' AND slot = 5", &stored);
+	CHECK(stored == taken, "the store says %lld", (long long)stored);
+	cJSON_Delete(r);
+	r = vqs_callf(ops, "svc/ops",
+	              "{\"v\":1,\"rid\":\"s5\",\"cmd\":\"slots\",\"attraction\":\"x\"}");
+	CHECK(!strcmp(vqs_errcode(r), "unknown_attraction"), "%s", js(r));
+	cJSON_Delete(r);
+	r = vqs_callf(ops, "svc/ops", "{\"v\":1,\"rid\":\"s6\",\"cmd\":\"slots\"}");
+	CHECK(!strcmp(vqs_errcode(r), "bad_request"), "%s", js(r));
+	cJSON_Delete(r);
+	cJSON_Delete(t1);
+	cJSON_Delete(t2);
+	cJSON_Delete(rd);
+	vq_bus_free(kiosk);
+	vq_bus_free(gate);
+	vq_bus_free(ops);
+}
+END_TEST
+
 static Suite *vqd_suite(void)
 {
 	Suite *s = suite_create("vqd");
@@ -1815,6 +1871,7 @@ static Suite *vqd_suite(void)
 	tcase_add_test(tc, test_sighup);
 	tcase_add_test(tc, test_keys_rotate);
 	tcase_add_test(tc, test_clock);
+	tcase_add_test(tc, test_ops_slots);
 	suite_add_tcase(s, tc);
 	return s;
 }
