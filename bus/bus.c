@@ -99,7 +99,7 @@ struct vq_bus {
 	char prefix[VQ_BUS_ID_MAX + 8]; /* "vq/v1/<site>/" */
 	size_t prefix_len;
 	char reply_topic[VQ_BUS_TOPIC_MAX];
-	char presence_topic[VQ_BUS_TOPIC_MAX];
+	char presence_topic[VQ_BUS_TOPIC_MAX]; /* "": no presence (opts.no_presence) */
 	size_t max_payload;
 	size_t max_queue;
 	unsigned backoff_min;
@@ -367,7 +367,7 @@ static void on_connect(struct mosquitto *m, void *obj, int rc, int flags,
 		    b->suback_wait)
 			b->suback_wait[b->nsuback_wait++] = mid;
 	}
-	if (jl > 0)
+	if (jl > 0 && b->presence_topic[0])
 		mosquitto_publish_v5(m, NULL, b->presence_topic, jl, js, 1, true, NULL);
 	/* Connected means the broker holds our subscriptions (SUBACK), so a request
 	 * sent from now on cannot have its reply dropped for want of one. Without
@@ -637,6 +637,19 @@ static uint64_t fresh_nonce(void)
 	return n ? n : 0x9E3779B97F4A7C15ull;
 }
 
+/* A request's topic: the caller's suffix ("svc/issue") and our own client id, the account
+ * the broker authenticated, so the responder learns who asks from the topic alone. */
+static int make_request_topic(const vq_bus *b, const char *suffix, char out[VQ_BUS_TOPIC_MAX])
+{
+	char s[VQ_BUS_TOPIC_MAX];
+	if (!suffix)
+		return VQ_EINVAL;
+	int n = snprintf(s, sizeof s, "%s/%s", suffix, b->client_id);
+	if (n < 0 || (size_t)n >= sizeof s)
+		return VQ_EINVAL;
+	return make_topic(b, s, false, out);
+}
+
 static int set_flags(int fd)
 {
 	int fl = fcntl(fd, F_GETFL);
@@ -721,9 +734,11 @@ static int setup_mosq(vq_bus *b, const vq_bus_opts *o)
 	int jl = presence_json(b, false, false, js);
 	if (jl < 0)
 		return VQ_EINVAL;
-	int rc = mosquitto_will_set_v5(m, b->presence_topic, jl, js, 1, true, NULL);
-	if (rc)
-		return map_mosq(rc);
+	if (b->presence_topic[0]) {
+		int rc = mosquitto_will_set_v5(m, b->presence_topic, jl, js, 1, true, NULL);
+		if (rc)
+			return map_mosq(rc);
+	}
 	mosquitto_connect_v5_callback_set(m, on_connect);
 	mosquitto_disconnect_v5_callback_set(m, on_disconnect);
 	mosquitto_publish_v5_callback_set(m, on_publish);
@@ -757,9 +772,18 @@ int vq_bus_new(const vq_bus_opts *o, vq_bus **out)
 	snprintf(b->role, sizeof b->role, "%s", o->role ? o->role : "client");
 	int n = snprintf(b->prefix, sizeof b->prefix, "vq/v1/%s/", o->site);
 	b->prefix_len = (size_t)n;
-	snprintf(b->reply_topic, sizeof b->reply_topic, "%sreply/%s", b->prefix, b->client_id);
-	snprintf(b->presence_topic, sizeof b->presence_topic, "%spresence/%s", b->prefix,
-	         b->client_id);
+	if (o->reply_suffix)
+		rc = make_topic(b, o->reply_suffix, false, b->reply_topic);
+	else
+		snprintf(b->reply_topic, sizeof b->reply_topic, "%sreply/%s", b->prefix,
+		         b->client_id);
+	if (!o->no_presence)
+		snprintf(b->presence_topic, sizeof b->presence_topic, "%spresence/%s", b->prefix,
+		         b->client_id);
+	if (rc) {
+		free(b);
+		return rc;
+	}
 	b->port = o->port ? o->port : (o->tls_cafile ? 8883 : 1883);
 	b->keepalive = o->keepalive ? o->keepalive : VQ_BUS_DEFAULT_KEEPALIVE;
 	b->max_payload = o->max_payload ? o->max_payload : VQ_BUS_DEFAULT_MAX_PAYLOAD;
@@ -849,7 +873,7 @@ void vq_bus_free(vq_bus *b)
 			char js[PRESENCE_MAX];
 			int jl = presence_json(b, false, true, js);
 			/* Publishing also wakes the network thread's select(). */
-			if (connected && jl > 0 &&
+			if (connected && jl > 0 && b->presence_topic[0] &&
 			    mosquitto_publish_v5(b->mosq, &mid, b->presence_topic, jl, js, 1, true,
 			                         NULL) != MOSQ_ERR_SUCCESS)
 				mid = -1;
@@ -1073,7 +1097,7 @@ int vq_bus_request(vq_bus *b, const char *suffix, const void *payload, size_t le
 	if (len > b->max_payload)
 		return VQ_ETOOBIG;
 	char topic[VQ_BUS_TOPIC_MAX];
-	int rc = make_topic(b, suffix, false, topic);
+	int rc = make_request_topic(b, suffix, topic);
 	if (rc)
 		return rc;
 	char id[VQ_BUS_CORR_MAX];
@@ -1116,7 +1140,7 @@ int vq_bus_call(vq_bus *b, const char *suffix, const void *payload, size_t len, 
 	if (len > b->max_payload)
 		return VQ_ETOOBIG;
 	char topic[VQ_BUS_TOPIC_MAX];
-	int rc = make_topic(b, suffix, false, topic);
+	int rc = make_request_topic(b, suffix, topic);
 	if (rc)
 		return rc;
 	int64_t deadline = deadline_after(timeout_ms);

@@ -8,8 +8,9 @@
  *
  * Topics. Every topic is "vq/v1/<site>/<suffix>". Functions take the suffix
  * ("svc/issue", "state/+", "presence/kiosk-1") and prepend the prefix; received
- * messages carry both the full topic and the suffix. The one exception is a response
- * topic, which is always a full topic (it is whatever the requester asked for).
+ * messages carry both the full topic and the suffix. Requests also append our client
+ * id (below). The one exception is a response topic, which is always a full topic (it
+ * is whatever the requester asked for).
  *
  * Threads. A vq_bus runs one network thread of its own (all signals blocked) that
  * drives libmosquitto, reconnects, and copies each received message into a queue
@@ -38,14 +39,21 @@
  * connection dies without a DISCONNECT, is {"v":1,"id":...,"role":...,"online":false}.
  * vq_bus_free publishes {"v":1,"id":...,"role":...,"online":false,"since":<unix s>}
  * itself before a clean DISCONNECT; the "since" tells a clean exit from a death.
+ * A bus made with no_presence does none of this.
  *
- * Request/response. vq_bus_request publishes at QoS 1 with the MQTT 5 Response Topic
- * "vq/v1/<site>/reply/<client_id>" and fresh Correlation Data (printable ASCII, unique
- * per bus instance, returned as a string). The responder answers with vq_bus_reply,
- * which echoes the correlation data to the response topic. vq_bus_call does both and
- * waits: its reply is handed straight to the waiting caller and never enters the
- * queue, so other messages stay queued, in order, for vq_bus_poll. A reply that
- * arrives after its call timed out is queued like any other message.
+ * Request/response. vq_bus_request publishes at QoS 1 to
+ * "vq/v1/<site>/<suffix>/<client_id>" ("svc/issue" from kiosk-1 goes to
+ * ".../svc/issue/kiosk-1") with the MQTT 5 Response Topic "vq/v1/<site>/reply/<client_id>"
+ * (or <reply_suffix>) and fresh Correlation Data (printable ASCII, unique per bus
+ * instance, returned as a string). The client id is the account the broker authenticated
+ * (below), and the broker's ACL lets an account write only request topics that end in
+ * its own name, so the last level of a request's topic says who asks: vqd takes the
+ * identity from there and answers only on that account's own reply topic
+ * (docs/protocol.md). The responder answers with vq_bus_reply, which echoes the
+ * correlation data to the response topic. vq_bus_call does both and waits: its reply is
+ * handed straight to the waiting caller and never enters the queue, so other messages
+ * stay queued, in order, for vq_bus_poll. A reply that arrives after its call timed out
+ * is queued like any other message.
  *
  * Broker set-up. The broker runs with use_username_as_clientid, so client_id must
  * equal username (leave client_id NULL to get exactly that). Client ids and site
@@ -101,6 +109,10 @@ typedef struct vq_bus_opts {
 	unsigned reconnect_max_ms; /* 0: 30000 */
 	bool state_messages;       /* also queue VQ_BUS_CONNECTED / VQ_BUS_DISCONNECTED
 	                            * messages, so a screen's loop wakes on a change */
+	/* For an account whose role lives outside the site's own families (vq-bench's echo
+	 * baseline, which may touch only bench/): */
+	const char *reply_suffix; /* our reply topic's suffix; NULL: "reply/<client_id>" */
+	bool no_presence;         /* no presence message and no Last Will */
 } vq_bus_opts;
 
 enum vq_bus_kind {
@@ -177,8 +189,9 @@ int vq_bus_unsubscribe(vq_bus *bus, const char *filter);
 int vq_bus_publish(vq_bus *bus, const char *suffix, const void *payload, size_t len, int qos,
                    bool retain);
 
-/* Publishes a request (QoS 1) with our reply topic and a fresh correlation id, which
- * is written to corr if corr is not NULL. Errors as vq_bus_publish. */
+/* Publishes a request (QoS 1) to "<suffix>/<client_id>" with our reply topic and a fresh
+ * correlation id, which is written to corr if corr is not NULL. Errors as
+ * vq_bus_publish. */
 int vq_bus_request(vq_bus *bus, const char *suffix, const void *payload, size_t len,
                    char corr[VQ_BUS_CORR_MAX]);
 
@@ -186,7 +199,8 @@ int vq_bus_request(vq_bus *bus, const char *suffix, const void *payload, size_t 
  * req has no response topic (or a malformed one); otherwise errors as vq_bus_publish. */
 int vq_bus_reply(vq_bus *bus, const vq_bus_msg *req, const void *payload, size_t len);
 
-/* Sends a request and waits up to timeout_ms (< 0: forever) for its reply, which is
+/* Sends a request (to "<suffix>/<client_id>", as vq_bus_request) and waits up to
+ * timeout_ms (< 0: forever) for its reply, which is
  * returned in *reply (free it with vq_bus_msg_free). Other messages are left queued.
  * Several threads may call at once. Fails early when the broker's PUBACK says the
  * answer cannot come: VQ_EDENIED if it refused the request (ACL), VQ_EBUS if nobody is

@@ -1,6 +1,7 @@
 /* bus/busopt.c — parses the broker connection options shared by every vq program. */
 #include "bus/busopt.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,6 +61,7 @@ int vq_busopt_parse(vq_busopt *bo, int argc, char **argv, int *i, char *err, siz
 	    {"--tls-ca", offsetof(vq_busopt, tls_ca), sizeof((vq_busopt *)0)->tls_ca},
 	    {"--tls-cert", offsetof(vq_busopt, tls_cert), sizeof((vq_busopt *)0)->tls_cert},
 	    {"--tls-key", offsetof(vq_busopt, tls_key), sizeof((vq_busopt *)0)->tls_key},
+	    {"--tls-dir", offsetof(vq_busopt, tls_dir), sizeof((vq_busopt *)0)->tls_dir},
 	};
 	const char *arg = argv[*i];
 	int is_broker = strcmp(arg, "--broker") == 0;
@@ -124,6 +126,30 @@ int vq_busopt_finish(vq_busopt *bo, char *err, size_t errlen)
 		snprintf(err, errlen, "no account: give --user (or VQ_USER)");
 		return VQ_EINVAL;
 	}
+	if (bo->tls_dir[0]) {
+		size_t n = sizeof bo->tls_ca;
+		bool fits = true;
+		if (!bo->tls_ca[0])
+			fits &= (size_t)snprintf(bo->tls_ca, n, "%s/ca.crt", bo->tls_dir) < n;
+		if (!bo->tls_cert[0])
+			fits &= (size_t)snprintf(bo->tls_cert, n, "%s/devices/%s.crt", bo->tls_dir,
+			                         bo->user) < n;
+		if (!bo->tls_key[0])
+			fits &= (size_t)snprintf(bo->tls_key, n, "%s/devices/%s.key", bo->tls_dir,
+			                         bo->user) < n;
+		if (!fits) {
+			snprintf(err, errlen, "--tls-dir: path too long");
+			return VQ_EINVAL;
+		}
+	}
+	if (!bo->tls_ca[0] && (bo->tls_cert[0] || bo->tls_key[0])) {
+		snprintf(err, errlen, "--tls-cert and --tls-key need --tls-ca (or --tls-dir)");
+		return VQ_EINVAL;
+	}
+	if (!bo->tls_cert[0] != !bo->tls_key[0]) {
+		snprintf(err, errlen, "--tls-cert and --tls-key go together");
+		return VQ_EINVAL;
+	}
 	if (!bo->password[0] && bo->credentials[0] && !bo->tls_cert[0] &&
 	    vq_busopt_credentials(bo->credentials, bo->user, bo->password, sizeof bo->password,
 	                          NULL, 0) != VQ_OK) {
@@ -151,5 +177,8 @@ const char *vq_busopt_usage(void)
 	       "  --credentials FILE    'NAME ROLE PASSWORD' lines from vq-accounts\n"
 	       "                        (env VQ_CREDENTIALS)\n"
 	       "  --password PW         instead of --credentials (env VQ_PASSWORD)\n"
-	       "  --tls-ca FILE --tls-cert FILE --tls-key FILE   TLS with a device certificate\n";
+	       "  --tls-ca FILE --tls-cert FILE --tls-key FILE   TLS with a device certificate\n"
+	       "                        (its CN is the account: --user must be the same)\n"
+	       "  --tls-dir DIR         TLS with DIR/ca.crt, DIR/devices/<user>.crt and .key\n"
+	       "                        (as vq-accounts --tls lays them out)\n";
 }

@@ -8,6 +8,11 @@
  *   --credentials FILE     lines "NAME ROLE PASSWORD" as broker-config/vq-accounts writes
  *                          them; the password of --user is taken from it (env VQ_CREDENTIALS)
  *   --tls-ca FILE --tls-cert FILE --tls-key FILE
+ *                          TLS with a device certificate, whose CN must be --user
+ *   --tls-dir DIR          the same from a folder laid out as vq-accounts --tls makes it:
+ *                          DIR/ca.crt, DIR/devices/<user>.crt and .key (so a program that
+ *                          connects as several accounts, vq-sim or vq-bench, finds each
+ *                          account's own); --tls-ca/--tls-cert/--tls-key given win
  */
 #ifndef VQ_BUSOPT_H
 #define VQ_BUSOPT_H
@@ -23,7 +28,7 @@ typedef struct vq_busopt {
 	char password[256];
 	char role[VQ_BUS_ID_MAX];
 	char credentials[512];
-	char tls_ca[512], tls_cert[512], tls_key[512];
+	char tls_ca[512], tls_cert[512], tls_key[512], tls_dir[512];
 } vq_busopt;
 
 /* Fills defaults from the environment. */
@@ -34,8 +39,9 @@ void vq_busopt_init(vq_busopt *bo, const char *role);
  * value is missing or bad. */
 int vq_busopt_parse(vq_busopt *bo, int argc, char **argv, int *i, char *err, size_t errlen);
 
-/* Reads the password from the credentials file when none was given, checks that site and
- * user are set, and fills bo->opts. VQ_EINVAL with a message in err otherwise. */
+/* Fills the TLS files from --tls-dir, reads the password from the credentials file when
+ * none was given and no certificate is used, checks that site and user are set, and fills
+ * bo->opts. VQ_EINVAL with a message in err otherwise. */
 int vq_busopt_finish(vq_busopt *bo, char *err, size_t errlen);
 
 /* Looks up NAME's password (and role, if role is not NULL) in a credentials file. */

@@ -122,6 +122,7 @@ static cJSON *ops_stats(vq_vqd *d, vqd_req *q, int64_t now)
 	cJSON_AddNumberToObject(r, "replays", (double)d->replays);
 	cJSON_AddNumberToObject(r, "batches", (double)d->batches);
 	cJSON_AddNumberToObject(r, "failed_commits", (double)d->failed_commits);
+	cJSON_AddNumberToObject(r, "refused_reply_topic", (double)d->intake.refused);
 	cJSON_AddNumberToObject(r, "uptime_s", (double)(now - d->started));
 	return r;
 }

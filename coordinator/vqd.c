@@ -1,7 +1,9 @@
 /* coordinator/vqd.c — the coordinator daemon: the one process that holds the truth.
  *
  * Owns the process: options, signals, the clock, the MQTT connection and the loop.
- * The loop takes every request that arrived together (up to --max-batch), decides them
+ * Requests come in on svc/<verb>/<account>, and only those with that account's own reply
+ * topic are taken (intake.h). The loop takes every request that arrived together (up to
+ * --max-batch), decides them
  * all inside one store transaction, commits once, and only then sends the replies and
  * events (group commit: no reply before its commit). Retained state is republished when
  * it changed, coalesced to at most one message per attraction every 200 ms, at least
@@ -322,14 +324,6 @@ static void mark_all(vq_vqd *d)
 	d->site_dirty = 1;
 }
 
-/* The requester's client id: the last step of its response topic (reply/<client-id>),
- * which the broker's ACL ties to its account. */
-static const char *client_of(const vq_bus_msg *m)
-{
-	const char *slash = strrchr(m->response_topic, '/');
-	return slash ? slash + 1 : m->response_topic;
-}
-
 /* Decides one batch of messages and answers them after the commit. */
 static void serve_batch(vq_vqd *d, vq_bus *bus, vq_bus_msg **msgs, size_t n, int64_t now)
 {
@@ -345,12 +339,10 @@ static void serve_batch(vq_vqd *d, vq_bus *bus, vq_bus_msg **msgs, size_t n, int
 		const vq_bus_msg *m = msgs[i];
 		if (m->kind != VQ_BUS_MESSAGE)
 			continue;
-		if (!m->response_topic) {
-			d->dropped++;
-			vq_log(VQ_LOG_DEBUG, "%s without a response topic: dropped", m->suffix);
-			continue;
-		}
-		replies[i] = vqd_handle(d, m->suffix, m->payload, m->len, client_of(m), now);
+		char verb[VQ_BUS_TOPIC_MAX];
+		const char *account = vqd_intake_take(&d->intake, m, mono_ms(), verb);
+		if (account)
+			replies[i] = vqd_handle(d, verb, m->payload, m->len, account, now);
 	}
 	double t0 = mono_ms();
 	int rc = vq_service_commit(d->svc);
@@ -380,7 +372,7 @@ static void serve_batch(vq_vqd *d, vq_bus *bus, vq_bus_msg **msgs, size_t n, int
 		if (replies[i]) {
 			int prc = vq_bus_reply(bus, msgs[i], replies[i], strlen(replies[i]));
 			if (prc != VQ_OK)
-				vq_log(VQ_LOG_WARN, "reply to %s: %s", client_of(msgs[i]),
+				vq_log(VQ_LOG_WARN, "reply on %s: %s", msgs[i]->response_topic,
 				       vq_strerror(prc));
 		}
 		free(replies[i]);
@@ -460,7 +452,7 @@ static int run(options *o)
 	o->bus.opts.max_payload = VQD_MAX_OPS + 1024;
 	int rc = vq_bus_new(&o->bus.opts, &bus);
 	if (rc == VQ_OK)
-		rc = vq_bus_subscribe(bus, "svc/#", 1);
+		rc = vq_bus_subscribe(bus, "svc/+/+", 1); /* svc/<verb>/<account> */
 	if (rc == VQ_OK)
 		rc = vq_bus_start(bus);
 	if (rc != VQ_OK) {

@@ -7,6 +7,7 @@
 #ifndef VQ_VQD_H
 #define VQ_VQD_H
 
+#include "coordinator/intake.h"
 #include "coordinator/service.h"
 #include "core/code.h"
 
@@ -49,14 +50,16 @@ typedef struct vq_vqd {
 	vqd_event *events;      /* to publish once the batch is committed */
 	size_t nevents, capevents;
 	int64_t started;
-	uint64_t batches, requests, replays, failed_commits, dropped;
+	uint64_t batches, requests, replays, failed_commits;
+	vqd_intake intake; /* requests refused before they are decided (intake.h) */
 } vq_vqd;
 
 /* Loads (or makes, on first start) the signing key and the guest key from the store. */
 int vqd_keys_load(vq_vqd *d, int64_t now);
 
 /* Handles one request inside the open batch and returns its reply (malloc'd JSON text,
- * NULL only without memory). client is the requester's id (from its response topic). */
+ * NULL only without memory). suffix is the verb ("svc/issue"); client is the requester's
+ * account, the last level of its request topic (intake.h). */
 char *vqd_handle(vq_vqd *d, const char *suffix, const char *payload, size_t len, const char *client,
                  int64_t now);
 

@@ -149,24 +149,28 @@ check "wrong password is refused" connack_refused
 pub_raw -u nobody -P "$(pw kiosk-1)" -t "$P/svc/issue" -m x || true
 check "unknown user is refused" connack_refused
 
-sub vqd "$tmp/s1" -C 1 -t "$P/svc/#"
-pub kiosk-1 -t "$P/svc/issue" -m issue-1 || true
+sub vqd "$tmp/s1" -C 1 -t "$P/svc/+/+"
+pub kiosk-1 -t "$P/svc/issue" -m bare || true
+check "kiosk's bare svc/issue (no account in the topic) gets PUBACK 0x87" puback_is 135
+pub kiosk-1 -t "$P/svc/issue/kiosk-1" -m issue-1 || true
 sub_wait
-check "kiosk publishes svc/issue, vqd receives it" first_rx_is "$tmp/s1" "$P/svc/issue issue-1"
+check "kiosk publishes svc/issue/<self>, vqd receives it" first_rx_is "$tmp/s1" "$P/svc/issue/kiosk-1 issue-1"
 
-sub vqd "$tmp/s2" -C 1 -t "$P/svc/#"
-pub board-1 -t "$P/svc/issue" -m forged || true
-check "display's svc/issue gets PUBACK 0x87 (not authorized)" puback_is 135
-pub kiosk-2 -t "$P/svc/issue" -m issue-2 || true
+sub vqd "$tmp/s2" -C 1 -t "$P/svc/+/+"
+pub board-1 -t "$P/svc/issue/board-1" -m forged || true
+check "display's svc/issue/<self> gets PUBACK 0x87 (not authorized)" puback_is 135
+pub kiosk-1 -t "$P/svc/issue/kiosk-2" -m as-kiosk-2 || true
+check "kiosk-1's svc/issue/kiosk-2 gets PUBACK 0x87" puback_is 135
+pub kiosk-2 -t "$P/svc/issue/kiosk-2" -m issue-2 || true
 sub_wait
-check "display's svc/issue is not delivered to vqd" first_rx_is "$tmp/s2" "$P/svc/issue issue-2"
+check "neither is delivered to vqd; kiosk-2's own is" first_rx_is "$tmp/s2" "$P/svc/issue/kiosk-2 issue-2"
 
-sub vqd "$tmp/s3" -C 1 -t "$P/svc/#"
-pub kiosk-1 -t "$P/svc/ops" -m '{"op":"close"}' || true
-check "kiosk's svc/ops gets PUBACK 0x87" puback_is 135
-pub ops-1 -t "$P/svc/ops" -m ops-1 || true
+sub vqd "$tmp/s3" -C 1 -t "$P/svc/+/+"
+pub kiosk-1 -t "$P/svc/ops/kiosk-1" -m '{"op":"close"}' || true
+check "kiosk's svc/ops/<self> gets PUBACK 0x87" puback_is 135
+pub ops-1 -t "$P/svc/ops/ops-1" -m ops-1 || true
 sub_wait
-check "kiosk's svc/ops is not delivered; operator's is" first_rx_is "$tmp/s3" "$P/svc/ops ops-1"
+check "kiosk's svc/ops is not delivered; operator's is" first_rx_is "$tmp/s3" "$P/svc/ops/ops-1 ops-1"
 
 sub gate-1 "$tmp/s4" -C 1 -t "$P/reply/gate-1"
 sub kiosk-1 "$tmp/s5" -C 1 -t "$P/reply/kiosk-1"
@@ -230,12 +234,14 @@ check "control: a second connection as kiosk-2 itself does take the session over
 	connacks_in "$tmp/s11" 2
 kill "$s11" 2>/dev/null || true
 
-sub vqd "$tmp/s12" -C 1 -t "$P/bench/#"
-pub bench -t "$P/bench/echo" -m ping || true
+sub bench-echo "$tmp/s12" -C 1 -t "$P/bench/#"
+pub vqd -t "$P/bench/echo/vqd" -m from-vqd || true
+check "the coordinator may not write bench/ (PUBACK 0x87)" puback_is 135
+pub bench-ping -t "$P/bench/echo/bench-ping" -m ping || true
 sub_wait
-check "operator account 'bench' writes bench/, vqd reads it" first_rx_is "$tmp/s12" "$P/bench/echo ping"
+check "role bench: bench-ping writes bench/, bench-echo reads it" first_rx_is "$tmp/s12" "$P/bench/echo/bench-ping ping"
 
-pub_raw -V mqttv311 -u board-1 -P "$(pw board-1)" -t "$P/svc/issue" -m x || true
+pub_raw -V mqttv311 -u board-1 -P "$(pw board-1)" -t "$P/svc/issue/board-1" -m x || true
 puback=$(sed -n 's/.*received PUBACK (Mid: [0-9]*, RC:\([0-9]*\)).*/\1/p' "$tmp/pub.out")
 check "MQTT 3.1.1: a denied publish is acked as if fine (silently dropped)" puback_is 0
 
@@ -255,26 +261,50 @@ check "TLS broker starts" start_broker "$tmp/tls.conf" "$tls_port"
 if [ -n "$broker_pid" ]; then
 	CONN=(-h localhost -p "$tls_port")
 	tls_dir=$tmp/acc/tls
-	sub vqd "$tmp/t1" -C 1 -t "$P/svc/#"
-	pub board-1 -t "$P/svc/issue" -m forged || true
+	sub vqd "$tmp/t1" -C 1 -t "$P/svc/+/+"
+	pub board-1 -t "$P/svc/issue/board-1" -m forged || true
 	check "TLS: display certificate's svc/issue gets PUBACK 0x87" puback_is 135
-	pub kiosk-1 -t "$P/svc/issue" -m tls-issue || true
+	pub kiosk-1 -t "$P/svc/issue/kiosk-1" -m tls-issue || true
 	sub_wait
-	check "TLS: kiosk certificate publishes svc/issue, display's is dropped" \
-		first_rx_is "$tmp/t1" "$P/svc/issue tls-issue"
+	check "TLS: kiosk certificate publishes svc/issue/<CN>, display's is dropped" \
+		first_rx_is "$tmp/t1" "$P/svc/issue/kiosk-1 tls-issue"
 
 	pub kiosk-1 -u vqd -t "$P/state/a-1" -m forged || true
 	check "TLS: the certificate's CN wins over a username sent in CONNECT" puback_is 135
-	pub_raw --cafile "$tls_dir/ca.crt" -u kiosk-1 -P "$(pw kiosk-1)" -t "$P/svc/issue" -m x || true
+	pub_raw --cafile "$tls_dir/ca.crt" -u kiosk-1 -P "$(pw kiosk-1)" -t "$P/svc/issue/kiosk-1" -m x || true
 	check "TLS: no client certificate, no connection" \
 		fails grep -q 'received CONNACK (0)' "$tmp/pub.out"
 
-	sub vqd "$tmp/t2" -C 1 -t "$P/svc/#"
+	# A revoked certificate: refused at connect once the broker re-reads the CRL (SIGHUP);
+	# the device, still listed, gets a new certificate that works.
+	mkdir -p "$tmp/stolen"
+	cp "$tls_dir/devices/kiosk-2.crt" "$tls_dir/devices/kiosk-2.key" "$tmp/stolen/"
+	pub kiosk-2 -t "$P/presence/kiosk-2" -m before || true
+	check "TLS: kiosk-2's certificate connects before it is revoked" allowed
+	"$accounts" --site "$site" --out "$tmp/acc" --devices "$root/broker-config/devices-demo.txt" \
+		--port "$port" --tls --tls-port "$tls_port" --tls-bind 127.0.0.1 --revoke kiosk-2 >/dev/null
+	check "vq-accounts --revoke lists the certificate in tls/crl.pem" \
+		grep -q "$(openssl x509 -in "$tmp/stolen/kiosk-2.crt" -noout -serial | sed 's/^serial=//')" \
+		<(openssl crl -in "$tls_dir/crl.pem" -noout -text)
+	kill -HUP "$broker_pid"
+	sleep 0.3
+	pub_raw --cafile "$tls_dir/ca.crt" --cert "$tmp/stolen/kiosk-2.crt" --key "$tmp/stolen/kiosk-2.key" \
+		-i kiosk-2 -t "$P/presence/kiosk-2" -m stolen || true
+	check "TLS: the revoked certificate is refused at connect (after SIGHUP)" \
+		fails grep -q 'received CONNACK' "$tmp/pub.out"
+	pub kiosk-2 -t "$P/presence/kiosk-2" -m renewed || true
+	check "TLS: kiosk-2's new certificate connects" allowed
+	check "vq-accounts --revoke without --tls is refused" \
+		fails "$accounts" --site "$site" --out "$tmp/acc" --device kiosk:kiosk-2 --revoke kiosk-2
+	check "vq-accounts --revoke of a device without a certificate is refused" \
+		fails "$accounts" --site "$site" --out "$tmp/acc" --device kiosk:kiosk-2 --tls --revoke nobody
+
+	sub vqd "$tmp/t2" -C 1 -t "$P/svc/+/+"
 	CONN=(-h 127.0.0.1 -p "$port")
 	tls_dir=''
-	pub ops-1 -t "$P/svc/ops" -m local-tool || true
+	pub ops-1 -t "$P/svc/ops/ops-1" -m local-tool || true
 	sub_wait
-	check "loopback tools listener takes passwords, same ACL" first_rx_is "$tmp/t2" "$P/svc/ops local-tool"
+	check "loopback tools listener takes passwords, same ACL" first_rx_is "$tmp/t2" "$P/svc/ops/ops-1 local-tool"
 fi
 stop_broker
 

@@ -292,7 +292,7 @@ START_TEST(test_retained_late_subscriber)
 }
 END_TEST
 
-/* Answers every request on svc/echo with "re:" + its payload, in reverse order of
+/* Answers every request on svc/echo/<client> with "re:" + its payload, in reverse order of
  * each batch so that matching cannot lean on order. Returns how many it answered. */
 static int serve_batch(vq_bus *srv, int timeout_ms)
 {
@@ -302,7 +302,7 @@ static int serve_batch(vq_bus *srv, int timeout_ms)
 	int answered = 0;
 	for (size_t i = n; i-- > 0;) {
 		vq_bus_msg *m = batch[i];
-		if (m->kind == VQ_BUS_MESSAGE && strcmp(m->suffix, "svc/echo") == 0) {
+		if (m->kind == VQ_BUS_MESSAGE && strncmp(m->suffix, "svc/echo/", 9) == 0) {
 			char out[300];
 			int len = snprintf(out, sizeof out, "re:%.*s", (int)m->len, m->payload);
 			ck_assert_int_eq(vq_bus_reply(srv, m, out, (size_t)len), VQ_OK);
@@ -316,7 +316,7 @@ static int serve_batch(vq_bus *srv, int timeout_ms)
 START_TEST(test_request_reply_many)
 {
 	enum { N = 300 };
-	const char *ssubs[] = {"svc/echo", NULL};
+	const char *ssubs[] = {"svc/echo/+", NULL};
 	vq_bus *srv = start_bus("vqd", ssubs);
 	vq_bus *cli = start_bus("kiosk-1", NULL);
 
@@ -332,9 +332,11 @@ START_TEST(test_request_reply_many)
 			ck_assert_str_ne(corr[i], corr[j]);
 	}
 
-	/* The server sees our reply topic and correlation on each request. */
-	vq_bus_msg *first = wait_msg(srv, "svc/echo", WAIT_MS);
+	/* The server sees our client id at the end of the request's topic, our reply topic
+	 * and the correlation on each request. */
+	vq_bus_msg *first = wait_msg(srv, "svc/echo/kiosk-1", WAIT_MS);
 	ck_assert_ptr_nonnull(first);
+	ck_assert_str_eq(first->topic, "vq/v1/" SITE "/svc/echo/kiosk-1");
 	ck_assert_str_eq(first->response_topic, "vq/v1/" SITE "/reply/kiosk-1");
 	ck_assert_str_eq(first->response_topic, vq_bus_reply_topic(cli));
 	ck_assert(vq_bus_msg_corr_is(first, corr[0]));
@@ -404,7 +406,7 @@ static void *server_main(void *arg)
 			break;
 		for (size_t i = 0; i < n; i++) {
 			vq_bus_msg *m = batch[i];
-			if (m->kind == VQ_BUS_MESSAGE && strcmp(m->suffix, "svc/echo") == 0) {
+			if (m->kind == VQ_BUS_MESSAGE && strncmp(m->suffix, "svc/echo/", 9) == 0) {
 				char out[300];
 				int len =
 				    snprintf(out, sizeof out, "re:%.*s", (int)m->len, m->payload);
@@ -419,7 +421,7 @@ static void *server_main(void *arg)
 
 static void server_start(struct server *s)
 {
-	const char *subs[] = {"svc/echo", NULL};
+	const char *subs[] = {"svc/echo/+", NULL};
 	s->bus = start_bus("vqd", subs);
 	atomic_store(&s->stop, 0);
 	s->answered = 0;
@@ -461,7 +463,7 @@ START_TEST(test_call)
 	server_start(&srv);
 	const char *subs[] = {"news", NULL};
 	vq_bus *cli = start_bus("vqctl", subs);
-	const char *osubs[] = {"svc/slow", NULL}; /* a responder that never answers */
+	const char *osubs[] = {"svc/slow/+", NULL}; /* a responder that never answers */
 	vq_bus *other = start_bus("other", osubs);
 
 	/* A message queued before the call stays queued, untouched, behind it. */
@@ -508,7 +510,7 @@ START_TEST(test_call)
 	ck_assert_int_ge(took, 290);
 	ck_assert_int_lt(took, 2000);
 	/* Its late answer is queued like any other message. */
-	vq_bus_msg *req = wait_msg(other, "svc/slow", WAIT_MS);
+	vq_bus_msg *req = wait_msg(other, "svc/slow/vqctl", WAIT_MS);
 	ck_assert_ptr_nonnull(req);
 	ck_assert_int_eq(vq_bus_reply(other, req, "late", 4), VQ_OK);
 	vq_bus_msg_free(req);
@@ -946,12 +948,12 @@ START_TEST(test_auth)
 	ck_assert_int_eq(vq_bus_wait_connected(good, WAIT_MS), VQ_OK);
 	vq_bus_msg *r = NULL;
 	/* Its reply topic works: it answers itself. */
-	ck_assert_int_eq(vq_bus_subscribe(good, "svc/self", 1), VQ_OK);
+	ck_assert_int_eq(vq_bus_subscribe(good, "svc/self/+", 1), VQ_OK);
 	char corr[VQ_BUS_CORR_MAX];
 	vq_bus_msg *req = NULL;
 	for (int i = 0; i < 50 && !req; i++) {
 		ck_assert_int_eq(vq_bus_request(good, "svc/self", "q", 1, corr), VQ_OK);
-		req = wait_msg(good, "svc/self", 100);
+		req = wait_msg(good, "svc/self/kiosk-5", 100);
 	}
 	ck_assert_ptr_nonnull(req);
 	ck_assert_int_eq(vq_bus_reply(good, req, "a", 1), VQ_OK);
@@ -1024,10 +1026,10 @@ START_TEST(test_tls_client_cert)
 	o.tls_keyfile = key;
 	o.reconnect_min_ms = 100;
 	o.reconnect_max_ms = 500;
-	vq_bus *b = start_opts(&o, (const char *const[]){"svc/self", NULL});
+	vq_bus *b = start_opts(&o, (const char *const[]){"svc/self/+", NULL});
 	char corr[VQ_BUS_CORR_MAX];
 	ck_assert_int_eq(vq_bus_request(b, "svc/self", "q", 1, corr), VQ_OK);
-	vq_bus_msg *req = wait_msg(b, "svc/self", WAIT_MS);
+	vq_bus_msg *req = wait_msg(b, "svc/self/kiosk-8", WAIT_MS);
 	ck_assert_ptr_nonnull(req);
 	ck_assert_int_eq(vq_bus_reply(b, req, "a", 1), VQ_OK);
 	vq_bus_msg_free(req);
@@ -1041,8 +1043,8 @@ START_TEST(test_tls_client_cert)
 	while ((connects(b) < 2 || !vq_bus_connected(b)) && mono_ms() < deadline)
 		nap_ms(10);
 	ck_assert_uint_eq(connects(b), 2);
-	ck_assert_int_eq(vq_bus_publish(b, "svc/self", "again", 5, 1, false), VQ_OK);
-	r = wait_msg(b, "svc/self", WAIT_MS);
+	ck_assert_int_eq(vq_bus_publish(b, "svc/self/kiosk-8", "again", 5, 1, false), VQ_OK);
+	r = wait_msg(b, "svc/self/kiosk-8", WAIT_MS);
 	ck_assert(payload_is(r, "again"));
 	vq_bus_msg_free(r);
 	vq_bus_free(b);
@@ -1074,7 +1076,8 @@ START_TEST(test_site_broker_config)
 	char cmd[2048];
 	snprintf(cmd, sizeof cmd,
 	         "'%s' --site " SITE " --out '%s' --device coordinator:vqd:pw-vqd "
-	         "--device kiosk:kiosk-1:pw-k1 --device display:board-1:pw-b1 >/dev/null 2>&1",
+	         "--device kiosk:kiosk-1:pw-k1 --device display:board-1:pw-b1 "
+	         "--device bench:bench-echo:pw-be --device bench:bench-ping:pw-bp >/dev/null 2>&1",
 	         accounts, vq_test_broker_dir(broker));
 	ck_assert_msg(system(cmd) == 0, "vq-accounts failed");
 	ck_assert_int_eq(vq_test_broker_up(broker), VQ_OK);
@@ -1134,7 +1137,7 @@ START_TEST(test_site_broker_config)
 	ck_assert_ptr_nonnull(m);
 	ck_assert(has(m, "\"online\":true"));
 	vq_bus_msg_free(m);
-	m = wait_msg(vqd, "svc/issue", WAIT_MS);
+	m = wait_msg(vqd, "svc/issue/kiosk-1", WAIT_MS);
 	ck_assert_ptr_nonnull(m);
 	ck_assert_str_eq(m->response_topic, "vq/v1/" SITE "/reply/kiosk-1");
 	ck_assert_int_eq(vq_bus_reply(vqd, m, "{\"ok\":true}", 11), VQ_OK);
@@ -1159,7 +1162,7 @@ START_TEST(test_site_broker_config)
 	vq_bus_stats st;
 	vq_bus_get_stats(board, &st);
 	ck_assert_uint_eq(st.pub_refused, 1);
-	ck_assert_ptr_null(wait_msg(vqd, "svc/issue", 200));
+	ck_assert_ptr_null(wait_msg(vqd, "svc/issue/board-1", 200));
 
 	/* The broker's max_packet_size (256 KiB, the whole packet) binds before our
 	 * max_payload (256 KiB of payload): libmosquitto refuses, the link stays up. */
@@ -1172,6 +1175,42 @@ START_TEST(test_site_broker_config)
 	ck_assert_uint_eq(m->len, 200000);
 	vq_bus_msg_free(m);
 	ck_assert(vq_bus_connected(vqd));
+
+	/* Role bench may touch bench/ only: its buses keep their reply topic there and make
+	 * no presence (the broker would refuse it: pub_refused stays 0), and a request and
+	 * its echo work within bench/. */
+	o.role = "bench";
+	o.no_presence = true;
+	o.username = "bench-echo";
+	o.password = "pw-be";
+	vq_bus *echo = start_opts(&o, (const char *const[]){"bench/echo/+", NULL});
+	o.username = "bench-ping";
+	o.password = "pw-bp";
+	o.reply_suffix = "bench/reply/bench-ping";
+	vq_bus *ping = start_opts(&o, NULL);
+	ck_assert_str_eq(vq_bus_reply_topic(ping), "vq/v1/" SITE "/bench/reply/bench-ping");
+	char corr[VQ_BUS_CORR_MAX];
+	ck_assert_int_eq(vq_bus_request(ping, "bench/echo", "hi", 2, corr), VQ_OK);
+	m = wait_msg(echo, "bench/echo/bench-ping", WAIT_MS);
+	ck_assert_ptr_nonnull(m);
+	ck_assert_str_eq(m->response_topic, vq_bus_reply_topic(ping));
+	ck_assert_int_eq(vq_bus_reply(echo, m, "ho", 2), VQ_OK);
+	vq_bus_msg_free(m);
+	m = wait_msg(ping, "bench/reply/bench-ping", WAIT_MS);
+	ck_assert_ptr_nonnull(m);
+	ck_assert(vq_bus_msg_corr_is(m, corr) && payload_is(m, "ho"));
+	vq_bus_msg_free(m);
+	vq_bus_get_stats(ping, &st);
+	ck_assert_uint_eq(st.pub_refused, 0);
+	vq_bus_get_stats(echo, &st);
+	ck_assert_uint_eq(st.pub_refused, 0);
+	vq_bus_free(ping);
+	vq_bus_free(echo);
+	for (long long end = mono_ms() + 300; (m = wait_msg(vqd, NULL, (int)(end - mono_ms())));) {
+		ck_assert_msg(strncmp(m->suffix, "presence/bench-", 15) != 0, "presence of %s",
+		              m->suffix);
+		vq_bus_msg_free(m);
+	}
 
 	vq_bus_free(board);
 	vq_bus_free(vqd);

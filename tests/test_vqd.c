@@ -1242,11 +1242,13 @@ START_TEST(test_malformed)
 	cJSON_Delete(r);
 	cJSON_Delete(t);
 
-	/* No response topic: nobody to answer; vqd drops it and carries on. */
+	/* No response topic: nobody to answer; vqd refuses it and carries on. */
 	static const char orphan[] = "{\"v\":1,\"rid\":\"m-orphan\",\"card\":\"m-card-2\","
 	                             "\"attraction\":\"coaster\",\"party\":1}";
-	CHECK(vqs_publish_raw(kiosk, "svc/issue", orphan, strlen(orphan)) == VQ_OK, "publish");
-	CHECK(vqs_publish_raw(kiosk, "svc/issue", "\x01\x02garbage", 9) == VQ_OK, "publish");
+	CHECK(vqs_publish_raw(kiosk, "svc/issue/kiosk-1", orphan, strlen(orphan)) == VQ_OK,
+	      "publish");
+	CHECK(vqs_publish_raw(kiosk, "svc/issue/kiosk-1", "\x01\x02garbage", 9) == VQ_OK,
+	      "publish");
 	nap_ms(200);
 	still_serving(kiosk, "requests without a response topic");
 

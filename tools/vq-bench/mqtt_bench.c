@@ -3,13 +3,16 @@
  *
  * Owns the load generator and its figures, not the system under test: vqd and mosquitto
  * are already running (tools/bench-mqtt starts both). The run, in order:
- *   1. connects every account it needs (operator "bench", the echo responder "bench-echo",
- *      kiosks "bench-kiosk-1..N"), each its own vq_bus; any failure ends the run;
+ *   1. connects every account it needs (operator "bench", kiosks "bench-kiosk-1..N", and the
+ *      two ends of the baseline, "bench-ping" and the echo responder "bench-echo", whose
+ *      role may touch bench/ only), each its own vq_bus; any failure ends the run;
  *   2. learns the site's tiers and attractions from the retained state/_site, sends one
  *      real issue to learn the sizes of a request and its reply, and asks svc/identify how
  *      many passes a member card of each tier may hold;
- *   3. baseline: the operator account sends requests of an issue's size to bench/echo,
- *      which a thread of ours answers (vq_bus_reply) with a reply of an issue reply's size;
+ *   3. baseline: bench-ping sends requests of an issue's size to bench/echo/bench-ping
+ *      (as a kiosk sends svc/issue/<kiosk>) with response topic bench/reply/bench-ping,
+ *      which a thread of ours answers (vq_bus_reply) with a reply of an issue reply's size:
+ *      the same MQTT 5 request/response as vqd's, minus vqd;
  *   4. imports enough member cards (svc/ops members_import) that no card is asked for
  *      more passes than it may hold: the pool is sized from the baseline's rate, which
  *      vqd does not beat;
@@ -140,7 +143,7 @@ struct bench {
 	bool echo_running;
 	struct conn kiosk[MAX_KIOSKS];
 	int nkiosks;
-	struct conn base; /* the operator's bus, as the baseline's one requester */
+	struct conn base; /* bench-ping's bus, the baseline's one requester */
 	char (*attrs)[VQ_ID_MAX];
 	int nattrs;
 	char site_tiers[VQ_MAX_TIERS][VQ_ID_MAX];
@@ -368,7 +371,7 @@ static void *echo_main(void *arg)
 			break;
 		for (size_t i = 0; i < n; i++) {
 			if (msgs[i]->kind == VQ_BUS_MESSAGE && msgs[i]->response_topic &&
-			    !strcmp(msgs[i]->suffix, "bench/echo")) {
+			    !strncmp(msgs[i]->suffix, "bench/echo/", 11)) {
 				if (vq_bus_reply(e->bus, msgs[i], e->payload, e->len) == VQ_OK)
 					e->answered++;
 				else
@@ -382,17 +385,24 @@ static void *echo_main(void *arg)
 
 /* ---- connecting ---- */
 
+/* Role "bench" may touch bench/ only (broker-config/roles): its reply topic is
+ * bench/reply/<user>, and it has no presence. */
 static int connect_account(struct bench *b, const char *user, const char *role,
                            const char *const *subs, vq_bus **out)
 {
 	vq_busopt bo = b->o.bo;
-	char err[256];
+	char err[256], reply[VQ_BUS_TOPIC_MAX];
 	snprintf(bo.user, sizeof bo.user, "%s", user);
 	snprintf(bo.role, sizeof bo.role, "%s", role);
 	bo.password[0] = '\0'; /* each account has its own: from --credentials */
 	if (vq_busopt_finish(&bo, err, sizeof err) != VQ_OK) {
 		fprintf(stderr, "vq-bench mqtt: %s\n", err);
 		return -1;
+	}
+	if (!strcmp(role, "bench")) {
+		snprintf(reply, sizeof reply, "bench/reply/%s", user);
+		bo.opts.reply_suffix = reply;
+		bo.opts.no_presence = true;
 	}
 	vq_bus *bus = NULL;
 	if (vq_bus_new(&bo.opts, &bus) != VQ_OK) {
@@ -440,11 +450,11 @@ static int wait_all(struct bench *b, vq_bus **buses, const char **names, int n)
 
 static int connect_all(struct bench *b)
 {
-	vq_bus *buses[MAX_KIOSKS + 2];
-	const char *names[MAX_KIOSKS + 2];
+	vq_bus *buses[MAX_KIOSKS + 3];
+	const char *names[MAX_KIOSKS + 3];
 	int n = 0;
 	static const char *const oper_subs[] = {"state/_site", NULL};
-	static const char *const echo_subs[] = {"bench/echo", NULL};
+	static const char *const echo_subs[] = {"bench/echo/+", NULL};
 
 	if (connect_account(b, b->o.bo.user, "operator", b->o.baseline_only ? NULL : oper_subs,
 	                    &b->oper))
@@ -452,10 +462,15 @@ static int connect_all(struct bench *b)
 	buses[n] = b->oper;
 	names[n++] = b->o.bo.user;
 	if (!b->o.vqd_only) {
-		if (connect_account(b, "bench-echo", "coordinator", echo_subs, &b->echo.bus))
+		if (connect_account(b, "bench-echo", "bench", echo_subs, &b->echo.bus))
 			return -1;
 		buses[n] = b->echo.bus;
 		names[n++] = "bench-echo";
+		if (connect_account(b, "bench-ping", "bench", NULL, &b->base.bus))
+			return -1;
+		buses[n] = b->base.bus;
+		names[n++] = "bench-ping";
+		snprintf(b->base.name, sizeof b->base.name, "bench-ping");
 	}
 	if (!b->o.baseline_only) {
 		for (int i = 0; i < b->o.kiosks; i++) {
@@ -468,8 +483,6 @@ static int connect_all(struct bench *b)
 			names[n++] = c->name;
 		}
 	}
-	b->base.bus = b->oper;
-	snprintf(b->base.name, sizeof b->base.name, "%s", b->o.bo.user);
 	return wait_all(b, buses, names, n);
 }
 
@@ -1188,18 +1201,21 @@ static int parse_options(int argc, char **argv, struct options *o)
 		        "vq-bench mqtt: --baseline-only and --vqd-only exclude each other\n");
 		return -1;
 	}
-	if (o->bo.tls_cert[0]) {
-		fprintf(stderr, "vq-bench mqtt: it connects as several accounts, so it needs the "
-		                "password listener (--credentials), not one device certificate\n");
+	if (o->bo.tls_cert[0] || o->bo.tls_key[0]) {
+		fprintf(stderr,
+		        "vq-bench mqtt: it connects as several accounts, so it needs each "
+		        "one's own certificate (--tls-dir) or password (--credentials), not "
+		        "one device certificate\n");
 		return -1;
 	}
 	if (!o->bo.site[0]) {
 		fprintf(stderr, "vq-bench mqtt: no site: give --site (or VQ_SITE)\n");
 		return -1;
 	}
-	if (!o->bo.credentials[0]) {
+	if (!o->bo.credentials[0] && !o->bo.tls_dir[0]) {
 		fprintf(stderr, "vq-bench mqtt: no --credentials: it needs the passwords of "
-		                "several accounts (bench, bench-echo, bench-kiosk-N)\n");
+		                "several accounts (bench, bench-echo, bench-ping, bench-kiosk-N), "
+		                "or --tls-dir\n");
 		return -1;
 	}
 	return 0;
@@ -1218,6 +1234,7 @@ static void teardown(struct bench *b)
 		vq_bus_free(b->kiosk[i].bus);
 	vq_bus_free(b->echo.bus);
 	vq_bus_free(b->oper);
+	vq_bus_free(b->base.bus);
 	free(b->echo.payload);
 	free(b->echo_req);
 	free(b->attrs);

@@ -55,7 +55,9 @@ static uint64_t rng(uint64_t *s)
 static void usage(void)
 {
 	fprintf(stderr,
-	        "usage: vq-sim --kiosk NAME --gate NAME --site ID --credentials FILE [options]\n"
+	        "usage: vq-sim --kiosk NAME --gate NAME --site ID (--credentials FILE | --tls-dir "
+	        "DIR)\n"
+	        "              [options]\n"
 	        "  --rate N          tickets a minute (60)\n"
 	        "  --members PREFIX  cards PREFIX-<tier>-<1..5> are members (demo)\n"
 	        "  --seconds S       stop after S seconds (run until stopped)\n"
@@ -141,6 +143,11 @@ int main(int argc, char **argv)
 	}
 	if (!(no_show >= 0 && no_show <= 1)) {
 		fprintf(stderr, "vq-sim: --no-show: 0 <= P <= 1\n");
+		return 2;
+	}
+	if (bo.tls_cert[0] || bo.tls_key[0]) {
+		fprintf(stderr, "vq-sim: it connects as two accounts, each with its own "
+		                "certificate: give --tls-dir, not --tls-cert/--tls-key\n");
 		return 2;
 	}
 	printf("vq-sim: seed %llu\n", (unsigned long long)seed);
