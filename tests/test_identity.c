@@ -8,18 +8,27 @@
  * but their own reply topic, nor put another identity into the audit log, an admission or the
  * request-id scope.
  *
+ * Then the same for certificates: vqd, vq-kiosk, vq-gate and vq-display (offscreen) over
+ * the production TLS config, each with its own certificate (CN = account), a ticket
+ * issued at the kiosk and admitted at the gate; and a revoked device certificate refused
+ * at connect.
+ *
  * Every wait has a deadline; "nothing arrives" is watched for QUIET_MS after a control
  * request, sent last on the same connection, has been answered (vqd takes a connection's
  * requests in order, so by then it has decided everything sent before).
  */
 #include <check.h>
+#include <fcntl.h>
 #include <mqtt_protocol.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "bus/busopt.h"
 #include "support/stock.h"
@@ -120,6 +129,15 @@ static void setup(void)
 	site = NULL;
 	int rc = vqs_start(NULL, &site);
 	ck_assert_msg(rc == VQ_OK, "site did not start: %s", vq_strerror(rc));
+}
+
+/* The production config: TLS with a certificate per device (vqs_opts.tls). */
+static void setup_tls(void)
+{
+	site = NULL;
+	vqs_opts o = {.tls = true};
+	int rc = vqs_start(&o, &site);
+	ck_assert_msg(rc == VQ_OK, "TLS site did not start: %s", vq_strerror(rc));
 }
 
 static void teardown(void)
@@ -409,6 +427,192 @@ START_TEST(test_gate_cannot_be_another)
 }
 END_TEST
 
+/* --- the devices over the production TLS config --------------------------------------------- */
+
+/* A vq program of the build tree, its stdout and stderr in a file of the site's folder. */
+typedef struct prog {
+	pid_t pid;
+	char out[1100];
+	int status;
+} prog;
+
+static void prog_start(prog *p, const char *program, const char *account, const char *const *extra)
+{
+	const char *bindir = getenv("VQ_BINARY_DIR");
+	char exe[1024], broker[64];
+	snprintf(exe, sizeof exe, "%s/%s", bindir ? bindir : ".", program);
+	snprintf(broker, sizeof broker, "127.0.0.1:%d", vqs_port(site));
+	const char *argv[40] = {exe,      "--broker", broker,      "--site",          VQS_SITE,
+	                        "--user", account,    "--tls-dir", vqs_tls_dir(site), "--trace"};
+	int n = 10;
+	for (int i = 0; extra && extra[i] && n < 39; i++)
+		argv[n++] = extra[i];
+	argv[n] = NULL;
+	memset(p, 0, sizeof *p);
+	p->status = -1;
+	snprintf(p->out, sizeof p->out, "%s/%s.out", vqs_dir(site), account);
+	int fd = open(p->out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	CHECK(fd >= 0, "cannot write %s", p->out);
+	pid_t parent = getpid();
+	p->pid = fork();
+	CHECK(p->pid >= 0, "fork");
+	if (p->pid == 0)
+		tu_exec_child((char *const *)argv, parent, fd, SIGKILL);
+	close(fd);
+}
+
+/* The line of the program's output that holds needle (a copy), waiting up to ms. */
+static char *prog_wait(prog *p, const char *needle, int ms)
+{
+	long long end = mono_ms() + ms;
+	for (;;) {
+		char *text = tu_read_file(p->out, NULL);
+		char *hit = text ? strstr(text, needle) : NULL;
+		if (hit) {
+			while (hit > text && hit[-1] != '\n')
+				hit--;
+			char *line = strndup(hit, strcspn(hit, "\n"));
+			free(text);
+			return line;
+		}
+		if (mono_ms() >= end) {
+			CHECK(0, "%s never said '%s'; it said:\n%s", p->out, needle,
+			      text ? text : "");
+		}
+		free(text);
+		nap_ms(50);
+	}
+}
+
+/* Waits for the exit; SIGKILL after ms. The exit status, or 128 + the signal. */
+static int prog_finish(prog *p, int ms)
+{
+	long long end = mono_ms() + ms;
+	int st = 0;
+	pid_t r;
+	while ((r = waitpid(p->pid, &st, WNOHANG)) == 0 && mono_ms() < end)
+		nap_ms(20);
+	if (r == 0) {
+		kill(p->pid, SIGKILL);
+		waitpid(p->pid, &st, 0);
+	}
+	p->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	return r == 0 ? -1 : p->status;
+}
+
+static void write_text(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+	CHECK(f && fputs(text, f) >= 0 && fclose(f) == 0, "cannot write %s", path);
+}
+
+/* The value of key= on a trace line (up to the next space). */
+static void field(const char *line, const char *key, char *out, size_t n)
+{
+	char pat[64];
+	snprintf(pat, sizeof pat, " %s=", key);
+	const char *p = strstr(line, pat);
+	CHECK(p != NULL, "no %s= in '%.200s'", key, line);
+	p += strlen(pat);
+	size_t len = strcspn(p, " \n");
+	CHECK(len < n, "%s= too long", key);
+	memcpy(out, p, len);
+	out[len] = '\0';
+}
+
+START_TEST(test_tls_devices)
+{
+	/* The kiosk issues, the gate admits, the board shows it: every program over the
+	 * production config, each with its own certificate. */
+	char path[1100], *line;
+	prog board, kiosk, gate;
+	prog_start(&board, "display/vq-display", "board-1",
+	           (const char *const[]){"--width", "1280", "--height", "720", "--lang", "en",
+	                                 "--exit-after-ms", "60000", NULL});
+	free(prog_wait(&board, "row coaster", WAIT_MS));
+
+	snprintf(path, sizeof path, "%s/kiosk.script", vqs_dir(site));
+	write_text(path, "tap_id attr-coaster\nscan tls-guest-1\ntap_id party-2\ntap_id confirm\n");
+	char spool[1100];
+	snprintf(spool, sizeof spool, "%s/spool", vqs_dir(site));
+	prog_start(
+	    &kiosk, "kiosk/vq-kiosk", "kiosk-1",
+	    (const char *const[]){"--size", "1280x800", "--script", path, "--spool", spool, NULL});
+	CHECK(prog_finish(&kiosk, 30000) == 0, "vq-kiosk exited with %d", kiosk.status);
+	line = prog_wait(&kiosk, "state ticket ", 0);
+	char code[VQ_CODE_MAX], party[8];
+	field(line, "code", code, sizeof code);
+	field(line, "party", party, sizeof party);
+	free(line);
+	CHECK(!strcmp(party, "2"), "the kiosk's ticket is for a party of %s", party);
+
+	snprintf(path, sizeof path, "%s/gate.script", vqs_dir(site));
+	char gs[VQ_CODE_MAX + 16];
+	snprintf(gs, sizeof gs, "scan %s\n", code);
+	write_text(path, gs);
+	char journal[1100];
+	snprintf(journal, sizeof journal, "%s/gate.journal", vqs_dir(site));
+	prog_start(&gate, "gate/vq-gate", "gate-1",
+	           (const char *const[]){"--attraction", "coaster", "--script", path,
+	                                 "--virtual-clock", "--journal", journal, "--mute", NULL});
+	CHECK(prog_finish(&gate, 30000) == 0, "vq-gate exited with %d", gate.status);
+	line = prog_wait(&gate, "verdict ", 0);
+	CHECK(strstr(line, "verdict admit ") && strstr(line, "offline=0"),
+	      "the gate did not admit online: %s", line);
+	free(line);
+	free(prog_wait(&board, "called=C-", WAIT_MS));
+	kill(board.pid, SIGTERM);
+	CHECK(prog_finish(&board, 10000) == 0, "vq-display exited with %d", board.status);
+	CHECK(db_int("SELECT count(*) FROM tickets WHERE party = 2") == 1, "no ticket in vqd's db");
+	CHECK(db_int("SELECT count(*) FROM redemptions WHERE gate = 'gate-1' AND offline = 0") == 1,
+	      "no online admission by gate-1 in vqd's db");
+
+	/* kiosk-2's certificate is stolen: revoked, the broker told (SIGHUP), it is refused
+	 * at connect, by a stock client and by our own bus; the replacement works. */
+	char stolen_crt[1100], stolen_key[1100], cmd[4096];
+	snprintf(stolen_crt, sizeof stolen_crt, "%s/stolen.crt", vqs_dir(site));
+	snprintf(stolen_key, sizeof stolen_key, "%s/stolen.key", vqs_dir(site));
+	snprintf(cmd, sizeof cmd,
+	         "cp '%s/devices/kiosk-2.crt' '%s' && cp '%s/devices/kiosk-2.key' '%s' && "
+	         "'%s' --site " VQS_SITE " --out '%s' --devices '%s/devices.txt' --tls "
+	         "--revoke kiosk-2 >>'%s/accounts.log' 2>&1",
+	         vqs_tls_dir(site), stolen_crt, vqs_tls_dir(site), stolen_key,
+	         tu_src("broker-config/vq-accounts"), vq_test_broker_dir(vqs_broker(site)),
+	         vqs_dir(site), vqs_dir(site));
+	vq_stock *s = NULL;
+	CHECK(system(cmd) == 0, "vq-accounts --revoke kiosk-2 failed");
+	CHECK(kill(vq_test_broker_pid(vqs_broker(site)), SIGHUP) == 0, "SIGHUP the broker");
+	nap_ms(300);
+	int connack = 0;
+	char ca[1100];
+	snprintf(ca, sizeof ca, "%s/ca.crt", vqs_tls_dir(site));
+	vq_stock_opts o = {
+	    .port = vqs_port(site), .cafile = ca, .certfile = stolen_crt, .keyfile = stolen_key};
+	CHECK(vq_stock_connect(&o, WAIT_MS, &s, &connack) != VQ_OK && connack == -1,
+	      "the revoked certificate connected (CONNACK %d)", connack);
+	vq_bus_opts bo = {.port = vqs_port(site),
+	                  .username = "kiosk-2",
+	                  .site = VQS_SITE,
+	                  .role = "kiosk",
+	                  .tls_cafile = ca,
+	                  .tls_certfile = stolen_crt,
+	                  .tls_keyfile = stolen_key,
+	                  .reconnect_min_ms = 100,
+	                  .reconnect_max_ms = 200};
+	vq_bus *b = NULL;
+	CHECK(vq_bus_new(&bo, &b) == VQ_OK && vq_bus_start(b) == VQ_OK, "bus");
+	CHECK(vq_bus_wait_connected(b, 1500) != VQ_OK,
+	      "our bus connected with the revoked certificate");
+	vq_bus_free(b);
+	vq_bus *k2 = vqs_bus(site, "kiosk-2", NULL);
+	CHECK(k2 != NULL, "kiosk-2's new certificate does not connect");
+	cJSON *r = vqs_callf(k2, "svc/quote", "{\"v\":1,\"rid\":\"tls-q\",\"party\":1}");
+	CHECK(vqs_ok(r), "kiosk-2's quote over its new certificate failed");
+	cJSON_Delete(r);
+	vq_bus_free(k2);
+}
+END_TEST
+
 static Suite *identity_suite(void)
 {
 	Suite *s = suite_create("identity");
@@ -421,6 +625,12 @@ static Suite *identity_suite(void)
 	tcase_add_test(tc, test_operator_audited_as_itself);
 	tcase_add_test(tc, test_gate_cannot_be_another);
 	suite_add_tcase(s, tc);
+	TCase *tls = tcase_create("tls");
+	tcase_add_unchecked_fixture(tls, suite_setup, suite_teardown);
+	tcase_add_checked_fixture(tls, setup_tls, teardown);
+	tcase_set_timeout(tls, 120);
+	tcase_add_test(tls, test_tls_devices);
+	suite_add_tcase(s, tls);
 	return s;
 }
 

@@ -35,7 +35,8 @@ struct vq_test_broker {
 	char log[1024];
 	char exe[1024];
 	int port;
-	int hold_fd; /* keeps the port ours; see hold_port */
+	int hold_fd;               /* keeps the port ours; see hold_port */
+	int tls_port, tls_hold_fd; /* the template's @TLS_PORT@, if it has one */
 	pid_t pid;
 };
 
@@ -121,21 +122,38 @@ static bool find_mosquitto(char *out, size_t size)
 	return false;
 }
 
-/* Writes text with every "@DIR@" replaced by dir and "@PORT@" by port. */
-static int put_expanded(FILE *f, const char *text, const char *dir, int port)
+/* Writes text with every "@DIR@" replaced by the folder, "@PORT@" by the port and, for
+ * the production template, "@TLS_PORT@" by the second port and "@TLS_BIND@" by
+ * 127.0.0.1 (nothing here listens beyond loopback). */
+static int put_expanded(FILE *f, const char *text, const vq_test_broker *b)
 {
+	char port[16], tls_port[16];
+	snprintf(port, sizeof port, "%d", b->port);
+	snprintf(tls_port, sizeof tls_port, "%d", b->tls_port);
+	const struct {
+		const char *name, *value;
+	} subst[] = {{"@DIR@", b->dir},
+	             {"@PORT@", port},
+	             {"@TLS_PORT@", tls_port},
+	             {"@TLS_BIND@", "127.0.0.1"}};
+	const size_t nsubst = sizeof subst / sizeof subst[0];
 	const char *p = text;
 	for (;;) {
-		const char *d = strstr(p, "@DIR@");
-		const char *q = strstr(p, "@PORT@");
-		const char *hit = d && (!q || d < q) ? d : q;
+		const char *hit = NULL;
+		size_t which = 0;
+		for (size_t i = 0; i < nsubst; i++) {
+			const char *h = strstr(p, subst[i].name);
+			if (h && (!hit || h < hit)) {
+				hit = h;
+				which = i;
+			}
+		}
 		if (!hit)
 			break;
-		if (fwrite(p, 1, (size_t)(hit - p), f) != (size_t)(hit - p))
+		if (fwrite(p, 1, (size_t)(hit - p), f) != (size_t)(hit - p) ||
+		    fputs(subst[which].value, f) < 0)
 			return -1;
-		if (hit == d ? fputs(dir, f) < 0 : fprintf(f, "%d", port) < 0)
-			return -1;
-		p = hit + (hit == d ? 5 : 6);
+		p = hit + strlen(subst[which].name);
 	}
 	return fputs(p, f) < 0 ? -1 : 0;
 }
@@ -179,7 +197,7 @@ static int write_conf(vq_test_broker *b, const char *tmpl_path)
 	if (geteuid() == 0 && !(tmpl && has_option(tmpl, "user")))
 		fputs("user root\n", f);
 	if (tmpl) {
-		if (put_expanded(f, tmpl, b->dir, b->port) == 0 && fputc('\n', f) != EOF)
+		if (put_expanded(f, tmpl, b) == 0 && fputc('\n', f) != EOF)
 			rc = VQ_OK;
 	} else if (fputs("allow_anonymous true\nset_tcp_nodelay true\n", f) >= 0) {
 		rc = VQ_OK;
@@ -199,7 +217,7 @@ int vq_test_broker_new(const char *conf_template, vq_test_broker **out)
 	vq_test_broker *b = calloc(1, sizeof *b);
 	if (!b)
 		return VQ_ENOMEM;
-	b->hold_fd = -1;
+	b->hold_fd = b->tls_hold_fd = -1;
 	int rc = VQ_EBUS;
 	if (!find_mosquitto(b->exe, sizeof b->exe)) {
 		fprintf(stderr,
@@ -209,6 +227,11 @@ int vq_test_broker_new(const char *conf_template, vq_test_broker **out)
 	b->hold_fd = hold_port(&b->port);
 	b->dir = tu_tempdir("broker");
 	if (b->hold_fd < 0 || !b->dir)
+		goto fail;
+	char *tmpl = conf_template ? tu_read_file(conf_template, NULL) : NULL;
+	bool tls = tmpl && strstr(tmpl, "@TLS_PORT@");
+	free(tmpl);
+	if (tls && (b->tls_hold_fd = hold_port(&b->tls_port)) < 0)
 		goto fail;
 	snprintf(b->conf, sizeof b->conf, "%s/mosquitto.conf", b->dir);
 	snprintf(b->log, sizeof b->log, "%s/mosquitto.log", b->dir);
@@ -257,7 +280,7 @@ int vq_test_broker_up(vq_test_broker *b)
 			dump_log(b);
 			return VQ_EBUS;
 		}
-		if (port_open(b->port))
+		if (port_open(b->port) && (!b->tls_port || port_open(b->tls_port)))
 			return VQ_OK;
 		if (mono_ms() > deadline) {
 			vq_test_broker_down(b);
@@ -323,6 +346,8 @@ void vq_test_broker_stop(vq_test_broker *b)
 	vq_test_broker_down(b);
 	if (b->hold_fd >= 0)
 		close(b->hold_fd);
+	if (b->tls_hold_fd >= 0)
+		close(b->tls_hold_fd);
 	if (b->dir) {
 		if (!getenv("VQ_KEEP_BROKER_DIR"))
 			tu_rmtree(b->dir);
@@ -334,6 +359,11 @@ void vq_test_broker_stop(vq_test_broker *b)
 int vq_test_broker_port(const vq_test_broker *b)
 {
 	return b ? b->port : -1;
+}
+
+int vq_test_broker_tls_port(const vq_test_broker *b)
+{
+	return b ? b->tls_port : 0;
 }
 
 const char *vq_test_broker_dir(const vq_test_broker *b)

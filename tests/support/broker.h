@@ -11,7 +11,9 @@
  * name password and ACL files that the test puts there (vq_test_broker_new, write the
  * files into vq_test_broker_dir, then vq_test_broker_up). A template that holds
  * "@PORT@" (broker-config/mosquitto-local.conf.in) gets the port there and writes its
- * own listener line, so ours is left out; one with its own "user" line keeps it.
+ * own listener line, so ours is left out; one with its own "user" line keeps it. One
+ * that holds "@TLS_PORT@" (broker-config/mosquitto-production.conf.in) gets a second
+ * port of its own there, and 127.0.0.1 for "@TLS_BIND@".
  *
  * The broker is a child process of the test. Stopping always reaps it; on Linux it
  * also dies with the thread that started it, so a test that crashes leaves no broker
@@ -43,6 +45,7 @@ int vq_test_broker_restart(vq_test_broker *b);
 void vq_test_broker_stop(vq_test_broker *b);
 
 int vq_test_broker_port(const vq_test_broker *b);
+int vq_test_broker_tls_port(const vq_test_broker *b); /* 0: the template has no @TLS_PORT@ */
 const char *vq_test_broker_dir(const vq_test_broker *b);
 int vq_test_broker_pid(const vq_test_broker *b); /* 0 while down */
 

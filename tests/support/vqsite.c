@@ -41,6 +41,7 @@ struct vqs_site {
 	vq_test_broker *broker;
 	vq_bus *watch;
 	char devices[1024], config[1024], db[1024], log[1024], creds[1024], acclog[1024];
+	char tls_dir[1024]; /* "" unless the site runs the production TLS config */
 	char exe[1024];
 	char clock_start[32], clock_speed[32], log_level[16];
 	char **extra; /* NULL-terminated copies of opts->args */
@@ -317,7 +318,8 @@ static int run_accounts(vqs_site *s)
 	snprintf(accounts, sizeof accounts, "%s", tu_src("broker-config/vq-accounts"));
 	char *argv[] = {"/bin/sh",   accounts,   "--site",
 	                VQS_SITE,    "--out",    (char *)vq_test_broker_dir(s->broker),
-	                "--devices", s->devices, NULL};
+	                "--devices", s->devices, s->tls_dir[0] ? "--tls" : NULL,
+	                NULL};
 	pid_t pid = spawn(argv, s->acclog);
 	if (pid < 0)
 		return VQ_EBUS;
@@ -392,13 +394,17 @@ int vqs_start(const vqs_opts *opts, vqs_site **out)
 		fprintf(stderr, "vqsite: cannot write into %s\n", s->dir);
 		goto fail;
 	}
-	/* The local template reads passwd and acl from @DIR@, the broker's own folder, so
-	 * the accounts go there; it also says "user root" itself. */
+	/* Both templates read passwd, acl (and tls/) from @DIR@, the broker's own folder, so
+	 * the accounts go there; the local one also says "user root" itself. */
 	char tmpl[1024];
-	snprintf(tmpl, sizeof tmpl, "%s", tu_src("broker-config/mosquitto-local.conf.in"));
+	snprintf(tmpl, sizeof tmpl, "%s",
+	         tu_src(opts->tls ? "broker-config/mosquitto-production.conf.in"
+	                          : "broker-config/mosquitto-local.conf.in"));
 	if ((rc = vq_test_broker_new(tmpl, &s->broker)) != VQ_OK)
 		goto fail;
 	snprintf(s->creds, sizeof s->creds, "%s/credentials", vq_test_broker_dir(s->broker));
+	if (opts->tls)
+		snprintf(s->tls_dir, sizeof s->tls_dir, "%s/tls", vq_test_broker_dir(s->broker));
 	if ((rc = run_accounts(s)) != VQ_OK)
 		goto fail;
 	if ((rc = vq_test_broker_up(s->broker)) != VQ_OK)
@@ -453,7 +459,7 @@ int vqs_vqd_start(vqs_site *s)
 		return VQ_EBUS;
 	}
 	char port[32];
-	snprintf(port, sizeof port, "127.0.0.1:%d", vq_test_broker_port(s->broker));
+	snprintf(port, sizeof port, "127.0.0.1:%d", vqs_port(s));
 	char *argv[64];
 	int n = 0;
 	argv[n++] = s->exe;
@@ -467,8 +473,8 @@ int vqs_vqd_start(vqs_site *s)
 	argv[n++] = VQS_SITE;
 	argv[n++] = "--user";
 	argv[n++] = "vqd";
-	argv[n++] = "--credentials";
-	argv[n++] = s->creds;
+	argv[n++] = s->tls_dir[0] ? "--tls-dir" : "--credentials";
+	argv[n++] = s->tls_dir[0] ? s->tls_dir : s->creds;
 	argv[n++] = "--clock-start";
 	argv[n++] = s->clock_start;
 	if (s->clock_speed[0]) {
@@ -641,10 +647,20 @@ vq_bus *vqs_bus(vqs_site *s, const char *account, const char *const *subs)
 		return NULL;
 	}
 	vq_bus_opts o = {0};
-	o.port = vq_test_broker_port(s->broker);
+	o.port = vqs_port(s);
 	o.username = account;
 	o.password = password;
 	o.site = VQS_SITE;
+	char ca[1100], crt[1100], key[1100];
+	if (s->tls_dir[0]) { /* the certificate's CN is the account; no password */
+		snprintf(ca, sizeof ca, "%s/ca.crt", s->tls_dir);
+		snprintf(crt, sizeof crt, "%s/devices/%s.crt", s->tls_dir, account);
+		snprintf(key, sizeof key, "%s/devices/%s.key", s->tls_dir, account);
+		o.password = NULL;
+		o.tls_cafile = ca;
+		o.tls_certfile = crt;
+		o.tls_keyfile = key;
+	}
 	o.role = role;
 	o.reconnect_min_ms = 100;
 	o.reconnect_max_ms = 500;
@@ -903,7 +919,12 @@ const char *vqs_credentials(const vqs_site *s)
 
 int vqs_port(const vqs_site *s)
 {
-	return vq_test_broker_port(s->broker);
+	return s->tls_dir[0] ? vq_test_broker_tls_port(s->broker) : vq_test_broker_port(s->broker);
+}
+
+const char *vqs_tls_dir(const vqs_site *s)
+{
+	return s->tls_dir[0] ? s->tls_dir : NULL;
 }
 
 vq_test_broker *vqs_broker(vqs_site *s)

@@ -58,6 +58,10 @@ typedef struct vqs_opts {
 	const char *log_level;   /* --log-level; NULL: "info" */
 	const char *const *args; /* more vqd arguments, NULL-terminated; or NULL */
 	bool no_vqd;             /* vqs_start sets up everything but does not start vqd */
+	bool tls;                /* the production config: vq-accounts --tls, a TLS listener
+	                          * with client certificates (CN = account) that vqd, the
+	                          * watch bus and vqs_bus use, and a loopback password
+	                          * listener (vq_test_broker_port) */
 } vqs_opts;
 
 /* The default site: id "test", timezone UTC, languages en; tiers standard (max 2
@@ -168,7 +172,8 @@ const char *vqs_db_path(const vqs_site *s);
 const char *vqs_log_path(const vqs_site *s);
 const char *vqs_config_path(const vqs_site *s);
 const char *vqs_credentials(const vqs_site *s);
-int vqs_port(const vqs_site *s);
+int vqs_port(const vqs_site *s);            /* the port clients use: TLS's with opts.tls */
+const char *vqs_tls_dir(const vqs_site *s); /* ca.crt, devices/<account>.crt|key; or NULL */
 vq_test_broker *vqs_broker(vqs_site *s);
 
 #endif
