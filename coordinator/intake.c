@@ -43,10 +43,12 @@ static void say(vqd_intake *in, const char *account, const char *verb, const cha
 	}
 	in->slot[at].said_ms = now_ms;
 	in->slot[at].unsaid = 0;
-	vq_log(VQ_LOG_WARN,
-	       "refused %s from %s: %s; not answered (%llu more refused since the last report; "
-	       "at most one a minute per account)",
-	       verb, account, why, (unsigned long long)unsaid);
+	char more[64] = "";
+	if (unsaid)
+		snprintf(more, sizeof more, "; %llu more from it since the last of these",
+		         (unsigned long long)unsaid);
+	vq_log(VQ_LOG_WARN, "refused %s from %s: %s; not answered%s (said at most once a minute)",
+	       verb, account, why, more);
 }
 
 const char *vqd_intake_take(vqd_intake *in, const vq_bus_msg *m, double now_ms,
