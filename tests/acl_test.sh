@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# tests/acl_test.sh — the broker's authentication and ACL, against a real mosquitto on
-# loopback: accounts from broker-config/vq-accounts, the rendered local config, then the
-# production TLS config with per-device certificates. Prints "N passed, M failed";
-# exits 0 only if all passed (77 = skipped: mosquitto, its clients or openssl missing).
+# tests/acl_test.sh — the broker's authentication and what it answers, against a real
+# mosquitto on loopback: accounts from broker-config/vq-accounts, the rendered local
+# config, then the production TLS config with per-device certificates and a revocation.
+# (Every role x topic family x publish/subscribe/retain/will is tests/test_acl.c.)
+# Prints "N passed, M failed"; exits 0 only if all passed (77 = skipped: mosquitto, its
+# clients or openssl missing).
 set -eu -o pipefail
 
 root=${VQ_SOURCE_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
