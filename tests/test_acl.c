@@ -30,7 +30,7 @@
 #define SETTLE_MS  300 /* after the last expected message, how long to watch for strays */
 #define MAX_RULES  128
 #define MAX_ROLES  16
-#define MAX_FAM    32
+#define MAX_FAM    64
 #define PW         "acl-test-pw"
 #define MAX_REPORT 4096
 
@@ -169,11 +169,25 @@ static bool granted(const role *ro, const char *topic, bool write)
 /* Every topic family, written out for role ro's acting account. */
 static void make_cells(role *ro)
 {
-	static const char *const verbs[] = {"identify", "quote",    "issue",  "cancel", "redeem",
-	                                    "sync",     "override", "lookup", "ops"};
-	char t[MAX_FAM][160];
+	/* vqd's verbs today, and any other verb the table grants (svc/<verb>/%a). */
+	char verbs[MAX_FAM][32] = {"identify", "quote",    "issue",  "cancel", "redeem",
+	                           "sync",     "override", "lookup", "ops"};
+	int nverbs = 9;
+	for (int i = 0; i < nrules; i++) {
+		char v[32];
+		int end = 0;
+		if (sscanf(rules[i].topic, "svc/%31[^/+#]/%%a%n", v, &end) != 1 || end == 0 ||
+		    rules[i].topic[end])
+			continue;
+		bool known = false;
+		for (int k = 0; k < nverbs && !known; k++)
+			known = !strcmp(verbs[k], v);
+		if (!known && nverbs < MAX_FAM)
+			snprintf(verbs[nverbs++], sizeof verbs[0], "%s", v);
+	}
+	char t[MAX_FAM + MAX_FAM + 16][160];
 	int n = 0;
-	for (size_t v = 0; v < sizeof verbs / sizeof verbs[0]; v++) {
+	for (int v = 0; v < nverbs; v++) {
 		snprintf(t[n++], sizeof t[0], PREFIX "svc/%s/%s", verbs[v], ro->self);
 		snprintf(t[n++], sizeof t[0], PREFIX "svc/%s/%s", verbs[v], ro->other);
 	}
