@@ -1372,6 +1372,7 @@ static Suite *ui_suite(void)
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("i18n");
+	tcase_set_timeout(tc, 120); /* starvation parses the translations once per allocation */
 	tcase_add_test(tc, test_i18n_assets);
 	tcase_add_test(tc, test_i18n_fallback_and_format);
 	tcase_add_test(tc, test_i18n_bad_files);

@@ -149,7 +149,10 @@ static void on_message(struct mosquitto *m, void *obj, const struct mosquitto_me
 static void destroy(vq_stock *s)
 {
 	if (s->m) {
-		mosquitto_loop_stop(s->m, true);
+		/* Disconnecting first makes the loop thread end by itself: cancelling it could
+		 * catch it inside a reconnect's getaddrinfo, which then leaks. */
+		mosquitto_disconnect(s->m);
+		mosquitto_loop_stop(s->m, false);
 		mosquitto_destroy(s->m);
 	}
 	for (size_t i = 0; i < s->nrx; i++) {
@@ -247,9 +250,6 @@ void vq_stock_kill(vq_stock *s)
 	while (!s->gone && wait_until(s, deadline))
 		;
 	pthread_mutex_unlock(&s->mu);
-	mosquitto_loop_stop(s->m, true);
-	mosquitto_destroy(s->m);
-	s->m = NULL;
 	destroy(s);
 }
 
