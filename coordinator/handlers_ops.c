@@ -1,7 +1,9 @@
 /* coordinator/handlers_ops.c — the operators' commands (svc/ops).
  *
  * Owns what operators change at run time; every command that changes something is
- * written to the audit log under the operator's account in the same batch.
+ * written to the audit log under the operator's account in the same batch. A setting vqd
+ * also holds in memory (standby, merge, tier rules, the signing key) is only made pending
+ * here; it runs once the batch committed (settings.c).
  */
 #include "coordinator/config.h"
 #include "coordinator/handlers.h"
@@ -200,28 +202,30 @@ static cJSON *ops_keys(vq_vqd *d, vqd_req *q)
 
 static cJSON *ops_rotate(vq_vqd *d, vqd_req *q, int64_t now)
 {
-	if (d->ring.count >= VQ_KEYRING_MAX) {
+	/* a second rotation in the same batch builds on the first */
+	const vq_keyring *base = d->pending_key ? &d->pending_ring : &d->ring;
+	if (base->count >= VQ_KEYRING_MAX) {
 		vqd_reply_err(&q->reply, q->rid, VQ_EINVAL, "the key ring is full (%d keys)",
 		              VQ_KEYRING_MAX);
 		return q->reply;
 	}
 	uint8_t pk[32], sk[64];
 	crypto_sign_keypair(pk, sk);
-	uint8_t kid = (uint8_t)(d->kid + 1);
-	vq_keyring ring = d->ring;
+	uint8_t kid = (uint8_t)((d->pending_key ? d->pending_kid : d->kid) + 1);
+	vq_keyring ring = *base;
 	if (vq_keyring_add(&ring, kid, pk) != VQ_OK ||
 	    vq_store_put_key(vq_service_store(d->svc), kid, pk, sk, 1, now) != VQ_OK) {
 		sodium_memzero(sk, sizeof sk);
 		vqd_reply_err(&q->reply, q->rid, VQ_ESTORE, "could not store the new key");
 		return q->reply;
 	}
-	/* the new key signs from the next ticket on; a failed commit reloads the old one */
-	d->ring = ring;
-	d->kid = kid;
-	memcpy(d->pk, pk, sizeof pk);
-	memcpy(d->sk, sk, sizeof sk);
+	/* the new key signs once the batch committed; a failed commit never used it */
+	d->pending_key = 1;
+	d->pending_ring = ring;
+	d->pending_kid = kid;
+	memcpy(d->pending_pk, pk, sizeof pk);
+	memcpy(d->pending_sk, sk, sizeof sk);
 	sodium_memzero(sk, sizeof sk);
-	d->site_dirty = 1;
 	char h[65];
 	hex(pk, 32, h);
 	cJSON *r = vqd_reply_new(q->rid, 1);
@@ -379,14 +383,13 @@ cJSON *vqd_do_ops(vq_vqd *d, vqd_req *q, const char *cmd, const char *client, in
 				vqd_reply_err(&q->reply, q->rid, VQ_ESTORE, NULL);
 				return q->reply;
 			}
-			d->merge_fast[a] = (int)fast;
-			d->merge_standby[a] = (int)standby;
+			d->pending_merge_fast[a] = (int)fast;
+			d->pending_merge_standby[a] = (int)standby;
 			r = state_reply(d, q, a, now);
 		} else if (!strcmp(cmd, "standby")) {
 			int64_t min;
 			if (vqd_get_int(q, "minutes", 1, 0, 600, &min, NULL))
 				return q->reply;
-			d->standby_min[a] = (int)min;
 			char key[64], val[16];
 			snprintf(key, sizeof key, "standby.%s", attr);
 			snprintf(val, sizeof val, "%d", (int)min);
@@ -394,6 +397,7 @@ cJSON *vqd_do_ops(vq_vqd *d, vqd_req *q, const char *cmd, const char *client, in
 				vqd_reply_err(&q->reply, q->rid, VQ_ESTORE, NULL);
 				return q->reply;
 			}
+			d->pending_standby[a] = (int)min;
 			r = state_reply(d, q, a, now);
 		} else if (!strcmp(cmd, "close")) {
 			int rc = vq_book_close(b, a, now);

@@ -1,8 +1,11 @@
 /* coordinator/service.c — keeps the day's book and the store in step (see service.h).
  *
- * Invariant between batches: the book equals what vq_store_load_day would rebuild from the
- * store. A batch may break it only until its commit, which either makes the batch's rows
- * durable or throws the book away and rebuilds it from the store.
+ * Invariants between batches: the book equals what vq_store_load_day would rebuild from
+ * the store, or there is no book (a rebuild failed) and no batch opens until one succeeds.
+ * A batch may break the first only until its commit, which either makes the batch's rows
+ * durable or throws the book away and rebuilds it from the store. A batch is dead from the
+ * moment the disk disagrees with it (the store's word: vq_store_batch_ok); nothing of it
+ * is written after that, and its commit fails.
  */
 #include "coordinator/service.h"
 
@@ -91,19 +94,33 @@ vq_store *vq_service_store(vq_service *svc)
 	return svc->store;
 }
 
+int64_t vq_service_day(const vq_service *svc)
+{
+	return svc->day_start;
+}
+
+int vq_service_rebuild(vq_service *svc)
+{
+	if (svc->in_batch)
+		return VQ_EINVAL;
+	return rebuild(svc);
+}
+
 int vq_service_begin(vq_service *svc)
 {
 	if (svc->in_batch)
 		return VQ_EINVAL;
-	if (!svc->book) {
-		int rc = rebuild(svc);
-		if (rc != VQ_OK)
-			return rc;
-	}
+	if (!svc->book)
+		return VQ_ESTORE; /* the caller retries vq_service_rebuild at its own pace */
 	int rc = vq_store_begin(svc->store);
 	if (rc == VQ_OK)
 		svc->in_batch = 1;
 	return rc;
+}
+
+int vq_service_batch_ok(const vq_service *svc)
+{
+	return svc->in_batch && svc->book && vq_store_batch_ok(svc->store);
 }
 
 static int flush(vq_service *svc)
@@ -133,8 +150,8 @@ int vq_service_commit(vq_service *svc)
 {
 	if (!svc->in_batch)
 		return VQ_EINVAL;
+	int rc = vq_service_batch_ok(svc) ? flush(svc) : VQ_ESTORE;
 	svc->in_batch = 0;
-	int rc = flush(svc);
 	if (rc == VQ_OK)
 		rc = vq_store_commit(svc->store);
 	else
@@ -175,8 +192,10 @@ static int admit(vq_service *svc, uint64_t id, const char *gate_attr, const char
                  int offline, int force, int64_t now, vq_verdict *v, vq_ticket *out)
 {
 	memset(v, 0, sizeof *v);
-	if (!svc->in_batch)
-		return VQ_EINVAL;
+	if (!svc->in_batch || (gate_id && strnlen(gate_id, VQ_ID_MAX) >= VQ_ID_MAX))
+		return v->result = VQ_EINVAL; /* a gate id the store cannot hold kills no batch */
+	if (!vq_service_batch_ok(svc))
+		return v->result = VQ_ESTORE;
 	/* the store must hold the ticket as the book has it before its conditional update:
 	 * write what the batch changed so far (a ticket issued in this very batch included) */
 	int src = flush(svc);
@@ -192,13 +211,17 @@ static int admit(vq_service *svc, uint64_t id, const char *gate_attr, const char
 	src = vq_store_redeem(svc->store, id, gate_id ? gate_id : "", now, offline);
 	if (src == VQ_OK)
 		return VQ_OK;
-disagree:
-	/* the disk disagrees (another writer admitted it, or I/O failed): the disk wins */
-	vq_store_rollback(svc->store);
-	svc->in_batch = 0;
-	rebuild(svc);
-	v->result = src == VQ_EUSED ? VQ_EUSED : VQ_ESTORE;
-	return v->result;
+disagree:;
+	/* The disk disagrees with the book (another writer admitted or changed the ticket, or
+	 * I/O failed): everything this batch decided was decided against a book that is not
+	 * the truth. The batch is dead; its commit fails and rebuilds the book from the disk. */
+	char why[96];
+	snprintf(why, sizeof why, "ticket %llu: the database disagrees with the book (%s)",
+	         (unsigned long long)id, vq_errname(src));
+	if (vq_store_batch_ok(svc->store))
+		vq_store_poison(svc->store, why);
+	memset(v, 0, sizeof *v);
+	return v->result = VQ_ESTORE;
 }
 
 int vq_service_redeem(vq_service *svc, uint64_t id, const char *gate_attr, const char *gate_id,
@@ -212,6 +235,20 @@ int vq_service_override(vq_service *svc, uint64_t id, const char *gate_id, int64
 {
 	vq_verdict v;
 	return admit(svc, id, NULL, gate_id, 0, 1, now, &v, out);
+}
+
+int vq_service_prune_requests(vq_service *svc, int64_t before, int64_t *removed)
+{
+	if (svc->in_batch)
+		return VQ_EINVAL;
+	int rc = vq_store_begin(svc->store);
+	if (rc != VQ_OK)
+		return rc;
+	rc = vq_store_prune_requests(svc->store, before, removed);
+	if (rc == VQ_OK)
+		return vq_store_commit(svc->store);
+	vq_store_rollback(svc->store);
+	return rc;
 }
 
 int vq_service_set_day(vq_service *svc, int64_t day_start)

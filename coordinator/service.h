@@ -4,8 +4,15 @@
  * batch, change the book through its own API (issue, cancel, capacity, closures) or through
  * vq_service_redeem, remember each reply under its request id, and commit: the commit
  * writes exactly the rows the batch changed and makes them durable in one transaction.
- * Nothing may be acknowledged before vq_service_commit returned VQ_OK. If the commit
- * fails, the book is rebuilt from the store, so memory never runs ahead of the disk.
+ * Nothing may be acknowledged before vq_service_commit returned VQ_OK.
+ *
+ * A batch is all or nothing. It dies when the disk disagrees with it (a redeem finds the
+ * ticket changed by another writer, a write or I/O fails); from then on
+ * vq_service_batch_ok is 0, every write of it fails, and the caller must change nothing
+ * more (book, store or its own memory) for the rest of the batch. A commit that does not
+ * succeed — a dead batch's always — throws the book away and rebuilds it from the store,
+ * so memory never runs ahead of the disk. If that rebuild fails there is no book
+ * (vq_service_book is NULL) and no batch opens until vq_service_rebuild succeeds.
  */
 #ifndef VQ_SERVICE_H
 #define VQ_SERVICE_H
@@ -20,15 +27,25 @@ int vq_service_open(const vq_site *site, const char *db_path, int64_t day_start,
                     char *err, size_t errlen);
 void vq_service_free(vq_service *svc); /* NULL is fine; an open batch is rolled back */
 
-vq_book *vq_service_book(vq_service *svc);
+vq_book *vq_service_book(vq_service *svc); /* NULL after a failed rebuild */
 vq_store *vq_service_store(vq_service *svc);
+int64_t vq_service_day(const vq_service *svc); /* local midnight of the day, book or not */
 
+/* Opens a batch. VQ_ESTORE while there is no book. */
 int vq_service_begin(vq_service *svc);
+/* 1 while a batch is open and alive; 0 once it is dead (or none is open). */
+int vq_service_batch_ok(const vq_service *svc);
 /* Flushes the batch's changes and commits. VQ_ESTORE: nothing of the batch is durable and
- * the book was rebuilt from the store (any reply prepared in the batch must not be sent). */
+ * the book was rebuilt from the store (any reply prepared in the batch must not be sent);
+ * if that rebuild failed too, there is no book. VQ_EINVAL: no batch was open. */
 int vq_service_commit(vq_service *svc);
 /* Drops the batch: store rolled back, book rebuilt. */
 int vq_service_rollback(vq_service *svc);
+/* Rebuilds the book from the store between batches (after a rebuild failed: VQ_OK when
+ * the store reads again). On failure there is no book. */
+int vq_service_rebuild(vq_service *svc);
+/* Forgets the replies remembered before `before`, in a batch of its own (between batches). */
+int vq_service_prune_requests(vq_service *svc, int64_t before, int64_t *removed);
 
 /* Idempotency: the reply first given to request id rid. recall returns VQ_ENOTFOUND or a
  * malloc'd copy; remember keeps a reply within the open batch. */
@@ -38,9 +55,10 @@ int vq_service_remember(vq_service *svc, const char *rid, const char *kind, cons
 
 /* Admission within the open batch: the book decides, and the store's conditional update
  * guards against a second process on the same database. Same contract as vq_book_redeem,
- * except that if the store disagrees with the book (VQ_EUSED from another writer, or
- * VQ_ESTORE) the whole batch is rolled back and the book rebuilt: the caller must treat
- * every reply of the batch as failed. */
+ * except that if the store disagrees with the book (another writer admitted or changed
+ * the ticket, or a write failed) it returns VQ_ESTORE and the batch is dead (see above).
+ * VQ_EINVAL, and the batch lives on, for a gate_id longer than the store takes (VQ_ID_MAX
+ * - 1 bytes). */
 int vq_service_redeem(vq_service *svc, uint64_t id, const char *gate_attr, const char *gate_id,
                       int offline, int64_t now, vq_verdict *v, vq_ticket *out);
 

@@ -139,14 +139,16 @@ cJSON *vqd_state_attr(const vq_vqd *d, int a, int64_t now)
 	cJSON_AddNumberToObject(o, "throughput_per_hour", st->throughput_per_hour);
 	cJSON_AddNumberToObject(o, "fast_share_pct", st->fast_share_pct);
 	cJSON_AddNumberToObject(o, "overbook_pct", st->overbook_pct);
-	cJSON_AddNumberToObject(o, "standby_min", d->standby_min[a]);
+	cJSON_AddNumberToObject(o, "standby_min", vqd_standby_min(d, a));
 	/* merge guidance for the gate: the operator's ratio, stepped up as the backlog grows */
 	vq_merge m;
 	int backlog =
 	    d->backlog && d->backlog_now == now ? d->backlog[a] : vq_book_backlog(b, a, now);
 	int fast_per_hour = st->throughput_per_hour * st->fast_share_pct / 100;
-	if (fast_per_hour > 0 && vq_merge_ratio(d->merge_fast[a], d->merge_standby[a], backlog,
-	                                        fast_per_hour, &m) == VQ_OK) {
+	int base_fast, base_standby;
+	vqd_merge_base(d, a, &base_fast, &base_standby);
+	if (fast_per_hour > 0 &&
+	    vq_merge_ratio(base_fast, base_standby, backlog, fast_per_hour, &m) == VQ_OK) {
 		cJSON *mj = cJSON_AddObjectToObject(o, "merge");
 		cJSON_AddNumberToObject(mj, "fast", m.fast);
 		cJSON_AddNumberToObject(mj, "standby", m.standby);
@@ -194,34 +196,57 @@ cJSON *vqd_state_site(const vq_vqd *d, int64_t now)
 		cJSON_AddStringToObject(k, "public_key", h);
 		cJSON_AddItemToArray(keys, k);
 	}
-	cJSON_AddNumberToObject(o, "day_start", (double)vq_book_day_start(vq_service_book(d->svc)));
+	cJSON_AddNumberToObject(o, "day_start", (double)vq_service_day(d->svc));
 	cJSON_AddNumberToObject(o, "updated", (double)now);
 	return o;
+}
+
+/* First start: the site's first signing key and its guest key, made and stored in one
+ * batch, so a start that fails half way leaves neither. */
+static int make_keys(vq_vqd *d, int64_t now)
+{
+	vq_store *st = vq_service_store(d->svc);
+	char hexkey[65];
+	int made = 0;
+	int rc = vq_service_begin(d->svc);
+	if (rc != VQ_OK)
+		return rc;
+	if (vq_store_get_active_key(st, &d->kid, d->pk, d->sk) == VQ_ENOTFOUND) {
+		crypto_sign_keypair(d->pk, d->sk);
+		d->kid = 1;
+		rc = vq_store_put_key(st, d->kid, d->pk, d->sk, 1, now);
+		made = 1;
+	}
+	if (rc == VQ_OK &&
+	    vq_store_get_setting(st, "guest_key", hexkey, sizeof hexkey) == VQ_ENOTFOUND) {
+		randombytes_buf(d->guest_key, sizeof d->guest_key);
+		sodium_bin2hex(hexkey, sizeof hexkey, d->guest_key, sizeof d->guest_key);
+		rc = vq_store_set_setting(st, "guest_key", hexkey);
+	}
+	int crc = vq_service_commit(d->svc);
+	if (rc == VQ_OK && crc == VQ_OK && made)
+		vq_log(VQ_LOG_INFO, "made signing key %d", d->kid);
+	return rc != VQ_OK ? rc : crc;
 }
 
 int vqd_keys_load(vq_vqd *d, int64_t now)
 {
 	vq_store *st = vq_service_store(d->svc);
+	char hexkey[65];
 	int rc = vq_store_get_active_key(st, &d->kid, d->pk, d->sk);
-	if (rc == VQ_ENOTFOUND) {
-		/* first start: make the site's first signing key */
-		crypto_sign_keypair(d->pk, d->sk);
-		d->kid = 1;
-		rc = vq_store_put_key(st, d->kid, d->pk, d->sk, 1, now);
-		if (rc == VQ_OK)
-			vq_log(VQ_LOG_INFO, "made signing key %d", d->kid);
+	int grc = rc == VQ_OK ? vq_store_get_setting(st, "guest_key", hexkey, sizeof hexkey) : rc;
+	if (rc == VQ_ENOTFOUND || grc == VQ_ENOTFOUND) {
+		rc = make_keys(d, now);
+		if (rc != VQ_OK)
+			return rc;
+		rc = vq_store_get_active_key(st, &d->kid, d->pk, d->sk);
+		grc =
+		    rc == VQ_OK ? vq_store_get_setting(st, "guest_key", hexkey, sizeof hexkey) : rc;
 	}
 	if (rc == VQ_OK)
+		rc = grc;
+	if (rc == VQ_OK)
 		rc = vq_store_get_keyring(st, &d->ring);
-	if (rc != VQ_OK)
-		return rc;
-	char hexkey[65];
-	rc = vq_store_get_setting(st, "guest_key", hexkey, sizeof hexkey);
-	if (rc == VQ_ENOTFOUND) {
-		randombytes_buf(d->guest_key, sizeof d->guest_key);
-		sodium_bin2hex(hexkey, sizeof hexkey, d->guest_key, sizeof d->guest_key);
-		return vq_store_set_setting(st, "guest_key", hexkey);
-	}
 	if (rc != VQ_OK)
 		return rc;
 	size_t n = 0;

@@ -5,13 +5,15 @@
  *   - every statement is prepared once, at open, and every function that steps one resets it
  *     and clears its bindings before returning, so no statement keeps a read snapshot, a lock
  *     or a pointer into the caller's memory between calls;
- *   - a call that writes more than one row is atomic: inside the caller's transaction it runs
- *     under a savepoint, outside one it runs in its own BEGIN IMMEDIATE transaction;
+ *   - every write happens inside the caller's batch (vq_store_begin .. commit/rollback): a
+ *     write outside one fails, so nothing is ever committed on its own; a call that writes
+ *     more than one row runs under a savepoint, so it is atomic within the batch;
  *   - a database whose schema is newer than this code is never written to: open refuses it;
  *   - whether a transaction is open is asked of SQLite (sqlite3_get_autocommit), because
  *     SQLite rolls back on its own after some I/O errors; we keep only the caller's intent;
- *   - once SQLite has rolled back a caller's transaction by itself, every write up to the
- *     caller's commit or rollback fails, so a batch is never half durable.
+ *   - once a batch is dead (SQLite rolled it back by itself, a write of it failed, or the
+ *     caller declared it dead with vq_store_poison), every write up to the caller's commit
+ *     or rollback fails and the commit fails, so a batch is never half durable.
  * Integers that C holds as uint64_t (ticket ids, guest references) are stored bit for bit
  * in SQLite's signed 64-bit INTEGER; ids are kept below 2^63 so they also sort as numbers.
  */
@@ -244,9 +246,10 @@ struct vq_store {
 	 * rolled back after an error, so that later writes of the batch are refused instead of
 	 * silently committing one by one in autocommit mode. */
 	int batch;
-	/* A write or read of the open batch failed in the store (VQ_ESTORE). Whether SQLite
+	/* A write or read of the open batch failed in the store (VQ_ESTORE), or the caller
+	 * found the disk disagreeing with what it believed (vq_store_poison). Whether SQLite
 	 * undid just that statement or more, the batch is no longer what the caller built, so
-	 * its commit must fail too. */
+	 * every later write of it and its commit must fail too. */
 	int poisoned;
 	char errmsg[256];
 };
@@ -354,45 +357,39 @@ static int in_tx(const vq_store *st)
 	return !sqlite3_get_autocommit(st->db);
 }
 
-/* Every write starts here: VQ_ESTORE if the caller's batch was lost to an automatic
- * rollback (see struct vq_store). */
+/* Every write starts here: VQ_EINVAL outside a batch (a write on its own would commit by
+ * itself, behind the caller's back); VQ_ESTORE once the batch is dead (see struct
+ * vq_store), keeping the message of what killed it. */
 static int writable(vq_store *st)
 {
-	if (st->batch && !in_tx(st))
+	if (!st->batch) {
+		set_err(st, "write", "outside a batch");
+		return VQ_EINVAL;
+	}
+	if (!in_tx(st))
 		return store_fail(st, "write", "the transaction was rolled back after an error");
+	if (st->poisoned)
+		return VQ_ESTORE;
 	return VQ_OK;
 }
 
-/* Brackets a multi-row write: a savepoint inside the caller's transaction, or a transaction
- * of its own taken with BEGIN IMMEDIATE so that two processes queue for the write lock
- * instead of one of them failing half way with SQLITE_BUSY. */
-static int op_begin(vq_store *st, int *nested)
+/* Brackets a multi-row write in a savepoint of the caller's batch, so it is all or
+ * nothing even when the batch goes on. */
+static int op_begin(vq_store *st)
 {
 	int rc = writable(st);
-	if (rc != VQ_OK)
-		return rc;
-	*nested = in_tx(st);
-	return run(st, *nested ? S_SAVEPOINT : S_BEGIN, *nested ? "savepoint" : "begin");
+	return rc == VQ_OK ? run(st, S_SAVEPOINT, "savepoint") : rc;
 }
 
 /* Ends what op_begin started: keeps it if rc is VQ_OK, else undoes it and returns rc. */
-static int op_end(vq_store *st, int nested, int rc)
+static int op_end(vq_store *st, int rc)
 {
-	if (rc == VQ_OK) {
-		if (nested)
-			return run(st, S_RELEASE, "release savepoint");
-		rc = run(st, S_COMMIT, "commit");
-		if (rc == VQ_OK)
-			return VQ_OK;
-	}
-	if (nested) {
-		/* If SQLite already rolled the whole transaction back (an I/O error), the
-		 * savepoint is gone and these fail harmlessly. */
-		run_quiet(st, S_ROLLBACK_TO);
-		run_quiet(st, S_RELEASE);
-	} else if (in_tx(st)) {
-		run_quiet(st, S_ROLLBACK);
-	}
+	if (rc == VQ_OK)
+		return run(st, S_RELEASE, "release savepoint");
+	/* If SQLite already rolled the whole transaction back (an I/O error), the savepoint
+	 * is gone and these fail harmlessly. */
+	run_quiet(st, S_ROLLBACK_TO);
+	run_quiet(st, S_RELEASE);
 	return rc;
 }
 
@@ -637,6 +634,19 @@ int vq_store_commit(vq_store *st)
 	if (rc != VQ_OK && in_tx(st))
 		run_quiet(st, S_ROLLBACK);
 	return rc;
+}
+
+int vq_store_poison(vq_store *st, const char *why)
+{
+	if (!st || !st->batch)
+		return VQ_EINVAL;
+	store_fail(st, "batch", why ? why : "declared dead by the caller");
+	return VQ_OK;
+}
+
+int vq_store_batch_ok(const vq_store *st)
+{
+	return st && st->batch && in_tx(st) && !st->poisoned;
 }
 
 int vq_store_rollback(vq_store *st)
@@ -999,9 +1009,12 @@ int vq_store_prune_requests(vq_store *st, int64_t before, int64_t *removed)
 {
 	if (!st)
 		return VQ_EINVAL;
+	int rc = writable(st);
+	if (rc != VQ_OK)
+		return rc;
 	sqlite3_stmt *s = stmt(st, S_PRUNE_REQUESTS);
 	sqlite3_bind_int64(s, 1, before);
-	int rc = sqlite3_step(s) == SQLITE_DONE ? VQ_OK : sq_fail(st, "prune requests");
+	rc = sqlite3_step(s) == SQLITE_DONE ? VQ_OK : sq_fail(st, "prune requests");
 	if (rc == VQ_OK && removed)
 		*removed = sqlite3_changes64(st->db);
 	done(s);
@@ -1071,8 +1084,7 @@ int vq_store_redeem(vq_store *st, uint64_t id, const char *gate, int64_t at, int
 		return VQ_EINVAL;
 	if (id > (uint64_t)INT64_MAX)
 		return VQ_ENOTICKET;
-	int nested;
-	int rc = op_begin(st, &nested);
+	int rc = op_begin(st);
 	if (rc != VQ_OK)
 		return rc;
 
@@ -1106,7 +1118,7 @@ int vq_store_redeem(vq_store *st, uint64_t id, const char *gate, int64_t at, int
 	done(s);
 
 end:
-	return op_end(st, nested, rc);
+	return op_end(st, rc);
 }
 
 /* ---- members ---- */
@@ -1218,8 +1230,7 @@ int vq_store_put_key(vq_store *st, uint8_t kid, const uint8_t pk[32], const uint
 {
 	if (!st || !pk || !sk)
 		return VQ_EINVAL;
-	int nested;
-	int rc = op_begin(st, &nested);
+	int rc = op_begin(st);
 	if (rc != VQ_OK)
 		return rc;
 	sqlite3_stmt *s;
@@ -1243,7 +1254,7 @@ int vq_store_put_key(vq_store *st, uint8_t kid, const uint8_t pk[32], const uint
 		rc = sq_fail(st, "put key");
 	done(s);
 end:
-	return op_end(st, nested, rc);
+	return op_end(st, rc);
 }
 
 int vq_store_get_active_key(vq_store *st, uint8_t *kid, uint8_t pk[32], uint8_t sk[64])

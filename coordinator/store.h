@@ -3,9 +3,13 @@
  * Owns the schema (versioned; migrations run at open) and every SQL statement vq runs:
  * tickets, slot capacities and counts, attraction states, members (card number + tier,
  * no names), request ids for idempotency, redemptions, the operators' audit log, signing
- * keys and small settings. Writes happen inside vq_store_begin/vq_store_commit so many
- * requests share one transaction (group commit); nothing a caller acknowledges may come
- * before vq_store_commit returned VQ_OK. One vq_store is used by one thread.
+ * keys and small settings. Every write happens inside a batch, vq_store_begin ..
+ * vq_store_commit, so many requests share one transaction (group commit): a write outside
+ * one fails (VQ_EINVAL) instead of committing by itself. Nothing a caller acknowledges may
+ * come before vq_store_commit returned VQ_OK. Once a batch is dead (a write of it failed,
+ * SQLite rolled it back after an I/O error, or the caller said so with vq_store_poison),
+ * every later write of it fails with VQ_ESTORE and so does its commit: a batch is durable
+ * whole or not at all. One vq_store is used by one thread.
  */
 #ifndef VQ_STORE_H
 #define VQ_STORE_H
@@ -27,8 +31,14 @@ const char *vq_store_errmsg(const vq_store *st); /* SQLite's last message */
 int vq_store_begin(vq_store *st);
 int vq_store_commit(vq_store *st); /* VQ_ESTORE: rolled back, nothing of it is durable */
 int vq_store_rollback(vq_store *st);
+/* Declares the open batch dead (the caller found the disk disagreeing with what it
+ * believed); why goes to vq_store_errmsg. Every later write fails, and so does the commit.
+ * VQ_EINVAL without an open batch. */
+int vq_store_poison(vq_store *st, const char *why);
+/* 1 while a batch is open and alive: its writes can still be committed. */
+int vq_store_batch_ok(const vq_store *st);
 
-/* Writes (inside a transaction). Rows are keyed so writing the same thing twice is fine. */
+/* Writes (inside a batch). Rows are keyed so writing the same thing twice is fine. */
 int vq_store_put_ticket(vq_store *st, const vq_ticket *t);
 int vq_store_put_slot(vq_store *st, const char *attr, int64_t day_start, int slot,
                       const vq_slot_view *s);
@@ -44,12 +54,13 @@ int vq_store_put_request(vq_store *st, const char *rid, const char *kind, const 
                          size_t len, int64_t at);
 /* VQ_ENOTFOUND if unknown; else *reply is a malloc'd NUL-terminated copy (free()). */
 int vq_store_get_request(vq_store *st, const char *rid, char **reply, size_t *len);
-/* Forgets the replies remembered before `before` (a retry never comes days later); the
- * number removed goes to *removed (may be NULL). */
+/* Forgets the replies remembered before `before` (a retry never comes days later), inside
+ * a batch; the number removed goes to *removed (may be NULL). */
 int vq_store_prune_requests(vq_store *st, int64_t before, int64_t *removed);
 
 /* Marks ticket id redeemed if, and only if, it is issued or anytime now, and records the
- * redemption; atomic even against another process on the same database. VQ_EUSED if it
+ * redemption, inside a batch; atomic even against another process on the same database
+ * (the batch holds the write lock from its begin). VQ_EUSED if it
  * was redeemed already, VQ_ENOTICKET if unknown, VQ_ESTATE if cancelled. */
 int vq_store_redeem(vq_store *st, uint64_t id, const char *gate, int64_t at, int offline);
 
@@ -71,7 +82,8 @@ int vq_store_audit(vq_store *st, int64_t at, const char *actor, const char *acti
                    const char *detail);
 int vq_store_audit_count(vq_store *st, int64_t *out);
 
-/* Signing keys: kid 0..255. The active key signs new tickets; all keys verify. */
+/* Signing keys: kid 0..255. The active key signs new tickets; all keys verify. put_key
+ * writes the key (and retires the active one) inside a batch. */
 int vq_store_put_key(vq_store *st, uint8_t kid, const uint8_t pk[32], const uint8_t sk[64],
                      int active, int64_t created);
 int vq_store_get_active_key(vq_store *st, uint8_t *kid, uint8_t pk[32], uint8_t sk[64]);

@@ -136,81 +136,6 @@ static int parse_args(int argc, char **argv, options *o)
 	return 0;
 }
 
-/* The attraction-indexed arrays of the context, sized for site. */
-static int size_for_site(vq_vqd *d, const vq_site *site)
-{
-	size_t n = (size_t)vq_site_attr_count(site);
-	int *standby = calloc(n, sizeof *standby);
-	int *mfast = calloc(n, sizeof *mfast);
-	int *mstandby = calloc(n, sizeof *mstandby);
-	int *backlog = calloc(n, sizeof *backlog);
-	vq_noshow *noshow = calloc(n, sizeof *noshow);
-	unsigned char *dirty = calloc(n, 1);
-	unsigned char *soldout = calloc(n * VQ_MAX_TIERS, 1);
-	if (!standby || !mfast || !mstandby || !backlog || !noshow || !dirty || !soldout) {
-		free(soldout);
-		free(standby);
-		free(mfast);
-		free(mstandby);
-		free(backlog);
-		free(noshow);
-		free(dirty);
-		return VQ_ENOMEM;
-	}
-	vq_store *st = vq_service_store(d->svc);
-	for (size_t a = 0; a < n; a++) {
-		const vq_attraction *cfg = vq_site_attr(site, (int)a);
-		char key[64], val[16];
-		snprintf(key, sizeof key, "standby.%s", cfg->id);
-		standby[a] = cfg->standby_min;
-		if (vq_store_get_setting(st, key, val, sizeof val) == VQ_OK)
-			standby[a] = atoi(val);
-		snprintf(key, sizeof key, "merge.%s", cfg->id);
-		mfast[a] = VQD_MERGE_FAST;
-		mstandby[a] = VQD_MERGE_STANDBY;
-		int f, sb;
-		if (vq_store_get_setting(st, key, val, sizeof val) == VQ_OK &&
-		    sscanf(val, "%d:%d", &f, &sb) == 2) {
-			mfast[a] = f;
-			mstandby[a] = sb;
-		}
-		dirty[a] = 1;
-	}
-	free(d->standby_min);
-	free(d->merge_fast);
-	free(d->merge_standby);
-	free(d->backlog);
-	free(d->noshow);
-	free(d->dirty);
-	free(d->soldout);
-	d->soldout = soldout;
-	d->backlog = backlog;
-	d->noshow = noshow;
-	d->backlog_now = -1;
-	d->standby_min = standby;
-	d->merge_fast = mfast;
-	d->merge_standby = mstandby;
-	d->dirty = dirty;
-	d->site_dirty = 1;
-	return VQ_OK;
-}
-
-/* Puts fresh in the place of the running site: the book is rebuilt under it. On failure
- * the running site stays and fresh is freed. */
-static int swap_site(vq_vqd *d, vq_site *fresh)
-{
-	int rc = vq_service_set_site(d->svc, fresh);
-	if (rc == VQ_OK && (rc = size_for_site(d, fresh)) != VQ_OK)
-		vq_service_set_site(d->svc, d->site);
-	if (rc != VQ_OK) {
-		vq_site_free(fresh);
-		return rc;
-	}
-	vq_site_free(d->site);
-	d->site = fresh;
-	return VQ_OK;
-}
-
 static void reload(vq_vqd *d)
 {
 	vq_site *fresh = NULL;
@@ -226,36 +151,12 @@ static void reload(vq_vqd *d)
 		vq_site_free(fresh);
 		return;
 	}
-	int rc = swap_site(d, fresh);
+	int rc = vqd_swap_site(d, fresh);
 	if (rc != VQ_OK)
 		vq_log(VQ_LOG_ERROR, "reload: %s; keeping the running config", vq_strerror(rc));
 	else
 		vq_log(VQ_LOG_INFO, "reloaded %s: %d attractions", d->config_path,
 		       vq_site_attr_count(d->site));
-}
-
-/* A tier change decided in a batch takes effect once that batch is durable. */
-static void apply_pending(vq_vqd *d, int committed)
-{
-	if (!d->pending_site)
-		return;
-	vq_site *fresh = d->pending_site;
-	d->pending_site = NULL;
-	if (!committed) {
-		vq_site_free(fresh);
-		free(d->pending_overrides);
-		d->pending_overrides = NULL;
-		return;
-	}
-	int rc = swap_site(d, fresh);
-	if (rc != VQ_OK) {
-		vq_log(VQ_LOG_ERROR, "tier change: %s", vq_strerror(rc));
-		free(d->pending_overrides);
-	} else {
-		free(d->overrides);
-		d->overrides = d->pending_overrides;
-	}
-	d->pending_overrides = NULL;
 }
 
 static void publish_json(vq_bus *bus, const char *suffix, cJSON *o, int retain)
@@ -275,7 +176,7 @@ static void publish_json(vq_bus *bus, const char *suffix, cJSON *o, int retain)
 static cJSON *parks_of(const vq_vqd *d, int a, const cJSON *state)
 {
 	const vq_attraction *cfg = vq_site_attr(d->site, a);
-	int64_t day = vq_book_day_start(vq_service_book(d->svc));
+	int64_t day = vq_service_day(d->svc);
 	vq_parks_ctx ctx = {.park_id = vq_site_id(d->site),
 	                    .lang = vq_site_lang(d->site, 0),
 	                    .open_at = day + (int64_t)cfg->open_min * 60,
@@ -292,7 +193,8 @@ static void publish_state(vq_vqd *d, vq_bus *bus, int64_t now)
 	int any = 0;
 	for (int a = 0; !any && a < vq_site_attr_count(d->site); a++)
 		any = d->dirty[a];
-	if (!vq_bus_connected(bus) || (!any && !d->site_dirty))
+	/* without a book there is nothing true to tell: what was last published stays */
+	if (!vq_bus_connected(bus) || (!any && !d->site_dirty) || !vq_service_book(d->svc))
 		return;
 	/* every attraction's backlog in one pass over the tickets, not one pass each */
 	vq_book_backlogs(vq_service_book(d->svc), now, d->backlog);
@@ -324,66 +226,59 @@ static void mark_all(vq_vqd *d)
 	d->site_dirty = 1;
 }
 
-/* Decides one batch of messages and answers them after the commit. */
+/* Decides one batch of messages (batch.c) and answers them after the commit. */
 static void serve_batch(vq_vqd *d, vq_bus *bus, vq_bus_msg **msgs, size_t n, int64_t now)
 {
-	d->backlog_now = -1; /* the batch may change it: replies count it afresh */
+	vqd_in *in = calloc(n, sizeof *in);
+	size_t *of = calloc(n, sizeof *of); /* in[k] is msgs[of[k]] */
+	char(*verbs)[VQ_BUS_TOPIC_MAX] = calloc(n, sizeof *verbs);
 	char **replies = calloc(n, sizeof *replies);
-	if (!replies || vq_service_begin(d->svc) != VQ_OK) {
-		vq_log(VQ_LOG_ERROR, "cannot open a batch: %s",
-		       vq_store_errmsg(vq_service_store(d->svc)));
-		free(replies);
-		return; /* requesters time out and retry with the same rid */
+	if (!in || !of || !verbs || !replies) {
+		vq_log(VQ_LOG_ERROR, "no memory for a batch of %zu", n);
+		goto out; /* requesters time out and retry with the same rid */
 	}
+	size_t k = 0;
 	for (size_t i = 0; i < n; i++) {
 		const vq_bus_msg *m = msgs[i];
 		if (m->kind != VQ_BUS_MESSAGE)
 			continue;
 		char verb[VQ_BUS_TOPIC_MAX];
 		const char *account = vqd_intake_take(&d->intake, m, mono_ms(), verb);
-		if (account)
-			replies[i] = vqd_handle(d, verb, m->payload, m->len, account, now);
+		if (!account)
+			continue; /* refused by the intake: not decided, not answered */
+		memcpy(verbs[k], verb, sizeof verbs[k]);
+		in[k] = (vqd_in){verbs[k], m->payload, m->len, account};
+		of[k++] = i;
 	}
+	if (!k)
+		goto out;
 	double t0 = mono_ms();
-	int rc = vq_service_commit(d->svc);
-	d->batches++;
-	if (rc != VQ_OK) {
-		d->failed_commits++;
-		vq_log(VQ_LOG_ERROR, "commit of %zu requests failed: %s", n,
-		       vq_store_errmsg(vq_service_store(d->svc)));
-		for (size_t i = 0; i < n; i++) {
-			if (!replies[i])
-				continue;
-			free(replies[i]);
-			replies[i] = vqd_storage_error(msgs[i]->payload, msgs[i]->len);
-		}
-		for (size_t e = 0; e < d->nevents; e++)
-			free(d->events[e].json);
-		d->nevents = 0;
-		if (vqd_keys_load(d, now) != VQ_OK)
-			vq_log(VQ_LOG_ERROR, "cannot reload the signing keys");
-		mark_all(d);
-		/* sell-outs noted in the batch were not written: note them again */
-		memset(d->soldout, 0, (size_t)vq_site_attr_count(d->site) * VQ_MAX_TIERS);
+	int rc = vqd_batch(d, in, k, now, replies);
+	if (rc != VQ_OK)
+		mark_all(d); /* what the batch marked did not happen; say what is true */
+	vq_log(VQ_LOG_DEBUG, "batch of %zu %s in %.2f ms", k, rc == VQ_OK ? "committed" : "failed",
+	       mono_ms() - t0);
+	for (size_t j = 0; j < k; j++) {
+		if (!replies[j])
+			continue;
+		int prc = vq_bus_reply(bus, msgs[of[j]], replies[j], strlen(replies[j]));
+		if (prc != VQ_OK)
+			vq_log(VQ_LOG_WARN, "reply on %s: %s", msgs[of[j]]->response_topic,
+			       vq_strerror(prc));
 	}
-	apply_pending(d, rc == VQ_OK);
-	vq_log(VQ_LOG_DEBUG, "batch of %zu committed in %.2f ms", n, mono_ms() - t0);
-	for (size_t i = 0; i < n; i++) {
-		if (replies[i]) {
-			int prc = vq_bus_reply(bus, msgs[i], replies[i], strlen(replies[i]));
-			if (prc != VQ_OK)
-				vq_log(VQ_LOG_WARN, "reply on %s: %s", msgs[i]->response_topic,
-				       vq_strerror(prc));
-		}
-		free(replies[i]);
-	}
-	free(replies);
 	for (size_t e = 0; e < d->nevents; e++) {
 		vq_bus_publish(bus, d->events[e].suffix, d->events[e].json,
 		               strlen(d->events[e].json), 1, 0);
 		free(d->events[e].json);
 	}
 	d->nevents = 0;
+out:
+	for (size_t j = 0; replies && j < n; j++)
+		free(replies[j]);
+	free(replies);
+	free(verbs);
+	free(of);
+	free(in);
 }
 
 static int run(options *o)
@@ -428,7 +323,9 @@ static int run(options *o)
 	d.site = site;
 	d.config_path = o->config;
 	d.started = now;
-	vq_store_prune_requests(vq_service_store(d.svc), day - VQD_KEEP_REPLIES_S, NULL);
+	if (vq_service_prune_requests(d.svc, day - VQD_KEEP_REPLIES_S, NULL) != VQ_OK)
+		vq_log(VQ_LOG_WARN, "cannot forget old replies: %s",
+		       vq_store_errmsg(vq_service_store(d.svc)));
 	char ov[8192];
 	if (vq_store_get_setting(vq_service_store(d.svc), "tier_overrides", ov, sizeof ov) ==
 	    VQ_OK) {
@@ -443,7 +340,7 @@ static int run(options *o)
 			d.site = site = fresh;
 		}
 	}
-	if (size_for_site(&d, site) != VQ_OK || vqd_keys_load(&d, now) != VQ_OK) {
+	if (vqd_size_for_site(&d, site) != VQ_OK || vqd_keys_load(&d, now) != VQ_OK) {
 		vq_log(VQ_LOG_ERROR, "cannot prepare keys: %s",
 		       vq_store_errmsg(vq_service_store(d.svc)));
 		goto out;
@@ -476,11 +373,17 @@ static int run(options *o)
 		for (int a = 0; !any_dirty && a < vq_site_attr_count(d.site); a++)
 			any_dirty = d.dirty[a];
 		int timeout = any_dirty ? STATE_MIN_GAP_MS : 1000;
+		int recovered = 0;
+		int retry_ms = vqd_book_retry(&d, mono_ms(), &recovered);
+		if (recovered)
+			mark_all(&d);
+		if (retry_ms >= 0 && retry_ms < timeout)
+			timeout = retry_ms;
 		size_t n = 0;
 		vq_bus_poll(bus, msgs, (size_t)o->max_batch, &n, timeout);
 		now = vq_clock_now(&clk);
 		int64_t today = vq_local_midnight(now);
-		if (today != vq_book_day_start(vq_service_book(d.svc))) {
+		if (today != vq_service_day(d.svc)) {
 			if (vq_service_set_day(d.svc, today) == VQ_OK) {
 				vq_log(VQ_LOG_INFO, "a new day begins");
 				mark_all(&d);
@@ -488,9 +391,8 @@ static int run(options *o)
 				       (size_t)vq_site_attr_count(d.site) * VQ_MAX_TIERS);
 				/* retries come within minutes, not days */
 				int64_t gone = 0;
-				if (vq_store_prune_requests(vq_service_store(d.svc),
-				                            today - VQD_KEEP_REPLIES_S,
-				                            &gone) == VQ_OK)
+				if (vq_service_prune_requests(d.svc, today - VQD_KEEP_REPLIES_S,
+				                              &gone) == VQ_OK)
 					vq_log(VQ_LOG_INFO,
 					       "forgot %lld replies from before yesterday",
 					       (long long)gone);
@@ -527,19 +429,9 @@ out:
 	vq_bus_free(bus);
 	free(msgs);
 	vq_service_free(d.svc);
-	sodium_memzero(d.sk, sizeof d.sk);
-	free(d.standby_min);
-	free(d.merge_fast);
-	free(d.merge_standby);
-	free(d.backlog);
-	free(d.noshow);
-	free(d.dirty);
-	free(d.soldout);
-	free(d.events);
-	free(d.overrides);
-	vq_site_free(d.pending_site);
-	free(d.pending_overrides);
-	vq_site_free(d.site ? d.site : site);
+	if (!d.site)
+		d.site = site;
+	vqd_free_memory(&d);
 	return status;
 }
 

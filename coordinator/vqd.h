@@ -1,7 +1,9 @@
 /* coordinator/vqd.h — what vqd's parts share: the daemon's context.
  *
- * vqd.c owns the process (options, signals, the loop, MQTT); handlers.c turns one
- * request into one reply inside the open batch; state.c renders the retained state.
+ * vqd.c owns the process (options, signals, the loop, MQTT); batch.c decides a batch of
+ * requests all or nothing, and keeps vqd up without a book; handlers.c turns one request
+ * into one reply inside the open batch; settings.c holds the operators' run-time settings
+ * a batch changes only once it committed; state.c renders the retained state.
  * Everything here is touched by the main thread only.
  */
 #ifndef VQ_VQD_H
@@ -32,6 +34,15 @@ typedef struct vq_vqd {
 	char *overrides;       /* operators' tier rules (JSON), as stored */
 	vq_site *pending_site; /* a tier change, applied once its batch committed */
 	char *pending_overrides;
+	/* Per attraction, what the open batch set (applied once it committed; see
+	 * settings.c): standby -1 and merge 0 mean "not changed". */
+	int *pending_standby;
+	int *pending_merge_fast, *pending_merge_standby;
+	int pending_key; /* a new signing key, below, waits for its commit */
+	uint8_t pending_kid;
+	uint8_t pending_pk[32];
+	uint8_t pending_sk[64];
+	vq_keyring pending_ring;
 	vq_service *svc;
 	uint8_t kid; /* the active signing key */
 	uint8_t pk[32];
@@ -52,10 +63,51 @@ typedef struct vq_vqd {
 	int64_t started;
 	uint64_t batches, requests, replays, failed_commits;
 	vqd_intake intake; /* requests refused before they are decided (intake.h) */
+	/* No book (a rebuild failed): since when (monotonic ms; 0 = there is a book), when to
+	 * try again and the wait after that (batch.c). */
+	double nobook_since, nobook_retry_at;
+	int nobook_wait_ms;
+	unsigned nobook_attempts;
+	int64_t long_name_logged; /* when an over-long account was last logged (site clock) */
 } vq_vqd;
 
-/* Loads (or makes, on first start) the signing key and the guest key from the store. */
+/* Loads the signing key and the guest key from the store, making them (in a batch of
+ * their own) on first start. Between batches only. */
 int vqd_keys_load(vq_vqd *d, int64_t now);
+
+/* One request of a batch, as it came in. */
+typedef struct vqd_in {
+	const char *suffix; /* "svc/issue" */
+	const char *payload;
+	size_t len;
+	const char *client; /* the requester's account */
+} vqd_in;
+
+/* Decides requests in[0..n) as one batch and fills replies[0..n) (malloc'd JSON text, NULL
+ * only without memory). All or nothing: VQ_OK if the batch committed; otherwise every
+ * reply that decided something is `storage`, no event is left in d->events and nothing
+ * of the batch stayed in memory. With no book, every request gets `storage` at once. */
+int vqd_batch(vq_vqd *d, const vqd_in *in, size_t n, int64_t now, char **replies);
+
+/* The no-book state, once per turn of the loop (mono_ms: a monotonic clock): logs once
+ * that vqd has no book and why, tries the rebuild again with backoff, logs the recovery.
+ * Returns the ms until the next attempt (the loop's poll wait), or -1 when there is a book.
+ * *recovered is set to 1 when this call rebuilt the book. */
+int vqd_book_retry(vq_vqd *d, double mono_ms, int *recovered);
+
+/* Operators' settings as the open batch sees them (its own changes included). */
+int vqd_standby_min(const vq_vqd *d, int a);
+void vqd_merge_base(const vq_vqd *d, int a, int *fast, int *standby);
+/* Sizes the attraction-indexed arrays for site and reads the stored standby and merge
+ * settings. */
+int vqd_size_for_site(vq_vqd *d, const vq_site *site);
+/* Puts fresh in the place of the running site: the book is rebuilt under it. On failure
+ * the running site stays and fresh is freed. */
+int vqd_swap_site(vq_vqd *d, vq_site *fresh);
+/* Applies what the batch set in memory if it committed, drops it if not. */
+void vqd_settle(vq_vqd *d, int committed);
+/* Frees everything the context owns except the service. */
+void vqd_free_memory(vq_vqd *d);
 
 /* Handles one request inside the open batch and returns its reply (malloc'd JSON text,
  * NULL only without memory). suffix is the verb ("svc/issue"); client is the requester's

@@ -1,13 +1,17 @@
 /* tests/test_service.c — the book and the store together, as vqd drives them: batches,
- * request ids, commits that fail, and reopening. The seeded random run checks after every
- * batch that the same request id always got the same answer, that a ticket admitted once,
- * and that reopening the database rebuilds exactly the book that was in memory. */
+ * request ids, commits that fail, batches that die half way (a second writer on the
+ * database, an I/O fault at any write or sync), a rebuild that fails, and reopening. The
+ * seeded random run checks after every batch that the same request id always got the same
+ * answer, that a ticket admitted once, and that reopening the database rebuilds exactly the
+ * book that was in memory. */
+#include "coordinator/faultvfs.h"
 #include "coordinator/service.h"
 #include "support/fixtures.h"
 #include "support/tutil.h"
 
 #include <check.h>
 #include <inttypes.h>
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,7 +26,8 @@ static char dbpath[512];
 static void setup(void)
 {
 	char err[256];
-	ck_assert_msg(vq_site_parse(VQ_TEST_SITE, strlen(VQ_TEST_SITE), &site, err, sizeof err) == VQ_OK,
+	ck_assert_msg(vq_site_parse(VQ_TEST_SITE, strlen(VQ_TEST_SITE), &site, err, sizeof err) ==
+	                  VQ_OK,
 	              "%s", err);
 	dir = tu_tempdir("svc");
 	ck_assert_ptr_nonnull(dir);
@@ -236,6 +241,299 @@ START_TEST(test_failed_commit_rebuilds)
 }
 END_TEST
 
+/* --- batches that die half way ------------------------------------------------------- */
+
+static int64_t count_rows(const char *sql)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *s = NULL;
+	ck_assert_int_eq(sqlite3_open_v2(dbpath, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_step(s), SQLITE_ROW);
+	int64_t n = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	return n;
+}
+
+/* Issues a ticket in a batch of its own (platinum: the whole day is open to it). */
+static vq_ticket issued(vq_service *svc, int attr, uint64_t guest, int64_t now)
+{
+	vq_request r = {.attr = attr, .tier = 3, .party = 1, .guest = guest};
+	vq_ticket t;
+	ck_assert_int_eq(vq_service_begin(svc), VQ_OK);
+	ck_assert_int_eq(vq_book_issue(vq_service_book(svc), &r, now, &t), VQ_OK);
+	ck_assert_int_eq(vq_service_commit(svc), VQ_OK);
+	return t;
+}
+
+/* Another process admits a ticket behind the service's back (a second vqd on the same
+ * file, an operator's script): the next redeem of it finds the disk disagreeing with the
+ * book. Everything the batch did before and after dies with it, nothing leaks into the next
+ * batch, and the book comes back from the disk. */
+START_TEST(test_second_writer)
+{
+	vq_service *svc = open_svc();
+	vq_ticket a = issued(svc, 0, 1, AT(9, 0));
+	vq_ticket b = issued(svc, 0, 2, AT(9, 0));
+
+	vq_store *other = NULL;
+	char err[256];
+	ck_assert_int_eq(vq_store_open(dbpath, &other, err, sizeof err), VQ_OK);
+	ck_assert_int_eq(vq_store_begin(other), VQ_OK);
+	ck_assert_int_eq(vq_store_redeem(other, a.id, "intruder", AT(9, 15), 0), VQ_OK);
+	ck_assert_int_eq(vq_store_commit(other), VQ_OK);
+	vq_store_close(other);
+
+	ck_assert_int_eq(vq_service_begin(svc), VQ_OK);
+	vq_request r = {.attr = 1, .tier = 0, .party = 2, .guest = 3};
+	vq_ticket c, e;
+	vq_verdict v;
+	ck_assert_int_eq(vq_book_issue(vq_service_book(svc), &r, AT(9, 20), &c), VQ_OK);
+	ck_assert_int_eq(vq_service_remember(svc, "kiosk-1/first", "issue", "c", 1, AT(9, 20)),
+	                 VQ_OK);
+	ck_assert(vq_service_batch_ok(svc));
+	ck_assert_int_eq(vq_service_redeem(svc, a.id, "coaster", "gate-1", 0, AT(9, 20), &v, NULL),
+	                 VQ_ESTORE);
+	ck_assert(!vq_service_batch_ok(svc));
+	/* dead: no write of it goes through, whatever the caller still tries */
+	ck_assert_int_eq(vq_service_remember(svc, "kiosk-1/second", "issue", "e", 1, AT(9, 20)),
+	                 VQ_ESTORE);
+	ck_assert_int_eq(vq_store_audit(vq_service_store(svc), AT(9, 20), "ops-1", "close", NULL),
+	                 VQ_ESTORE);
+	ck_assert_int_eq(vq_store_set_setting(vq_service_store(svc), "standby.coaster", "30"),
+	                 VQ_ESTORE);
+	ck_assert_int_eq(vq_service_redeem(svc, b.id, "coaster", "gate-1", 0, AT(9, 20), &v, NULL),
+	                 VQ_ESTORE);
+	/* a careless caller that still changes the book: the commit throws it away */
+	r.guest = 5;
+	ck_assert_int_eq(vq_book_issue(vq_service_book(svc), &r, AT(9, 20), &e), VQ_OK);
+	ck_assert_int_eq(vq_service_commit(svc), VQ_ESTORE);
+	ck_assert_msg(strstr(vq_store_errmsg(vq_service_store(svc)), "disagrees"), "message: %s",
+	              vq_store_errmsg(vq_service_store(svc)));
+	vq_book *disk = reload(svc);
+	book_eq(vq_service_book(svc), disk, "after the dead batch");
+	vq_book_free(disk);
+	ck_assert_int_eq(vq_book_ticket(vq_service_book(svc), a.id)->state, VQ_TS_REDEEMED);
+	ck_assert_str_eq(vq_book_ticket(vq_service_book(svc), a.id)->used_gate, "intruder");
+
+	/* the next, unrelated batch commits its own change and nothing else */
+	vq_ticket d = issued(svc, 2, 4, AT(9, 21));
+	ck_assert_int_eq(count_rows("SELECT count(*) FROM tickets"), 3);
+	ck_assert_int_eq(count_rows("SELECT count(*) FROM requests"), 0);
+	ck_assert_int_eq(count_rows("SELECT count(*) FROM audit"), 0);
+	ck_assert_int_eq(count_rows("SELECT count(*) FROM settings"), 0);
+	ck_assert_int_eq(count_rows("SELECT count(*) FROM redemptions"), 1);
+	vq_ticket got;
+	ck_assert_int_eq(vq_store_get_ticket(vq_service_store(svc), d.id, &got), VQ_OK);
+	ck_assert_str_eq(got.attr, "flume"); /* the fresh one, not the dead batch's */
+	ck_assert_int_eq(vq_store_get_ticket(vq_service_store(svc), b.id, &got), VQ_OK);
+	ck_assert_int_eq(got.state, VQ_TS_ISSUED);
+	disk = reload(svc);
+	book_eq(vq_service_book(svc), disk, "after the next batch");
+	vq_book_free(disk);
+	vq_service_free(svc);
+}
+END_TEST
+
+/* A gate id the store cannot hold is refused before it can kill the batch. */
+START_TEST(test_long_gate_id)
+{
+	vq_service *svc = open_svc();
+	vq_ticket a = issued(svc, 0, 1, AT(9, 0));
+	char gate[64];
+	memset(gate, 'g', 40);
+	gate[40] = '\0';
+	ck_assert_int_eq(vq_service_begin(svc), VQ_OK);
+	vq_verdict v;
+	ck_assert_int_eq(vq_service_redeem(svc, a.id, "coaster", gate, 0, AT(9, 20), &v, NULL),
+	                 VQ_EINVAL);
+	ck_assert(vq_service_batch_ok(svc));
+	ck_assert_int_eq(vq_service_redeem(svc, a.id, "coaster", "gate-1", 0, AT(9, 20), &v, NULL),
+	                 VQ_OK);
+	ck_assert_int_eq(vq_service_commit(svc), VQ_OK);
+	ck_assert_int_eq(count_rows("SELECT count(*) FROM redemptions WHERE gate = 'gate-1'"), 1);
+	vq_service_free(svc);
+}
+END_TEST
+
+/* What one batch does: tickets a and b exist; it remembers wide replies (so SQLite's
+ * cache spills to the WAL before the commit and faults land in the middle of the batch),
+ * admits a (a staff override: same flush and store guard as a redeem), then issues, cancels b,
+ * changes a capacity, closes or reopens an attraction, writes an audit line and a setting, stopping
+ * at the first sign of a dead batch as vqd does. step_rc is the first failing step (VQ_OK if none),
+ * commit_rc the commit's. */
+#define WIDE_REPLIES 40
+#define WIDE_LEN     60000
+
+struct fault_batch {
+	int step_rc;
+	int commit_rc;
+};
+
+static int alive(vq_service *svc, int rc)
+{
+	return rc == VQ_OK && vq_service_batch_ok(svc);
+}
+
+static void run_fault_batch(vq_service *svc, int round, const vq_ticket *a, const vq_ticket *b,
+                            struct fault_batch *out)
+{
+	static char wide[WIDE_LEN];
+	memset(wide, 'w', sizeof wide);
+	int64_t now = AT(9, 20);
+	ck_assert_int_eq(vq_service_begin(svc), VQ_OK);
+	int rc = VQ_OK;
+	char rid[64];
+	for (int i = 0; i < WIDE_REPLIES && alive(svc, rc); i++) {
+		snprintf(rid, sizeof rid, "kiosk-1/r%d-w%d", round, i);
+		rc = vq_service_remember(svc, rid, "quote", wide, sizeof wide, now);
+	}
+	/* the override path: its window does not matter, the redeem's flush is the same */
+	vq_ticket got;
+	if (alive(svc, rc))
+		rc = vq_service_override(svc, a->id, "gate-1", now, &got);
+	if (alive(svc, rc)) {
+		vq_request r = {.attr = 0, .tier = 3, .party = 1, .guest = 900 + (uint64_t)round};
+		vq_ticket t;
+		rc = vq_book_issue(vq_service_book(svc), &r, now, &t);
+		snprintf(rid, sizeof rid, "kiosk-1/r%d-issue", round);
+		if (rc == VQ_OK)
+			rc = vq_service_remember(svc, rid, "issue", "ok", 2, now);
+	}
+	if (alive(svc, rc))
+		rc = vq_book_cancel(vq_service_book(svc), b->id, now, NULL);
+	if (alive(svc, rc)) {
+		vq_capacity c = {.throughput_per_hour = 500 + round % 100,
+		                 .fast_share_pct = -1,
+		                 .overbook_pct = -1};
+		rc = vq_book_set_capacity(vq_service_book(svc), 2, &c, now);
+	}
+	if (alive(svc, rc))
+		rc = vq_book_attr_state(vq_service_book(svc), 1)->status == VQ_ATTR_OPEN
+		         ? vq_book_close(vq_service_book(svc), 1, now)
+		         : vq_book_reopen(vq_service_book(svc), 1, now, NULL);
+	if (alive(svc, rc))
+		rc = vq_store_audit(vq_service_store(svc), now, "ops-1", "capacity", "{}");
+	if (alive(svc, rc)) {
+		char val[16];
+		snprintf(val, sizeof val, "%d", round % 600);
+		rc = vq_store_set_setting(vq_service_store(svc), "standby.coaster", val);
+	}
+	if (rc == VQ_OK && !vq_service_batch_ok(svc))
+		rc = VQ_ESTORE;
+	out->step_rc = rc;
+	out->commit_rc = vq_service_commit(svc);
+}
+
+/* An I/O fault at every write and at every sync such a batch does, in turn: the batch is
+ * on disk whole or not at all, the book always equals the disk, and the next batch commits
+ * nothing of a dead one. */
+START_TEST(test_fault_every_io)
+{
+	vq_service *svc = open_svc();
+	/* what a clean batch costs in writes and syncs */
+	vq_ticket a = issued(svc, 0, 1, AT(9, 0)), b = issued(svc, 0, 2, AT(9, 0));
+	struct fault_batch fb;
+	vq_store_fail_io_after(0);
+	run_fault_batch(svc, 0, &a, &b, &fb);
+	unsigned long cost = vq_faultvfs_io_count();
+	ck_assert_int_eq(fb.step_rc, VQ_OK);
+	ck_assert_int_eq(fb.commit_rc, VQ_OK);
+	ck_assert_uint_gt(cost, 20);
+	int died_in_batch = 0, died_at_commit = 0, committed = 0;
+	for (unsigned long n = 1; n <= cost + 1; n++) {
+		int round = (int)n;
+		vq_request r = {.attr = 0, .tier = 3, .party = 1, .guest = 10 + n};
+		ck_assert_int_eq(vq_service_begin(svc), VQ_OK);
+		ck_assert_int_eq(vq_book_issue(vq_service_book(svc), &r, AT(9, 0), &a), VQ_OK);
+		r.guest = 5000 + n;
+		ck_assert_int_eq(vq_book_issue(vq_service_book(svc), &r, AT(9, 0), &b), VQ_OK);
+		ck_assert_int_eq(vq_service_commit(svc), VQ_OK);
+		int64_t tickets = count_rows("SELECT count(*) FROM tickets");
+		int64_t requests = count_rows("SELECT count(*) FROM requests");
+		int64_t audits = count_rows("SELECT count(*) FROM audit");
+		int64_t redemptions = count_rows("SELECT count(*) FROM redemptions");
+		vq_store_fail_io_after(n);
+		run_fault_batch(svc, round, &a, &b, &fb);
+		vq_store_fail_io_after(0);
+		char ctx[64];
+		snprintf(ctx, sizeof ctx, "fault at I/O %lu of %lu", n, cost);
+		ck_assert_msg(vq_service_book(svc) != NULL, "%s: no book", ctx);
+		vq_book *disk = reload(svc);
+		book_eq(vq_service_book(svc), disk, ctx);
+		vq_book_free(disk);
+		vq_ticket got;
+		ck_assert_int_eq(vq_store_get_ticket(vq_service_store(svc), a.id, &got), VQ_OK);
+		if (fb.commit_rc == VQ_OK) {
+			ck_assert_msg(fb.step_rc == VQ_OK, "%s: a failed step (%s) committed", ctx,
+			              vq_errname(fb.step_rc));
+			committed++;
+			ck_assert_int_eq(got.state, VQ_TS_REDEEMED);
+			ck_assert_int_eq(count_rows("SELECT count(*) FROM tickets"), tickets + 1);
+			ck_assert_int_eq(count_rows("SELECT count(*) FROM requests"),
+			                 requests + WIDE_REPLIES + 1);
+			ck_assert_int_eq(count_rows("SELECT count(*) FROM audit"), audits + 1);
+			ck_assert_int_eq(count_rows("SELECT count(*) FROM redemptions"),
+			                 redemptions + 1);
+			continue;
+		}
+		ck_assert_int_eq(fb.commit_rc, VQ_ESTORE);
+		if (fb.step_rc != VQ_OK)
+			died_in_batch++;
+		else
+			died_at_commit++;
+		ck_assert_msg(got.state == VQ_TS_ISSUED, "%s: ticket a is %s", ctx,
+		              vq_ticket_state_name(got.state));
+		ck_assert_int_eq(vq_store_get_ticket(vq_service_store(svc), b.id, &got), VQ_OK);
+		ck_assert_int_eq(got.state, VQ_TS_ISSUED);
+		ck_assert_int_eq(count_rows("SELECT count(*) FROM tickets"), tickets);
+		ck_assert_int_eq(count_rows("SELECT count(*) FROM requests"), requests);
+		ck_assert_int_eq(count_rows("SELECT count(*) FROM audit"), audits);
+		ck_assert_int_eq(count_rows("SELECT count(*) FROM redemptions"), redemptions);
+	}
+	ck_assert_msg(died_in_batch > 0 && died_at_commit > 0 && committed > 0,
+	              "every place must be hit: in the batch %d, at the commit %d, none %d",
+	              died_in_batch, died_at_commit, committed);
+	vq_service_free(svc);
+}
+END_TEST
+
+/* A rebuild that fails leaves no book: no batch opens until the disk reads again. */
+START_TEST(test_rebuild_fails_then_recovers)
+{
+	vq_service *svc = open_svc();
+	vq_ticket a = issued(svc, 0, 1, AT(9, 0));
+	/* another process changes the ticket and leaves the day not adding up */
+	sqlite3 *db = NULL;
+	ck_assert_int_eq(sqlite3_open(dbpath, &db), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(db,
+	                              "UPDATE slots SET taken = taken + 5;"
+	                              "UPDATE tickets SET state = 1, used_gate = 'x'",
+	                              NULL, NULL, NULL),
+	                 SQLITE_OK);
+	ck_assert_int_eq(vq_service_begin(svc), VQ_OK);
+	vq_verdict v;
+	ck_assert_int_eq(vq_service_redeem(svc, a.id, "coaster", "gate-1", 0, AT(9, 20), &v, NULL),
+	                 VQ_ESTORE);
+	ck_assert_int_eq(vq_service_commit(svc), VQ_ESTORE);
+	ck_assert_ptr_null(vq_service_book(svc));
+	ck_assert_int_eq(vq_service_day(svc), DAY);
+	ck_assert_int_eq(vq_service_begin(svc), VQ_ESTORE);
+	ck_assert_int_eq(vq_service_rebuild(svc), VQ_ESTORE);
+	ck_assert_ptr_null(vq_service_book(svc));
+	/* repaired: the next attempt finds a day that adds up */
+	ck_assert_int_eq(sqlite3_exec(db, "UPDATE slots SET taken = taken - 5", NULL, NULL, NULL),
+	                 SQLITE_OK);
+	sqlite3_close(db);
+	ck_assert_int_eq(vq_service_rebuild(svc), VQ_OK);
+	ck_assert_ptr_nonnull(vq_service_book(svc));
+	ck_assert_int_eq(vq_book_ticket(vq_service_book(svc), a.id)->state, VQ_TS_REDEEMED);
+	issued(svc, 1, 2, AT(9, 30));
+	vq_service_free(svc);
+}
+END_TEST
+
 /* --- randomized --------------------------------------------------------------------- */
 
 static const uint64_t SEEDS[] = {7, 11, 20261123, 0xfeedface};
@@ -389,7 +687,15 @@ static Suite *service_suite(void)
 	tcase_add_test(tc, test_rollback_forgets);
 	tcase_add_test(tc, test_redeem_once);
 	tcase_add_test(tc, test_failed_commit_rebuilds);
+	tcase_add_test(tc, test_second_writer);
+	tcase_add_test(tc, test_long_gate_id);
+	tcase_add_test(tc, test_rebuild_fails_then_recovers);
 	suite_add_tcase(s, tc);
+	TCase *faults = tcase_create("faults");
+	tcase_add_checked_fixture(faults, setup, teardown);
+	tcase_set_timeout(faults, 240);
+	tcase_add_test(faults, test_fault_every_io);
+	suite_add_tcase(s, faults);
 	TCase *rnd = tcase_create("random");
 	tcase_add_checked_fixture(rnd, setup, teardown);
 	tcase_set_timeout(rnd, 280);

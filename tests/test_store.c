@@ -96,6 +96,19 @@ static void raw_exec(const char *sql)
 	sqlite3_close(db);
 }
 
+/* Every write is inside a batch (store.h): these open and close one that must work. */
+static void begin_ok(vq_store *st)
+{
+	int rc = vq_store_begin(st);
+	ck_assert_msg(rc == VQ_OK, "begin: %s (%s)", vq_errname(rc), vq_store_errmsg(st));
+}
+
+static void commit_ok(vq_store *st)
+{
+	int rc = vq_store_commit(st);
+	ck_assert_msg(rc == VQ_OK, "commit: %s (%s)", vq_errname(rc), vq_store_errmsg(st));
+}
+
 static int64_t raw_count(const char *sql)
 {
 	sqlite3 *db = NULL;
@@ -142,11 +155,13 @@ START_TEST(test_reopen_keeps_everything)
 {
 	vq_store *st = open_ok();
 	vq_ticket t = mk_ticket(5);
+	begin_ok(st);
 	ck_assert_int_eq(vq_store_put_ticket(st, &t), VQ_OK);
 	ck_assert_int_eq(vq_store_put_member(st, "CARD-1", "gold"), VQ_OK);
 	ck_assert_int_eq(vq_store_put_request(st, "r1", "issue", "{}", 2, 10), VQ_OK);
 	ck_assert_int_eq(vq_store_set_setting(st, "unknown_cards", "refuse"), VQ_OK);
 	ck_assert_int_eq(vq_store_audit(st, 11, "op", "close", "{\"attr\":\"coaster\"}"), VQ_OK);
+	commit_ok(st);
 	vq_store_close(st);
 
 	st = open_ok();
@@ -233,6 +248,7 @@ START_TEST(test_ticket_roundtrip)
 	t.used_at = 42;
 	snprintf(t.used_gate, sizeof t.used_gate, "gate-%s", "north-7");
 	t.used_offline = 1;
+	begin_ok(st);
 	ck_assert_int_eq(vq_store_put_ticket(st, &t), VQ_OK);
 	ck_assert_int_eq(vq_store_put_ticket(st, &t), VQ_OK); /* writing it twice is fine */
 
@@ -276,6 +292,11 @@ START_TEST(test_ticket_roundtrip)
 	ck_assert_int_eq(vq_store_put_ticket(st, NULL), VQ_EINVAL);
 	ck_assert_int_eq(vq_store_put_ticket(NULL, &t), VQ_EINVAL);
 	ck_assert_int_eq(vq_store_get_ticket(st, 0, &got), VQ_EINVAL);
+	/* refusals of bad arguments and of a state going back do not kill the batch */
+	ck_assert(vq_store_batch_ok(st));
+	commit_ok(st);
+	ck_assert_int_eq(vq_store_get_ticket(st, t.id, &got), VQ_OK);
+	ck_assert_uint_eq(got.state, VQ_TS_REDEEMED);
 	vq_store_close(st);
 }
 END_TEST
@@ -287,6 +308,7 @@ START_TEST(test_requests)
 	vq_store *st = open_ok();
 	const char first[] = "{\"ok\":true,\"ticket\":7}\0tail"; /* bytes, NUL inside */
 	const size_t flen = sizeof first - 1;
+	begin_ok(st);
 	ck_assert_int_eq(vq_store_put_request(st, "kiosk-3:000001", "issue", first, flen, 100),
 	                 VQ_OK);
 	ck_assert_int_eq(
@@ -334,6 +356,9 @@ START_TEST(test_requests)
 	ck_assert_int_eq(vq_store_put_request(st, "k", NULL, "a", 1, 1), VQ_EINVAL);
 	ck_assert_int_eq(vq_store_put_request(st, "k", "issue", NULL, 3, 1), VQ_EINVAL);
 	ck_assert_int_eq(vq_store_get_request(st, rid, &reply, &len), VQ_EINVAL);
+	commit_ok(st);
+	ck_assert_int_eq(vq_store_get_request(st, "new-1", &reply, &len), VQ_OK);
+	free(reply);
 	vq_store_close(st);
 }
 END_TEST
@@ -346,6 +371,7 @@ START_TEST(test_members)
 	int64_t n = -1;
 	ck_assert_int_eq(vq_store_member_count(st, &n), VQ_OK);
 	ck_assert_int_eq(n, 0);
+	begin_ok(st);
 	ck_assert_int_eq(vq_store_put_member(st, "4111 2222 3333", "silver"), VQ_OK);
 	ck_assert_int_eq(vq_store_put_member(st, "A", "gold"), VQ_OK);
 	char tier[VQ_ID_MAX];
@@ -376,6 +402,7 @@ START_TEST(test_members)
 	                 VQ_EINVAL); /* 32 bytes */
 	ck_assert_int_eq(vq_store_put_member(st, "C", "abcdefghijklmnopqrstuvwxyz01234"), VQ_OK);
 	ck_assert_int_eq(vq_store_get_member(st, card, tier), VQ_EINVAL);
+	commit_ok(st);
 	ck_assert_int_eq(vq_store_member_count(st, &n), VQ_OK);
 	ck_assert_int_eq(n, 4);
 	vq_store_close(st);
@@ -388,12 +415,14 @@ START_TEST(test_audit)
 	int64_t n = -1;
 	ck_assert_int_eq(vq_store_audit_count(st, &n), VQ_OK);
 	ck_assert_int_eq(n, 0);
+	begin_ok(st);
 	ck_assert_int_eq(vq_store_audit(st, 1, "vqctl:alice", "capacity", "{\"overbook\":10}"),
 	                 VQ_OK);
 	ck_assert_int_eq(vq_store_audit(st, 2, "vqctl:alice", "close", NULL), VQ_OK);
 	ck_assert_int_eq(vq_store_audit(st, 3, "vqd", "key-rotate", "{}"), VQ_OK);
 	ck_assert_int_eq(vq_store_audit(st, 4, "", "close", NULL), VQ_EINVAL);
 	ck_assert_int_eq(vq_store_audit(st, 4, "x", NULL, NULL), VQ_EINVAL);
+	commit_ok(st);
 	ck_assert_int_eq(vq_store_audit_count(st, &n), VQ_OK);
 	ck_assert_int_eq(n, 3);
 	vq_store_close(st);
@@ -414,20 +443,24 @@ START_TEST(test_keys)
 	ck_assert_int_eq(vq_store_get_keyring(st, &ring), VQ_OK);
 	ck_assert_int_eq(ring.count, 0);
 
+	begin_ok(st);
 	ck_assert_int_eq(vq_store_put_key(st, 1, pk[0], sk[0], 1, 100), VQ_OK);
+	commit_ok(st);
 	ck_assert_int_eq(vq_store_get_active_key(st, &kid, gpk, gsk), VQ_OK);
 	ck_assert_uint_eq(kid, 1);
 	ck_assert_mem_eq(gpk, pk[0], 32);
 	ck_assert_mem_eq(gsk, sk[0], 64);
 
 	/* Rotation: the new active key retires the old one, which still verifies. */
+	begin_ok(st);
 	ck_assert_int_eq(vq_store_put_key(st, 2, pk[1], sk[1], 1, 200), VQ_OK);
 	ck_assert_int_eq(vq_store_put_key(st, 255, pk[2], sk[2], 0, 300), VQ_OK);
+	commit_ok(st);
 	ck_assert_int_eq(vq_store_get_active_key(st, &kid, gpk, gsk), VQ_OK);
 	ck_assert_uint_eq(kid, 2);
 	ck_assert_mem_eq(gsk, sk[1], 64);
 
-	/* Inside a caller's transaction too, and rolled back with it. */
+	/* Rolled back with the batch. */
 	ck_assert_int_eq(vq_store_begin(st), VQ_OK);
 	ck_assert_int_eq(vq_store_put_key(st, 255, pk[2], sk[2], 1, 300), VQ_OK);
 	ck_assert_int_eq(vq_store_get_active_key(st, &kid, gpk, gsk), VQ_OK);
@@ -455,6 +488,7 @@ START_TEST(test_settings)
 	vq_store *st = open_ok();
 	char out[16];
 	ck_assert_int_eq(vq_store_get_setting(st, "lang", out, sizeof out), VQ_ENOTFOUND);
+	begin_ok(st);
 	ck_assert_int_eq(vq_store_set_setting(st, "lang", "ro"), VQ_OK);
 	ck_assert_int_eq(vq_store_get_setting(st, "lang", out, sizeof out), VQ_OK);
 	ck_assert_str_eq(out, "ro");
@@ -468,6 +502,9 @@ START_TEST(test_settings)
 	ck_assert_int_eq(vq_store_get_setting(st, "long", out, sizeof out), VQ_EINVAL);
 	ck_assert_int_eq(vq_store_set_setting(st, "", "x"), VQ_EINVAL);
 	ck_assert_int_eq(vq_store_set_setting(st, "k", NULL), VQ_EINVAL);
+	commit_ok(st);
+	ck_assert_int_eq(vq_store_get_setting(st, "lang", out, sizeof out), VQ_OK);
+	ck_assert_str_eq(out, "pt-BR");
 	vq_store_close(st);
 }
 END_TEST
@@ -478,6 +515,7 @@ START_TEST(test_redeem)
 {
 	vq_store *st = open_ok();
 	vq_ticket t = mk_ticket(1);
+	begin_ok(st);
 	ck_assert_int_eq(vq_store_put_ticket(st, &t), VQ_OK);
 	vq_ticket c = mk_ticket(2);
 	c.state = VQ_TS_CANCELLED;
@@ -500,10 +538,13 @@ START_TEST(test_redeem)
 	ck_assert_int_eq(vq_store_redeem(st, 99, "gate-a", 5000, 0), VQ_ENOTICKET);
 	ck_assert_int_eq(vq_store_redeem(st, 0, "gate-a", 5000, 0), VQ_EINVAL);
 	ck_assert_int_eq(vq_store_redeem(st, 1, NULL, 5000, 0), VQ_EINVAL);
+	commit_ok(st);
 
-	/* Within a caller's transaction it shares the transaction's fate. */
+	/* It shares its batch's fate. */
 	vq_ticket b = mk_ticket(4);
+	begin_ok(st);
 	ck_assert_int_eq(vq_store_put_ticket(st, &b), VQ_OK);
+	commit_ok(st);
 	ck_assert_int_eq(vq_store_begin(st), VQ_OK);
 	ck_assert_int_eq(vq_store_redeem(st, 4, "gate-a", 6000, 0), VQ_OK);
 	ck_assert_int_eq(vq_store_redeem(st, 4, "gate-a", 6001, 0), VQ_EUSED);
@@ -528,7 +569,9 @@ START_TEST(test_redeem_race)
 {
 	vq_store *st = open_ok();
 	vq_ticket t = mk_ticket(1);
+	begin_ok(st);
 	ck_assert_int_eq(vq_store_put_ticket(st, &t), VQ_OK);
+	commit_ok(st);
 	vq_store_close(st); /* a connection must not cross fork() */
 
 	int ready[2], go[2];
@@ -551,7 +594,12 @@ START_TEST(test_redeem_race)
 			/* Everyone blocks here until the parent closes the pipe: then all go. */
 			if (read(go[0], &c, 1) != 0)
 				_exit(202);
-			int rc = vq_store_redeem(cs, 1, gate, 7000 + i, 0);
+			int rc = vq_store_begin(cs);
+			if (rc == VQ_OK)
+				rc = vq_store_redeem(cs, 1, gate, 7000 + i, 0);
+			int crc = vq_store_commit(cs);
+			if (rc == VQ_OK)
+				rc = crc;
 			vq_store_close(cs);
 			_exit(rc);
 		}
@@ -817,7 +865,9 @@ START_TEST(test_fault_open_recovers)
 		ck_assert_int_eq(vq_store_schema_version(st, &v), VQ_OK);
 		ck_assert_int_eq(v, VQ_STORE_SCHEMA_VERSION);
 		vq_ticket t = mk_ticket(1);
+		begin_ok(st);
 		ck_assert_int_eq(vq_store_put_ticket(st, &t), VQ_OK);
+		commit_ok(st);
 		vq_store_close(st);
 	}
 	ck_assert_msg(failed > 0, "no fault was ever hit during open");
@@ -830,16 +880,94 @@ START_TEST(test_fault_counter)
 	vq_store *st = open_ok();
 	vq_store_fail_io_after(0);
 	vq_ticket t = mk_ticket(1);
+	begin_ok(st);
 	ck_assert_int_eq(vq_store_put_ticket(st, &t), VQ_OK);
+	commit_ok(st);
 	ck_assert_uint_gt(vq_faultvfs_io_count(), 0); /* unarmed, it still counts */
 	vq_store_fail_io_after(1);
 	t = mk_ticket(2);
-	ck_assert_int_eq(vq_store_put_ticket(st, &t), VQ_ESTORE);
+	begin_ok(st);
+	ck_assert_int_eq(vq_store_put_ticket(st, &t), VQ_OK); /* in the cache: no I/O yet */
+	ck_assert_int_eq(vq_store_commit(st), VQ_ESTORE);
 	ck_assert(vq_store_errmsg(st)[0] != '\0');
 	vq_store_fail_io_after(0);
+	ck_assert_int_eq(vq_store_get_ticket(st, 2, &t), VQ_ENOTICKET);
+	t = mk_ticket(3);
+	begin_ok(st);
+	ck_assert_int_eq(vq_store_put_ticket(st, &t), VQ_OK);
+	commit_ok(st);
+	vq_store_close(st);
+}
+END_TEST
+
+/* A write outside a batch would commit on its own, behind the caller's back: every one
+ * fails and leaves nothing. */
+START_TEST(test_writes_need_a_batch)
+{
+	vq_store *st = open_ok();
+	vq_ticket t = mk_ticket(1);
+	vq_slot_view sv = {.start = DAY + 9 * 3600, .cap = 10, .taken = 0};
+	vq_attr_state as = {
+	    .status = VQ_ATTR_OPEN, .throughput_per_hour = 10, .fast_share_pct = 50};
+	uint8_t pk[32] = {1}, sk[64] = {2};
+	ck_assert_int_eq(vq_store_put_ticket(st, &t), VQ_EINVAL);
+	ck_assert_msg(strstr(vq_store_errmsg(st), "outside a batch"), "message: %s",
+	              vq_store_errmsg(st));
+	ck_assert_int_eq(vq_store_put_slot(st, "coaster", DAY, 0, &sv), VQ_EINVAL);
+	ck_assert_int_eq(vq_store_put_attr_state(st, "coaster", DAY, &as), VQ_EINVAL);
+	ck_assert_int_eq(vq_store_put_request(st, "r", "issue", "{}", 2, 1), VQ_EINVAL);
+	ck_assert_int_eq(vq_store_prune_requests(st, 1000, NULL), VQ_EINVAL);
+	ck_assert_int_eq(vq_store_redeem(st, 1, "gate-1", 5, 0), VQ_EINVAL);
+	ck_assert_int_eq(vq_store_put_member(st, "M", "gold"), VQ_EINVAL);
+	ck_assert_int_eq(vq_store_audit(st, 1, "op", "close", NULL), VQ_EINVAL);
+	ck_assert_int_eq(vq_store_put_key(st, 1, pk, sk, 1, 1), VQ_EINVAL);
+	ck_assert_int_eq(vq_store_set_setting(st, "k", "v"), VQ_EINVAL);
+	ck_assert_int_eq(vq_store_poison(st, "x"), VQ_EINVAL);
+	ck_assert(!vq_store_batch_ok(st));
+	vq_store_close(st);
+	const char *const tables[] = {"tickets", "slots", "attr_state", "requests", "redemptions",
+	                              "members", "audit", "keys",       "settings"};
+	for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++) {
+		char sql[64];
+		snprintf(sql, sizeof sql, "SELECT count(*) FROM %s", tables[i]);
+		ck_assert_msg(raw_count(sql) == 0, "%s holds a row written outside a batch",
+		              tables[i]);
+	}
+}
+END_TEST
+
+/* A batch the caller declared dead (the disk disagreed with it) writes nothing more and
+ * cannot commit; what it wrote before is gone with it. */
+START_TEST(test_poisoned_batch)
+{
+	vq_store *st = open_ok();
+	begin_ok(st);
+	vq_ticket t = mk_ticket(1);
+	ck_assert_int_eq(vq_store_put_ticket(st, &t), VQ_OK);
+	ck_assert(vq_store_batch_ok(st));
+	ck_assert_int_eq(vq_store_poison(st, "ticket 9 was admitted by someone else"), VQ_OK);
+	ck_assert(!vq_store_batch_ok(st));
+	t = mk_ticket(2);
+	ck_assert_int_eq(vq_store_put_ticket(st, &t), VQ_ESTORE);
+	ck_assert_int_eq(vq_store_put_request(st, "r", "issue", "{}", 2, 1), VQ_ESTORE);
+	ck_assert_int_eq(vq_store_audit(st, 1, "op", "close", NULL), VQ_ESTORE);
+	ck_assert_int_eq(vq_store_set_setting(st, "k", "v"), VQ_ESTORE);
+	ck_assert_int_eq(vq_store_redeem(st, 1, "gate-1", 5, 0), VQ_ESTORE);
+	ck_assert_int_eq(vq_store_commit(st), VQ_ESTORE);
+	ck_assert_msg(strstr(vq_store_errmsg(st), "someone else"), "message: %s",
+	              vq_store_errmsg(st));
+	/* the next batch is a fresh one */
+	begin_ok(st);
+	ck_assert(vq_store_batch_ok(st));
 	t = mk_ticket(3);
 	ck_assert_int_eq(vq_store_put_ticket(st, &t), VQ_OK);
+	commit_ok(st);
 	vq_store_close(st);
+	ck_assert_int_eq(raw_count("SELECT count(*) FROM tickets"), 1);
+	ck_assert_int_eq(raw_count("SELECT count(*) FROM tickets WHERE id = 3"), 1);
+	ck_assert_int_eq(raw_count("SELECT count(*) FROM requests"), 0);
+	ck_assert_int_eq(raw_count("SELECT count(*) FROM audit"), 0);
+	ck_assert_int_eq(raw_count("SELECT count(*) FROM settings"), 0);
 }
 END_TEST
 
@@ -1076,6 +1204,8 @@ static Suite *store_suite(void)
 	tcase_add_test(tc, test_redeem_race);
 	tcase_add_test(tc, test_group_commit);
 	tcase_add_test(tc, test_rollback);
+	tcase_add_test(tc, test_writes_need_a_batch);
+	tcase_add_test(tc, test_poisoned_batch);
 	suite_add_tcase(s, tc);
 
 	TCase *tf = tcase_create("faults");
