@@ -7,6 +7,8 @@
  *   - once the batch is dead (vq_service_batch_ok is 0: the disk disagreed with the book,
  *     a write failed), no later request of it reaches a handler: each gets `storage` and
  *     changes nothing in the book, the store or vqd's memory;
+ *   - a request answered `storage` kills the batch (whatever it had changed would
+ *     otherwise be committed under a reply that says nothing changed);
  *   - a batch whose commit failed answers `storage` to every request it decided, keeps no
  *     event and leaves vqd's settings as they were (settings.c); the service rebuilt the
  *     book from the disk;
@@ -65,6 +67,21 @@ static char *account_refusal(vq_vqd *d, const vqd_in *in, int64_t now)
 	return refusal(in->payload, in->len, VQ_EDENIED, msg);
 }
 
+/* A reply that says "nothing changed; retry" (or none at all, for lack of memory). */
+static int says_storage(const char *reply)
+{
+	if (!reply)
+		return 1;
+	if (!strstr(reply, "\"storage\""))
+		return 0;
+	cJSON *r = cJSON_Parse(reply);
+	const cJSON *e = cJSON_GetObjectItemCaseSensitive(r, "error");
+	const cJSON *code = cJSON_GetObjectItemCaseSensitive(e, "code");
+	int yes = cJSON_IsString(code) && strcmp(code->valuestring, "storage") == 0;
+	cJSON_Delete(r);
+	return yes;
+}
+
 static void drop_events(vq_vqd *d)
 {
 	for (size_t e = 0; e < d->nevents; e++)
@@ -104,6 +121,9 @@ int vqd_batch(vq_vqd *d, const vqd_in *in, size_t n, int64_t now, char **replies
 		}
 		replies[i] =
 		    vqd_handle(d, in[i].suffix, in[i].payload, in[i].len, in[i].client, now);
+		if (vq_service_batch_ok(d->svc) && says_storage(replies[i]))
+			vq_store_poison(vq_service_store(d->svc),
+			                "a request could not be recorded; the batch is dropped");
 	}
 	rc = vq_service_commit(d->svc);
 	d->batches++;

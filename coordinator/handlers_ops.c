@@ -16,12 +16,16 @@
 
 /* --- svc/ops ------------------------------------------------------------------------- */
 
-static void audit(vq_vqd *d, vqd_req *q, const char *client, const char *cmd, int64_t now)
+/* A change nobody can account for is not made: a failed audit fails the command. */
+static int audit(vq_vqd *d, vqd_req *q, const char *client, const char *cmd, int64_t now)
 {
 	char *detail = cJSON_PrintUnformatted(q->root);
-	if (vq_store_audit(vq_service_store(d->svc), now, client, cmd, detail) != VQ_OK)
-		vq_log(VQ_LOG_ERROR, "audit of %s by %s failed", cmd, client);
+	int rc =
+	    detail ? vq_store_audit(vq_service_store(d->svc), now, client, cmd, detail) : VQ_ENOMEM;
+	if (rc != VQ_OK)
+		vq_log(VQ_LOG_ERROR, "audit of %s by %s failed: %s", cmd, client, vq_strerror(rc));
 	free(detail);
+	return rc;
 }
 
 static cJSON *state_reply(vq_vqd *d, vqd_req *q, int a, int64_t now)
@@ -421,7 +425,11 @@ cJSON *vqd_do_ops(vq_vqd *d, vqd_req *q, const char *cmd, const char *client, in
 		vqd_reply_err(&q->reply, q->rid, VQ_EUNKNOWNCMD, "unknown command '%s'", cmd);
 		return q->reply;
 	}
-	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(r, "ok")))
-		audit(d, q, client, cmd, now);
+	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(r, "ok")) &&
+	    audit(d, q, client, cmd, now) != VQ_OK) {
+		cJSON_Delete(r);
+		vqd_reply_err(&q->reply, q->rid, VQ_ESTORE, NULL);
+		return q->reply;
+	}
 	return r;
 }

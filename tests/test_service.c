@@ -6,6 +6,7 @@
  * book that was in memory. */
 #include "coordinator/faultvfs.h"
 #include "coordinator/service.h"
+#include "support/books.h"
 #include "support/fixtures.h"
 #include "support/tutil.h"
 
@@ -59,43 +60,11 @@ static vq_service *open_svc(void)
 			ck_abort_msg(__VA_ARGS__);                                                 \
 	} while (0)
 
-static void ticket_eq(const vq_ticket *a, const vq_ticket *b, const char *ctx)
-{
-	REQUIRE(a->id == b->id && !strcmp(a->attr, b->attr) && a->slot_start == b->slot_start &&
-	            a->win_start == b->win_start && a->win_end == b->win_end &&
-	            a->tier == b->tier && a->party == b->party && a->number == b->number &&
-	            a->guest == b->guest && a->state == b->state && a->issued_at == b->issued_at &&
-	            a->valid_from == b->valid_from && a->valid_until == b->valid_until &&
-	            a->used_at == b->used_at && !strcmp(a->used_gate, b->used_gate) &&
-	            a->used_offline == b->used_offline,
-	        "%s: ticket %" PRIu64 " differs", ctx, a->id);
-}
-
 /* Two books hold the same day: tickets, slots, attraction states. */
 static void book_eq(const vq_book *x, const vq_book *y, const char *ctx)
 {
-	REQUIRE(vq_book_ticket_count(x) == vq_book_ticket_count(y), "%s: %zu vs %zu tickets", ctx,
-	        vq_book_ticket_count(x), vq_book_ticket_count(y));
-	REQUIRE(vq_book_next_ticket_id(x) == vq_book_next_ticket_id(y), "%s: next id", ctx);
-	for (size_t i = 0; i < vq_book_ticket_count(x); i++)
-		ticket_eq(vq_book_ticket_at(x, i), vq_book_ticket_at(y, i), ctx);
-	for (int a = 0; a < vq_site_attr_count(site); a++) {
-		const vq_attr_state *p = vq_book_attr_state(x, a), *q = vq_book_attr_state(y, a);
-		REQUIRE(p->status == q->status && p->closed_at == q->closed_at &&
-		            p->reopened_at == q->reopened_at &&
-		            p->throughput_per_hour == q->throughput_per_hour &&
-		            p->fast_share_pct == q->fast_share_pct &&
-		            p->overbook_pct == q->overbook_pct && p->next_number == q->next_number,
-		        "%s: attraction %d state differs", ctx, a);
-		for (int s = 0; s < vq_book_slot_count(x, a); s++) {
-			vq_slot_view v, w;
-			vq_book_slot(x, a, s, &v);
-			vq_book_slot(y, a, s, &w);
-			REQUIRE(v.start == w.start && v.cap == w.cap && v.taken == w.taken &&
-			            !memcmp(v.taken_tier, w.taken_tier, sizeof v.taken_tier),
-			        "%s: slot %d/%d differs", ctx, a, s);
-		}
-	}
+	char why[128];
+	REQUIRE(!tu_book_diff(x, y, why, sizeof why), "%s: %s", ctx, why);
 }
 
 /* A book that mirrors the service's, built from scratch out of the store. */
