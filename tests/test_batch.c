@@ -21,6 +21,7 @@
 #include "support/tutil.h"
 
 #include <check.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <sodium.h>
 #include <sqlite3.h>
@@ -29,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 static const int64_t DAY = VQ_TEST_DAY;
 #define AT(h, m) (DAY + (int64_t)(h)*3600 + (int64_t)(m)*60)
@@ -394,7 +396,33 @@ START_TEST(test_long_account)
 	};
 	ck_assert_uint_eq(strlen(q[0].client), VQ_ID_MAX);
 	cJSON *r[3];
-	ck_assert_int_eq(run(q, 3, AT(9, 20), r, NULL), VQ_OK);
+	/* vqd's log, caught: one clear line, not one a request */
+	char logpath[600];
+	snprintf(logpath, sizeof logpath, "%s/vqd.log", R.dir);
+	fflush(stderr);
+	int saved = dup(2), fd = open(logpath, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	ck_assert(saved >= 0 && fd >= 0);
+	dup2(fd, 2);
+	vq_log_set_level(VQ_LOG_ERROR);
+	int rc = run(q, 3, AT(9, 20), r, NULL);
+	free_all(r, 3);
+	int rc2 = run(q, 2, AT(9, 20) + 30, r, NULL);
+	free_all(r, 2);
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	close(fd);
+	vq_log_set_level(VQ_LOG_ERROR + 1);
+	ck_assert_int_eq(rc, VQ_OK);
+	ck_assert_int_eq(rc2, VQ_OK);
+	char *log = tu_read_file(logpath, NULL);
+	ck_assert_ptr_nonnull(log);
+	const char *line =
+	    strstr(log, "refusing svc/redeem from account 'gate-0123456789abcdef01234567890'");
+	ck_assert_msg(line && strstr(line, "1..31"), "log: %s", log);
+	ck_assert_msg(!strstr(line + 1, "refusing"), "logged more than once a minute: %s", log);
+	free(log);
+	ck_assert_int_eq(run(q, 3, AT(9, 22), r, NULL), VQ_OK);
 	ck_assert_str_eq(errcode(r[0]), "denied");
 	ck_assert_str_eq(str(r[0], "rid", NULL), "r1");
 	ck_assert_msg(strstr(str(r[0], "error", "message"), "1..31"), "message: %s",
@@ -486,7 +514,7 @@ struct tk {
 	char code[VQ_CODE_MAX];
 };
 
-enum rstate { R_NEW = 0, R_OK, R_REFUSED, R_STORAGE };
+enum rstate { RQ_NEW = 0, RQ_OK, RQ_REFUSED, RQ_STORAGE };
 
 /* A mutating request that may be sent again, as a client retries. */
 struct rr {
@@ -529,7 +557,7 @@ static struct req random_req(struct model *m, int *idx)
 	if (roll < 8 && m->nr > 0) {
 		/* a client sends a request again: same rid, same body */
 		int i = pick(m, m->nr);
-		if (m->r[i].state == R_OK || m->r[i].state == R_STORAGE) {
+		if (m->r[i].state == RQ_OK || m->r[i].state == RQ_STORAGE) {
 			*idx = i;
 			return m->r[i].q;
 		}
@@ -608,7 +636,7 @@ static struct req random_req(struct model *m, int *idx)
 	}
 	ck_assert_int_lt(m->nr, MAX_RIDS);
 	*idx = m->nr;
-	m->r[m->nr++] = (struct rr){.q = q, .state = R_NEW};
+	m->r[m->nr++] = (struct rr){.q = q, .state = RQ_NEW};
 	return q;
 }
 
@@ -770,7 +798,7 @@ START_TEST(test_random_faults)
 			struct rr *e = &m.r[idx[i]];
 			char key[96];
 			snprintf(key, sizeof key, "%s/%s", q[i].client, str(r[i], "rid", NULL));
-			if (e->state == R_OK) {
+			if (e->state == RQ_OK) {
 				/* a retry of an acknowledged request: the first answer, byte for
 				 * byte */
 				if (!storage) {
@@ -780,12 +808,12 @@ START_TEST(test_random_faults)
 					m.replays++;
 				}
 			} else if (storage) {
-				e->state = R_STORAGE;
+				e->state = RQ_STORAGE;
 				REQUIRE(rows("SELECT count(*) FROM requests WHERE rid = '%s'",
 				             key) == 0,
 				        "%s: %s answered storage yet is remembered", ctx, key);
 			} else if (is_ok(r[i])) {
-				e->state = R_OK;
+				e->state = RQ_OK;
 				e->reply = strdup(raw[i]);
 				char *stored = NULL;
 				size_t len = 0;
@@ -797,7 +825,7 @@ START_TEST(test_random_faults)
 				free(stored);
 				account_ok(&m, &q[i], r[i], ctx);
 			} else {
-				e->state = R_REFUSED;
+				e->state = RQ_REFUSED;
 			}
 		}
 		for (size_t i = 0; i < n; i++)

@@ -16,6 +16,7 @@
 #include <check.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sqlite3.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -1480,6 +1481,240 @@ START_TEST(test_crash_burst)
 }
 END_TEST
 
+/* --- the database disagrees, and then cannot be read -------------------------------- */
+
+/* Another process writes vqd's database (the file is shared; vqd holds no lock between
+ * batches). */
+static void db_exec(const char *sql)
+{
+	sqlite3 *db = NULL;
+	CHECK(sqlite3_open(vqs_db_path(site), &db) == SQLITE_OK, "open %s", vqs_db_path(site));
+	sqlite3_busy_timeout(db, 5000);
+	char *msg = NULL;
+	int rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
+	CHECK(rc == SQLITE_OK, "%s: %s", sql, msg ? msg : "?");
+	sqlite3_close(db);
+}
+
+static int log_count(const char *needle)
+{
+	char *log = tu_read_file(vqs_log_path(site), NULL);
+	int n = 0;
+	for (const char *p = log; p && (p = strstr(p, needle)); p += strlen(needle))
+		n++;
+	free(log);
+	return n;
+}
+
+/* One request sent from a thread of its own, so several can be in flight at once. */
+typedef struct async_call {
+	vq_bus *b;
+	const char *svc;
+	char body[512];
+	cJSON *reply;
+	char *raw;
+	int rc;
+	pthread_t th;
+} async_call;
+
+static void *async_run(void *arg)
+{
+	async_call *c = arg;
+	size_t len = 0;
+	c->rc =
+	    vqs_call(c->b, c->svc, c->body, strlen(c->body), 3 * WAIT_MS, &c->reply, &c->raw, &len);
+	return NULL;
+}
+
+static void async_start(async_call *c)
+{
+	CHECK(pthread_create(&c->th, NULL, async_run, c) == 0, "pthread_create");
+}
+
+static void async_end(async_call *c)
+{
+	pthread_join(c->th, NULL);
+	CHECK(c->rc == VQ_OK, "%s %s: %s", c->svc, c->body, vq_strerror(c->rc));
+}
+
+/* The issue's story, end to end. A second writer holds the database while it admits a
+ * ticket behind vqd's back; vqd waits for the lock with a batch in hand, and the requests
+ * that come meanwhile make up its next batch: the redeem of that ticket (which finds the
+ * disk disagreeing), then a kiosk's issue and an operator's standby. All three get
+ * storage and nothing of them stays: not in the database, not in what vqd publishes,
+ * and not in the next, unrelated batch. The kiosk's retry then gets one ticket. */
+START_TEST(test_dead_batch)
+{
+	up(NULL);
+	vq_bus *k1 = bus("kiosk-1", NULL), *k2 = bus("kiosk-2", NULL), *gate = bus("gate-1", NULL),
+	       *ops = bus("ops-1", NULL);
+	cJSON *t = issue(k1, "db-1", "db-card", "coaster", 1);
+	char code[VQ_CODE_MAX], sql[256];
+	snprintf(code, sizeof code, "%s", get_str(t, "ticket.code", "issue"));
+	int64_t id = get_int(t, "ticket.id", "issue");
+	cJSON_Delete(t);
+	cJSON *st = call(ops, "svc/ops", "{\"v\":1,\"rid\":\"db-st0\",\"cmd\":\"status\"}");
+	int64_t standby = get_int(st, "attractions.0.standby_min", "status");
+	cJSON_Delete(st);
+
+	sqlite3 *db = NULL;
+	CHECK(sqlite3_open(vqs_db_path(site), &db) == SQLITE_OK, "open the database");
+	sqlite3_busy_timeout(db, 5000);
+	snprintf(sql, sizeof sql,
+	         "BEGIN IMMEDIATE; UPDATE tickets SET state = 1, used_gate = 'intruder', used_at "
+	         "= 1 WHERE id = %lld; INSERT INTO redemptions (ticket, gate, at, offline) VALUES "
+	         "(%lld, 'intruder', 1, 0)",
+	         (long long)id, (long long)id);
+	CHECK(sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK, "%s", sqlite3_errmsg(db));
+	async_call c[4] = {
+	    {.b = k1, .svc = "svc/quote", .body = "{\"v\":1,\"rid\":\"db-q\",\"party\":1}"},
+	    {.b = gate, .svc = "svc/redeem"},
+	    {.b = k2,
+	     .svc = "svc/issue",
+	     .body = "{\"v\":1,\"rid\":\"second\",\"card\":\"db-card-2\",\"attraction\":\"flume\","
+	             "\"party\":2}"},
+	    {.b = ops,
+	     .svc = "svc/ops",
+	     .body = "{\"v\":1,\"rid\":\"db-sb\",\"cmd\":\"standby\",\"attraction\":\"coaster\","
+	             "\"minutes\":55}"},
+	};
+	snprintf(c[1].body, sizeof c[1].body,
+	         "{\"v\":1,\"rid\":\"db-r\",\"code\":\"%s\",\"attraction\":\"coaster\"}", code);
+	async_start(&c[0]); /* vqd takes it and waits for the write lock */
+	nap_ms(300);
+	for (int i = 1; i < 4; i++) {
+		async_start(&c[i]);
+		nap_ms(100);
+	}
+	nap_ms(700);
+	CHECK(sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK, "%s", sqlite3_errmsg(db));
+	sqlite3_close(db);
+	for (int i = 0; i < 4; i++)
+		async_end(&c[i]);
+	for (int i = 1; i < 4; i++)
+		CHECK(strcmp(vqs_errcode(c[i].reply), "storage") == 0, "%s in the dead batch: %s",
+		      c[i].svc, c[i].raw);
+
+	/* an unrelated batch: it commits its own ticket and nothing of the dead one */
+	cJSON *r = issue(k1, "db-3", "db-card-3", "coaster", 1);
+	cJSON_Delete(r);
+	int64_t n = -1;
+	CHECK(vqs_db_int(site, "SELECT count(*) FROM tickets", &n) == VQ_OK && n == 2,
+	      "%lld tickets after the dead batch and the next one (want 2)", (long long)n);
+	CHECK(vqs_db_int(site, "SELECT count(*) FROM settings WHERE key = 'standby.coaster'", &n) ==
+	              VQ_OK &&
+	          n == 0,
+	      "the dead batch's standby is stored");
+	st = call(ops, "svc/ops", "{\"v\":1,\"rid\":\"db-st1\",\"cmd\":\"status\"}");
+	CHECK(get_int(st, "attractions.0.standby_min", "status") == standby,
+	      "vqd shows the standby of a batch that failed: %s", js(st));
+	cJSON_Delete(st);
+
+	/* the kiosk retries with the same rid: one ticket, and its retry the same bytes */
+	char *raw1 = NULL, *raw2 = NULL;
+	size_t len1 = 0, len2 = 0;
+	r = call_raw(k2, "svc/issue", &raw1, &len1, "%s", c[2].body);
+	expect_ok(r, "the retry of the dead batch's issue");
+	cJSON_Delete(r);
+	r = call_raw(k2, "svc/issue", &raw2, &len2, "%s", c[2].body);
+	cJSON_Delete(r);
+	same_bytes(raw1, len1, raw2, len2, "the retry's retry");
+	free(raw1);
+	free(raw2);
+	CHECK(vqs_db_int(site, "SELECT count(*) FROM tickets WHERE attr = 'flume'", &n) == VQ_OK &&
+	          n == 1,
+	      "one rid, %lld tickets", (long long)n);
+	r = call(gate, "svc/redeem", "%s", c[1].body);
+	expect_err(r, "already_used", "the redeem, once vqd knows what the disk says");
+	cJSON_Delete(r);
+	for (int i = 0; i < 4; i++) {
+		cJSON_Delete(c[i].reply);
+		free(c[i].raw);
+	}
+	vq_bus_free(ops);
+	vq_bus_free(gate);
+	vq_bus_free(k2);
+	vq_bus_free(k1);
+}
+END_TEST
+
+/* A redeem meets a ticket another writer admitted, and the day on disk no longer adds up,
+ * so the book cannot be rebuilt: vqd stays up, answers storage to everything, says why
+ * once, and serves again by itself once the database is repaired. */
+START_TEST(test_no_book)
+{
+	up(NULL);
+	vq_bus *kiosk = bus("kiosk-1", NULL), *gate = bus("gate-1", NULL);
+	cJSON *t = issue(kiosk, "nb-1", "nb-card", "coaster", 1);
+	char code[VQ_CODE_MAX], sql[256];
+	snprintf(code, sizeof code, "%s", get_str(t, "ticket.code", "issue"));
+	snprintf(sql, sizeof sql,
+	         "UPDATE tickets SET state = 1, used_gate = 'intruder', used_at = 1 WHERE id = "
+	         "%lld; UPDATE slots SET taken = taken + 5 WHERE attr = 'coaster'",
+	         (long long)get_int(t, "ticket.id", "issue"));
+	cJSON_Delete(t);
+	db_exec(sql);
+
+	cJSON *r = redeem(gate, "nb-r1", code, "coaster");
+	expect_err(r, "storage", "redeem of a ticket admitted behind vqd's back");
+	cJSON_Delete(r);
+	for (int i = 0; i < 3; i++) {
+		r = call(kiosk, "svc/identify", "{\"v\":1,\"rid\":\"nb-id-%d\",\"card\":\"x\"}", i);
+		expect_err(r, "storage", "identify without a book");
+		cJSON_Delete(r);
+		r = call(
+		    kiosk, "svc/issue",
+		    "{\"v\":1,\"rid\":\"nb-2\",\"card\":\"nb-card-2\",\"attraction\":\"flume\","
+		    "\"party\":1}");
+		expect_err(r, "storage", "issue without a book");
+		cJSON_Delete(r);
+		nap_ms(300);
+	}
+	CHECK(vqs_vqd_alive(site), "vqd died without its book");
+	CHECK(log_count("no book:") == 1, "the loss of the book is logged %d times",
+	      log_count("no book:"));
+
+	db_exec("UPDATE slots SET taken = taken - 5 WHERE attr = 'coaster'");
+	long long t0 = mono_ms();
+	char *first = NULL;
+	size_t firstlen = 0;
+	for (;;) {
+		free(first);
+		r = call_raw(kiosk, "svc/issue", &first, &firstlen,
+		             "{\"v\":1,\"rid\":\"nb-2\",\"card\":\"nb-card-2\",\"attraction\":"
+		             "\"flume\",\"party\":1}");
+		if (vqs_ok(r))
+			break;
+		expect_err(r, "storage", "issue while the book comes back");
+		cJSON_Delete(r);
+		CHECK(mono_ms() - t0 < 15000, "vqd did not come back within 15 s of the repair");
+		nap_ms(200);
+	}
+	cJSON_Delete(r);
+	fprintf(stderr, "test_no_book: serving again %lld ms after the repair\n", mono_ms() - t0);
+	CHECK(log_count("serving again") == 1, "the recovery is not logged once");
+	char *again = NULL;
+	size_t againlen = 0;
+	r = call_raw(kiosk, "svc/issue", &again, &againlen,
+	             "{\"v\":1,\"rid\":\"nb-2\",\"card\":\"nb-card-2\",\"attraction\":\"flume\","
+	             "\"party\":1}");
+	same_bytes(first, firstlen, again, againlen, "the retry after the recovery");
+	cJSON_Delete(r);
+	free(first);
+	free(again);
+	r = redeem(gate, "nb-r1", code, "coaster");
+	expect_err(r, "already_used", "the ticket the other writer admitted");
+	CHECK(strcmp(get_str(r, "error.used_gate", "redeem"), "intruder") == 0, "used by %s",
+	      js(r));
+	cJSON_Delete(r);
+	int64_t n = -1;
+	CHECK(vqs_db_int(site, "SELECT count(*) FROM tickets", &n) == VQ_OK && n == 2,
+	      "tickets: %lld", (long long)n);
+	vq_bus_free(gate);
+	vq_bus_free(kiosk);
+}
+END_TEST
+
 /* --- the broker goes away -------------------------------------------------------------------- */
 
 START_TEST(test_broker_restart)
@@ -1867,6 +2102,8 @@ static Suite *vqd_suite(void)
 	tcase_add_test(tc, test_malformed);
 	tcase_add_test(tc, test_acl);
 	tcase_add_test(tc, test_crash_burst);
+	tcase_add_test(tc, test_dead_batch);
+	tcase_add_test(tc, test_no_book);
 	tcase_add_test(tc, test_broker_restart);
 	tcase_add_test(tc, test_sigterm);
 	tcase_add_test(tc, test_bad_usage);
