@@ -1,10 +1,15 @@
 /* gate/gate_journal.c — the gate's offline journal (see gate_journal.h).
  *
  * Owns the file format and its replay, the entries in memory and the set of tickets known
- * used. Invariants: j->size is the length of the file's whole lines (the file never holds a
- * torn line after open returns, and a failed append is cut back to j->size); every line is
- * one write(2) followed by fsync(2), so after a crash the file is whole lines plus at most
- * one torn tail; entries[i].n == i + 1.
+ * used. Invariants: j->size is the length of the file's whole lines, all of them fsync'd
+ * (the file never holds a torn line after open returns); every append is written at
+ * j->size with pwrite(2), whatever the file offset says, and followed by fsync(2), so a
+ * failed append leaves at most bytes past j->size, which are cut before the next one is
+ * written (and which the next open would cut as a torn tail) — a line already on disk is
+ * never touched again; an entry, a batch or a result exists in memory only once its line
+ * is on disk, so numbers and request ids never run ahead of the file; entries[i].n == i + 1
+ * (a number missing from the file, which older gates could leave behind, is kept as a
+ * GATE_J_MISSING placeholder and counted in gaps).
  */
 #include "gate/gate_journal.h"
 
@@ -20,15 +25,17 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define JID_BYTES     6
-#define JID_MAX       (2 * JID_BYTES + 1)
-#define JOURNAL_MAX   (256L * 1024 * 1024) /* far beyond a day of any gate */
-#define USED_MIN_SLOT 64
+#define JID_BYTES       6
+#define JID_MAX         (2 * JID_BYTES + 1)
+#define JOURNAL_MAX     (256L * 1024 * 1024) /* far beyond a day of any gate */
+#define USED_MIN_SLOT   64
+#define JOURNAL_MAX_GAP 100000 /* a larger jump in entry numbers is damage, not a gap */
 
 struct gate_journal {
 	int fd; /* -1: in memory only */
 	char *path;
 	long size;
+	int tail; /* bytes past size may be on disk (a failed append): cut them first */
 	char jid[JID_MAX];
 	char gate[VQ_ID_MAX];
 	gate_jentry *e;
@@ -36,6 +43,7 @@ struct gate_journal {
 	int pending;
 	int batches; /* sync batches made so far: the next rid is batches + 1 */
 	int skipped;
+	int gaps; /* entry numbers the file skips */
 	long torn;
 	gate_used *used; /* open addressing on ticket, 0 = empty slot */
 	size_t nused, slots;
@@ -127,15 +135,20 @@ int gate_journal_find_used(const gate_journal *j, uint64_t ticket, gate_used *ou
 
 /* --- the file ------------------------------------------------------------------------ */
 
-/* Appends len bytes (whole lines) and makes them durable. On failure cuts the file back so
- * no torn line is left behind for the next open to find. */
+/* Appends len bytes (whole lines) at the recorded end and makes them durable; VQ_ESTORE
+ * if any of it fails (a full disk: EFBIG, ENOSPC), and then nothing of it counts. */
 static int append(gate_journal *j, const char *text, size_t len)
 {
 	if (j->fd < 0)
 		return VQ_OK;
+	if (j->tail) {
+		if (ftruncate(j->fd, j->size) != 0 || fsync(j->fd) != 0)
+			return VQ_ESTORE;
+		j->tail = 0;
+	}
 	size_t done = 0;
 	while (done < len) {
-		ssize_t w = write(j->fd, text + done, len - done);
+		ssize_t w = pwrite(j->fd, text + done, len - done, (off_t)j->size + (off_t)done);
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w <= 0)
@@ -147,9 +160,9 @@ static int append(gate_journal *j, const char *text, size_t len)
 	j->size += (long)len;
 	return VQ_OK;
 fail:
-	if (ftruncate(j->fd, j->size) != 0) {
-		/* nothing more to do: the next open cuts a torn tail anyway */
-	}
+	/* what was written of the line must not be taken for a line: cut it now if we can,
+	 * before the next append otherwise */
+	j->tail = ftruncate(j->fd, j->size) != 0;
 	return VQ_ESTORE;
 }
 
@@ -186,7 +199,8 @@ const gate_jentry *gate_journal_entry(const gate_journal *j, int n)
 	return n >= 1 && n <= j->n ? &j->e[n - 1] : NULL;
 }
 
-static int push_entry(gate_journal *j, const gate_jentry *e)
+/* Makes room for one more entry. */
+static int reserve(gate_journal *j)
 {
 	if (j->n == j->cap) {
 		int cap = j->cap ? j->cap * 2 : 64;
@@ -196,6 +210,13 @@ static int push_entry(gate_journal *j, const gate_jentry *e)
 		j->e = ne;
 		j->cap = cap;
 	}
+	return VQ_OK;
+}
+
+static int push_entry(gate_journal *j, const gate_jentry *e)
+{
+	if (reserve(j) != VQ_OK)
+		return VQ_ENOMEM;
 	j->e[j->n] = *e;
 	j->e[j->n].n = j->n + 1;
 	j->e[j->n].state = GATE_J_PENDING;
@@ -204,6 +225,22 @@ static int push_entry(gate_journal *j, const gate_jentry *e)
 	j->pending++;
 	if (e->kind == GATE_J_ADMIT && e->ticket)
 		used_put(j, e->ticket, e->at, j->gate, 1);
+	return VQ_OK;
+}
+
+/* A number the file skips: an entry known to be lost, done so nothing waits for it. */
+static int push_missing(gate_journal *j)
+{
+	if (reserve(j) != VQ_OK)
+		return VQ_ENOMEM;
+	gate_jentry *e = &j->e[j->n];
+	memset(e, 0, sizeof *e);
+	e->n = j->n + 1;
+	e->kind = GATE_J_MISSING;
+	e->state = GATE_J_DONE;
+	copy_str(e->res.error, sizeof e->res.error, "missing");
+	j->n++;
+	j->gaps++;
 	return VQ_OK;
 }
 
@@ -278,8 +315,15 @@ static int replay_line(gate_journal *j, const char *line, size_t len, char *err,
 	} else if (strcmp(t, "adm") == 0 || strcmp(t, "ovr") == 0) {
 		gate_jentry e;
 		entry_from(o, t[0] == 'a' ? GATE_J_ADMIT : GATE_J_OVERRIDE, &e);
-		if (jint(o, "n") != j->n + 1 || !e.attraction[0])
+		int64_t n = jint(o, "n");
+		if (n <= j->n || n > (int64_t)j->n + JOURNAL_MAX_GAP || !e.attraction[0])
 			goto cleanup;
+		/* numbers an older gate gave to lines it never wrote: keep the places, so the
+		 * entries that follow keep their numbers (a result names its entry by number) */
+		while (j->n + 1 < n) {
+			if ((rc = push_missing(j)) != VQ_OK)
+				goto cleanup;
+		}
 		rc = push_entry(j, &e);
 	} else if (strcmp(t, "batch") == 0) {
 		const char *rid = jstr(o, "rid");
@@ -489,6 +533,11 @@ int gate_journal_skipped(const gate_journal *j)
 	return j->skipped;
 }
 
+int gate_journal_gaps(const gate_journal *j)
+{
+	return j->gaps;
+}
+
 long gate_journal_torn(const gate_journal *j)
 {
 	return j->torn;
@@ -526,15 +575,17 @@ int gate_journal_add(gate_journal *j, const gate_jentry *in, int *n)
 		cJSON_AddStringToObject(o, "tier", e.tier);
 	if (e.reason[0])
 		cJSON_AddStringToObject(o, "reason", e.reason);
-	int wrc = append_json(j, o);
-	if (wrc == VQ_ENOMEM)
-		return wrc;
-	int rc = push_entry(j, &e);
+	if (reserve(j) != VQ_OK) {
+		cJSON_Delete(o);
+		return VQ_ENOMEM;
+	}
+	int rc = append_json(j, o);
 	if (rc != VQ_OK)
-		return rc;
-	if (n)
+		return rc; /* not on disk: not an entry, and its number is still free */
+	rc = push_entry(j, &e);
+	if (rc == VQ_OK && n)
 		*n = j->n;
-	return wrc;
+	return rc;
 }
 
 int gate_journal_batch(gate_journal *j, const int *ns, int count, char rid[GATE_RID_MAX])
@@ -553,16 +604,18 @@ int gate_journal_batch(gate_journal *j, const int *ns, int count, char rid[GATE_
 	cJSON *arr = cJSON_AddArrayToObject(o, "n");
 	for (int i = 0; i < count; i++)
 		cJSON_AddItemToArray(arr, cJSON_CreateNumber(ns[i]));
-	int wrc = append_json(j, o);
-	if (wrc == VQ_ENOMEM)
-		return wrc;
+	int rc = append_json(j, o);
+	if (rc != VQ_OK) {
+		rid[0] = '\0'; /* never sent under a rid the file does not hold */
+		return rc;
+	}
 	j->batches++;
 	for (int i = 0; i < count; i++) {
 		gate_jentry *e = entry(j, ns[i]);
 		e->state = GATE_J_SENT;
 		copy_str(e->rid, sizeof e->rid, rid);
 	}
-	return wrc;
+	return VQ_OK;
 }
 
 int gate_journal_results(gate_journal *j, const int *ns, const gate_jresult *rs, int count)
@@ -615,7 +668,7 @@ int gate_journal_results(gate_journal *j, const int *ns, const gate_jresult *rs,
 	}
 	if (len)
 		rc = append(j, text, len);
-	for (int i = 0; i < count; i++) {
+	for (int i = 0; rc == VQ_OK && i < count; i++) {
 		gate_jentry *e = entry(j, ns[i]);
 		if (e)
 			set_done(j, e, &rs[i]);

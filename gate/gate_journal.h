@@ -14,12 +14,18 @@
  *	                             vqd's answer for entry N: it is done
  *	{"t":"used","ticket":…,"at":T,"gate":…,"offline":0}   a ticket known to be used
  *
- * Reopening replays the lines; a last line without its newline (the power failed while it
- * was written) is cut off the file, and a complete line that does not parse is skipped and
- * counted. Invariants: entry N is at index N-1; an entry's state only moves forward
- * (pending -> sent -> done, an override pending -> done); what is in the file is in
- * memory. If a write fails the change is kept in memory all the same (the gate goes on
- * serving and syncing) and the call says VQ_ESTORE, so staff can be told.
+ * Lines are appended at the end the journal recorded (pwrite), never over a line already
+ * written. Reopening replays the lines; a last line without its newline (the power failed
+ * while it was written) is cut off the file, a complete line that does not parse is skipped
+ * and counted, and an entry number the file skips (older gates numbered entries they
+ * failed to write) is kept as a GATE_J_MISSING placeholder and counted, so every entry
+ * after it keeps its number and is replayed. Invariants: entry N is at index N-1; an
+ * entry's state only moves forward (pending -> sent -> done, an override pending -> done);
+ * what is in the file is in memory, and an entry, a sync batch or a result is in memory
+ * only once its line is in the file: a write that fails (a full disk) returns VQ_ESTORE and
+ * changes nothing, so the gate must not show an admission it could not record, nor send a
+ * sync whose rid the file does not hold. The one exception is a ticket marked used, which
+ * stays known in memory (refusing a second scan) even when its line could not be written.
  */
 #ifndef VQ_GATE_JOURNAL_H
 #define VQ_GATE_JOURNAL_H
@@ -34,7 +40,7 @@
 #define GATE_ERROR_MAX  32
 #define GATE_SYNC_MAX   200 /* admissions one svc/sync may carry */
 
-enum gate_jkind { GATE_J_ADMIT = 0, GATE_J_OVERRIDE = 1 };
+enum gate_jkind { GATE_J_ADMIT = 0, GATE_J_OVERRIDE = 1, GATE_J_MISSING = 2 };
 enum gate_jstate { GATE_J_PENDING = 0, GATE_J_SENT = 1, GATE_J_DONE = 2 };
 
 /* What vqd said about one entry. */
@@ -84,24 +90,28 @@ int gate_journal_count(const gate_journal *j);
 const gate_jentry *gate_journal_entry(const gate_journal *j, int n); /* NULL if no entry n */
 int gate_journal_pending(const gate_journal *j);                     /* entries not done */
 int gate_journal_skipped(const gate_journal *j); /* lines that did not parse at open */
+int gate_journal_gaps(const gate_journal *j);    /* entry numbers missing from the file */
 long gate_journal_torn(const gate_journal *j);   /* bytes of a torn last line cut at open */
 
 /* Records e (kind, ticket, code, attraction, at, number, party, tier; an override also
  * reason) as entry *n, pending. An override gets its request id here ("o-<jid>-<n>"), so a
  * resend after a restart is the same request. An admission also marks its ticket used
- * here, offline. */
+ * here, offline. VQ_ESTORE if it cannot be written: then there is no entry. */
 int gate_journal_add(gate_journal *j, const gate_jentry *e, int *n);
 
 /* Puts entries ns[0..count) (pending admissions, 1..GATE_SYNC_MAX of them) into a new sync
- * batch, and writes its rid ("s-<jid>-<k>") to rid. */
+ * batch, and writes its rid ("s-<jid>-<k>") to rid. VQ_ESTORE if it cannot be written: then
+ * there is no batch and rid is "" (nothing may be sent). */
 int gate_journal_batch(gate_journal *j, const int *ns, int count, char rid[GATE_RID_MAX]);
 
 /* Records vqd's answers for entries ns[0..count) in one write; entries already done are
- * left alone (a late answer to a resent request repeats the first). */
+ * left alone (a late answer to a resent request repeats the first). VQ_ESTORE if it cannot
+ * be written: the entries stay as they were, to be sent (same rid) and answered again. */
 int gate_journal_results(gate_journal *j, const int *ns, const gate_jresult *rs, int count);
 
 /* Remembers that ticket was used, at, at gate (a later call for the same ticket wins only
- * if it adds nothing new: the first use is what is kept). */
+ * if it adds nothing new: the first use is what is kept). VQ_ESTORE if it cannot be
+ * written; the ticket is known used in memory all the same. */
 int gate_journal_mark_used(gate_journal *j, uint64_t ticket, int64_t at, const char *gate,
                            int offline);
 /* 1 and *out if ticket is known used, else 0. */

@@ -450,6 +450,11 @@ static int setup(struct app *app)
 	if (gate_journal_skipped(app->j) || gate_journal_torn(app->j))
 		fprintf(stderr, "vq-gate: journal %s: %d bad lines skipped, %ld torn bytes cut\n",
 		        app->journal_path, gate_journal_skipped(app->j), gate_journal_torn(app->j));
+	if (gate_journal_gaps(app->j))
+		fprintf(stderr,
+		        "vq-gate: journal %s: %d entry numbers missing (lost by an earlier "
+		        "failed write); every entry after them is kept\n",
+		        app->journal_path, gate_journal_gaps(app->j));
 
 	vq_bus_opts bo = a->bo.opts;
 	bo.state_messages = true;

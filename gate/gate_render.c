@@ -160,6 +160,7 @@ void gate_verdict_text(const gate_verdict *v, const vq_i18n *t, const char *lang
 		    [GATE_R_CANCELLED] = "gate_cancelled",
 		    [GATE_R_UNKNOWN_TICKET] = "gate_unknown_ticket",
 		    [GATE_R_NO_KEYS] = "gate_no_keys",
+		    [GATE_R_CANNOT_RECORD] = "gate_cannot_record",
 		};
 		const char *k = v->reason > 0 && v->reason < GATE_R_COUNT && keys[v->reason]
 		                    ? keys[v->reason]

@@ -8,7 +8,9 @@
  *     journal: an admission vqd already recorded is not synced again);
  *   - every admission made offline and every override is in the journal before its
  *     verdict is shown, and leaves the journal only by vqd's answer (same rid on every
- *     resend), so nothing staff did is lost to a restart or a lost reply;
+ *     resend), so nothing staff did is lost to a restart or a lost reply; one the journal
+ *     cannot record (a full disk) is refused, never shown as admitted;
+ *   - a sync goes out only under a rid the journal holds;
  *   - each counter moves once per verdict or per answer about a journal entry.
  */
 #include "gate/gate_state.h"
@@ -84,9 +86,9 @@ struct gate {
 };
 
 static const char *const REASON_NAMES[GATE_R_COUNT] = {
-    "none",      "too_early",      "expired",          "already_used",
-    "forged",    "unknown_key",    "wrong_attraction", "closed",
-    "cancelled", "unknown_ticket", "no_keys",          "other"};
+    "none",        "too_early",        "expired", "already_used", "forged",
+    "unknown_key", "wrong_attraction", "closed",  "cancelled",    "unknown_ticket",
+    "no_keys",     "cannot_record",    "other"};
 
 /* The override reasons offered as buttons: id, i18n key. What vqd records is the English
  * text, so the audit log reads the same whatever language the gate shows. */
@@ -608,6 +610,17 @@ static void show_verdict(gate *g, const gate_verdict *v, int64_t now)
 	cue(g, GATE_CUE_REFUSE);
 }
 
+/* An admission the gate cannot remember is not made: a red verdict that tells staff why. */
+static void cannot_record(gate *g, gate_verdict *v)
+{
+	v->admit = 0;
+	v->override = 0;
+	v->pending = 0;
+	v->anytime = 0;
+	v->reason = GATE_R_CANNOT_RECORD;
+	journal_problem(g);
+}
+
 /* Decides a scan alone; returns the journal entry of the admission (0: refused). */
 static int decide_offline(gate *g, const char *code, int64_t now)
 {
@@ -627,9 +640,10 @@ static int decide_offline(gate *g, const char *code, int64_t now)
 		copy_str(e.number, sizeof e.number, v.number);
 		e.party = v.party;
 		copy_str(e.tier, sizeof e.tier, v.tier);
-		int jr = gate_journal_add(g->j, &e, &n);
-		if (jr != VQ_OK)
-			journal_problem(g);
+		if (gate_journal_add(g->j, &e, &n) != VQ_OK) {
+			n = 0;
+			cannot_record(g, &v);
+		}
 		g->v.pending = gate_journal_pending(g->j);
 	}
 	show_verdict(g, &v, now);
@@ -779,8 +793,15 @@ static void do_override(gate *g, const char *reason_in, int64_t now)
 	copy_str(e.tier, sizeof e.tier, v.tier);
 	copy_str(e.reason, sizeof e.reason, reason);
 	int n = 0;
-	if (gate_journal_add(g->j, &e, &n) != VQ_OK)
-		journal_problem(g);
+	if (gate_journal_add(g->j, &e, &n) != VQ_OK) {
+		/* vqd would never hear of it: staff must know it did not happen */
+		cannot_record(g, &v);
+		g->v.entry[0] = '\0';
+		g->v.ov_code[0] = '\0';
+		trace(g, "override reason=\"%s\" not recorded", reason);
+		show_verdict(g, &v, now);
+		return;
+	}
 	if (v.ticket && gate_journal_mark_used(g->j, v.ticket, e.at, g->gate_id, offline) != VQ_OK)
 		journal_problem(g);
 	g->v.pending = gate_journal_pending(g->j);
@@ -1151,6 +1172,11 @@ void gate_on_msg(gate *g, const vq_bus_msg *m, int64_t now_ms)
 
 /* --- sending what the journal holds ------------------------------------------------- */
 
+static void backoff_more(gate *g)
+{
+	g->backoff = g->backoff * 2 > BACKOFF_MAX ? BACKOFF_MAX : g->backoff * 2;
+}
+
 static void send_sync(gate *g, int64_t now)
 {
 	int ns[GATE_SYNC_MAX], count = 0;
@@ -1175,10 +1201,15 @@ static void send_sync(gate *g, int64_t now)
 		if (!count)
 			return;
 		int jr = gate_journal_batch(g->j, ns, count, rid);
-		if (jr == VQ_ENOMEM || jr == VQ_EINVAL)
-			return; /* not marked sent: tried again at the next tick */
-		if (jr != VQ_OK)
-			journal_problem(g);
+		if (jr != VQ_OK) {
+			/* not on disk, so not sent: a rid the journal forgets could be reused
+			 * for other admissions after a restart */
+			if (jr == VQ_ESTORE)
+				journal_problem(g);
+			g->work_next = now + g->backoff;
+			backoff_more(g);
+			return;
+		}
 	}
 	struct req r;
 	memset(&r, 0, sizeof r);
@@ -1243,11 +1274,6 @@ static int has_work(const gate *g, int kind)
 			return 1;
 	}
 	return 0;
-}
-
-static void backoff_more(gate *g)
-{
-	g->backoff = g->backoff * 2 > BACKOFF_MAX ? BACKOFF_MAX : g->backoff * 2;
 }
 
 void gate_tick(gate *g, int64_t now)

@@ -34,8 +34,9 @@ enum gate_reason {
 	GATE_R_CLOSED,
 	GATE_R_CANCELLED,
 	GATE_R_UNKNOWN_TICKET,
-	GATE_R_NO_KEYS, /* offline and no public keys yet: nothing can be checked */
-	GATE_R_OTHER,   /* anything else vqd said (error names it) */
+	GATE_R_NO_KEYS,       /* offline and no public keys yet: nothing can be checked */
+	GATE_R_CANNOT_RECORD, /* offline, and the journal cannot be written (disk full) */
+	GATE_R_OTHER,         /* anything else vqd said (error names it) */
 	GATE_R_COUNT
 };
 
