@@ -3,17 +3,26 @@
  * Invariants: attraction views are kept in the order state/_site lists them, with the
  * names and tiers indexed by state/_site's languages and tiers; a message that does not
  * parse changes nothing. State for an attraction that state/_site does not (yet) list is
- * kept too, appended, so a screen that heard state/<id> first does not lose it.
+ * kept too, appended, so a screen that heard state/<id> first does not lose it. Nothing
+ * in a message is trusted to have the shape it should: a field of the wrong type (an
+ * array where an object belongs, a number where a string does) is ignored and reported
+ * through the log callback, never followed.
  */
 #include "client/sitestate.h"
 
 #include <cjson/cJSON.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
 #include <sodium.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
-#define MAX_ATTRS 256
+#define MAX_ATTRS           256
+#define PROBLEMS_REMEMBERED 32
 
 struct vq_sitestate {
 	vq_site_view site;
@@ -22,6 +31,14 @@ struct vq_sitestate {
 	char *raw[MAX_ATTRS]; /* each attraction's last state, parsed again when the site's
 	                       * languages or tiers arrive (retained messages come in any order) */
 	char *site_json;      /* the last state/_site, for vq_sitestate_save */
+	vq_sitestate_log_fn log;
+	void *log_ctx;
+	unsigned problems;
+	/* problems said lately (hashes): the same ones again, in a state vqd republishes every
+	 * 30 s, are not news */
+	uint64_t said[PROBLEMS_REMEMBERED];
+	unsigned nsaid;
+	const char *topic; /* of the message being read, for the log */
 };
 
 int vq_sitestate_new(vq_sitestate **out)
@@ -41,6 +58,57 @@ void vq_sitestate_free(vq_sitestate *s)
 		free(s->raw[i]);
 	free(s->site_json);
 	free(s);
+}
+
+void vq_sitestate_set_log(vq_sitestate *s, vq_sitestate_log_fn fn, void *ctx)
+{
+	s->log = fn;
+	s->log_ctx = ctx;
+}
+
+unsigned vq_sitestate_problems(const vq_sitestate *s)
+{
+	return s->problems;
+}
+
+void vq_sitestate_log_stderr(void *prog, const char *line)
+{
+	fprintf(stderr, "%s: %s\n", prog ? (const char *)prog : "sitestate", line);
+}
+
+static void problem(vq_sitestate *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* A field of the wrong shape, ignored: counted, and said once while it repeats. */
+static void problem(vq_sitestate *s, const char *fmt, ...)
+{
+	char what[120], line[160];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof what, fmt, ap);
+	va_end(ap);
+	snprintf(line, sizeof line, "%s: %s; ignored", s->topic ? s->topic : "state", what);
+	s->problems++;
+	uint64_t h = 1469598103934665603u; /* FNV-1a */
+	for (const char *p = line; *p; p++)
+		h = (h ^ (unsigned char)*p) * 1099511628211u;
+	for (unsigned i = 0; i < s->nsaid && i < PROBLEMS_REMEMBERED; i++)
+		if (s->said[i] == h)
+			return;
+	s->said[s->nsaid++ % PROBLEMS_REMEMBERED] = h;
+	if (s->log)
+		s->log(s->log_ctx, line);
+}
+
+/* o's member k if it is of the wanted kind (cJSON_IsObject...), NULL if absent, NULL and a
+ * problem if it is something else (null counts as absent). */
+static const cJSON *member(vq_sitestate *s, const cJSON *o, const char *k,
+                           cJSON_bool (*is)(const cJSON *), const char *kind)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+	if (!v || cJSON_IsNull(v) || is(v))
+		return cJSON_IsNull(v) ? NULL : v;
+	problem(s, "%s: wrong type (expected %s)", k, kind);
+	return NULL;
 }
 
 int vq_sitestate_subscribe(vq_bus *bus)
@@ -94,12 +162,17 @@ static int find_index(const vq_sitestate *s, const char *id)
 	return -1;
 }
 
-/* Per-language names in the site's language order. */
-static void names_into(const vq_sitestate *s, const cJSON *names, char out[][VQ_NAME_MAX])
+/* Per-language names in the site's language order, from an object {"en": "..."}. */
+static void names_into(vq_sitestate *s, const cJSON *owner, char out[][VQ_NAME_MAX])
 {
+	const cJSON *names = member(s, owner, "names", cJSON_IsObject, "object");
 	const cJSON *n;
 	cJSON_ArrayForEach(n, names)
 	{
+		if (!cJSON_IsString(n)) {
+			problem(s, "names.%s: wrong type (expected string)", n->string);
+			continue;
+		}
 		int l = vq_sitestate_lang(s, n->string);
 		if (l >= 0)
 			copy(out[l], VQ_NAME_MAX, n);
@@ -122,13 +195,15 @@ static int feed_site(vq_sitestate *s, const cJSON *j, const char *text, size_t l
 		return -VQ_EBADREQ;
 	v.known = 1;
 	copy(v.site, sizeof v.site, cJSON_GetObjectItemCaseSensitive(j, "site"));
-	copy(v.name, sizeof v.name, cJSON_GetObjectItemCaseSensitive(j, "name"));
-	copy(v.timezone, sizeof v.timezone, cJSON_GetObjectItemCaseSensitive(j, "timezone"));
+	copy(v.name, sizeof v.name, member(s, j, "name", cJSON_IsString, "string"));
+	copy(v.timezone, sizeof v.timezone, member(s, j, "timezone", cJSON_IsString, "string"));
 	v.updated = num(j, "updated");
 	const cJSON *it;
 	cJSON_ArrayForEach(it, langs)
 	{
-		if (v.nlangs < VQ_MAX_LANGS && cJSON_IsString(it))
+		if (!cJSON_IsString(it))
+			problem(s, "languages: an item of the wrong type (expected string)");
+		else if (v.nlangs < VQ_MAX_LANGS)
 			copy(v.langs[v.nlangs++], VQ_LANG_MAX, it);
 	}
 	/* the names below are indexed by these languages: install them first */
@@ -139,14 +214,30 @@ static int feed_site(vq_sitestate *s, const cJSON *j, const char *text, size_t l
 	{
 		if (v.ntiers >= VQ_MAX_TIERS)
 			break;
+		if (!cJSON_IsObject(it) ||
+		    !cJSON_IsString(cJSON_GetObjectItemCaseSensitive(it, "id"))) {
+			/* its place would shift every tier after it: the tier indexes are the
+			 * codes' */
+			problem(s, "tiers[%d]: wrong type (expected an object with an id)",
+			        v.ntiers);
+			copy(v.tiers[v.ntiers++], VQ_ID_MAX, NULL);
+			continue;
+		}
 		copy(v.tiers[v.ntiers], VQ_ID_MAX, cJSON_GetObjectItemCaseSensitive(it, "id"));
-		names_into(s, cJSON_GetObjectItemCaseSensitive(it, "names"),
-		           v.tier_names[v.ntiers]);
+		names_into(s, it, v.tier_names[v.ntiers]);
 		v.tier_late_grace[v.ntiers] = (int)num(it, "late_grace_min");
 		v.ntiers++;
 	}
+	if (keys && !cJSON_IsArray(keys)) {
+		problem(s, "keys: wrong type (expected array)");
+		keys = NULL;
+	}
 	cJSON_ArrayForEach(it, keys)
 	{
+		if (!cJSON_IsObject(it)) {
+			problem(s, "keys: an item of the wrong type (expected object)");
+			continue;
+		}
 		const cJSON *pk = cJSON_GetObjectItemCaseSensitive(it, "public_key");
 		uint8_t raw[32];
 		size_t n = 0;
@@ -171,7 +262,11 @@ static int feed_site(vq_sitestate *s, const cJSON *j, const char *text, size_t l
 	int n = 0;
 	cJSON_ArrayForEach(it, attrs)
 	{
-		if (!cJSON_IsString(it) || n >= MAX_ATTRS)
+		if (!cJSON_IsString(it) || strlen(it->valuestring) >= VQ_ID_MAX) {
+			problem(s, "attractions: an item that is not an attraction id");
+			continue;
+		}
+		if (n >= MAX_ATTRS)
 			continue;
 		int old_i = find_index(s, it->valuestring);
 		if (old_i >= 0) {
@@ -198,14 +293,19 @@ static int feed_site(vq_sitestate *s, const cJSON *j, const char *text, size_t l
 	free(next);
 	free(raw);
 	/* states heard before this site named their languages and tiers: read them again */
+	const char *site_topic = s->topic;
 	for (int i = 0; i < n; i++) {
 		if (!s->raw[i])
 			continue;
+		char topic[VQ_ID_MAX + 8];
+		snprintf(topic, sizeof topic, "state/%s", s->attrs[i].id);
+		s->topic = topic;
 		cJSON *aj = cJSON_Parse(s->raw[i]);
 		if (aj)
 			feed_attr(s, s->attrs[i].id, aj, NULL, s->attrs[i].received_ms);
 		cJSON_Delete(aj);
 	}
+	s->topic = site_topic;
 	char *copy_json = malloc(len + 1);
 	if (copy_json) {
 		memcpy(copy_json, text, len);
@@ -245,27 +345,31 @@ static int feed_attr(vq_sitestate *s, const char *id, const cJSON *j, const vq_b
 	memset(&a, 0, sizeof a);
 	snprintf(a.id, sizeof a.id, "%s", id);
 	a.known = 1;
-	const cJSON *kind = cJSON_GetObjectItemCaseSensitive(j, "kind");
-	a.service = cJSON_IsString(kind) && strcmp(kind->valuestring, "service") == 0;
-	names_into(s, cJSON_GetObjectItemCaseSensitive(j, "names"), a.names);
+	const cJSON *kind = member(s, j, "kind", cJSON_IsString, "string");
+	a.service = kind && strcmp(kind->valuestring, "service") == 0;
+	names_into(s, j, a.names);
 	a.open = strcmp(status->valuestring, "closed") != 0;
 	a.closed_at = num(j, "closed_at");
 	a.reopened_at = num(j, "reopened_at");
-	a.admitting = window(cJSON_GetObjectItemCaseSensitive(j, "admitting"), "from", "until");
-	const cJSON *next = cJSON_GetObjectItemCaseSensitive(j, "next");
+	a.admitting =
+	    window(member(s, j, "admitting", cJSON_IsObject, "object or null"), "from", "until");
+	const cJSON *next = member(s, j, "next", cJSON_IsObject, "object");
 	const cJSON *t;
 	cJSON_ArrayForEach(t, next)
 	{
 		int ti = vq_sitestate_tier(s, t->string);
-		if (ti >= 0)
-			a.next[ti] = window(t, "start", "end");
+		if (ti < 0)
+			continue;
+		if (!cJSON_IsObject(t) && !cJSON_IsNull(t))
+			problem(s, "next.%s: wrong type (expected object or null)", t->string);
+		a.next[ti] = window(t, "start", "end");
 	}
-	const cJSON *cap = cJSON_GetObjectItemCaseSensitive(j, "capacity");
+	const cJSON *cap = member(s, j, "capacity", cJSON_IsObject, "object");
 	a.cap_today = (int)num(cap, "today");
 	a.cap_taken = (int)num(cap, "taken");
 	a.standby_min = (int)num(j, "standby_min");
-	const cJSON *prefix = cJSON_GetObjectItemCaseSensitive(j, "prefix");
-	if (cJSON_IsString(prefix)) {
+	const cJSON *prefix = member(s, j, "prefix", cJSON_IsString, "string");
+	if (prefix) {
 		a.has_rules = 1;
 		copy(a.prefix, sizeof a.prefix, prefix);
 		a.early_grace_min = (int)num(j, "early_grace_min");
@@ -273,8 +377,8 @@ static int feed_attr(vq_sitestate *s, const char *id, const cJSON *j, const vq_b
 		a.opens = num(j, "opens");
 		a.closes = num(j, "closes");
 	}
-	const cJSON *mg = cJSON_GetObjectItemCaseSensitive(j, "merge");
-	if (cJSON_IsObject(mg)) {
+	const cJSON *mg = member(s, j, "merge", cJSON_IsObject, "object or null");
+	if (mg) {
 		a.has_merge = 1;
 		a.merge_fast = (int)num(mg, "fast");
 		a.merge_standby = (int)num(mg, "standby");
@@ -329,10 +433,12 @@ int vq_sitestate_feed(vq_sitestate *s, const vq_bus_msg *m, int64_t now_ms)
 		return -VQ_EBADREQ;
 	}
 	const char *id = m->suffix + 6;
+	s->topic = m->suffix;
 	if (strcmp(id, "_site") == 0)
 		rc = feed_site(s, j, m->payload, m->len);
 	else if (strlen(id) < VQ_ID_MAX)
 		rc = feed_attr(s, id, j, m, now_ms);
+	s->topic = NULL;
 	cJSON_Delete(j);
 	return rc;
 }
@@ -377,25 +483,49 @@ int vq_sitestate_stale(const vq_sitestate *s, int a, int64_t now_ms, int64_t max
 	return now_ms - s->attrs[a].received_ms > max_age_ms;
 }
 
+/* A renamed file survives a crash only once its folder is synced too. */
+static int sync_dir_of(const char *path)
+{
+	char *copy = strdup(path);
+	if (!copy)
+		return -1;
+	int fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	free(copy);
+	if (fd < 0)
+		return -1;
+	int rc = fsync(fd);
+	close(fd);
+	return rc;
+}
+
 int vq_sitestate_save(const vq_sitestate *s, const char *path)
 {
 	if (!s->site_json)
 		return VQ_ENOTFOUND;
 	char tmp[1024];
-	snprintf(tmp, sizeof tmp, "%s.tmp", path);
-	FILE *f = fopen(tmp, "wb");
-	if (!f)
+	if ((size_t)snprintf(tmp, sizeof tmp, "%s.tmp", path) >= sizeof tmp)
 		return VQ_EINVAL;
-	size_t n = strlen(s->site_json);
-	int ok = fwrite(s->site_json, 1, n, f) == n;
-	ok &= fflush(f) == 0;
-	ok &= fclose(f) == 0;
-	/* rename, so a gate that dies mid-write keeps the previous copy */
-	if (!ok || rename(tmp, path) != 0) {
-		remove(tmp);
-		return VQ_EINVAL;
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return VQ_ESTORE;
+	size_t n = strlen(s->site_json), done = 0;
+	while (done < n) {
+		ssize_t w = write(fd, s->site_json + done, n - done);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			break;
+		done += (size_t)w;
 	}
-	return VQ_OK;
+	int ok = done == n && fsync(fd) == 0;
+	ok &= close(fd) == 0;
+	/* the data is on disk before the name points at it, so a gate that dies mid-write
+	 * keeps the previous copy and a power cut never leaves an empty one */
+	if (!ok || rename(tmp, path) != 0) {
+		unlink(tmp);
+		return VQ_ESTORE;
+	}
+	return sync_dir_of(path) == 0 ? VQ_OK : VQ_ESTORE;
 }
 
 int vq_sitestate_load(vq_sitestate *s, const char *path, int64_t now_ms)

@@ -59,13 +59,25 @@ typedef struct vq_sitestate vq_sitestate;
 int vq_sitestate_new(vq_sitestate **out);
 void vq_sitestate_free(vq_sitestate *s); /* NULL is fine */
 
+/* Where a field of the wrong shape is reported: one line ("state/coaster: names: wrong type
+ * (expected object); ignored"), once for as long as it is among the last 32 problems said
+ * (vqd republishes a state every 30 s). NULL: nowhere. */
+typedef void (*vq_sitestate_log_fn)(void *ctx, const char *line);
+void vq_sitestate_set_log(vq_sitestate *s, vq_sitestate_log_fn fn, void *ctx);
+/* Fields of the wrong shape met so far (each time, repeats included). */
+unsigned vq_sitestate_problems(const vq_sitestate *s);
+/* A log function for programs: "<prog>: <line>" on stderr; ctx is the program's name. */
+void vq_sitestate_log_stderr(void *prog, const char *line);
+
 /* The subscriptions a screen needs ("state/#" and "presence/vqd"); call before start. */
 int vq_sitestate_subscribe(vq_bus *bus);
 
 /* Takes one bus message. Returns 1 if it changed the view, 0 if it is not ours (or
  * repeats what we know), VQ_EBADREQ (negated: -VQ_EBADREQ) for one of ours that does not
- * parse — the view is then unchanged. A VQ_BUS_DISCONNECTED message marks vqd offline:
- * we cannot know better while we cannot hear it. */
+ * parse — the view is then unchanged. A field of the wrong type inside a message that does
+ * parse (an array where an object belongs) is ignored, counted and logged; the rest of the
+ * message is taken. A VQ_BUS_DISCONNECTED message marks vqd offline: we cannot know better
+ * while we cannot hear it. */
 int vq_sitestate_feed(vq_sitestate *s, const vq_bus_msg *m, int64_t now_ms);
 
 const vq_site_view *vq_sitestate_site(const vq_sitestate *s);
@@ -83,7 +95,10 @@ const char *vq_sitestate_attr_name(const vq_sitestate *s, const vq_attr_view *a,
 int vq_sitestate_stale(const vq_sitestate *s, int a, int64_t now_ms, int64_t max_age_ms);
 
 /* The site part (names, tiers, keys) written to / read from a file, so a gate that starts
- * while vqd is unreachable can still verify codes. Load feeds the saved state/_site. */
+ * while vqd is unreachable can still verify codes. Save replaces the file whole (a file
+ * beside it, fsync'd, renamed over it, the folder fsync'd): VQ_ESTORE if it cannot.
+ * Load feeds the saved state/_site, with the same shape checks as a message:
+ * VQ_ENOTFOUND without a file, VQ_EBADREQ if it does not parse. */
 int vq_sitestate_save(const vq_sitestate *s, const char *path);
 int vq_sitestate_load(vq_sitestate *s, const char *path, int64_t now_ms);
 

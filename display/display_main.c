@@ -377,6 +377,7 @@ static int live(vq_ui *ui, const vq_i18n *t, vq_board *b, const options *o)
 	char err[256];
 	if (!shown || !next || vq_sitestate_new(&ss) != VQ_OK)
 		goto cleanup;
+	vq_sitestate_set_log(ss, vq_sitestate_log_stderr, (void *)"vq-display");
 	vq_busopt bo = o->bo;
 	if (vq_busopt_finish(&bo, err, sizeof err) != VQ_OK) {
 		fprintf(stderr, "vq-display: %s\n", err);

@@ -431,6 +431,7 @@ static int setup(struct app *app)
 		return VQ_ECONFIG;
 	if (vq_sitestate_new(&app->ss) != VQ_OK)
 		return VQ_ENOMEM;
+	vq_sitestate_set_log(app->ss, vq_sitestate_log_stderr, (void *)"vq-gate");
 	/* A gate started while vqd is away still has the keys it saw last. */
 	int64_t wall = (int64_t)time(NULL) * 1000;
 	FILE *cf = fopen(app->cache_path, "rb");

@@ -555,6 +555,7 @@ int main(int argc, char **argv)
 		        "vq-kiosk: cannot set up the bus (check --broker, --site, --user)\n");
 		goto cleanup;
 	}
+	vq_sitestate_set_log(a.site, vq_sitestate_log_stderr, (void *)"vq-kiosk");
 	vq_ui_watch_fd(a.ui, vq_bus_fd(a.bus));
 
 	char prefix[64];

@@ -1758,6 +1758,61 @@ START_TEST(test_e2e_offline_conflict)
 }
 END_TEST
 
+/* A gate's saved site (--site-cache) is its own file, but not to be trusted either: one
+ * whose parts have the wrong shape (an array where an object belongs) still starts the
+ * gate, which ignores those parts, says so, and verifies with the keys that are sound;
+ * one that is not JSON at all is ignored. */
+START_TEST(test_e2e_corrupt_cache)
+{
+	up();
+	vq_bus *kiosk = vqs_bus(site, "kiosk-1", NULL);
+	CHECK(kiosk != NULL, "no kiosk bus");
+	char code[VQ_CODE_MAX], want[160], path[700];
+	int64_t id = issue(kiosk, "e2e-cache", "coaster", code);
+	vq_bus_free(kiosk);
+	struct run r;
+	run_gate("gate-2", "wait 100\n", NULL, "g2-online", &r);
+	run_free(&r);
+
+	snprintf(path, sizeof path, "%s/gate-2.site.json", vqs_dir(site));
+	char *text = tu_read_file(path, NULL);
+	CHECK(text != NULL, "gate-2 saved no site");
+	cJSON *saved = cJSON_Parse(text);
+	free(text);
+	CHECK(cJSON_IsObject(saved), "the saved site is not JSON");
+	cJSON *tier = cJSON_GetArrayItem(cJSON_GetObjectItem(saved, "tiers"), 0);
+	cJSON_ReplaceItemInObject(tier, "names", cJSON_CreateStringArray((const char *[]){"x"}, 1));
+	cJSON_AddItemToArray(cJSON_GetObjectItem(saved, "keys"), cJSON_CreateNumber(7));
+	cJSON_ReplaceItemInObject(saved, "name", cJSON_CreateArray());
+	text = cJSON_PrintUnformatted(saved);
+	cJSON_Delete(saved);
+	FILE *f = fopen(path, "w");
+	CHECK(f && fputs(text, f) >= 0 && fclose(f) == 0, "cannot write %s", path);
+	free(text);
+
+	char script[512];
+	snprintf(script, sizeof script, "scan %s\n", code);
+	run_gate("gate-2", script, "127.0.0.1:1", "g2-corrupt", &r);
+	snprintf(want, sizeof want, "verdict admit ticket=%lld", (long long)id);
+	expect_trace(&r, want, "a gate started from a damaged cache");
+	char *err = slurp(r.err);
+	CHECK(strstr(err, "vq-gate: state/_site: names: wrong type (expected object); ignored") &&
+	          strstr(err, "keys: an item of the wrong type"),
+	      "stderr does not name what was ignored:\n%s", err);
+	free(err);
+	run_free(&r);
+
+	f = fopen(path, "w");
+	CHECK(f && fputs("\x01\x02{\"names\":", f) >= 0 && fclose(f) == 0, "cannot write %s", path);
+	run_gate("gate-2", script, "127.0.0.1:1", "g2-garbage", &r);
+	expect_trace(&r, "verdict refuse reason=no_keys", "a gate started from a garbage cache");
+	err = slurp(r.err);
+	CHECK(strstr(err, "unreadable; ignored"), "stderr:\n%s", err);
+	free(err);
+	run_free(&r);
+}
+END_TEST
+
 static Suite *gate_suite(void)
 {
 	Suite *s = suite_create("gate");
@@ -1788,6 +1843,7 @@ static Suite *gate_suite(void)
 	tcase_add_checked_fixture(tc, e2e_setup, e2e_teardown);
 	tcase_add_test(tc, test_e2e_online);
 	tcase_add_test(tc, test_e2e_offline_conflict);
+	tcase_add_test(tc, test_e2e_corrupt_cache);
 	tcase_set_timeout(tc, 120);
 	suite_add_tcase(s, tc);
 	return s;

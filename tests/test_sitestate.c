@@ -1,5 +1,6 @@
 /* tests/test_sitestate.c — the screens' view of vqd's retained state: parsing, order,
- * presence and staleness, bad messages changing nothing, and the saved site for gates. */
+ * presence and staleness, bad messages changing nothing, fields of the wrong shape ignored
+ * and logged, and the saved site for gates (damaged copies included). */
 #include "client/sitestate.h"
 #include "support/tutil.h"
 
@@ -7,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static const char SITE[] =
     "{\"v\":1,\"site\":\"demo\",\"name\":\"Demo\",\"timezone\":\"UTC\","
@@ -173,6 +175,168 @@ START_TEST(test_save_load)
 }
 END_TEST
 
+/* --- shapes that are wrong: ignored and logged, never followed ----------------------- */
+
+struct logged {
+	int n;
+	char last[256];
+	char all[4096];
+};
+
+static void catch_log(void *ctx, const char *line)
+{
+	struct logged *l = ctx;
+	l->n++;
+	snprintf(l->last, sizeof l->last, "%s", line);
+	strncat(l->all, line, sizeof l->all - strlen(l->all) - 2);
+	strcat(l->all, "\n");
+}
+
+START_TEST(test_wrong_shapes)
+{
+	vq_sitestate *s;
+	struct logged l;
+	memset(&l, 0, sizeof l);
+	ck_assert_int_eq(vq_sitestate_new(&s), VQ_OK);
+	vq_sitestate_set_log(s, catch_log, &l);
+	/* a site whose parts are of the wrong kind: the sound parts are taken */
+	ck_assert_int_eq(
+	    feed(s, "state/_site",
+	         "{\"v\":1,\"site\":\"demo\",\"name\":[1],\"timezone\":\"UTC\","
+	         "\"languages\":[7,\"en\",\"ru\"],"
+	         "\"tiers\":[{\"id\":\"standard\",\"names\":[\"Standard\"]},5,"
+	         "{\"id\":\"gold\",\"names\":{\"en\":7,\"ru\":\"Золото\"}}],"
+	         "\"attractions\":[{\"id\":\"x\"},\"coaster\"],"
+	         "\"keys\":[5,{\"kid\":1,\"public_key\":"
+	         "\"3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c\"}]}",
+	         10),
+	    1);
+	const vq_site_view *v = vq_sitestate_site(s);
+	ck_assert_int_eq(v->nlangs, 2);
+	ck_assert_str_eq(v->langs[0], "en");
+	ck_assert_int_eq(v->ntiers,
+	                 3); /* tier indexes are the codes': the bad one keeps its place */
+	ck_assert_str_eq(v->tiers[2], "gold");
+	ck_assert_str_eq(v->tier_names[2][1], "Золото");
+	ck_assert_str_eq(v->tier_names[2][0], "");
+	ck_assert_int_eq(v->keys.count, 1);
+	ck_assert_int_eq(vq_sitestate_attr_count(s), 1);
+	ck_assert_str_eq(v->name, "");
+	ck_assert_msg(
+	    strstr(l.all, "state/_site: tiers[1]: wrong type") &&
+	        strstr(l.all, "state/_site: names: wrong type (expected object); ignored") &&
+	        strstr(l.all, "keys: an item of the wrong type") &&
+	        strstr(l.all, "attractions: an item") && strstr(l.all, "languages: an item") &&
+	        strstr(l.all, "name: wrong type"),
+	    "log:\n%s", l.all);
+
+	/* the crash: names and next as arrays (strcmp got NULL) */
+	unsigned before = vq_sitestate_problems(s);
+	static const char BAD[] =
+	    "{\"v\":1,\"attraction\":\"coaster\",\"kind\":5,\"names\":[\"Coaster\"],"
+	    "\"status\":\"open\",\"admitting\":[1,2],\"next\":[{\"start\":1,\"end\":2}],"
+	    "\"capacity\":[900,12],\"standby_min\":35,\"prefix\":7,\"merge\":\"fast\","
+	    "\"updated\":101}";
+	ck_assert_int_eq(feed(s, "state/coaster", BAD, 20), 1);
+	const vq_attr_view *a = vq_sitestate_find(s, "coaster");
+	ck_assert_ptr_nonnull(a);
+	ck_assert(a->known && a->open);
+	ck_assert_int_eq(a->standby_min, 35);
+	ck_assert_str_eq(vq_sitestate_attr_name(s, a, 0), "coaster");
+	ck_assert_int_eq(a->next[0].start, 0);
+	ck_assert_int_eq(a->admitting.start, 0);
+	ck_assert_int_eq(a->cap_today, 0);
+	ck_assert(!a->has_rules && !a->has_merge && !a->service);
+	ck_assert_uint_eq(vq_sitestate_problems(s), before + 7);
+	ck_assert_msg(strstr(l.all, "state/coaster: names: wrong type (expected object)") &&
+	                  strstr(l.all, "state/coaster: next: wrong type") &&
+	                  strstr(l.all, "state/coaster: capacity: wrong type") &&
+	                  strstr(l.all, "state/coaster: merge: wrong type") &&
+	                  strstr(l.all, "state/coaster: admitting: wrong type") &&
+	                  strstr(l.all, "state/coaster: prefix: wrong type") &&
+	                  strstr(l.all, "state/coaster: kind: wrong type"),
+	              "log:\n%s", l.all);
+	/* a next that is an object with a tier of the wrong kind */
+	ck_assert_int_eq(
+	    feed(s, "state/coaster",
+	         "{\"status\":\"open\",\"next\":{\"standard\":[1,2],\"gold\":{\"start\":"
+	         "5,\"end\":9}},\"names\":{\"en\":[\"x\"]}}",
+	         30),
+	    1);
+	a = vq_sitestate_find(s, "coaster");
+	ck_assert_int_eq(a->next[0].start, 0);
+	ck_assert_int_eq(a->next[2].start, 5);
+	ck_assert_msg(strstr(l.all, "next.standard: wrong type") &&
+	                  strstr(l.all, "names.en: wrong type"),
+	              "log:\n%s", l.all);
+	/* the same bad state again: counted, not said again */
+	int lines = l.n;
+	ck_assert_int_eq(feed(s, "state/coaster", BAD, 40), 1);
+	ck_assert_int_eq(feed(s, "state/coaster", BAD, 50), 0);
+	ck_assert_int_le(l.n, lines + 7);
+	lines = l.n;
+	ck_assert_int_eq(feed(s, "state/coaster", BAD, 60), 0);
+	ck_assert_int_eq(l.n, lines);
+	vq_sitestate_free(s);
+}
+END_TEST
+
+/* A gate's saved site is a file of its own: damaged, it is refused or read in part, never
+ * followed into a crash; saving replaces it whole and leaves nothing beside it. */
+START_TEST(test_cache_damaged)
+{
+	char *dir = tu_tempdir("sitestate");
+	char path[512], tmp[600];
+	snprintf(path, sizeof path, "%s/site.json", dir);
+	snprintf(tmp, sizeof tmp, "%s.tmp", path);
+	vq_sitestate *s, *t;
+	ck_assert_int_eq(vq_sitestate_new(&s), VQ_OK);
+	feed(s, "state/_site", SITE, 0);
+	ck_assert_int_eq(vq_sitestate_save(s, path), VQ_OK);
+	ck_assert_int_ne(access(tmp, F_OK), 0);
+	static const char *const damaged[] = {
+	    "", "\x01\x02", "{\"site\":\"demo\",\"languages\":", "[1,2,3]",
+	    "{\"site\":\"demo\",\"languages\":{\"en\":1},\"tiers\":[],\"attractions\":[]}"};
+	for (size_t i = 0; i < sizeof damaged / sizeof damaged[0]; i++) {
+		FILE *f = fopen(path, "wb");
+		ck_assert_ptr_nonnull(f);
+		fputs(damaged[i], f);
+		fclose(f);
+		ck_assert_int_eq(vq_sitestate_new(&t), VQ_OK);
+		ck_assert_int_eq(vq_sitestate_load(t, path, 5), VQ_EBADREQ);
+		ck_assert_int_eq(vq_sitestate_site(t)->known, 0);
+		vq_sitestate_free(t);
+	}
+	/* sound JSON with parts of the wrong shape: the keys still come through */
+	FILE *f = fopen(path, "wb");
+	ck_assert_ptr_nonnull(f);
+	fputs("{\"site\":\"demo\",\"languages\":[\"en\"],\"tiers\":[{\"id\":\"standard\","
+	      "\"names\":[1]}],\"attractions\":[[1]],\"keys\":[{\"kid\":1,\"public_key\":"
+	      "\"3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c\"}]}",
+	      f);
+	fclose(f);
+	ck_assert_int_eq(vq_sitestate_new(&t), VQ_OK);
+	ck_assert_int_eq(vq_sitestate_load(t, path, 5), VQ_OK);
+	ck_assert_int_eq(vq_sitestate_site(t)->keys.count, 1);
+	ck_assert_uint_ge(vq_sitestate_problems(t), 2);
+	vq_sitestate_free(t);
+	/* a save over it puts the whole good copy back */
+	ck_assert_int_eq(vq_sitestate_save(s, path), VQ_OK);
+	size_t len = 0;
+	char *back = tu_read_file(path, &len);
+	ck_assert_ptr_nonnull(back);
+	ck_assert_str_eq(back, SITE);
+	free(back);
+	/* a folder that cannot take the file: an error, the old copy untouched */
+	char bad[600];
+	snprintf(bad, sizeof bad, "%s/no/such/folder/site.json", dir);
+	ck_assert_int_eq(vq_sitestate_save(s, bad), VQ_ESTORE);
+	vq_sitestate_free(s);
+	tu_rmtree(dir);
+	free(dir);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("sitestate");
@@ -181,6 +345,8 @@ int main(void)
 	tcase_add_test(tc, test_presence_and_staleness);
 	tcase_add_test(tc, test_bad_messages_change_nothing);
 	tcase_add_test(tc, test_save_load);
+	tcase_add_test(tc, test_wrong_shapes);
+	tcase_add_test(tc, test_cache_damaged);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_ENV);
