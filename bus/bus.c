@@ -61,6 +61,7 @@
 /* One queued message: the link, the public part, then its strings in one block. */
 struct qnode {
 	struct qnode *next;
+	size_t size; /* of the whole block: what it costs the queue */
 	vq_bus_msg msg;
 	char data[];
 };
@@ -102,6 +103,7 @@ struct vq_bus {
 	char presence_topic[VQ_BUS_TOPIC_MAX]; /* "": no presence (opts.no_presence) */
 	size_t max_payload;
 	size_t max_queue;
+	size_t max_queue_bytes;
 	unsigned backoff_min;
 	unsigned backoff_max;
 	bool state_messages;
@@ -118,6 +120,7 @@ struct vq_bus {
 	pthread_cond_t net_cv; /* the network thread's wait between connect attempts */
 	struct qnode *qhead, *qtail;
 	size_t qlen;
+	size_t qbytes;
 	bool fd_armed;
 	struct sub *subs;
 	size_t nsubs, capsubs;
@@ -234,12 +237,14 @@ static struct qnode *node_new(const vq_bus *b, int kind, const char *topic, cons
 	size_t tlen = strlen(topic);
 	size_t rlen = rtopic ? strlen(rtopic) + 1 : 0;
 	size_t clen = corr ? corr_len + 1 : 0;
-	struct qnode *n = malloc(sizeof *n + tlen + 1 + len + 1 + rlen + clen);
+	size_t size = sizeof(struct qnode) + tlen + 1 + len + 1 + rlen + clen;
+	struct qnode *n = malloc(size);
 	if (!n)
 		return NULL;
 	char *p = n->data;
 	memset(&n->msg, 0, sizeof n->msg);
 	n->next = NULL;
+	n->size = size;
 	n->msg.kind = kind;
 
 	memcpy(p, topic, tlen + 1);
@@ -288,6 +293,7 @@ static void enqueue(vq_bus *b, struct qnode *n)
 		b->qhead = n;
 	b->qtail = n;
 	b->qlen++;
+	b->qbytes += n->size;
 	b->st.received++;
 	if (!b->fd_armed) {
 		/* The pipe never holds more than this one byte, so it cannot be full. */
@@ -480,6 +486,11 @@ static void on_message(struct mosquitto *m, void *obj, const struct mosquitto_me
 	}
 	if (b->qlen >= b->max_queue) {
 		b->st.dropped_queue_full++;
+		free(n);
+		goto out;
+	}
+	if (b->qlen > 0 && b->qbytes + n->size > b->max_queue_bytes) {
+		b->st.dropped_queue_bytes++;
 		free(n);
 		goto out;
 	}
@@ -788,6 +799,8 @@ int vq_bus_new(const vq_bus_opts *o, vq_bus **out)
 	b->keepalive = o->keepalive ? o->keepalive : VQ_BUS_DEFAULT_KEEPALIVE;
 	b->max_payload = o->max_payload ? o->max_payload : VQ_BUS_DEFAULT_MAX_PAYLOAD;
 	b->max_queue = o->max_queue ? o->max_queue : VQ_BUS_DEFAULT_MAX_QUEUE;
+	b->max_queue_bytes =
+	    o->max_queue_bytes ? o->max_queue_bytes : VQ_BUS_DEFAULT_MAX_QUEUE_BYTES;
 	b->backoff_min = o->reconnect_min_ms ? o->reconnect_min_ms : 1000;
 	b->backoff_max = o->reconnect_max_ms ? o->reconnect_max_ms : 30000;
 	if (b->backoff_max < b->backoff_min)
@@ -944,6 +957,7 @@ void vq_bus_get_stats(const vq_bus *b, vq_bus_stats *out)
 	lock(b);
 	*out = b->st;
 	out->queued = b->qlen;
+	out->queued_bytes = b->qbytes;
 	unlock(b);
 }
 
@@ -1205,6 +1219,7 @@ int vq_bus_poll(vq_bus *b, vq_bus_msg **out, size_t max, size_t *n, int timeout_
 		if (!b->qhead)
 			b->qtail = NULL;
 		b->qlen--;
+		b->qbytes -= q->size;
 		q->next = NULL;
 		out[k++] = &q->msg;
 	}

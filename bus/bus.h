@@ -77,12 +77,13 @@
 
 #include "core/vq.h"
 
-#define VQ_BUS_CORR_MAX            64  /* correlation id string, NUL included */
-#define VQ_BUS_ID_MAX              65  /* client id, site, role: 1..64 bytes plus NUL */
-#define VQ_BUS_TOPIC_MAX           256 /* full topic, NUL included */
-#define VQ_BUS_DEFAULT_MAX_PAYLOAD (256u * 1024u)
-#define VQ_BUS_DEFAULT_MAX_QUEUE   65536u
-#define VQ_BUS_DEFAULT_KEEPALIVE   15 /* seconds; the broker declares us dead after 1.5x */
+#define VQ_BUS_CORR_MAX                64  /* correlation id string, NUL included */
+#define VQ_BUS_ID_MAX                  65  /* client id, site, role: 1..64 bytes plus NUL */
+#define VQ_BUS_TOPIC_MAX               256 /* full topic, NUL included */
+#define VQ_BUS_DEFAULT_MAX_PAYLOAD     (256u * 1024u)
+#define VQ_BUS_DEFAULT_MAX_QUEUE       65536u
+#define VQ_BUS_DEFAULT_MAX_QUEUE_BYTES (64u * 1024u * 1024u)
+#define VQ_BUS_DEFAULT_KEEPALIVE       15 /* seconds; the broker declares us dead after 1.5x */
 
 typedef struct vq_bus vq_bus;
 
@@ -105,6 +106,12 @@ typedef struct vq_bus_opts {
 	                            * ones are refused with VQ_ETOOBIG. */
 	size_t max_queue;          /* queued messages; 0: VQ_BUS_DEFAULT_MAX_QUEUE. Beyond
 	                            * it, inbound messages are dropped and counted. */
+	size_t max_queue_bytes;    /* bytes queued (payloads, topics and their bookkeeping);
+	                            * 0: VQ_BUS_DEFAULT_MAX_QUEUE_BYTES (64 MiB). An inbound
+	                            * message that would take the queue past it is dropped
+	                            * and counted, except into an empty queue, so one message
+	                            * up to max_payload always gets through. Bounds what a
+	                            * stalled owner can be made to hold. */
 	unsigned reconnect_min_ms; /* 0: 1000 */
 	unsigned reconnect_max_ms; /* 0: 30000 */
 	bool state_messages;       /* also queue VQ_BUS_CONNECTED / VQ_BUS_DISCONNECTED
@@ -137,17 +144,19 @@ typedef struct vq_bus_msg {
 } vq_bus_msg;
 
 typedef struct vq_bus_stats {
-	uint64_t received;           /* messages queued (replies to calls included) */
-	uint64_t dropped_too_big;    /* inbound over max_payload */
-	uint64_t dropped_queue_full; /* inbound while max_queue messages were queued */
-	uint64_t dropped_nomem;      /* inbound we had no memory to copy */
-	uint64_t connects;           /* successful connects (CONNACK accepted) */
-	uint64_t disconnects;        /* established connections lost or closed */
-	uint64_t refusals;           /* CONNACKs that refused us (bad credentials...) */
-	uint64_t sub_refused;        /* subscriptions the broker refused */
-	uint64_t pub_refused;        /* QoS 1 messages the broker refused (PUBACK >= 0x80, ACL) */
-	int last_refusal;            /* MQTT reason code of the latest refusal, or 0 */
-	size_t queued;               /* messages waiting for vq_bus_poll now */
+	uint64_t received;            /* messages queued (replies to calls included) */
+	uint64_t dropped_too_big;     /* inbound over max_payload */
+	uint64_t dropped_queue_full;  /* inbound while max_queue messages were queued */
+	uint64_t dropped_queue_bytes; /* inbound that would have passed max_queue_bytes */
+	uint64_t dropped_nomem;       /* inbound we had no memory to copy */
+	uint64_t connects;            /* successful connects (CONNACK accepted) */
+	uint64_t disconnects;         /* established connections lost or closed */
+	uint64_t refusals;            /* CONNACKs that refused us (bad credentials...) */
+	uint64_t sub_refused;         /* subscriptions the broker refused */
+	uint64_t pub_refused;         /* QoS 1 messages the broker refused (PUBACK >= 0x80, ACL) */
+	int last_refusal;             /* MQTT reason code of the latest refusal, or 0 */
+	size_t queued;                /* messages waiting for vq_bus_poll now */
+	size_t queued_bytes;          /* and the bytes they hold */
 } vq_bus_stats;
 
 /* Checks and copies the options and prepares the connection without touching the

@@ -226,6 +226,25 @@ static void mark_all(vq_vqd *d)
 	d->site_dirty = 1;
 }
 
+/* Requests the bus had to drop (its queue full, in messages or bytes, or too big): said
+ * when there are new ones, at most every refresh. */
+static void log_bus_drops(vq_bus *bus, uint64_t *seen)
+{
+	vq_bus_stats st;
+	vq_bus_get_stats(bus, &st);
+	uint64_t now =
+	    st.dropped_queue_full + st.dropped_queue_bytes + st.dropped_too_big + st.dropped_nomem;
+	if (now > *seen)
+		vq_log(VQ_LOG_WARN,
+		       "the bus dropped %llu messages (%llu over the queue's %s, %llu too big); "
+		       "their senders time out and retry",
+		       (unsigned long long)(now - *seen),
+		       (unsigned long long)(st.dropped_queue_full + st.dropped_queue_bytes),
+		       st.dropped_queue_bytes ? "bytes" : "count",
+		       (unsigned long long)st.dropped_too_big);
+	*seen = now;
+}
+
 /* Decides one batch of messages (batch.c) and answers them after the commit. */
 static void serve_batch(vq_vqd *d, vq_bus *bus, vq_bus_msg **msgs, size_t n, int64_t now)
 {
@@ -364,6 +383,7 @@ static int run(options *o)
 	       o->bus.user);
 
 	double last_pub = 0, last_refresh = mono_ms();
+	uint64_t drops_seen = 0;
 	while (!stop_requested) {
 		if (reload_requested) {
 			reload_requested = 0;
@@ -414,6 +434,7 @@ static int run(options *o)
 			vq_bus_msg_free(msgs[i]);
 		double t = mono_ms();
 		if (t - last_refresh >= STATE_REFRESH_S * 1000.0) {
+			log_bus_drops(bus, &drops_seen);
 			mark_all(&d);
 			last_refresh = t;
 		}

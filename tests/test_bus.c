@@ -793,6 +793,54 @@ START_TEST(test_too_big)
 }
 END_TEST
 
+/* A stalled owner holds at most max_queue_bytes: what would pass it is dropped and
+ * counted, and one message always fits an empty queue (up to max_payload). */
+START_TEST(test_queue_bytes)
+{
+	vq_bus_opts o = opts_for("slow", "test");
+	o.max_payload = 128 * 1024;
+	o.max_queue_bytes = 64 * 1024;
+	const char *subs[] = {"q/+", NULL};
+	vq_bus *slow = start_opts(&o, subs);
+	vq_bus *fast = start_bus("fast", NULL);
+	static char buf[100 * 1024];
+	memset(buf, 'q', sizeof buf);
+	for (int i = 0; i < 20; i++)
+		ck_assert_int_eq(vq_bus_publish(fast, "q/a", buf, 16 * 1024, 1, false), VQ_OK);
+	vq_bus_stats st;
+	long long deadline = mono_ms() + WAIT_MS;
+	do {
+		nap_ms(5);
+		vq_bus_get_stats(slow, &st);
+	} while (st.queued + st.dropped_queue_bytes < 20 && mono_ms() < deadline);
+	ck_assert_uint_eq(st.queued + st.dropped_queue_bytes, 20);
+	ck_assert_uint_eq(st.queued, 3); /* 4 x 16 KiB and their bookkeeping pass 64 KiB */
+	ck_assert_uint_gt(st.queued_bytes, 3 * 16 * 1024);
+	ck_assert_uint_le(st.queued_bytes, o.max_queue_bytes);
+	ck_assert_uint_eq(st.dropped_queue_bytes, 17);
+	ck_assert_uint_eq(st.dropped_queue_full, 0);
+
+	vq_bus_msg *m[8];
+	size_t n = 0;
+	ck_assert_int_eq(vq_bus_poll(slow, m, 8, &n, 0), VQ_OK);
+	ck_assert_uint_eq(n, 3);
+	for (size_t i = 0; i < n; i++) {
+		ck_assert_uint_eq(m[i]->len, 16 * 1024);
+		vq_bus_msg_free(m[i]);
+	}
+	vq_bus_get_stats(slow, &st);
+	ck_assert_uint_eq(st.queued_bytes, 0);
+	/* bigger than the whole bound, into an empty queue: it gets through */
+	ck_assert_int_eq(vq_bus_publish(fast, "q/b", buf, sizeof buf, 1, false), VQ_OK);
+	vq_bus_msg *big = wait_msg(slow, NULL, WAIT_MS);
+	ck_assert_ptr_nonnull(big);
+	ck_assert_uint_eq(big->len, sizeof buf);
+	vq_bus_msg_free(big);
+	vq_bus_free(fast);
+	vq_bus_free(slow);
+}
+END_TEST
+
 START_TEST(test_poll_timeout_and_fd)
 {
 	const char *subs[] = {"t/#", NULL};
@@ -1236,6 +1284,7 @@ static Suite *bus_suite(void)
 	tcase_add_test(tc, test_offline_then_broker_comes_up);
 	tcase_add_test(tc, test_kicked_client_returns);
 	tcase_add_test(tc, test_too_big);
+	tcase_add_test(tc, test_queue_bytes);
 	tcase_add_test(tc, test_poll_timeout_and_fd);
 	tcase_add_test(tc, test_invalid);
 	suite_add_tcase(s, tc);
