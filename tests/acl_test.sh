@@ -125,6 +125,17 @@ check "vq-accounts refuses an unknown role" \
 	fails "$accounts" --site demo --out "$tmp/x" --device wizard:w1
 check "vq-accounts refuses a bad device name" \
 	fails "$accounts" --site demo --out "$tmp/x" --device kiosk:Kiosk/1
+# vqd records who admitted a ticket in 31 bytes: a longer gate would see every batch
+# holding its redeem refused, so no such account may be made.
+check "vq-accounts takes a name of 31 bytes" \
+	bash -c '"$1" --site demo --out "$2" --device gate:gate-0123456789abcdef0123456789 >/dev/null' \
+	_ "$accounts" "$tmp/x31"
+check "vq-accounts refuses a name of 32 bytes, saying why" \
+	bash -c '! "$1" --site demo --out "$2" --device gate:gate-0123456789abcdef01234567890 2>"$3" &&
+		grep -q "\[a-z0-9_-\]{1,31}" "$3"' _ "$accounts" "$tmp/x32" "$tmp/x32.err"
+check "vq-accounts refuses a 64-byte name in a devices file" \
+	bash -c 'printf "%s gate\n" "$(printf "g%.0s" $(seq 64))" >"$2" &&
+		! "$1" --site demo --out "$3" --devices "$2" 2>/dev/null' _ "$accounts" "$tmp/long.txt" "$tmp/x64"
 check "credentials file is private (mode 600)" \
 	test "$(stat -c %a "$tmp/acc/credentials")" = 600
 
