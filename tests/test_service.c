@@ -326,13 +326,13 @@ START_TEST(test_long_gate_id)
 }
 END_TEST
 
-/* What one batch does: tickets a and b exist; it remembers wide replies (so SQLite's
- * cache spills to the WAL before the commit and faults land in the middle of the batch),
- * admits a (a staff override: same flush and store guard as a redeem), then issues, cancels b,
- * changes a capacity, closes or reopens an attraction, writes an audit line and a setting, stopping
- * at the first sign of a dead batch as vqd does. step_rc is the first failing step (VQ_OK if none),
- * commit_rc the commit's. */
-#define WIDE_REPLIES 40
+/* What one batch does: tickets a and b exist; it remembers `wide` wide replies (enough of
+ * them and SQLite's cache spills to the WAL before the commit, so faults land in the middle
+ * of the batch), admits a (a staff override: same flush and store guard as a redeem), then
+ * issues, cancels b, changes a capacity, closes or reopens an attraction, writes an audit
+ * line and a setting, stopping at the first sign of a dead batch as vqd does. step_rc is
+ * the first failing step (VQ_OK if none), commit_rc the commit's. */
+#define WIDE_REPLIES 40 /* 2.4 MB: past SQLite's default 2 MB cache */
 #define WIDE_LEN     60000
 
 struct fault_batch {
@@ -345,8 +345,8 @@ static int alive(vq_service *svc, int rc)
 	return rc == VQ_OK && vq_service_batch_ok(svc);
 }
 
-static void run_fault_batch(vq_service *svc, int round, const vq_ticket *a, const vq_ticket *b,
-                            struct fault_batch *out)
+static void run_fault_batch(vq_service *svc, int round, int wide_replies, const vq_ticket *a,
+                            const vq_ticket *b, struct fault_batch *out)
 {
 	static char wide[WIDE_LEN];
 	memset(wide, 'w', sizeof wide);
@@ -354,11 +354,10 @@ static void run_fault_batch(vq_service *svc, int round, const vq_ticket *a, cons
 	ck_assert_int_eq(vq_service_begin(svc), VQ_OK);
 	int rc = VQ_OK;
 	char rid[64];
-	for (int i = 0; i < WIDE_REPLIES && alive(svc, rc); i++) {
+	for (int i = 0; i < wide_replies && alive(svc, rc); i++) {
 		snprintf(rid, sizeof rid, "kiosk-1/r%d-w%d", round, i);
 		rc = vq_service_remember(svc, rid, "quote", wide, sizeof wide, now);
 	}
-	/* the override path: its window does not matter, the redeem's flush is the same */
 	vq_ticket got;
 	if (alive(svc, rc))
 		rc = vq_service_override(svc, a->id, "gate-1", now, &got);
@@ -395,24 +394,20 @@ static void run_fault_batch(vq_service *svc, int round, const vq_ticket *a, cons
 	out->commit_rc = vq_service_commit(svc);
 }
 
-/* An I/O fault at every write and at every sync such a batch does, in turn: the batch is
- * on disk whole or not at all, the book always equals the disk, and the next batch commits
- * nothing of a dead one. */
-START_TEST(test_fault_every_io)
+struct fault_tally {
+	int died_in_batch, died_at_commit, committed;
+};
+
+/* Runs the batch with an I/O fault at the n-th write or sync, for each n of ns[0..count);
+ * the batch is on disk whole or not at all, the book always equals the disk, and the next
+ * batch commits nothing of a dead one. */
+static void fault_rounds(vq_service *svc, int wide, const unsigned long *ns, size_t count,
+                         unsigned long cost, struct fault_tally *tally)
 {
-	vq_service *svc = open_svc();
-	/* what a clean batch costs in writes and syncs */
-	vq_ticket a = issued(svc, 0, 1, AT(9, 0)), b = issued(svc, 0, 2, AT(9, 0));
-	struct fault_batch fb;
-	vq_store_fail_io_after(0);
-	run_fault_batch(svc, 0, &a, &b, &fb);
-	unsigned long cost = vq_faultvfs_io_count();
-	ck_assert_int_eq(fb.step_rc, VQ_OK);
-	ck_assert_int_eq(fb.commit_rc, VQ_OK);
-	ck_assert_uint_gt(cost, 20);
-	int died_in_batch = 0, died_at_commit = 0, committed = 0;
-	for (unsigned long n = 1; n <= cost + 1; n++) {
-		int round = (int)n;
+	for (size_t i = 0; i < count; i++) {
+		unsigned long n = ns[i];
+		int round = (int)i + 1;
+		vq_ticket a, b;
 		vq_request r = {.attr = 0, .tier = 3, .party = 1, .guest = 10 + n};
 		ck_assert_int_eq(vq_service_begin(svc), VQ_OK);
 		ck_assert_int_eq(vq_book_issue(vq_service_book(svc), &r, AT(9, 0), &a), VQ_OK);
@@ -423,8 +418,9 @@ START_TEST(test_fault_every_io)
 		int64_t requests = count_rows("SELECT count(*) FROM requests");
 		int64_t audits = count_rows("SELECT count(*) FROM audit");
 		int64_t redemptions = count_rows("SELECT count(*) FROM redemptions");
+		struct fault_batch fb;
 		vq_store_fail_io_after(n);
-		run_fault_batch(svc, round, &a, &b, &fb);
+		run_fault_batch(svc, round, wide, &a, &b, &fb);
 		vq_store_fail_io_after(0);
 		char ctx[64];
 		snprintf(ctx, sizeof ctx, "fault at I/O %lu of %lu", n, cost);
@@ -437,11 +433,11 @@ START_TEST(test_fault_every_io)
 		if (fb.commit_rc == VQ_OK) {
 			ck_assert_msg(fb.step_rc == VQ_OK, "%s: a failed step (%s) committed", ctx,
 			              vq_errname(fb.step_rc));
-			committed++;
+			tally->committed++;
 			ck_assert_int_eq(got.state, VQ_TS_REDEEMED);
 			ck_assert_int_eq(count_rows("SELECT count(*) FROM tickets"), tickets + 1);
 			ck_assert_int_eq(count_rows("SELECT count(*) FROM requests"),
-			                 requests + WIDE_REPLIES + 1);
+			                 requests + wide + 1);
 			ck_assert_int_eq(count_rows("SELECT count(*) FROM audit"), audits + 1);
 			ck_assert_int_eq(count_rows("SELECT count(*) FROM redemptions"),
 			                 redemptions + 1);
@@ -449,9 +445,9 @@ START_TEST(test_fault_every_io)
 		}
 		ck_assert_int_eq(fb.commit_rc, VQ_ESTORE);
 		if (fb.step_rc != VQ_OK)
-			died_in_batch++;
+			tally->died_in_batch++;
 		else
-			died_at_commit++;
+			tally->died_at_commit++;
 		ck_assert_msg(got.state == VQ_TS_ISSUED, "%s: ticket a is %s", ctx,
 		              vq_ticket_state_name(got.state));
 		ck_assert_int_eq(vq_store_get_ticket(vq_service_store(svc), b.id, &got), VQ_OK);
@@ -461,9 +457,66 @@ START_TEST(test_fault_every_io)
 		ck_assert_int_eq(count_rows("SELECT count(*) FROM audit"), audits);
 		ck_assert_int_eq(count_rows("SELECT count(*) FROM redemptions"), redemptions);
 	}
-	ck_assert_msg(died_in_batch > 0 && died_at_commit > 0 && committed > 0,
-	              "every place must be hit: in the batch %d, at the commit %d, none %d",
-	              died_in_batch, died_at_commit, committed);
+}
+
+/* What a clean run of the batch costs in writes and syncs. */
+static unsigned long fault_cost(vq_service *svc, int wide)
+{
+	vq_ticket a = issued(svc, 0, 1, AT(9, 0)), b = issued(svc, 0, 2, AT(9, 0));
+	struct fault_batch fb;
+	vq_store_fail_io_after(0);
+	run_fault_batch(svc, 0, wide, &a, &b, &fb);
+	unsigned long cost = vq_faultvfs_io_count();
+	ck_assert_int_eq(fb.step_rc, VQ_OK);
+	ck_assert_int_eq(fb.commit_rc, VQ_OK);
+	return cost;
+}
+
+/* An I/O fault at every write and at every sync of the batch, in turn. */
+START_TEST(test_fault_every_io)
+{
+	vq_service *svc = open_svc();
+	unsigned long cost = fault_cost(svc, 0);
+	ck_assert_uint_gt(cost, 2);
+	unsigned long ns[256];
+	ck_assert_uint_lt(cost + 1, sizeof ns / sizeof ns[0]);
+	for (unsigned long n = 1; n <= cost + 1; n++)
+		ns[n - 1] = n;
+	struct fault_tally t = {0};
+	fault_rounds(svc, 0, ns, cost + 1, cost, &t);
+	ck_assert_msg(t.died_at_commit > 0 && t.committed == 1,
+	              "at the commit %d, none %d (of %lu)", t.died_at_commit, t.committed, cost);
+	vq_service_free(svc);
+}
+END_TEST
+
+/* The same batch grown past SQLite's cache, so that it writes before its commit: faults
+ * in the middle of it (before the admission's flush, in it, after it), at its commit, and
+ * none. Every write and sync of that one too would cost a minute; these are its places. */
+START_TEST(test_fault_mid_batch)
+{
+	vq_service *svc = open_svc();
+	unsigned long cost = fault_cost(svc, WIDE_REPLIES);
+	ck_assert_uint_gt(cost, 100);
+	unsigned long ns[] = {1,
+	                      2,
+	                      3,
+	                      cost / 8,
+	                      cost / 4,
+	                      cost / 3,
+	                      cost / 2,
+	                      2 * cost / 3,
+	                      3 * cost / 4,
+	                      cost - 3,
+	                      cost - 2,
+	                      cost - 1,
+	                      cost,
+	                      cost + 1};
+	struct fault_tally t = {0};
+	fault_rounds(svc, WIDE_REPLIES, ns, sizeof ns / sizeof ns[0], cost, &t);
+	ck_assert_msg(t.died_in_batch > 0 && t.died_at_commit > 0 && t.committed > 0,
+	              "in the batch %d, at the commit %d, none %d", t.died_in_batch,
+	              t.died_at_commit, t.committed);
 	vq_service_free(svc);
 }
 END_TEST
@@ -664,6 +717,7 @@ static Suite *service_suite(void)
 	tcase_add_checked_fixture(faults, setup, teardown);
 	tcase_set_timeout(faults, 240);
 	tcase_add_test(faults, test_fault_every_io);
+	tcase_add_test(faults, test_fault_mid_batch);
 	suite_add_tcase(s, faults);
 	TCase *rnd = tcase_create("random");
 	tcase_add_checked_fixture(rnd, setup, teardown);
