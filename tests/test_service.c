@@ -328,10 +328,9 @@ END_TEST
 
 /* What one batch does: tickets a and b exist; it remembers `wide` wide replies (enough of
  * them and SQLite's cache spills to the WAL before the commit, so faults land in the middle
- * of the batch), admits a (a staff override: same flush and store guard as a redeem), then
- * issues, cancels b, changes a capacity, closes or reopens an attraction, writes an audit
- * line and a setting, stopping at the first sign of a dead batch as vqd does. step_rc is
- * the first failing step (VQ_OK if none), commit_rc the commit's. */
+ * of the batch), redeems a, then issues, cancels b, changes a capacity, closes or reopens an
+ * attraction, writes an audit line and a setting, stopping at the first sign of a dead batch as vqd
+ * does. step_rc is the first failing step (VQ_OK if none), commit_rc the commit's. */
 #define WIDE_REPLIES 40 /* 2.4 MB: past SQLite's default 2 MB cache */
 #define WIDE_LEN     60000
 
@@ -358,9 +357,9 @@ static void run_fault_batch(vq_service *svc, int round, int wide_replies, const 
 		snprintf(rid, sizeof rid, "kiosk-1/r%d-w%d", round, i);
 		rc = vq_service_remember(svc, rid, "quote", wide, sizeof wide, now);
 	}
-	vq_ticket got;
+	vq_verdict v;
 	if (alive(svc, rc))
-		rc = vq_service_override(svc, a->id, "gate-1", now, &got);
+		rc = vq_service_redeem(svc, a->id, "coaster", "gate-1", 0, now, &v, NULL);
 	if (alive(svc, rc)) {
 		vq_request r = {.attr = 0, .tier = 3, .party = 1, .guest = 900 + (uint64_t)round};
 		vq_ticket t;
