@@ -1,7 +1,7 @@
 /* coordinator/handlers.c — one request in, one reply out, inside vqd's open batch.
  *
  * Owns the request envelope and the helpers every verb shares (handlers.h); the verbs
- * live in handlers_guest.c, handlers_gate.c and handlers_ops.c. It checks
+ * live in handlers_guest.c, handlers_gate.c, handlers_ops.c and handlers_web.c. It checks
  * every field of a request before anything changes, so a bad request changes nothing and
  * gets an error naming the field. Mutating requests are idempotent by request id: the
  * first reply is remembered in the same transaction as the change, and a repeated id gets
@@ -287,14 +287,17 @@ enum kind {
 	K_OVERRIDE,
 	K_LOOKUP,
 	K_OPS,
+	K_WEB_TICKET,
+	K_WEB_GIVEBACK,
 	K_UNKNOWN
 };
 
 static enum kind kind_of(const char *suffix)
 {
-	static const char *const names[] = {"svc/identify", "svc/quote",  "svc/issue",
-	                                    "svc/cancel",   "svc/redeem", "svc/sync",
-	                                    "svc/override", "svc/lookup", "svc/ops"};
+	static const char *const names[] = {"svc/identify",   "svc/quote",       "svc/issue",
+	                                    "svc/cancel",     "svc/redeem",      "svc/sync",
+	                                    "svc/override",   "svc/lookup",      "svc/ops",
+	                                    "web/svc/ticket", "web/svc/giveback"};
 	for (int k = 0; k < K_UNKNOWN; k++)
 		if (strcmp(suffix, names[k]) == 0)
 			return (enum kind)k;
@@ -342,8 +345,14 @@ char *vqd_handle(vq_vqd *d, const char *suffix, const char *payload, size_t len,
 		r = q.reply;
 		goto out;
 	}
+	/* a phone is anonymous: its limits come before anything costs vqd a look-up */
+	if ((k == K_WEB_TICKET || k == K_WEB_GIVEBACK) && vqd_web_admit(d, &q, client) != VQ_OK) {
+		r = q.reply;
+		goto out;
+	}
 	int mutating = k == K_ISSUE || k == K_CANCEL || k == K_REDEEM || k == K_SYNC ||
-	               k == K_OVERRIDE || (k == K_OPS && !vqd_ops_reads_only(cmd));
+	               k == K_OVERRIDE || k == K_WEB_GIVEBACK ||
+	               (k == K_OPS && !vqd_ops_reads_only(cmd));
 	/* request ids are the client's own: scoped by the client id the broker vouches for */
 	char key[VQ_STORE_RID_MAX + 1];
 	snprintf(key, sizeof key, "%s/%s", client, q.rid);
@@ -383,6 +392,14 @@ char *vqd_handle(vq_vqd *d, const char *suffix, const char *payload, size_t len,
 		break;
 	case K_OPS:
 		r = vqd_do_ops(d, &q, cmd, client, now);
+		break;
+	case K_WEB_TICKET:
+		r = vqd_do_web_ticket(d, &q, now);
+		break;
+	case K_WEB_GIVEBACK:
+		r = vqd_do_web_giveback(d, &q, now);
+		/* anonymous callers: only a give-back that happened is worth remembering */
+		mutating = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(r, "ok"));
 		break;
 	case K_UNKNOWN:
 		break;

@@ -1,9 +1,10 @@
 /* coordinator/handlers.h — what vqd's request handlers share (handlers*.c only).
  *
  * handlers.c owns the request envelope (size, JSON, v, rid, idempotency) and the
- * helpers below; handlers_guest.c the kiosks' verbs, handlers_gate.c the gates', and
- * handlers_ops.c the operators'. A handler checks every field before it changes
- * anything: a getter that fails leaves its error reply in q->reply and changes nothing.
+ * helpers below; handlers_guest.c the kiosks' verbs, handlers_gate.c the gates',
+ * handlers_ops.c the operators', and handlers_web.c the guests' phones'. A handler checks every
+ * field before it changes anything: a getter that fails leaves its error reply in q->reply and
+ * changes nothing.
  */
 #ifndef VQ_HANDLERS_H
 #define VQ_HANDLERS_H
@@ -58,5 +59,11 @@ int vqd_ops_reads_only(const char *cmd);
 void vqd_note_soldout(vq_vqd *d, int a, int64_t now);
 void vqd_note_conflict(vq_vqd *d, const char *gate, const cJSON *event, int64_t now);
 cJSON *vqd_do_ops(vq_vqd *d, vqd_req *q, const char *cmd, const char *client, int64_t now);
+cJSON *vqd_do_web_ticket(vq_vqd *d, vqd_req *q, int64_t now);
+cJSON *vqd_do_web_giveback(vq_vqd *d, vqd_req *q, int64_t now);
+
+/* A web request's two token buckets (the visitor's, then the site's): VQ_OK takes one
+ * token from each; VQ_ERATELIMIT leaves the refusal in q->reply. */
+int vqd_web_admit(vq_vqd *d, vqd_req *q, const char *client);
 
 #endif

@@ -52,6 +52,7 @@ typedef struct options {
 	const char *clock_start;
 	double clock_speed;
 	int max_batch;
+	vqd_web_limits web;
 	vq_busopt bus;
 } options;
 
@@ -64,6 +65,8 @@ static void usage(FILE *f)
 	        "  --clock-start T       demo clock: Unix seconds or HH:MM today, local time\n"
 	        "  --clock-speed X       demo clock speed (site seconds per real second)\n"
 	        "  --max-batch N         requests decided per transaction (1..4096, 256)\n"
+	        "  --web-limit R/B       phones: requests a second and burst, per visitor (1/10)\n"
+	        "  --web-limit-site R/B  phones: the same for all of them together (200/400)\n"
 	        "  --log-level L         debug, info, warn or error (info)\n"
 	        "%s",
 	        vq_busopt_usage());
@@ -74,6 +77,8 @@ static int parse_args(int argc, char **argv, options *o)
 	memset(o, 0, sizeof *o);
 	o->clock_speed = 1.0;
 	o->max_batch = 256;
+	o->web = (vqd_web_limits){
+	    .visitor_rate = 1, .visitor_burst = 10, .site_rate = 200, .site_burst = 400};
 	vq_busopt_init(&o->bus, "coordinator");
 	if (!o->bus.user[0])
 		snprintf(o->bus.user, sizeof o->bus.user, "vqd");
@@ -114,6 +119,14 @@ static int parse_args(int argc, char **argv, options *o)
 			o->max_batch = atoi(v);
 			if (o->max_batch < 1 || o->max_batch > 4096) {
 				fprintf(stderr, "vqd: --max-batch: expected 1..4096\n");
+				return -1;
+			}
+		} else if (!strcmp(a, "--web-limit") || !strcmp(a, "--web-limit-site")) {
+			int site = !strcmp(a, "--web-limit-site");
+			if (vqd_web_limits_parse(v, site ? &o->web.site_rate : &o->web.visitor_rate,
+			                         site ? &o->web.site_burst
+			                              : &o->web.visitor_burst) != VQ_OK) {
+				fprintf(stderr, "vqd: %s: expected RATE/BURST, e.g. 1/10\n", a);
 				return -1;
 			}
 		} else if (!strcmp(a, "--log-level")) {
@@ -251,8 +264,9 @@ static void serve_batch(vq_vqd *d, vq_bus *bus, vq_bus_msg **msgs, size_t n, int
 	vqd_in *in = calloc(n, sizeof *in);
 	size_t *of = calloc(n, sizeof *of); /* in[k] is msgs[of[k]] */
 	char(*verbs)[VQ_BUS_TOPIC_MAX] = calloc(n, sizeof *verbs);
+	char(*who)[64] = calloc(n, sizeof *who); /* phones' "web/<visitor>" */
 	char **replies = calloc(n, sizeof *replies);
-	if (!in || !of || !verbs || !replies) {
+	if (!in || !of || !verbs || !who || !replies) {
 		vq_log(VQ_LOG_ERROR, "no memory for a batch of %zu", n);
 		goto out; /* requesters time out and retry with the same rid */
 	}
@@ -261,6 +275,19 @@ static void serve_batch(vq_vqd *d, vq_bus *bus, vq_bus_msg **msgs, size_t n, int
 		const vq_bus_msg *m = msgs[i];
 		if (m->kind != VQ_BUS_MESSAGE)
 			continue;
+		if (strncmp(m->suffix, "web/", 4) == 0) {
+			/* a phone, through the web broker: its own reply topic or nothing */
+			if (vqd_web_route(m->topic, m->suffix, m->response_topic, verbs[k],
+			                  sizeof verbs[k], who[k], sizeof who[k]) != VQ_OK) {
+				d->intake.refused++;
+				vq_log(VQ_LOG_DEBUG, "%s: not a visitor's own request; dropped",
+				       m->suffix);
+				continue;
+			}
+			in[k] = (vqd_in){verbs[k], m->payload, m->len, who[k]};
+			of[k++] = i;
+			continue;
+		}
 		char verb[VQ_BUS_TOPIC_MAX];
 		const char *account = vqd_intake_take(&d->intake, m, mono_ms(), verb);
 		if (!account)
@@ -295,6 +322,7 @@ out:
 	for (size_t j = 0; replies && j < n; j++)
 		free(replies[j]);
 	free(replies);
+	free(who);
 	free(verbs);
 	free(of);
 	free(in);
@@ -342,6 +370,9 @@ static int run(options *o)
 	d.site = site;
 	d.config_path = o->config;
 	d.started = now;
+	d.clock_speed = clk.real ? 1.0 : clk.speed;
+	if (vqd_web_new(&o->web, &d.web) != VQ_OK)
+		goto out;
 	if (vq_service_prune_requests(d.svc, day - VQD_KEEP_REPLIES_S, NULL) != VQ_OK)
 		vq_log(VQ_LOG_WARN, "cannot forget old replies: %s",
 		       vq_store_errmsg(vq_service_store(d.svc)));
@@ -369,6 +400,8 @@ static int run(options *o)
 	int rc = vq_bus_new(&o->bus.opts, &bus);
 	if (rc == VQ_OK)
 		rc = vq_bus_subscribe(bus, "svc/+/+", 1); /* svc/<verb>/<account> */
+	if (rc == VQ_OK)
+		rc = vq_bus_subscribe(bus, "web/svc/+/+", 1);
 	if (rc == VQ_OK)
 		rc = vq_bus_start(bus);
 	if (rc != VQ_OK) {
@@ -450,6 +483,8 @@ out:
 	vq_bus_free(bus);
 	free(msgs);
 	vq_service_free(d.svc);
+	vqd_web_free(d.web);
+	d.web = NULL;
 	if (!d.site)
 		d.site = site;
 	vqd_free_memory(&d);

@@ -23,6 +23,14 @@
 #define VQD_MERGE_FAST     4 /* the base merge ratio until an operator sets one */
 #define VQD_MERGE_STANDBY  1
 
+/* The web verbs' rate limits: tokens per second and bucket size, per visitor and for
+ * the whole site (handlers_web.c). */
+typedef struct vqd_web_limits {
+	double visitor_rate, visitor_burst;
+	double site_rate, site_burst;
+} vqd_web_limits;
+typedef struct vqd_web vqd_web;
+
 typedef struct vqd_event {
 	char suffix[64];
 	char *json; /* malloc'd */
@@ -60,6 +68,8 @@ typedef struct vq_vqd {
 	int site_dirty;         /* state/_site to publish */
 	vqd_event *events;      /* to publish once the batch is committed */
 	size_t nevents, capevents;
+	vqd_web *web;       /* the phones' rate limits */
+	double clock_speed; /* site seconds per real second (phones count down with it) */
 	int64_t started;
 	uint64_t batches, requests, replays, failed_commits;
 	vqd_intake intake; /* requests refused before they are decided (intake.h) */
@@ -117,6 +127,20 @@ char *vqd_handle(vq_vqd *d, const char *suffix, const char *payload, size_t len,
 
 /* The reply every request of a batch whose commit failed gets instead. */
 char *vqd_storage_error(const char *payload, size_t len);
+
+/* The phones' side (handlers_web.c). vqd_web_route checks a message that came on
+ * web/svc/<verb>/<visitor> (its full topic, its suffix after the site prefix, and its
+ * response topic): VQ_OK if the visitor is 32 lowercase hex digits and the response topic
+ * is exactly that visitor's web/reply/<visitor>, with the verb ("web/svc/ticket") and the
+ * client to hand vqd_handle ("~" and the id's 128 bits in base32: 27 bytes, which no
+ * account name can be); VQ_EDENIED otherwise (not answered). */
+int vqd_web_route(const char *topic, const char *suffix, const char *response_topic, char *verb,
+                  size_t verblen, char *client, size_t clientlen);
+/* "RATE/BURST" (e.g. "1/10") into its numbers; VQ_EINVAL if it does not parse. */
+int vqd_web_limits_parse(const char *text, double *rate, double *burst);
+int vqd_web_new(const vqd_web_limits *lim, vqd_web **out);
+void vqd_web_free(vqd_web *w); /* NULL is fine */
+uint64_t vqd_web_refused(const vqd_web *w);
 
 /* Retained state of attraction a, and of the site. The caller deletes them. */
 cJSON *vqd_state_attr(const vq_vqd *d, int a, int64_t now);

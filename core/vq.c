@@ -37,6 +37,7 @@ static const struct {
 	[VQ_ETOOBIG] = {"too_large", "payload too large"},
 	[VQ_EUNKNOWNCMD] = {"unknown_command", "unknown command"},
 	[VQ_EDENIED] = {"denied", "not allowed"},
+	[VQ_ERATELIMIT] = {"rate_limited", "too many requests; retry later"},
 };
 
 const char *vq_strerror(int err)

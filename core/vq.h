@@ -42,6 +42,7 @@ enum vq_err {
 	VQ_ETOOBIG,      /* a payload over the size limit */
 	VQ_EUNKNOWNCMD,  /* an operator command vqd does not know */
 	VQ_EDENIED,      /* not allowed for this role */
+	VQ_ERATELIMIT,   /* too many requests from this client (or of this kind) just now */
 	VQ_ERR_COUNT
 };
 
@@ -51,8 +52,8 @@ const char *vq_errname(int err);  /* never NULL; stable snake_case wire code */
 #define VQ_MAX_TIERS 8
 #define VQ_MAX_LANGS 8
 #define VQ_MAX_PARTY 20
-#define VQ_ID_MAX 32    /* ids: [a-z0-9_-], 1..31 bytes plus NUL */
-#define VQ_NAME_MAX 96  /* display names, UTF-8, plus NUL */
-#define VQ_LANG_MAX 8   /* "en", "ro", "pt-BR" plus NUL */
+#define VQ_ID_MAX    32 /* ids: [a-z0-9_-], 1..31 bytes plus NUL */
+#define VQ_NAME_MAX  96 /* display names, UTF-8, plus NUL */
+#define VQ_LANG_MAX  8  /* "en", "ro", "pt-BR" plus NUL */
 
 #endif

@@ -124,19 +124,24 @@ static bool find_mosquitto(char *out, size_t size)
 
 /* Writes text with every "@DIR@" replaced by the folder, "@PORT@" by the port and, for
  * the production template, "@TLS_PORT@" by the second port and "@TLS_BIND@" by
- * 127.0.0.1 (nothing here listens beyond loopback). */
-static int put_expanded(FILE *f, const char *text, const vq_test_broker *b)
+ * 127.0.0.1 (nothing here listens beyond loopback); and every other name of vars
+ * (NULL-terminated name, value pairs; may be NULL) by its value. */
+static int put_expanded(FILE *f, const char *text, const vq_test_broker *b, const char *const *vars)
 {
 	char port[16], tls_port[16];
 	snprintf(port, sizeof port, "%d", b->port);
 	snprintf(tls_port, sizeof tls_port, "%d", b->tls_port);
-	const struct {
+	struct {
 		const char *name, *value;
-	} subst[] = {{"@DIR@", b->dir},
-	             {"@PORT@", port},
-	             {"@TLS_PORT@", tls_port},
-	             {"@TLS_BIND@", "127.0.0.1"}};
-	const size_t nsubst = sizeof subst / sizeof subst[0];
+	} subst[36] = {{"@DIR@", b->dir},
+	               {"@PORT@", port},
+	               {"@TLS_PORT@", tls_port},
+	               {"@TLS_BIND@", "127.0.0.1"}};
+	size_t nsubst = 4;
+	for (; vars && vars[0] && vars[1] && nsubst < 36; vars += 2, nsubst++) {
+		subst[nsubst].name = vars[0];
+		subst[nsubst].value = vars[1];
+	}
 	const char *p = text;
 	for (;;) {
 		const char *hit = NULL;
@@ -174,7 +179,7 @@ static bool has_option(const char *text, const char *name)
 	return false;
 }
 
-static int write_conf(vq_test_broker *b, const char *tmpl_path)
+static int write_conf(vq_test_broker *b, const char *tmpl_path, const char *const *vars)
 {
 	char *tmpl = NULL;
 	if (tmpl_path) {
@@ -197,7 +202,7 @@ static int write_conf(vq_test_broker *b, const char *tmpl_path)
 	if (geteuid() == 0 && !(tmpl && has_option(tmpl, "user")))
 		fputs("user root\n", f);
 	if (tmpl) {
-		if (put_expanded(f, tmpl, b) == 0 && fputc('\n', f) != EOF)
+		if (put_expanded(f, tmpl, b, vars) == 0 && fputc('\n', f) != EOF)
 			rc = VQ_OK;
 	} else if (fputs("allow_anonymous true\nset_tcp_nodelay true\n", f) >= 0) {
 		rc = VQ_OK;
@@ -210,6 +215,12 @@ out:
 }
 
 int vq_test_broker_new(const char *conf_template, vq_test_broker **out)
+{
+	return vq_test_broker_new_vars(conf_template, NULL, out);
+}
+
+int vq_test_broker_new_vars(const char *conf_template, const char *const *vars,
+                            vq_test_broker **out)
 {
 	if (!out)
 		return VQ_EINVAL;
@@ -235,7 +246,7 @@ int vq_test_broker_new(const char *conf_template, vq_test_broker **out)
 		goto fail;
 	snprintf(b->conf, sizeof b->conf, "%s/mosquitto.conf", b->dir);
 	snprintf(b->log, sizeof b->log, "%s/mosquitto.log", b->dir);
-	rc = write_conf(b, conf_template);
+	rc = write_conf(b, conf_template, vars);
 	if (rc)
 		goto fail;
 	*out = b;

@@ -32,6 +32,10 @@ typedef struct vq_test_broker vq_test_broker;
 /* Picks the port, makes the folder and writes the conf; does not start the broker.
  * conf_template is a file path, or NULL for an anonymous broker. */
 int vq_test_broker_new(const char *conf_template, vq_test_broker **out);
+/* The same, with more names to replace in the template: vars holds NULL-terminated
+ * name, value pairs ("@SITE_PORT@", "1883", ..., NULL), at most 32 names. */
+int vq_test_broker_new_vars(const char *conf_template, const char *const *vars,
+                            vq_test_broker **out);
 /* Starts mosquitto and waits until its port accepts connections. */
 int vq_test_broker_up(vq_test_broker *b);
 /* SIGTERM, then SIGKILL if it has not exited within ~3 s; always reaps. Idempotent. */

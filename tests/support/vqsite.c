@@ -39,6 +39,7 @@
 struct vqs_site {
 	char *dir;
 	vq_test_broker *broker;
+	vq_test_broker *web; /* the phones' broker, bridged to ours (opts->web) */
 	vq_bus *watch;
 	char devices[1024], config[1024], db[1024], log[1024], creds[1024], acclog[1024];
 	char tls_dir[1024]; /* "" unless the site runs the production TLS config */
@@ -59,6 +60,7 @@ static const char DEVICES[] = "# written by tests/support/vqsite.c\n"
                               "gate-2   gate\n"
                               "board-1  display\n"
                               "ops-1    operator\n"
+                              "web-1    web\n"
                               "watch    display\n";
 
 static const char DEFAULT_CONFIG[] =
@@ -342,6 +344,8 @@ static void find_vqd(vqs_site *s)
 		snprintf(s->exe, sizeof s->exe, "%s/coordinator/vqd", bin && *bin ? bin : ".");
 }
 
+static int start_web(vqs_site *s);
+
 int vqs_start(const vqs_opts *opts, vqs_site **out)
 {
 	static const vqs_opts none;
@@ -414,6 +418,8 @@ int vqs_start(const vqs_opts *opts, vqs_site **out)
 		rc = VQ_EBUS;
 		goto fail;
 	}
+	if (opts->web && (rc = start_web(s)) != VQ_OK)
+		goto fail;
 	if (!opts->no_vqd && (rc = vqs_vqd_start(s)) != VQ_OK)
 		goto fail;
 	*out = s;
@@ -435,6 +441,7 @@ void vqs_free(vqs_site *s)
 		s->vqd_pid = 0;
 	}
 	vq_bus_free(s->watch);
+	vq_test_broker_stop(s->web);
 	vq_test_broker_stop(s->broker);
 	if (s->dir) {
 		if (!getenv("VQ_KEEP_BROKER_DIR"))
@@ -448,6 +455,46 @@ void vqs_free(vqs_site *s)
 	free(s->extra);
 	cJSON_Delete(s->site_state);
 	free(s);
+}
+
+/* The phones' broker from the project's template, bridged to ours as web-1; ready once
+ * its bridge says it is up (web/bridge "1", which a phone may read). */
+static int start_web(vqs_site *s)
+{
+	char password[256], role[VQ_BUS_ID_MAX], port[16], tmpl[1024];
+	if (vq_busopt_credentials(s->creds, "web-1", password, sizeof password, role,
+	                          sizeof role) != VQ_OK)
+		return VQ_EBUS;
+	snprintf(port, sizeof port, "%d", vq_test_broker_port(s->broker));
+	snprintf(tmpl, sizeof tmpl, "%s", tu_src("broker-config/mosquitto-web.conf.in"));
+	const char *const vars[] = {
+	    "@ACCOUNTS@", vq_test_broker_dir(s->broker), "@SITE_PORT@", port,       "@SITE@",
+	    VQS_SITE,     "@BRIDGE_PASSWORD@",           password,      "@BRIDGE@", "web-1",
+	    NULL};
+	int rc = vq_test_broker_new_vars(tmpl, vars, &s->web);
+	if (rc == VQ_OK)
+		rc = vq_test_broker_up(s->web);
+	if (rc != VQ_OK)
+		return rc;
+	vq_bus *phone = vqs_phone_bus(s, "0000000000000000000000000000000f",
+	                              (const char *const[]){"web/bridge", NULL});
+	if (!phone)
+		return VQ_EBUS;
+	rc = VQ_ETIMEOUT;
+	long long deadline = mono_ms() + CONNECT_MS;
+	while (rc != VQ_OK && mono_ms() < deadline) {
+		vq_bus_msg *m = NULL;
+		size_t n = 0;
+		vq_bus_poll(phone, &m, 1, &n, 100);
+		if (n && m->kind == VQ_BUS_MESSAGE && m->len == 1 && m->payload[0] == '1')
+			rc = VQ_OK;
+		if (n)
+			vq_bus_msg_free(m);
+	}
+	vq_bus_free(phone);
+	if (rc != VQ_OK)
+		fprintf(stderr, "vqsite: the web broker's bridge did not come up\n");
+	return rc;
 }
 
 int vqs_vqd_start(vqs_site *s)
@@ -674,6 +721,37 @@ vq_bus *vqs_bus(vqs_site *s, const char *account, const char *const *subs)
 		rc = vq_bus_wait_connected(b, CONNECT_MS);
 	if (rc != VQ_OK) {
 		fprintf(stderr, "vqsite: bus for %s: %s\n", account, vq_strerror(rc));
+		vq_bus_free(b);
+		return NULL;
+	}
+	return b;
+}
+
+vq_bus *vqs_phone_bus(vqs_site *s, const char *visitor, const char *const *subs)
+{
+	if (!s->web)
+		return NULL;
+	vq_bus_opts o = {0};
+	o.port = vq_test_broker_port(s->web);
+	o.client_id = visitor;
+	o.site = VQS_SITE;
+	o.role = "phone";
+	char reply[128];
+	snprintf(reply, sizeof reply, "web/reply/%s", visitor);
+	o.reply_suffix = reply;
+	o.no_presence = true; /* a phone has none: the web broker would refuse it */
+	o.reconnect_min_ms = 100;
+	o.reconnect_max_ms = 500;
+	vq_bus *b = NULL;
+	int rc = vq_bus_new(&o, &b);
+	for (; rc == VQ_OK && subs && *subs; subs++)
+		rc = vq_bus_subscribe(b, *subs, 1);
+	if (rc == VQ_OK)
+		rc = vq_bus_start(b);
+	if (rc == VQ_OK)
+		rc = vq_bus_wait_connected(b, CONNECT_MS);
+	if (rc != VQ_OK) {
+		fprintf(stderr, "vqsite: phone bus %s: %s\n", visitor, vq_strerror(rc));
 		vq_bus_free(b);
 		return NULL;
 	}
@@ -930,4 +1008,9 @@ const char *vqs_tls_dir(const vqs_site *s)
 vq_test_broker *vqs_broker(vqs_site *s)
 {
 	return s->broker;
+}
+
+int vqs_web_port(const vqs_site *s)
+{
+	return s->web ? vq_test_broker_port(s->web) : -1;
 }

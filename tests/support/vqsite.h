@@ -11,7 +11,8 @@
  * vq-accounts wrote them, where broker-config/mosquitto-local.conf.in finds them (@DIR@).
  *
  * Accounts (role): vqd (coordinator); kiosk-1, kiosk-2 (kiosk); gate-1, gate-2 (gate);
- * board-1 (display); ops-1 (operator); and "watch" (display), which the harness keeps
+ * board-1 (display); ops-1 (operator); web-1 (web: the web broker's bridge); and
+ * "watch" (display), which the harness keeps
  * for itself to follow presence/vqd and state/_site. A second connection under an
  * account takes the first one over, so a test must not open two buses for one account.
  *
@@ -62,6 +63,8 @@ typedef struct vqs_opts {
 	                          * with client certificates (CN = account) that vqd, the
 	                          * watch bus and vqs_bus use, and a loopback password
 	                          * listener (vq_test_broker_port) */
+	bool web;                /* also the phones' web broker (broker-config/
+	                          * mosquitto-web.conf.in), bridged to the site's as web-1 */
 } vqs_opts;
 
 /* The default site: id "test", timezone UTC, languages en; tiers standard (max 2
@@ -126,6 +129,11 @@ int vqs_keyring(vqs_site *s, vq_keyring *ring, int timeout_ms);
  * reconnect backoff (100..500 ms). NULL on failure. */
 vq_bus *vqs_bus(vqs_site *s, const char *account, const char *const *subs);
 
+/* An anonymous phone on the web broker (opts.web): client id visitor (32 hex digits),
+ * replies on web/reply/<visitor>, with subs in place. NULL on failure. vq_bus_call with
+ * "web/svc/<verb>" sends to "web/svc/<verb>/<visitor>". */
+vq_bus *vqs_phone_bus(vqs_site *s, const char *visitor, const char *const *subs);
+
 /* Sends len bytes as a request to svc ("svc/issue") and waits for the reply. On VQ_OK
  * *reply is the parsed reply (the caller cJSON_Deletes it) and, if raw is not NULL,
  * *raw (*rawlen bytes) a malloc'd NUL-terminated copy of its bytes. Checks what every reply
@@ -175,5 +183,6 @@ const char *vqs_credentials(const vqs_site *s);
 int vqs_port(const vqs_site *s);            /* the port clients use: TLS's with opts.tls */
 const char *vqs_tls_dir(const vqs_site *s); /* ca.crt, devices/<account>.crt|key; or NULL */
 vq_test_broker *vqs_broker(vqs_site *s);
+int vqs_web_port(const vqs_site *s); /* the web broker's, or -1 */
 
 #endif
