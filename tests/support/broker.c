@@ -6,16 +6,13 @@
  */
 #include "support/broker.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <netinet/in.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -35,7 +32,7 @@ struct vq_test_broker {
 	char log[1024];
 	char exe[1024];
 	int port;
-	int hold_fd;               /* keeps the port ours; see hold_port */
+	int hold_fd;               /* keeps the port ours; tu_hold_port */
 	int tls_port, tls_hold_fd; /* the template's @TLS_PORT@, if it has one */
 	pid_t pid;
 };
@@ -54,41 +51,6 @@ static void sleep_ms(int ms)
 		;
 }
 
-/* Lets the kernel choose a free port and keeps it: the socket stays bound (never
- * listening) for the broker's whole life, so that no other test process can get the
- * port while our broker is down or restarting. mosquitto binds beside it, which Linux
- * allows because both set SO_REUSEADDR and ours never listens. */
-static int hold_port(int *port)
-{
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -1;
-	int one = 1;
-	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = 0};
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	socklen_t len = sizeof a;
-	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
-	    bind(fd, (struct sockaddr *)&a, sizeof a) != 0 ||
-	    getsockname(fd, (struct sockaddr *)&a, &len) != 0) {
-		close(fd);
-		return -1;
-	}
-	*port = ntohs(a.sin_port);
-	return fd;
-}
-
-static bool port_open(int port)
-{
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-	if (fd < 0)
-		return false;
-	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	bool ok = connect(fd, (struct sockaddr *)&a, sizeof a) == 0;
-	close(fd);
-	return ok;
-}
-
 /* mosquitto lives in /usr/sbin, which is often not in a user's PATH. */
 static bool find_mosquitto(char *out, size_t size)
 {
@@ -97,29 +59,9 @@ static bool find_mosquitto(char *out, size_t size)
 		snprintf(out, size, "%s", env);
 		return access(out, X_OK) == 0;
 	}
-	const char *path = getenv("PATH");
-	if (path) {
-		const char *p = path;
-		while (*p) {
-			const char *end = strchr(p, ':');
-			size_t n = end ? (size_t)(end - p) : strlen(p);
-			if (n > 0 && n < size - 16) {
-				snprintf(out, size, "%.*s/mosquitto", (int)n, p);
-				if (access(out, X_OK) == 0)
-					return true;
-			}
-			if (!end)
-				break;
-			p = end + 1;
-		}
-	}
-	static const char *const fallback[] = {"/usr/sbin/mosquitto", "/usr/local/sbin/mosquitto"};
-	for (size_t i = 0; i < sizeof fallback / sizeof fallback[0]; i++) {
-		snprintf(out, size, "%s", fallback[i]);
-		if (access(out, X_OK) == 0)
-			return true;
-	}
-	return false;
+	static const char *const fallback[] = {"/usr/sbin/mosquitto", "/usr/local/sbin/mosquitto",
+	                                       NULL};
+	return tu_find_program("mosquitto", fallback, out, size);
 }
 
 /* Writes text with every "@DIR@" replaced by the folder, "@PORT@" by the port and, for
@@ -235,14 +177,14 @@ int vq_test_broker_new_vars(const char *conf_template, const char *const *vars,
 		        "broker: mosquitto not found (PATH, /usr/sbin; or set VQ_MOSQUITTO)\n");
 		goto fail;
 	}
-	b->hold_fd = hold_port(&b->port);
+	b->hold_fd = tu_hold_port(&b->port);
 	b->dir = tu_tempdir("broker");
 	if (b->hold_fd < 0 || !b->dir)
 		goto fail;
 	char *tmpl = conf_template ? tu_read_file(conf_template, NULL) : NULL;
 	bool tls = tmpl && strstr(tmpl, "@TLS_PORT@");
 	free(tmpl);
-	if (tls && (b->tls_hold_fd = hold_port(&b->tls_port)) < 0)
+	if (tls && (b->tls_hold_fd = tu_hold_port(&b->tls_port)) < 0)
 		goto fail;
 	snprintf(b->conf, sizeof b->conf, "%s/mosquitto.conf", b->dir);
 	snprintf(b->log, sizeof b->log, "%s/mosquitto.log", b->dir);
@@ -291,7 +233,7 @@ int vq_test_broker_up(vq_test_broker *b)
 			dump_log(b);
 			return VQ_EBUS;
 		}
-		if (port_open(b->port) && (!b->tls_port || port_open(b->tls_port)))
+		if (tu_port_open(b->port) && (!b->tls_port || tu_port_open(b->tls_port)))
 			return VQ_OK;
 		if (mono_ms() > deadline) {
 			vq_test_broker_down(b);

@@ -1,9 +1,12 @@
 /* tests/support/tutil.c — see tutil.h. */
 #include "tutil.h"
 
+#include <arpa/inet.h>
 #include <dirent.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #ifdef __linux__
 #include <sys/prctl.h>
@@ -126,6 +129,12 @@ uint32_t tu_rng_below(tu_rng *r, uint32_t n)
 
 void tu_exec_child(char *const argv[], int parent, int logfd, int deathsig)
 {
+	int nul = open("/dev/null", O_RDONLY);
+	tu_exec_child_io(argv, parent, nul >= 0 ? nul : 0, logfd, logfd, deathsig);
+}
+
+void tu_exec_child_io(char *const argv[], int parent, int infd, int outfd, int errfd, int deathsig)
+{
 #ifdef __linux__
 	prctl(PR_SET_PDEATHSIG, deathsig);
 	if (getppid() != parent) /* the parent died before prctl took effect */
@@ -134,11 +143,12 @@ void tu_exec_child(char *const argv[], int parent, int logfd, int deathsig)
 	(void)parent;
 	(void)deathsig;
 #endif
-	int nul = open("/dev/null", O_RDONLY);
-	if (nul >= 0)
-		dup2(nul, 0);
-	dup2(logfd, 1);
-	dup2(logfd, 2);
+	/* through fresh numbers first, so that one may be another's target */
+	int in = fcntl(infd, F_DUPFD, 10), o = fcntl(outfd, F_DUPFD, 10),
+	    e = fcntl(errfd, F_DUPFD, 10);
+	dup2(in, 0);
+	dup2(o, 1);
+	dup2(e, 2);
 	/* the child must not hold copies of the test's sockets and pipes */
 #ifdef SYS_close_range
 	if (syscall(SYS_close_range, 3u, ~0u, 0u) != 0)
@@ -150,4 +160,58 @@ void tu_exec_child(char *const argv[], int parent, int logfd, int deathsig)
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	execv(argv[0], argv);
 	_exit(127);
+}
+
+int tu_hold_port(int *port)
+{
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	int one = 1;
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = 0};
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	socklen_t len = sizeof a;
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
+	    bind(fd, (struct sockaddr *)&a, sizeof a) != 0 ||
+	    getsockname(fd, (struct sockaddr *)&a, &len) != 0) {
+		close(fd);
+		return -1;
+	}
+	*port = ntohs(a.sin_port);
+	return fd;
+}
+
+bool tu_port_open(int port)
+{
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	if (fd < 0)
+		return false;
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	bool ok = connect(fd, (struct sockaddr *)&a, sizeof a) == 0;
+	close(fd);
+	return ok;
+}
+
+bool tu_find_program(const char *name, const char *const *fallback, char *out, size_t size)
+{
+	const char *path = getenv("PATH");
+	for (const char *p = path; p && *p;) {
+		const char *end = strchr(p, ':');
+		size_t n = end ? (size_t)(end - p) : strlen(p);
+		if (n > 0 && n + strlen(name) + 2 < size) {
+			snprintf(out, size, "%.*s/%s", (int)n, p, name);
+			if (access(out, X_OK) == 0)
+				return true;
+		}
+		if (!end)
+			break;
+		p = end + 1;
+	}
+	for (; fallback && *fallback; fallback++) {
+		snprintf(out, size, "%s", *fallback);
+		if (access(out, X_OK) == 0)
+			return true;
+	}
+	return false;
 }

@@ -3,6 +3,7 @@
 #ifndef VQ_TUTIL_H
 #define VQ_TUTIL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -21,6 +22,16 @@ void tu_scratch_end(void);
  * stderr to logfd, no other inherited descriptors, signals unblocked, then execs argv.
  * Async-signal-safe calls only; never returns. */
 void tu_exec_child(char *const argv[], int parent, int logfd, int deathsig);
+/* The same with stdin, stdout and stderr given (a test talking to its child on pipes). */
+void tu_exec_child_io(char *const argv[], int parent, int infd, int outfd, int errfd, int deathsig);
+/* Lets the kernel choose a free 127.0.0.1 port and keeps it: the returned socket stays
+ * bound (never listening) until closed, so no other test process gets the port while
+ * ours is down; a server binds beside it (both SO_REUSEADDR). -1 on failure. */
+int tu_hold_port(int *port);
+/* True if something accepts connections on 127.0.0.1:port. */
+bool tu_port_open(int port);
+/* name in $PATH, else the first executable of fallback (NULL-terminated, may be NULL). */
+bool tu_find_program(const char *name, const char *const *fallback, char *out, size_t size);
 /* Reads a whole file; NULL on failure. The caller frees. */
 char *tu_read_file(const char *path, size_t *len);
 

@@ -1,0 +1,132 @@
+// web/lib/link.js — a page's MQTT link to its site (MQTT.js over WebSockets), shared by
+// every page in web/.
+//
+// Owns the connection (same origin, path /mqtt, which the web server carries to the web
+// broker), reconnecting, the site's topic prefix, subscriptions, and request/reply: a
+// request goes to <prefix><verb>/<clientId> with the MQTT 5 Response Topic
+// <prefix><replyFamily>/<clientId>, and its reply is the message there with the same
+// "rid" (vqd echoes it). A page learns its site from the first message it receives: it
+// subscribes with a wildcard at the site level, and the broker's ACL delivers only its
+// one site's topics.
+//
+// Invariants: at most one request per rid is waiting; every wait ends (reply, timeout or
+// close); the page hears of every change of the link's state through onLink.
+import mqtt from 'mqtt';
+
+// 128 random bits as 32 lowercase hex digits: a phone's client id, which the web broker's
+// ACL makes its only request/reply pair (broker-config/README.md).
+export function visitorId() {
+	const b = new Uint8Array(16);
+	crypto.getRandomValues(b);
+	return Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+}
+
+export function brokerUrl(loc = window.location) {
+	return `${loc.protocol === 'https:' ? 'wss' : 'ws'}://${loc.host}/mqtt`;
+}
+
+export class Link {
+	// opts: { url, clientId, username?, password?, replyFamily, filters: ['state/#', ...],
+	//         onMessage(suffix, text, retained), onLink({connected}), onSite(site) }
+	constructor(opts) {
+		this.opts = opts;
+		this.site = null;
+		this.pending = new Map(); // rid -> { resolve, reject, timer }
+		this.rids = 0;
+		this.connected = false;
+		const client = mqtt.connect(opts.url, {
+			protocolVersion: 5,
+			clientId: opts.clientId,
+			username: opts.username,
+			password: opts.password,
+			clean: true,
+			keepalive: 30,
+			reconnectPeriod: 2000,
+			connectTimeout: 10000,
+			resubscribe: true,
+		});
+		this.client = client;
+		const filters = [...opts.filters, `${opts.replyFamily}/${opts.clientId}`];
+		client.on('connect', () => {
+			client.subscribe(
+				filters.map((f) => `vq/v1/+/${f}`),
+				{ qos: 1 },
+				(err) => {
+					this.connected = !err;
+					opts.onLink?.({ connected: this.connected });
+				},
+			);
+		});
+		const down = () => {
+			if (this.connected) {
+				this.connected = false;
+				opts.onLink?.({ connected: false });
+			}
+		};
+		client.on('close', down);
+		client.on('offline', down);
+		client.on('error', () => {}); // reconnects by itself; the state says enough
+		client.on('message', (topic, payload, packet) => this.#message(topic, payload, packet));
+	}
+
+	#message(topic, payload, packet) {
+		const m = /^vq\/v1\/([a-z0-9_-]{1,31})\/(.+)$/.exec(topic);
+		if (!m) return;
+		if (!this.site) {
+			this.site = m[1];
+			this.opts.onSite?.(this.site);
+		}
+		if (m[1] !== this.site) return;
+		const suffix = m[2];
+		const text = new TextDecoder().decode(payload);
+		if (suffix === `${this.opts.replyFamily}/${this.opts.clientId}`) {
+			let reply;
+			try {
+				reply = JSON.parse(text);
+			} catch {
+				return;
+			}
+			const w = reply && this.pending.get(reply.rid);
+			if (w) {
+				this.pending.delete(reply.rid);
+				clearTimeout(w.timer);
+				w.resolve(reply);
+			}
+			return;
+		}
+		this.opts.onMessage?.(suffix, text, packet.retain);
+	}
+
+	// A fresh request id, unique for this page load.
+	rid(tag) {
+		this.rids += 1;
+		return `${tag}-${Date.now().toString(36)}-${this.rids}`;
+	}
+
+	// Sends body (an object with "rid") as verb ("web/svc/ticket") and resolves with the
+	// reply object; rejects with Error('timeout') or Error('offline').
+	request(verb, body, timeoutMs = 8000) {
+		if (!this.site || !this.connected) return Promise.reject(new Error('offline'));
+		const { clientId, replyFamily } = this.opts;
+		const prefix = `vq/v1/${this.site}/`;
+		return new Promise((resolve, reject) => {
+			const timer = setTimeout(() => {
+				this.pending.delete(body.rid);
+				reject(new Error('timeout'));
+			}, timeoutMs);
+			this.pending.set(body.rid, { resolve, reject, timer });
+			this.client.publish(
+				`${prefix}${verb}/${clientId}`,
+				JSON.stringify({ v: 1, ...body }),
+				{ qos: 1, properties: { responseTopic: `${prefix}${replyFamily}/${clientId}` } },
+				(err) => {
+					if (err && this.pending.has(body.rid)) {
+						this.pending.delete(body.rid);
+						clearTimeout(timer);
+						reject(new Error('offline'));
+					}
+				},
+			);
+		});
+	}
+}
