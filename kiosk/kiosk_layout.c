@@ -573,8 +573,19 @@ static void ticket(struct lay *L)
 		     tr(L, "kiosk_photo_hint"), hpm(L, 32), 0, VQ_COL_MUTED, VQ_ALIGN_LEFT);
 
 	int qx = L->pad + lw + L->pad, qw = L->W - qx - L->pad;
-	int side = imin(qw, y1 - y0);
+	char link[KIOSK_PHONE_URL_MAX + VQ_CODE_MAX + 2];
+	int phone = kiosk_phone_link(k, t->code, link, sizeof link);
+	/* the phone's QR, a third the size, under the gate's: the gate's stays the one to
+	 * scan at the fast lane */
+	int pside = phone ? (y1 - y0) * 30 / 100 : 0;
+	int side = imin(qw, y1 - y0 - (phone ? pside + L->gap : 0));
 	qr(L, (vq_rect){qx + (qw - side) / 2, y0, side, side}, t->code);
+	if (phone) {
+		int py = y0 + side + L->gap;
+		qr(L, (vq_rect){qx, py, pside, pside}, link);
+		text(L, (vq_rect){qx + pside + L->gap, py, qw - pside - L->gap, pside},
+		     tr(L, "kiosk_phone_hint"), hpm(L, 32), 0, VQ_COL_INK, VQ_ALIGN_LEFT);
+	}
 	footer_action(L, "done", tr(L, "done"), KA_DONE);
 }
 
@@ -813,10 +824,20 @@ void kiosk_layout_print(kiosk *k, int w, int h, struct kiosk_view *v)
 	text(&L, (vq_rect){x + cw / 2, y, cw / 2, hpm(&L, 50)}, party_s, hpm(&L, 32), 0,
 	     VQ_COL_BLACK, VQ_ALIGN_CENTER);
 	y += hpm(&L, 50) + L.gap;
-	int bottom = hpm(&L, 110);
+	char link[KIOSK_PHONE_URL_MAX + VQ_CODE_MAX + 2];
+	int phone = kiosk_phone_link(k, t->code, link, sizeof link);
+	int bottom = hpm(&L, 110) + (phone ? hpm(&L, 260) : 0);
 	int side = imin(cw, h - y - bottom - L.pad);
 	qr(&L, (vq_rect){(w - side) / 2, y, side, side}, t->code);
 	y += side + L.gap;
-	text(&L, (vq_rect){x, y, cw, h - y - L.pad}, tr(&L, "kiosk_show_code"), hpm(&L, 30), 0,
+	text(&L, (vq_rect){x, y, cw, hpm(&L, 100)}, tr(&L, "kiosk_show_code"), hpm(&L, 30), 0,
 	     VQ_COL_BLACK, VQ_ALIGN_CENTER);
+	y += hpm(&L, 100);
+	if (phone) {
+		/* the same ticket on the phone: a smaller code beside its explanation */
+		int pside = imin(cw / 2, h - y - L.pad);
+		qr(&L, (vq_rect){x, y, pside, pside}, link);
+		text(&L, (vq_rect){x + pside + L.gap, y, cw - pside - L.gap, pside},
+		     tr(&L, "kiosk_phone_hint"), hpm(&L, 28), 0, VQ_COL_BLACK, VQ_ALIGN_LEFT);
+	}
 }

@@ -62,6 +62,7 @@ struct opts {
 	const char *lang;
 	const char *i18n_dir;
 	const char *spool;
+	const char *phone_url;
 	const char *script;
 	const char *screenshot;
 	const char *staff_combo;
@@ -137,6 +138,8 @@ static void usage(FILE *f)
 	        "  --idle-seconds N      back to the welcome screen after N s untouched (45)\n"
 	        "  --staff-combo KEYS    the only keys that quit (ctrl+alt+shift+q)\n"
 	        "  --spool DIR           write ticket-<id>.png and .txt here for printing\n"
+	        "  --phone-url URL       the guests' phone page (https://park.example/phone/):\n"
+	        "                        tickets carry a second QR, URL#<code>\n"
 	        "  --i18n DIR            translations (%s)\n"
 	        "  --script FILE         replay input from FILE (ui/script.h)\n"
 	        "  --virtual-clock       the script's `wait` moves a virtual clock\n"
@@ -214,6 +217,8 @@ static int parse_args(struct opts *o, int argc, char **argv)
 			o->i18n_dir = v;
 		} else if (!strcmp(a, "--spool")) {
 			o->spool = v;
+		} else if (!strcmp(a, "--phone-url")) {
+			o->phone_url = v;
 		} else if (!strcmp(a, "--script")) {
 			o->script = v;
 		} else if (!strcmp(a, "--screenshot")) {
@@ -533,6 +538,14 @@ int main(int argc, char **argv)
 		status = 2;
 		goto cleanup;
 	}
+	if (a.o.phone_url && !kiosk_phone_url_ok(a.o.phone_url)) {
+		fprintf(stderr,
+		        "vq-kiosk: --phone-url %s: expected http:// or https://, no '#', "
+		        "under 200 characters\n",
+		        a.o.phone_url);
+		status = 2;
+		goto cleanup;
+	}
 	if (a.o.spool && mkdir(a.o.spool, 0755) != 0 && errno != EEXIST) {
 		fprintf(stderr, "vq-kiosk: --spool %s: %s\n", a.o.spool, strerror(errno));
 		goto cleanup;
@@ -569,6 +582,7 @@ int main(int argc, char **argv)
 	                .attractions = a.o.attractions,
 	                .rid_prefix = prefix,
 	                .staff_combo = a.o.staff_combo,
+	                .phone_url = a.o.phone_url,
 	                .idle_ms = (int64_t)a.o.idle_s * 1000,
 	                .reply_timeout_ms = a.o.timeout_ms,
 	                .retry_ms = a.o.retry_ms,

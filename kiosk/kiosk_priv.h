@@ -14,9 +14,10 @@
 #include "kiosk/kiosk_state.h"
 #include "kiosk/kiosk_view.h"
 
-#define KIOSK_ERRCODE_MAX 32
-#define KIOSK_PREFIX_MAX  41
-#define KIOSK_STARTUP_MS  10000 /* how long "please wait" may show before "standby line" */
+#define KIOSK_ERRCODE_MAX   32
+#define KIOSK_PREFIX_MAX    41
+#define KIOSK_PHONE_URL_MAX 201   /* the phone page's address, plus NUL */
+#define KIOSK_STARTUP_MS    10000 /* how long "please wait" may show before "standby line" */
 
 enum rq_state {
 	RQ_IDLE = 0,
@@ -61,6 +62,7 @@ struct kiosk {
 
 	/* the kiosk */
 	char lang[VQ_LANG_MAX];
+	char phone_url[KIOSK_PHONE_URL_MAX]; /* "" : no phone QR */
 	int screen;
 	int quit;
 	int link_up;

@@ -126,6 +126,12 @@ int kiosk_ticket_text(kiosk *k, char *buf, size_t buflen)
 	rule(&o, '-');
 	para(&o, kiosk_tr(k, "kiosk_show_code"), 0);
 	line(&o, t.code, strlen(t.code), 0);
+	char link[KIOSK_PHONE_URL_MAX + VQ_CODE_MAX + 2];
+	if (kiosk_phone_link(k, t.code, link, sizeof link)) {
+		rule(&o, '-');
+		para(&o, kiosk_tr(k, "kiosk_phone_hint"), 0);
+		line(&o, link, strlen(link), 0);
+	}
 	rule(&o, '=');
 	return o.cut ? VQ_ETOOBIG : VQ_OK;
 }

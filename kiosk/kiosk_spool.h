@@ -5,7 +5,9 @@
  *                     576 pixels wide: an 80 mm thermal printer at 203 dpi
  *   ticket-<id>.txt   the same as plain UTF-8 text, 32 columns (a 58 mm printer's Font A
  *                     line); the ticket code stands alone on one line starting "VQ1:",
- *                     so a print filter can turn it into the printer's own QR command
+ *                     and, when the kiosk has a phone page, the link to it stands alone
+ *                     on a line starting "http", so a print filter can turn each into the
+ *                     printer's own QR command
  * Each file is written under a temporary name and renamed, so a printer daemon watching
  * the folder never picks up half a ticket; writing the same ticket again replaces both.
  */

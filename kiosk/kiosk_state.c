@@ -1250,6 +1250,26 @@ static int parse_served(kiosk *k, const char *list)
 	return VQ_OK;
 }
 
+int kiosk_phone_url_ok(const char *u)
+{
+	if (strncmp(u, "https://", 8) != 0 && strncmp(u, "http://", 7) != 0)
+		return 0;
+	if (strlen(u) >= KIOSK_PHONE_URL_MAX || strchr(u, '#'))
+		return 0;
+	for (; *u; u++)
+		if (*u < '!' || *u > '~')
+			return 0;
+	return 1;
+}
+
+int kiosk_phone_link(const kiosk *k, const char *code, char *out, size_t outlen)
+{
+	if (!k->phone_url[0] || !code || !*code)
+		return 0;
+	int n = snprintf(out, outlen, "%s#%s", k->phone_url, code);
+	return n > 0 && (size_t)n < outlen;
+}
+
 int kiosk_new(const kiosk_cfg *cfg, int64_t now, kiosk **out)
 {
 	if (!cfg || !out || !cfg->i18n || !cfg->site || cfg->width < 64 || cfg->height < 64 ||
@@ -1259,6 +1279,8 @@ int kiosk_new(const kiosk_cfg *cfg, int64_t now, kiosk **out)
 	for (const char *p = cfg->rid_prefix; *p; p++)
 		if (*p < '!' || *p > '~')
 			return VQ_EINVAL;
+	if (cfg->phone_url && *cfg->phone_url && !kiosk_phone_url_ok(cfg->phone_url))
+		return VQ_EINVAL;
 	kiosk *k = calloc(1, sizeof *k);
 	if (!k)
 		return VQ_ENOMEM;
@@ -1271,6 +1293,7 @@ int kiosk_new(const kiosk_cfg *cfg, int64_t now, kiosk **out)
 	         cfg->lang && vq_i18n_has_lang(cfg->i18n, cfg->lang) ? cfg->lang : "en");
 	copy_str(k->lang, sizeof k->lang, k->lang0);
 	copy_str(k->rid_prefix, sizeof k->rid_prefix, cfg->rid_prefix);
+	copy_str(k->phone_url, sizeof k->phone_url, cfg->phone_url ? cfg->phone_url : "");
 	k->idle_ms = cfg->idle_ms > 0 ? cfg->idle_ms : DEFAULT_IDLE_MS;
 	k->timeout_ms = cfg->reply_timeout_ms > 0 ? cfg->reply_timeout_ms : DEFAULT_TIMEOUT_MS;
 	k->retry_ms = cfg->retry_ms > 0 ? cfg->retry_ms : DEFAULT_RETRY_MS;

@@ -69,6 +69,9 @@ typedef struct kiosk_cfg {
 	const char *attractions;  /* "a,b,c": those served, in that order; NULL/"": all */
 	const char *rid_prefix;   /* [!-~]{1,40}, unique per kiosk run: "kiosk-1-lx3k9a" */
 	const char *staff_combo;  /* "ctrl+alt+shift+q" (the default when NULL) */
+	const char *phone_url;    /* the guests' phone page ("https://park.example/phone/"):
+	                           * tickets also carry it with their code after '#' as a
+	                           * second, smaller QR; NULL/"": none. http(s), no '#' */
 	int64_t idle_ms;          /* 0: 45000 */
 	int64_t reply_timeout_ms; /* 0: 4000 */
 	int64_t retry_ms;         /* 0: 3000 */
@@ -163,6 +166,12 @@ const kiosk_view *kiosk_view_get(kiosk *k);
 int kiosk_print_view(kiosk *k, int w, int h, kiosk_view *out);
 
 /* A ticket whose printable copies are still to be written (0 when none). */
+/* An address a phone can open: http(s)://, printable ASCII, no '#', under 200 bytes. */
+int kiosk_phone_url_ok(const char *url);
+/* The link to the ticket on the guest's phone ("<phone_url>#<code>") into out; 0 when
+ * the kiosk has no phone page or the link does not fit. */
+int kiosk_phone_link(const kiosk *k, const char *code, char *out, size_t outlen);
+
 uint64_t kiosk_spool_pending(const kiosk *k);
 void kiosk_spool_done(kiosk *k, uint64_t id);
 

@@ -1623,6 +1623,55 @@ START_TEST(test_it_ticket)
 }
 END_TEST
 
+/* With a phone page, the ticket on screen and on paper carries a second QR: that page with
+ * the code after '#'; the first QR is still the code alone, for the gate. */
+START_TEST(test_it_phone_link)
+{
+	up(NULL);
+	import_member(CARD, "gold");
+	char script[4096];
+	snprintf(script, sizeof script, "%sscreenshot %s\n", FLOW, path_in("ticket.png"));
+	write_file(path_in("flow.script"), script);
+	kproc *kp = calloc(1, sizeof *kp);
+	run_kiosk(kp,
+	          (const char *const[]){"--script", path_in("flow.script"), "--spool",
+	                                path_in("spool"), "--phone-url",
+	                                "https://park.example/phone/", NULL},
+	          30000);
+	const char *line = kp_wait(kp, "state ticket ", 0);
+	char id[32], code[VQ_CODE_MAX], link[512];
+	field(line, "id", id, sizeof id);
+	field(line, "code", code, sizeof code);
+	snprintf(link, sizeof link, "https://park.example/phone/#%s", code);
+
+	char png[1100], txt[1100];
+	snprintf(png, sizeof png, "%s/ticket-%s.png", path_in("spool"), id);
+	snprintf(txt, sizeof txt, "%s/ticket-%s.txt", path_in("spool"), id);
+	const char *const pictures[] = {path_in("ticket.png"), png};
+	for (int i = 0; i < 2; i++) {
+		char *seen = zbar(pictures[i]);
+		int gate = 0, phone = 0;
+		for (char *l = strtok(seen, "\n"); l; l = strtok(NULL, "\n")) {
+			gate += !strcmp(l, code);
+			phone += !strcmp(l, link);
+		}
+		CHECK(gate == 1 && phone == 1, "%s: want the code and %s", pictures[i], link);
+		free(seen);
+	}
+	char *text = tu_read_file(txt, NULL);
+	CHECK(text && strstr(text, link) && strstr(text, "on your phone"), "ticket text:\n%s",
+	      text ? text : "(none)");
+	free(text);
+	free(kp);
+
+	/* an address a phone could not open is refused at start */
+	kp = calloc(1, sizeof *kp);
+	kp_start(kp, (const char *const[]){"--phone-url", "park.example/phone#x", NULL});
+	CHECK(kp_finish(kp, 10000) == 2, "bad --phone-url: exit %d", kp->status);
+	free(kp);
+}
+END_TEST
+
 /* A site whose names are in the three languages. */
 static const char LANG_CONFIG[] =
     "{\"version\":1,\"id\":\"" VQS_SITE "\",\"name\":\"Test Park\",\"timezone\":\"UTC\","
@@ -1873,6 +1922,7 @@ static Suite *kiosk_suite(void)
 	tcase_set_timeout(it, 60);
 	tcase_add_test(it, test_it_ticket);
 	tcase_add_test(it, test_it_give_back);
+	tcase_add_test(it, test_it_phone_link);
 	tcase_add_test(it, test_it_languages);
 	tcase_add_test(it, test_it_idle);
 	tcase_add_test(it, test_it_vqd_down);
