@@ -40,11 +40,20 @@ struct visitor {
 	struct bucket b;
 };
 
+/* What phones were last told of an attraction. */
+struct told {
+	char attr[VQ_ID_MAX];
+	char *digest; /* the guest's fields, as JSON text */
+	double at_ms;
+};
+
 struct vqd_web {
 	vqd_web_limits lim;
 	struct bucket site;
 	struct visitor *table;
 	uint64_t refused;
+	struct told *told;
+	size_t ntold;
 };
 
 static double mono_ms(void)
@@ -90,8 +99,67 @@ void vqd_web_free(vqd_web *w)
 {
 	if (!w)
 		return;
+	for (size_t i = 0; i < w->ntold; i++)
+		free(w->told[i].digest);
+	free(w->told);
 	free(w->table);
 	free(w);
+}
+
+#define WEB_STATE_REFRESH_MS 30000 /* also the phones' heartbeat: "Live" needs one in 95 s */
+
+void vqd_web_forget(vqd_web *w)
+{
+	for (size_t i = 0; w && i < w->ntold; i++)
+		w->told[i].at_ms = -WEB_STATE_REFRESH_MS;
+}
+
+cJSON *vqd_web_attr_state(vqd_web *w, const cJSON *state)
+{
+	static const char *const keep[] = {"attraction", "kind",        "names", "status",
+	                                   "closed_at",  "reopened_at", "opens", "closes",
+	                                   "prefix",     "standby_min", NULL};
+	const cJSON *id = cJSON_GetObjectItemCaseSensitive(state, "attraction");
+	if (!w || !cJSON_IsString(id))
+		return NULL;
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddNumberToObject(o, "v", 1);
+	for (int i = 0; keep[i]; i++) {
+		const cJSON *f = cJSON_GetObjectItemCaseSensitive(state, keep[i]);
+		if (f)
+			cJSON_AddItemToObject(o, keep[i], cJSON_Duplicate(f, 1));
+	}
+	char *digest = cJSON_PrintUnformatted(o);
+	const cJSON *upd = cJSON_GetObjectItemCaseSensitive(state, "updated");
+	if (cJSON_IsNumber(upd))
+		cJSON_AddNumberToObject(o, "updated", upd->valuedouble);
+	double now = mono_ms();
+	struct told *t = NULL;
+	for (size_t i = 0; i < w->ntold && !t; i++)
+		if (!strcmp(w->told[i].attr, id->valuestring))
+			t = &w->told[i];
+	if (!t) {
+		struct told *more = realloc(w->told, (w->ntold + 1) * sizeof *more);
+		if (!more || !digest) {
+			w->told = more ? more : w->told;
+			free(digest);
+			return o; /* no memory to remember: tell them anyway */
+		}
+		w->told = more;
+		t = &w->told[w->ntold++];
+		*t = (struct told){.at_ms = -WEB_STATE_REFRESH_MS};
+		snprintf(t->attr, sizeof t->attr, "%s", id->valuestring);
+	}
+	if (digest && t->digest && !strcmp(digest, t->digest) &&
+	    now - t->at_ms < WEB_STATE_REFRESH_MS) {
+		free(digest);
+		cJSON_Delete(o);
+		return NULL;
+	}
+	free(t->digest);
+	t->digest = digest;
+	t->at_ms = now;
+	return o;
 }
 
 uint64_t vqd_web_refused(const vqd_web *w)

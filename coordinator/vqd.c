@@ -201,14 +201,15 @@ static cJSON *parks_of(const vq_vqd *d, int a, const cJSON *state)
 	return out;
 }
 
-static void publish_state(vq_vqd *d, vq_bus *bus, int64_t now)
+/* Returns whether it published anything. */
+static int publish_state(vq_vqd *d, vq_bus *bus, int64_t now)
 {
 	int any = 0;
 	for (int a = 0; !any && a < vq_site_attr_count(d->site); a++)
 		any = d->dirty[a];
 	/* without a book there is nothing true to tell: what was last published stays */
 	if (!vq_bus_connected(bus) || (!any && !d->site_dirty) || !vq_service_book(d->svc))
-		return;
+		return 0;
 	/* every attraction's backlog in one pass over the tickets, not one pass each */
 	vq_book_backlogs(vq_service_book(d->svc), now, d->backlog);
 	vq_book_noshows(vq_service_book(d->svc), now, d->noshow);
@@ -220,7 +221,13 @@ static void publish_state(vq_vqd *d, vq_bus *bus, int64_t now)
 		snprintf(suffix, sizeof suffix, "state/%s", vq_site_attr(d->site, a)->id);
 		cJSON *st = vqd_state_attr(d, a, now);
 		cJSON *pk = parks_of(d, a, st);
+		cJSON *ws = vqd_web_attr_state(d->web, st);
 		publish_json(bus, suffix, st, 1);
+		if (ws) {
+			snprintf(suffix, sizeof suffix, "web/state/%s",
+			         vq_site_attr(d->site, a)->id);
+			publish_json(bus, suffix, ws, 1);
+		}
 		if (pk) {
 			snprintf(suffix, sizeof suffix, "parks/%s", vq_site_attr(d->site, a)->id);
 			publish_json(bus, suffix, pk, 1);
@@ -231,6 +238,7 @@ static void publish_state(vq_vqd *d, vq_bus *bus, int64_t now)
 		publish_json(bus, "state/_site", vqd_state_site(d, now), 1);
 		d->site_dirty = 0;
 	}
+	return 1;
 }
 
 static void mark_all(vq_vqd *d)
@@ -425,7 +433,13 @@ static int run(options *o)
 		int any_dirty = d.site_dirty;
 		for (int a = 0; !any_dirty && a < vq_site_attr_count(d.site); a++)
 			any_dirty = d.dirty[a];
-		int timeout = any_dirty ? STATE_MIN_GAP_MS : 1000;
+		/* a change goes out at once unless state went out less than the gap ago; then
+		 * when the gap is over, not a whole gap after this wake-up (nothing goes out
+		 * without a link or a book: then no hurry) */
+		double since = mono_ms() - last_pub;
+		int timeout = !any_dirty || !vq_bus_connected(bus) || !vq_service_book(d.svc) ? 1000
+		              : since >= STATE_MIN_GAP_MS                                     ? 0
+		                                          : (int)(STATE_MIN_GAP_MS - since) + 1;
 		int recovered = 0;
 		int retry_ms = vqd_book_retry(&d, mono_ms(), &recovered);
 		if (recovered)
@@ -457,6 +471,7 @@ static int run(options *o)
 			if (msgs[i]->kind == VQ_BUS_CONNECTED) {
 				vq_log(VQ_LOG_INFO, "connected to the broker; ready");
 				mark_all(&d); /* the broker may have lost its retained messages */
+				vqd_web_forget(d.web);
 			} else if (msgs[i]->kind == VQ_BUS_DISCONNECTED) {
 				vq_log(VQ_LOG_WARN, "lost the broker; reconnecting");
 			}
@@ -472,8 +487,8 @@ static int run(options *o)
 			last_refresh = t;
 		}
 		if (t - last_pub >= STATE_MIN_GAP_MS) {
-			publish_state(&d, bus, now);
-			last_pub = t;
+			if (publish_state(&d, bus, now))
+				last_pub = t;
 		}
 	}
 	vq_log(VQ_LOG_INFO, "stopping: %llu requests in %llu batches",

@@ -141,6 +141,14 @@ int vqd_web_limits_parse(const char *text, double *rate, double *burst);
 int vqd_web_new(const vqd_web_limits *lim, vqd_web **out);
 void vqd_web_free(vqd_web *w); /* NULL is fine */
 uint64_t vqd_web_refused(const vqd_web *w);
+/* What phones are told of an attraction (web/state/<attraction>), from its full state:
+ * a new object when what a guest sees changed (names, status, closure, hours) or 30 s
+ * passed since the last, else NULL; so phones hear of a closure at once but not of every
+ * ticket issued. The caller deletes it. */
+cJSON *vqd_web_attr_state(vqd_web *w, const cJSON *state);
+/* The next vqd_web_attr_state of every attraction tells (after a reconnect: the broker
+ * may have lost its retained messages). */
+void vqd_web_forget(vqd_web *w);
 
 /* Retained state of attraction a, and of the site. The caller deletes them. */
 cJSON *vqd_state_attr(const vq_vqd *d, int a, int64_t now);

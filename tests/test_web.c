@@ -410,8 +410,9 @@ START_TEST(test_only_own_requests)
 }
 END_TEST
 
-/* What a phone receives when it subscribes to everything: the public state, its bridge's
- * state, vqd's presence; never a device's reply, an event or another presence. */
+/* What a phone receives when it subscribes to everything: the site and what a guest sees
+ * of each attraction, its bridge's state, vqd's presence; never a device's reply, an
+ * event, another presence, nor the boards' full state. */
 START_TEST(test_phone_reads_public_only)
 {
 	up(NULL);
@@ -442,10 +443,10 @@ START_TEST(test_phone_reads_public_only)
 			continue;
 		if (m->kind == VQ_BUS_MESSAGE) {
 			const char *sfx = m->suffix;
-			CHECK(!strncmp(sfx, "state/", 6) || !strncmp(sfx, "parks/", 6) ||
+			CHECK(!strcmp(sfx, "state/_site") || !strncmp(sfx, "web/state/", 10) ||
 			          !strcmp(sfx, "presence/vqd") || !strcmp(sfx, "web/bridge"),
 			      "a phone received %s", m->topic);
-			state += !strcmp(sfx, "state/coaster");
+			state += !strcmp(sfx, "web/state/coaster");
 			site_state += !strcmp(sfx, "state/_site");
 		}
 		vq_bus_msg_free(m);
@@ -454,6 +455,51 @@ START_TEST(test_phone_reads_public_only)
 	      site_state);
 	vq_bus_free(p);
 	vq_bus_free(gate);
+	vq_bus_free(kiosk);
+}
+END_TEST
+
+/* Phones hear of what a guest sees (a closure) at once, not of every ticket issued. */
+START_TEST(test_web_state_changes_only)
+{
+	up(NULL);
+	vq_bus *kiosk = vqs_bus(site, "kiosk-1", NULL);
+	vq_bus *op = vqs_bus(site, "ops-1", NULL);
+	vq_bus *board = vqs_bus(site, "board-1", (const char *const[]){"state/coaster", NULL});
+	vq_bus *p = vqs_phone_bus(site, PHONE_A, (const char *const[]){"web/state/coaster", NULL});
+	CHECK(p != NULL, "no phone");
+	cJSON *first = vqs_wait_json(p, "web/state/coaster", NULL, NULL, WAIT_MS);
+	CHECK(first && !strcmp(vqs_str(first, "status"), "open") && vqs_str(first, "names.en") &&
+	          !vqs_get(first, "capacity") && !vqs_get(first, "next"),
+	      "a phone's view of the coaster: %s", js(first));
+	cJSON_Delete(first);
+	char code[VQ_CODE_MAX], card[32];
+	for (int i = 0; i < 5; i++) {
+		snprintf(card, sizeof card, "card-%d", i);
+		char rid[16];
+		snprintf(rid, sizeof rid, "k-%d", i);
+		issue(kiosk, rid, card, code, sizeof code);
+	}
+	/* boards see the seats taken; phones nothing new */
+	cJSON *b = vqs_wait_json(board, "state/coaster", NULL, NULL, WAIT_MS);
+	CHECK(b != NULL, "the board heard nothing");
+	cJSON_Delete(b);
+	cJSON *none = vqs_wait_json(p, "web/state/coaster", NULL, NULL, 1000);
+	CHECK(none == NULL, "a phone was told of tickets: %s", js(none));
+	cJSON *r =
+	    vqs_callf(op, "svc/ops",
+	              "{\"v\":1,\"rid\":\"o-1\",\"cmd\":\"close\",\"attraction\":\"coaster\"}");
+	CHECK(r && vqs_ok(r), "close: %s", js(r));
+	cJSON_Delete(r);
+	cJSON *closed = vqs_wait_json(p, "web/state/coaster", NULL, NULL, 2000);
+	int64_t at = 0;
+	CHECK(closed && !strcmp(vqs_str(closed, "status"), "closed") &&
+	          vqs_int(closed, "closed_at", &at) && at > 0,
+	      "the closure: %s", js(closed));
+	cJSON_Delete(closed);
+	vq_bus_free(p);
+	vq_bus_free(board);
+	vq_bus_free(op);
 	vq_bus_free(kiosk);
 }
 END_TEST
@@ -487,6 +533,7 @@ static Suite *web_suite(void)
 	tcase_add_test(tc, test_rate_limits);
 	tcase_add_test(tc, test_only_own_requests);
 	tcase_add_test(tc, test_phone_reads_public_only);
+	tcase_add_test(tc, test_web_state_changes_only);
 	tcase_add_test(tc, test_phone_cannot_take_over_vqd);
 	suite_add_tcase(s, tc);
 	return s;

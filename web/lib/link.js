@@ -97,6 +97,17 @@ export class Link {
 		this.opts.onMessage?.(suffix, text, packet.retain);
 	}
 
+	// One more subscription ("state/coaster"), kept across reconnects; the site must be
+	// known (onSite) and the same filter is subscribed once.
+	subscribe(filter) {
+		if (!this.site) return;
+		const topic = `vq/v1/${this.site}/${filter}`;
+		this.extra ??= new Set();
+		if (this.extra.has(topic)) return;
+		this.extra.add(topic);
+		this.client.subscribe(topic, { qos: 1 });
+	}
+
 	// A fresh request id, unique for this page load.
 	rid(tag) {
 		this.rids += 1;

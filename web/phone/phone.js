@@ -299,7 +299,9 @@ function onTicketReply(r) {
 	if (r.ok) {
 		S.ticket = r.ticket;
 		S.error = null;
-		adopt();
+		// only this attraction's state: a park's worth of every attraction's changes,
+		// times every phone, is traffic nobody reads
+		link.subscribe(`web/state/${r.ticket.attraction}`);
 		fresh();
 	} else {
 		const code = r.error?.code;
@@ -355,7 +357,7 @@ function onMessage(suffix, text, retained) {
 		} catch {
 			S.vqdOnline = null;
 		}
-	} else if (suffix.startsWith('state/')) {
+	} else if (suffix === 'state/_site' || suffix.startsWith('web/state/')) {
 		let st;
 		try {
 			st = JSON.parse(text);
@@ -373,23 +375,11 @@ function onMessage(suffix, text, retained) {
 			const seen = `${st.status}/${st.closed_at}/${st.reopened_at}`;
 			if (S.attrSeen && seen !== S.attrSeen) ask('attraction'); // closed, reopened
 			S.attrSeen = seen;
-		} else if (!S.ticket) {
-			pendingStates.set(st.attraction, st);
 		}
 	}
 	render();
 }
 
-// State that came before we knew which attraction is ours.
-const pendingStates = new Map();
-
-function adopt() {
-	if (S.ticket && !S.attr && pendingStates.has(S.ticket.attraction)) {
-		S.attr = pendingStates.get(S.ticket.attraction);
-		S.attrSeen = `${S.attr.status}/${S.attr.closed_at}/${S.attr.reopened_at}`;
-		pendingStates.clear();
-	}
-}
 
 // --- start -------------------------------------------------------------------------
 
@@ -442,7 +432,7 @@ function start() {
 		url: brokerUrl(),
 		clientId: visitorId(),
 		replyFamily: 'web/reply',
-		filters: ['state/#', 'presence/vqd', 'web/bridge'],
+		filters: ['state/_site', 'presence/vqd', 'web/bridge'],
 		onMessage,
 		onSite: () => ask('site'),
 		onLink: ({ connected }) => {
