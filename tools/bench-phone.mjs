@@ -150,7 +150,7 @@ async function latency() {
 		const cmd = i % 2 === 0 ? 'close' : 'reopen';
 		const seen = await p.evaluate(() => window.__changes.length);
 		const t0 = Date.now();
-		ops.publish(`${prefix}svc/ops`, JSON.stringify({ v: 1, rid: `bench-phone-${Date.now()}-${rid++}`, cmd, attraction: opt('attraction', 'coaster') }),
+		ops.publish(`${prefix}svc/ops/ops-1`, JSON.stringify({ v: 1, rid: `bench-phone-${Date.now()}-${rid++}`, cmd, attraction: opt('attraction', 'coaster') }),
 			{ qos: 1, properties: { responseTopic: `${prefix}reply/ops-1` } });
 		const h = await p.waitForFunction((n) => window.__changes.length > n && window.__changes.at(-1), { timeout: 10000, polling: 'mutation' }, seen);
 		const c = await h.jsonValue();
@@ -171,7 +171,7 @@ async function bareOnly(site, changes) {
 	const ws = mqtt.connect(opt('ws'), { protocolVersion: 5, clientId: hex(), clean: true });
 	await new Promise((r) => ws.once('connect', r));
 	await ws.subscribeAsync(`${prefix}web/state/_bench`, { qos: 0 });
-	const raw = await siteClient(opt('broker'), 'bench-echo', opt('credentials'));
+	const raw = await siteClient(opt('broker'), 'bench-vqd', opt('credentials'));
 	const bare = [];
 	for (let i = 0; i < changes; i++) {
 		const got = new Promise((r) => ws.once('message', () => r(performance.now())));
