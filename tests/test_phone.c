@@ -286,7 +286,7 @@ END_TEST
 
 START_TEST(test_window_open_notice)
 {
-	up("60");
+	up("120");
 	vq_bus *kiosk = vqs_bus(site, "kiosk-1", NULL);
 	char code[VQ_CODE_MAX];
 	issue(kiosk, "card-1", code, sizeof code);
@@ -296,7 +296,7 @@ START_TEST(test_window_open_notice)
 	CHECK(!cJSON_GetArraySize(vqs_get(spy, "notifications")), "a notice before its time: %s",
 	      js(spy));
 	cJSON_Delete(spy);
-	/* 10:15 is 14 site minutes away: 14 s at 60 times */
+	/* 10:15 is 14 site minutes away: 7 s at 120 times */
 	char *t = wait_text("#banner", "return time has come", 30000);
 	CHECK(strstr(t, "Coaster") && strstr(t, "11:15"), "banner \"%s\"", t);
 	free(t);

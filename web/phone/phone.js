@@ -370,6 +370,9 @@ function onMessage(suffix, text, retained) {
 		}
 		if (suffix === 'state/_site') {
 			S.site = st;
+			// vqd's clock, where vqd publishes it with the site (exact, in ms)
+			const c = st.clock;
+			if (!retained && c && typeof c.now_ms === 'number') clock.set(c.now_ms / 1000, c.speed);
 		} else if (S.ticket && st.attraction === S.ticket.attraction) {
 			S.attr = st;
 			const seen = `${st.status}/${st.closed_at}/${st.reopened_at}`;
