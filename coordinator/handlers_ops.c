@@ -129,6 +129,7 @@ static cJSON *ops_stats(vq_vqd *d, vqd_req *q, int64_t now)
 	cJSON_AddNumberToObject(r, "batches", (double)d->batches);
 	cJSON_AddNumberToObject(r, "failed_commits", (double)d->failed_commits);
 	cJSON_AddNumberToObject(r, "refused_reply_topic", (double)d->intake.refused);
+	cJSON_AddNumberToObject(r, "web_rate_limited", (double)vqd_web_refused(d->web));
 	cJSON_AddNumberToObject(r, "uptime_s", (double)(now - d->started));
 	return r;
 }

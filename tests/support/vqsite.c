@@ -61,6 +61,7 @@ static const char DEVICES[] = "# written by tests/support/vqsite.c\n"
                               "board-1  display\n"
                               "ops-1    operator\n"
                               "web-1    web\n"
+                              "web-2    web\n"
                               "watch    display\n";
 
 static const char DEFAULT_CONFIG[] =
