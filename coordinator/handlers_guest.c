@@ -46,16 +46,23 @@ static cJSON *quote_item(vq_vqd *d, int a, const vq_request *rq, int64_t now)
 	return it;
 }
 
+/* A quote may ask "what if": "tier" quotes as that tier instead of the card's, with the
+ * same card, party and rules, so a kiosk can compare honestly (same party, same rule). */
 cJSON *vqd_do_quote(vq_vqd *d, vqd_req *q, int64_t now)
 {
-	const char *card, *attr;
+	const char *card, *attr, *as_tier;
 	int64_t party;
 	int tier, member;
 	if (vqd_get_str(q, "card", 0, 32, &card) ||
 	    vqd_get_str(q, "attraction", 0, VQ_ID_MAX - 1, &attr) ||
+	    vqd_get_str(q, "tier", 0, VQ_ID_MAX - 1, &as_tier) ||
 	    vqd_get_int(q, "party", 1, 1, VQ_MAX_PARTY, &party, NULL) ||
 	    vqd_tier_of(d, q, card, &tier, &member))
 		return q->reply;
+	if (as_tier && (tier = vq_site_tier_find(d->site, as_tier)) < 0) {
+		vqd_reply_err(&q->reply, q->rid, VQ_ENOTIER, "tier: unknown tier '%s'", as_tier);
+		return q->reply;
+	}
 	int only = -1;
 	if (attr && (only = vqd_attr_of(d, q, attr)) < 0)
 		return q->reply;

@@ -347,6 +347,23 @@ START_TEST(test_end_to_end)
 	expect_ok(r, "quote without a card");
 	CHECK(strcmp(get_str(r, "tier", "quote"), "standard") == 0, "quote no card: %s", js(r));
 	cJSON_Delete(r);
+	/* "what if": a standard guest's party quoted as gold gets gold's answer */
+	r = call(kiosk, "svc/quote",
+	         "{\"v\":1,\"rid\":\"k-q-4\",\"card\":\"walk-in-1\",\"party\":2,\"tier\":\"gold\","
+	         "\"attraction\":\"coaster\"}");
+	expect_ok(r, "quote as another tier");
+	q = quote_for(r, "coaster");
+	CHECK(strcmp(get_str(r, "tier", "quote"), "gold") == 0 && q &&
+	          get_int(q, "start", "quote") == qstart,
+	      "quote as gold: %s", js(r));
+	cJSON_Delete(r);
+	r = call(kiosk, "svc/quote", "{\"v\":1,\"rid\":\"k-q-5\",\"party\":2,\"tier\":\"bronze\"}");
+	expect_err(r, "unknown_tier", "quote as an unknown tier");
+	CHECK(strstr(get_str(r, "error.message", "quote"), "tier"), "names the field: %s", js(r));
+	cJSON_Delete(r);
+	r = call(kiosk, "svc/quote", "{\"v\":1,\"rid\":\"k-q-6\",\"party\":2,\"tier\":3}");
+	expect_err(r, "bad_request", "quote with a tier that is not a string");
+	cJSON_Delete(r);
 
 	/* issue: the quoted window, a code that verifies with the public key */
 	cJSON *i1 = issue(kiosk, "k-iss-1", "gold-1", "coaster", 2);
