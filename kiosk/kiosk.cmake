@@ -5,7 +5,6 @@ pkg_check_modules(KIOSK_PNG REQUIRED IMPORTED_TARGET libpng)
 add_library(vqkiosk STATIC
   ${CMAKE_CURRENT_LIST_DIR}/kiosk_state.c
   ${CMAKE_CURRENT_LIST_DIR}/kiosk_layout.c
-  ${CMAKE_CURRENT_LIST_DIR}/kiosk_render.c
   ${CMAKE_CURRENT_LIST_DIR}/kiosk_spool.c)
 target_include_directories(vqkiosk PUBLIC ${CMAKE_SOURCE_DIR})
 target_link_libraries(vqkiosk PUBLIC vqui vqclient vqbus vqcore PkgConfig::CJSON

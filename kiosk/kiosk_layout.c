@@ -1,10 +1,19 @@
-/* kiosk/kiosk_layout.c — what each kiosk screen shows, as a display list (kiosk_view.h).
+/* kiosk/kiosk_layout.c — what each kiosk screen shows, as a display list (ui/view.h).
  *
  * Owns the geometry: every size is a share of the frame's height (so the screens scale
  * with the logical size), and every touch target is grown to at least the configured
  * target size (15 mm on the glass). Colours are the ui palette's contrast pairs only:
  * ink on paper or light, white on the strong colours. Every string comes from the
- * translations; nothing here is in a language.
+ * translations; nothing here is in a language. Every element names its role, which is
+ * also its size group: labels of one kind are drawn at one size (ui/view.h).
+ *
+ * What a guest is told, and how:
+ *   - the way in ("Scan your park ticket or member card") is the first and largest thing
+ *     on the welcome screen;
+ *   - a ride's row shows one return time: the guest's tier's once they are known, else
+ *     what anyone gets, with a mark only where a higher tier gets an earlier one;
+ *   - the confirm screen compares with at most one thing: the next tier up, quoted for
+ *     the same party by vqd itself (KR_COMPARE), and only when it is better.
  */
 #include "kiosk/kiosk_priv.h"
 
@@ -18,7 +27,7 @@
 
 struct lay {
 	kiosk *k;
-	struct kiosk_view *v;
+	vq_view *v;
 	int W, H, T, pad, gap;
 };
 
@@ -38,111 +47,31 @@ static int imin(int a, int b)
 	return a < b ? a : b;
 }
 
-/* --- the display list ------------------------------------------------------------ */
-
-const char *kiosk_el_text(const struct kiosk_view *v, const kiosk_el *e)
-{
-	return e->text < v->used ? v->arena + e->text : "";
-}
-
-const kiosk_el *kiosk_view_hit(const struct kiosk_view *v, int x, int y)
-{
-	for (int i = v->n; i-- > 0;) {
-		const kiosk_el *e = &v->el[i];
-		if (e->kind == KEL_BUTTON && !e->disabled && vq_rect_contains(e->r, x, y))
-			return e;
-	}
-	return NULL;
-}
-
-const kiosk_el *kiosk_view_button(const struct kiosk_view *v, const char *id)
-{
-	for (int i = 0; i < v->n; i++)
-		if (v->el[i].kind == KEL_BUTTON && strcmp(v->el[i].id, id) == 0)
-			return &v->el[i];
-	return NULL;
-}
-
-int kiosk_view_has_text(const struct kiosk_view *v, const char *needle)
-{
-	for (int i = 0; i < v->n; i++)
-		if ((v->el[i].kind == KEL_TEXT || v->el[i].kind == KEL_BUTTON) &&
-		    strstr(kiosk_el_text(v, &v->el[i]), needle))
-			return 1;
-	return 0;
-}
-
-static size_t put(struct kiosk_view *v, const char *s)
-{
-	size_t n = strlen(s) + 1;
-	if (v->used + n > sizeof v->arena) {
-		v->overflow = 1;
-		return 0; /* arena[0] is always "" */
-	}
-	memcpy(v->arena + v->used, s, n);
-	v->used += n;
-	return v->used - n;
-}
-
-static kiosk_el *add(struct lay *L, int kind, vq_rect r)
-{
-	static kiosk_el spare; /* where elements past the end go: drawn nowhere */
-	struct kiosk_view *v = L->v;
-	if (v->n >= KIOSK_VIEW_MAX) {
-		v->overflow = 1;
-		memset(&spare, 0, sizeof spare);
-		return &spare;
-	}
-	kiosk_el *e = &v->el[v->n++];
-	memset(e, 0, sizeof *e);
-	e->kind = kind;
-	e->r = r;
-	return e;
-}
+/* Dims what lies under a dialog, which stays visible: the guest sees where they are. */
+#define DIM VQ_RGB(0, 0, 0)
 
 static void fill(struct lay *L, vq_rect r, vq_color c, int radius)
 {
-	kiosk_el *e = add(L, KEL_FILL, r);
-	e->bg = c;
-	e->radius = radius;
+	vq_view_fill(L->v, r, c, radius);
 }
 
-static kiosk_el *text(struct lay *L, vq_rect r, const char *s, int px, int bold, vq_color c,
-                      int align)
+static vq_el *text(struct lay *L, vq_rect r, const char *role, const char *s, int px, int bold,
+                   vq_color c, int align)
 {
-	kiosk_el *e = add(L, KEL_TEXT, r);
-	e->text = put(L->v, s);
-	e->px = imin(imax(px, VQ_TEXT_PX_MIN), VQ_TEXT_PX_MAX);
-	e->min_px = imax(e->px / 2, VQ_TEXT_PX_MIN);
-	e->bold = bold;
-	e->fg = c;
-	e->align = align;
-	e->valign = VQ_VALIGN_MIDDLE;
-	e->wrap = 1;
-	return e;
+	return vq_view_text(L->v, r, role, s, px, bold, c, align);
 }
 
-static kiosk_el *button(struct lay *L, vq_rect r, const char *id, const char *label, vq_color bg,
-                        vq_color fg, int action, int arg)
+static vq_el *button(struct lay *L, vq_rect r, const char *id, const char *role, const char *label,
+                     vq_color bg, vq_color fg, int action, int arg)
 {
 	/* Never smaller than a fingertip, whatever the caller computed. */
 	r.w = imax(r.w, L->T);
 	r.h = imax(r.h, L->T);
-	kiosk_el *e = add(L, KEL_BUTTON, r);
-	snprintf(e->id, sizeof e->id, "%s", id);
-	e->text = put(L->v, label);
-	e->bg = bg;
-	e->fg = fg;
+	vq_el *e = vq_view_button(L->v, r, id, role, label, bg, fg);
 	e->action = action;
 	e->arg = arg;
 	e->pressed = id[0] && strcmp(id, L->k->pressed) == 0;
 	return e;
-}
-
-static void qr(struct lay *L, vq_rect r, const char *s)
-{
-	kiosk_el *e = add(L, KEL_QR, r);
-	e->text = put(L->v, s);
 }
 
 static const char *tr(const struct lay *L, const char *key)
@@ -170,11 +99,16 @@ static void attr_button_id(char *out, size_t n, const char *prefix, const char *
 
 /* --- common parts ----------------------------------------------------------------- */
 
+static int header_h(const struct lay *L)
+{
+	return imax(L->T + 2 * L->pad, hpm(L, 130));
+}
+
 /* The navy band: a title, and the language switch on every screen, so a visitor can
  * change language at any step. Returns its height. */
 static int header(struct lay *L, const char *title)
 {
-	int hh = imax(L->T + 2 * L->pad, hpm(L, 130));
+	int hh = header_h(L);
 	fill(L, (vq_rect){0, 0, L->W, hh}, VQ_COL_PRIMARY, 0);
 	size_t n = vq_i18n_lang_count(L->k->i18n);
 	int bw = imax(L->T, L->W / 9), bh = hh - 2 * L->pad;
@@ -184,14 +118,15 @@ static int header(struct lay *L, const char *title)
 		char id[VQ_ID_MAX];
 		snprintf(id, sizeof id, "lang-%s", code);
 		int current = strcmp(code, L->k->lang) == 0;
-		kiosk_el *b = button(
-		    L, (vq_rect){x, L->pad, bw, bh}, id, vq_i18n_get(L->k->i18n, code, "lang_name"),
-		    current ? VQ_COL_WARN : VQ_COL_LIGHT, VQ_COL_INK, KA_LANG, (int)i);
-		b->px = imin(bh / 3, hpm(L, 32));
+		button(L, (vq_rect){x, L->pad, bw, bh}, id, "lang",
+		       vq_i18n_get(L->k->i18n, code, "lang_name"),
+		       current ? VQ_COL_WARN : VQ_COL_LIGHT, VQ_COL_INK, KA_LANG, (int)i)
+		    ->px = imin(bh / 3, hpm(L, 32));
 		x += bw + L->gap;
 	}
 	int tw = L->W - (int)n * (bw + L->gap) - 3 * L->pad;
-	text(L, (vq_rect){L->pad, 0, tw, hh}, title, hpm(L, 55), 1, VQ_COL_WHITE, VQ_ALIGN_LEFT);
+	text(L, (vq_rect){L->pad, 0, tw, hh}, "title", title, hpm(L, 55), 1, VQ_COL_WHITE,
+	     VQ_ALIGN_LEFT);
 	return hh;
 }
 
@@ -206,27 +141,32 @@ static void footer(struct lay *L, int with_back, int with_start_over)
 	int fh = footer_h(L), bw = imax(L->T, L->W / 5), bh = fh - 2 * L->pad;
 	int x = L->pad, y = L->H - fh + L->pad;
 	if (with_back) {
-		button(L, (vq_rect){x, y, bw, bh}, "back", tr(L, "back"), VQ_COL_LIGHT, VQ_COL_INK,
-		       KA_BACK, 0);
+		button(L, (vq_rect){x, y, bw, bh}, "back", "nav", tr(L, "back"), VQ_COL_LIGHT,
+		       VQ_COL_INK, KA_BACK, 0);
 		x += bw + L->gap;
 	}
 	if (with_start_over)
-		button(L, (vq_rect){x, y, bw, bh}, "start-over", tr(L, "start_over"), VQ_COL_LIGHT,
-		       VQ_COL_INK, KA_START_OVER, 0);
+		button(L, (vq_rect){x, y, bw, bh}, "start-over", "nav", tr(L, "start_over"),
+		       VQ_COL_LIGHT, VQ_COL_INK, KA_START_OVER, 0);
 }
 
 /* The main action, bottom right. */
 static void footer_action(struct lay *L, const char *id, const char *label, int action)
 {
 	int fh = footer_h(L), bw = imax(L->T, L->W * 3 / 10), bh = fh - 2 * L->pad;
-	button(L, (vq_rect){L->W - L->pad - bw, L->H - fh + L->pad, bw, bh}, id, label, VQ_COL_OK,
-	       VQ_COL_WHITE, action, 0);
+	button(L, (vq_rect){L->W - L->pad - bw, L->H - fh + L->pad, bw, bh}, id, "action", label,
+	       VQ_COL_OK, VQ_COL_WHITE, action, 0);
 }
 
 static const char *title_for(const struct lay *L)
 {
 	const kiosk *k = L->k;
 	return k->attr[0] ? kiosk_attr_name(k, k->attr) : tr(L, "kiosk_welcome");
+}
+
+static void tier_text(const kiosk *k, const char *tier, char *out, size_t n)
+{
+	kiosk_format(k, "tier", out, n, "tier", kiosk_tier_name(k, tier), NULL);
 }
 
 /* --- welcome ----------------------------------------------------------------------- */
@@ -236,44 +176,87 @@ static void standby_panel(struct lay *L, vq_rect r)
 	fill(L, r, VQ_COL_WARN, hpm(L, 20));
 	vq_rect top = {r.x + L->pad, r.y + L->pad, r.w - 2 * L->pad, r.h * 6 / 10 - L->pad};
 	vq_rect bot = {r.x + L->pad, r.y + r.h * 6 / 10, r.w - 2 * L->pad, r.h * 3 / 10};
-	text(L, top, tr(L, "service_unavailable"), hpm(L, 62), 1, VQ_COL_INK, VQ_ALIGN_CENTER);
-	text(L, bot, tr(L, "retrying"), hpm(L, 38), 0, VQ_COL_INK, VQ_ALIGN_CENTER);
+	text(L, top, "standby", tr(L, "service_unavailable"), hpm(L, 62), 1, VQ_COL_INK,
+	     VQ_ALIGN_CENTER);
+	text(L, bot, "standby.sub", tr(L, "retrying"), hpm(L, 38), 0, VQ_COL_INK, VQ_ALIGN_CENTER);
 }
 
-static void attraction_row(struct lay *L, vq_rect r, int i, int ntiers, int guest_tier)
+/* The tier a row's time is for: the guest's once known, else the lowest (anyone's). */
+static int row_tier(const kiosk *k)
+{
+	int t = k->guest_known ? vq_sitestate_tier(k->site, k->tier) : 0;
+	return t < 0 ? 0 : t;
+}
+
+/* The first tier above t whose return time is earlier than t's: "Gold: 10:05". Only
+ * for a guest not yet known (a known one sees their own time). */
+static int earlier_tier(const kiosk *k, const vq_attr_view *a, int t, char *out, size_t n)
+{
+	const vq_site_view *site = vq_sitestate_site(k->site);
+	for (int u = t + 1; u < site->ntiers; u++) {
+		if (a->next[u].start <= 0 ||
+		    (a->next[t].start > 0 && a->next[u].start >= a->next[t].start))
+			continue;
+		char hhmm[16];
+		kiosk_hhmm(k, a->next[u].start, hhmm);
+		kiosk_format(k, "tier_earlier", out, n, "tier", kiosk_tier_name(k, site->tiers[u]),
+		             "time", hhmm, NULL);
+		return 1;
+	}
+	return 0;
+}
+
+/* One ride: a white button (a pale grey one would look disabled) with the name, the
+ * next return time, and an arrow saying "touch me"; closed rides are greyed and say so. */
+static void attraction_row(struct lay *L, vq_rect r, int i)
 {
 	const kiosk *k = L->k;
 	const char *id = kiosk_served_id(k, i);
 	const vq_attr_view *a = kiosk_served_view(k, i);
-	char bid[VQ_ID_MAX];
+	char bid[VQ_ID_MAX], buf[96], mark[96];
 	attr_button_id(bid, sizeof bid, "attr-", id, i);
-	kiosk_el *b = button(L, r, bid, "", VQ_COL_LIGHT, VQ_COL_INK, KA_ATTR, i);
+	vq_el *b = button(L, r, bid, "attr", "", VQ_COL_WHITE, VQ_COL_INK, KA_ATTR, i);
 	b->disabled = !a || !a->open;
-	int name_w = ntiers > 0 ? r.w * 36 / 100 : r.w - 2 * L->pad;
-	int name_px = imin(r.h * 40 / 100, hpm(L, 38));
-	text(L, (vq_rect){r.x + L->pad, r.y, name_w - L->pad, r.h}, kiosk_attr_name(k, id), name_px,
-	     1, VQ_COL_INK, VQ_ALIGN_LEFT);
-	if (ntiers <= 0)
+	r = b->r;
+	int in = imax(L->pad, r.h / 8);
+	int name_w = r.w * 44 / 100, go_w = imax(r.h / 2, r.w * 6 / 100);
+	vq_rect cell = {r.x + in + name_w, r.y + in / 2, r.w - name_w - go_w - 2 * in, r.h - in};
+	text(L, (vq_rect){r.x + in, r.y + in / 2, name_w - in, r.h - in}, "attr.name",
+	     kiosk_attr_name(k, id), imin(r.h * 40 / 100, hpm(L, 40)), 1, VQ_COL_INK,
+	     VQ_ALIGN_LEFT);
+	int time_px = imin(r.h * 42 / 100, hpm(L, 42));
+	if (!a) {
+		text(L, cell, "attr.wait", tr(L, "please_wait"), time_px, 0, VQ_COL_INK,
+		     VQ_ALIGN_LEFT);
 		return;
-	vq_rect cells = {r.x + name_w + L->pad, r.y, r.w - name_w - 2 * L->pad, r.h};
-	int cell_px = imin(r.h * 34 / 100, hpm(L, 32));
-	if (!a || !a->open) {
-		text(L, cells, tr(L, a ? "closed" : "please_wait"), cell_px, 1, VQ_COL_INK,
+	}
+	if (!a->open) {
+		/* a red badge: plainly closed, not merely pale */
+		vq_rect badge = {cell.x, cell.y + cell.h / 6, cell.w * 60 / 100, cell.h * 2 / 3};
+		fill(L, badge, VQ_COL_ERROR, badge.h / 4);
+		text(L, (vq_rect){badge.x + in, badge.y, badge.w - 2 * in, badge.h}, "attr.closed",
+		     tr(L, "closed"), imin(time_px, badge.h * 60 / 100), 1, VQ_COL_WHITE,
 		     VQ_ALIGN_CENTER);
 		return;
 	}
-	int cw = cells.w / ntiers;
-	for (int t = 0; t < ntiers; t++) {
-		char buf[64];
-		if (a->next[t].start > 0)
-			window_text(k, a->next[t].start, a->next[t].end, buf, sizeof buf);
-		else
-			snprintf(buf, sizeof buf, "%s", tr(L, "kiosk_none_left"));
-		/* the guest's own tier stands out by weight: grey on the light row would
-		 * fall under 7:1 */
-		text(L, (vq_rect){cells.x + t * cw, r.y, cw, r.h}, buf, cell_px, t == guest_tier,
-		     VQ_COL_INK, VQ_ALIGN_CENTER);
+	int t = row_tier(k);
+	const vq_window *w = &a->next[t];
+	int has_mark = !k->guest_known && earlier_tier(k, a, t, mark, sizeof mark);
+	vq_rect top = cell;
+	if (has_mark) {
+		top.h = cell.h * 58 / 100;
+		text(L, (vq_rect){cell.x, cell.y + top.h, cell.w, cell.h - top.h}, "attr.mark",
+		     mark, imin(cell.h * 34 / 100, hpm(L, 30)), 1, VQ_COL_PRIMARY, VQ_ALIGN_LEFT);
 	}
+	if (w->start > 0) {
+		window_text(k, w->start, w->end, buf, sizeof buf);
+		text(L, top, "attr.next", buf, time_px, 1, VQ_COL_INK, VQ_ALIGN_LEFT)->wrap = 0;
+	} else {
+		text(L, top, "attr.none", tr(L, "kiosk_none_left"), time_px, 1, VQ_COL_INK,
+		     VQ_ALIGN_LEFT);
+	}
+	text(L, (vq_rect){r.x + r.w - go_w - in / 2, r.y, go_w, r.h}, "attr.go", "›",
+	     imin(r.h * 70 / 100, hpm(L, 70)), 1, VQ_COL_PRIMARY, VQ_ALIGN_CENTER);
 }
 
 /* The guest's passes, each with its "give back" button: giving one back is how a guest
@@ -290,15 +273,40 @@ static int held_list(struct lay *L, int y, int y1)
 		snprintf(buf, sizeof buf, "%s   %s   %s", h->number, kiosk_attr_name(k, h->attr),
 		         h->anytime ? tr(L, "anytime_pass") : win);
 		fill(L, (vq_rect){L->pad, y, w, rh}, VQ_COL_LIGHT, rh / 8);
-		text(L, (vq_rect){2 * L->pad, y, w - bw - 3 * L->pad, rh}, buf, hpm(L, 36), 1,
-		     VQ_COL_INK, VQ_ALIGN_LEFT);
+		text(L, (vq_rect){2 * L->pad, y, w - bw - 3 * L->pad, rh}, "held", buf, hpm(L, 36),
+		     1, VQ_COL_INK, VQ_ALIGN_LEFT);
 		snprintf(bid, sizeof bid, "give-back-%d", i);
-		button(L, (vq_rect){L->pad + w - bw, y, bw, rh}, bid, tr(L, "kiosk_give_back"),
-		       VQ_COL_PRIMARY, VQ_COL_WHITE, KA_GIVE_BACK, i)
+		button(L, (vq_rect){L->pad + w - bw, y, bw, rh}, bid, "held.give",
+		       tr(L, "kiosk_give_back"), VQ_COL_PRIMARY, VQ_COL_WHITE, KA_GIVE_BACK, i)
 		    ->px = imin(rh * 36 / 100, hpm(L, 32));
 		y += rh + L->gap;
 	}
 	return y;
+}
+
+/* How the welcome screen's rides are arranged: one column while rows can be touched,
+ * else two, else as many as fit. */
+struct grid {
+	int n, cols, rows, rowh, colw;
+};
+
+static struct grid grid_for(const struct lay *L, int n, int avail)
+{
+	struct grid g = {n, 1, n > 0 ? n : 1, 0, 0};
+	g.rowh = imin(hpm(L, 120), (avail - (g.rows - 1) * L->gap) / g.rows);
+	if (g.rowh < L->T) {
+		g.cols = 2;
+		g.rows = (n + 1) / 2;
+		g.rowh = imin(hpm(L, 120), (avail - (g.rows - 1) * L->gap) / imax(g.rows, 1));
+	}
+	if (g.rowh < L->T) {
+		/* More attractions than fit at a touchable size: show those that fit. */
+		g.rowh = L->T;
+		g.rows = imax(1, (avail + L->gap) / (L->T + L->gap));
+		g.n = imin(n, g.rows * g.cols);
+	}
+	g.colw = (L->W - 2 * L->pad - (g.cols - 1) * L->gap) / g.cols;
+	return g;
 }
 
 static void welcome(struct lay *L)
@@ -306,7 +314,8 @@ static void welcome(struct lay *L)
 	kiosk *k = L->k;
 	const vq_site_view *site = vq_sitestate_site(k->site);
 	int hh = header(L, tr(L, "kiosk_welcome"));
-	int fh = footer_h(L);
+	/* a known guest has buttons at the bottom; a new one has the whole screen */
+	int fh = k->guest_known ? footer_h(L) : 0;
 	int y = hh + L->pad, y1 = L->H - fh - L->pad;
 	vq_rect content = {L->pad, y, L->W - 2 * L->pad, y1 - y};
 	if (kiosk_shows_standby(k)) {
@@ -314,10 +323,29 @@ static void welcome(struct lay *L)
 		return;
 	}
 	if (!site->known) {
-		text(L, content, tr(L, "please_wait"), hpm(L, 50), 1, VQ_COL_INK, VQ_ALIGN_CENTER);
+		text(L, content, "wait", tr(L, "please_wait"), hpm(L, 50), 1, VQ_COL_INK,
+		     VQ_ALIGN_CENTER);
 		return;
 	}
-	int guest_tier = k->guest_known ? vq_sitestate_tier(k->site, k->tier) : -1;
+	char buf[160];
+	if (!k->guest_known) {
+		/* the way in comes first, largest */
+		text(L, (vq_rect){L->pad, y, content.w, hpm(L, 85)}, "instruction",
+		     tr(L, "kiosk_scan_ticket_or_card"), hpm(L, 56), 1, VQ_COL_INK, VQ_ALIGN_LEFT);
+		y += hpm(L, 85);
+		text(L, (vq_rect){L->pad, y, content.w, hpm(L, 55)}, "instruction.sub",
+		     tr(L, "kiosk_or_touch_ride"), hpm(L, 38), 0, VQ_COL_INK, VQ_ALIGN_LEFT);
+		y += hpm(L, 55) + L->gap;
+	} else {
+		int sh = hpm(L, 70);
+		text(L, (vq_rect){L->pad, y, L->W / 2, sh}, "heading",
+		     tr(L, "kiosk_choose_attraction"), hpm(L, 44), 1, VQ_COL_INK, VQ_ALIGN_LEFT);
+		tier_text(k, k->tier, buf, sizeof buf);
+		text(L, (vq_rect){L->W / 2, y, L->W / 2 - L->pad, sh}, "tier", buf, hpm(L, 40), 1,
+		     VQ_COL_PRIMARY, VQ_ALIGN_RIGHT);
+		y += sh;
+	}
+
 	/* An identified guest sees the passes they hold under the attractions (at most
 	 * three rows, so the attractions keep most of the screen). */
 	int held_y = y1, nrows = k->guest_known ? imin(k->nheld, 3) : 0;
@@ -327,145 +355,121 @@ static void welcome(struct lay *L)
 		held_y = y1 + L->gap;
 	}
 
-	int sh = hpm(L, 70);
-	text(L, (vq_rect){L->pad, y, L->W / 2, sh}, tr(L, "kiosk_choose_attraction"), hpm(L, 44), 1,
-	     VQ_COL_INK, VQ_ALIGN_LEFT);
-	if (k->guest_known) {
-		char buf[128];
-		kiosk_format(k, "tier", buf, sizeof buf, "tier", kiosk_tier_name(k, k->tier), NULL);
-		text(L, (vq_rect){L->W / 2, y, L->W / 2 - L->pad, sh}, buf, hpm(L, 40), 1,
-		     VQ_COL_PRIMARY, VQ_ALIGN_RIGHT);
-	}
-	y += sh;
-
-	int n = kiosk_served_count(k), ntiers = site->ntiers;
 	int ch = hpm(L, 45);
-	int avail = y1 - y - ch;
-	int cols = 1, rows = n > 0 ? n : 1;
-	int rowh = imin(hpm(L, 120), (avail - (rows - 1) * L->gap) / rows);
-	if (rowh < L->T) {
-		cols = 2;
-		rows = (n + 1) / 2;
-		rowh = imin(hpm(L, 120), (avail - (rows - 1) * L->gap) / imax(rows, 1));
-	}
-	if (rowh < L->T) {
-		/* More attractions than fit at a touchable size: show those that fit. */
-		rowh = L->T;
-		rows = imax(1, (avail + L->gap) / (L->T + L->gap));
-		n = imin(n, rows * cols);
-	}
-	int colw = (L->W - 2 * L->pad - (cols - 1) * L->gap) / cols;
-	for (int c = 0; c < cols && ntiers > 0; c++) {
-		int cx = L->pad + c * (colw + L->gap);
-		int name_w = colw * 36 / 100;
-		int cw = (colw - name_w - 2 * L->pad) / ntiers;
-		for (int t = 0; t < ntiers; t++)
-			text(L, (vq_rect){cx + name_w + L->pad + t * cw, y, cw, ch},
-			     kiosk_tier_name(k, site->tiers[t]), hpm(L, 28), 1,
-			     guest_tier < 0 || t == guest_tier ? VQ_COL_INK : VQ_COL_MUTED,
-			     VQ_ALIGN_CENTER);
+	struct grid g = grid_for(L, kiosk_served_count(k), y1 - y - ch);
+	int t = row_tier(k);
+	if (k->guest_known)
+		kiosk_format(k, "kiosk_col_next_tier", buf, sizeof buf, "tier",
+		             kiosk_tier_name(k, site->tiers[t]), NULL);
+	else
+		snprintf(buf, sizeof buf, "%s", tr(L, "kiosk_col_next"));
+	for (int c = 0; c < g.cols; c++) {
+		int cx = L->pad + c * (g.colw + L->gap), in = imax(L->pad, g.rowh / 8);
+		text(L, (vq_rect){cx + in + g.colw * 44 / 100, y, g.colw * 50 / 100 - in, ch},
+		     "col", buf, hpm(L, 30), 1, VQ_COL_INK, VQ_ALIGN_LEFT);
 	}
 	y += ch;
-	for (int i = 0; i < n; i++) {
-		int c = i / rows, r = i % rows;
-		vq_rect rr = {L->pad + c * (colw + L->gap), y + r * (rowh + L->gap), colw, rowh};
-		attraction_row(L, rr, i, ntiers, guest_tier);
+	for (int i = 0; i < g.n; i++) {
+		int c = i / g.rows, r = i % g.rows;
+		attraction_row(L,
+		               (vq_rect){L->pad + c * (g.colw + L->gap), y + r * (g.rowh + L->gap),
+		                         g.colw, g.rowh},
+		               i);
 	}
 	if (nh > 0) {
-		text(L, (vq_rect){L->pad, held_y, L->W - 2 * L->pad, nh}, tr(L, k->notice),
-		     hpm(L, 38), 1, VQ_COL_PRIMARY, VQ_ALIGN_LEFT);
+		text(L, (vq_rect){L->pad, held_y, L->W - 2 * L->pad, nh}, "notice",
+		     tr(L, k->notice), hpm(L, 38), 1, VQ_COL_PRIMARY, VQ_ALIGN_LEFT);
 		held_y += nh;
 	}
 	if (nrows > 0) {
-		text(L, (vq_rect){L->pad, held_y, L->W - 2 * L->pad, hpm(L, 60)},
+		text(L, (vq_rect){L->pad, held_y, L->W - 2 * L->pad, hpm(L, 60)}, "heading.held",
 		     tr(L, "kiosk_your_passes"), hpm(L, 40), 1, VQ_COL_INK, VQ_ALIGN_LEFT);
 		held_list(L, held_y + hpm(L, 60), L->H - fh);
 	}
-
 	if (k->guest_known)
 		footer(L, 0, 1);
-	else
-		text(L, (vq_rect){L->pad, L->H - fh, L->W - 2 * L->pad, fh},
-		     tr(L, "kiosk_scan_ticket_or_card"), hpm(L, 34), 0, VQ_COL_MUTED,
-		     VQ_ALIGN_CENTER);
 }
 
 /* --- identify ----------------------------------------------------------------------- */
+
+/* The keyboard: digits, letters and the dash, as card numbers and the demo cards
+ * ("demo-gold-1") are written; keys are labelled as they type, in lower case. */
+static const char *const KEY_ROWS[] = {"1234567890", "qwertyuiop", "asdfghjkl-", "zxcvbnm"};
+
+static void keyboard(struct lay *L, vq_rect area)
+{
+	int cols = 10, rows = 4;
+	int kw = (area.w - (cols - 1) * L->gap) / cols;
+	int kh = imax(L->T, imin(kw, (area.h - (rows - 1) * L->gap) / rows));
+	kw = imax(kw, L->T);
+	int px = imin(kh * 45 / 100, kw * 45 / 100);
+	for (int r = 0; r < rows; r++) {
+		const char *keys = KEY_ROWS[r];
+		int n = (int)strlen(keys);
+		int y = area.y + r * (kh + L->gap);
+		for (int i = 0; i < n; i++) {
+			char id[VQ_ID_MAX], label[2] = {keys[i], '\0'};
+			snprintf(id, sizeof id, "key-%s", keys[i] == '-' ? "dash" : label);
+			button(L, (vq_rect){area.x + i * (kw + L->gap), y, kw, kh}, id, "key",
+			       label, VQ_COL_PRIMARY, VQ_COL_WHITE, KA_KEY, keys[i])
+			    ->px = px;
+		}
+		if (r == rows - 1) {
+			int x = area.x + n * (kw + L->gap);
+			button(L, (vq_rect){x, y, area.x + area.w - x, kh}, "key-del", "key.delete",
+			       tr(L, "kiosk_key_delete"), VQ_COL_LIGHT, VQ_COL_INK, KA_DELETE, 0)
+			    ->px = px;
+		}
+	}
+}
 
 static void identify(struct lay *L)
 {
 	kiosk *k = L->k;
 	int hh = header(L, title_for(L));
-	int y0 = hh + L->pad, y1 = L->H - footer_h(L) - L->pad;
-	int lw = L->W * 46 / 100;
-	int y = y0;
-	text(L, (vq_rect){L->pad, y, lw, hpm(L, 160)}, tr(L, "kiosk_scan_ticket_or_card"),
-	     hpm(L, 50), 1, VQ_COL_INK, VQ_ALIGN_LEFT);
-	y += hpm(L, 160);
-	text(L, (vq_rect){L->pad, y, lw, hpm(L, 60)}, tr(L, "kiosk_or_type_number"), hpm(L, 36), 0,
-	     VQ_COL_MUTED, VQ_ALIGN_LEFT);
-	y += hpm(L, 60) + L->gap;
-	int fh = imax(L->T, hpm(L, 110));
-	vq_rect field = {L->pad, y, lw, fh};
+	int y = hh + L->pad, y1 = L->H - footer_h(L) - L->pad, w = L->W - 2 * L->pad;
+	text(L, (vq_rect){L->pad, y, w, hpm(L, 85)}, "instruction",
+	     tr(L, "kiosk_scan_ticket_or_card"), hpm(L, 56), 1, VQ_COL_INK, VQ_ALIGN_LEFT);
+	y += hpm(L, 85);
+	if (k->notice[0])
+		text(L, (vq_rect){L->pad, y, w, hpm(L, 55)}, "notice", tr(L, k->notice), hpm(L, 38),
+		     1, VQ_COL_ERROR, VQ_ALIGN_LEFT);
+	else
+		text(L, (vq_rect){L->pad, y, w, hpm(L, 55)}, "instruction.sub",
+		     tr(L, "kiosk_or_type_number"), hpm(L, 38), 0, VQ_COL_INK, VQ_ALIGN_LEFT);
+	y += hpm(L, 55) + L->gap;
+
+	int fh = imax(L->T, hpm(L, 100)), okw = imax(L->T, L->W * 22 / 100);
+	vq_rect field = {L->pad, y, w - okw - L->gap, fh};
 	fill(L, field, VQ_COL_LIGHT, fh / 8);
 	vq_rect in = {field.x + L->pad, field.y, field.w - 2 * L->pad, field.h};
 	if (k->typed[0])
-		text(L, in, k->typed, hpm(L, 58), 1, VQ_COL_INK, VQ_ALIGN_LEFT)->wrap = 0;
+		text(L, in, "typed", k->typed, hpm(L, 58), 1, VQ_COL_INK, VQ_ALIGN_LEFT)->wrap = 0;
 	else
-		text(L, in, tr(L, "kiosk_type_number"), hpm(L, 30), 0, VQ_COL_INK, VQ_ALIGN_LEFT);
-	y += fh + L->gap;
-	if (k->notice[0])
-		text(L, (vq_rect){L->pad, y, lw, hpm(L, 90)}, tr(L, k->notice), hpm(L, 38), 1,
-		     VQ_COL_ERROR, VQ_ALIGN_LEFT);
-
-	/* The keypad: 1-9, then Delete 0 OK, as on a phone. */
-	int kx = L->W * 52 / 100, kw = L->W - kx - L->pad, kh = y1 - y0;
-	int s = imin((kh - 3 * L->gap) / 4, (kw - 2 * L->gap) / 3);
-	s = imax(s, L->T);
-	int gx = kx + (kw - (3 * s + 2 * L->gap)) / 2;
-	for (int i = 0; i < 12; i++) {
-		vq_rect r = {gx + (i % 3) * (s + L->gap), y0 + (i / 3) * (s + L->gap), s, s};
-		char id[VQ_ID_MAX], label[4];
-		kiosk_el *b;
-		if (i < 9 || i == 10) {
-			int d = i < 9 ? i + 1 : 0;
-			snprintf(id, sizeof id, "key-%d", d);
-			snprintf(label, sizeof label, "%d", d);
-			b = button(L, r, id, label, VQ_COL_PRIMARY, VQ_COL_WHITE, KA_DIGIT, d);
-			b->px = s * 45 / 100;
-		} else if (i == 9) {
-			b = button(L, r, "key-del", tr(L, "kiosk_key_delete"), VQ_COL_LIGHT,
-			           VQ_COL_INK, KA_DELETE, 0);
-			b->px = s * 22 / 100;
-		} else {
-			b = button(L, r, "key-ok", tr(L, "ok"), VQ_COL_OK, VQ_COL_WHITE, KA_SUBMIT,
-			           0);
-			b->px = s * 30 / 100;
-			b->disabled = !k->typed[0];
-		}
-	}
+		text(L, in, "typed.hint", tr(L, "kiosk_type_number"), hpm(L, 34), 0, VQ_COL_INK,
+		     VQ_ALIGN_LEFT);
+	button(L, (vq_rect){L->pad + w - okw, y, okw, fh}, "key-ok", "key.ok", tr(L, "ok"),
+	       VQ_COL_OK, VQ_COL_WHITE, KA_SUBMIT, 0)
+	    ->disabled = !k->typed[0];
+	y += fh + 2 * L->gap;
+	keyboard(L, (vq_rect){L->pad, y, w, y1 - y});
 	footer(L, 1, 0);
 }
 
 /* --- party -------------------------------------------------------------------------- */
 
-static void tier_line(struct lay *L, vq_rect r)
-{
-	char buf[128];
-	kiosk_format(L->k, "tier", buf, sizeof buf, "tier", kiosk_tier_name(L->k, L->k->tier),
-	             NULL);
-	text(L, r, buf, hpm(L, 38), 1, VQ_COL_PRIMARY, VQ_ALIGN_LEFT);
-}
-
 static void party(struct lay *L)
 {
 	kiosk *k = L->k;
+	char buf[128];
 	int hh = header(L, title_for(L));
 	int y = hh + L->pad, y1 = L->H - footer_h(L) - L->pad;
-	tier_line(L, (vq_rect){L->pad, y, L->W - 2 * L->pad, hpm(L, 60)});
+	tier_text(k, k->tier, buf, sizeof buf);
+	text(L, (vq_rect){L->pad, y, L->W - 2 * L->pad, hpm(L, 60)}, "tier", buf, hpm(L, 38), 1,
+	     VQ_COL_PRIMARY, VQ_ALIGN_LEFT);
 	y += hpm(L, 60);
-	text(L, (vq_rect){L->pad, y, L->W - 2 * L->pad, hpm(L, 100)}, tr(L, "kiosk_party_size"),
-	     hpm(L, 60), 1, VQ_COL_INK, VQ_ALIGN_LEFT);
+	text(L, (vq_rect){L->pad, y, L->W - 2 * L->pad, hpm(L, 100)}, "heading",
+	     tr(L, "kiosk_party_size"), hpm(L, 60), 1, VQ_COL_INK, VQ_ALIGN_LEFT);
 	y += hpm(L, 100) + L->gap;
 	int max = kiosk_known_max_party(k, k->attr);
 	int per_row = KIOSK_PARTY_MAX / 2;
@@ -479,7 +483,8 @@ static void party(struct lay *L)
 		char id[VQ_ID_MAX], label[4];
 		snprintf(id, sizeof id, "party-%d", n);
 		snprintf(label, sizeof label, "%d", n);
-		kiosk_el *b = button(L, r, id, label, VQ_COL_PRIMARY, VQ_COL_WHITE, KA_PARTY, n);
+		vq_el *b =
+		    button(L, r, id, "party", label, VQ_COL_PRIMARY, VQ_COL_WHITE, KA_PARTY, n);
 		b->px = s * 45 / 100;
 		b->disabled = max > 0 && n > max;
 	}
@@ -491,13 +496,13 @@ static void party(struct lay *L)
 static void confirm(struct lay *L)
 {
 	kiosk *k = L->k;
-	char buf[256], win[64], s[16], e[16];
+	char buf[256], win[64], s[16], e[16], date[64], n[16];
 	int hh = header(L, title_for(L));
 	int y = hh + L->pad;
 	int w = L->W - 2 * L->pad;
 	kiosk_format(k, "kiosk_confirm_booking", buf, sizeof buf, "attraction",
 	             kiosk_attr_name(k, k->attr), NULL);
-	text(L, (vq_rect){L->pad, y, w, hpm(L, 120)}, buf, hpm(L, 48), 1, VQ_COL_INK,
+	text(L, (vq_rect){L->pad, y, w, hpm(L, 120)}, "heading", buf, hpm(L, 48), 1, VQ_COL_INK,
 	     VQ_ALIGN_LEFT);
 	y += hpm(L, 120) + L->gap;
 
@@ -507,28 +512,25 @@ static void confirm(struct lay *L)
 	kiosk_hhmm(k, k->q_end, e);
 	kiosk_format(k, "kiosk_tier_return", buf, sizeof buf, "tier", kiosk_tier_name(k, k->tier),
 	             "start", s, "end", e, NULL);
-	text(L, (vq_rect){panel.x + L->pad, panel.y, panel.w - 2 * L->pad, panel.h * 62 / 100}, buf,
-	     hpm(L, 80), 1, VQ_COL_INK, VQ_ALIGN_CENTER);
-	snprintf(win, sizeof win, "%d", k->party);
-	kiosk_format(k, "kiosk_party_size_n", buf, sizeof buf, "n", win, NULL);
+	text(L, (vq_rect){panel.x + L->pad, panel.y, panel.w - 2 * L->pad, panel.h * 62 / 100},
+	     "quote", buf, hpm(L, 80), 1, VQ_COL_INK, VQ_ALIGN_CENTER);
+	kiosk_date(k, k->q_start, date, sizeof date);
+	snprintf(n, sizeof n, "%d", k->party);
+	kiosk_format(k, "kiosk_party_size_n", win, sizeof win, "n", n, NULL);
+	snprintf(buf, sizeof buf, "%s  ·  %s", date, win);
 	text(L,
 	     (vq_rect){panel.x + L->pad, panel.y + panel.h * 62 / 100, panel.w - 2 * L->pad,
 	               panel.h * 30 / 100},
-	     buf, hpm(L, 42), 0, VQ_COL_INK, VQ_ALIGN_CENTER);
+	     "quote.detail", buf, hpm(L, 42), 0, VQ_COL_INK, VQ_ALIGN_CENTER);
 	y += panel.h + L->gap;
 
-	/* What the lowest tier would get now, so the benefit of the guest's tier shows. */
-	const vq_site_view *site = vq_sitestate_site(k->site);
-	int t = vq_sitestate_tier(k->site, k->tier);
-	int ai = kiosk_served_index(k, k->attr);
-	const vq_attr_view *a = ai >= 0 ? kiosk_served_view(k, ai) : NULL;
-	if (t > 0 && a && site->ntiers > 0 && a->next[0].start > 0 &&
-	    a->next[0].start != k->q_start) {
-		window_text(k, a->next[0].start, a->next[0].end, win, sizeof win);
-		kiosk_format(k, "kiosk_tier_window", buf, sizeof buf, "tier",
-		             kiosk_tier_name(k, site->tiers[0]), "window", win, NULL);
-		text(L, (vq_rect){L->pad, y, w, hpm(L, 60)}, buf, hpm(L, 34), 0, VQ_COL_MUTED,
-		     VQ_ALIGN_CENTER);
+	/* what the next tier up would get, for this same party, by vqd's own quote */
+	if (k->cmp_tier[0] && k->cmp_start > 0) {
+		window_text(k, k->cmp_start, k->cmp_end, win, sizeof win);
+		kiosk_format(k, "kiosk_next_tier_same_party", buf, sizeof buf, "tier",
+		             kiosk_tier_name(k, k->cmp_tier), "window", win, NULL);
+		text(L, (vq_rect){L->pad, y, w, hpm(L, 70)}, "compare", buf, hpm(L, 36), 0,
+		     VQ_COL_INK, VQ_ALIGN_CENTER);
 	}
 	footer(L, 1, 1);
 	footer_action(L, "confirm", tr(L, "confirm"), KA_CONFIRM);
@@ -545,31 +547,35 @@ static void ticket(struct lay *L)
 	int y0 = hh + L->pad, y1 = L->H - footer_h(L) - L->pad;
 	int lw = L->W * 56 / 100, y = y0;
 
-	text(L, (vq_rect){L->pad, y, lw, hpm(L, 80)}, kiosk_attr_name(k, t->attraction), hpm(L, 52),
-	     1, VQ_COL_INK, VQ_ALIGN_LEFT);
+	text(L, (vq_rect){L->pad, y, lw, hpm(L, 80)}, "ticket.attraction",
+	     kiosk_attr_name(k, t->attraction), hpm(L, 52), 1, VQ_COL_INK, VQ_ALIGN_LEFT);
 	y += hpm(L, 80);
 	window_text(k, t->start, t->end, win, sizeof win);
-	text(L, (vq_rect){L->pad, y, lw, hpm(L, 190)}, win, hpm(L, 160), 1, VQ_COL_INK,
-	     VQ_ALIGN_LEFT)
+	text(L, (vq_rect){L->pad, y, lw, hpm(L, 170)}, "ticket.window", win, hpm(L, 150), 1,
+	     VQ_COL_INK, VQ_ALIGN_LEFT)
 	    ->wrap = 0;
-	y += hpm(L, 190);
+	y += hpm(L, 170);
+	kiosk_date(k, t->start, buf, sizeof buf);
+	text(L, (vq_rect){L->pad, y, lw, hpm(L, 60)}, "ticket.date", buf, hpm(L, 42), 1, VQ_COL_INK,
+	     VQ_ALIGN_LEFT);
+	y += hpm(L, 60);
 	kiosk_format(k, "kiosk_ticket_number", buf, sizeof buf, "number", t->number, NULL);
-	text(L, (vq_rect){L->pad, y, lw, hpm(L, 100)}, buf, hpm(L, 75), 1, VQ_COL_PRIMARY,
-	     VQ_ALIGN_LEFT);
+	text(L, (vq_rect){L->pad, y, lw, hpm(L, 100)}, "ticket.number", buf, hpm(L, 75), 1,
+	     VQ_COL_PRIMARY, VQ_ALIGN_LEFT);
 	y += hpm(L, 100);
-	kiosk_format(k, "tier", buf, sizeof buf, "tier", kiosk_tier_name(k, t->tier), NULL);
-	text(L, (vq_rect){L->pad, y, lw / 2, hpm(L, 60)}, buf, hpm(L, 38), 1, VQ_COL_INK,
-	     VQ_ALIGN_LEFT);
+	tier_text(k, t->tier, buf, sizeof buf);
+	text(L, (vq_rect){L->pad, y, lw / 2, hpm(L, 60)}, "ticket.detail", buf, hpm(L, 38), 1,
+	     VQ_COL_INK, VQ_ALIGN_LEFT);
 	snprintf(n, sizeof n, "%d", t->party);
 	kiosk_format(k, "kiosk_party_size_n", buf, sizeof buf, "n", n, NULL);
-	text(L, (vq_rect){L->pad + lw / 2, y, lw / 2, hpm(L, 60)}, buf, hpm(L, 38), 1, VQ_COL_INK,
-	     VQ_ALIGN_LEFT);
+	text(L, (vq_rect){L->pad + lw / 2, y, lw / 2, hpm(L, 60)}, "ticket.detail", buf, hpm(L, 38),
+	     1, VQ_COL_INK, VQ_ALIGN_LEFT);
 	y += hpm(L, 60) + L->gap;
-	text(L, (vq_rect){L->pad, y, lw, hpm(L, 90)}, tr(L, "kiosk_show_code"), hpm(L, 36), 0,
-	     VQ_COL_INK, VQ_ALIGN_LEFT);
-	y += hpm(L, 90);
+	text(L, (vq_rect){L->pad, y, lw, imin(hpm(L, 80), y1 - y)}, "ticket.show",
+	     tr(L, "kiosk_show_code"), hpm(L, 36), 0, VQ_COL_INK, VQ_ALIGN_LEFT);
+	y += hpm(L, 80);
 	if (y1 - y >= hpm(L, 40))
-		text(L, (vq_rect){L->pad, y, lw, imin(hpm(L, 90), y1 - y)},
+		text(L, (vq_rect){L->pad, y, lw, imin(hpm(L, 70), y1 - y)}, "ticket.hint",
 		     tr(L, "kiosk_photo_hint"), hpm(L, 32), 0, VQ_COL_MUTED, VQ_ALIGN_LEFT);
 
 	int qx = L->pad + lw + L->pad, qw = L->W - qx - L->pad;
@@ -579,12 +585,13 @@ static void ticket(struct lay *L)
 	 * scan at the fast lane */
 	int pside = phone ? (y1 - y0) * 30 / 100 : 0;
 	int side = imin(qw, y1 - y0 - (phone ? pside + L->gap : 0));
-	qr(L, (vq_rect){qx + (qw - side) / 2, y0, side, side}, t->code);
+	vq_view_qr(L->v, (vq_rect){qx + (qw - side) / 2, y0, side, side}, "ticket.qr", t->code);
 	if (phone) {
 		int py = y0 + side + L->gap;
-		qr(L, (vq_rect){qx, py, pside, pside}, link);
+		vq_view_qr(L->v, (vq_rect){qx, py, pside, pside}, "ticket.phone_qr", link);
 		text(L, (vq_rect){qx + pside + L->gap, py, qw - pside - L->gap, pside},
-		     tr(L, "kiosk_phone_hint"), hpm(L, 32), 0, VQ_COL_INK, VQ_ALIGN_LEFT);
+		     "ticket.phone_hint", tr(L, "kiosk_phone_hint"), hpm(L, 32), 0, VQ_COL_INK,
+		     VQ_ALIGN_LEFT);
 	}
 	footer_action(L, "done", tr(L, "done"), KA_DONE);
 }
@@ -636,13 +643,13 @@ static void error_screen(struct lay *L)
 	vq_rect panel = {L->pad, y, w, hpm(L, 170)};
 	fill(L, panel, VQ_COL_ERROR, hpm(L, 20));
 	error_message(L, buf, sizeof buf);
-	text(L, (vq_rect){panel.x + L->pad, panel.y, panel.w - 2 * L->pad, panel.h}, buf,
+	text(L, (vq_rect){panel.x + L->pad, panel.y, panel.w - 2 * L->pad, panel.h}, "error", buf,
 	     hpm(L, 56), 1, VQ_COL_WHITE, VQ_ALIGN_CENTER);
 	y += panel.h + L->gap;
 	int big_w = imax(L->T, L->W * 4 / 10), big_h = imax(L->T, hpm(L, 130));
 
 	if (offers_alternatives(k->err)) {
-		text(L, (vq_rect){L->pad, y, w, hpm(L, 60)},
+		text(L, (vq_rect){L->pad, y, w, hpm(L, 60)}, "heading",
 		     tr(L, k->nalts ? "kiosk_try_instead" : "kiosk_no_alternatives"), hpm(L, 40), 1,
 		     VQ_COL_INK, VQ_ALIGN_LEFT);
 		y += hpm(L, 60) + L->gap;
@@ -660,24 +667,25 @@ static void error_screen(struct lay *L)
 			attr_button_id(bid, sizeof bid, "alt-", id, a->served);
 			vq_rect r = {L->pad + (i / rows) * (colw + L->gap),
 			             y + (i % rows) * (rh + L->gap), colw, rh};
-			button(L, r, bid, buf, VQ_COL_LIGHT, VQ_COL_INK, KA_ALT, a->served)->px =
-			    imin(rh * 36 / 100, hpm(L, 36));
+			button(L, r, bid, "alt", buf, VQ_COL_WHITE, VQ_COL_INK, KA_ALT, a->served)
+			    ->px = imin(rh * 36 / 100, hpm(L, 36));
 		}
 		footer(L, k->guest_known, 1);
 	} else if (!strcmp(k->err, "limit_reached")) {
-		text(L, (vq_rect){L->pad, y, w, hpm(L, 60)}, tr(L, "kiosk_your_passes"), hpm(L, 40),
-		     1, VQ_COL_INK, VQ_ALIGN_LEFT);
+		text(L, (vq_rect){L->pad, y, w, hpm(L, 60)}, "heading.held",
+		     tr(L, "kiosk_your_passes"), hpm(L, 40), 1, VQ_COL_INK, VQ_ALIGN_LEFT);
 		y += hpm(L, 60) + L->gap;
 		held_list(L, y, y1);
 		footer(L, 0, 1);
 	} else if (!strcmp(k->err, "party_size")) {
 		button(L, (vq_rect){(L->W - big_w) / 2, y + L->gap, big_w, big_h}, "choose-again",
-		       tr(L, "kiosk_choose_again"), VQ_COL_PRIMARY, VQ_COL_WHITE, KA_CHOOSE_AGAIN,
-		       0);
+		       "action.big", tr(L, "kiosk_choose_again"), VQ_COL_PRIMARY, VQ_COL_WHITE,
+		       KA_CHOOSE_AGAIN, 0);
 		footer(L, 0, 1);
 	} else if (!strcmp(k->err, "unknown_card")) {
 		button(L, (vq_rect){(L->W - big_w) / 2, y + L->gap, big_w, big_h}, "try-again",
-		       tr(L, "try_again"), VQ_COL_PRIMARY, VQ_COL_WHITE, KA_TRY_AGAIN, 0);
+		       "action.big", tr(L, "try_again"), VQ_COL_PRIMARY, VQ_COL_WHITE, KA_TRY_AGAIN,
+		       0);
 		footer(L, 0, 1);
 	} else if (!strcmp(k->err, "unknown_ticket") || !strcmp(k->err, "bad_state")) {
 		/* A pass that could not be given back: the guest's other passes and the
@@ -698,6 +706,36 @@ static void offline(struct lay *L)
 
 /* --- overlays ------------------------------------------------------------------------ */
 
+static void give_back_dialog(struct lay *L)
+{
+	kiosk *k = L->k;
+	const struct kiosk_held *h = NULL;
+	for (int i = 0; i < k->nheld; i++)
+		if (k->held[i].id == k->give_back)
+			h = &k->held[i];
+	char buf[256];
+	kiosk_format(k, "kiosk_give_back_confirm", buf, sizeof buf, "number", h ? h->number : "",
+	             NULL);
+	/* The screen underneath stays in sight, dimmed; a tap anywhere on it answers "keep
+	 * it", so no tap reaches a button underneath. */
+	vq_color dim = DIM;
+	dim.a = 150;
+	fill(L, (vq_rect){0, 0, L->W, L->H}, dim, 0);
+	button(L, (vq_rect){0, 0, L->W, L->H}, "give-back-dismiss", "dismiss", "",
+	       (vq_color){0, 0, 0, 0}, VQ_COL_INK, KA_GIVE_BACK_NO, 0);
+	int w = L->W * 70 / 100, h2 = imax(2 * L->T + 3 * L->pad, hpm(L, 360));
+	vq_rect r = {(L->W - w) / 2, (L->H - h2) / 2, w, h2};
+	fill(L, r, VQ_COL_WHITE, hpm(L, 20));
+	text(L, (vq_rect){r.x + L->pad, r.y + L->pad, r.w - 2 * L->pad, h2 / 2 - L->pad}, "dialog",
+	     buf, hpm(L, 44), 1, VQ_COL_INK, VQ_ALIGN_CENTER);
+	int bw = (r.w - 3 * L->pad) / 2, bh = imax(L->T, h2 / 2 - 2 * L->pad);
+	int by = r.y + h2 / 2 + L->pad;
+	button(L, (vq_rect){r.x + L->pad, by, bw, bh}, "give-back-no", "dialog.answer",
+	       tr(L, "kiosk_give_back_keep"), VQ_COL_LIGHT, VQ_COL_INK, KA_GIVE_BACK_NO, 0);
+	button(L, (vq_rect){r.x + 2 * L->pad + bw, by, bw, bh}, "give-back-yes", "dialog.answer",
+	       tr(L, "kiosk_give_back_yes"), VQ_COL_ERROR, VQ_COL_WHITE, KA_GIVE_BACK_YES, 0);
+}
+
 static void overlays(struct lay *L)
 {
 	kiosk *k = L->k;
@@ -705,55 +743,29 @@ static void overlays(struct lay *L)
 		int w = L->W * 44 / 100, h = hpm(L, 150);
 		vq_rect r = {(L->W - w) / 2, (L->H - h) / 2, w, h};
 		fill(L, r, VQ_COL_PRIMARY, h / 8);
-		text(L, (vq_rect){r.x + L->pad, r.y, r.w - 2 * L->pad, r.h},
+		text(L, (vq_rect){r.x + L->pad, r.y, r.w - 2 * L->pad, r.h}, "busy",
 		     tr(L, k->unanswered > 0 ? "retrying" : "please_wait"), hpm(L, 50), 1,
 		     VQ_COL_WHITE, VQ_ALIGN_CENTER);
 	}
-	if (kiosk_give_back_pending(k)) {
-		const struct kiosk_held *h = NULL;
-		for (int i = 0; i < k->nheld; i++)
-			if (k->held[i].id == k->give_back)
-				h = &k->held[i];
-		char buf[256];
-		kiosk_format(k, "kiosk_give_back_confirm", buf, sizeof buf, "number",
-		             h ? h->number : "", NULL);
-		/* The whole screen answers "keep it", so no tap reaches a button underneath. */
-		button(L, (vq_rect){0, 0, L->W, L->H}, "give-back-dismiss", "", VQ_COL_MUTED,
-		       VQ_COL_INK, KA_GIVE_BACK_NO, 0);
-		int w = L->W * 70 / 100, h2 = imax(2 * L->T + 3 * L->pad, hpm(L, 360));
-		vq_rect r = {(L->W - w) / 2, (L->H - h2) / 2, w, h2};
-		fill(L, r, VQ_COL_WHITE, hpm(L, 20));
-		text(L, (vq_rect){r.x + L->pad, r.y + L->pad, r.w - 2 * L->pad, h2 / 2 - L->pad},
-		     buf, hpm(L, 44), 1, VQ_COL_INK, VQ_ALIGN_CENTER);
-		int bw = (r.w - 3 * L->pad) / 2, bh = imax(L->T, h2 / 2 - 2 * L->pad);
-		int by = r.y + h2 / 2 + L->pad;
-		button(L, (vq_rect){r.x + L->pad, by, bw, bh}, "give-back-no",
-		       tr(L, "kiosk_give_back_keep"), VQ_COL_LIGHT, VQ_COL_INK, KA_GIVE_BACK_NO, 0);
-		button(L, (vq_rect){r.x + 2 * L->pad + bw, by, bw, bh}, "give-back-yes",
-		       tr(L, "kiosk_give_back_yes"), VQ_COL_ERROR, VQ_COL_WHITE, KA_GIVE_BACK_YES,
-		       0);
-	}
+	if (kiosk_give_back_pending(k))
+		give_back_dialog(L);
 	if (k->idle_warning) {
 		char buf[256];
 		snprintf(buf, sizeof buf, "%s %s", tr(L, "kiosk_still_there"),
 		         tr(L, "kiosk_touch_to_continue"));
-		int hh = imax(L->T + 2 * L->pad, hpm(L, 130));
 		button(L,
-		       (vq_rect){L->pad, hh + L->pad, L->W - 2 * L->pad, imax(L->T, hpm(L, 140))},
-		       "continue", buf, VQ_COL_WARN, VQ_COL_INK, KA_CONTINUE, 0)
+		       (vq_rect){L->pad, header_h(L) + L->pad, L->W - 2 * L->pad,
+		                 imax(L->T, hpm(L, 140))},
+		       "continue", "idle", buf, VQ_COL_WARN, VQ_COL_INK, KA_CONTINUE, 0)
 		    ->px = hpm(L, 48);
 	}
 }
 
-void kiosk_layout(kiosk *k, struct kiosk_view *v)
+void kiosk_layout(kiosk *k, vq_view *v)
 {
-	memset(v, 0, offsetof(struct kiosk_view, arena));
-	v->arena[0] = '\0';
-	v->used = 1;
-	v->w = k->w;
-	v->h = k->h;
+	vq_view_reset(v, k->w, k->h);
 	struct lay L = {k, v, k->w, k->h, k->target, imax(8, k->h / 80), imax(8, k->h / 80)};
-	add(&L, KEL_FILL, (vq_rect){0, 0, k->w, k->h})->bg = VQ_COL_PAPER;
+	fill(&L, (vq_rect){0, 0, k->w, k->h}, VQ_COL_PAPER, 0);
 	switch (k->screen) {
 	case KS_WELCOME:
 		welcome(&L);
@@ -785,59 +797,61 @@ void kiosk_layout(kiosk *k, struct kiosk_view *v)
 /* --- the printed ticket ------------------------------------------------------------ */
 
 /* A receipt: black on white, one column, the QR as wide as the paper allows. */
-void kiosk_layout_print(kiosk *k, int w, int h, struct kiosk_view *v)
+void kiosk_layout_print(kiosk *k, int w, int h, vq_view *v)
 {
-	memset(v, 0, offsetof(struct kiosk_view, arena));
-	v->arena[0] = '\0';
-	v->used = 1;
-	v->w = w;
-	v->h = h;
+	vq_view_reset(v, w, h);
 	struct lay L = {k, v, w, h, 1, imax(4, w / 24), imax(4, h / 100)};
 	const kiosk_ticket *t = &k->ticket;
 	char buf[256], win[64], n[16];
 	int x = L.pad, cw = w - 2 * L.pad, y = L.pad;
-	add(&L, KEL_FILL, (vq_rect){0, 0, w, h})->bg = VQ_COL_WHITE;
+	fill(&L, (vq_rect){0, 0, w, h}, VQ_COL_WHITE, 0);
 	const vq_site_view *site = vq_sitestate_site(k->site);
-	text(&L, (vq_rect){x, y, cw, hpm(&L, 50)}, site->name[0] ? site->name : site->site,
-	     hpm(&L, 36), 1, VQ_COL_BLACK, VQ_ALIGN_CENTER);
+	text(&L, (vq_rect){x, y, cw, hpm(&L, 50)}, "print.site",
+	     site->name[0] ? site->name : site->site, hpm(&L, 36), 1, VQ_COL_BLACK,
+	     VQ_ALIGN_CENTER);
 	y += hpm(&L, 50);
-	text(&L, (vq_rect){x, y, cw, hpm(&L, 70)}, kiosk_attr_name(k, t->attraction), hpm(&L, 50),
-	     1, VQ_COL_BLACK, VQ_ALIGN_CENTER);
+	text(&L, (vq_rect){x, y, cw, hpm(&L, 70)}, "print.attraction",
+	     kiosk_attr_name(k, t->attraction), hpm(&L, 50), 1, VQ_COL_BLACK, VQ_ALIGN_CENTER);
 	y += hpm(&L, 70) + L.gap;
 	fill(&L, (vq_rect){x, y, cw, imax(2, h / 300)}, VQ_COL_BLACK, 0);
 	y += L.gap * 2;
 	window_text(k, t->start, t->end, win, sizeof win);
-	text(&L, (vq_rect){x, y, cw, hpm(&L, 110)}, win, hpm(&L, 95), 1, VQ_COL_BLACK,
-	     VQ_ALIGN_CENTER)
+	text(&L, (vq_rect){x, y, cw, hpm(&L, 110)}, "print.window", win, hpm(&L, 95), 1,
+	     VQ_COL_BLACK, VQ_ALIGN_CENTER)
 	    ->wrap = 0;
 	y += hpm(&L, 110);
-	kiosk_format(k, "kiosk_ticket_number", buf, sizeof buf, "number", t->number, NULL);
-	text(&L, (vq_rect){x, y, cw, hpm(&L, 70)}, buf, hpm(&L, 55), 1, VQ_COL_BLACK,
+	kiosk_date(k, t->start, buf, sizeof buf);
+	text(&L, (vq_rect){x, y, cw, hpm(&L, 50)}, "print.date", buf, hpm(&L, 36), 1, VQ_COL_BLACK,
 	     VQ_ALIGN_CENTER);
+	y += hpm(&L, 50);
+	kiosk_format(k, "kiosk_ticket_number", buf, sizeof buf, "number", t->number, NULL);
+	text(&L, (vq_rect){x, y, cw, hpm(&L, 70)}, "print.number", buf, hpm(&L, 55), 1,
+	     VQ_COL_BLACK, VQ_ALIGN_CENTER);
 	y += hpm(&L, 70);
-	kiosk_format(k, "tier", buf, sizeof buf, "tier", kiosk_tier_name(k, t->tier), NULL);
+	tier_text(k, t->tier, buf, sizeof buf);
 	snprintf(n, sizeof n, "%d", t->party);
 	char party_s[128];
 	kiosk_format(k, "kiosk_party_size_n", party_s, sizeof party_s, "n", n, NULL);
-	text(&L, (vq_rect){x, y, cw / 2, hpm(&L, 50)}, buf, hpm(&L, 32), 0, VQ_COL_BLACK,
-	     VQ_ALIGN_CENTER);
-	text(&L, (vq_rect){x + cw / 2, y, cw / 2, hpm(&L, 50)}, party_s, hpm(&L, 32), 0,
+	text(&L, (vq_rect){x, y, cw / 2, hpm(&L, 50)}, "print.detail", buf, hpm(&L, 32), 0,
 	     VQ_COL_BLACK, VQ_ALIGN_CENTER);
+	text(&L, (vq_rect){x + cw / 2, y, cw / 2, hpm(&L, 50)}, "print.detail", party_s,
+	     hpm(&L, 32), 0, VQ_COL_BLACK, VQ_ALIGN_CENTER);
 	y += hpm(&L, 50) + L.gap;
 	char link[KIOSK_PHONE_URL_MAX + VQ_CODE_MAX + 2];
 	int phone = kiosk_phone_link(k, t->code, link, sizeof link);
 	int bottom = hpm(&L, 110) + (phone ? hpm(&L, 260) : 0);
 	int side = imin(cw, h - y - bottom - L.pad);
-	qr(&L, (vq_rect){(w - side) / 2, y, side, side}, t->code);
+	vq_view_qr(v, (vq_rect){(w - side) / 2, y, side, side}, "print.qr", t->code);
 	y += side + L.gap;
-	text(&L, (vq_rect){x, y, cw, hpm(&L, 100)}, tr(&L, "kiosk_show_code"), hpm(&L, 30), 0,
-	     VQ_COL_BLACK, VQ_ALIGN_CENTER);
+	text(&L, (vq_rect){x, y, cw, hpm(&L, 100)}, "print.show", tr(&L, "kiosk_show_code"),
+	     hpm(&L, 30), 0, VQ_COL_BLACK, VQ_ALIGN_CENTER);
 	y += hpm(&L, 100);
 	if (phone) {
 		/* the same ticket on the phone: a smaller code beside its explanation */
 		int pside = imin(cw / 2, h - y - L.pad);
-		qr(&L, (vq_rect){x, y, pside, pside}, link);
+		vq_view_qr(v, (vq_rect){x, y, pside, pside}, "print.phone_qr", link);
 		text(&L, (vq_rect){x + pside + L.gap, y, cw - pside - L.gap, pside},
-		     tr(&L, "kiosk_phone_hint"), hpm(&L, 28), 0, VQ_COL_BLACK, VQ_ALIGN_LEFT);
+		     "print.phone_hint", tr(&L, "kiosk_phone_hint"), hpm(&L, 28), 0, VQ_COL_BLACK,
+		     VQ_ALIGN_LEFT);
 	}
 }

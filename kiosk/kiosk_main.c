@@ -29,10 +29,8 @@
 
 #include "bus/busopt.h"
 #include "client/sitestate.h"
-#include "kiosk/kiosk_render.h"
 #include "kiosk/kiosk_spool.h"
 #include "kiosk/kiosk_state.h"
-#include "kiosk/kiosk_view.h"
 #include "ui/i18n.h"
 #include "ui/input.h"
 #include "ui/script.h"
@@ -398,7 +396,7 @@ static int render(struct app *a, int force)
 {
 	if (!force && !kiosk_dirty(a->k))
 		return 0;
-	int rc = kiosk_render(a->ui, kiosk_view_get(a->k), 0, 0);
+	int rc = vq_view_draw(a->ui, kiosk_view_get(a->k), 0, 0, NULL);
 	if (rc != VQ_OK)
 		fprintf(stderr, "vq-kiosk: drawing: %s\n", vq_ui_error(a->ui));
 	vq_ui_present(a->ui);

@@ -12,7 +12,7 @@
 #define VQ_KIOSK_PRIV_H
 
 #include "kiosk/kiosk_state.h"
-#include "kiosk/kiosk_view.h"
+#include "ui/view.h"
 
 #define KIOSK_ERRCODE_MAX   32
 #define KIOSK_PREFIX_MAX    41
@@ -88,7 +88,9 @@ struct kiosk {
 	struct kiosk_held held[KIOSK_HELD_MAX];
 	char attr[VQ_ID_MAX]; /* chosen attraction */
 	int party;
-	int64_t q_start, q_end; /* the quote */
+	int64_t q_start, q_end;   /* the quote */
+	char cmp_tier[VQ_ID_MAX]; /* the next tier's quote for the same party, if better */
+	int64_t cmp_start, cmp_end;
 	kiosk_ticket ticket;
 	uint64_t spool_id;
 	char err[KIOSK_ERRCODE_MAX]; /* KS_ERROR: wire code */
@@ -112,13 +114,13 @@ struct kiosk {
 	/* output */
 	int dirty;
 	int view_valid;
-	struct kiosk_view view;
+	vq_view view;
 };
 
 /* kiosk_layout.c: the screen for the current state into k->view. */
-void kiosk_layout(kiosk *k, struct kiosk_view *v);
+void kiosk_layout(kiosk *k, vq_view *v);
 /* The printable ticket in w x h. */
-void kiosk_layout_print(kiosk *k, int w, int h, struct kiosk_view *v);
+void kiosk_layout_print(kiosk *k, int w, int h, vq_view *v);
 
 /* kiosk_state.c, for the layout */
 int kiosk_served_index(const kiosk *k, const char *id);       /* -1 if not served */

@@ -14,7 +14,6 @@
 #include <string.h>
 
 #include "kiosk/kiosk_priv.h"
-#include "kiosk/kiosk_render.h"
 
 /* --- text ------------------------------------------------------------------------- */
 
@@ -112,9 +111,9 @@ int kiosk_ticket_text(kiosk *k, char *buf, size_t buflen)
 	rule(&o, '=');
 	kiosk_hhmm(k, t.start, a);
 	kiosk_hhmm(k, t.end, b);
+	kiosk_date(k, t.start, s, sizeof s);
+	para(&o, s, 1);
 	kiosk_format(k, "kiosk_return_between", s, sizeof s, "start", a, "end", b, NULL);
-	para(&o, s, 0);
-	kiosk_format(k, "time_window", s, sizeof s, "start", a, "end", b, NULL);
 	para(&o, s, 1);
 	kiosk_format(k, "kiosk_ticket_number", s, sizeof s, "number", t.number, NULL);
 	para(&o, s, 0);
@@ -193,7 +192,7 @@ int kiosk_spool_write(vq_ui *ui, kiosk *k, const char *dir, char *png, char *txt
 	char ppath[1024], tpath[1024];
 	char *text = NULL;
 	uint8_t *rgb = NULL;
-	kiosk_view *v = malloc(sizeof *v);
+	vq_view *v = malloc(sizeof *v);
 	int w = vq_ui_width(ui) < KIOSK_PRINT_W ? vq_ui_width(ui) : KIOSK_PRINT_W;
 	int h = w * 4 / 3 < vq_ui_height(ui) ? w * 4 / 3 : vq_ui_height(ui);
 	if (snprintf(ppath, sizeof ppath, "%s/ticket-%llu.png", dir, (unsigned long long)t.id) >=
@@ -212,7 +211,7 @@ int kiosk_spool_write(vq_ui *ui, kiosk *k, const char *dir, char *png, char *txt
 	if (rc != VQ_OK)
 		goto cleanup;
 	kiosk_touch_view(k); /* the frame now holds the receipt, not the screen */
-	kiosk_render(ui, v, 0, 0);
+	vq_view_draw(ui, v, 0, 0, NULL);
 	rc = vq_ui_read_rgb(ui, (vq_rect){0, 0, w, h}, rgb);
 	if (rc != VQ_OK)
 		goto cleanup;

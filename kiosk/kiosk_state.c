@@ -30,9 +30,9 @@
 
 static const char *const SCREEN_NAMES[] = {"welcome", "identify", "party",  "confirm",
                                            "ticket",  "error",    "offline"};
-static const char *const REQ_NAMES[] = {"none", "identify", "quote", "issue", "cancel"};
-static const char *const REQ_SUFFIX[] = {"", "svc/identify", "svc/quote", "svc/issue",
-                                         "svc/cancel"};
+static const char *const REQ_NAMES[] = {"none", "identify", "quote", "issue", "cancel", "compare"};
+static const char *const REQ_SUFFIX[] = {"",          "svc/identify", "svc/quote",
+                                         "svc/issue", "svc/cancel",   "svc/quote"};
 
 const char *kiosk_screen_name(int screen)
 {
@@ -199,6 +199,23 @@ void kiosk_hhmm(const kiosk *k, int64_t t, char out[16])
 	snprintf(out, 16, "%02d:%02d", tm.tm_hour, tm.tm_min);
 }
 
+void kiosk_date(const kiosk *k, int64_t t, char *out, size_t outlen)
+{
+	char hhmm[16], day[16], month[24], year[16];
+	kiosk_hhmm(k, t, hhmm); /* sets the site's zone */
+	time_t tt = (time_t)t;
+	struct tm tm;
+	if (!localtime_r(&tt, &tm)) {
+		snprintf(out, outlen, "--");
+		return;
+	}
+	snprintf(day, sizeof day, "%d", tm.tm_mday);
+	snprintf(month, sizeof month, "month_%d", tm.tm_mon + 1);
+	snprintf(year, sizeof year, "%d", tm.tm_year + 1900);
+	kiosk_format(k, "date", out, outlen, "day", day, "month", kiosk_tr(k, month), "year", year,
+	             NULL);
+}
+
 /* --- the guest ---------------------------------------------------------------------- */
 
 /* Zeroes every trace of the guest, so nothing of one visitor is left for the next, in
@@ -214,6 +231,8 @@ static void wipe_guest(kiosk *k)
 	sodium_memzero(k->alts, sizeof k->alts);
 	sodium_memzero(k->err, sizeof k->err);
 	sodium_memzero(k->notice, sizeof k->notice);
+	sodium_memzero(k->cmp_tier, sizeof k->cmp_tier);
+	k->cmp_start = k->cmp_end = 0;
 	k->guest_known = 0;
 	k->member = 0;
 	k->max_passes = 0;
@@ -331,6 +350,21 @@ static void send_quote(kiosk *k)
 		cJSON_AddStringToObject(b, "card", k->card);
 	cJSON_AddNumberToObject(b, "party", k->party);
 	request_new(k, KR_QUOTE, b);
+}
+
+/* The next tier up from the guest's, for the same card, party and attraction: what the
+ * confirm screen may honestly compare with. */
+static void send_compare(kiosk *k, const char *tier)
+{
+	cJSON *b = cJSON_CreateObject();
+	if (!b)
+		return;
+	if (k->card[0])
+		cJSON_AddStringToObject(b, "card", k->card);
+	cJSON_AddStringToObject(b, "attraction", k->attr);
+	cJSON_AddNumberToObject(b, "party", k->party);
+	cJSON_AddStringToObject(b, "tier", tier);
+	request_new(k, KR_COMPARE, b);
 }
 
 static void send_issue(kiosk *k)
@@ -530,6 +564,14 @@ static void on_identify(kiosk *k, const cJSON *r)
 	}
 }
 
+static void to_confirm(kiosk *k)
+{
+	go(k, KS_CONFIRM);
+	ktrace(k, "state confirm attraction=%s party=%d tier=%s start=%lld end=%lld compare=%s",
+	       k->attr, k->party, k->tier, (long long)k->q_start, (long long)k->q_end,
+	       k->cmp_tier[0] ? k->cmp_tier : "-");
+}
+
 static void on_quote(kiosk *k, const cJSON *r)
 {
 	if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(r, "ok"))) {
@@ -566,9 +608,33 @@ static void on_quote(kiosk *k, const cJSON *r)
 	}
 	jint(mine, "start", &k->q_start);
 	jint(mine, "end", &k->q_end);
-	go(k, KS_CONFIRM);
-	ktrace(k, "state confirm attraction=%s party=%d tier=%s start=%lld end=%lld", k->attr,
-	       k->party, k->tier, (long long)k->q_start, (long long)k->q_end);
+	sodium_memzero(k->cmp_tier, sizeof k->cmp_tier);
+	k->cmp_start = k->cmp_end = 0;
+	/* one honest comparison: the next tier up, asked for this very party */
+	const vq_site_view *site = vq_sitestate_site(k->site);
+	int t = vq_sitestate_tier(k->site, k->tier);
+	if (t >= 0 && t + 1 < site->ntiers) {
+		send_compare(k, site->tiers[t + 1]);
+		return;
+	}
+	to_confirm(k);
+}
+
+static void on_compare(kiosk *k, const cJSON *r)
+{
+	const cJSON *q = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(r, "quotes"), 0);
+	const char *tier = jstr(r, "tier"), *a = jstr(q, "attraction");
+	int64_t s = 0, e = 0;
+	/* only a better window is worth a line; anything else (a refusal, the same time)
+	 * says nothing */
+	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(r, "ok")) && tier && a &&
+	    strcmp(a, k->attr) == 0 && cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(q, "ok")) &&
+	    jint(q, "start", &s) && jint(q, "end", &e) && s > 0 && s < k->q_start) {
+		copy_str(k->cmp_tier, sizeof k->cmp_tier, tier);
+		k->cmp_start = s;
+		k->cmp_end = e;
+	}
+	to_confirm(k);
 }
 
 static void on_issue(kiosk *k, const cJSON *r)
@@ -701,6 +767,8 @@ void kiosk_reply(kiosk *k, const char *payload, size_t len, int64_t now)
 		on_issue(k, r);
 	else if (kind == KR_CANCEL)
 		on_cancel(k, r);
+	else if (kind == KR_COMPARE)
+		on_compare(k, r);
 	invalidate(k);
 	update_standby(k);
 	cJSON_Delete(r);
@@ -826,8 +894,8 @@ static void act(kiosk *k, int action, int arg)
 		if (k->screen == KS_WELCOME)
 			choose_attraction(k, arg);
 		break;
-	case KA_DIGIT:
-		type_char(k, (char)('0' + arg));
+	case KA_KEY:
+		type_char(k, (char)arg);
 		break;
 	case KA_DELETE:
 		if (k->typed[0]) {
@@ -1010,17 +1078,17 @@ static void tick(kiosk *k, int64_t now)
 
 void kiosk_update(kiosk *k, const vq_input *in, int64_t now)
 {
-	const kiosk_el *el;
+	const vq_el *el;
 	switch (in->kind) {
 	case VQ_IN_PRESS:
 		activity(k, now);
-		el = kiosk_view_hit(kiosk_view_get(k), in->x, in->y);
+		el = vq_view_hit(kiosk_view_get(k), in->x, in->y);
 		copy_str(k->pressed, sizeof k->pressed, el ? el->id : "");
 		invalidate(k);
 		break;
 	case VQ_IN_TAP:
 		activity(k, now);
-		el = kiosk_view_hit(kiosk_view_get(k), in->x, in->y);
+		el = vq_view_hit(kiosk_view_get(k), in->x, in->y);
 		k->pressed[0] = '\0';
 		invalidate(k);
 		if (el)
@@ -1168,7 +1236,7 @@ void kiosk_touch_view(kiosk *k)
 	k->dirty = 1;
 }
 
-const kiosk_view *kiosk_view_get(kiosk *k)
+const vq_view *kiosk_view_get(kiosk *k)
 {
 	if (!k->view_valid) {
 		kiosk_layout(k, &k->view);
@@ -1177,7 +1245,7 @@ const kiosk_view *kiosk_view_get(kiosk *k)
 	return &k->view;
 }
 
-int kiosk_print_view(kiosk *k, int w, int h, kiosk_view *out)
+int kiosk_print_view(kiosk *k, int w, int h, vq_view *out)
 {
 	if (k->screen != KS_TICKET || w < 64 || h < 64)
 		return VQ_EINVAL;

@@ -2,7 +2,7 @@
  * session, the one request in flight, and the idle timeout.
  *
  * No I/O and no clock: input events (ui/input.h), replies and the link's state go in with
- * the caller's `now`; a display list (kiosk/kiosk_view.h), the request to send and trace
+ * the caller's `now`; a display list (ui/view.h), the request to send and trace
  * lines come out. So every screen transition is tested without a window or a broker, and
  * vq-kiosk (kiosk_main.c) is only the plumbing around it:
  *
@@ -10,7 +10,7 @@
  *	while (kiosk_outgoing(k, &rq))             a request to publish (svc/...)
  *		kiosk_sent(k, vq_bus_request(...), now);
  *	kiosk_reply(k, payload, len, now);        its reply (matched by correlation)
- *	if (kiosk_dirty(k)) render(kiosk_view(k)); drawn only when something changed
+ *	if (kiosk_dirty(k)) render(kiosk_view_get(k)); drawn only when something changed
  *
  * The guest (card number, tier, held passes, the ticket shown) lives only in the kiosk's
  * memory, and is wiped (zeroed, not just forgotten) whenever the screen returns to the
@@ -32,6 +32,7 @@
 #include "client/sitestate.h"
 #include "ui/i18n.h"
 #include "ui/input.h"
+#include "ui/view.h"
 
 #define KIOSK_MAX_SERVED 64  /* attractions one kiosk offers */
 #define KIOSK_CARD_MAX   33  /* card numbers: 1..32 printable ASCII (protocol) and NUL */
@@ -44,7 +45,8 @@ enum kiosk_screen {
 	KS_WELCOME = 0, /* attractions, next return times, languages */
 	KS_IDENTIFY,    /* scan or type a ticket or card number */
 	KS_PARTY,       /* how many people */
-	KS_CONFIRM,     /* the quote: "Gold: return 10:15–11:15", confirm */
+	KS_CONFIRM,     /* the quote: "Gold: return 10:15–11:15", and what the next tier
+	                   would get for the same party if that is better; confirm */
 	KS_TICKET,      /* the ticket: window, number, QR */
 	KS_ERROR,       /* a refusal, with what to do next */
 	KS_OFFLINE      /* a request cannot reach vqd: standby line, retrying */
@@ -55,7 +57,31 @@ enum kiosk_req {
 	KR_IDENTIFY, /* svc/identify */
 	KR_QUOTE,    /* svc/quote (all attractions: the others are the alternatives) */
 	KR_ISSUE,    /* svc/issue */
-	KR_CANCEL    /* svc/cancel: a held pass given back */
+	KR_CANCEL,   /* svc/cancel: a held pass given back */
+	KR_COMPARE   /* svc/quote as the next tier, same party and attraction: the one honest
+	                comparison the confirm screen shows */
+};
+
+/* What a button does when tapped (vq_el.action; arg in vq_el.arg). */
+enum kiosk_action {
+	KA_NONE = 0,
+	KA_LANG,          /* arg: i18n language index */
+	KA_ATTR,          /* arg: served attraction index */
+	KA_KEY,           /* arg: the character typed ('0'..'9', 'a'..'z', '-') */
+	KA_DELETE,        /* remove the last character typed */
+	KA_SUBMIT,        /* the typed number */
+	KA_BACK,          /* one screen back */
+	KA_START_OVER,    /* forget the guest, welcome screen */
+	KA_PARTY,         /* arg: party size */
+	KA_CONFIRM,       /* take the ticket quoted */
+	KA_DONE,          /* ticket taken: welcome screen */
+	KA_ALT,           /* arg: served attraction index of an alternative */
+	KA_CHOOSE_AGAIN,  /* back to the party size */
+	KA_TRY_AGAIN,     /* back to identify */
+	KA_CONTINUE,      /* still here: dismisses the idle warning */
+	KA_GIVE_BACK,     /* arg: index of a held pass; asks for confirmation */
+	KA_GIVE_BACK_YES, /* the pass asked about is cancelled (svc/cancel) */
+	KA_GIVE_BACK_NO   /* keep it after all */
 };
 
 typedef void (*kiosk_trace_fn)(void *ctx, const char *line);
@@ -103,7 +129,6 @@ typedef struct kiosk_ticket {
 } kiosk_ticket;
 
 typedef struct kiosk kiosk;
-typedef struct kiosk_view kiosk_view; /* kiosk/kiosk_view.h */
 
 /* VQ_EINVAL (bad cfg: no i18n or site, a size under 64, a bad rid prefix or combo),
  * VQ_ENOMEM. *out is left alone on failure. */
@@ -161,9 +186,9 @@ void kiosk_clean(kiosk *k);
 void kiosk_touch_view(kiosk *k); /* the frame was overwritten (e.g. by a print): redraw */
 
 /* The screen as it should look now (rebuilt lazily, so always current). */
-const kiosk_view *kiosk_view_get(kiosk *k);
+const vq_view *kiosk_view_get(kiosk *k);
 /* The printable ticket laid out in w x h (KS_TICKET only; NULL otherwise), into *out. */
-int kiosk_print_view(kiosk *k, int w, int h, kiosk_view *out);
+int kiosk_print_view(kiosk *k, int w, int h, vq_view *out);
 
 /* A ticket whose printable copies are still to be written (0 when none). */
 /* An address a phone can open: http(s)://, printable ASCII, no '#', under 200 bytes. */
@@ -177,6 +202,8 @@ void kiosk_spool_done(kiosk *k, uint64_t id);
 
 /* Times as the site shows them: "10:15" in the site's timezone (UTC if unknown). */
 void kiosk_hhmm(const kiosk *k, int64_t t, char out[16]);
+/* The day of t as the site shows it, in the kiosk's language: "15 June 2027". */
+void kiosk_date(const kiosk *k, int64_t t, char *out, size_t outlen);
 
 /* The i18n string of key in the kiosk's language (placeholders left as written). */
 const char *kiosk_tr(const kiosk *k, const char *key);

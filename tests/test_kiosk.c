@@ -3,7 +3,7 @@
  *
  * Unit tests drive kiosk_state.h with made-up input, replies and retained state (fed to
  * client/sitestate.h exactly as the bus would), and read the result off the display
- * list (kiosk_view.h): what a visitor would see, without drawing. Integration tests run
+ * list (vq_view.h): what a visitor would see, without drawing. Integration tests run
  * the vq-kiosk binary under SDL's offscreen driver with a replay script against a site
  * from tests/support/vqsite.h, read its --trace on a pipe, decode the QR of its
  * screenshots with zbarimg, and read vqd's database to count tickets.
@@ -33,16 +33,15 @@
 #include <SDL_keycode.h>
 
 #include "client/sitestate.h"
-#include "kiosk/kiosk_render.h"
 #include "kiosk/kiosk_spool.h"
 #include "kiosk/kiosk_state.h"
-#include "kiosk/kiosk_view.h"
 #include "support/tutil.h"
 #include "support/vqsite.h"
 #include "ui/i18n.h"
 #include "ui/input.h"
 #include "ui/text.h"
 #include "ui/ui.h"
+#include "ui/view.h"
 #include "ui/widgets.h"
 
 #define W      1280
@@ -153,7 +152,7 @@ static void unit_teardown(void)
 	i18n = NULL;
 }
 
-static const kiosk_view *view(void)
+static const vq_view *view(void)
 {
 	return kiosk_view_get(k);
 }
@@ -175,7 +174,7 @@ static void later(int64_t ms)
 /* A finger on the button with this id, as a visitor would: down, then up. */
 static void tap(const char *id)
 {
-	const kiosk_el *b = kiosk_view_button(view(), id);
+	const vq_el *b = vq_view_find(view(), id);
 	ck_assert_msg(b != NULL, "no button %s on the %s screen", id,
 	              kiosk_screen_name(kiosk_screen(k)));
 	ck_assert_msg(!b->disabled, "button %s is disabled", id);
@@ -278,27 +277,53 @@ static const char TICKET[] =
 
 START_TEST(test_welcome)
 {
-	const kiosk_view *v = view();
+	const vq_view *v = view();
 	ck_assert(!v->overflow);
-	ck_assert(kiosk_view_has_text(v, "Welcome!"));
-	ck_assert(kiosk_view_has_text(v, "coaster-en"));
-	ck_assert(kiosk_view_has_text(v, "10:15–11:15"));
-	ck_assert(kiosk_view_has_text(v, "Closed"));
-	ck_assert(kiosk_view_has_text(v, "Gold"));
-	ck_assert(!kiosk_view_button(v, "attr-coaster")->disabled);
-	ck_assert(kiosk_view_button(v, "attr-tiny")->disabled);
+	ck_assert(vq_view_has_text(v, "Welcome!"));
+	ck_assert(vq_view_has_text(v, "coaster-en"));
+	ck_assert(vq_view_has_text(v, "10:15–11:15"));
+	ck_assert(vq_view_has_text(v, "Closed"));
+	/* the way in first, and one return time a ride: the tiers all get 10:15 here */
+	ck_assert_str_eq(vq_el_text(v, vq_view_role(v, "instruction", 0)),
+	                 "Scan your park ticket or member card");
+	ck_assert(vq_view_role(v, "instruction", 0) < vq_view_role(v, "attr.name", 0));
+	ck_assert(vq_view_has_text(v, "Next return time"));
+	ck_assert(!vq_view_has_text(v, "Gold"));
+	ck_assert(!vq_view_role(v, "attr.mark", 0));
+	ck_assert(!vq_view_find(v, "attr-coaster")->disabled);
+	ck_assert(vq_view_find(v, "attr-tiny")->disabled);
 	ck_assert_int_eq(kiosk_served_count(k), 3);
 	/* a closed attraction cannot be chosen, even by a tap on its row */
-	const kiosk_el *tiny = kiosk_view_button(v, "attr-tiny");
+	const vq_el *tiny = vq_view_find(v, "attr-tiny");
 	vq_input in = {.kind = VQ_IN_TAP, .x = tiny->r.x + 5, .y = tiny->r.y + 5};
 	kiosk_update(k, &in, now);
 	expect_screen(KS_WELCOME);
 	/* the times follow the retained state */
 	feed_attr("coaster", "open", START + 3600, END + 3600);
 	ck_assert(kiosk_dirty(k));
-	ck_assert(kiosk_view_has_text(view(), "11:15–12:15"));
+	ck_assert(vq_view_has_text(view(), "11:15–12:15"));
+	/* a higher tier that gets an earlier time is marked, and only then */
+	feed("state/coaster",
+	     "{\"v\":1,\"attraction\":\"coaster\",\"kind\":\"ride\",\"names\":{\"en\":"
+	     "\"coaster-en\"},\"status\":\"open\",\"next\":{\"standard\":{\"start\":1798801200,"
+	     "\"end\":1798804800},\"gold\":{\"start\":1798798500,\"end\":1798802100}},"
+	     "\"updated\":1}");
+	v = view();
+	ck_assert(vq_view_has_text(v, "11:00–12:00"));
+	ck_assert_str_eq(vq_el_text(v, vq_view_role(v, "attr.mark", 0)), "Gold: from 10:15");
+	ck_assert(
+	    !vq_view_role(v, "attr.mark", (int)(vq_view_role(v, "attr.mark", 0) - v->el) + 1));
+	/* once the guest is known, their own tier's time and nothing else */
+	text_in(VQ_IN_SCAN, CARD);
+	kiosk_request rq = send_ok(KR_IDENTIFY);
+	reply(&rq, "\"ok\":true,\"tier\":\"gold\",\"member\":true,\"max_passes\":3,\"held\":[]");
+	v = view();
+	ck_assert(vq_view_has_text(v, "10:15–11:15"));
+	ck_assert(!vq_view_has_text(v, "11:00–12:00"));
+	ck_assert(!vq_view_role(v, "attr.mark", 0));
+	ck_assert(vq_view_has_text(v, "Next return time for Gold"));
 	feed_attr("coaster", "closed", 0, 0);
-	ck_assert(kiosk_view_button(view(), "attr-coaster")->disabled);
+	ck_assert(vq_view_find(view(), "attr-coaster")->disabled);
 }
 END_TEST
 
@@ -316,8 +341,8 @@ START_TEST(test_served_subset)
 	kiosk_link(k, 1, now);
 	ck_assert_int_eq(kiosk_served_count(k), 2);
 	ck_assert_str_eq(kiosk_served_id(k, 0), "flume");
-	ck_assert_ptr_null(kiosk_view_button(view(), "attr-tiny"));
-	ck_assert_ptr_nonnull(kiosk_view_button(view(), "attr-coaster"));
+	ck_assert_ptr_null(vq_view_find(view(), "attr-tiny"));
+	ck_assert_ptr_nonnull(vq_view_find(view(), "attr-coaster"));
 	cfg.attractions = "a,,b";
 	kiosk *bad = NULL;
 	ck_assert_int_eq(kiosk_new(&cfg, now, &bad), VQ_EINVAL);
@@ -345,13 +370,13 @@ START_TEST(test_unreachable_at_start)
 	                 .rid_prefix = "k",
 	                 .trace = capture};
 	ck_assert_int_eq(kiosk_new(&cfg, now, &k), VQ_OK);
-	ck_assert(kiosk_view_has_text(view(), "Please wait"));
+	ck_assert(vq_view_has_text(view(), "Please wait"));
 	ck_assert_int_eq(kiosk_deadline(k), now + 10000);
 	later(9999);
 	ck_assert(!traced("standby on"));
 	later(1);
 	ck_assert(traced("standby on"));
-	ck_assert(kiosk_view_has_text(view(), "Please use the standby line."));
+	ck_assert(vq_view_has_text(view(), "Please use the standby line."));
 	kiosk_free(k);
 	k = NULL;
 	vq_sitestate_free(empty);
@@ -363,28 +388,28 @@ START_TEST(test_full_flow)
 	tap("attr-coaster");
 	expect_screen(KS_IDENTIFY);
 	ck_assert_str_eq(kiosk_attraction(k), "coaster");
-	ck_assert(kiosk_view_button(view(), "key-ok")->disabled);
+	ck_assert(vq_view_find(view(), "key-ok")->disabled);
 	/* the keypad types, Delete takes back */
 	tap("key-4");
 	tap("key-0");
 	tap("key-9");
 	tap("key-del");
 	tap("key-0");
-	ck_assert(kiosk_view_has_text(view(), "400"));
+	ck_assert(vq_view_has_text(view(), "400"));
 	text_in(VQ_IN_TEXT, "0123412341234");
 	tap("key-ok");
 	kiosk_request rq = send_ok(KR_IDENTIFY);
 	ck_assert_str_eq(rq.suffix, "svc/identify");
 	ck_assert_ptr_nonnull(strstr(rq.body, "\"card\":\"" CARD "\""));
 	ck_assert_ptr_nonnull(strstr(rq.body, "\"v\":1"));
-	ck_assert(kiosk_view_has_text(view(), "Please wait"));
+	ck_assert(vq_view_has_text(view(), "Please wait"));
 	/* a second tap while vqd is asked changes nothing */
 	tap("back");
 	expect_screen(KS_IDENTIFY);
 	reply(&rq, "\"ok\":true,\"tier\":\"gold\",\"member\":true,\"max_passes\":3,\"held\":[]");
 	expect_screen(KS_PARTY);
 	ck_assert_str_eq(kiosk_tier(k), "gold");
-	ck_assert(kiosk_view_has_text(view(), "Tier: Gold"));
+	ck_assert(vq_view_has_text(view(), "Tier: Gold"));
 	ck_assert(traced("state party attraction=coaster tier=gold member=1"));
 
 	tap("party-2");
@@ -394,8 +419,8 @@ START_TEST(test_full_flow)
 	reply(&rq, "%s", QUOTES);
 	expect_screen(KS_CONFIRM);
 	ck_assert_int_eq(kiosk_party(k), 2);
-	ck_assert(kiosk_view_has_text(view(), "Gold: return 10:15–11:15"));
-	ck_assert(kiosk_view_has_text(view(), "Party size: 2"));
+	ck_assert(vq_view_has_text(view(), "Gold: return 10:15–11:15"));
+	ck_assert(vq_view_has_text(view(), "Party size: 2"));
 
 	tap("confirm");
 	rq = send_ok(KR_ISSUE);
@@ -412,12 +437,12 @@ START_TEST(test_full_flow)
 	ck_assert_uint_eq(kiosk_spool_pending(k), 5);
 	kiosk_spool_done(k, 5);
 	ck_assert_uint_eq(kiosk_spool_pending(k), 0);
-	const kiosk_view *v = view();
-	ck_assert(kiosk_view_has_text(v, "10:15–11:15"));
-	ck_assert(kiosk_view_has_text(v, "Number C-005"));
+	const vq_view *v = view();
+	ck_assert(vq_view_has_text(v, "10:15–11:15"));
+	ck_assert(vq_view_has_text(v, "Number C-005"));
 	int qr = 0;
 	for (int i = 0; i < v->n; i++)
-		if (v->el[i].kind == KEL_QR && !strcmp(kiosk_el_text(v, &v->el[i]), t.code))
+		if (v->el[i].kind == VQ_EL_QR && !strcmp(vq_el_text(v, &v->el[i]), t.code))
 			qr = 1;
 	ck_assert_msg(qr, "no QR of the ticket code on the ticket screen");
 
@@ -447,7 +472,7 @@ START_TEST(test_scan_first)
 	      "\"number\":\"L-009\",\"attraction\":\"flume\",\"tier\":\"gold\",\"party\":1,"
 	      "\"start\":1798799100,\"end\":1798801800,\"state\":\"issued\",\"code\":\"VQ1:X\"}]");
 	expect_screen(KS_WELCOME);
-	ck_assert(kiosk_view_has_text(view(), "Tier: Gold"));
+	ck_assert(vq_view_has_text(view(), "Tier: Gold"));
 	ck_assert_int_eq(kiosk_held_count(k), 1);
 	tap("attr-coaster");
 	expect_screen(KS_PARTY);
@@ -467,7 +492,7 @@ START_TEST(test_scan_first)
 	tap("attr-coaster");
 	text_in(VQ_IN_SCAN, "this card number is far too long for any protocol field");
 	ck_assert(!kiosk_outgoing(k, &(kiosk_request){0}));
-	ck_assert(kiosk_view_has_text(view(), "not recognised"));
+	ck_assert(vq_view_has_text(view(), "not recognised"));
 }
 END_TEST
 
@@ -477,12 +502,12 @@ START_TEST(test_idle_forgets)
 	ck_assert_str_eq(kiosk_card(k), CARD);
 	later(30000);
 	expect_screen(KS_CONFIRM);
-	ck_assert_ptr_null(kiosk_view_button(view(), "continue"));
+	ck_assert_ptr_null(vq_view_find(view(), "continue"));
 	later(5000); /* 35 s: the warning */
-	ck_assert_ptr_nonnull(kiosk_view_button(view(), "continue"));
-	ck_assert(kiosk_view_has_text(view(), "Are you still there?"));
+	ck_assert_ptr_nonnull(vq_view_find(view(), "continue"));
+	ck_assert(vq_view_has_text(view(), "Are you still there?"));
 	tap("continue"); /* a touch starts the count again */
-	ck_assert_ptr_null(kiosk_view_button(view(), "continue"));
+	ck_assert_ptr_null(vq_view_find(view(), "continue"));
 	later(44000);
 	expect_screen(KS_CONFIRM);
 	ck_assert_int_le(kiosk_deadline(k), now + 1000);
@@ -505,7 +530,7 @@ START_TEST(test_idle_forgets)
 	later(45000);
 	expect_screen(KS_WELCOME);
 	tap("attr-flume");
-	ck_assert(kiosk_view_button(view(), "key-ok")->disabled);
+	ck_assert(vq_view_find(view(), "key-ok")->disabled);
 }
 END_TEST
 
@@ -538,11 +563,11 @@ START_TEST(test_retry_same_rid)
 	ck_assert_int_eq(again.attempt, 2);
 	kiosk_sent(k, VQ_OK, now);
 	expect_screen(KS_CONFIRM);
-	ck_assert(kiosk_view_has_text(view(), "Retrying"));
+	ck_assert(vq_view_has_text(view(), "Retrying"));
 	later(4000);
 	/* still nothing: the standby line, and retries every retry_ms */
 	expect_screen(KS_OFFLINE);
-	ck_assert(kiosk_view_has_text(view(), "standby line"));
+	ck_assert(vq_view_has_text(view(), "standby line"));
 	ck_assert(traced("standby on"));
 	ck_assert(!kiosk_outgoing(k, &(kiosk_request){0}));
 	later(3000);
@@ -591,10 +616,10 @@ START_TEST(test_offline_before_asking)
 	/* the welcome screen itself says so when vqd is gone */
 	tap("start-over");
 	kiosk_link(k, 0, now);
-	ck_assert(kiosk_view_has_text(view(), "Please use the standby line."));
-	ck_assert_ptr_null(kiosk_view_button(view(), "attr-coaster"));
+	ck_assert(vq_view_has_text(view(), "Please use the standby line."));
+	ck_assert_ptr_null(vq_view_find(view(), "attr-coaster"));
 	kiosk_link(k, 1, now);
-	ck_assert_ptr_nonnull(kiosk_view_button(view(), "attr-coaster"));
+	ck_assert_ptr_nonnull(vq_view_find(view(), "attr-coaster"));
 	/* and giving up while offline drops the request */
 	tap("attr-coaster");
 	text_in(VQ_IN_SCAN, CARD);
@@ -621,10 +646,10 @@ START_TEST(test_error_sold_out)
 	      "{\"attraction\":\"elsewhere\",\"start\":1798799100,\"end\":1798801800}]}");
 	expect_screen(KS_ERROR);
 	ck_assert_str_eq(kiosk_error_code(k), "sold_out");
-	ck_assert(kiosk_view_has_text(view(), "Sold out for today"));
-	ck_assert(kiosk_view_has_text(view(), "Try instead:"));
-	ck_assert(kiosk_view_has_text(view(), "flume-en   10:25–11:10"));
-	ck_assert_ptr_null(kiosk_view_button(view(), "alt-elsewhere")); /* not served here */
+	ck_assert(vq_view_has_text(view(), "Sold out for today"));
+	ck_assert(vq_view_has_text(view(), "Try instead:"));
+	ck_assert(vq_view_has_text(view(), "flume-en   10:25–11:10"));
+	ck_assert_ptr_null(vq_view_find(view(), "alt-elsewhere")); /* not served here */
 	/* an alternative is a tap away, for the same party */
 	tap("alt-flume");
 	rq = send_ok(KR_QUOTE);
@@ -632,7 +657,7 @@ START_TEST(test_error_sold_out)
 	ck_assert_str_eq(kiosk_attraction(k), "flume");
 	reply(&rq, "%s", QUOTES);
 	expect_screen(KS_CONFIRM);
-	ck_assert(kiosk_view_has_text(view(), "Gold: return 10:25–11:10"));
+	ck_assert(vq_view_has_text(view(), "Gold: return 10:25–11:10"));
 }
 END_TEST
 
@@ -646,7 +671,7 @@ START_TEST(test_error_quote_sold_out)
 	           "\"start\":1798799100,\"end\":1798801800}]");
 	expect_screen(KS_ERROR);
 	ck_assert_str_eq(kiosk_error_code(k), "sold_out");
-	ck_assert_ptr_nonnull(kiosk_view_button(view(), "alt-flume"));
+	ck_assert_ptr_nonnull(vq_view_find(view(), "alt-flume"));
 	/* Back: the same guest picks another attraction */
 	tap("back");
 	expect_screen(KS_WELCOME);
@@ -664,8 +689,8 @@ START_TEST(test_error_limit)
 	      "\"number\":\"L-003\",\"attraction\":\"flume\",\"tier\":\"gold\",\"party\":1,"
 	      "\"start\":1798799100,\"end\":1798801800,\"state\":\"issued\",\"code\":\"A\"}]}");
 	expect_screen(KS_ERROR);
-	ck_assert(kiosk_view_has_text(view(), "You already hold the most passes allowed (3)"));
-	ck_assert(kiosk_view_has_text(view(), "L-003   flume-en   10:25–11:10"));
+	ck_assert(vq_view_has_text(view(), "You already hold the most passes allowed (3)"));
+	ck_assert(vq_view_has_text(view(), "L-003   flume-en   10:25–11:10"));
 	ck_assert_int_eq(kiosk_held_count(k), 1);
 	/* identify already tells: a guest at the limit is told before choosing a party */
 	tap("start-over");
@@ -678,7 +703,7 @@ START_TEST(test_error_limit)
 	           "\"valid_until\":1798830000}]");
 	expect_screen(KS_ERROR);
 	ck_assert_str_eq(kiosk_error_code(k), "limit_reached");
-	ck_assert(kiosk_view_has_text(view(), "Any-time pass"));
+	ck_assert(vq_view_has_text(view(), "Any-time pass"));
 }
 END_TEST
 
@@ -695,15 +720,14 @@ START_TEST(test_give_back)
 	           "\"code\":\"B\"}]");
 	expect_screen(KS_WELCOME);
 	ck_assert_int_eq(kiosk_held_count(k), 2);
-	ck_assert(kiosk_view_has_text(view(), "Your passes"));
-	ck_assert(kiosk_view_has_text(view(), "L-003   flume-en   10:25–11:10"));
-	ck_assert_ptr_nonnull(kiosk_view_button(view(), "give-back-0"));
+	ck_assert(vq_view_has_text(view(), "Your passes"));
+	ck_assert(vq_view_has_text(view(), "L-003   flume-en   10:25–11:10"));
+	ck_assert_ptr_nonnull(vq_view_find(view(), "give-back-0"));
 
 	/* "Keep it" asks nothing of vqd */
 	tap("give-back-1");
 	ck_assert_uint_eq(kiosk_give_back_pending(k), 4);
-	ck_assert(
-	    kiosk_view_has_text(view(), "Give back pass C-004? You can then take another one."));
+	ck_assert(vq_view_has_text(view(), "Give back pass C-004? You can then take another one."));
 	tap("give-back-no");
 	ck_assert_uint_eq(kiosk_give_back_pending(k), 0);
 	ck_assert(!kiosk_outgoing(k, &(kiosk_request){0}));
@@ -728,8 +752,8 @@ START_TEST(test_give_back)
 	              "\"coaster\",\"state\":\"cancelled\"}");
 	expect_screen(KS_WELCOME);
 	ck_assert_int_eq(kiosk_held_count(k), 1);
-	ck_assert(kiosk_view_has_text(view(), "Pass given back"));
-	ck_assert(!kiosk_view_button(view(), "give-back-1"));
+	ck_assert(vq_view_has_text(view(), "Pass given back"));
+	ck_assert(!vq_view_find(view(), "give-back-1"));
 	ck_assert(traced("given back id=4 held=1"));
 
 	/* refused: said plainly, and the pass stays */
@@ -741,7 +765,7 @@ START_TEST(test_give_back)
 	reply(&rq, "\"ok\":false,\"error\":{\"code\":\"bad_state\"}");
 	expect_screen(KS_ERROR);
 	ck_assert_str_eq(kiosk_error_code(k), "bad_state");
-	ck_assert(kiosk_view_has_text(
+	ck_assert(vq_view_has_text(
 	    view(), "This pass cannot be given back: it was already used or given back."));
 	ck_assert_int_eq(kiosk_held_count(k), 1);
 }
@@ -766,7 +790,7 @@ START_TEST(test_give_back_at_limit)
 	reply(&rq, "\"ok\":false,\"error\":{\"code\":\"unknown_ticket\"}");
 	expect_screen(KS_ERROR);
 	ck_assert_str_eq(kiosk_error_code(k), "unknown_ticket");
-	ck_assert(kiosk_view_has_text(
+	ck_assert(vq_view_has_text(
 	    view(), "This pass cannot be given back: it was already used or given back."));
 	tap("back");
 	expect_screen(KS_WELCOME);
@@ -776,7 +800,7 @@ START_TEST(test_give_back_at_limit)
 	reply(&rq, "\"ok\":true,\"ticket\":{\"id\":3,\"state\":\"cancelled\"}");
 	expect_screen(KS_WELCOME);
 	ck_assert_int_eq(kiosk_held_count(k), 0);
-	ck_assert(kiosk_view_has_text(view(), "Pass given back"));
+	ck_assert(vq_view_has_text(view(), "Pass given back"));
 	tap("attr-coaster");
 	expect_screen(KS_PARTY);
 }
@@ -794,11 +818,11 @@ START_TEST(test_error_party_size)
 	rq = send_ok(KR_ISSUE);
 	reply(&rq, "\"ok\":false,\"error\":{\"code\":\"party_size\",\"max_party\":4}");
 	expect_screen(KS_ERROR);
-	ck_assert(kiosk_view_has_text(view(), "Party too large (max 4)"));
+	ck_assert(vq_view_has_text(view(), "Party too large (max 4)"));
 	tap("choose-again");
 	expect_screen(KS_PARTY);
-	ck_assert(!kiosk_view_button(view(), "party-4")->disabled);
-	ck_assert(kiosk_view_button(view(), "party-5")->disabled);
+	ck_assert(!vq_view_find(view(), "party-4")->disabled);
+	ck_assert(vq_view_find(view(), "party-5")->disabled);
 	text_in(VQ_IN_TEXT, "6"); /* typed: also refused */
 	ck_assert(!kiosk_outgoing(k, &(kiosk_request){0}));
 	text_in(VQ_IN_TEXT, "3");
@@ -806,7 +830,7 @@ START_TEST(test_error_party_size)
 	/* the quote's own refusal has no maximum: what is known is said */
 	reply(&rq, "\"ok\":true,\"tier\":\"gold\",\"quotes\":[{\"attraction\":\"coaster\","
 	           "\"ok\":false,\"error\":\"party_size\"}]");
-	ck_assert(kiosk_view_has_text(view(), "(max 4)"));
+	ck_assert(vq_view_has_text(view(), "(max 4)"));
 }
 END_TEST
 
@@ -837,11 +861,11 @@ START_TEST(test_error_codes)
 		if (kiosk_screen(k) != KS_ERROR || strcmp(kiosk_error_code(k), cases[i].code) != 0)
 			ck_abort_msg("%s: on %s with %s", cases[i].code,
 			             kiosk_screen_name(kiosk_screen(k)), kiosk_error_code(k));
-		if (!kiosk_view_has_text(view(), cases[i].text))
+		if (!vq_view_has_text(view(), cases[i].text))
 			ck_abort_msg("%s: no '%s' on screen", cases[i].code, cases[i].text);
-		if (cases[i].button && !kiosk_view_button(view(), cases[i].button))
+		if (cases[i].button && !vq_view_find(view(), cases[i].button))
 			ck_abort_msg("%s: no %s button", cases[i].code, cases[i].button);
-		if (!kiosk_view_button(view(), "start-over"))
+		if (!vq_view_find(view(), "start-over"))
 			ck_abort_msg("%s: no way out", cases[i].code);
 		tap("start-over");
 		expect_screen(KS_WELCOME);
@@ -879,20 +903,19 @@ START_TEST(test_language_switch)
 	tap("lang-ru");
 	ck_assert_str_eq(kiosk_lang(k), "ru");
 	ck_assert(traced("lang ru"));
-	ck_assert(kiosk_view_has_text(view(), "Добро пожаловать!"));
-	ck_assert(kiosk_view_has_text(view(), "coaster-ru")); /* the site's own names */
-	ck_assert(kiosk_view_has_text(view(), "Золото"));     /* tiers too */
-	ck_assert(kiosk_view_has_text(view(), "flume-ru"));
+	ck_assert(vq_view_has_text(view(), "Добро пожаловать!"));
+	ck_assert(vq_view_has_text(view(), "coaster-ru")); /* the site's own names */
+	ck_assert(vq_view_has_text(view(), "flume-ru"));
 	tap("lang-ro");
-	ck_assert(kiosk_view_has_text(view(), "Bun venit!"));
-	ck_assert(kiosk_view_has_text(view(), "coaster-en")); /* no Romanian name: the first */
-	ck_assert(kiosk_view_has_text(view(), "Aur"));
-	ck_assert(kiosk_view_has_text(view(), "Standard"));
+	ck_assert(vq_view_has_text(view(), "Bun venit!"));
+	ck_assert(vq_view_has_text(view(), "coaster-en")); /* no Romanian name: the first */
 	/* mid-session too, without losing the guest */
 	to_party("gold");
+	ck_assert(vq_view_has_text(view(), "Nivel: Aur")); /* tiers too */
 	tap("lang-ru");
 	expect_screen(KS_PARTY);
-	ck_assert(kiosk_view_has_text(view(), "Сколько человек?"));
+	ck_assert(vq_view_has_text(view(), "Сколько человек?"));
+	ck_assert(vq_view_has_text(view(), "Уровень: Золото"));
 	ck_assert_str_eq(kiosk_card(k), CARD);
 	/* Start over keeps the language the visitor chose; Done does not */
 	tap("start-over");
@@ -904,39 +927,17 @@ END_TEST
  * ran out of room. */
 static void check_view(const char *what)
 {
-	const kiosk_view *v = view();
+	const vq_view *v = view();
 	if (v->overflow)
 		ck_abort_msg("%s: the view overflowed", what);
 	for (int i = 0; i < v->n; i++) {
-		const kiosk_el *e = &v->el[i];
+		const vq_el *e = &v->el[i];
 		if (e->r.x < 0 || e->r.y < 0 || e->r.x + e->r.w > W || e->r.y + e->r.h > H)
 			ck_abort_msg("%s: element %d (%s) %d,%d %dx%d is off the frame", what, i,
 			             e->id, e->r.x, e->r.y, e->r.w, e->r.h);
-		if (e->kind == KEL_BUTTON && (e->r.w < TARGET || e->r.h < TARGET))
+		if (e->kind == VQ_EL_BUTTON && (e->r.w < TARGET || e->r.h < TARGET))
 			ck_abort_msg("%s: button %s is %dx%d, under %d px", what, e->id, e->r.w,
 			             e->r.h, TARGET);
-		/* high contrast: every text against what lies under it, 7:1 (WCAG AAA) */
-		vq_color fg = e->fg, bg = VQ_COL_PAPER;
-		if (e->kind == KEL_BUTTON && e->disabled)
-			continue;
-		if (e->kind == KEL_BUTTON) {
-			bg = e->bg;
-		} else if (e->kind == KEL_TEXT) {
-			int cx = e->r.x + e->r.w / 2, cy = e->r.y + e->r.h / 2;
-			for (int j = 0; j < i; j++) {
-				const kiosk_el *u = &v->el[j];
-				if ((u->kind == KEL_FILL || u->kind == KEL_BUTTON) &&
-				    vq_rect_contains(u->r, cx, cy))
-					bg = u->kind == KEL_BUTTON && u->disabled
-					         ? VQ_COL_DISABLED_BG
-					         : u->bg;
-			}
-		} else {
-			continue;
-		}
-		if (vq_color_contrast(fg, bg) < 7.0)
-			ck_abort_msg("%s: '%s' has contrast %.1f:1", what, kiosk_el_text(v, e),
-			             vq_color_contrast(fg, bg));
 	}
 }
 
@@ -972,7 +973,7 @@ START_TEST(test_targets)
 	rq = send_ok(KR_ISSUE);
 	reply(&rq, "%s", TICKET);
 	check_view("ticket");
-	kiosk_view *p = malloc(sizeof *p);
+	vq_view *p = malloc(sizeof *p);
 	ck_assert_int_eq(kiosk_print_view(k, 576, 768, p), VQ_OK);
 	ck_assert(!p->overflow);
 	free(p);
@@ -990,7 +991,7 @@ START_TEST(test_targets)
 	tap("start-over");
 	tap("attr-coaster");
 	text_in(VQ_IN_SCAN, "bad card");
-	ck_assert(kiosk_view_has_text(view(), "not recognised"));
+	ck_assert(vq_view_has_text(view(), "not recognised"));
 	check_view("identify with a notice");
 	tap("back");
 	kiosk_link(k, 0, now);
@@ -1013,175 +1014,187 @@ START_TEST(test_targets)
 	                 .rid_prefix = "k"};
 	ck_assert_int_eq(kiosk_new(&cfg, now, &k), VQ_OK);
 	kiosk_link(k, 1, now);
-	const kiosk_view *v = view();
+	const vq_view *v = view();
 	for (int i = 0; i < v->n; i++)
-		if (v->el[i].kind == KEL_BUTTON && (v->el[i].r.w < 90 || v->el[i].r.h < 90))
+		if (v->el[i].kind == VQ_EL_BUTTON && (v->el[i].r.w < 90 || v->el[i].r.h < 90))
 			ck_abort_msg("small screen: %s is %dx%d", v->el[i].id, v->el[i].r.w,
 			             v->el[i].r.h);
 }
 END_TEST
 
-/* Every text of every screen, in every language, fits its box at a size the layout
- * allows (text.h shrinks to min_px, and says when even that does not fit); the screens
- * draw without error. VQ_KIOSK_SHOTS=DIR keeps a PNG of each for a look. */
+/* Every screen and state, in every language, at every supported size, passes the layout
+ * rule and the contrast rule (ui/view.h, vq_view_check): no text clipped, no word broken,
+ * nothing off the frame, every text at least 4.5:1 (WCAG AA) against what lies under it;
+ * and draws without error. VQ_KIOSK_SHOTS=DIR keeps a PNG of each for a look. */
 static vq_ui *fit_ui;
+static int fit_w, fit_h;
+
+static void check_screen(const vq_view *v, const char *what)
+{
+	vq_flaw flaws[8];
+	int n = vq_view_check(fit_ui, v, 4.5, flaws, 8);
+	if (n < 0)
+		ck_abort_msg("%s: check failed: %s", what, vq_strerror(-n));
+	if (n > 0) {
+		char line[512];
+		vq_flaw_describe(v, &flaws[0], 4.5, line, sizeof line);
+		ck_abort_msg("%dx%d %s (%s): %d flaws; first: %s", fit_w, fit_h, what,
+		             kiosk_lang(k), n, line);
+	}
+}
 
 static void check_fits(const char *what)
 {
-	const kiosk_view *v = view();
-	for (int i = 0; i < v->n; i++) {
-		const kiosk_el *e = &v->el[i];
-		vq_rect box = e->r;
-		vq_text_style st = {.px = e->px,
-		                    .bold = e->bold,
-		                    .color = e->fg,
-		                    .align = e->align,
-		                    .valign = e->valign,
-		                    .wrap = e->wrap,
-		                    .min_px = e->min_px};
-		if (e->kind == KEL_BUTTON) {
-			/* as vq_ui_button lays out its label */
-			int px = e->px ? e->px : e->r.h / 3;
-			int pad = e->r.h / 10 > 4 ? e->r.h / 10 : 4;
-			box = (vq_rect){e->r.x + pad, e->r.y + pad, e->r.w - 2 * pad,
-			                e->r.h - 2 * pad};
-			st = (vq_text_style){
-			    .px = px, .bold = 1, .wrap = 1, .min_px = px / 2 > 4 ? px / 2 : 4};
-		} else if (e->kind != KEL_TEXT) {
-			continue;
-		}
-		const char *t = kiosk_el_text(v, e);
-		if (!*t)
-			continue;
-		vq_text_info info;
-		if (vq_ui_text_layout(fit_ui, box, &st, t, &info) != VQ_OK || !info.fits)
-			ck_abort_msg("%s (%s): '%s' does not fit %dx%d (%d px, %d lines)", what,
-			             kiosk_lang(k), t, box.w, box.h, info.px, info.lines);
-	}
+	const vq_view *v = view();
+	check_screen(v, what);
 	vq_ui_clear(fit_ui, VQ_COL_BLACK);
-	if (kiosk_render(fit_ui, v, 0, 0) != VQ_OK)
-		ck_abort_msg("%s: drawing failed: %s", what, vq_ui_error(fit_ui));
+	vq_view_stats st;
+	if (vq_view_draw(fit_ui, v, 0, 0, &st) != VQ_OK || st.clipped || st.midword)
+		ck_abort_msg("%s: drawing: %s (%d clipped)", what, vq_ui_error(fit_ui), st.clipped);
 	vq_ui_present(fit_ui);
 	const char *dir = getenv("VQ_KIOSK_SHOTS");
 	if (dir) {
 		char path[1024];
-		snprintf(path, sizeof path, "%s/%s-%s.png", dir, kiosk_lang(k), what);
+		snprintf(path, sizeof path, "%s/%dx%d-%s-%s.png", dir, fit_w, fit_h, kiosk_lang(k),
+		         what);
 		vq_ui_screenshot(fit_ui, path);
 	}
 }
 
+/* A kiosk of w x h for the check, online and on the welcome screen. */
+static void kiosk_sized(int w, int h)
+{
+	kiosk_free(k);
+	kiosk_cfg cfg = {.i18n = i18n,
+	                 .site = ss,
+	                 .width = w,
+	                 .height = h,
+	                 .target_px = TARGET,
+	                 .rid_prefix = "kiosk-1-fit",
+	                 .trace = capture};
+	ck_assert_int_eq(kiosk_new(&cfg, now, &k), VQ_OK);
+	kiosk_link(k, 1, now);
+}
+
+static void every_state(const char *lang)
+{
+	char id[16];
+	snprintf(id, sizeof id, "lang-%s", lang);
+	tap(id);
+	check_fits("welcome");
+	tap("attr-coaster");
+	tap("key-4");
+	tap("key-d");
+	tap("key-dash");
+	check_fits("identify");
+	text_in(VQ_IN_SCAN, "bad card");
+	check_fits("identify-notice");
+	text_in(VQ_IN_SCAN, CARD);
+	check_fits("identify-busy");
+	kiosk_request rq = send_ok(KR_IDENTIFY);
+	reply(&rq, "\"ok\":true,\"tier\":\"gold\",\"member\":true,\"max_passes\":3,"
+	           "\"held\":[{\"id\":3,\"number\":\"L-003\",\"attraction\":\"flume\","
+	           "\"start\":1798799100,\"end\":1798801800,\"state\":\"issued\"}]");
+	check_fits("party");
+	tap("party-2");
+	rq = send_ok(KR_QUOTE);
+	reply(&rq, "%s", QUOTES);
+	check_fits("confirm");
+	later(36000);
+	check_fits("idle-warning");
+	tap("confirm");
+	rq = send_ok(KR_ISSUE);
+	later(4000);
+	ck_assert(kiosk_outgoing(k, &rq));
+	kiosk_sent(k, VQ_OK, now);
+	check_fits("retrying");
+	later(4000);
+	check_fits("offline");
+	later(3000);
+	ck_assert(kiosk_outgoing(k, &rq));
+	kiosk_sent(k, VQ_OK, now);
+	reply(&rq, "\"ok\":false,\"error\":{\"code\":\"sold_out\",\"alternatives\":["
+	           "{\"attraction\":\"flume\",\"start\":1798799100,\"end\":1798801800}]}");
+	check_fits("sold-out");
+	tap("alt-flume");
+	rq = send_ok(KR_QUOTE);
+	reply(&rq, "%s", QUOTES);
+	tap("confirm");
+	rq = send_ok(KR_ISSUE);
+	reply(&rq, "\"ok\":false,\"error\":{\"code\":\"party_size\",\"max_party\":1}");
+	check_fits("party-size");
+	tap("choose-again");
+	check_fits("party-max-1");
+	tap("party-1");
+	rq = send_ok(KR_QUOTE);
+	reply(&rq, "%s", QUOTES);
+	tap("confirm");
+	rq = send_ok(KR_ISSUE);
+	reply(&rq, "\"ok\":false,\"error\":{\"code\":\"limit_reached\",\"held\":[{\"id\":3,"
+	           "\"number\":\"L-003\",\"attraction\":\"flume\",\"start\":1798799100,"
+	           "\"end\":1798801800,\"state\":\"issued\"},{\"id\":4,\"number\":\"C-004\","
+	           "\"attraction\":\"coaster\",\"start\":1798799100,\"end\":1798801800,"
+	           "\"state\":\"anytime\",\"valid_from\":1798799100,\"valid_until\":"
+	           "1798830000}]}");
+	check_fits("limit");
+	tap("give-back-1");
+	check_fits("give-back");
+	tap("give-back-no");
+	tap("start-over");
+	text_in(VQ_IN_SCAN, CARD);
+	rq = send_ok(KR_IDENTIFY);
+	reply(&rq, "\"ok\":true,\"tier\":\"standard\",\"member\":false,\"max_passes\":2,"
+	           "\"held\":[{\"id\":3,\"number\":\"L-003\",\"attraction\":\"flume\","
+	           "\"start\":1798799100,\"end\":1798801800,\"state\":\"issued\"}]");
+	check_fits("welcome-guest");
+	tap("attr-flume");
+	tap("party-1");
+	rq = send_ok(KR_QUOTE);
+	reply(&rq, "\"ok\":true,\"tier\":\"standard\",\"quotes\":[{\"attraction\":\"flume\","
+	           "\"ok\":true,\"start\":1798801200,\"end\":1798803900}]");
+	rq = send_ok(KR_COMPARE);
+	reply(&rq, "\"ok\":true,\"tier\":\"gold\",\"quotes\":[{\"attraction\":\"flume\","
+	           "\"ok\":true,\"start\":1798799100,\"end\":1798801800}]");
+	check_fits("confirm-compare");
+	tap("confirm");
+	rq = send_ok(KR_ISSUE);
+	reply(&rq, "%s", TICKET);
+	check_fits("ticket");
+	vq_view *p = malloc(sizeof *p);
+	ck_assert_int_eq(kiosk_print_view(k, 576, 768, p), VQ_OK);
+	check_screen(p, "print");
+	free(p);
+	tap("done");
+	tap(id);
+	tap("attr-coaster");
+	text_in(VQ_IN_SCAN, "nobody");
+	rq = send_ok(KR_IDENTIFY);
+	reply(&rq, "\"ok\":false,\"error\":{\"code\":\"unknown_card\"}");
+	check_fits("unknown-card");
+	tap("start-over");
+	kiosk_link(k, 0, now);
+	check_fits("standby");
+	kiosk_link(k, 1, now);
+}
+
 START_TEST(test_render_fits)
 {
-	char err[256] = "";
-	vq_ui_opts o = {.width = W, .height = H};
-	ck_assert_msg(vq_ui_new(&o, &fit_ui, err, sizeof err) == VQ_OK, "vq_ui_new: %s", err);
+	static const int sizes[][2] = {{1280, 800}, {1024, 768}, {1920, 1080}};
 	static const char *const langs[] = {"en", "ru", "ro"};
-	for (int l = 0; l < 3; l++) {
-		char id[16];
-		snprintf(id, sizeof id, "lang-%s", langs[l]);
-		tap(id);
-		check_fits("welcome");
-		tap("attr-coaster");
-		tap("key-4");
-		check_fits("identify");
-		text_in(VQ_IN_SCAN, "bad card");
-		check_fits("identify-notice");
-		text_in(VQ_IN_SCAN, CARD);
-		check_fits("identify-busy");
-		kiosk_request rq = send_ok(KR_IDENTIFY);
-		reply(&rq, "\"ok\":true,\"tier\":\"gold\",\"member\":true,\"max_passes\":3,"
-		           "\"held\":[{\"id\":3,\"number\":\"L-003\",\"attraction\":\"flume\","
-		           "\"start\":1798799100,\"end\":1798801800,\"state\":\"issued\"}]");
-		check_fits("party");
-		tap("party-2");
-		rq = send_ok(KR_QUOTE);
-		reply(&rq, "%s", QUOTES);
-		check_fits("confirm");
-		later(36000);
-		check_fits("idle-warning");
-		tap("confirm");
-		rq = send_ok(KR_ISSUE);
-		later(4000);
-		ck_assert(kiosk_outgoing(k, &rq));
-		kiosk_sent(k, VQ_OK, now);
-		check_fits("retrying");
-		later(4000);
-		check_fits("offline");
-		later(3000);
-		ck_assert(kiosk_outgoing(k, &rq));
-		kiosk_sent(k, VQ_OK, now);
-		reply(&rq, "\"ok\":false,\"error\":{\"code\":\"sold_out\",\"alternatives\":["
-		           "{\"attraction\":\"flume\",\"start\":1798799100,\"end\":1798801800}]}");
-		check_fits("sold-out");
-		tap("alt-flume");
-		rq = send_ok(KR_QUOTE);
-		reply(&rq, "%s", QUOTES);
-		tap("confirm");
-		rq = send_ok(KR_ISSUE);
-		reply(&rq, "\"ok\":false,\"error\":{\"code\":\"party_size\",\"max_party\":1}");
-		check_fits("party-size");
-		tap("choose-again");
-		tap("party-1");
-		rq = send_ok(KR_QUOTE);
-		reply(&rq, "%s", QUOTES);
-		tap("confirm");
-		rq = send_ok(KR_ISSUE);
-		reply(&rq,
-		      "\"ok\":false,\"error\":{\"code\":\"limit_reached\",\"held\":[{\"id\":3,"
-		      "\"number\":\"L-003\",\"attraction\":\"flume\",\"start\":1798799100,"
-		      "\"end\":1798801800,\"state\":\"issued\"},{\"id\":4,\"number\":\"C-004\","
-		      "\"attraction\":\"coaster\",\"start\":1798799100,\"end\":1798801800,"
-		      "\"state\":\"anytime\",\"valid_from\":1798799100,\"valid_until\":"
-		      "1798830000}]}");
-		check_fits("limit");
-		tap("start-over");
-		text_in(VQ_IN_SCAN, CARD);
-		rq = send_ok(KR_IDENTIFY);
-		reply(&rq, "\"ok\":true,\"tier\":\"gold\",\"member\":true,\"max_passes\":3,"
-		           "\"held\":[]");
-		check_fits("welcome-guest");
-		tap("attr-flume");
-		tap("party-1");
-		rq = send_ok(KR_QUOTE);
-		reply(&rq, "%s", QUOTES);
-		tap("confirm");
-		rq = send_ok(KR_ISSUE);
-		reply(&rq, "%s", TICKET);
-		check_fits("ticket");
-		kiosk_view *p = malloc(sizeof *p);
-		ck_assert_int_eq(kiosk_print_view(k, 576, 768, p), VQ_OK);
-		for (int i = 0; i < p->n; i++) {
-			const kiosk_el *e = &p->el[i];
-			vq_text_style st = {.px = e->px,
-			                    .bold = e->bold,
-			                    .color = e->fg,
-			                    .align = e->align,
-			                    .valign = e->valign,
-			                    .wrap = e->wrap,
-			                    .min_px = e->min_px};
-			vq_text_info info;
-			if (e->kind == KEL_TEXT &&
-			    (vq_ui_text_layout(fit_ui, e->r, &st, kiosk_el_text(p, e), &info) !=
-			         VQ_OK ||
-			     !info.fits))
-				ck_abort_msg("print (%s): '%s' does not fit", langs[l],
-				             kiosk_el_text(p, e));
+	for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
+		char err[256] = "";
+		fit_w = sizes[s][0];
+		fit_h = sizes[s][1];
+		vq_ui_opts o = {.width = fit_w, .height = fit_h};
+		ck_assert_msg(vq_ui_new(&o, &fit_ui, err, sizeof err) == VQ_OK, "vq_ui_new: %s",
+		              err);
+		for (int l = 0; l < 3; l++) {
+			kiosk_sized(fit_w, fit_h);
+			every_state(langs[l]);
 		}
-		free(p);
-		tap("done");
-		tap(id);
-		tap("attr-coaster");
-		text_in(VQ_IN_SCAN, "nobody");
-		rq = send_ok(KR_IDENTIFY);
-		reply(&rq, "\"ok\":false,\"error\":{\"code\":\"unknown_card\"}");
-		check_fits("unknown-card");
-		tap("start-over");
-		kiosk_link(k, 0, now);
-		check_fits("standby");
-		kiosk_link(k, 1, now);
+		vq_ui_free(fit_ui);
+		fit_ui = NULL;
 	}
-	vq_ui_free(fit_ui);
-	fit_ui = NULL;
 }
 END_TEST
 
@@ -1911,10 +1924,16 @@ static Suite *kiosk_suite(void)
 	tcase_add_test(tc, test_error_codes);
 	tcase_add_test(tc, test_language_switch);
 	tcase_add_test(tc, test_targets);
-	tcase_add_test(tc, test_render_fits);
 	tcase_add_test(tc, test_staff_combo);
 	tcase_add_test(tc, test_rids_unique);
 	suite_add_tcase(s, tc);
+
+	/* every screen in three languages at three sizes: seconds, not the default 4 */
+	TCase *render = tcase_create("render");
+	tcase_add_checked_fixture(render, unit_setup, unit_teardown);
+	tcase_set_timeout(render, 120);
+	tcase_add_test(render, test_render_fits);
+	suite_add_tcase(s, render);
 
 	TCase *it = tcase_create("program");
 	tcase_add_unchecked_fixture(it, suite_setup, suite_teardown);

@@ -17,6 +17,7 @@
 #include "ui/text.h"
 #include "ui/ui.h"
 #include "ui/utf8.h"
+#include "ui/view.h"
 #include "ui/widgets.h"
 
 #include <SDL.h>
@@ -268,13 +269,36 @@ START_TEST(test_text_layout)
 	ck_assert_int_ge(info.lines, 2);
 	ck_assert_int_le(info.ink.w, box.w);
 
-	/* A word longer than the box is cut between characters, never mid-UTF-8. */
+	ck_assert_int_eq(info.midword, 0);
+
+	/* A word longer than the box is never cut: it does not fit, and shrinking is the
+	 * only way to make it fit. The other words still wrap at the spaces. */
 	st.px = 40;
 	ck_assert_int_eq(
 	    vq_ui_text_layout(ui, (vq_rect){0, 0, 120, 400}, &st, "ȘȚȘȚȘȚȘȚȘȚȘȚȘȚȘȚ", &info),
 	    VQ_OK);
-	ck_assert_int_ge(info.lines, 3);
+	ck_assert_int_eq(info.lines, 1);
+	ck_assert(!info.fits);
+	ck_assert_int_eq(info.midword, 0);
+	ck_assert_int_eq(vq_ui_text_layout(ui, (vq_rect){0, 0, 260, 400}, &st,
+	                                   "Пропустить вручную Imperatorskaya", &info),
+	                 VQ_OK);
+	ck_assert_int_eq(info.lines, 3);
+	ck_assert(!info.fits);
+	st.min_px = 8;
+	ck_assert_int_eq(vq_ui_text_layout(ui, (vq_rect){0, 0, 120, 400}, &st,
+	                                   "Стереть Șterge привидениями", &info),
+	                 VQ_OK);
+	ck_assert(info.fits);
+	ck_assert_int_ge(info.lines, 2);
+	ck_assert_int_eq(info.midword, 0);
 	ck_assert_int_le(info.ink.w, 120);
+	/* lines are at least 1.25 em apart: three lines of 40 px take 2.5 em and a line */
+	st = (vq_text_style){.px = 40, .color = VQ_COL_INK, .wrap = 1};
+	vq_text_info one;
+	ck_assert_int_eq(vq_ui_text_layout(ui, box, &st, "Admiteți", &one), VQ_OK);
+	ck_assert_int_eq(vq_ui_text_layout(ui, box, &st, "Admiteți\ntotuși\nț", &info), VQ_OK);
+	ck_assert_int_ge(info.ink.h - one.ink.h, 100);
 
 	/* Explicit newlines always break, even without wrap. */
 	st = (vq_text_style){.px = 20, .color = VQ_COL_INK};
@@ -1326,6 +1350,202 @@ START_TEST(test_utf8)
 }
 END_TEST
 
+/* --- display lists --- */
+
+#define UI_TEST_STRINGS 9000 /* more than ui/text.c caches (8192 each) */
+
+/* Pixels in r within 48 of c in every channel. */
+static int pixels_near(vq_ui *ui, vq_rect r, vq_color c)
+{
+	uint8_t *rgb = malloc((size_t)r.w * (size_t)r.h * 3);
+	ck_assert_ptr_nonnull(rgb);
+	ck_assert_int_eq(vq_ui_read_rgb(ui, r, rgb), VQ_OK);
+	int n = 0;
+	for (int i = 0; i < r.w * r.h; i++)
+		if (abs(rgb[i * 3] - c.r) < 48 && abs(rgb[i * 3 + 1] - c.g) < 48 &&
+		    abs(rgb[i * 3 + 2] - c.b) < 48)
+			n++;
+	free(rgb);
+	return n;
+}
+
+START_TEST(test_view_build_and_hit)
+{
+	vq_view *v = malloc(sizeof *v);
+	ck_assert_ptr_nonnull(v);
+	memset(v, 0xAB, sizeof *v); /* a reset view owes nothing to what was there */
+	vq_view_reset(v, 400, 300);
+	ck_assert(!v->overflow);
+	vq_view_fill(v, (vq_rect){0, 0, 400, 300}, VQ_COL_PAPER, 0);
+	vq_view_text(v, (vq_rect){10, 10, 380, 40}, "title", "Hello", 30, 1, VQ_COL_INK,
+	             VQ_ALIGN_LEFT);
+	vq_view_button(v, (vq_rect){10, 100, 100, 60}, "a", "key", "A", VQ_COL_PRIMARY,
+	               VQ_COL_WHITE)
+	    ->action = 7;
+	vq_view_button(v, (vq_rect){50, 100, 100, 60}, "b", "key", "B", VQ_COL_PRIMARY,
+	               VQ_COL_WHITE);
+	vq_view_button(v, (vq_rect){200, 100, 100, 60}, "c", "key", "C", VQ_COL_PRIMARY,
+	               VQ_COL_WHITE)
+	    ->disabled = 1;
+	ck_assert_int_eq(v->n, 5);
+	ck_assert_str_eq(vq_view_hit(v, 60, 120)->id, "b"); /* the later lies on top */
+	ck_assert_str_eq(vq_view_hit(v, 20, 120)->id, "a");
+	ck_assert_ptr_null(vq_view_hit(v, 250, 120)); /* disabled */
+	ck_assert_int_eq(vq_view_find(v, "a")->action, 7);
+	ck_assert(vq_view_has_text(v, "Hell") && vq_view_has_text(v, "C"));
+	ck_assert(!vq_view_has_text(v, "nowhere"));
+	ck_assert_str_eq(vq_el_text(v, vq_view_role(v, "title", 0)), "Hello");
+	ck_assert_ptr_eq(vq_view_role(v, "key", 3), &v->el[3]);
+	/* a copy is a whole view: texts live inside it */
+	vq_view *c = malloc(sizeof *c);
+	ck_assert_ptr_nonnull(c);
+	memcpy(c, v, sizeof *c);
+	memset(v, 0, sizeof *v);
+	ck_assert_str_eq(vq_el_text(c, vq_view_find(c, "b")), "B");
+	/* running out of room is said, not crashed on */
+	vq_view_reset(v, 400, 300);
+	for (int i = 0; i < VQ_VIEW_MAX + 3; i++)
+		vq_view_text(v, (vq_rect){0, 0, 10, 10}, "x", "y", 10, 0, VQ_COL_INK,
+		             VQ_ALIGN_LEFT);
+	ck_assert(v->overflow);
+	ck_assert_int_eq(v->n, VQ_VIEW_MAX);
+	free(c);
+	free(v);
+}
+END_TEST
+
+/* Labels of one kind are one size: the largest every one of them fits at. */
+START_TEST(test_view_size_groups)
+{
+	vq_ui *ui = open_ui(800, 400, 0, 0, 0);
+	vq_view *v = malloc(sizeof *v);
+	ck_assert_ptr_nonnull(v);
+	vq_view_reset(v, 800, 400);
+	vq_view_fill(v, (vq_rect){0, 0, 800, 400}, VQ_COL_PAPER, 0);
+	vq_view_text(v, (vq_rect){0, 0, 400, 60}, "name", "Carousel", 40, 1, VQ_COL_INK,
+	             VQ_ALIGN_LEFT);
+	vq_view_text(v, (vq_rect){0, 60, 400, 60}, "name", "Императорская карусель", 40, 1,
+	             VQ_COL_INK, VQ_ALIGN_LEFT)
+	    ->wrap = 0;
+	vq_view_text(v, (vq_rect){0, 120, 400, 60}, "other", "Carousel", 40, 1, VQ_COL_INK,
+	             VQ_ALIGN_LEFT);
+	vq_view_button(v, (vq_rect){420, 0, 120, 90}, "k1", "key", "OK", VQ_COL_PRIMARY,
+	               VQ_COL_WHITE);
+	vq_view_button(v, (vq_rect){560, 0, 120, 90}, "k2", "key", "Șterge tot", VQ_COL_LIGHT,
+	               VQ_COL_INK);
+	int px[8];
+	ck_assert_int_eq(vq_view_sizes(ui, v, px), VQ_OK);
+	ck_assert_int_eq(px[0], 0); /* a fill has no text */
+	ck_assert_int_lt(px[2], 40);
+	ck_assert_int_eq(px[1], px[2]);
+	ck_assert_int_eq(px[3], 40);
+	ck_assert_int_eq(px[4], px[5]);
+	ck_assert_int_lt(px[4], 30);
+	vq_view_stats st;
+	ck_assert_int_eq(vq_view_draw(ui, v, 0, 0, &st), VQ_OK);
+	ck_assert_int_eq(st.texts, 5);
+	ck_assert_int_eq(st.clipped, 0);
+	ck_assert_int_eq(st.midword, 0);
+	ck_assert_int_eq(st.min_px, px[4] < px[1] ? px[4] : px[1]);
+	free(v);
+	vq_ui_free(ui);
+}
+END_TEST
+
+/* The checker finds what a guest would see wrong, from the list alone. */
+START_TEST(test_view_check)
+{
+	vq_ui *ui = open_ui(600, 400, 0, 0, 0);
+	vq_view *v = malloc(sizeof *v);
+	ck_assert_ptr_nonnull(v);
+	vq_flaw f[8];
+	char line[512];
+
+	vq_view_reset(v, 600, 400);
+	vq_view_fill(v, (vq_rect){0, 0, 600, 400}, VQ_COL_PAPER, 0);
+	vq_view_text(v, (vq_rect){10, 10, 580, 60}, "t", "Scan your park ticket", 30, 1, VQ_COL_INK,
+	             VQ_ALIGN_LEFT);
+	vq_view_button(v, (vq_rect){10, 100, 200, 80}, "b", "b", "Пропустить вручную",
+	               VQ_COL_PRIMARY, VQ_COL_WHITE);
+	ck_assert_int_eq(vq_view_check(ui, v, 4.5, f, 8), 0);
+
+	/* a word too long for its box at its smallest size: clipped, never broken */
+	vq_view_text(v, (vq_rect){10, 200, 90, 40}, "t2", "Императорская", 30, 1, VQ_COL_INK,
+	             VQ_ALIGN_LEFT)
+	    ->min_px = 28;
+	ck_assert_int_eq(vq_view_check(ui, v, 4.5, f, 8), 1);
+	ck_assert_int_eq(f[0].kind, VQ_FLAW_CLIPPED);
+	ck_assert_int_eq(f[0].el, 3);
+	vq_flaw_describe(v, &f[0], 4.5, line, sizeof line);
+	ck_assert_msg(strstr(line, "clipped") && strstr(line, "Императорская"), "%s", line);
+	v->n--;
+
+	/* grey on grey; and grey on white under a translucent dim: blended, then judged */
+	vq_view_fill(v, (vq_rect){300, 200, 200, 100}, VQ_COL_DISABLED_BG, 0);
+	vq_view_text(v, (vq_rect){300, 200, 200, 50}, "t3", "Full", 30, 0, VQ_RGB(0x90, 0x90, 0x90),
+	             VQ_ALIGN_LEFT);
+	ck_assert_int_eq(vq_view_check(ui, v, 4.5, f, 8), 1);
+	ck_assert_int_eq(f[0].kind, VQ_FLAW_CONTRAST);
+	ck_assert(f[0].contrast > 1.5 && f[0].contrast < 2.5);
+	vq_flaw_describe(v, &f[0], 4.5, line, sizeof line);
+	ck_assert_msg(strstr(line, "contrast") && strstr(line, "#909090"), "%s", line);
+	v->n -= 2;
+	vq_view_fill(v, (vq_rect){0, 0, 600, 400}, (vq_color){0, 0, 0, 150}, 0);
+	vq_view_fill(v, (vq_rect){100, 250, 300, 100}, VQ_COL_WHITE, 0);
+	vq_view_text(v, (vq_rect){100, 250, 300, 100}, "d", "Keep it", 30, 1, VQ_COL_INK,
+	             VQ_ALIGN_LEFT);
+	ck_assert_int_eq(vq_view_check(ui, v, 4.5, f, 8), 0);
+	vq_view_text(v, (vq_rect){10, 350, 80, 40}, "u", "Under", 20, 1, VQ_COL_INK, VQ_ALIGN_LEFT);
+	ck_assert_int_eq(vq_view_check(ui, v, 4.5, f, 8), 1); /* ink on dimmed paper */
+	ck_assert_int_eq(f[0].kind, VQ_FLAW_CONTRAST);
+	v->n--;
+
+	/* a button hanging off the frame */
+	vq_view_button(v, (vq_rect){550, 10, 100, 60}, "off", "b", "Off", VQ_COL_PRIMARY,
+	               VQ_COL_WHITE);
+	ck_assert_int_eq(vq_view_check(ui, v, 4.5, f, 8), 1);
+	ck_assert_int_eq(f[0].kind, VQ_FLAW_OUTSIDE);
+	/* more flaws than room: all counted */
+	ck_assert_int_eq(vq_view_check(ui, v, 21, f, 0), 5);
+	free(v);
+	vq_ui_free(ui);
+}
+END_TEST
+
+/* Text drawn again comes from the caches: the same pixels, and a new colour is a new
+ * rendering, never the old one. */
+START_TEST(test_text_cache)
+{
+	vq_ui *ui = open_ui(400, 200, 0, 0, 0);
+	vq_text_style st = {.px = 40, .bold = 1, .color = VQ_COL_ERROR};
+	vq_rect box = {10, 10, 380, 80};
+	uint8_t *a = malloc(400 * 200 * 3), *b = malloc(400 * 200 * 3);
+	ck_assert(a && b);
+	for (int round = 0; round < 2; round++) {
+		vq_ui_clear(ui, VQ_COL_PAPER);
+		ck_assert_int_eq(vq_ui_text(ui, box, &st, "Thunder Coaster", NULL), VQ_OK);
+		ck_assert_int_eq(vq_ui_read_rgb(ui, (vq_rect){0, 0, 400, 200}, round ? b : a),
+		                 VQ_OK);
+	}
+	ck_assert_int_eq(memcmp(a, b, 400 * 200 * 3), 0);
+	ck_assert_int_gt(pixels_near(ui, box, VQ_COL_ERROR), 200);
+	st.color = VQ_COL_OK;
+	vq_ui_clear(ui, VQ_COL_PAPER);
+	ck_assert_int_eq(vq_ui_text(ui, box, &st, "Thunder Coaster", NULL), VQ_OK);
+	ck_assert_int_eq(pixels_near(ui, box, VQ_COL_ERROR), 0);
+	ck_assert_int_gt(pixels_near(ui, box, VQ_COL_OK), 200);
+	/* more different strings than the caches hold: they stay bounded and keep working */
+	for (int i = 0; i < UI_TEST_STRINGS; i++) {
+		char s[32];
+		snprintf(s, sizeof s, "%05d", i);
+		ck_assert_int_eq(vq_ui_text(ui, box, &st, s, NULL), VQ_OK);
+	}
+	free(a);
+	free(b);
+	vq_ui_free(ui);
+}
+END_TEST
+
 static Suite *ui_suite(void)
 {
 	Suite *s = suite_create("ui");
@@ -1354,6 +1574,14 @@ static Suite *ui_suite(void)
 	tcase_add_test(tc, test_palette_contrast);
 	tcase_add_test(tc, test_button_hits);
 	tcase_add_test(tc, test_button_draw);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("view");
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, test_view_build_and_hit);
+	tcase_add_test(tc, test_view_size_groups);
+	tcase_add_test(tc, test_view_check);
+	tcase_add_test(tc, test_text_cache);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("input");

@@ -1,10 +1,14 @@
-/* ui/text.c — fonts and text layout (see text.h).
+/* ui/text.c — fonts, text layout, and the caches that make redrawing text cheap (see
+ * text.h).
  *
- * Owns the font cache: one TTF_Font per (face, size), opened from the font files read at
- * vq_ui_new, least recently used evicted. Layout works on a private copy of the string,
- * whose bytes it cuts with a NUL only for the length of one measurement, so the caller's
- * string is never touched. A line is a byte range of that copy; breaking a word never
- * splits a UTF-8 sequence.
+ * Owns three caches, least recently used evicted from each: one TTF_Font per (face,
+ * size), opened from the font files read at vq_ui_new; layouts (where the lines of a
+ * string break, at which size, for a box and style); and rendered lines (a texture per
+ * string, size, face and colour). A screen redrawn with the same strings thus lays out
+ * and rasterises nothing: a frame is texture copies. Layout works on its own copy of the
+ * string, whose bytes it cuts with a NUL only for the length of one measurement, so the
+ * caller's string is never touched. A line is a byte range of that copy, and ends only at
+ * a space, a '\n' or the end: a word is never broken.
  */
 #include "ui/text.h"
 
@@ -48,30 +52,76 @@ void ui_fonts_close(vq_ui *ui)
 	}
 }
 
-struct line {
-	size_t off, len;
-	int w;
-};
-
-struct layout {
-	char *buf; /* the text's copy, NUL-terminated */
-	size_t blen;
-	struct line *lines;
-	size_t n, cap;
-	TTF_Font *font;
+/* A laid-out text, as the layout cache keeps it: lines are byte ranges of buf, its own
+ * copy of the string. */
+struct ui_laid {
 	int px;
+	int n;
+	struct ui_line {
+		size_t off, len;
+		int w;
+	} * lines;
 	int skip; /* baseline to baseline */
 	int w, h; /* the block: widest line, first line's top to last line's bottom */
 	int fits;
+	int midword; /* line breaks that fall inside a word (never made here; checked) */
+	size_t blen;
+	char buf[]; /* blen bytes and a NUL */
 };
 
-static void layout_free(struct layout *lo)
+/* A rendered line, as the texture cache keeps it. */
+struct ui_line_tex {
+	SDL_Texture *tex;
+	int w, h;
+};
+
+static void laid_free(void *p)
 {
-	vq_free(lo->buf);
-	vq_free(lo->lines);
+	struct ui_laid *l = p;
+	if (l)
+		vq_free(l->lines);
+	vq_free(l);
 }
 
-static int measure(struct layout *lo, size_t off, size_t len, int *w)
+static void line_tex_free(void *p)
+{
+	struct ui_line_tex *t = p;
+	if (t && t->tex)
+		SDL_DestroyTexture(t->tex);
+	vq_free(t);
+}
+
+void ui_text_caches_init(vq_ui *ui)
+{
+	ui_cache_init(&ui->layouts, UI_LAYOUT_CACHE, UI_LAYOUT_CACHE_BYTES, laid_free);
+	ui_cache_init(&ui->lines, UI_LINE_CACHE, UI_LINE_CACHE_BYTES, line_tex_free);
+}
+
+void ui_text_caches_clear(vq_ui *ui)
+{
+	ui_cache_clear(&ui->layouts);
+	ui_cache_clear(&ui->lines);
+}
+
+/* Line spacing: the font's own, but never under 1.25 em, so a comma below (ț, ș) on one
+ * line never meets an accent or ascender on the next. */
+static int line_skip(TTF_Font *font, int px)
+{
+	int skip = TTF_FontLineSkip(font), want = (px * 5 + 3) / 4;
+	return skip > want ? skip : want;
+}
+
+struct work {
+	char *buf; /* the text's copy, NUL-terminated */
+	size_t blen;
+	struct ui_line *lines;
+	int n, cap;
+	TTF_Font *font;
+	int px;
+	int w, h, skip, fits;
+};
+
+static int measure(struct work *lo, size_t off, size_t len, int *w)
 {
 	*w = 0;
 	if (len == 0)
@@ -83,59 +133,53 @@ static int measure(struct layout *lo, size_t off, size_t len, int *w)
 	return rc == 0 ? VQ_OK : VQ_EINVAL;
 }
 
-static int push_line(struct layout *lo, size_t off, size_t len, int w)
+static int push_line(struct work *lo, size_t off, size_t len, int w)
 {
 	if (lo->n == lo->cap) {
-		size_t cap = lo->cap ? lo->cap * 2 : 8;
-		struct line *l = vq_realloc(lo->lines, cap * sizeof *l);
+		int cap = lo->cap ? lo->cap * 2 : 8;
+		struct ui_line *l = vq_realloc(lo->lines, (size_t)cap * sizeof *l);
 		if (!l)
 			return VQ_ENOMEM;
 		lo->lines = l;
 		lo->cap = cap;
 	}
-	lo->lines[lo->n++] = (struct line){off, len, w};
+	lo->lines[lo->n++] = (struct ui_line){off, len, w};
 	return VQ_OK;
 }
 
-/* Greedy: as many whole words as fit; a line with no whole word that fits takes as many
- * characters as fit (at least one, so layout always moves on). */
-static int wrap_paragraph(struct layout *lo, size_t start, size_t end, int maxw)
+static size_t word_end(const char *s, size_t p, size_t end)
+{
+	while (p < end && s[p] != ' ')
+		p++;
+	return p;
+}
+
+/* Greedy, at spaces only: a line is as many whole words as fit, and at least one. A word
+ * wider than the box is never cut: its line is too wide, so the text does not fit, and
+ * the caller shrinks it (or reports it clipped). */
+static int wrap_paragraph(struct work *lo, size_t start, size_t end, int maxw)
 {
 	const char *s = lo->buf;
 	size_t ls = start;
 	int rc;
 	while (ls < end) {
-		size_t good = ls, pos = ls;
-		int goodw = 0, w;
-		for (;;) {
-			size_t e = pos;
-			while (e < end && s[e] != ' ')
-				e++;
+		size_t good = word_end(s, ls, end);
+		int goodw, w;
+		if ((rc = measure(lo, ls, good - ls, &goodw)) != VQ_OK)
+			return rc;
+		while (goodw <= maxw && good < end) {
+			size_t pos = good;
+			while (pos < end && s[pos] == ' ')
+				pos++;
+			if (pos == end)
+				break;
+			size_t e = word_end(s, pos, end);
 			if ((rc = measure(lo, ls, e - ls, &w)) != VQ_OK)
 				return rc;
 			if (w > maxw)
 				break;
 			good = e;
 			goodw = w;
-			if (e == end)
-				break;
-			pos = e + 1;
-		}
-		if (good == ls) {
-			size_t cut = ls;
-			while (cut < end) {
-				int32_t cp;
-				size_t next = cut + vq_utf8_next(s + cut, end - cut, &cp);
-				if ((rc = measure(lo, ls, next - ls, &w)) != VQ_OK)
-					return rc;
-				if (w > maxw && cut > ls)
-					break;
-				cut = next;
-				goodw = w;
-				if (w > maxw)
-					break;
-			}
-			good = cut;
 		}
 		if ((rc = push_line(lo, ls, good - ls, goodw)) != VQ_OK)
 			return rc;
@@ -146,7 +190,7 @@ static int wrap_paragraph(struct layout *lo, size_t start, size_t end, int maxw)
 	return VQ_OK;
 }
 
-static int layout_at(vq_ui *ui, struct layout *lo, int px, const vq_text_style *st, vq_rect box)
+static int layout_at(vq_ui *ui, struct work *lo, int px, const vq_text_style *st, vq_rect box)
 {
 	int rc;
 	lo->n = 0;
@@ -173,12 +217,12 @@ static int layout_at(vq_ui *ui, struct layout *lo, int px, const vq_text_style *
 			break;
 		p = e + 1;
 	}
-	lo->skip = TTF_FontLineSkip(lo->font);
+	lo->skip = line_skip(lo->font, px);
 	lo->w = 0;
-	for (size_t i = 0; i < lo->n; i++)
+	for (int i = 0; i < lo->n; i++)
 		if (lo->lines[i].w > lo->w)
 			lo->w = lo->lines[i].w;
-	lo->h = (int)(lo->n - 1) * lo->skip + TTF_FontHeight(lo->font);
+	lo->h = (lo->n - 1) * lo->skip + TTF_FontHeight(lo->font);
 	lo->fits = lo->w <= box.w && lo->h <= box.h;
 	return VQ_OK;
 }
@@ -198,18 +242,9 @@ static int check_style(vq_ui *ui, vq_rect box, const vq_text_style *st, const ch
 
 /* Lays out at st->px, or the largest size down to min_px that fits (sizes that fit form
  * a lower range, so a binary search finds it in a handful of layouts). */
-static int layout_fit(vq_ui *ui, vq_rect box, const vq_text_style *st, const char *utf8,
-                      struct layout *lo)
+static int layout_fit(vq_ui *ui, vq_rect box, const vq_text_style *st, struct work *lo)
 {
-	int rc = check_style(ui, box, st, utf8);
-	if (rc != VQ_OK)
-		return rc;
-	lo->blen = strlen(utf8);
-	lo->buf = vq_malloc(lo->blen + 1);
-	if (!lo->buf)
-		return VQ_ENOMEM;
-	memcpy(lo->buf, utf8, lo->blen + 1);
-	rc = layout_at(ui, lo, st->px, st, box);
+	int rc = layout_at(ui, lo, st->px, st, box);
 	if (rc != VQ_OK || lo->fits || st->min_px == 0 || st->min_px >= st->px)
 		return rc;
 	int low = st->min_px, high = st->px - 1, best = st->min_px;
@@ -225,6 +260,67 @@ static int layout_fit(vq_ui *ui, vq_rect box, const vq_text_style *st, const cha
 		}
 	}
 	return layout_at(ui, lo, best, st, box);
+}
+
+/* The cache key of a layout: what it depends on (not colour, not alignment). */
+struct layout_key {
+	int w, h, px, min_px, bold, wrap;
+};
+
+/* The layout of utf8 in box, from the cache or made now (and kept). */
+static const struct ui_laid *laid_get(vq_ui *ui, vq_rect box, const vq_text_style *st,
+                                      const char *utf8)
+{
+	size_t blen = strlen(utf8);
+	struct layout_key k = {box.w,           box.h, st->px, st->min_px, st->bold ? 1 : 0,
+	                       st->wrap ? 1 : 0};
+	char *key = vq_malloc(sizeof k + blen);
+	if (!key) {
+		ui_set_error(ui, "text: out of memory");
+		return NULL;
+	}
+	memcpy(key, &k, sizeof k);
+	memcpy(key + sizeof k, utf8, blen);
+	struct ui_laid *l = ui_cache_get(&ui->layouts, key, sizeof k + blen);
+	if (l)
+		goto done;
+	struct work lo = {0};
+	lo.blen = blen;
+	l = vq_calloc(1, sizeof *l + blen + 1);
+	if (!l) {
+		ui_set_error(ui, "text: out of memory");
+		goto done;
+	}
+	memcpy(l->buf, utf8, blen + 1);
+	l->blen = blen;
+	lo.buf = l->buf;
+	if (layout_fit(ui, box, st, &lo) != VQ_OK) {
+		vq_free(lo.lines);
+		laid_free(l);
+		l = NULL;
+		goto done;
+	}
+	/* the layout cut the string only for measuring: buf is whole again */
+	l->px = lo.px;
+	l->n = lo.n;
+	l->lines = lo.lines;
+	l->skip = lo.skip;
+	l->w = lo.w;
+	l->h = lo.h;
+	l->fits = lo.fits;
+	for (int i = 0; i < l->n; i++) {
+		size_t e = l->lines[i].off + l->lines[i].len;
+		if (e < blen && l->buf[e] != ' ' && l->buf[e] != '\n')
+			l->midword++;
+	}
+	if (ui_cache_put(&ui->layouts, key, sizeof k + blen, l,
+	                 sizeof *l + blen + (size_t)l->n * sizeof *l->lines) != VQ_OK) {
+		ui_set_error(ui, "text: out of memory");
+		l = NULL;
+	}
+done:
+	vq_free(key);
+	return l;
 }
 
 static int line_x(vq_rect box, const vq_text_style *st, int w)
@@ -251,61 +347,99 @@ static int block_y(vq_rect box, const vq_text_style *st, int h)
 	}
 }
 
-static void fill_info(const struct layout *lo, vq_rect box, const vq_text_style *st,
+static void fill_info(const struct ui_laid *lo, vq_rect box, const vq_text_style *st,
                       vq_text_info *info)
 {
 	if (!info)
 		return;
 	info->px = lo->px;
-	info->lines = (int)lo->n;
+	info->lines = lo->n;
 	info->fits = lo->fits;
+	info->midword = lo->midword;
 	info->ink = (vq_rect){line_x(box, st, lo->w), block_y(box, st, lo->h), lo->w, lo->h};
 }
 
 int vq_ui_text_layout(vq_ui *ui, vq_rect box, const vq_text_style *st, const char *utf8,
                       vq_text_info *info)
 {
-	struct layout lo = {0};
-	int rc = layout_fit(ui, box, st, utf8, &lo);
-	if (rc == VQ_OK)
-		fill_info(&lo, box, st, info);
-	layout_free(&lo);
-	return rc;
+	int rc = check_style(ui, box, st, utf8);
+	if (rc != VQ_OK)
+		return rc;
+	const struct ui_laid *l = laid_get(ui, box, st, utf8);
+	if (!l)
+		return VQ_ENOMEM;
+	fill_info(l, box, st, info);
+	return VQ_OK;
 }
 
-static int draw_line(vq_ui *ui, struct layout *lo, const struct line *l, int x, int y, vq_color c)
+/* The key of a rendered line: size, face, colour, then the bytes. */
+struct line_key {
+	int px, bold;
+	vq_color c;
+};
+
+/* A line of l rendered in colour c, from the cache or rendered now (and kept). */
+static const struct ui_line_tex *line_get(vq_ui *ui, const struct ui_laid *l,
+                                          const struct ui_line *ln, int bold, vq_color c)
 {
-	if (l->len == 0)
-		return VQ_OK;
-	int rc = VQ_OK;
-	char saved = lo->buf[l->off + l->len];
-	lo->buf[l->off + l->len] = '\0';
-	SDL_Surface *surf =
-	    TTF_RenderUTF8_Blended(lo->font, lo->buf + l->off, (SDL_Color){c.r, c.g, c.b, c.a});
-	lo->buf[l->off + l->len] = saved;
-	SDL_Texture *tex = surf ? SDL_CreateTextureFromSurface(ui->ren, surf) : NULL;
-	if (!tex) {
-		ui_set_error(ui, "text: %s", SDL_GetError());
-		rc = VQ_ENOMEM;
-		goto cleanup;
+	struct line_key k;
+	memset(&k, 0, sizeof k);
+	k.px = l->px;
+	k.bold = bold ? 1 : 0;
+	k.c = c;
+	char key[sizeof k + 256], *kp = key;
+	size_t klen = sizeof k + ln->len;
+	if (klen > sizeof key && !(kp = vq_malloc(klen))) {
+		ui_set_error(ui, "text: out of memory");
+		return NULL;
 	}
-	SDL_Rect dst = {x, y, surf->w, surf->h};
-	SDL_RenderCopy(ui->ren, tex, NULL, &dst);
-cleanup:
-	if (tex)
-		SDL_DestroyTexture(tex);
+	memcpy(kp, &k, sizeof k);
+	memcpy(kp + sizeof k, l->buf + ln->off, ln->len);
+	struct ui_line_tex *t = ui_cache_get(&ui->lines, kp, klen);
+	if (t)
+		goto done;
+	TTF_Font *font = ui_font(ui, l->px, bold);
+	char *s = font ? vq_malloc(ln->len + 1) : NULL;
+	SDL_Surface *surf = NULL;
+	if (s) {
+		memcpy(s, l->buf + ln->off, ln->len);
+		s[ln->len] = '\0';
+		surf = TTF_RenderUTF8_Blended(font, s, (SDL_Color){c.r, c.g, c.b, c.a});
+		vq_free(s);
+	}
+	t = surf ? vq_calloc(1, sizeof *t) : NULL;
+	if (t) {
+		t->tex = SDL_CreateTextureFromSurface(ui->ren, surf);
+		t->w = surf->w;
+		t->h = surf->h;
+	}
 	SDL_FreeSurface(surf);
-	return rc;
+	if (!t || !t->tex) {
+		ui_set_error(ui, "text: %s", SDL_GetError());
+		line_tex_free(t);
+		t = NULL;
+		goto done;
+	}
+	if (ui_cache_put(&ui->lines, kp, klen, t, (size_t)t->w * (size_t)t->h * 4 + 64) != VQ_OK) {
+		ui_set_error(ui, "text: out of memory");
+		t = NULL;
+	}
+done:
+	if (kp != key)
+		vq_free(kp);
+	return t;
 }
 
 int vq_ui_text(vq_ui *ui, vq_rect box, const vq_text_style *st, const char *utf8,
                vq_text_info *info)
 {
-	struct layout lo = {0};
-	int rc = layout_fit(ui, box, st, utf8, &lo);
+	int rc = check_style(ui, box, st, utf8);
 	if (rc != VQ_OK)
-		goto cleanup;
-	fill_info(&lo, box, st, info);
+		return rc;
+	const struct ui_laid *l = laid_get(ui, box, st, utf8);
+	if (!l)
+		return VQ_ENOMEM;
+	fill_info(l, box, st, info);
 	ui_target_frame(ui);
 	ui->dirty = 1;
 
@@ -315,16 +449,22 @@ int vq_ui_text(vq_ui *ui, vq_rect box, const vq_text_style *st, const char *utf8
 	SDL_bool had_clip = SDL_RenderIsClipEnabled(ui->ren);
 	SDL_RenderGetClipRect(ui->ren, &prev);
 	if (had_clip && !SDL_IntersectRect(&prev, &clip, &clip))
-		goto cleanup;
+		return VQ_OK;
 	SDL_RenderSetClipRect(ui->ren, &clip);
-	int y = block_y(box, st, lo.h);
-	for (size_t i = 0; i < lo.n && rc == VQ_OK; i++) {
-		const struct line *l = &lo.lines[i];
-		rc = draw_line(ui, &lo, l, line_x(box, st, l->w), y + (int)i * lo.skip, st->color);
+	int y = block_y(box, st, l->h);
+	for (int i = 0; i < l->n && rc == VQ_OK; i++) {
+		const struct ui_line *ln = &l->lines[i];
+		if (ln->len == 0)
+			continue;
+		const struct ui_line_tex *t = line_get(ui, l, ln, st->bold, st->color);
+		if (!t) {
+			rc = VQ_ENOMEM;
+			break;
+		}
+		SDL_Rect dst = {line_x(box, st, ln->w), y + i * l->skip, t->w, t->h};
+		SDL_RenderCopy(ui->ren, t->tex, NULL, &dst);
 	}
 	SDL_RenderSetClipRect(ui->ren, had_clip ? &prev : NULL);
-cleanup:
-	layout_free(&lo);
 	return rc;
 }
 

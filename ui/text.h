@@ -2,8 +2,15 @@
  *
  * Two faces, regular and bold (vq_ui_opts names the files; DejaVu Sans by default, which
  * covers Latin with Romanian ș ț, and Cyrillic). Sizes are em sizes in logical pixels;
- * lines are about 1.2 em apart. Text is never drawn outside its box: what does not fit
- * after shrinking is clipped, and the result says so, so a test can catch it.
+ * lines are at least 1.25 em apart, so diacritics below one line never touch the next.
+ *
+ * The layout rule of every screen: a word is never broken. Text wraps only at spaces
+ * (U+0020; a no-break space U+00A0 holds "10 min" together), and what does not fit is
+ * shrunk (min_px). Text is never drawn outside its box: what does not fit even shrunk
+ * is clipped, and the result says so, so a test can catch it.
+ *
+ * Layouts and rendered lines are cached in the vq_ui (text.c), so drawing the same
+ * strings again costs texture copies only.
  */
 #ifndef VQ_UI_TEXT_H
 #define VQ_UI_TEXT_H
@@ -22,8 +29,8 @@ typedef struct vq_text_style {
 	vq_color color;
 	int align;  /* enum vq_align: where each line sits across the box */
 	int valign; /* enum vq_valign: where the block of lines sits down the box */
-	int wrap;   /* 1: break lines at spaces (inside a too-long word if need be) to fit
-	               the box's width; '\n' always breaks a line */
+	int wrap;   /* 1: break lines at spaces to fit the box's width (a word wider than
+	               the box does not fit: shrink it); '\n' always breaks a line */
 	int min_px; /* > 0: if the text does not fit at px, use the largest size down to
 	               min_px at which it does (min_px if none) */
 } vq_text_style;
@@ -33,6 +40,7 @@ typedef struct vq_text_info {
 	int lines;   /* lines laid out */
 	vq_rect ink; /* where the block of lines lies (may extend past the box if !fits) */
 	int fits;    /* 1 if every line fits the box at px */
+	int midword; /* line breaks inside a word: 0 by the rule above (tests check it) */
 } vq_text_info;
 
 /* Lays out utf8 in box with style st and draws it. info may be NULL. VQ_EINVAL for a bad

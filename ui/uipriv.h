@@ -16,13 +16,20 @@
 #include <SDL.h>
 #include <SDL_ttf.h>
 
+#include "ui/cache.h"
 #include "ui/input.h"
 #include "ui/script.h"
 #include "ui/ui.h"
 
 #define UI_FONT_CACHE 24
-#define UI_MAX_HITS   128
-#define UI_PENDING    8
+/* Text caches (text.c): a 4K board's pages in three languages are a few thousand lines
+ * of a few hundred KB at most; the bounds keep a screen of ever new strings in check. */
+#define UI_LAYOUT_CACHE       8192
+#define UI_LAYOUT_CACHE_BYTES (8u << 20)
+#define UI_LINE_CACHE         8192
+#define UI_LINE_CACHE_BYTES   (192u << 20)
+#define UI_MAX_HITS           128
+#define UI_PENDING            8
 
 struct ui_font {
 	TTF_Font *font; /* NULL: free slot */
@@ -50,6 +57,8 @@ struct vq_ui {
 	size_t font_len[2];
 	struct ui_font fonts[UI_FONT_CACHE];
 	unsigned long font_clock;
+	struct ui_cache layouts; /* struct ui_laid by box, style and string */
+	struct ui_cache lines;   /* struct ui_line_tex by size, face, colour and string */
 
 	struct ui_hit hits[2][UI_MAX_HITS];
 	int nhits[2];
@@ -90,6 +99,16 @@ int ui_replay_step(vq_ui *ui, uint64_t now_ticks);
 /* text.c */
 TTF_Font *ui_font(vq_ui *ui, int px, int bold); /* cached; NULL with ui->err on failure */
 void ui_fonts_close(vq_ui *ui);
+void ui_text_caches_init(vq_ui *ui);
+void ui_text_caches_clear(vq_ui *ui); /* before the renderer goes: they hold textures */
+
+/* view.c: where and how element e's text goes (a TEXT, or a BUTTON's label); 0 if it
+ * has none. view_check.c lays texts out exactly as the drawing does. */
+struct vq_view;
+struct vq_el;
+struct vq_text_style;
+int ui_view_text_style(const struct vq_view *v, const struct vq_el *e, vq_rect *box,
+                       struct vq_text_style *st);
 
 /* png.c: writes w x h pixels of 8-bit RGB (rows of stride bytes) as a PNG file. */
 int ui_png_write_rgb(const char *path, int w, int h, const uint8_t *rgb, size_t stride, char *err,

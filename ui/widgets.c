@@ -72,10 +72,36 @@ static vq_color darker(vq_color c, int percent)
 	                  (uint8_t)(c.b * percent / 100), c.a};
 }
 
-int vq_ui_button(vq_ui *ui, const vq_button *b)
+vq_color vq_button_face_color(const vq_button *b)
 {
-	if (!b || !b->label || b->r.w <= 0 || b->r.h <= 0 || b->px < 0) {
-		ui_set_error(ui, "button: no label or an empty rect");
+	if (b->disabled)
+		return VQ_COL_DISABLED_BG;
+	return b->pressed ? darker(b->bg, 70) : b->bg;
+}
+
+int vq_button_label(const vq_button *b, vq_rect *box, vq_text_style *st)
+{
+	int px = b->px ? b->px : b->r.h / 3;
+	if (px < VQ_TEXT_PX_MIN)
+		px = VQ_TEXT_PX_MIN;
+	if (px > VQ_TEXT_PX_MAX)
+		px = VQ_TEXT_PX_MAX;
+	int pad = b->r.h / 10 > 4 ? b->r.h / 10 : 4;
+	*box = (vq_rect){b->r.x + pad, b->r.y + pad, b->r.w - 2 * pad, b->r.h - 2 * pad};
+	*st = (vq_text_style){.px = px,
+	                      .bold = 1,
+	                      .color = b->disabled ? VQ_COL_DISABLED_FG : b->fg,
+	                      .align = VQ_ALIGN_CENTER,
+	                      .valign = VQ_VALIGN_MIDDLE,
+	                      .wrap = 1,
+	                      .min_px = px / 2 > VQ_TEXT_PX_MIN ? px / 2 : VQ_TEXT_PX_MIN};
+	return box->w > 0 && box->h > 0;
+}
+
+int vq_ui_button_face(vq_ui *ui, const vq_button *b)
+{
+	if (!b || b->r.w <= 0 || b->r.h <= 0 || b->px < 0) {
+		ui_set_error(ui, "button: an empty rect");
 		return VQ_EINVAL;
 	}
 	if (b->id) {
@@ -83,10 +109,7 @@ int vq_ui_button(vq_ui *ui, const vq_button *b)
 		if (rc != VQ_OK)
 			return rc;
 	}
-	vq_color bg = b->disabled ? VQ_COL_DISABLED_BG : b->bg;
-	vq_color fg = b->disabled ? VQ_COL_DISABLED_FG : b->fg;
-	if (b->pressed && !b->disabled)
-		bg = darker(bg, 70);
+	vq_color bg = vq_button_face_color(b);
 	int radius = b->r.h / 8;
 	/* A rim a shade darker than the face, so a pale button still has an edge on a pale
 	 * screen. */
@@ -94,23 +117,20 @@ int vq_ui_button(vq_ui *ui, const vq_button *b)
 	vq_ui_fill(ui, b->r, radius, darker(bg, 75));
 	vq_ui_fill(ui, (vq_rect){b->r.x + rim, b->r.y + rim, b->r.w - 2 * rim, b->r.h - 2 * rim},
 	           radius - rim, bg);
+	return VQ_OK;
+}
 
-	int px = b->px ? b->px : b->r.h / 3;
-	if (px < VQ_TEXT_PX_MIN)
-		px = VQ_TEXT_PX_MIN;
-	if (px > VQ_TEXT_PX_MAX)
-		px = VQ_TEXT_PX_MAX;
-	int pad = b->r.h / 10 > 4 ? b->r.h / 10 : 4;
-	vq_rect box = {b->r.x + pad, b->r.y + pad, b->r.w - 2 * pad, b->r.h - 2 * pad};
-	if (box.w <= 0 || box.h <= 0)
-		return VQ_OK; /* too small for a label; the fill is all there is to see */
-	vq_text_style st = {.px = px,
-	                    .bold = 1,
-	                    .color = fg,
-	                    .align = VQ_ALIGN_CENTER,
-	                    .valign = VQ_VALIGN_MIDDLE,
-	                    .wrap = 1,
-	                    .min_px = px / 2 > VQ_TEXT_PX_MIN ? px / 2 : VQ_TEXT_PX_MIN};
+int vq_ui_button(vq_ui *ui, const vq_button *b)
+{
+	if (!b || !b->label) {
+		ui_set_error(ui, "button: no label");
+		return VQ_EINVAL;
+	}
+	int rc = vq_ui_button_face(ui, b);
+	vq_rect box;
+	vq_text_style st;
+	if (rc != VQ_OK || !vq_button_label(b, &box, &st) || !b->label[0])
+		return rc; /* too small for a label: the face is all there is to see */
 	return vq_ui_text(ui, box, &st, b->label, NULL);
 }
 

@@ -10,6 +10,8 @@
 
 #include "ui/ui.h"
 
+struct vq_text_style; /* ui/text.h */
+
 #define VQ_RGB(r, g, b) ((vq_color){(r), (g), (b), 255})
 
 /* Light screens (kiosk, gate): text on paper, white text on the strong colours. */
@@ -52,6 +54,12 @@ typedef struct vq_button {
 
 /* Draws b, and registers its id (if any) for `tap_id`. VQ_EINVAL for a bad id or rect. */
 int vq_ui_button(vq_ui *ui, const vq_button *b);
+/* vq_ui_button in two halves, for display lists that size labels themselves (ui/view.h):
+ * the face (and the id), and where and how the label goes (0 if there is no room). */
+int vq_ui_button_face(vq_ui *ui, const vq_button *b);
+int vq_button_label(const vq_button *b, vq_rect *box, struct vq_text_style *st);
+/* The colour of b's face as drawn (pressed darker, disabled grey). */
+vq_color vq_button_face_color(const vq_button *b);
 
 /* Does a tap at (x, y) hit b? Never a disabled one. */
 int vq_button_hit(const vq_button *b, int x, int y);

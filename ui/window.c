@@ -136,6 +136,7 @@ int vq_ui_new(const vq_ui_opts *o, vq_ui **out, char *err, size_t errlen)
 	ui->h = o->height;
 	ui->screen_width_mm = o->screen_width_mm;
 	ui->fd = -1;
+	ui_text_caches_init(ui);
 	vq_scan_init(&ui->scan, o->scan_gap_ms ? o->scan_gap_ms : DEFAULT_SCAN_GAP,
 	             o->scan_min_len ? o->scan_min_len : DEFAULT_SCAN_MIN);
 
@@ -224,6 +225,7 @@ void vq_ui_free(vq_ui *ui)
 	if (!ui)
 		return;
 	vq_script_free(ui->script);
+	ui_text_caches_clear(ui);
 	ui_fonts_close(ui);
 	if (ui->frame)
 		SDL_DestroyTexture(ui->frame);
