@@ -923,6 +923,80 @@ START_TEST(test_language_switch)
 }
 END_TEST
 
+/* The confirm screen compares honestly: the next tier up, quoted by vqd for this same
+ * party and attraction, and only when that is better. */
+START_TEST(test_compare_next_tier)
+{
+	to_party("standard");
+	tap("party-3");
+	kiosk_request rq = send_ok(KR_QUOTE);
+	reply(&rq, "\"ok\":true,\"tier\":\"standard\",\"quotes\":[{\"attraction\":\"coaster\","
+	           "\"ok\":true,\"start\":1798801200,\"end\":1798804800}]");
+	expect_screen(KS_PARTY); /* still asking */
+	rq = send_ok(KR_COMPARE);
+	ck_assert_str_eq(rq.suffix, "svc/quote");
+	ck_assert_ptr_nonnull(strstr(rq.body, "\"tier\":\"gold\""));
+	ck_assert_ptr_nonnull(strstr(rq.body, "\"party\":3"));
+	ck_assert_ptr_nonnull(strstr(rq.body, "\"attraction\":\"coaster\""));
+	ck_assert_ptr_nonnull(strstr(rq.body, "\"card\":\"" CARD "\""));
+	reply(&rq, "\"ok\":true,\"tier\":\"gold\",\"quotes\":[{\"attraction\":\"coaster\","
+	           "\"ok\":true,\"start\":1798798500,\"end\":1798802100}]");
+	expect_screen(KS_CONFIRM);
+	ck_assert(vq_view_has_text(view(), "Standard: return 11:00–12:00"));
+	ck_assert_str_eq(vq_el_text(view(), vq_view_role(view(), "compare", 0)),
+	                 "With Gold, the same party would return 10:15–11:15");
+	ck_assert(traced("compare=gold"));
+	/* the same time, or a refusal: nothing to compare */
+	tap("back");
+	tap("party-3");
+	rq = send_ok(KR_QUOTE);
+	reply(&rq, "\"ok\":true,\"tier\":\"standard\",\"quotes\":[{\"attraction\":\"coaster\","
+	           "\"ok\":true,\"start\":1798801200,\"end\":1798804800}]");
+	rq = send_ok(KR_COMPARE);
+	reply(&rq, "\"ok\":true,\"tier\":\"gold\",\"quotes\":[{\"attraction\":\"coaster\","
+	           "\"ok\":true,\"start\":1798801200,\"end\":1798804800}]");
+	expect_screen(KS_CONFIRM);
+	ck_assert_ptr_null(vq_view_role(view(), "compare", 0));
+	tap("back");
+	tap("party-3");
+	rq = send_ok(KR_QUOTE);
+	reply(&rq, "\"ok\":true,\"tier\":\"standard\",\"quotes\":[{\"attraction\":\"coaster\","
+	           "\"ok\":true,\"start\":1798801200,\"end\":1798804800}]");
+	rq = send_ok(KR_COMPARE);
+	reply(&rq, "\"ok\":false,\"error\":{\"code\":\"unknown_tier\"}");
+	expect_screen(KS_CONFIRM);
+	ck_assert_ptr_null(vq_view_role(view(), "compare", 0));
+	/* the top tier has nothing above it: no second question */
+	tap("start-over");
+	to_confirm();
+	ck_assert(!kiosk_outgoing(k, &rq));
+	ck_assert_ptr_null(vq_view_role(view(), "compare", 0));
+}
+END_TEST
+
+/* The on-screen keyboard types what cards are made of: "demo-gold-1". */
+START_TEST(test_keyboard_letters)
+{
+	tap("attr-coaster");
+	const char *keys[] = {"key-d", "key-e", "key-m", "key-o",    "key-dash", "key-g",
+	                      "key-o", "key-l", "key-d", "key-dash", "key-1"};
+	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+		tap(keys[i]);
+	ck_assert(vq_view_has_text(view(), "demo-gold-1"));
+	/* ten digits, twenty-six letters and the dash, all of one kind (one label size) */
+	int nkeys = 0;
+	for (const vq_el *e = vq_view_role(view(), "key", 0); e;
+	     e = vq_view_role(view(), "key", (int)(e - view()->el) + 1))
+		nkeys++;
+	ck_assert_int_eq(nkeys, 37);
+	tap("key-del");
+	tap("key-2");
+	tap("key-ok");
+	kiosk_request rq = send_ok(KR_IDENTIFY);
+	ck_assert_ptr_nonnull(strstr(rq.body, "\"card\":\"demo-gold-2\""));
+}
+END_TEST
+
 /* Every button of every screen is a fingertip or more, inside the frame, and no view
  * ran out of room. */
 static void check_view(const char *what)
@@ -1925,6 +1999,8 @@ static Suite *kiosk_suite(void)
 	tcase_add_test(tc, test_language_switch);
 	tcase_add_test(tc, test_targets);
 	tcase_add_test(tc, test_staff_combo);
+	tcase_add_test(tc, test_compare_next_tier);
+	tcase_add_test(tc, test_keyboard_letters);
 	tcase_add_test(tc, test_rids_unique);
 	suite_add_tcase(s, tc);
 
