@@ -8,6 +8,7 @@
 #include "gate/gate_render.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -65,13 +66,14 @@ static const char *attr_name(const vq_sitestate *ss, const char *lang, const cha
 	return a ? vq_sitestate_attr_name(ss, a, lang_index(ss, lang)) : id;
 }
 
-/* "Ticket C-005 · Tier: Gold" and friends, joined by a middle dot. */
+/* "Ticket C-005 · Tier: Gold" and friends, joined by a middle dot that a no-break space
+ * ties to the part before it, so a wrapped line never starts with the dot. */
 static void join(char *out, size_t len, const char *part)
 {
 	if (!part[0])
 		return;
 	size_t n = strlen(out);
-	snprintf(out + n, len - n, "%s%s", n ? " · " : "", part);
+	snprintf(out + n, len - n, "%s%s", n ? "\u00a0· " : "", part);
 }
 
 void gate_verdict_text(const gate_verdict *v, const vq_i18n *t, const char *lang,
@@ -161,6 +163,7 @@ void gate_verdict_text(const gate_verdict *v, const vq_i18n *t, const char *lang
 		    [GATE_R_UNKNOWN_TICKET] = "gate_unknown_ticket",
 		    [GATE_R_NO_KEYS] = "gate_no_keys",
 		    [GATE_R_CANNOT_RECORD] = "gate_cannot_record",
+		    [GATE_R_NOT_OURS] = "gate_not_ours",
 		};
 		const char *k = v->reason > 0 && v->reason < GATE_R_COUNT && keys[v->reason]
 		                    ? keys[v->reason]
@@ -168,6 +171,13 @@ void gate_verdict_text(const gate_verdict *v, const vq_i18n *t, const char *lang
 		snprintf(out->big, sizeof out->big, "%s", vq_i18n_get(t, lang, k));
 		break;
 	}
+	}
+	if (v->reason == GATE_R_NOT_OURS && v->code[0]) {
+		/* what the scanner read, so staff see it was, say, the park ticket */
+		char read[40];
+		snprintf(read, sizeof read, "%.24s%s", v->code, strlen(v->code) > 24 ? "…" : "");
+		vq_i18n_arg arg = {"code", read};
+		fmt(t, lang, "gate_read", out->detail, sizeof out->detail, &arg, 1);
 	}
 	if (v->party > 0) {
 		fmt_n(t, lang, "gate_party", v->party, b, sizeof b);
@@ -210,12 +220,11 @@ void gate_merge_text(const vq_attr_view *a, const vq_i18n *t, const char *lang, 
 		fmt_n(t, lang, "gate_merge_phase", a->merge_phase, phase, len);
 }
 
-/* --- drawing ------------------------------------------------------------------------- */
+/* --- the display list -------------------------------------------------------------- */
 
 struct pen {
-	vq_ui *ui;
+	vq_view *v;
 	int h;
-	int clipped;
 };
 
 static int S(const struct pen *p, int px)
@@ -224,22 +233,17 @@ static int S(const struct pen *p, int px)
 	return v < VQ_TEXT_PX_MIN ? VQ_TEXT_PX_MIN : v > VQ_TEXT_PX_MAX ? VQ_TEXT_PX_MAX : v;
 }
 
-static void text(struct pen *p, vq_rect box, int px, int bold, vq_color c, int align, int valign,
-                 const char *s)
+static void text(struct pen *p, vq_rect box, const char *role, int px, int bold, vq_color c,
+                 int align, int valign, const char *s)
 {
 	if (!s || !s[0] || box.w <= 0 || box.h <= 0)
 		return;
-	int size = S(p, px);
-	vq_text_style st = {.px = size,
-	                    .bold = bold,
-	                    .color = c,
-	                    .align = align,
-	                    .valign = valign,
-	                    .wrap = 1,
-	                    .min_px = size / 2 > VQ_TEXT_PX_MIN ? size / 2 : VQ_TEXT_PX_MIN};
-	vq_text_info info;
-	if (vq_ui_text(p->ui, box, &st, s, &info) != VQ_OK || !info.fits)
-		p->clipped++;
+	vq_view_text(p->v, box, role, s, S(p, px), bold, c, align)->valign = valign;
+}
+
+static void fill(struct pen *p, vq_rect r, int radius, vq_color c)
+{
+	vq_view_fill(p->v, r, c, radius);
 }
 
 static vq_rect inset(vq_rect r, int dx, int dy)
@@ -254,16 +258,16 @@ static void draw_header(struct pen *p, const gate *g, const gate_layout *lay)
 	const vq_i18n *t = gate_i18n(g);
 	vq_rect h = lay->header;
 	int pad = h.w / 50;
-	vq_ui_fill(p->ui, h, 0, VQ_COL_PRIMARY);
+	fill(p, h, 0, VQ_COL_PRIMARY);
 
 	char line[GATE_TEXT_MAX], tm[16];
 	vq_rect left = {pad, h.y, h.w * 48 / 100, h.h * 62 / 100};
-	text(p, left, 38, 1, VQ_COL_WHITE, VQ_ALIGN_LEFT, VQ_VALIGN_BOTTOM,
+	text(p, left, "header.attraction", 38, 1, VQ_COL_WHITE, VQ_ALIGN_LEFT, VQ_VALIGN_BOTTOM,
 	     attr_name(ss, v->lang, v->attraction));
 	vq_i18n_arg arg = {"gate", v->gate_id};
 	vq_i18n_format(t, v->lang, "gate_gate", &arg, 1, line, sizeof line);
-	text(p, (vq_rect){pad, h.y + left.h, left.w, h.h - left.h}, 22, 0, VQ_COL_WHITE,
-	     VQ_ALIGN_LEFT, VQ_VALIGN_TOP, line);
+	text(p, (vq_rect){pad, h.y + left.h, left.w, h.h - left.h}, "header.gate", 22, 0,
+	     VQ_COL_WHITE, VQ_ALIGN_LEFT, VQ_VALIGN_TOP, line);
 
 	/* online or not, and what waits to be synced */
 	vq_rect pill = {h.w * 52 / 100, h.y + h.h / 6, h.w * 32 / 100, h.h * 2 / 3};
@@ -284,12 +288,13 @@ static void draw_header(struct pen *p, const gate *g, const gate_layout *lay)
 		fmt_n(t, v->lang, "gate_to_sync", v->pending, n, sizeof n);
 		join(line, sizeof line, n);
 	}
-	vq_ui_fill(p->ui, pill, pill.h / 2, bg);
-	text(p, inset(pill, pill.h / 3, 0), 28, 1, fg, VQ_ALIGN_CENTER, VQ_VALIGN_MIDDLE, line);
+	fill(p, pill, pill.h / 2, bg);
+	text(p, inset(pill, pill.h / 3, 0), "header.status", 28, 1, fg, VQ_ALIGN_CENTER,
+	     VQ_VALIGN_MIDDLE, line);
 
 	gate_fmt_time(v->now_ms / 1000, tm, sizeof tm);
-	text(p, (vq_rect){pill.x + pill.w + pad, h.y, h.w - pill.x - pill.w - 2 * pad, h.h}, 44, 1,
-	     VQ_COL_WHITE, VQ_ALIGN_RIGHT, VQ_VALIGN_MIDDLE, tm);
+	text(p, (vq_rect){pill.x + pill.w + pad, h.y, h.w - pill.x - pill.w - 2 * pad, h.h},
+	     "header.clock", 44, 1, VQ_COL_WHITE, VQ_ALIGN_RIGHT, VQ_VALIGN_MIDDLE, tm);
 }
 
 static void draw_banner(struct pen *p, const gate *g, const gate_layout *lay)
@@ -299,7 +304,7 @@ static void draw_banner(struct pen *p, const gate *g, const gate_layout *lay)
 	if (!v->notice.kind || lay->banner.h <= 0)
 		return;
 	const gate_notice *n = &v->notice;
-	vq_ui_fill(p->ui, lay->banner, 0, VQ_COL_WARN);
+	fill(p, lay->banner, 0, VQ_COL_WARN);
 	char line[GATE_TEXT_MAX * 2], tm[16], num[GATE_NUMBER_MAX + 24];
 	if (n->number[0])
 		snprintf(num, sizeof num, "%s", n->number);
@@ -317,7 +322,7 @@ static void draw_banner(struct pen *p, const gate *g, const gate_layout *lay)
 	}
 	int pad = lay->banner.w / 50;
 	vq_rect box = {pad, lay->banner.y, lay->notice_ok.x - 2 * pad, lay->banner.h};
-	text(p, box, 28, 1, VQ_COL_INK, VQ_ALIGN_LEFT, VQ_VALIGN_MIDDLE, line);
+	text(p, box, "banner", 28, 1, VQ_COL_INK, VQ_ALIGN_LEFT, VQ_VALIGN_MIDDLE, line);
 }
 
 static void draw_ready(struct pen *p, const gate *g, vq_rect m)
@@ -325,19 +330,19 @@ static void draw_ready(struct pen *p, const gate *g, vq_rect m)
 	const gate_view *v = gate_view_get(g);
 	const vq_i18n *t = gate_i18n(g);
 	int pad = m.w / 25;
-	text(p, (vq_rect){pad, m.y + m.h / 10, m.w - 2 * pad, m.h * 30 / 100}, 84, 1, VQ_COL_INK,
-	     VQ_ALIGN_CENTER, VQ_VALIGN_MIDDLE, vq_i18n_get(t, v->lang, "gate_scan"));
-	text(p, (vq_rect){pad, m.y + m.h * 42 / 100, m.w - 2 * pad, m.h * 12 / 100}, 32, 0,
-	     VQ_COL_MUTED, VQ_ALIGN_CENTER, VQ_VALIGN_MIDDLE,
+	text(p, (vq_rect){pad, m.y + m.h / 10, m.w - 2 * pad, m.h * 30 / 100}, "ready.title", 84, 1,
+	     VQ_COL_INK, VQ_ALIGN_CENTER, VQ_VALIGN_MIDDLE, vq_i18n_get(t, v->lang, "gate_scan"));
+	text(p, (vq_rect){pad, m.y + m.h * 42 / 100, m.w - 2 * pad, m.h * 12 / 100}, "ready.hint",
+	     32, 0, VQ_COL_MUTED, VQ_ALIGN_CENTER, VQ_VALIGN_MIDDLE,
 	     vq_i18n_get(t, v->lang, "gate_scan_or_type"));
 	vq_rect field = {pad * 2, m.y + m.h * 60 / 100, m.w - 4 * pad, m.h * 22 / 100};
-	vq_ui_fill(p->ui, field, S(p, 12), VQ_COL_LIGHT);
+	fill(p, field, S(p, 12), VQ_COL_LIGHT);
 	if (v->entry[0]) {
 		char line[VQ_INPUT_TEXT_MAX + 32];
 		vq_i18n_arg arg = {"code", v->entry};
 		vq_i18n_format(t, v->lang, "gate_typed", &arg, 1, line, sizeof line);
-		text(p, inset(field, S(p, 16), S(p, 8)), 30, 0, VQ_COL_INK, VQ_ALIGN_LEFT,
-		     VQ_VALIGN_MIDDLE, line);
+		text(p, inset(field, S(p, 16), S(p, 8)), "ready.typed", 30, 0, VQ_COL_INK,
+		     VQ_ALIGN_LEFT, VQ_VALIGN_MIDDLE, line);
 	}
 }
 
@@ -346,23 +351,23 @@ static void draw_verdict(struct pen *p, const gate *g, vq_rect m)
 	const gate_view *v = gate_view_get(g);
 	gate_text tx;
 	gate_verdict_text(&v->verdict, gate_i18n(g), v->lang, gate_sitestate(g), &tx);
-	vq_ui_fill(p->ui, m, 0, tx.bg);
+	fill(p, m, 0, tx.bg);
 	int pad = m.w / 30;
 	int note_h = tx.note[0] ? m.h * 14 / 100 : 0;
 	vq_rect body = {pad, m.y, m.w - 2 * pad, m.h - note_h};
-	text(p, (vq_rect){body.x, body.y + body.h * 4 / 100, body.w, body.h * 34 / 100}, 130, 1,
-	     tx.fg, VQ_ALIGN_CENTER, VQ_VALIGN_MIDDLE, tx.headline);
-	text(p, (vq_rect){body.x, body.y + body.h * 38 / 100, body.w, body.h * 26 / 100}, 64, 1,
-	     tx.fg, VQ_ALIGN_CENTER, VQ_VALIGN_MIDDLE, tx.big);
-	text(p, (vq_rect){body.x, body.y + body.h * 64 / 100, body.w, body.h * 17 / 100}, 38, 0,
-	     tx.fg, VQ_ALIGN_CENTER, VQ_VALIGN_MIDDLE, tx.detail);
-	text(p, (vq_rect){body.x, body.y + body.h * 81 / 100, body.w, body.h * 17 / 100}, 32, 0,
-	     tx.fg, VQ_ALIGN_CENTER, VQ_VALIGN_MIDDLE, tx.extra);
+	text(p, (vq_rect){body.x, body.y + body.h * 4 / 100, body.w, body.h * 34 / 100},
+	     "verdict.headline", 130, 1, tx.fg, VQ_ALIGN_CENTER, VQ_VALIGN_MIDDLE, tx.headline);
+	text(p, (vq_rect){body.x, body.y + body.h * 38 / 100, body.w, body.h * 26 / 100},
+	     "verdict.reason", 64, 1, tx.fg, VQ_ALIGN_CENTER, VQ_VALIGN_MIDDLE, tx.big);
+	text(p, (vq_rect){body.x, body.y + body.h * 64 / 100, body.w, body.h * 17 / 100},
+	     "verdict.detail", 38, 0, tx.fg, VQ_ALIGN_CENTER, VQ_VALIGN_MIDDLE, tx.detail);
+	text(p, (vq_rect){body.x, body.y + body.h * 81 / 100, body.w, body.h * 17 / 100},
+	     "verdict.extra", 32, 0, tx.fg, VQ_ALIGN_CENTER, VQ_VALIGN_MIDDLE, tx.extra);
 	if (note_h) {
 		vq_rect strip = {0, m.y + m.h - note_h, m.w, note_h};
-		vq_ui_fill(p->ui, strip, 0, VQ_COL_WARN);
-		text(p, inset(strip, pad, 0), 30, 1, VQ_COL_INK, VQ_ALIGN_CENTER, VQ_VALIGN_MIDDLE,
-		     tx.note);
+		fill(p, strip, 0, VQ_COL_WARN);
+		text(p, inset(strip, pad, 0), "verdict.note", 30, 1, VQ_COL_INK, VQ_ALIGN_CENTER,
+		     VQ_VALIGN_MIDDLE, tx.note);
 	}
 }
 
@@ -381,20 +386,21 @@ static void draw_override(struct pen *p, const gate *g, vq_rect m)
 	} else {
 		snprintf(sub, sizeof sub, "%s", vq_i18n_get(t, v->lang, "gate_override_no_code"));
 	}
-	text(p, (vq_rect){pad, m.y, m.w * 55 / 100, title_h}, 40, 1, VQ_COL_INK, VQ_ALIGN_LEFT,
-	     VQ_VALIGN_MIDDLE, vq_i18n_get(t, v->lang, "gate_override_title"));
-	text(p, (vq_rect){m.w * 57 / 100, m.y, m.w * 43 / 100 - pad, title_h}, 28, 0, VQ_COL_MUTED,
-	     VQ_ALIGN_RIGHT, VQ_VALIGN_MIDDLE, sub);
+	text(p, (vq_rect){pad, m.y, m.w * 55 / 100, title_h}, "override.title", 40, 1, VQ_COL_INK,
+	     VQ_ALIGN_LEFT, VQ_VALIGN_MIDDLE, vq_i18n_get(t, v->lang, "gate_override_title"));
+	text(p, (vq_rect){m.w * 57 / 100, m.y, m.w * 43 / 100 - pad, title_h}, "override.ticket",
+	     28, 0, VQ_COL_MUTED, VQ_ALIGN_RIGHT, VQ_VALIGN_MIDDLE, sub);
 	int ty = m.y + title_h + 2 * (row_h + gap) + gap;
 	int tw = m.w * 28 / 100;
 	vq_rect field = {pad, ty, m.w - 3 * pad - tw, row_h};
-	vq_ui_fill(p->ui, field, S(p, 12), VQ_COL_LIGHT);
+	fill(p, field, S(p, 12), VQ_COL_LIGHT);
 	if (v->entry[0])
-		text(p, inset(field, S(p, 16), S(p, 6)), 30, 0, VQ_COL_INK, VQ_ALIGN_LEFT,
-		     VQ_VALIGN_MIDDLE, v->entry);
+		text(p, inset(field, S(p, 16), S(p, 6)), "override.typed", 30, 0, VQ_COL_INK,
+		     VQ_ALIGN_LEFT, VQ_VALIGN_MIDDLE, v->entry);
 	else
-		text(p, inset(field, S(p, 16), S(p, 6)), 26, 0, VQ_COL_MUTED, VQ_ALIGN_LEFT,
-		     VQ_VALIGN_MIDDLE, vq_i18n_get(t, v->lang, "gate_override_choose"));
+		text(p, inset(field, S(p, 16), S(p, 6)), "override.hint", 26, 0, VQ_COL_MUTED,
+		     VQ_ALIGN_LEFT, VQ_VALIGN_MIDDLE,
+		     vq_i18n_get(t, v->lang, "gate_override_choose"));
 }
 
 static void draw_footer(struct pen *p, const gate *g, const gate_layout *lay)
@@ -402,24 +408,24 @@ static void draw_footer(struct pen *p, const gate *g, const gate_layout *lay)
 	const gate_view *v = gate_view_get(g);
 	const vq_i18n *t = gate_i18n(g);
 	const vq_sitestate *ss = gate_sitestate(g);
-	vq_ui_fill(p->ui, lay->footer, 0, VQ_COL_WHITE);
-	vq_ui_fill(p->ui, (vq_rect){0, lay->footer.y, lay->footer.w, S(p, 3)}, 0, VQ_COL_MUTED);
+	fill(p, lay->footer, 0, VQ_COL_WHITE);
+	fill(p, (vq_rect){0, lay->footer.y, lay->footer.w, S(p, 3)}, 0, VQ_COL_MUTED);
 
 	/* merge guidance */
 	char ratio[GATE_TEXT_MAX], backlog[GATE_TEXT_MAX], phase[GATE_TEXT_MAX];
 	gate_merge_text(vq_sitestate_find(ss, v->attraction), t, v->lang, ratio, backlog, phase,
 	                sizeof ratio);
 	vq_rect mg = lay->merge;
-	vq_ui_fill(p->ui, mg, S(p, 12), VQ_COL_LIGHT);
+	fill(p, mg, S(p, 12), VQ_COL_LIGHT);
 	vq_rect in = inset(mg, S(p, 14), S(p, 8));
-	text(p, (vq_rect){in.x, in.y, in.w, in.h * 22 / 100}, 22, 0, VQ_COL_MUTED, VQ_ALIGN_LEFT,
-	     VQ_VALIGN_MIDDLE, vq_i18n_get(t, v->lang, "gate_merge"));
-	text(p, (vq_rect){in.x, in.y + in.h * 22 / 100, in.w, in.h * 42 / 100}, 36, 1, VQ_COL_INK,
-	     VQ_ALIGN_LEFT, VQ_VALIGN_MIDDLE, ratio);
+	text(p, (vq_rect){in.x, in.y, in.w, in.h * 22 / 100}, "merge.label", 22, 0, VQ_COL_MUTED,
+	     VQ_ALIGN_LEFT, VQ_VALIGN_MIDDLE, vq_i18n_get(t, v->lang, "gate_merge"));
+	text(p, (vq_rect){in.x, in.y + in.h * 22 / 100, in.w, in.h * 42 / 100}, "merge.ratio", 36,
+	     1, VQ_COL_INK, VQ_ALIGN_LEFT, VQ_VALIGN_MIDDLE, ratio);
 	if (phase[0])
 		join(backlog, sizeof backlog, phase);
-	text(p, (vq_rect){in.x, in.y + in.h * 64 / 100, in.w, in.h * 36 / 100}, 24, 0, VQ_COL_INK,
-	     VQ_ALIGN_LEFT, VQ_VALIGN_MIDDLE, backlog);
+	text(p, (vq_rect){in.x, in.y + in.h * 64 / 100, in.w, in.h * 36 / 100}, "merge.backlog", 24,
+	     0, VQ_COL_INK, VQ_ALIGN_LEFT, VQ_VALIGN_MIDDLE, backlog);
 
 	/* the shift's counters */
 	const gate_counters *c = &v->counters;
@@ -442,7 +448,8 @@ static void draw_footer(struct pen *p, const gate *g, const gate_layout *lay)
 		const char *key;
 	} rs[] = {{GATE_R_TOO_EARLY, "gate_rs_too_early"}, {GATE_R_EXPIRED, "gate_rs_expired"},
 	          {GATE_R_USED, "gate_rs_used"},           {GATE_R_FORGED, "gate_rs_forged"},
-	          {GATE_R_WRONG_ATTR, "gate_rs_wrong"},    {GATE_R_CLOSED, "gate_rs_closed"}};
+	          {GATE_R_NOT_OURS, "gate_rs_not_ours"},   {GATE_R_WRONG_ATTR, "gate_rs_wrong"},
+	          {GATE_R_CLOSED, "gate_rs_closed"}};
 	int other = c->refused;
 	for (size_t i = 0; i < sizeof rs / sizeof rs[0]; i++) {
 		int n = c->by_reason[rs[i].reason];
@@ -459,26 +466,29 @@ static void draw_footer(struct pen *p, const gate *g, const gate_layout *lay)
 	vq_rect cr = lay->counters;
 	vq_color conflict = c->conflicts + c->sync_refused ? VQ_COL_ERROR : VQ_COL_INK;
 	for (int i = 0; i < 3; i++)
-		text(p, (vq_rect){cr.x, cr.y + cr.h * i * 21 / 100, cr.w, cr.h * 21 / 100}, 25, 1,
-		     i == 2 ? conflict : VQ_COL_INK, VQ_ALIGN_LEFT, VQ_VALIGN_MIDDLE, row[i]);
-	text(p, (vq_rect){cr.x, cr.y + cr.h * 63 / 100, cr.w, cr.h * 37 / 100}, 21, 0, VQ_COL_MUTED,
-	     VQ_ALIGN_LEFT, VQ_VALIGN_MIDDLE, breakdown);
+		text(p, (vq_rect){cr.x, cr.y + cr.h * i * 21 / 100, cr.w, cr.h * 21 / 100}, "count",
+		     25, 1, i == 2 ? conflict : VQ_COL_INK, VQ_ALIGN_LEFT, VQ_VALIGN_MIDDLE,
+		     row[i]);
+	text(p, (vq_rect){cr.x, cr.y + cr.h * 63 / 100, cr.w, cr.h * 37 / 100}, "count.reasons", 21,
+	     0, VQ_COL_MUTED, VQ_ALIGN_LEFT, VQ_VALIGN_MIDDLE, breakdown);
 }
 
-int gate_render(const gate *g, vq_ui *ui, int *clipped)
+void gate_view_build(const gate *g, vq_view *out)
 {
-	struct pen p = {ui, vq_ui_height(ui), 0};
 	const gate_view *v = gate_view_get(g);
 	const vq_i18n *t = gate_i18n(g);
 	gate_layout lay;
 	gate_layout_get(g, &lay);
-	vq_ui_clear(ui, VQ_COL_WHITE);
+	int w = lay.header.w, h = lay.footer.y + lay.footer.h;
+	vq_view_reset(out, w, h);
+	struct pen p = {out, h};
+	fill(&p, (vq_rect){0, 0, w, h}, 0, VQ_COL_WHITE);
 	draw_header(&p, g, &lay);
 	draw_banner(&p, g, &lay);
 	switch (v->screen) {
 	case GATE_SCREEN_CHECKING:
-		vq_ui_fill(ui, lay.main, 0, VQ_COL_LIGHT);
-		text(&p, lay.main, 72, 1, VQ_COL_INK, VQ_ALIGN_CENTER, VQ_VALIGN_MIDDLE,
+		fill(&p, lay.main, 0, VQ_COL_LIGHT);
+		text(&p, lay.main, "checking", 72, 1, VQ_COL_INK, VQ_ALIGN_CENTER, VQ_VALIGN_MIDDLE,
 		     vq_i18n_get(t, v->lang, "gate_checking"));
 		break;
 	case GATE_SCREEN_VERDICT:
@@ -492,23 +502,30 @@ int gate_render(const gate *g, vq_ui *ui, int *clipped)
 		break;
 	}
 	draw_footer(&p, g, &lay);
+	/* the buttons, as gate_buttons hit-tests them; buttons that do one kind of thing
+	 * share a role (and so a label size) */
 	vq_button bs[16];
 	int n = gate_buttons(g, bs, 16);
-	int rc = VQ_OK;
 	for (int i = 0; i < n; i++) {
-		/* the label box of vq_ui_button (ui/widgets.c), to count a label that is cut */
-		int px = bs[i].px ? bs[i].px : bs[i].r.h / 3;
-		int pad = bs[i].r.h / 10 > 4 ? bs[i].r.h / 10 : 4;
-		vq_text_style st = {.px = px, .bold = 1, .wrap = 1, .min_px = px / 2};
-		vq_text_info info;
-		if (vq_ui_text_layout(ui, inset(bs[i].r, pad, pad), &st, bs[i].label, &info) ==
-		        VQ_OK &&
-		    !info.fits)
-			p.clipped++;
-		if (vq_ui_button(ui, &bs[i]) != VQ_OK)
-			rc = VQ_EINVAL;
+		const char *role = !strncmp(bs[i].id, "ov-", 3) ? "button.reason" : "button";
+		vq_el *e =
+		    vq_view_button(out, bs[i].r, bs[i].id, role, bs[i].label, bs[i].bg, bs[i].fg);
+		e->px = bs[i].px;
+		e->pressed = bs[i].pressed;
+		e->disabled = bs[i].disabled;
 	}
+}
+
+int gate_render(const gate *g, vq_ui *ui, int *clipped)
+{
+	vq_view *v = malloc(sizeof *v);
+	if (!v)
+		return VQ_ENOMEM;
+	gate_view_build(g, v);
+	vq_view_stats st;
+	int rc = vq_view_draw(ui, v, 0, 0, &st);
 	if (clipped)
-		*clipped = p.clipped;
+		*clipped = st.clipped + st.midword;
+	free(v);
 	return rc;
 }

@@ -1,7 +1,8 @@
-/* gate/gate_render.h — draws vq-gate's screens from its view (gate/gate_state.h).
+/* gate/gate_render.h — vq-gate's screens from its view (gate/gate_state.h).
  *
  * What the screens say is made by pure functions (gate_verdict_text, gate_merge_text), so
- * tests check the words for every verdict without a window; gate_render only lays them out.
+ * tests check the words for every verdict without a window; gate_view_build lays them out
+ * as a display list (ui/view.h) and gate_render draws that.
  * Colours: admit is full-width green, refusal red, both with white text (ui/widgets.h
  * palette, 7:1); anything decided offline carries an amber strip.
  */
@@ -10,6 +11,7 @@
 
 #include "gate/gate_state.h"
 #include "ui/ui.h"
+#include "ui/view.h"
 
 #define GATE_TEXT_MAX 256
 
@@ -33,6 +35,10 @@ void gate_verdict_text(const gate_verdict *v, const vq_i18n *t, const char *lang
  * standby" or "Fast lane only"), the backlog and, when stepped up, the phase ("" if 0). */
 void gate_merge_text(const vq_attr_view *a, const vq_i18n *t, const char *lang, char *ratio,
                      char *backlog, char *phase, size_t len);
+
+/* The whole screen as a display list (ui/view.h), for the gate's frame size: what
+ * gate_render draws, and what a test checks (vq_view_check). */
+void gate_view_build(const gate *g, vq_view *out);
 
 /* Draws the whole frame (not presented). *clipped (may be NULL): how many texts did not fit
  * their boxes even shrunk, which a test wants to be 0. */

@@ -88,7 +88,7 @@ struct gate {
 static const char *const REASON_NAMES[GATE_R_COUNT] = {
     "none",        "too_early",        "expired", "already_used", "forged",
     "unknown_key", "wrong_attraction", "closed",  "cancelled",    "unknown_ticket",
-    "no_keys",     "cannot_record",    "other"};
+    "no_keys",     "cannot_record",    "not_a_ticket", "other"};
 
 /* The override reasons offered as buttons: id, i18n key. What vqd records is the English
  * text, so the audit log reads the same whatever language the gate shows. */
@@ -185,6 +185,11 @@ void gate_code_normalize(const char *in, char *out, size_t outlen)
 		out[n++] = (char)(c >= 'a' && c <= 'z' ? c - 'a' + 'A' : c);
 	}
 	out[n] = '\0';
+}
+
+int gate_code_is_ours(const char *code)
+{
+	return code && strncmp(code, "VQ1:", 4) == 0 && code[4];
 }
 
 int gate_combo_parse(const char *text, gate_combo *out)
@@ -342,6 +347,11 @@ int gate_offline_check(const gate_offline *c, const char *code, size_t len, int6
 	out->at = now;
 	copy_str(out->code, sizeof out->code, code);
 	int rc;
+	if (len <= 4 || strncmp(code, "VQ1:", 4) != 0) {
+		/* some other barcode: nothing to verify, whatever keys we hold */
+		out->reason = GATE_R_NOT_OURS;
+		return VQ_EMALFORMED;
+	}
 	if (!c->keys || c->keys->count == 0 || !c->rules) {
 		out->reason = GATE_R_NO_KEYS;
 		return VQ_EUNKNOWNKEY;
@@ -705,11 +715,12 @@ static void on_code(gate *g, const char *text, int64_t now)
 		g->last_scan_ms = now; /* a scanner reading the same code again: not a guest */
 		return;
 	}
-	if (strlen(code) >= VQ_CODE_MAX) {
+	if (!gate_code_is_ours(code) || strlen(code) >= VQ_CODE_MAX) {
 		/* cannot be a ticket code; vqd would only say so */
 		gate_verdict v;
 		memset(&v, 0, sizeof v);
-		v.reason = GATE_R_FORGED;
+		v.reason = gate_code_is_ours(code) ? GATE_R_FORGED : GATE_R_NOT_OURS;
+		copy_str(v.code, sizeof v.code, code);
 		v.at = now / 1000;
 		v.offline = compute_mode(g, now) != GATE_ONLINE;
 		copy_str(g->last_code, sizeof g->last_code, code);
@@ -731,7 +742,9 @@ static void open_override(gate *g)
 {
 	const gate_verdict *v = &g->v.verdict;
 	int refused = g->v.screen == GATE_SCREEN_VERDICT && !v->admit && !v->override;
-	copy_str(g->v.ov_code, sizeof g->v.ov_code, refused ? v->code : "");
+	/* another barcode is no ticket to mark used: the override is logged without one */
+	int ours = refused && gate_code_is_ours(v->code);
+	copy_str(g->v.ov_code, sizeof g->v.ov_code, ours ? v->code : "");
 	copy_str(g->v.ov_number, sizeof g->v.ov_number, refused ? v->number : "");
 	g->v.entry[0] = '\0';
 	g->v.screen = GATE_SCREEN_OVERRIDE;

@@ -36,11 +36,13 @@ enum gate_reason {
 	GATE_R_UNKNOWN_TICKET,
 	GATE_R_NO_KEYS,       /* offline and no public keys yet: nothing can be checked */
 	GATE_R_CANNOT_RECORD, /* offline, and the journal cannot be written (disk full) */
+	GATE_R_NOT_OURS,      /* not a vq code at all ("VQ1:..."): another barcode, a park ticket */
 	GATE_R_OTHER,         /* anything else vqd said (error names it) */
 	GATE_R_COUNT
 };
 
-/* The stable name ("too_early", "already_used", "forged", ...) used in traces. */
+/* The stable name ("too_early", "already_used", "forged", "not_a_ticket", ...) used in
+ * traces. */
 const char *gate_reason_name(int reason);
 /* The reason for one of vqd's error codes ("malformed_code" -> GATE_R_FORGED). */
 int gate_reason_from_wire(const char *code);
@@ -235,5 +237,9 @@ int gate_rules_synth(const vq_sitestate *ss, const char *attraction, vq_site **o
 /* A scanned or typed code tidied: spaces dropped, letters upper-cased (the alphabet is
  * A-Z 2-7). Writes at most outlen bytes with the NUL. */
 void gate_code_normalize(const char *in, char *out, size_t outlen);
+
+/* Whether a tidied code is a vq ticket code at all ("VQ1:" and more): anything else is
+ * some other barcode, refused as "not a fast-lane ticket" rather than as forged. */
+int gate_code_is_ours(const char *code);
 
 #endif

@@ -517,7 +517,7 @@ static void confirm(struct lay *L)
 	kiosk_date(k, k->q_start, date, sizeof date);
 	snprintf(n, sizeof n, "%d", k->party);
 	kiosk_format(k, "kiosk_party_size_n", win, sizeof win, "n", n, NULL);
-	snprintf(buf, sizeof buf, "%s  ·  %s", date, win);
+	snprintf(buf, sizeof buf, "%s\u00a0· %s", date, win);
 	text(L,
 	     (vq_rect){panel.x + L->pad, panel.y + panel.h * 62 / 100, panel.w - 2 * L->pad,
 	               panel.h * 30 / 100},

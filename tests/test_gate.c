@@ -240,6 +240,7 @@ struct rig {
 	char jpath[512];
 	const char *lang;
 	int synth; /* no config: rules from state/_site */
+	int w, h;  /* the frame; 0: the gate's default */
 };
 
 static void rig_gate(struct rig *r)
@@ -253,7 +254,9 @@ static void rig_gate(struct rig *r)
 	               .gate_id = GATE_ID,
 	               .lang = r->lang ? r->lang : "en",
 	               .i18n = r->t,
-	               .config = r->synth ? NULL : r->config};
+	               .config = r->synth ? NULL : r->config,
+	               .width = r->w,
+	               .height = r->h};
 	ck_assert_int_eq(gate_combo_parse("ctrl+alt+shift+q", &o.quit), VQ_OK);
 	ck_assert_int_eq(gate_new(&o, r->ss, r->j, &io, &r->g), VQ_OK);
 }
@@ -475,23 +478,35 @@ START_TEST(test_offline_forged)
 	std_code(&o.k, 42, code);
 	size_t len = strlen(code);
 	/* every single character changed, anywhere: never admitted, always "forged" (or, where
-	 * the key id is, "unknown key") */
+	 * the key id is, "unknown key"; in the "VQ1:" that says it is ours, "not a ticket") */
 	for (size_t i = 0; i < len; i++) {
 		memcpy(bad, code, len + 1);
 		bad[i] = code[i] == 'A' ? 'B' : 'A';
 		gate_verdict v;
 		int rc = check_code(&o, bad, AT(10, 30), &v);
 		/* the key id byte changed: a key we do not hold, which is refused too */
-		if (rc == VQ_OK || v.admit ||
-		    (v.reason != GATE_R_FORGED && v.reason != GATE_R_UNKNOWN_KEY))
+		int want = i < 4 ? v.reason == GATE_R_NOT_OURS
+		                 : v.reason == GATE_R_FORGED || v.reason == GATE_R_UNKNOWN_KEY;
+		if (rc == VQ_OK || v.admit || !want)
 			ck_abort_msg("char %zu changed: rc %s reason %s", i, vq_errname(rc),
 			             gate_reason_name(v.reason));
 	}
 	gate_verdict v;
 	ck_assert_int_ne(check_code(&o, "", AT(10, 30), &v), VQ_OK);
+	ck_assert_int_eq(v.reason, GATE_R_NOT_OURS);
+	ck_assert_int_ne(check_code(&o, "12345678", AT(10, 30), &v), VQ_OK);
+	ck_assert_int_eq(v.reason, GATE_R_NOT_OURS);
+	ck_assert_int_ne(check_code(&o, "VQ1:", AT(10, 30), &v), VQ_OK);
+	ck_assert_int_eq(v.reason, GATE_R_NOT_OURS);
+	/* a vq code damaged past reading is forged or damaged, not someone else's */
+	ck_assert_int_ne(check_code(&o, "VQ1:HELLO", AT(10, 30), &v), VQ_OK);
 	ck_assert_int_eq(v.reason, GATE_R_FORGED);
-	ck_assert_int_ne(check_code(&o, "hello", AT(10, 30), &v), VQ_OK);
-	ck_assert_int_eq(v.reason, GATE_R_FORGED);
+	/* and with no keys at all, another barcode is still just another barcode */
+	const vq_keyring *keys = o.c.keys;
+	o.c.keys = NULL;
+	ck_assert_int_ne(check_code(&o, "12345678", AT(10, 30), &v), VQ_OK);
+	ck_assert_int_eq(v.reason, GATE_R_NOT_OURS);
+	o.c.keys = keys;
 	/* a good code of another site, signed with the same key: not ours */
 	make_code(&o.k, "other", "coaster", 42, WIN_START, WIN_END, 2, 2, 5, code);
 	ck_assert_int_eq(check_code(&o, code, AT(10, 30), &v), VQ_EBADSIG);
@@ -765,6 +780,24 @@ START_TEST(test_state_refusals)
 	ck_assert_int_eq(v->counters.refused, (int)(sizeof cases / sizeof cases[0]));
 	ck_assert_int_eq(v->counters.by_reason[GATE_R_FORGED], 2);
 	ck_assert_int_eq(v->counters.admitted, 0);
+
+	/* another barcode (a park ticket, a shop's): said as such, decided without asking
+	 * vqd, and counted apart from forged codes */
+	int nreq = r.f.nreq;
+	scan(&r, "12345678", MS(11, 30));
+	ck_assert_int_eq(r.f.nreq, nreq);
+	ck_assert_int_eq(v->screen, GATE_SCREEN_VERDICT);
+	ck_assert_int_eq(v->verdict.reason, GATE_R_NOT_OURS);
+	gate_text tx;
+	gate_verdict_text(&v->verdict, r.t, "en", r.ss, &tx);
+	ck_assert_str_eq(tx.big, "Not a fast-lane ticket");
+	ck_assert_ptr_nonnull(strstr(tx.detail, "12345678"));
+	ck_assert_int_eq(v->counters.by_reason[GATE_R_NOT_OURS], 1);
+	ck_assert_int_eq(v->counters.by_reason[GATE_R_FORGED], 2);
+	ck_assert_ptr_nonnull(strstr(r.f.trace[r.f.ntrace - 1], "reason=not_a_ticket"));
+	/* staff may still let the guest in: logged without a ticket code */
+	tap_id(&r, "override", MS(11, 31));
+	ck_assert_str_eq(v->ov_code, "");
 	rig_down(&r);
 }
 END_TEST
@@ -1176,9 +1209,9 @@ END_TEST
 
 /* --- the screens, offscreen ------------------------------------------------------------ */
 
-static vq_ui *open_ui(void)
+static vq_ui *open_ui(int w, int h)
 {
-	vq_ui_opts o = {.title = "test-gate", .width = 1280, .height = 800};
+	vq_ui_opts o = {.title = "test-gate", .width = w, .height = h};
 	vq_ui *ui = NULL;
 	char err[256] = "";
 	int rc = vq_ui_new(&o, &ui, err, sizeof err);
@@ -1198,18 +1231,39 @@ static int share_of(vq_ui *ui, vq_rect r, vq_color c)
 	return (int)(n * 100 / ((long)r.w * r.h));
 }
 
-/* Renders and checks that nothing was cut and that the main area is mostly bg (the
- * override screen, mostly buttons, only at least a quarter). */
+/* Checks the screen's display list (every text fits without a broken word, inside the
+ * frame, at 4.5:1 or more against what lies under it), renders it, and checks that the
+ * main area is mostly bg (the override screen, mostly buttons, only at least a quarter).
+ * VQ_GATE_SHOTS=DIR keeps a PNG of each for a look. */
 static void render_check(struct rig *r, vq_ui *ui, vq_color bg, const char *what)
 {
 	int want = gate_view_get(r->g)->screen == GATE_SCREEN_OVERRIDE ? 25 : 50;
+	vq_view *view = malloc(sizeof *view);
+	ck_assert_ptr_nonnull(view);
+	gate_view_build(r->g, view);
+	vq_flaw flaws[4];
+	int n = vq_view_check(ui, view, 4.5, flaws, 4);
+	if (n != 0) {
+		char line[512] = "?";
+		if (n > 0)
+			vq_flaw_describe(view, &flaws[0], 4.5, line, sizeof line);
+		ck_abort_msg("%s (%s, %dx%d): %d flaws; first: %s", what, r->lang, vq_ui_width(ui),
+		             vq_ui_height(ui), n, line);
+	}
+	free(view);
 	int clipped = -1;
 	CHECK(gate_render(r->g, ui, &clipped) == VQ_OK, "%s: render failed", what);
-	if (clipped != 0) {
-		char path[256];
-		snprintf(path, sizeof path, "/tmp/gate-clipped-%s-%s.png", r->lang, what);
+	CHECK(clipped == 0, "%s (%s): %d texts do not fit", what, r->lang, clipped);
+	const char *dir = getenv("VQ_GATE_SHOTS");
+	if (dir) {
+		char path[1024], name[64];
+		snprintf(name, sizeof name, "%s", what);
+		for (char *c = name; *c; c++)
+			if (!((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9')))
+				*c = '-';
+		snprintf(path, sizeof path, "%s/%dx%d-%s-%s.png", dir, vq_ui_width(ui),
+		         vq_ui_height(ui), r->lang, name);
 		vq_ui_screenshot(ui, path);
-		ck_abort_msg("%s (%s): %d texts do not fit; see %s", what, r->lang, clipped, path);
 	}
 	gate_layout lay;
 	gate_layout_get(r->g, &lay);
@@ -1222,12 +1276,16 @@ static void render_check(struct rig *r, vq_ui *ui, vq_color bg, const char *what
 START_TEST(test_render_all)
 {
 	static const char *const langs[] = {"en", "ru", "ro"};
-	const char *lang = langs[_i];
-	vq_ui *ui = open_ui();
+	/* the staff tablet's 1280 x 800, a 7-inch panel's 800 x 480, a full-HD screen */
+	static const int sizes[][2] = {{1280, 800}, {800, 480}, {1920, 1080}};
+	const char *lang = langs[_i % 3];
+	vq_ui *ui = open_ui(sizes[_i / 3][0], sizes[_i / 3][1]);
 	struct rig r;
 	rig_up(&r, 0, 1);
 	gate_free(r.g);
 	r.lang = lang;
+	r.w = sizes[_i / 3][0];
+	r.h = sizes[_i / 3][1];
 	rig_gate(&r);
 	vq_bus_msg c = msg(VQ_BUS_CONNECTED, "", "");
 	gate_on_msg(r.g, &c, MS(10, 0));
@@ -1247,6 +1305,9 @@ START_TEST(test_render_all)
 	    "\"code\":\"cancelled\"",
 	    "\"code\":\"unknown_ticket\"",
 	    "\"code\":\"not_operating\""};
+	/* a barcode that is not ours, decided at once */
+	scan(&r, "12345678", MS(10, 19));
+	render_check(&r, ui, VQ_COL_ERROR, "not a ticket");
 	char code[VQ_CODE_MAX], buf[1024];
 	int64_t now = MS(10, 20);
 	for (size_t i = 0; i < sizeof errors / sizeof errors[0]; i++, now += 60000) {
@@ -1363,7 +1424,7 @@ START_TEST(test_state_journal_full)
 	gate_text tx;
 	gate_verdict_text(&v->verdict, r.t, r.lang, r.ss, &tx);
 	ck_assert_str_eq(tx.big, vq_i18n_get(r.t, r.lang, "gate_cannot_record"));
-	vq_ui *ui = open_ui();
+	vq_ui *ui = open_ui(1280, 800);
 	render_check(&r, ui, VQ_COL_ERROR, "journal full");
 	vq_ui_free(ui);
 
@@ -1834,7 +1895,7 @@ static Suite *gate_suite(void)
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("screens");
-	tcase_add_loop_test(tc, test_render_all, 0, 3);
+	tcase_add_loop_test(tc, test_render_all, 0, 9);
 	tcase_add_loop_test(tc, test_state_journal_full, 0, 3);
 	tcase_set_timeout(tc, 60);
 	suite_add_tcase(s, tc);
