@@ -8,7 +8,8 @@
  * for tests and operators.
  *
  *   vq-display --site demo --user board-1 --credentials run/broker/credentials
- *   vq-display --bench-render 200          (no broker: a synthetic 40-attraction board)
+ *   vq-display --bench-render 200          (no broker: a synthetic 40-attraction board;
+ *                                          --width 3840 --height 2160 for a 4K one)
  */
 #include "bus/busopt.h"
 #include "client/sitestate.h"
@@ -36,9 +37,10 @@
 #define VQ_DISPLAY_ASSETS "assets"
 #endif
 
-#define POLL_CAP_MS 1000 /* longest sleep: window events (a redraw) wait at most this */
-#define DRAIN_MAX   64
-#define TRACE_MAX   1024
+#define POLL_CAP_MS    1000 /* longest sleep: window events (a redraw) wait at most this */
+#define FRAMES_TICK_MS 100  /* with --frames: an unchanged frame is shown again this often */
+#define DRAIN_MAX      64
+#define TRACE_MAX      1024
 
 typedef struct options {
 	vq_busopt bo;
@@ -95,12 +97,14 @@ static void usage(FILE *f)
 	        "  --i18n DIR             translations (default %s/i18n)\n"
 	        "  --font FILE --font-bold FILE\n"
 	        "testing:\n"
-	        "  --frames N             exit after drawing N frames\n"
+	        "  --frames N             exit after N frames shown (an unchanged frame is shown\n"
+	        "                         again every 100 ms, so this ends while nothing changes)\n"
 	        "  --exit-after-ms MS     exit after MS ms\n"
 	        "  --screenshot FILE      write the frame as PNG on exit and on SIGUSR1\n"
 	        "  --script FILE          replay input (ui/script.h)\n"
 	        "  --trace                print a line on stdout whenever what is shown changes\n"
-	        "  --bench-render N       render N frames of a synthetic board, print ms/frame\n"
+	        "  --bench-render N       a synthetic board: N state changes, N page turns, print\n"
+	        "                         what each takes to reach the screen (p50/p99/max)\n"
 	        "  --bench-attractions N  its size (40)\n",
 	        vq_busopt_usage(), VQ_DISPLAY_ASSETS);
 }
@@ -266,23 +270,46 @@ static void screenshot(vq_ui *ui, const char *path, int trace)
 	}
 }
 
-/* --bench-render: a synthetic board, every frame a different page or language. */
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* "p50 1.2 ms, p99 3.4 ms, max 5.6 ms" of n samples (sorted in place). */
+static void percentiles(double *ms, long n, char *out, size_t outlen)
+{
+	qsort(ms, (size_t)n, sizeof *ms, cmp_double);
+	long p99 = (n * 99 + 99) / 100 - 1;
+	snprintf(out, outlen, "p50 %.1f ms, p99 %.1f ms, max %.1f ms", ms[n / 2],
+	         ms[p99 < 0 ? 0 : p99], ms[n - 1]);
+}
+
+/* --bench-render: a synthetic board of --bench-attractions attractions at the window's
+ * size. Measures, N times each, what a guest waits for, from the change to the frame
+ * shown: a state change (one attraction's times and wait, on the page shown: made into a
+ * view, drawn, presented), a page or language turn (every text different), and next to
+ * them the bare cost of showing an unchanged frame again. */
 static int bench(vq_ui *ui, const vq_i18n *t, const vq_board_opts *bopts, const options *o)
 {
 	vq_sitestate *ss = NULL;
 	vq_board *b = NULL;
+	vq_board_screen *scr = NULL;
 	vq_board_view *v = calloc(1, sizeof *v);
+	double *ms = calloc((size_t)o->bench, sizeof *ms);
 	int status = 1;
-	char err[256];
+	char err[256], a[96], c[96], d[96];
 	vq_board_opts bo = *bopts;
 	bo.lang = NULL;
 	bo.lang_rotate_s = 1;
 	bo.page_s = 1;
+	bo.stale_s = 86400; /* the benchmark's clock runs on; its times stay current */
 	setenv("TZ", "UTC", 1);
 	tzset();
 	const int64_t park_s = 1798801200; /* 2027-01-01 11:00 UTC */
 	int64_t now_ms = 1798801200000LL;
-	if (!v || vq_sitestate_new(&ss) != VQ_OK || vq_board_new(&bo, &b, err, sizeof err) != VQ_OK)
+	if (!v || !ms || vq_sitestate_new(&ss) != VQ_OK ||
+	    vq_board_new(&bo, &b, err, sizeof err) != VQ_OK)
 		goto cleanup;
 	vq_board_synth_opts so = {(int)o->bench_attrs, 4, park_s, now_ms, 1};
 	if (vq_board_synth(ss, b, &so) != VQ_OK) {
@@ -290,39 +317,72 @@ static int bench(vq_ui *ui, const vq_i18n *t, const vq_board_opts *bopts, const 
 		goto cleanup;
 	}
 	vq_board_layout l;
-	if (vq_board_layout_make((int)o->width, (int)o->height, 4, (int)o->bench_attrs, &l) !=
-	    VQ_OK)
+	if (vq_board_layout_make((int)o->width, (int)o->height, (int)o->bench_attrs, &l) != VQ_OK)
 		goto cleanup;
 
 	vq_board_render_stats st;
+	int clipped = 0, min_px = INT_MAX;
+	if (vq_board_screen_new(&scr) != VQ_OK)
+		goto cleanup;
 	double t0 = mono_s();
 	vq_board_view_make(b, ss, l.rows, now_ms, v);
-	vq_board_render(ui, &l, v, t, &st);
+	vq_board_screen_draw(scr, ui, &l, v, t, &st);
 	vq_ui_present(ui);
-	double first = mono_s() - t0, render = 0, present = 0;
-	int clipped = 0, min_px = INT_MAX;
+	double first = (mono_s() - t0) * 1000;
+
+	/* page and language turns: each frame another page or language (caches warm after
+	 * the first round of them) */
 	for (long i = 0; i < o->bench; i++) {
-		double a = mono_s();
+		double s0 = mono_s();
 		vq_board_view_make(b, ss, l.rows, now_ms + (i + 1) * 1000, v);
-		vq_board_render(ui, &l, v, t, &st);
-		double m = mono_s();
+		vq_board_screen_draw(scr, ui, &l, v, t, &st);
 		vq_ui_present(ui);
-		double e = mono_s();
-		render += m - a;
-		present += e - m;
-		clipped += st.clipped;
+		ms[i] = (mono_s() - s0) * 1000;
+		clipped += st.clipped + st.midword;
 		if (st.min_px < min_px)
 			min_px = st.min_px;
 	}
-	printf("bench-render: %d attractions, %dx%d, %d rows a page, %d pages, %ld frames: "
-	       "%.2f ms/frame (render %.2f + present %.2f); first frame %.1f ms; "
-	       "clipped texts %d; smallest text %d px\n",
-	       (int)o->bench_attrs, (int)o->width, (int)o->height, l.rows, v->npages, o->bench,
-	       (render + present) * 1000 / o->bench, render * 1000 / o->bench,
-	       present * 1000 / o->bench, first * 1000, clipped, min_px);
+	percentiles(ms, o->bench, a, sizeof a);
+
+	/* state changes: the page and language stay; one attraction on it changes */
+	int64_t fixed = now_ms + 1000LL * (o->bench + 1);
+	so.now_ms = fixed;
+	vq_board_view_make(b, ss, l.rows, fixed, v);
+	vq_board_screen_draw(scr, ui, &l, v, t, &st);
+	vq_ui_present(ui);
+	for (long i = 0; i < o->bench; i++) {
+		double s0 = mono_s();
+		vq_board_synth_change(ss, &so, v->page * l.rows, (int)i + 1);
+		vq_board_view_make(b, ss, l.rows, fixed, v);
+		vq_board_screen_draw(scr, ui, &l, v, t, &st);
+		vq_ui_present(ui);
+		ms[i] = (mono_s() - s0) * 1000;
+		clipped += st.clipped + st.midword;
+	}
+	percentiles(ms, o->bench, c, sizeof c);
+
+	/* the bare cost: the whole frame copied to the window again */
+	for (long i = 0; i < o->bench; i++) {
+		double s0 = mono_s();
+		vq_ui_repaint(ui);
+		ms[i] = (mono_s() - s0) * 1000;
+	}
+	percentiles(ms, o->bench, d, sizeof d);
+
+	printf("bench-render: %d attractions, %dx%d, %d rows a page, %d pages, %ld frames each\n"
+	       "  state change to screen: %s\n"
+	       "  page or language turn:  %s (first frame, cold: %.1f ms)\n"
+	       "  bare whole-frame copy:  %s\n"
+	       "  clipped or broken texts %d; smallest text %d px (1/36 of the shorter side: "
+	       "%d px)\n",
+	       (int)o->bench_attrs, (int)o->width, (int)o->height, l.rows, v->npages, o->bench, c,
+	       a, first, d, clipped, min_px,
+	       (int)((o->width < o->height ? o->width : o->height) / 36.0 + 0.5));
 	screenshot(ui, o->screenshot, 0);
 	status = 0;
 cleanup:
+	vq_board_screen_free(scr);
+	free(ms);
 	free(v);
 	vq_board_free(b);
 	vq_sitestate_free(ss);
@@ -372,10 +432,11 @@ static int live(vq_ui *ui, const vq_i18n *t, vq_board *b, const options *o)
 {
 	vq_sitestate *ss = NULL;
 	vq_bus *bus = NULL;
+	vq_board_screen *scr = NULL;
 	vq_board_view *shown = calloc(1, sizeof *shown), *next = calloc(1, sizeof *next);
 	int status = 1;
 	char err[256];
-	if (!shown || !next || vq_sitestate_new(&ss) != VQ_OK)
+	if (!shown || !next || vq_sitestate_new(&ss) != VQ_OK || vq_board_screen_new(&scr) != VQ_OK)
 		goto cleanup;
 	vq_sitestate_set_log(ss, vq_sitestate_log_stderr, (void *)"vq-display");
 	vq_busopt bo = o->bo;
@@ -407,31 +468,31 @@ static int live(vq_ui *ui, const vq_i18n *t, vq_board *b, const options *o)
 
 	char tz[64] = "";
 	vq_board_layout l;
-	int lay_tiers = 0, lay_count = -1, have = 0, redraw = 0;
+	int lay_count = -1, have = 0, redraw = 0;
 	long frames = 0;
-	long long deadline = o->exit_after_ms ? mono_ms() + o->exit_after_ms : 0;
+	long long deadline = o->exit_after_ms ? mono_ms() + o->exit_after_ms : 0, shown_at = 0;
 	for (;;) {
 		int64_t now = vq_ui_now_ms(ui);
 		const vq_site_view *site = vq_sitestate_site(ss);
 		if (site->known)
 			use_timezone(site->timezone, tz, sizeof tz);
-		int ntiers = site->known && site->ntiers > 0 ? site->ntiers : 1;
 		int count = vq_board_count(b, ss);
-		if (ntiers != lay_tiers || count != lay_count) {
-			if (vq_board_layout_make((int)o->width, (int)o->height, ntiers,
+		if (count != lay_count) {
+			if (vq_board_layout_make((int)o->width, (int)o->height,
 			                         count > 0 ? count : 1, &l) != VQ_OK) {
 				fprintf(stderr, "vq-display: no layout for %ldx%ld\n", o->width,
 				        o->height);
 				goto cleanup;
 			}
-			lay_tiers = ntiers;
 			lay_count = count;
 			redraw = 1;
 		}
 		vq_board_view_make(b, ss, l.rows, now, next);
 		if (!have || redraw || memcmp(shown, next, sizeof *next) != 0) {
 			vq_board_render_stats st;
-			vq_board_render(ui, &l, next, t, &st);
+			if (redraw)
+				vq_board_screen_forget(scr);
+			vq_board_screen_draw(scr, ui, &l, next, t, &st);
 			vq_ui_present(ui);
 			if (st.errors)
 				fprintf(stderr, "vq-display: drawing: %s\n", vq_ui_error(ui));
@@ -443,9 +504,18 @@ static int live(vq_ui *ui, const vq_i18n *t, vq_board *b, const options *o)
 			next = tmp;
 			have = 1;
 			redraw = 0;
-			if (o->frames && frames >= o->frames)
-				break;
+			shown_at = mono_ms();
+		} else if (o->frames && mono_ms() - shown_at >= FRAMES_TICK_MS) {
+			/* --frames counts frames shown: an unchanged one is shown again every
+			 * FRAMES_TICK_MS, so the count is reached even while nothing changes */
+			vq_ui_present(ui);
+			frames++;
+			shown_at = mono_ms();
+			if (o->trace)
+				printf("frame %ld\n", frames);
 		}
+		if (o->frames && frames >= o->frames)
+			break;
 		if (shot_requested) {
 			shot_requested = 0;
 			screenshot(ui, o->screenshot, o->trace);
@@ -456,6 +526,8 @@ static int live(vq_ui *ui, const vq_i18n *t, vq_board *b, const options *o)
 
 		int64_t due = vq_board_next_change(b, ss, l.rows, now);
 		int64_t wait = due == INT64_MAX ? POLL_CAP_MS : due - now;
+		if (o->frames && wait > shown_at + FRAMES_TICK_MS - mono)
+			wait = shown_at + FRAMES_TICK_MS - mono;
 		if (deadline && deadline - mono < wait)
 			wait = deadline - mono;
 		wait = wait < 0 ? 0 : wait > POLL_CAP_MS ? POLL_CAP_MS : wait;
@@ -475,6 +547,7 @@ static int live(vq_ui *ui, const vq_i18n *t, vq_board *b, const options *o)
 	status = 0;
 cleanup:
 	vq_ui_watch_fd(ui, -1);
+	vq_board_screen_free(scr);
 	vq_bus_free(bus);
 	vq_sitestate_free(ss);
 	free(shown);

@@ -375,6 +375,49 @@ static int row_status(const vq_board *b, const vq_attr_view *a, int64_t park_s, 
 	return VQ_BOARD_OPEN;
 }
 
+/* Natural order: letters as they are, runs of digits by value ("C-9" before "C-10"). */
+static int natcmp(const char *a, const char *b)
+{
+	while (*a && *b) {
+		if (*a >= '0' && *a <= '9' && *b >= '0' && *b <= '9') {
+			while (*a == '0')
+				a++;
+			while (*b == '0')
+				b++;
+			size_t na = strspn(a, "0123456789"), nb = strspn(b, "0123456789");
+			if (na != nb)
+				return na < nb ? -1 : 1;
+			int c = strncmp(a, b, na);
+			if (c)
+				return c;
+			a += na;
+			b += nb;
+			continue;
+		}
+		if (*a != *b)
+			return (unsigned char)*a < (unsigned char)*b ? -1 : 1;
+		a++;
+		b++;
+	}
+	return *a ? 1 : *b ? -1 : 0;
+}
+
+static int by_number(const void *x, const void *y)
+{
+	const vq_board_called *a = x, *b = y;
+	int c = natcmp(a->number, b->number);
+	return c ? c : natcmp(a->desk, b->desk);
+}
+
+int vq_board_row_marks(const vq_board_row *r, int ntiers, int *tiers)
+{
+	int n = 0;
+	for (int u = 1; u < ntiers && u < VQ_MAX_TIERS; u++)
+		if (r->next[u].start > 0 && r->next[u].start != r->next[u - 1].start)
+			tiers[n++] = u;
+	return n;
+}
+
 static void fill_row(const vq_board *b, const vq_sitestate *ss, int i, int lang, int ntiers,
                      int64_t park_s, int site_stale, int64_t now_ms, vq_board_row *r)
 {
@@ -402,6 +445,13 @@ static void fill_row(const vq_board *b, const vq_sitestate *ss, int i, int lang,
 			}
 		}
 	}
+	/* The gate admits a window from its start less the early grace: at 10:05 with 5
+	 * minutes of grace, return times up to 10:10, whatever later window the slots
+	 * overlapping now run to. */
+	if (a->known && a->open && a->admitting.start > 0 && park_s && !r->hours) {
+		int64_t early = a->has_rules ? (int64_t)a->early_grace_min * 60 : 0;
+		r->admits_upto = (park_s + early) / 60 * 60;
+	}
 	r->stale = site_stale ||
 	           (a->known && vq_sitestate_stale(ss, i, now_ms, (int64_t)b->stale_s * 1000));
 	const struct called_list *l = list_find(b, a->id);
@@ -410,6 +460,8 @@ static void fill_row(const vq_board *b, const vq_sitestate *ss, int i, int lang,
 			break; /* listed newest first: the rest are older still */
 		r->called[r->ncalled++] = l->e[k].c;
 	}
+	/* shown in number order, so a guest finds theirs at a glance */
+	qsort(r->called, (size_t)r->ncalled, sizeof r->called[0], by_number);
 }
 
 int vq_board_view_make(const vq_board *b, const vq_sitestate *ss, int per_page, int64_t now_ms,
@@ -582,7 +634,12 @@ void vq_board_row_describe(const vq_board_row *r, const char (*tiers)[VQ_ID_MAX]
 		add(out, outlen, &len, " hours=after");
 	}
 	window_text(r->admitting, w, sizeof w);
-	add(out, outlen, &len, " admitting=%s next=", w);
+	add(out, outlen, &len, " admitting=%s", w);
+	if (r->admits_upto) {
+		vq_board_hhmm(r->admits_upto, t);
+		add(out, outlen, &len, " upto=%s", t);
+	}
+	add(out, outlen, &len, " next=");
 	for (int i = 0; i < ntiers; i++) {
 		window_text(r->next[i], w, sizeof w);
 		add(out, outlen, &len, "%s%s@%s", i ? "," : "", tiers ? tiers[i] : "?", w);

@@ -3,10 +3,11 @@
  * A board follows the park through a vq_sitestate (client/sitestate.h: retained state,
  * vqd's presence) and the admissions vqd announces on events/admission. From those and
  * the time it makes a vq_board_view: one page of rows, each an attraction's status,
- * the windows the fast lane admits now, the next return time per tier, the standby wait
- * and the last numbers admitted there. The renderer draws a view; the program redraws
- * only when the view it would draw differs from the one on screen (a plain memcmp), so
- * the view holds exactly what is visible and nothing else.
+ * which return times the fast lane admits now (up to when, by the gate's own rule: a
+ * window is welcome from its start less the early grace), the next return time per tier,
+ * the standby wait and the numbers just admitted there. The renderer draws a view; the program
+ * redraws only when the view it would draw differs from the one on screen (a plain memcmp), so the
+ * view holds exactly what is visible and nothing else.
  *
  * Pure: no I/O, no clock (now_ms is given), no SDL. Times shown are vqd's (Unix s); the
  * board's own clock only measures ages (staleness) and drives rotation and paging.
@@ -90,12 +91,14 @@ typedef struct vq_board_row {
 	int status;             /* enum vq_board_status */
 	int64_t since;          /* CLOSED: closed_at; REOPENED: reopened_at */
 	vq_window admitting;    /* start 0: none */
+	int64_t admits_upto;    /* the gate admits now every return time starting up to this
+	                           (vqd's time, whole minutes); 0: admitting none */
 	vq_window next[VQ_MAX_TIERS];
 	int standby_min; /* -1: none posted (services) */
 	int hours;       /* enum vq_board_hours: open but outside today's opening hours */
 	int64_t opens;   /* VQ_BOARD_BEFORE_HOURS: when it opens (vqd's time) */
 	int ncalled;
-	vq_board_called called[VQ_BOARD_CALLED_MAX]; /* newest first */
+	vq_board_called called[VQ_BOARD_CALLED_MAX]; /* the newest admitted, in number order */
 	int stale;                                   /* this row's data may be out of date */
 } vq_board_row;
 
@@ -154,9 +157,14 @@ int vq_board_page_index(int npages, int page_s, int64_t now_ms);
 /* Unix seconds as local "HH:MM" (the process's TZ: the program sets the site's zone). */
 void vq_board_hhmm(int64_t t, char out[VQ_BOARD_TIME_MAX]);
 
+/* The tiers worth a mark on a row that shows one "next return" (the lowest tier's):
+ * those (index >= 1) whose next return differs from the tier below theirs, and is not
+ * none. Writes their indices to tiers (room for ntiers) and returns how many. */
+int vq_board_row_marks(const vq_board_row *r, int ntiers, int *tiers);
+
 /* One line describing a row, for --trace and tests:
- *   "flume open admitting=10:10-10:55 next=standard@10:20-11:05,gold@none standby=25
- *    called=L-008,L-003 stale=0"
+ *   "flume open admitting=10:10-10:55 upto=10:15 next=standard@10:20-11:05,gold@none
+ *    standby=25 called=L-003,L-008 stale=0"
  * (outside hours, " hours=before@10:00" or " hours=after" follows the status) * (services:
  * called=T-001>1, the desk after '>'). tiers: the site's tier ids, ntiers of them. Cut to fit
  * outlen. */

@@ -1,8 +1,10 @@
-/* display/display_render.c — a board view in pixels (see display_render.h).
+/* display/display_render.c — a board view as a display list (see display_render.h).
  *
- * Owns nothing between calls: every frame is drawn whole from (layout, view,
- * translations). Text never shrinks below the layout's smallest size, so what does not
- * fit is clipped and counted, for tests to catch, rather than drawn illegibly small.
+ * Owns nothing between calls: every list is made whole from (layout, view, translations),
+ * and ui/view.c draws it (from ui/text.c's caches, so a redraw with one row changed
+ * renders that row's new strings only). Texts never shrink below the layout's smallest
+ * size: what would have to is clipped and counted, for tests to catch, rather than drawn
+ * illegibly small. Every text names its role; rows of one role share one size.
  */
 #include "display/display_render.h"
 
@@ -12,14 +14,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define CALLED_TEXT_MAX 256
+#define CELL_TEXT_MAX 256
+/* Roughly how wide one number of "just admitted" is, in em of its size, with the space
+ * after it: "C-042" in DejaVu Sans Bold is 3.3 em. A desk's "H-002 → desk 2", 8.4. */
+#define NUMBER_EM 4.0
+#define DESK_EM   9.2
 
 struct ctx {
-	vq_ui *ui;
+	vq_view *out;
 	const vq_board_layout *l;
 	const vq_board_view *v;
 	const vq_i18n *t;
-	vq_board_render_stats *st;
 };
 
 static const char *tr(const struct ctx *c, const char *key)
@@ -42,49 +47,22 @@ static void tr2(const struct ctx *c, const char *key, const char *n1, const char
 	vq_i18n_format(c->t, c->v->lang, key, a, 2, out, outlen);
 }
 
-/* Draws s in box at px, shrunk as far as px_small if need be. wrap: break lines (names,
- * sentences); times and numbers are never broken, only shrunk. */
-static void draw_text(struct ctx *c, vq_rect box, int px, int bold, int wrap, vq_color col,
-                      int align, const char *s)
+/* A text of role at px, shrinking as far as the layout's smallest size; wrap: break
+ * lines at spaces (sentences), else one line (names, times, numbers). */
+static vq_el *text(struct ctx *c, vq_rect box, const char *role, int px, int bold, int wrap,
+                   vq_color col, int align, const char *s)
 {
 	if (box.w <= 0 || box.h <= 0 || !s || !*s)
-		return;
-	vq_text_style st = {.px = px,
-	                    .bold = bold,
-	                    .color = col,
-	                    .align = align,
-	                    .valign = VQ_VALIGN_MIDDLE,
-	                    .wrap = wrap,
-	                    .min_px = c->l->px_small < px ? c->l->px_small : 0};
-	vq_text_info info;
-	if (vq_ui_text(c->ui, box, &st, s, &info) != VQ_OK) {
-		c->st->errors++;
-		return;
-	}
-	c->st->texts++;
-	if (!info.fits) {
-		c->st->clipped++;
-		/* which string a translation made too long, for whoever tunes the layout */
-		if (getenv("VQ_DISPLAY_DEBUG"))
-			fprintf(stderr, "clipped %s [%d,%d %dx%d] px %d: %s\n", c->v->lang, box.x,
-			        box.y, box.w, box.h, info.px, s);
-	}
-	if (!c->st->min_px || info.px < c->st->min_px)
-		c->st->min_px = info.px;
+		return NULL;
+	vq_el *e = vq_view_text(c->out, box, role, s, px, bold, col, align);
+	e->wrap = wrap;
+	e->min_px = c->l->px_small < px ? c->l->px_small : px;
+	return e;
 }
 
-/* Words: names, titles, sentences. */
-static void text(struct ctx *c, vq_rect box, int px, int bold, vq_color col, int align,
-                 const char *s)
+static void fill(struct ctx *c, vq_rect r, int radius, vq_color col)
 {
-	draw_text(c, box, px, bold, 1, col, align, s);
-}
-
-/* Times and numbers: one piece each line, shrunk rather than broken. */
-static void tight(struct ctx *c, vq_rect box, int px, int bold, vq_color col, int align,
-                  const char *s)
-{
-	draw_text(c, box, px, bold, 0, col, align, s);
+	vq_view_fill(c->out, r, col, radius);
 }
 
 static vq_rect inset(vq_rect r, int dx, int dy)
@@ -95,24 +73,17 @@ static vq_rect inset(vq_rect r, int dx, int dy)
 static void header(struct ctx *c)
 {
 	const vq_board_layout *l = c->l;
-	vq_ui_fill(c->ui, l->header, 0, VQ_BOARD_COL_BAND);
-	int right = l->w * 3 / 4;
-	vq_rect tbox = {l->pad, 0, right - 2 * l->pad, l->header.h};
-	const char *title = tr(c, "board_fast_lane");
-	int tw = 0, th = 0;
-	vq_ui_text_size(c->ui, l->px_title, 1, title, &tw, &th);
-	if (tw > tbox.w)
-		tw = tbox.w;
-	tight(c, (vq_rect){tbox.x, tbox.y, tw, tbox.h}, l->px_title, 1, VQ_BOARD_COL_TEXT,
-	      VQ_ALIGN_LEFT, title);
-	vq_rect sbox = {tbox.x + tw + 2 * l->pad, 0, tbox.w - tw - 2 * l->pad, l->header.h};
-	if (sbox.w > l->px_body * 3)
-		text(c, sbox, l->px_body, 0, VQ_BOARD_COL_LABEL, VQ_ALIGN_LEFT, c->v->site_name);
+	fill(c, l->header, 0, VQ_BOARD_COL_BAND);
+	int split = l->w * 45 / 100, clock_x = l->w * 80 / 100;
+	text(c, (vq_rect){l->pad, 0, split - 2 * l->pad, l->header.h}, "title", l->px_title, 1, 0,
+	     VQ_BOARD_COL_TEXT, VQ_ALIGN_LEFT, tr(c, "board_fast_lane"));
+	text(c, (vq_rect){split, 0, clock_x - split - l->pad, l->header.h}, "site", l->px_body, 0,
+	     0, VQ_BOARD_COL_LABEL, VQ_ALIGN_RIGHT, c->v->site_name);
 	if (c->v->clock_min) {
 		char clock[VQ_BOARD_TIME_MAX];
 		vq_board_hhmm(c->v->clock_min * 60, clock);
-		tight(c, (vq_rect){right, 0, l->w - right - l->pad, l->header.h}, l->px_title, 1,
-		      VQ_BOARD_COL_TEXT, VQ_ALIGN_RIGHT, clock);
+		text(c, (vq_rect){clock_x, 0, l->w - clock_x - l->pad, l->header.h}, "clock",
+		     l->px_title, 1, 0, VQ_BOARD_COL_TEXT, VQ_ALIGN_RIGHT, clock);
 	}
 }
 
@@ -121,60 +92,31 @@ static void column_titles(struct ctx *c)
 	const vq_board_layout *l = c->l;
 	int px = l->px_small;
 	vq_color col = VQ_BOARD_COL_LABEL;
-	vq_ui_fill(c->ui, l->colhead, 0, VQ_BOARD_COL_BAND);
-	text(c, l->h_name, px, 1, col, VQ_ALIGN_LEFT, tr(c, "board_attraction"));
-	text(c, l->h_admitting, px, 1, col, VQ_ALIGN_CENTER, tr(c, "board_now_admitting"));
-	text(c, l->h_next, px, 1, col, VQ_ALIGN_CENTER, tr(c, "board_next_return"));
-	for (int t = 0; t < c->v->ntiers && t < l->ntiers; t++)
-		text(c, l->h_tier[t], px, 1, col, VQ_ALIGN_CENTER, c->v->tier_names[t]);
-	text(c, l->h_standby, px, 1, col, l->portrait ? VQ_ALIGN_RIGHT : VQ_ALIGN_CENTER,
+	fill(c, l->colhead, 0, VQ_BOARD_COL_BAND);
+	text(c, l->h_name, "col", px, 1, 1, col, VQ_ALIGN_LEFT, tr(c, "board_attraction"));
+	text(c, l->h_now, "col", px, 1, 1, col, VQ_ALIGN_LEFT, tr(c, "board_now_admitting"));
+	text(c, l->h_next, "col", px, 1, 1, col, VQ_ALIGN_LEFT, tr(c, "board_next_return"));
+	text(c, l->h_standby, "col", px, 1, 1, col, l->portrait ? VQ_ALIGN_LEFT : VQ_ALIGN_CENTER,
 	     tr(c, "board_standby"));
-	text(c, l->h_called, px, 1, col, VQ_ALIGN_CENTER, tr(c, "board_called_numbers"));
+	text(c, l->h_called, "col", px, 1, 1, col, VQ_ALIGN_LEFT, tr(c, "board_just_admitted"));
 }
 
-/* A coloured label as high as box and as wide as its text, at box's left. */
-static void badge(struct ctx *c, vq_rect box, vq_color bg, const char *s)
+/* A coloured label filling box, its text centred: a status that must stand out. */
+static void badge(struct ctx *c, vq_rect box, vq_color bg, const char *role, int px, const char *s)
 {
 	const vq_board_layout *l = c->l;
-	int tw = 0, th = 0, px = l->px_small;
-	vq_ui_text_size(c->ui, px, 1, s, &tw, &th);
-	vq_rect b = {box.x, box.y, tw + px < box.w ? tw + px : box.w, box.h};
-	vq_ui_fill(c->ui, b, box.h / 4, bg);
-	tight(c, inset(b, px / 2 < b.w / 4 ? px / 2 : 0, 0), px, 1, VQ_COL_WHITE, VQ_ALIGN_CENTER,
-	      s);
+	fill(c, box, l->pad / 2, bg);
+	text(c, inset(box, l->pad / 2, 0), role, px, 1, 0, VQ_COL_WHITE, VQ_ALIGN_CENTER, s);
 }
 
-static void status(struct ctx *c, const vq_board_row *r, vq_rect box)
-{
-	char t[VQ_BOARD_TIME_MAX], s[160];
-	vq_board_hhmm(r->since, t);
-	switch (r->status) {
-	case VQ_BOARD_CLOSED:
-		tr1(c, "board_closed_since", "time", t, s, sizeof s);
-		badge(c, box, VQ_BOARD_COL_CLOSED, s);
-		break;
-	case VQ_BOARD_REOPENED:
-		tr1(c, "board_reopened_at", "time", t, s, sizeof s);
-		badge(c, box, VQ_BOARD_COL_REOPEN, s);
-		break;
-	case VQ_BOARD_WAITING:
-		text(c, box, c->l->px_small, 0, VQ_BOARD_COL_LABEL, VQ_ALIGN_LEFT,
-		     tr(c, "board_waiting"));
-		break;
-	default:
-		break;
-	}
-}
-
-/* The called numbers as one text: landscape two a line (desks one a line) over two
- * lines; portrait all on one line, half as many when the line is shared with a status. */
-static void called_text(const struct ctx *c, const vq_board_row *r, int narrow, char *out,
+/* The numbers just admitted that fit the cell at the row's size, as one line. */
+static void called_text(const struct ctx *c, const vq_board_row *r, int cell_w, char *out,
                         size_t outlen)
 {
-	const int portrait = c->l->portrait;
-	int max = r->service ? 2 : 4;
-	if (narrow)
-		max /= 2;
+	double em = (r->service ? DESK_EM : NUMBER_EM) * c->l->px_row;
+	int max = (int)(cell_w / em);
+	if (max < 1)
+		max = 1;
 	size_t len = 0;
 	out[0] = '\0';
 	for (int i = 0; i < r->ncalled && i < max; i++) {
@@ -184,15 +126,42 @@ static void called_text(const struct ctx *c, const vq_board_row *r, int narrow, 
 			    r->called[i].desk, item, sizeof item);
 		else
 			snprintf(item, sizeof item, "%s", r->called[i].number);
-		const char *sep = "";
-		if (i > 0 && portrait)
-			sep = r->service ? "  ·  " : "   ";
-		else if (i > 0)
-			sep = r->service || i % 2 == 0 ? "\n" : "   ";
-		int n = snprintf(out + len, outlen - len, "%s%s", sep, item);
+		int n = snprintf(out + len, outlen - len, "%s%s", i ? "   " : "", item);
 		if (n < 0 || (size_t)n >= outlen - len)
 			break;
 		len += (size_t)n;
+	}
+}
+
+/* Code points of UTF-8 s. */
+static int cps(const char *s)
+{
+	int n = 0;
+	for (; *s; s++)
+		n += ((unsigned char)*s & 0xC0) != 0x80;
+	return n;
+}
+
+/* "Gold: 10:20": the tiers that get something different from the tier below, as many as
+ * fit the cell (a character is about 0.6 em), and at least one. */
+static void marks_text(const struct ctx *c, const vq_board_row *r, int cell_w, int px, char *out,
+                       size_t outlen)
+{
+	int tiers[VQ_MAX_TIERS];
+	int n = vq_board_row_marks(r, c->v->ntiers, tiers);
+	size_t len = 0;
+	out[0] = '\0';
+	for (int i = 0; i < n; i++) {
+		char t[VQ_BOARD_TIME_MAX], item[128];
+		vq_board_hhmm(r->next[tiers[i]].start, t);
+		tr2(c, "tier_earlier", "tier", c->v->tier_names[tiers[i]], "time", t, item,
+		    sizeof item);
+		if (i && (cps(out) + 3 + cps(item)) * 0.6 * px > cell_w)
+			break;
+		int k = snprintf(out + len, outlen - len, "%s%s", i ? "\u00a0· " : "", item);
+		if (k < 0 || (size_t)k >= outlen - len)
+			break;
+		len += (size_t)k;
 	}
 }
 
@@ -201,87 +170,81 @@ static void row(struct ctx *c, int i)
 	const vq_board_layout *l = c->l;
 	const vq_board_row *r = &c->v->rows[i];
 	if (i % 2)
-		vq_ui_fill(c->ui, (vq_rect){0, l->table.y + i * l->row_h, l->w, l->row_h}, 0,
-		           VQ_BOARD_COL_ALT);
+		fill(c, (vq_rect){0, l->table.y + i * l->row_h, l->w, l->row_h}, 0,
+		     VQ_BOARD_COL_ALT);
 	vq_color data = r->stale ? VQ_BOARD_COL_STALE : VQ_BOARD_COL_TEXT;
 	vq_color hi = r->stale ? VQ_BOARD_COL_STALE : VQ_BOARD_COL_TIME;
-	char s[CALLED_TEXT_MAX], a[VQ_BOARD_TIME_MAX], b[VQ_BOARD_TIME_MAX];
+	char s[CELL_TEXT_MAX], t[VQ_BOARD_TIME_MAX];
+	int px = l->px_row, px_mark = l->px_row * 85 / 100;
+	if (px_mark < l->px_small)
+		px_mark = l->px_small;
 
-	vq_rect name = vq_board_layout_cell(l, l->name, i);
-	vq_rect st = vq_board_layout_cell(l, l->status, i);
-	if (r->status == VQ_BOARD_OPEN && !l->portrait)
-		name.h += st.h; /* nothing to say under the name: let it use two lines */
-	text(c, name, l->px_body, 1, VQ_BOARD_COL_TEXT, VQ_ALIGN_LEFT, r->name);
-	status(c, r, st);
+	text(c, vq_board_layout_cell(l, l->name, i), "row.name", px, 1, 0, VQ_BOARD_COL_TEXT,
+	     VQ_ALIGN_LEFT, r->name);
 
 	if (r->status == VQ_BOARD_CLOSED) {
-		vq_rect box = vq_board_layout_cell(l, l->closed, i);
-		vq_ui_fill(c->ui, box, l->pad / 2, VQ_BOARD_COL_CLOSED);
-		text(c, inset(box, l->pad, 0), l->px_body, 1, VQ_COL_WHITE, VQ_ALIGN_CENTER,
-		     tr(c, "board_closed_anytime"));
-	} else if (r->status != VQ_BOARD_WAITING) {
-		vq_rect box = vq_board_layout_cell(l, l->admitting, i);
-		if (r->hours == VQ_BOARD_BEFORE_HOURS) {
-			vq_board_hhmm(r->opens, a);
-			tr1(c, "opens_at", "time", a, s, sizeof s);
-			text(c, box, l->px_body, 1, data, VQ_ALIGN_CENTER, s);
-		} else if (r->hours == VQ_BOARD_AFTER_HOURS) {
-			text(c, box, l->px_body, 1, VQ_BOARD_COL_LABEL, VQ_ALIGN_CENTER,
-			     tr(c, "board_closed_today"));
-		} else if (r->admitting.start) {
-			vq_board_hhmm(r->admitting.start, a);
-			vq_board_hhmm(r->admitting.end, b);
-			tr2(c, "time_window", "start", a, "end", b, s, sizeof s);
-			tight(c, box, l->px_big, 1, hi, VQ_ALIGN_CENTER, s);
+		vq_board_hhmm(r->since, t);
+		tr1(c, "board_closed_row", "time", t, s, sizeof s);
+		badge(c, inset(vq_board_layout_cell(l, l->closed, i), 0, 1), VQ_BOARD_COL_CLOSED,
+		      "row.closed", px_mark, s);
+		return;
+	}
+
+	vq_rect now = vq_board_layout_cell(l, l->now, i);
+	if (r->status == VQ_BOARD_WAITING) {
+		text(c, now, "row.hours", px_mark, 0, 0, VQ_BOARD_COL_LABEL, VQ_ALIGN_LEFT,
+		     tr(c, "board_waiting"));
+	} else if (r->hours == VQ_BOARD_BEFORE_HOURS) {
+		vq_board_hhmm(r->opens, t);
+		tr1(c, "opens_at", "time", t, s, sizeof s);
+		text(c, now, "row.hours", px_mark, 1, 0, data, VQ_ALIGN_LEFT, s);
+	} else if (r->hours == VQ_BOARD_AFTER_HOURS) {
+		text(c, now, "row.hours", px_mark, 1, 0, VQ_BOARD_COL_LABEL, VQ_ALIGN_LEFT,
+		     tr(c, "board_closed_today"));
+	} else if (r->admits_upto) {
+		vq_board_hhmm(r->admits_upto, t);
+		tr1(c, "board_admits_upto", "time", t, s, sizeof s);
+		text(c, now, "row.now", px, 1, 0, hi, VQ_ALIGN_LEFT, s);
+	} else {
+		text(c, now, "row.now", px, 0, 0, VQ_BOARD_COL_LABEL, VQ_ALIGN_LEFT, "—");
+	}
+
+	if (r->status != VQ_BOARD_WAITING && r->hours != VQ_BOARD_AFTER_HOURS) {
+		vq_rect nx = vq_board_layout_cell(l, l->next, i);
+		if (r->next[0].start) {
+			vq_board_hhmm(r->next[0].start, t);
+			text(c, nx, "row.next", px, 1, 0, data, VQ_ALIGN_LEFT, t);
 		} else {
-			text(c, box, l->px_body, 0, VQ_BOARD_COL_LABEL, VQ_ALIGN_CENTER, "—");
+			text(c, nx, "row.full", px_mark, 0, 0,
+			     r->stale ? VQ_BOARD_COL_STALE : VQ_BOARD_COL_FULL, VQ_ALIGN_LEFT,
+			     tr(c, "board_full"));
 		}
-		for (int t = 0; t < c->v->ntiers && t < l->ntiers; t++) {
-			box = vq_board_layout_cell(l, l->tier[t], i);
-			if (r->next[t].start) {
-				vq_board_hhmm(r->next[t].start, a);
-				tight(c, box, l->px_big, 1, data, VQ_ALIGN_CENTER, a);
-			} else {
-				text(c, box, l->px_small, 0, VQ_BOARD_COL_LABEL, VQ_ALIGN_CENTER,
-				     tr(c, "board_full"));
-			}
-		}
+		vq_rect mk = vq_board_layout_cell(l, l->mark, i);
+		marks_text(c, r, mk.w, px_mark, s, sizeof s);
+		text(c, mk, "row.mark", px_mark, 0, 0, data, VQ_ALIGN_LEFT, s);
 	}
 
 	vq_rect sb = vq_board_layout_cell(l, l->standby, i);
-	if (r->standby_min >= 0 && r->status != VQ_BOARD_CLOSED) {
+	int sb_align = l->portrait ? VQ_ALIGN_LEFT : VQ_ALIGN_CENTER;
+	if (r->standby_min >= 0) {
 		char n[16];
 		snprintf(n, sizeof n, "%d", r->standby_min);
 		tr1(c, "minutes_short", "n", n, s, sizeof s);
-		tight(c, sb, l->px_body, 0, data, l->portrait ? VQ_ALIGN_RIGHT : VQ_ALIGN_CENTER,
-		      s);
+		text(c, sb, "row.standby", px, 0, 0, data, sb_align, s);
 	} else if (!l->portrait) {
-		text(c, sb, l->px_body, 0, VQ_BOARD_COL_LABEL, VQ_ALIGN_CENTER, "—");
+		text(c, sb, "row.standby", px, 0, 0, VQ_BOARD_COL_LABEL, sb_align, "—");
 	}
 
 	vq_rect cb = vq_board_layout_cell(l, l->called, i);
-	int narrow = l->portrait;
-	if (l->portrait && (r->status == VQ_BOARD_OPEN || r->status == VQ_BOARD_WAITING)) {
-		narrow = 0;
-		/* no status to show on the third line: the numbers may use all of it */
-		cb.w += cb.x - st.x;
-		cb.x = st.x;
-	}
-	if (r->ncalled) {
-		if (l->portrait) {
-			/* no column title in portrait: the cell says what the numbers are */
-			const char *label = tr(c, "board_called_numbers");
-			int lw = 0, lh = 0;
-			vq_ui_text_size(c->ui, l->px_small, 0, label, &lw, &lh);
-			if (lw > cb.w / 2)
-				lw = cb.w / 2;
-			text(c, (vq_rect){cb.x, cb.y, lw, cb.h}, l->px_small, 0, VQ_BOARD_COL_LABEL,
-			     VQ_ALIGN_LEFT, label);
-			cb.x += lw + l->pad;
-			cb.w -= lw + l->pad;
-		}
-		called_text(c, r, narrow, s, sizeof s);
-		tight(c, cb, l->px_body, 1, hi, l->portrait ? VQ_ALIGN_LEFT : VQ_ALIGN_CENTER, s);
+	if (r->status == VQ_BOARD_REOPENED) {
+		/* for its first half hour, a reopening says so where the numbers go */
+		vq_board_hhmm(r->since, t);
+		tr1(c, "board_reopened_at", "time", t, s, sizeof s);
+		badge(c, inset(cb, 0, 1), VQ_BOARD_COL_REOPEN, "row.status", px_mark, s);
+	} else if (r->ncalled) {
+		called_text(c, r, cb.w, s, sizeof s);
+		text(c, cb, "row.called", px, 1, 0,
+		     r->stale ? VQ_BOARD_COL_STALE : VQ_BOARD_COL_ADMITTED, VQ_ALIGN_LEFT, s);
 	}
 }
 
@@ -289,18 +252,12 @@ static void footer(struct ctx *c)
 {
 	const vq_board_layout *l = c->l;
 	const vq_board_view *v = c->v;
-	vq_rect box = inset(l->footer, l->pad, 0);
-	char page[32] = "";
-	if (v->npages > 1)
-		snprintf(page, sizeof page, "%d/%d", v->page + 1, v->npages);
-	int pw = 0, ph = 0;
-	if (page[0])
-		vq_ui_text_size(c->ui, l->px_body, 1, page, &pw, &ph);
-	vq_rect msg = {box.x, box.y, box.w - (pw ? pw + 2 * l->pad : 0), box.h};
-	vq_color fg = VQ_BOARD_COL_LABEL;
+	/* the footer's text sits a margin clear of the screen's sides, centred in its band */
+	vq_rect box = inset(l->footer, l->pad, 1);
+	int pw = v->npages > 1 ? l->w * (l->portrait ? 32 : 18) / 100 : 0;
+	vq_rect msg = {box.x, box.y, box.w - (pw ? pw + l->pad : 0), box.h};
 	if (v->stale) {
-		vq_ui_fill(c->ui, l->footer, 0, VQ_BOARD_COL_BANNER);
-		fg = VQ_COL_INK;
+		fill(c, l->footer, 0, VQ_BOARD_COL_BANNER);
 		char s[512], when[160], t[VQ_BOARD_TIME_MAX];
 		const char *what = v->stale == VQ_BOARD_NO_SITE   ? tr(c, "board_waiting")
 		                   : v->stale == VQ_BOARD_OFFLINE ? tr(c, "board_stale_offline")
@@ -310,15 +267,45 @@ static void footer(struct ctx *c)
 			vq_board_hhmm(v->last_update, t);
 			tr1(c, "board_updated_at", "time", t, when, sizeof when);
 		}
-		snprintf(s, sizeof s, "%s%s%s", what, when[0] ? "  ·  " : "", when);
-		text(c, msg, l->px_body, 1, fg, VQ_ALIGN_LEFT, s);
+		snprintf(s, sizeof s, "%s%s%s", what, when[0] ? "\u00a0· " : "", when);
+		text(c, msg, "footer.stale", l->px_body, 1, 1, VQ_COL_INK, VQ_ALIGN_LEFT, s);
 	} else {
-		vq_ui_fill(c->ui, l->footer, 0, VQ_BOARD_COL_BAND);
-		text(c, msg, l->px_small, 0, fg, VQ_ALIGN_LEFT, tr(c, "board_hint"));
+		fill(c, l->footer, 0, VQ_BOARD_COL_BAND);
+		text(c, msg, "footer.hint", l->px_small, 0, 1, VQ_BOARD_COL_LABEL, VQ_ALIGN_LEFT,
+		     tr(c, "board_hint"));
 	}
-	if (page[0])
-		tight(c, (vq_rect){box.x + box.w - pw, box.y, pw, box.h}, l->px_body, 1,
-		      v->stale ? VQ_COL_INK : VQ_BOARD_COL_TEXT, VQ_ALIGN_RIGHT, page);
+	if (pw) {
+		char n[16], total[16], page[64];
+		snprintf(n, sizeof n, "%d", v->page + 1);
+		snprintf(total, sizeof total, "%d", v->npages);
+		tr2(c, "board_page", "n", n, "total", total, page, sizeof page);
+		vq_rect pill = {box.x + box.w - pw, box.y, pw, box.h};
+		fill(c, pill, pill.h / 2, VQ_BOARD_COL_PAGE);
+		text(c, inset(pill, l->pad, 0), "footer.page", l->px_body, 1, 0, VQ_COL_WHITE,
+		     VQ_ALIGN_CENTER, page);
+	}
+}
+
+void vq_board_view_build(const vq_board_layout *l, const vq_board_view *v, const vq_i18n *t,
+                         vq_view *out)
+{
+	struct ctx c = {out, l, v, t};
+	vq_view_reset(out, l->w, l->h);
+	fill(&c, (vq_rect){0, 0, l->w, l->h}, 0, VQ_BOARD_COL_BG);
+	header(&c);
+	column_titles(&c);
+	for (int i = 0; i < v->nrows && i < l->rows; i++)
+		row(&c, i);
+	footer(&c);
+}
+
+static void stats_from(const vq_view_stats *vs, vq_board_render_stats *st)
+{
+	st->texts = vs->texts;
+	st->clipped = vs->clipped;
+	st->midword = vs->midword;
+	st->min_px = vs->min_px;
+	st->errors = vs->errors;
 }
 
 int vq_board_render(vq_ui *ui, const vq_board_layout *l, const vq_board_view *v, const vq_i18n *t,
@@ -330,12 +317,56 @@ int vq_board_render(vq_ui *ui, const vq_board_layout *l, const vq_board_view *v,
 	memset(st, 0, sizeof *st);
 	if (!ui || !l || !v || !t || vq_ui_width(ui) != l->w || vq_ui_height(ui) != l->h)
 		return VQ_EINVAL;
-	struct ctx c = {ui, l, v, t, st};
-	vq_ui_clear(ui, VQ_BOARD_COL_BG);
-	header(&c);
-	column_titles(&c);
-	for (int i = 0; i < v->nrows && i < l->rows; i++)
-		row(&c, i);
-	footer(&c);
+	vq_view *list = malloc(sizeof *list);
+	if (!list)
+		return VQ_ENOMEM;
+	vq_board_view_build(l, v, t, list);
+	vq_view_stats vs;
+	vq_view_draw(ui, list, 0, 0, &vs);
+	free(list);
+	stats_from(&vs, st);
+	return VQ_OK;
+}
+
+struct vq_board_screen {
+	vq_view lists[2];
+	int shown; /* index of the list on screen; -1: none */
+};
+
+int vq_board_screen_new(vq_board_screen **out)
+{
+	vq_board_screen *s = calloc(1, sizeof *s);
+	if (!s)
+		return VQ_ENOMEM;
+	s->shown = -1;
+	*out = s;
+	return VQ_OK;
+}
+
+void vq_board_screen_free(vq_board_screen *s)
+{
+	free(s);
+}
+
+void vq_board_screen_forget(vq_board_screen *s)
+{
+	s->shown = -1;
+}
+
+int vq_board_screen_draw(vq_board_screen *s, vq_ui *ui, const vq_board_layout *l,
+                         const vq_board_view *v, const vq_i18n *t, vq_board_render_stats *st)
+{
+	vq_board_render_stats local;
+	if (!st)
+		st = &local;
+	memset(st, 0, sizeof *st);
+	if (!s || !ui || !l || !v || !t || vq_ui_width(ui) != l->w || vq_ui_height(ui) != l->h)
+		return VQ_EINVAL;
+	int next = s->shown == 0 ? 1 : 0;
+	vq_board_view_build(l, v, t, &s->lists[next]);
+	vq_view_stats vs;
+	vq_view_draw_diff(ui, s->shown >= 0 ? &s->lists[s->shown] : NULL, &s->lists[next], &vs);
+	s->shown = next;
+	stats_from(&vs, st);
 	return VQ_OK;
 }

@@ -94,7 +94,9 @@ static int site_msg(vq_sitestate *ss, const vq_board_synth_opts *o)
 	return vq_board_synth_msg(ss, NULL, "state/_site", buf, o->now_ms) < 0 ? VQ_EBADREQ : VQ_OK;
 }
 
-static int attr_msg(vq_sitestate *ss, const vq_board_synth_opts *o, int i)
+/* Attraction i's state; version k > 0 moves its times on by k minutes and its standby
+ * wait by k, as a live park's state changes. */
+static int attr_msg(vq_sitestate *ss, const vq_board_synth_opts *o, int i, int k)
 {
 	char id[VQ_ID_MAX], buf[4096], suffix[64];
 	attr_id(i, id, sizeof id);
@@ -122,7 +124,7 @@ static int attr_msg(vq_sitestate *ss, const vq_board_synth_opts *o, int i)
 		    (long long)(slot - 900), (long long)(slot + 3600));
 	put(buf, sizeof buf, &len, "\"next\":{");
 	for (int t = 0; t < o->ntiers; t++) {
-		int64_t start = slot + 900 * (1 + (i % 5)) - 900 * t;
+		int64_t start = slot + 900 * (1 + (i % 5)) - 900 * t + 60 * (k % 60);
 		if (start <= now)
 			start = slot + 900;
 		if (t == 0 && i % 4 == 1)
@@ -136,7 +138,7 @@ static int attr_msg(vq_sitestate *ss, const vq_board_synth_opts *o, int i)
 	    "\"fast_share_pct\":40,\"overbook_pct\":0,\"standby_min\":%d,"
 	    "\"merge\":{\"fast\":4,\"standby\":1,\"phase\":0,\"backlog\":12,\"backlog_min\":2},"
 	    "\"updated\":%lld}",
-	    100 + 37 * i, service ? 0 : 5 + (i * 17) % 90, (long long)now);
+	    100 + 37 * i, service ? 0 : 5 + (i * 17 + k) % 90, (long long)now);
 	if (len >= sizeof buf)
 		return VQ_ETOOBIG;
 	snprintf(suffix, sizeof suffix, "state/%s", id);
@@ -174,8 +176,15 @@ int vq_board_synth(vq_sitestate *ss, vq_board *b, const vq_board_synth_opts *o)
 		return VQ_EBADREQ;
 	int rc = site_msg(ss, o);
 	for (int i = 0; rc == VQ_OK && i < o->nattrs; i++)
-		rc = attr_msg(ss, o, i);
+		rc = attr_msg(ss, o, i, 0);
 	for (int i = 0; rc == VQ_OK && b && i < o->nattrs; i++)
 		rc = admissions(ss, b, o, i);
 	return rc;
+}
+
+int vq_board_synth_change(vq_sitestate *ss, const vq_board_synth_opts *o, int i, int k)
+{
+	if (!ss || !o || i < 0 || i >= o->nattrs || o->ntiers < 1 || o->ntiers > 4 || k < 0)
+		return VQ_EINVAL;
+	return attr_msg(ss, o, i, k);
 }

@@ -25,6 +25,11 @@ typedef struct vq_board_synth_opts {
  * message is on stderr). */
 int vq_board_synth(vq_sitestate *ss, vq_board *b, const vq_board_synth_opts *o);
 
+/* Feeds ss attraction i's state again as it is after k changes (k >= 1: its return times
+ * k minutes later, its standby wait k minutes longer): a live state change, for
+ * benchmarks. VQ_EINVAL for a bad i or k. */
+int vq_board_synth_change(vq_sitestate *ss, const vq_board_synth_opts *o, int i, int k);
+
 /* Feeds one message (suffix under the site prefix, JSON text) to ss and b (either may be
  * NULL). Returns what the feeds returned, or'ed: 1 if either changed. */
 int vq_board_synth_msg(vq_sitestate *ss, vq_board *b, const char *suffix, const char *json,

@@ -17,6 +17,7 @@
 #include "support/vqsite.h"
 #include "ui/i18n.h"
 #include "ui/ui.h"
+#include "ui/view.h"
 
 #include <check.h>
 #include <errno.h>
@@ -304,17 +305,23 @@ START_TEST(test_called_numbers)
 	ck_assert_str_eq(v->rows[0].id, "desk"); /* the order --attractions gives */
 	ck_assert_str_eq(v->rows[1].id, "coaster");
 	const vq_board_row *c = &v->rows[1];
+	/* the three newest, shown in number order so a guest finds theirs at a glance */
 	ck_assert_int_eq(c->ncalled, 3);
-	ck_assert_str_eq(c->called[0].number, "C-004");
-	ck_assert_str_eq(c->called[1].number, "C-002");
-	ck_assert_str_eq(c->called[2].number, "C-003");
-	ck_assert_ptr_nonnull(strstr(describe(ss, v, 1), " called=C-004,C-002,C-003 "));
-	ck_assert_ptr_nonnull(strstr(describe(ss, v, 0), " called=D-002>frontdesk,D-001>3 "));
+	ck_assert_str_eq(c->called[0].number, "C-002");
+	ck_assert_str_eq(c->called[1].number, "C-003");
+	ck_assert_str_eq(c->called[2].number, "C-004");
+	ck_assert_ptr_nonnull(strstr(describe(ss, v, 1), " called=C-002,C-003,C-004 "));
+	ck_assert_ptr_nonnull(strstr(describe(ss, v, 0), " called=D-001>3,D-002>frontdesk "));
+	/* by number, not by letters: C-9 before C-10 */
+	admission(b, "coaster", "C-10", 10, "gate-1", T0 + 50, 1);
+	admission(b, "coaster", "C-9", 11, "gate-1", T0 + 51, 1);
+	v = view(b, ss, 8, NOW0);
+	ck_assert_ptr_nonnull(strstr(describe(ss, v, 1), " called=C-004,C-9,C-10 "));
 
 	/* After an hour of park time they are old news. */
 	v = view(b, ss, 8, NOW0 + 3000000);
 	ck_assert_int_eq(v->rows[1].ncalled, 3);
-	v = view(b, ss, 8, NOW0 + 3700000);
+	v = view(b, ss, 8, NOW0 + 3800000);
 	ck_assert_int_eq(v->rows[1].ncalled, 0);
 	ck_assert_int_eq(v->rows[0].ncalled, 0);
 	vq_sitestate_free(ss);
@@ -395,8 +402,13 @@ START_TEST(test_status)
 	ck_assert_int_eq(v->rows[1].next[0].start, 0); /* standard: none left */
 	ck_assert_int_eq(v->rows[1].next[1].start, T0 + 900);
 	ck_assert_str_eq(describe(ss, v, 1),
-	                 "flume reopened@10:00 admitting=10:00-11:00 "
+	                 "flume reopened@10:00 admitting=10:00-11:00 upto=10:01 "
 	                 "next=standard@none,gold@10:15-11:15 standby=35 called=none stale=0");
+	/* one next return on the board, and a mark where a tier gets something different */
+	int tiers[VQ_MAX_TIERS];
+	ck_assert_int_eq(vq_board_row_marks(&v->rows[1], v->ntiers, tiers), 1);
+	ck_assert_int_eq(tiers[0], 1);
+	ck_assert_int_eq(vq_board_row_marks(&v->rows[2], v->ntiers, tiers), 0);
 	ck_assert_int_eq(v->rows[2].standby_min, -1); /* a desk has no standby line */
 	ck_assert_int_eq(v->rows[2].service, 1);
 	/* "reopened" shows for half an hour of park time, then it is just open */
@@ -460,82 +472,76 @@ static int overlap(vq_rect a, vq_rect b)
 START_TEST(test_layout)
 {
 	static const struct {
-		int w, h, min_rows;
-	} screens[] = {{1280, 720, 6}, {1920, 1080, 6}, {3840, 2160, 6}, {1080, 1920, 8}};
+		int w, h;
+	} screens[] = {{1280, 720}, {1920, 1080}, {3840, 2160}, {1080, 1920}, {720, 1280}};
 	for (size_t s = 0; s < sizeof screens / sizeof screens[0]; s++) {
 		int w = screens[s].w, h = screens[s].h, short_side = w < h ? w : h;
-		for (int nt = 1; nt <= 4; nt++) {
-			vq_board_layout l;
-			if (vq_board_layout_make(w, h, nt, 40, &l) != VQ_OK)
-				ck_abort_msg("no layout for %dx%d", w, h);
-			vq_rect frame = {0, 0, w, h};
-			if (l.portrait != (h > w) || l.rows < screens[s].min_rows)
-				ck_abort_msg("%dx%d: %d rows a page", w, h, l.rows);
-			/* text for reading from a distance: never under s/40, nor 18 px */
-			int minpx = vq_board_layout_min_px(&l);
-			if (minpx < VQ_BOARD_MIN_PX || minpx < short_side / 40 ||
-			    !(l.px_small <= l.px_body && l.px_body <= l.px_big &&
-			      l.px_big <= l.px_title))
-				ck_abort_msg("%dx%d: sizes %d %d %d %d", w, h, l.px_small,
-				             l.px_body, l.px_big, l.px_title);
-			/* bands follow each other down the frame */
-			if (l.header.y != 0 || l.colhead.y != l.header.h ||
-			    l.table.y != l.colhead.y + l.colhead.h ||
-			    l.footer.y != l.table.y + l.table.h || l.footer.y + l.footer.h != h)
-				ck_abort_msg("%dx%d: bands do not tile the frame", w, h);
-			if (l.rows * l.row_h > l.table.h)
-				ck_abort_msg("%dx%d: %d rows of %d px overflow %d", w, h, l.rows,
-				             l.row_h, l.table.h);
-			/* a row holds two lines of names, or three in portrait */
-			if (l.row_h < (l.portrait ? 3 : 2) * l.px_body)
-				ck_abort_msg("%dx%d: rows of %d px", w, h, l.row_h);
-			vq_rect cells[6 + VQ_MAX_TIERS] = {l.name, l.status, l.admitting, l.standby,
-			                                   l.called};
-			int n = 5;
-			for (int t = 0; t < nt; t++)
-				cells[n++] = l.tier[t];
-			for (int r = 0; r < l.rows; r++) {
-				vq_rect band = {0, l.table.y + r * l.row_h, w, l.row_h};
-				for (int i = 0; i < n; i++) {
-					vq_rect c = vq_board_layout_cell(&l, cells[i], r);
-					if (!inside(c, band) || !inside(c, frame) || c.w <= 0 ||
-					    c.h <= 0)
-						ck_abort_msg(
-						    "%dx%d row %d: cell %d outside its row", w, h,
-						    r, i);
-					for (int k = 0; k < i; k++)
-						if (overlap(c,
-						            vq_board_layout_cell(&l, cells[k], r)))
-							ck_abort_msg(
-							    "%dx%d: cells %d and %d overlap", w, h,
-							    k, i);
-				}
-				if (!inside(vq_board_layout_cell(&l, l.closed, r), band))
-					ck_abort_msg("%dx%d: closure notice outside row", w, h);
+		vq_board_layout l;
+		if (vq_board_layout_make(w, h, 40, &l) != VQ_OK)
+			ck_abort_msg("no layout for %dx%d", w, h);
+		vq_rect frame = {0, 0, w, h};
+		if (l.portrait != (h > w))
+			ck_abort_msg("%dx%d: portrait %d", w, h, l.portrait);
+		/* text for reading from a distance: never under 1/36 of the shorter side */
+		int minpx = vq_board_layout_min_px(&l);
+		if (minpx * 36 < short_side - 18 ||
+		    !(l.px_small <= l.px_row && l.px_row <= l.px_title && l.px_small <= l.px_body))
+			ck_abort_msg("%dx%d: sizes %d %d %d %d", w, h, l.px_small, l.px_row,
+			             l.px_body, l.px_title);
+		/* bands follow each other down the frame */
+		if (l.header.y != 0 || l.colhead.y != l.header.h ||
+		    l.table.y != l.colhead.y + l.colhead.h || l.footer.y != l.table.y + l.table.h ||
+		    l.footer.y + l.footer.h != h)
+			ck_abort_msg("%dx%d: bands do not tile the frame", w, h);
+		if (l.rows * l.row_h > l.table.h)
+			ck_abort_msg("%dx%d: %d rows of %d px overflow %d", w, h, l.rows, l.row_h,
+			             l.table.h);
+		/* a row holds its line of text (two in portrait) */
+		if (l.row_h < (l.portrait ? 2 : 1) * l.px_row * 6 / 5)
+			ck_abort_msg("%dx%d: rows of %d px for %d px text", w, h, l.row_h,
+			             l.px_row);
+		vq_rect cells[] = {l.name, l.now, l.next, l.mark, l.standby, l.called};
+		int n = (int)(sizeof cells / sizeof cells[0]);
+		for (int r = 0; r < l.rows; r++) {
+			vq_rect band = {0, l.table.y + r * l.row_h, w, l.row_h};
+			for (int i = 0; i < n; i++) {
+				vq_rect c = vq_board_layout_cell(&l, cells[i], r);
+				if (!inside(c, band) || !inside(c, frame) || c.w <= 0 || c.h <= 0)
+					ck_abort_msg("%dx%d row %d: cell %d outside its row", w, h,
+					             r, i);
+				for (int k = 0; k < i; k++)
+					if (overlap(c, vq_board_layout_cell(&l, cells[k], r)))
+						ck_abort_msg("%dx%d: cells %d and %d overlap", w, h,
+						             k, i);
 			}
-			vq_rect heads[4 + VQ_MAX_TIERS] = {l.h_name, l.h_admitting, l.h_standby,
-			                                   l.h_next};
-			for (int t = 0; t < nt; t++)
-				heads[4 + t] = l.h_tier[t];
-			for (int i = 0; i < 4 + nt; i++)
-				if (!inside(heads[i], l.colhead))
-					ck_abort_msg("%dx%d: column title %d outside", w, h, i);
+			vq_rect closed = vq_board_layout_cell(&l, l.closed, r);
+			if (!inside(closed, band) ||
+			    overlap(closed, vq_board_layout_cell(&l, l.name, r)))
+				ck_abort_msg("%dx%d: closure notice outside its row or on the name",
+				             w, h);
 		}
+		vq_rect heads[] = {l.h_name, l.h_now, l.h_next, l.h_standby, l.h_called};
+		for (int i = 0; i < 5; i++)
+			if (!inside(heads[i], l.colhead) || heads[i].w <= 0)
+				ck_abort_msg("%dx%d: column title %d outside", w, h, i);
 	}
-	/* the layout scales: a 4K board is a 1080p board twice over */
+	/* 40 attractions on two pages at 1080p; a 4K board shows more of them a page */
 	vq_board_layout a, b;
-	ck_assert_int_eq(vq_board_layout_make(1920, 1080, 4, 40, &a), VQ_OK);
-	ck_assert_int_eq(vq_board_layout_make(3840, 2160, 4, 40, &b), VQ_OK);
-	ck_assert_int_eq(a.rows, b.rows);
-	ck_assert(abs(b.px_body - 2 * a.px_body) <= 1 && abs(b.px_big - 2 * a.px_big) <= 1);
-	ck_assert(abs(b.row_h - 2 * a.row_h) <= 2);
-	/* few attractions: rows grow, but not without end */
-	ck_assert_int_eq(vq_board_layout_make(1920, 1080, 2, 3, &a), VQ_OK);
-	ck_assert_int_eq(a.rows, 3);
-	ck_assert(a.row_h * 3 <= a.table.h);
-	ck_assert_int_eq(vq_board_layout_make(639, 720, 2, 3, &a), VQ_EINVAL);
-	ck_assert_int_eq(vq_board_layout_make(1280, 720, 0, 3, &a), VQ_EINVAL);
-	ck_assert_int_eq(vq_board_layout_make(1280, 720, 2, 0, &a), VQ_EINVAL);
+	ck_assert_int_eq(vq_board_layout_make(1920, 1080, 40, &a), VQ_OK);
+	ck_assert_int_ge(a.rows, 20);
+	ck_assert_int_le((40 + a.rows - 1) / a.rows, 2);
+	ck_assert_int_ge(a.px_small * 36, 1080);
+	ck_assert_int_eq(vq_board_layout_make(3840, 2160, 40, &b), VQ_OK);
+	ck_assert_int_gt(b.rows, a.rows);
+	ck_assert_int_ge(b.px_small * 36, 2160);
+	/* few attractions: rows grow, and their text, but not without end */
+	ck_assert_int_eq(vq_board_layout_make(1920, 1080, 3, &b), VQ_OK);
+	ck_assert_int_eq(b.rows, 3);
+	ck_assert(b.row_h * 3 <= b.table.h);
+	ck_assert_int_gt(b.px_row, a.px_row);
+	ck_assert_int_le(b.px_row, a.px_row * 3 / 2);
+	ck_assert_int_eq(vq_board_layout_make(639, 720, 3, &a), VQ_EINVAL);
+	ck_assert_int_eq(vq_board_layout_make(1280, 720, 0, &a), VQ_EINVAL);
 }
 END_TEST
 
@@ -577,9 +583,46 @@ static int pixels_like(vq_ui *ui, vq_rect r, vq_color c)
 	return n;
 }
 
-/* Every page of a 40-attraction board, in every language, at every size: all text fits,
- * none smaller than the layout allows, and the translations cover every key in Russian
- * and Romanian (no glyph missing). */
+/* Checks a board's display list (every text fits without a broken word, inside the
+ * frame, no smaller than s/36, at 4.5:1 or more against what lies under it) and draws
+ * it. VQ_DISPLAY_SHOTS=DIR keeps a PNG of each for a look. */
+static void check_board(vq_ui *ui, const vq_board_layout *l, const vq_board_view *v,
+                        const vq_i18n *t, const char *what)
+{
+	vq_view *list = malloc(sizeof *list);
+	ck_assert_ptr_nonnull(list);
+	vq_board_view_build(l, v, t, list);
+	vq_flaw flaws[4];
+	int n = vq_view_check(ui, list, 4.5, flaws, 4);
+	if (n != 0) {
+		char lines[2048] = "", line[512];
+		for (int i = 0; i < n && i < 4; i++) {
+			vq_flaw_describe(list, &flaws[i], 4.5, line, sizeof line);
+			snprintf(lines + strlen(lines), sizeof lines - strlen(lines), "\n  %s",
+			         line);
+		}
+		ck_abort_msg("%dx%d %s %s: %d flaws:%s", l->w, l->h, v->lang, what, n, lines);
+	}
+	free(list);
+	vq_board_render_stats st;
+	ck_assert_int_eq(vq_board_render(ui, l, v, t, &st), VQ_OK);
+	int floor_px = ((l->w < l->h ? l->w : l->h) * 10 / 36 + 5) / 10;
+	if (st.clipped || st.midword || st.errors || st.min_px < floor_px ||
+	    st.texts < 5 * v->nrows)
+		ck_abort_msg("%dx%d %s %s: %d of %d texts clipped, %d broken, %d errors, "
+		             "smallest %d px",
+		             l->w, l->h, v->lang, what, st.clipped, st.texts, st.midword, st.errors,
+		             st.min_px);
+	const char *dir = getenv("VQ_DISPLAY_SHOTS");
+	if (dir) {
+		char path[1024];
+		snprintf(path, sizeof path, "%s/%dx%d-%s-%s.png", dir, l->w, l->h, v->lang, what);
+		vq_ui_screenshot(ui, path);
+	}
+}
+
+/* Every page of a 40-attraction board (closures, reopenings, desks, full tiers, marks),
+ * online and not, in every language, at every size, passes the check. */
 START_TEST(test_render_fits)
 {
 	utc();
@@ -597,20 +640,22 @@ START_TEST(test_render_fits)
 			vq_board_synth_opts so = {40, 4, T0 + 3600, NOW0, li != 1};
 			ck_assert_int_eq(vq_board_synth(ss, b, &so), VQ_OK);
 			vq_board_layout l;
-			ck_assert_int_eq(vq_board_layout_make(sizes[s][0], sizes[s][1], 4, 40, &l),
+			ck_assert_int_eq(vq_board_layout_make(sizes[s][0], sizes[s][1], 40, &l),
 			                 VQ_OK);
 			const vq_board_view *v = view(b, ss, l.rows, NOW0);
 			for (int p = 0; p < v->npages; p++) {
+				char what[32];
 				v = view(b, ss, l.rows, NOW0 + 1000LL * p);
-				vq_board_render_stats st;
-				ck_assert_int_eq(vq_board_render(ui, &l, v, t, &st), VQ_OK);
-				if (st.clipped || st.errors || st.min_px < l.px_small ||
-				    st.texts < 5 * v->nrows)
-					ck_abort_msg("%dx%d %s page %d: %d of %d texts clipped, %d "
-					             "errors, smallest %d px",
-					             sizes[s][0], sizes[s][1], LANGS[li], p,
-					             st.clipped, st.texts, st.errors, st.min_px);
+				snprintf(what, sizeof what, "page-%d%s", p + 1,
+				         so.online ? "" : "-offline");
+				check_board(ui, &l, v, t, what);
 			}
+			vq_sitestate_free(ss);
+			vq_board_free(b);
+			/* before vqd is heard of: waiting, and saying so */
+			ss = sitestate();
+			b = board(NULL, LANGS[li], 0, 0);
+			check_board(ui, &l, view(b, ss, l.rows, NOW0), t, "no-site");
 			vq_sitestate_free(ss);
 			vq_board_free(b);
 		}
@@ -620,8 +665,9 @@ START_TEST(test_render_fits)
 }
 END_TEST
 
-/* What the colours say: yellow times when current, grey under an amber banner when not,
- * red for a closure. */
+/* What the colours say: yellow for the return times admitted now, light blue for the
+ * numbers just admitted (not the same yellow), grey under an amber banner when not
+ * current, red for a closure, amber for a tier with nothing left. */
 START_TEST(test_render_colours)
 {
 	utc();
@@ -633,19 +679,22 @@ START_TEST(test_render_colours)
 	site(ss, "[\"en\",\"ru\",\"ro\"]", NOW0);
 	attr(ss, "coaster", "ride", 0, 0, T0 + 900, T0 + 60, NOW0);
 	attr(ss, "flume", "ride", T0 + 30, 0, T0 + 900, T0 + 60, NOW0);
-	attr(ss, "desk", "service", 0, 0, T0 + 900, T0 + 60, NOW0);
+	attr(ss, "desk", "service", 0, 0, 0, T0 + 60, NOW0);
 	admission(b, "coaster", "C-001", 1, "gate-1", T0 + 10, 1);
 	vq_board_layout l;
-	ck_assert_int_eq(vq_board_layout_make(1280, 720, 2, 3, &l), VQ_OK);
-	vq_rect adm = vq_board_layout_cell(&l, l.admitting, 0);
+	ck_assert_int_eq(vq_board_layout_make(1280, 720, 3, &l), VQ_OK);
+	vq_rect now = vq_board_layout_cell(&l, l.now, 0);
 	vq_rect called = vq_board_layout_cell(&l, l.called, 0);
 	vq_rect closed = vq_board_layout_cell(&l, l.closed, 1);
+	vq_rect full = vq_board_layout_cell(&l, l.next, 2);
 
 	const vq_board_view *v = view(b, ss, l.rows, NOW0);
 	ck_assert_int_eq(vq_board_render(ui, &l, v, t, NULL), VQ_OK);
-	ck_assert_int_gt(pixels_like(ui, adm, VQ_BOARD_COL_TIME), 50);
-	ck_assert_int_gt(pixels_like(ui, called, VQ_BOARD_COL_TIME), 50);
+	ck_assert_int_gt(pixels_like(ui, now, VQ_BOARD_COL_TIME), 50);
+	ck_assert_int_gt(pixels_like(ui, called, VQ_BOARD_COL_ADMITTED), 50);
+	ck_assert_int_eq(pixels_like(ui, called, VQ_BOARD_COL_TIME), 0);
 	ck_assert_int_gt(pixels_like(ui, closed, VQ_BOARD_COL_CLOSED), closed.w * closed.h / 2);
+	ck_assert_int_gt(pixels_like(ui, full, VQ_BOARD_COL_FULL), 50);
 	ck_assert_int_eq(pixels_like(ui, l.footer, VQ_BOARD_COL_BANNER), 0);
 
 	presence(ss, 0, NOW0 + 1000);
@@ -653,13 +702,13 @@ START_TEST(test_render_colours)
 	ck_assert_int_eq(vq_board_render(ui, &l, v, t, NULL), VQ_OK);
 	ck_assert_int_gt(pixels_like(ui, l.footer, VQ_BOARD_COL_BANNER),
 	                 l.footer.w * l.footer.h / 2);
-	ck_assert_int_eq(pixels_like(ui, adm, VQ_BOARD_COL_TIME), 0);
-	ck_assert_int_gt(pixels_like(ui, adm, VQ_BOARD_COL_STALE), 50);
-	ck_assert_int_eq(pixels_like(ui, called, VQ_BOARD_COL_TIME), 0);
+	ck_assert_int_eq(pixels_like(ui, now, VQ_BOARD_COL_TIME), 0);
+	ck_assert_int_gt(pixels_like(ui, now, VQ_BOARD_COL_STALE), 50);
+	ck_assert_int_eq(pixels_like(ui, called, VQ_BOARD_COL_ADMITTED), 0);
 
 	/* the renderer refuses a layout for another size */
 	vq_board_layout other;
-	ck_assert_int_eq(vq_board_layout_make(1920, 1080, 2, 3, &other), VQ_OK);
+	ck_assert_int_eq(vq_board_layout_make(1920, 1080, 3, &other), VQ_OK);
 	ck_assert_int_eq(vq_board_render(ui, &other, v, t, NULL), VQ_EINVAL);
 	vq_sitestate_free(ss);
 	vq_board_free(b);
@@ -998,7 +1047,8 @@ START_TEST(test_live_board)
 }
 END_TEST
 
-/* Without a broker the board says it is waiting, and --frames ends it. */
+/* Without a broker the board says it is waiting, and --frames ends it, though nothing
+ * changes after the first frame: an unchanged frame is shown again and counts. */
 START_TEST(test_frames_no_broker)
 {
 	char shot[1024], errpath[1024];
@@ -1019,7 +1069,7 @@ START_TEST(test_frames_no_broker)
 	                "1280",
 	                "--trace",
 	                "--frames",
-	                "1",
+	                "5",
 	                "--screenshot",
 	                shot,
 	                NULL};
@@ -1027,6 +1077,7 @@ START_TEST(test_frames_no_broker)
 	proc_start(&p, argv, errpath);
 	proc_wait(&p, 10000, (const char *const[]){"board ", "stale=no_site", NULL});
 	proc_wait(&p, 5000, (const char *const[]){"frame 1", NULL});
+	proc_wait(&p, 5000, (const char *const[]){"frame 5", NULL});
 	proc_wait(&p, 5000, (const char *const[]){"screenshot ", shot, NULL});
 	int st = -1;
 	waitpid(p.pid, &st, 0);
@@ -1083,6 +1134,25 @@ START_TEST(test_opening_hours)
 	hours(ss, T0 - 3600, T0 + 3600, NOW0);
 	v = view(b, ss, 8, NOW0);
 	ck_assert_int_eq(v->rows[0].hours, VQ_BOARD_IN_HOURS);
+	ck_assert_int_eq(v->rows[0].admits_upto, 0); /* nothing admitted now: no promise */
+
+	/* Admitting: in the gate's own terms. At 10:05 with 5 minutes' early grace, every
+	 * return time up to 10:10 is welcome, whatever the slots under way run to. */
+	feed(ss, NULL, "state/flume", NOW0,
+	     "{\"v\":1,\"attraction\":\"flume\",\"kind\":\"ride\",\"names\":{\"en\":"
+	     "\"Flume\"},\"status\":\"open\",\"admitting\":{\"from\":%lld,\"until\":%lld},"
+	     "\"next\":{\"standard\":null,\"gold\":null},\"prefix\":\"F\","
+	     "\"early_grace_min\":5,\"late_grace_min\":15,\"opens\":%lld,\"closes\":%lld,"
+	     "\"updated\":%lld}",
+	     (long long)T0 - 3600, (long long)T0 + 3600, (long long)T0 - 3600,
+	     (long long)T0 + 8 * 3600, (long long)T0 + 300);
+	v = view(b, ss, 8, NOW0);
+	ck_assert_int_eq(v->rows[0].admits_upto, T0 + 600);
+	ck_assert_ptr_nonnull(strstr(describe(ss, v, 0), " upto=10:10 "));
+	v = view(b, ss, 8, NOW0 + 59000);
+	ck_assert_int_eq(v->rows[0].admits_upto, T0 + 600);
+	v = view(b, ss, 8, NOW0 + 60000);
+	ck_assert_int_eq(v->rows[0].admits_upto, T0 + 660);
 
 	/* Closing time is already closed. */
 	hours(ss, T0 - 8 * 3600, T0, NOW0);

@@ -310,7 +310,7 @@ START_TEST(test_welcome)
 	     "\"updated\":1}");
 	v = view();
 	ck_assert(vq_view_has_text(v, "11:00–12:00"));
-	ck_assert_str_eq(vq_el_text(v, vq_view_role(v, "attr.mark", 0)), "Gold: from 10:15");
+	ck_assert_str_eq(vq_el_text(v, vq_view_role(v, "attr.mark", 0)), "Gold: 10:15");
 	ck_assert(
 	    !vq_view_role(v, "attr.mark", (int)(vq_view_role(v, "attr.mark", 0) - v->el) + 1));
 	/* once the guest is known, their own tier's time and nothing else */

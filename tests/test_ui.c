@@ -1512,6 +1512,108 @@ START_TEST(test_view_check)
 }
 END_TEST
 
+/* The window's pixels in r, as presented (the software renderer draws into the window's
+ * own surface), as RGB. */
+static void window_rgb(vq_rect r, uint8_t *rgb)
+{
+	SDL_Window *w = NULL;
+	for (Uint32 id = 1; id < 64 && !w; id++)
+		w = SDL_GetWindowFromID(id);
+	ck_assert_ptr_nonnull(w);
+	SDL_Surface *s = SDL_GetWindowSurface(w);
+	ck_assert_ptr_nonnull(s);
+	SDL_Surface *c = SDL_ConvertSurfaceFormat(s, SDL_PIXELFORMAT_RGB24, 0);
+	ck_assert_ptr_nonnull(c);
+	for (int y = 0; y < r.h; y++)
+		memcpy(rgb + (size_t)y * r.w * 3,
+		       (uint8_t *)c->pixels + (size_t)(r.y + y) * c->pitch + (size_t)r.x * 3,
+		       (size_t)r.w * 3);
+	SDL_FreeSurface(c);
+}
+
+static void two_views(vq_view *a, vq_view *b)
+{
+	for (int k = 0; k < 2; k++) {
+		vq_view *v = k ? b : a;
+		vq_view_reset(v, 640, 400);
+		vq_view_fill(v, (vq_rect){0, 0, 640, 400}, VQ_COL_NIGHT, 0);
+		for (int r = 0; r < 8; r++) {
+			char s[32];
+			snprintf(s, sizeof s, "Row %d: %02d:%02d", r, 10 + r,
+			         k && r == 3 ? 45 : 15);
+			if (r % 2)
+				vq_view_fill(v, (vq_rect){0, 40 * r, 640, 40},
+				             VQ_RGB(0x15, 0x1A, 0x24), 0);
+			vq_view_text(v, (vq_rect){10, 40 * r, 400, 40}, "row", s, 28, 1,
+			             k && r == 5 ? VQ_COL_HIGHLIGHT : VQ_COL_WHITE, VQ_ALIGN_LEFT);
+		}
+		vq_view_button(v, (vq_rect){450, 330, 180, 60}, "go", "b", k ? "Next" : "Go",
+		               VQ_COL_PRIMARY, VQ_COL_WHITE);
+		if (!k) /* a text that goes away */
+			vq_view_text(v, (vq_rect){450, 10, 180, 40}, "gone", "Soon gone", 24, 0,
+			             VQ_COL_WHITE, VQ_ALIGN_LEFT);
+	}
+}
+
+/* Drawing only what changed gives the very frame a whole drawing gives, and the window
+ * shows it: presenting copies what was drawn, and a window event repaints all. */
+START_TEST(test_view_draw_diff)
+{
+	vq_ui *ui = open_ui(640, 400, 0, 0, 0);
+	vq_view *a = malloc(sizeof *a), *b = malloc(sizeof *b);
+	size_t n = 640 * 400 * 3;
+	uint8_t *whole = malloc(n), *diff = malloc(n), *win = malloc(n);
+	ck_assert(a && b && whole && diff && win);
+	vq_rect all = {0, 0, 640, 400};
+	two_views(a, b);
+	ck_assert_int_eq(vq_view_draw(ui, b, 0, 0, NULL), VQ_OK);
+	ck_assert_int_eq(vq_ui_read_rgb(ui, all, whole), VQ_OK);
+
+	vq_ui_clear(ui, VQ_COL_BLACK);
+	ck_assert_int_eq(vq_view_draw_diff(ui, NULL, a, NULL), VQ_OK);
+	vq_ui_present(ui);
+	vq_view_stats st;
+	ck_assert_int_eq(vq_view_draw_diff(ui, a, b, &st), VQ_OK);
+	ck_assert_int_lt(st.texts, 8); /* not every row was drawn again */
+	ck_assert_int_ge(st.texts, 3);
+	ck_assert_int_eq(vq_ui_read_rgb(ui, all, diff), VQ_OK);
+	ck_assert_int_eq(memcmp(whole, diff, n), 0);
+	vq_ui_present(ui);
+	window_rgb(all, win);
+	ck_assert_int_eq(memcmp(whole, win, n), 0);
+	/* the button, drawn again or not, is where a script's tap_id finds it */
+	char *dir = tu_tempdir("ui-diff");
+	char path[512], err[256] = "";
+	snprintf(path, sizeof path, "%s/tap.script", dir);
+	FILE *f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs("tap_id go\n", f);
+	fclose(f);
+	vq_script *sc = NULL;
+	ck_assert_msg(vq_script_load(path, &sc, err, sizeof err) == VQ_OK, "%s", err);
+	ck_assert_int_eq(vq_ui_replay(ui, sc, 1, 0), VQ_OK);
+	vq_input in;
+	ck_assert_int_eq(vq_ui_poll(ui, &in, 100), VQ_OK);
+	ck_assert_int_eq(in.kind, VQ_IN_PRESS);
+	ck_assert(in.x >= 450 && in.x < 630 && in.y >= 330 && in.y < 390);
+	tu_rmtree(dir);
+	free(dir);
+	/* nothing drawn: presenting again changes nothing */
+	vq_ui_present(ui);
+	window_rgb(all, win);
+	ck_assert_int_eq(memcmp(whole, win, n), 0);
+	vq_ui_repaint(ui);
+	window_rgb(all, win);
+	ck_assert_int_eq(memcmp(whole, win, n), 0);
+	free(a);
+	free(b);
+	free(whole);
+	free(diff);
+	free(win);
+	vq_ui_free(ui);
+}
+END_TEST
+
 /* Text drawn again comes from the caches: the same pixels, and a new colour is a new
  * rendering, never the old one. */
 START_TEST(test_text_cache)
@@ -1582,6 +1684,7 @@ static Suite *ui_suite(void)
 	tcase_add_test(tc, test_view_size_groups);
 	tcase_add_test(tc, test_view_check);
 	tcase_add_test(tc, test_text_cache);
+	tcase_add_test(tc, test_view_draw_diff);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("input");

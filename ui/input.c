@@ -110,11 +110,14 @@ static void translate(vq_ui *ui, const SDL_Event *ev)
 		in.kind = VQ_IN_QUIT;
 		break;
 	case SDL_WINDOWEVENT:
-		/* The frame is kept, so the window is repainted here without the screen. */
+		/* The frame is kept, so the window is repainted here, whole, without the
+		 * screen. */
 		if (ev->window.event == SDL_WINDOWEVENT_EXPOSED ||
 		    ev->window.event == SDL_WINDOWEVENT_SIZE_CHANGED ||
-		    ev->window.event == SDL_WINDOWEVENT_RESTORED)
+		    ev->window.event == SDL_WINDOWEVENT_RESTORED) {
+			ui->shown = 0;
 			ui_present_frame(ui);
+		}
 		return;
 	case SDL_RENDER_TARGETS_RESET:
 	case SDL_RENDER_DEVICE_RESET:

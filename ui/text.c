@@ -451,6 +451,7 @@ int vq_ui_text(vq_ui *ui, vq_rect box, const vq_text_style *st, const char *utf8
 	if (had_clip && !SDL_IntersectRect(&prev, &clip, &clip))
 		return VQ_OK;
 	SDL_RenderSetClipRect(ui->ren, &clip);
+	ui_damage(ui, clip);
 	int y = block_y(box, st, l->h);
 	for (int i = 0; i < l->n && rc == VQ_OK; i++) {
 		const struct ui_line *ln = &l->lines[i];

@@ -89,6 +89,11 @@ void vq_ui_clear(vq_ui *ui, vq_color c);
  * the ones a script's `tap_id` can find (ui/script.h). */
 void vq_ui_present(vq_ui *ui);
 
+/* Shows the whole frame again, as drawn (after something covered the window). Presenting
+ * otherwise copies only what was drawn since the last present where the window keeps its
+ * pixels (the software renderer), so an unchanged frame costs nothing to show. */
+void vq_ui_repaint(vq_ui *ui);
+
 /* Reads the frame's pixels in r (clipped to the frame: VQ_EINVAL if r is not inside it)
  * into rgb, 3 bytes a pixel, rows of r.w * 3 bytes, top first. */
 int vq_ui_read_rgb(vq_ui *ui, vq_rect r, uint8_t *rgb);

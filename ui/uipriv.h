@@ -65,6 +65,13 @@ struct vq_ui {
 	int drawing; /* index into hits of the frame being drawn */
 	int dirty;   /* something was drawn since the last present */
 
+	/* What changed in the frame since the last present, so presenting copies only that
+	 * where the window keeps what it showed (the software renderer's surface does). */
+	SDL_Rect damage;    /* bounding box; w = 0: nothing */
+	int keeps_window;   /* the renderer draws into a surface that keeps its pixels */
+	int shown;          /* the window shows the whole frame, at dst */
+	SDL_Rect shown_dst; /* where, when shown */
+
 	int fd; /* watched for VQ_IN_BUS; -1: none */
 	vq_scan scan;
 	vq_input pending[UI_PENDING];
@@ -85,6 +92,8 @@ void ui_present_frame(vq_ui *ui); /* copies the frame to the window, letterboxed
 void ui_target_frame(vq_ui *ui);  /* before drawing or reading the frame */
 void ui_target_window(vq_ui *ui); /* before SDL may queue events */
 void ui_set_error(vq_ui *ui, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void ui_damage(vq_ui *ui, SDL_Rect r); /* r of the frame was drawn on */
+void ui_damage_all(vq_ui *ui);
 int ui_register_hit(vq_ui *ui, const char *id, vq_rect r);
 const vq_rect *ui_find_hit(const vq_ui *ui, const char *id); /* in the frame on screen */
 

@@ -271,6 +271,40 @@ static void draw_text(vq_ui *ui, const vq_view *v, const vq_el *e, int px, int d
 		st->min_px = info.px;
 }
 
+/* Draws element i of v at its size px, moved by (dx, dy). */
+static void draw_el(vq_ui *ui, const vq_view *v, int i, int px, int dx, int dy, vq_view_stats *st,
+                    int *first)
+{
+	const vq_el *e = &v->el[i];
+	vq_rect r = {e->r.x + dx, e->r.y + dy, e->r.w, e->r.h};
+	int rc = VQ_OK;
+	switch (e->kind) {
+	case VQ_EL_FILL:
+		vq_ui_fill(ui, r, e->radius, e->bg);
+		break;
+	case VQ_EL_BUTTON: {
+		vq_button b = as_button(e, vq_el_text(v, e), dx, dy);
+		rc = vq_ui_button_face(ui, &b);
+		break;
+	}
+	case VQ_EL_QR:
+		vq_ui_fill(ui, r, 0, VQ_COL_WHITE);
+		/* a code too long for its box leaves the box white rather than failing the
+		 * screen: the number and window are still on it */
+		if (*vq_el_text(v, e))
+			rc = vq_ui_qr(ui, r, vq_el_text(v, e), NULL);
+		break;
+	default:
+		break;
+	}
+	if (rc != VQ_OK) {
+		st->errors++;
+		if (*first == VQ_OK)
+			*first = rc;
+	}
+	draw_text(ui, v, e, px, dx, dy, st, first);
+}
+
 int vq_view_draw(vq_ui *ui, const vq_view *v, int x, int y, vq_view_stats *st)
 {
 	vq_view_stats local;
@@ -281,36 +315,144 @@ int vq_view_draw(vq_ui *ui, const vq_view *v, int x, int y, vq_view_stats *st)
 	if (!px)
 		return VQ_ENOMEM;
 	int first = vq_view_sizes(ui, v, px);
-	for (int i = 0; i < v->n; i++) {
-		const vq_el *e = &v->el[i];
-		vq_rect r = {e->r.x + x, e->r.y + y, e->r.w, e->r.h};
-		int rc = VQ_OK;
-		switch (e->kind) {
-		case VQ_EL_FILL:
-			vq_ui_fill(ui, r, e->radius, e->bg);
-			break;
-		case VQ_EL_BUTTON: {
-			vq_button b = as_button(e, vq_el_text(v, e), x, y);
-			rc = vq_ui_button_face(ui, &b);
-			break;
+	for (int i = 0; i < v->n; i++)
+		draw_el(ui, v, i, px[i], x, y, st, &first);
+	vq_free(px);
+	return first;
+}
+
+/* --- drawing what changed ---------------------------------------------------------- */
+
+#define DIFF_RECTS 16
+
+static int same_el(const vq_view *a, const vq_el *x, const vq_view *b, const vq_el *y)
+{
+	return x->kind == y->kind && !memcmp(&x->r, &y->r, sizeof x->r) &&
+	       !memcmp(&x->bg, &y->bg, sizeof x->bg) && !memcmp(&x->fg, &y->fg, sizeof x->fg) &&
+	       x->radius == y->radius && x->px == y->px && x->min_px == y->min_px &&
+	       x->bold == y->bold && x->align == y->align && x->valign == y->valign &&
+	       x->wrap == y->wrap && x->pressed == y->pressed && x->disabled == y->disabled &&
+	       !strcmp(x->id, y->id) && !strcmp(x->role, y->role) &&
+	       !strcmp(vq_el_text(a, x), vq_el_text(b, y));
+}
+
+static long area(SDL_Rect r)
+{
+	return (long)r.w * r.h;
+}
+
+/* Adds r to the dirty set, merging it with any rect it touches; a full set merges r into
+ * the rect that grows least. */
+static void dirty_add(SDL_Rect *d, int *n, vq_rect vr)
+{
+	SDL_Rect r = {vr.x, vr.y, vr.w, vr.h};
+	if (r.w <= 0 || r.h <= 0)
+		return;
+	for (;;) {
+		int merged = 0;
+		for (int i = 0; i < *n; i++) {
+			SDL_Rect grown = {d[i].x - 1, d[i].y - 1, d[i].w + 2, d[i].h + 2};
+			if (SDL_HasIntersection(&grown, &r)) {
+				SDL_UnionRect(&d[i], &r, &r);
+				d[i] = d[--*n];
+				merged = 1;
+				break;
+			}
 		}
-		case VQ_EL_QR:
-			vq_ui_fill(ui, r, 0, VQ_COL_WHITE);
-			/* a code too long for its box leaves the box white rather than failing
-			 * the screen: the number and window are still on it */
-			if (*vq_el_text(v, e))
-				rc = vq_ui_qr(ui, r, vq_el_text(v, e), NULL);
+		if (!merged)
 			break;
-		default:
-			break;
+	}
+	if (*n < DIFF_RECTS) {
+		d[(*n)++] = r;
+		return;
+	}
+	int best = 0;
+	long cost = -1;
+	for (int i = 0; i < *n; i++) {
+		SDL_Rect u;
+		SDL_UnionRect(&d[i], &r, &u);
+		if (cost < 0 || area(u) - area(d[i]) < cost) {
+			cost = area(u) - area(d[i]);
+			best = i;
 		}
-		if (rc != VQ_OK) {
-			st->errors++;
-			if (first == VQ_OK)
+	}
+	SDL_UnionRect(&d[best], &r, &d[best]);
+}
+
+int vq_view_draw_diff(vq_ui *ui, const vq_view *before, const vq_view *after, vq_view_stats *st)
+{
+	if (!before || before->w != after->w || before->h != after->h)
+		return vq_view_draw(ui, after, 0, 0, st);
+	vq_view_stats local;
+	if (!st)
+		st = &local;
+	memset(st, 0, sizeof *st);
+	int nmax = after->n > before->n ? after->n : before->n;
+	int *pa = vq_malloc((size_t)(nmax ? nmax : 1) * sizeof *pa);
+	int *pb = vq_malloc((size_t)(nmax ? nmax : 1) * sizeof *pb);
+	if (!pa || !pb) {
+		vq_free(pa);
+		vq_free(pb);
+		return VQ_ENOMEM;
+	}
+	unsigned char *drawn = vq_calloc((size_t)(nmax ? nmax : 1), 1);
+	if (!drawn) {
+		vq_free(pa);
+		vq_free(pb);
+		return VQ_ENOMEM;
+	}
+	int first = vq_view_sizes(ui, after, pa);
+	int rb = vq_view_sizes(ui, before, pb);
+	if (first == VQ_OK)
+		first = rb;
+	SDL_Rect d[DIFF_RECTS];
+	int nd = 0;
+	for (int i = 0; i < nmax; i++) {
+		const vq_el *x = i < before->n ? &before->el[i] : NULL;
+		const vq_el *y = i < after->n ? &after->el[i] : NULL;
+		if (x && y && same_el(before, x, after, y) && pb[i] == pa[i])
+			continue;
+		if (x)
+			dirty_add(d, &nd, x->r);
+		if (y)
+			dirty_add(d, &nd, y->r);
+	}
+	long dirty = 0;
+	for (int i = 0; i < nd; i++)
+		dirty += area(d[i]);
+	if (dirty * 10 > (long)after->w * after->h * 6) {
+		/* most of the screen changed: drawing it whole is as cheap */
+		vq_free(drawn);
+		vq_free(pa);
+		vq_free(pb);
+		return vq_view_draw(ui, after, 0, 0, st);
+	}
+	for (int k = 0; k < nd; k++) {
+		ui_target_frame(ui);
+		SDL_RenderSetClipRect(ui->ren, &d[k]);
+		for (int i = 0; i < after->n; i++) {
+			const vq_el *e = &after->el[i];
+			SDL_Rect r = {e->r.x, e->r.y, e->r.w, e->r.h};
+			if (SDL_HasIntersection(&r, &d[k])) {
+				draw_el(ui, after, i, pa[i], 0, 0, st, &first);
+				drawn[i] = 1;
+			}
+		}
+		ui_target_frame(ui);
+		SDL_RenderSetClipRect(ui->ren, NULL);
+	}
+	/* every button of the new frame answers tap_id, drawn again or not */
+	for (int i = 0; i < after->n; i++) {
+		const vq_el *e = &after->el[i];
+		if (e->kind == VQ_EL_BUTTON && e->id[0] && !drawn[i]) {
+			int rc = ui_register_hit(ui, e->id, e->r);
+			if (rc != VQ_OK && first == VQ_OK)
 				first = rc;
 		}
-		draw_text(ui, v, e, px[i], x, y, st, &first);
 	}
-	vq_free(px);
+	ui->dirty = 1;
+	vq_free(drawn);
+	vq_free(pa);
+	vq_free(pb);
 	return first;
 }

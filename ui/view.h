@@ -112,6 +112,12 @@ int vq_view_sizes(vq_ui *ui, const vq_view *v, int *px);
  * present. */
 int vq_view_draw(vq_ui *ui, const vq_view *v, int x, int y, vq_view_stats *st);
 
+/* Draws after where the frame shows before (drawn by these functions): only the
+ * regions where their elements differ (in place, look or size), which on a board is a
+ * row, not the screen. before NULL, or of another size: draws all. Buttons all answer
+ * tap_id as after has them. st counts what was drawn again. VQ_OK or the first error. */
+int vq_view_draw_diff(vq_ui *ui, const vq_view *before, const vq_view *after, vq_view_stats *st);
+
 /* --- checking ------------------------------------------------------------------------ */
 
 enum vq_flaw_kind {

@@ -41,6 +41,7 @@ void vq_ui_fill(vq_ui *ui, vq_rect r, int radius, vq_color c)
 		return;
 	ui_target_frame(ui);
 	ui->dirty = 1;
+	ui_damage(ui, (SDL_Rect){r.x, r.y, r.w, r.h});
 	SDL_SetRenderDrawBlendMode(ui->ren, c.a < 255 ? SDL_BLENDMODE_BLEND : SDL_BLENDMODE_NONE);
 	SDL_SetRenderDrawColor(ui->ren, c.r, c.g, c.b, c.a);
 	int rad = radius < 0 ? 0 : radius;

@@ -84,13 +84,52 @@ void ui_target_window(vq_ui *ui)
 		SDL_SetRenderTarget(ui->ren, NULL);
 }
 
+void ui_damage(vq_ui *ui, SDL_Rect r)
+{
+	SDL_Rect frame = {0, 0, ui->w, ui->h}, clip;
+	if (!SDL_IntersectRect(&r, &frame, &r))
+		return;
+	if (SDL_RenderIsClipEnabled(ui->ren)) {
+		SDL_RenderGetClipRect(ui->ren, &clip);
+		if (!SDL_IntersectRect(&r, &clip, &r))
+			return;
+	}
+	if (ui->damage.w <= 0)
+		ui->damage = r;
+	else
+		SDL_UnionRect(&ui->damage, &r, &ui->damage);
+}
+
+void ui_damage_all(vq_ui *ui)
+{
+	ui->damage = (SDL_Rect){0, 0, ui->w, ui->h};
+	ui->shown = 0;
+}
+
+/* A window that keeps its pixels and shows the whole frame where it showed it before
+ * needs only what changed copied again: at 4K, a state change is a row, not 33 MB. */
 void ui_present_frame(vq_ui *ui)
 {
 	ui_target_window(ui);
 	update_geometry(ui);
-	SDL_SetRenderDrawColor(ui->ren, 0, 0, 0, 255);
-	SDL_RenderClear(ui->ren);
-	SDL_RenderCopy(ui->ren, ui->frame, NULL, &ui->dst);
+	if (ui->keeps_window && ui->shown && SDL_RectEquals(&ui->dst, &ui->shown_dst)) {
+		SDL_Rect d = ui->damage;
+		if (d.w > 0 && (ui->dst.w != ui->w || ui->dst.h != ui->h))
+			d = (SDL_Rect){0, 0, ui->w, ui->h}; /* scaled: whole, or seams show */
+		if (d.w > 0) {
+			SDL_Rect out = {ui->dst.x + d.x * ui->dst.w / ui->w,
+			                ui->dst.y + d.y * ui->dst.h / ui->h,
+			                d.w * ui->dst.w / ui->w, d.h * ui->dst.h / ui->h};
+			SDL_RenderCopy(ui->ren, ui->frame, &d, &out);
+		}
+	} else {
+		SDL_SetRenderDrawColor(ui->ren, 0, 0, 0, 255);
+		SDL_RenderClear(ui->ren);
+		SDL_RenderCopy(ui->ren, ui->frame, NULL, &ui->dst);
+		ui->shown = 1;
+		ui->shown_dst = ui->dst;
+	}
+	ui->damage = (SDL_Rect){0, 0, 0, 0};
 	SDL_RenderPresent(ui->ren);
 }
 
@@ -194,6 +233,11 @@ int vq_ui_new(const vq_ui_opts *o, vq_ui **out, char *err, size_t errlen)
 		put_err(err, errlen, "SDL renderer: %s", SDL_GetError());
 		goto fail;
 	}
+	/* The software renderer draws into the window's own surface, which keeps what it
+	 * showed; a GPU's back buffers do not, and are redrawn whole. */
+	SDL_RendererInfo info;
+	ui->keeps_window =
+	    SDL_GetRendererInfo(ui->ren, &info) == 0 && (info.flags & SDL_RENDERER_SOFTWARE) != 0;
 	ui->frame = SDL_CreateTexture(ui->ren, SDL_PIXELFORMAT_ARGB8888, SDL_TEXTUREACCESS_TARGET,
 	                              ui->w, ui->h);
 	if (!ui->frame) {
@@ -272,6 +316,7 @@ void vq_ui_clear(vq_ui *ui, vq_color c)
 {
 	ui_target_frame(ui);
 	ui->dirty = 1;
+	ui_damage(ui, (SDL_Rect){0, 0, ui->w, ui->h});
 	SDL_SetRenderDrawColor(ui->ren, c.r, c.g, c.b, 255);
 	SDL_RenderClear(ui->ren);
 }
@@ -285,6 +330,12 @@ void vq_ui_present(vq_ui *ui)
 		ui->nhits[ui->drawing] = 0;
 		ui->dirty = 0;
 	}
+	ui_present_frame(ui);
+}
+
+void vq_ui_repaint(vq_ui *ui)
+{
+	ui->shown = 0;
 	ui_present_frame(ui);
 }
 
@@ -360,6 +411,7 @@ struct SDL_Renderer *vq_ui_renderer(vq_ui *ui)
 {
 	ui_target_frame(ui);
 	ui->dirty = 1;
+	ui_damage_all(ui); /* whatever the caller draws */
 	return ui->ren;
 }
 
