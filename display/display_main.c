@@ -45,6 +45,7 @@
 typedef struct options {
 	vq_busopt bo;
 	const char *attractions, *lang, *i18n, *font, *font_bold, *screenshot, *script;
+	int win_w, win_h, placed, win_x, win_y;
 	long stale_s, rotate_s, page_s, called; /* 0: the model's default */
 	long width, height;
 	int fullscreen, trace;
@@ -94,6 +95,9 @@ static void usage(FILE *f)
 	        "  --called N             numbers kept per attraction, 1..8 (4)\n"
 	        "  --width W --height H   logical size (1920x1080); portrait if H > W\n"
 	        "  --fullscreen           desktop fullscreen, no cursor\n"
+	        "  --window WxH           window size when not full screen (default: the logical\n"
+	        "                         size)\n"
+	        "  --window-at X,Y        the window's top-left corner on the desktop (centred)\n"
 	        "  --i18n DIR             translations (default %s/i18n)\n"
 	        "  --font FILE --font-bold FILE\n"
 	        "testing:\n"
@@ -178,6 +182,10 @@ static int parse_args(int argc, char **argv, options *o)
 			o->screenshot = v;
 		else if (!strcmp(a, "--script"))
 			o->script = v;
+		else if (!strcmp(a, "--window"))
+			bad = vq_ui_parse_size(v, &o->win_w, &o->win_h) != 0;
+		else if (!strcmp(a, "--window-at"))
+			bad = !(o->placed = vq_ui_parse_point(v, &o->win_x, &o->win_y) == 0);
 		else
 			known = 0;
 		if (!known) {
@@ -564,6 +572,11 @@ int main(int argc, char **argv)
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	signal(SIGPIPE, SIG_IGN);
+	/* SDL makes SIGINT and SIGTERM a quit, but takes them only from the default handler,
+	 * and a background job of a shell starts with SIGINT ignored: a SIGINT to the whole
+	 * group (Ctrl-C, timeout -s INT) would leave the board running. */
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
 	struct sigaction sa;
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_usr1;
@@ -606,9 +619,14 @@ int main(int argc, char **argv)
 		status = 2;
 		goto cleanup;
 	}
-	vq_ui_opts uo = {.title = "vq-display",
+	vq_ui_opts uo = {.title = "vq-display · fast-lane board",
 	                 .width = (int)o.width,
 	                 .height = (int)o.height,
+	                 .window_width = o.win_w,
+	                 .window_height = o.win_h,
+	                 .window_placed = o.placed,
+	                 .window_x = o.win_x,
+	                 .window_y = o.win_y,
 	                 .fullscreen = o.fullscreen,
 	                 .font_regular = o.font,
 	                 .font_bold = o.font_bold};

@@ -12,6 +12,7 @@
  */
 #include <SDL.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,7 +42,7 @@
 
 struct args {
 	const char *attraction, *lang, *combo, *journal, *site_cache, *site_config, *assets;
-	const char *screenshot, *script, *clock_start;
+	const char *screenshot, *script, *clock_start, *window, *window_at;
 	gate_combo quit;
 	double screen_mm;
 	int fullscreen, frames, virtual_clock, trace, mute, timeout_ms, verdict_ms;
@@ -69,6 +70,8 @@ static void usage(FILE *f)
 	        "  --attraction ID       the attraction this gate admits to (required)\n"
 	        "  --lang L              language of the screen (default en)\n"
 	        "  --fullscreen          fill the screen, no cursor\n"
+	        "  --window WxH          window size when not full screen (1280x800)\n"
+	        "  --window-at X,Y       the window's top-left corner on the desktop (centred)\n"
 	        "  --screen-mm MM        visible width of the screen in mm (touch sizes)\n"
 	        "  --staff-combo KEYS    quit (default ctrl+alt+shift+q)\n"
 	        "  --timeout-ms N        a redeem without reply this long: offline (default 1500)\n"
@@ -191,6 +194,10 @@ static int parse_args(int argc, char **argv, struct args *a)
 			sp = &a->script;
 		else if (!strcmp(o, "--clock-start"))
 			sp = &a->clock_start;
+		else if (!strcmp(o, "--window"))
+			sp = &a->window;
+		else if (!strcmp(o, "--window-at"))
+			sp = &a->window_at;
 		if (sp) {
 			*sp = v;
 			continue;
@@ -217,6 +224,12 @@ static int parse_args(int argc, char **argv, struct args *a)
 	}
 	if (!a->attraction) {
 		fprintf(stderr, "vq-gate: --attraction is required\n");
+		return 2;
+	}
+	int n1, n2;
+	if ((a->window && vq_ui_parse_size(a->window, &n1, &n2)) ||
+	    (a->window_at && vq_ui_parse_point(a->window_at, &n1, &n2))) {
+		fprintf(stderr, "vq-gate: --window wants WxH, --window-at X,Y\n");
 		return 2;
 	}
 	if (gate_combo_parse(a->combo, &a->quit) != VQ_OK) {
@@ -469,11 +482,17 @@ static int setup(struct app *app)
 		return rc;
 	}
 
-	vq_ui_opts uo = {.title = "vq-gate",
+	char title[128];
+	snprintf(title, sizeof title, "vq-gate · fast-lane entrance of %s", a->attraction);
+	vq_ui_opts uo = {.title = title,
 	                 .width = LOGICAL_W,
 	                 .height = LOGICAL_H,
 	                 .fullscreen = a->fullscreen,
 	                 .screen_width_mm = a->screen_mm};
+	if (a->window)
+		vq_ui_parse_size(a->window, &uo.window_width, &uo.window_height);
+	if (a->window_at)
+		uo.window_placed = vq_ui_parse_point(a->window_at, &uo.window_x, &uo.window_y) == 0;
 	if ((rc = vq_ui_new(&uo, &app->ui, err, sizeof err)) != VQ_OK) {
 		fprintf(stderr, "vq-gate: window: %s\n", err);
 		return rc;
@@ -548,6 +567,11 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	/* SIGINT and SIGTERM end the gate (SDL makes them a quit). SDL takes them only from
+	 * the default handler, and a background job of a shell starts with SIGINT ignored:
+	 * so a SIGINT to the whole group (Ctrl-C, timeout -s INT) would leave us running. */
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
 	int rc = setup(&app) == VQ_OK ? run(&app) : 1;
 	teardown(&app);
 	return rc;

@@ -66,6 +66,7 @@ struct opts {
 	const char *staff_combo;
 	int fullscreen;
 	int width, height, win_w, win_h;
+	int placed, win_x, win_y;
 	double screen_mm;
 	int idle_s;
 	long frames;
@@ -131,6 +132,7 @@ static void usage(FILE *f)
 	        "  --fullscreen          full screen, no cursor\n"
 	        "  --size WxH            logical size the screens are laid out in (1280x800)\n"
 	        "  --window WxH          window size when not full screen (default: --size)\n"
+	        "  --window-at X,Y       the window's top-left corner on the desktop (centred)\n"
 	        "  --screen-mm WIDTH     visible width of the screen in mm (touch targets are\n"
 	        "                        15 mm; default: assume 96 dpi)\n"
 	        "  --idle-seconds N      back to the welcome screen after N s untouched (45)\n"
@@ -225,6 +227,9 @@ static int parse_args(struct opts *o, int argc, char **argv)
 			o->staff_combo = v;
 		} else if (!strcmp(a, "--size") && parse_size(v, &o->width, &o->height)) {
 		} else if (!strcmp(a, "--window") && parse_size(v, &o->win_w, &o->win_h)) {
+		} else if (!strcmp(a, "--window-at") &&
+		           vq_ui_parse_point(v, &o->win_x, &o->win_y) == 0) {
+			o->placed = 1;
 		} else if (!strcmp(a, "--screen-mm") && parse_long(v, 1, 100000, &n)) {
 			o->screen_mm = (double)n;
 		} else if (!strcmp(a, "--idle-seconds") && parse_long(v, 5, 86400, &n)) {
@@ -548,7 +553,10 @@ int main(int argc, char **argv)
 		fprintf(stderr, "vq-kiosk: --spool %s: %s\n", a.o.spool, strerror(errno));
 		goto cleanup;
 	}
-	vq_ui_opts uo = {.title = "vq-kiosk",
+	vq_ui_opts uo = {.title = "vq-kiosk · guests take tickets here",
+	                 .window_placed = a.o.placed,
+	                 .window_x = a.o.win_x,
+	                 .window_y = a.o.win_y,
 	                 .width = a.o.width,
 	                 .height = a.o.height,
 	                 .fullscreen = a.o.fullscreen,

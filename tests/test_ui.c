@@ -83,6 +83,21 @@ START_TEST(test_opts_rejected)
 	ck_assert_ptr_nonnull(strstr(err, "/nonexistent/font.ttf"));
 	ck_assert_ptr_eq(ui, sentinel);
 	vq_ui_free(NULL);
+
+	/* the command line's sizes and places */
+	int a = 0, b = 0;
+	ck_assert_int_eq(vq_ui_parse_size("1280x800", &a, &b), 0);
+	ck_assert(a == 1280 && b == 800);
+	ck_assert_int_eq(vq_ui_parse_point("970,-20", &a, &b), 0);
+	ck_assert(a == 970 && b == -20);
+	static const char *const bad_sizes[] = {"",           "1280",       "1280x",
+	                                        "x800",       "1280x800x2", "63x800",
+	                                        "1280x99999", "1280,800",   "abcxdef"};
+	for (size_t i = 0; i < sizeof bad_sizes / sizeof bad_sizes[0]; i++)
+		ck_assert_msg(vq_ui_parse_size(bad_sizes[i], &a, &b) != 0, "%s", bad_sizes[i]);
+	ck_assert_int_ne(vq_ui_parse_point("10x20", &a, &b), 0);
+	ck_assert_int_ne(vq_ui_parse_point("10,", &a, &b), 0);
+	ck_assert_int_ne(vq_ui_parse_point(NULL, &a, &b), 0);
 }
 END_TEST
 
@@ -1097,6 +1112,17 @@ START_TEST(test_poll_sdl_events)
 	next_event(ui, &in);
 	ck_assert_int_eq(in.kind, VQ_IN_TEXT);
 	ck_assert_str_eq(in.text, "ș");
+
+	/* Ctrl+V: the clipboard's first line, as if typed (a code copied from a printout) */
+	ck_assert_int_eq(SDL_SetClipboardText("VQ1:AB\tCD ț\nsecond line"), 0);
+	memset(&ev, 0, sizeof ev);
+	ev.type = SDL_KEYDOWN;
+	ev.key.keysym.sym = SDLK_v;
+	ev.key.keysym.mod = KMOD_LCTRL;
+	SDL_PushEvent(&ev);
+	next_event(ui, &in);
+	ck_assert_int_eq(in.kind, VQ_IN_TEXT);
+	ck_assert_str_eq(in.text, "VQ1:ABCD ț");
 	vq_ui_free(ui);
 }
 END_TEST

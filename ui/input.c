@@ -10,6 +10,7 @@
 #include "ui/input.h"
 
 #include "ui/uipriv.h"
+#include "ui/utf8.h"
 
 #include <poll.h>
 #include <string.h>
@@ -100,6 +101,32 @@ static int pointer(vq_ui *ui, vq_input *in, int kind, int wx, int wy)
 	return 1;
 }
 
+/* Ctrl+V or Shift+Insert: the clipboard's text as if typed, one line of it, control
+ * characters dropped (a code copied from a printout, pasted where it would be typed). */
+static int pasted(SDL_Keycode key, Uint16 mod, char *out, size_t outlen)
+{
+	if (!((key == SDLK_v && (mod & KMOD_CTRL) && !(mod & (KMOD_ALT | KMOD_SHIFT))) ||
+	      (key == SDLK_INSERT && (mod & KMOD_SHIFT))) ||
+	    !SDL_HasClipboardText())
+		return 0;
+	char *clip = SDL_GetClipboardText();
+	size_t n = 0, len = clip ? strlen(clip) : 0, i = 0;
+	while (i < len) {
+		int32_t cp;
+		size_t k = vq_utf8_next(clip + i, len - i, &cp);
+		if (cp == '\n' || cp == '\r' || n + k + 1 > outlen)
+			break;
+		if (cp >= 0x20 && cp != 0x7F) {
+			memcpy(out + n, clip + i, k);
+			n += k;
+		}
+		i += k;
+	}
+	out[n] = '\0';
+	SDL_free(clip);
+	return n > 0;
+}
+
 static void translate(vq_ui *ui, const SDL_Event *ev)
 {
 	vq_input in;
@@ -145,6 +172,10 @@ static void translate(vq_ui *ui, const SDL_Event *ev)
 	case SDL_KEYDOWN:
 		if (ui->script || types_text(ev->key.keysym.sym, ev->key.keysym.mod))
 			return;
+		if (pasted(ev->key.keysym.sym, ev->key.keysym.mod, in.text, sizeof in.text)) {
+			in.kind = VQ_IN_TEXT;
+			break;
+		}
 		in.kind = VQ_IN_KEY;
 		in.key = ev->key.keysym.sym;
 		in.mod = ev->key.keysym.mod;

@@ -56,6 +56,9 @@ typedef struct vq_ui_opts {
 	int fullscreen;    /* desktop fullscreen, mouse cursor hidden (a kiosk) */
 	int window_width;  /* windowed only: the window's size; 0: the logical size */
 	int window_height;
+	int window_placed; /* windowed only: 1: its top-left corner at window_x, window_y
+	                      (screen coordinates); 0: centred */
+	int window_x, window_y;
 	/* Physical width in mm of what the window shows (a fullscreen kiosk: the screen's
 	 * visible width), for vq_ui_mm. 0: assume 96 pixels per inch on the output. */
 	double screen_width_mm;
@@ -65,6 +68,11 @@ typedef struct vq_ui_opts {
 	int scan_gap_ms;  /* barcode-scanner detection (ui/input.h); 0: 40 ms; < 0: off */
 	int scan_min_len; /* 0: 4 characters */
 } vq_ui_opts;
+
+/* Command-line helpers every screen shares: "1280x800" (64..16384 each) and "40,20"
+ * (each -16384..16384). 0, or -1 for anything else. */
+int vq_ui_parse_size(const char *s, int *w, int *h);
+int vq_ui_parse_point(const char *s, int *x, int *y);
 
 /* Opens the window. On failure *out is left alone and err holds a message: VQ_EINVAL (bad
  * opts), VQ_ENOTFOUND (a font file unreadable, or SDL found no usable display or

@@ -14,6 +14,7 @@
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -133,6 +134,34 @@ void ui_present_frame(vq_ui *ui)
 	SDL_RenderPresent(ui->ren);
 }
 
+static int parse_pair(const char *s, char sep, long lo, long hi, int *a, int *b)
+{
+	char *end;
+	if (!s)
+		return -1;
+	errno = 0;
+	long x = strtol(s, &end, 10);
+	if (errno || end == s || *end != sep)
+		return -1;
+	const char *t = end + 1;
+	long y = strtol(t, &end, 10);
+	if (errno || end == t || *end || x < lo || x > hi || y < lo || y > hi)
+		return -1;
+	*a = (int)x;
+	*b = (int)y;
+	return 0;
+}
+
+int vq_ui_parse_size(const char *s, int *w, int *h)
+{
+	return parse_pair(s, 'x', 64, 16384, w, h);
+}
+
+int vq_ui_parse_point(const char *s, int *x, int *y)
+{
+	return parse_pair(s, ',', -16384, 16384, x, y);
+}
+
 static int check_opts(const vq_ui_opts *o, char *err, size_t errlen)
 {
 	if (o->width < 64 || o->width > 8192 || o->height < 64 || o->height > 8192) {
@@ -217,8 +246,9 @@ int vq_ui_new(const vq_ui_opts *o, vq_ui **out, char *err, size_t errlen)
 		wflags |= SDL_WINDOW_FULLSCREEN_DESKTOP;
 	int ww = o->window_width ? o->window_width : o->width;
 	int wh = o->window_height ? o->window_height : o->height;
-	ui->win = SDL_CreateWindow(o->title ? o->title : "vq", SDL_WINDOWPOS_CENTERED,
-	                           SDL_WINDOWPOS_CENTERED, ww, wh, wflags);
+	int wx = o->window_placed ? o->window_x : (int)SDL_WINDOWPOS_CENTERED;
+	int wy = o->window_placed ? o->window_y : (int)SDL_WINDOWPOS_CENTERED;
+	ui->win = SDL_CreateWindow(o->title ? o->title : "vq", wx, wy, ww, wh, wflags);
 	if (!ui->win) {
 		put_err(err, errlen, "SDL window: %s", SDL_GetError());
 		goto fail;
