@@ -109,7 +109,8 @@ static void badge(struct ctx *c, vq_rect box, vq_color bg, const char *role, int
 	text(c, inset(box, l->pad / 2, 0), role, px, 1, 0, VQ_COL_WHITE, VQ_ALIGN_CENTER, s);
 }
 
-/* The numbers just admitted that fit the cell at the row's size, as one line. */
+/* The numbers just admitted that fit the cell at the row's size, as one line: the newest
+ * of them, in number order (the row lists them in number order). */
 static void called_text(const struct ctx *c, const vq_board_row *r, int cell_w, char *out,
                         size_t outlen)
 {
@@ -117,19 +118,40 @@ static void called_text(const struct ctx *c, const vq_board_row *r, int cell_w, 
 	int max = (int)(cell_w / em);
 	if (max < 1)
 		max = 1;
+	/* the cut: admitted at or after the max-th newest time */
+	int64_t cut = INT64_MIN;
+	if (r->ncalled > max) {
+		int64_t at[VQ_BOARD_CALLED_MAX];
+		for (int i = 0; i < r->ncalled; i++)
+			at[i] = r->called[i].at;
+		for (int k = 0; k < max; k++) {
+			int best = k;
+			for (int i = k + 1; i < r->ncalled; i++)
+				if (at[i] > at[best])
+					best = i;
+			int64_t t = at[k];
+			at[k] = at[best];
+			at[best] = t;
+		}
+		cut = at[max - 1];
+	}
 	size_t len = 0;
+	int shown = 0;
 	out[0] = '\0';
-	for (int i = 0; i < r->ncalled && i < max; i++) {
+	for (int i = 0; i < r->ncalled && shown < max; i++) {
+		if (r->called[i].at < cut)
+			continue;
 		char item[96];
 		if (r->service)
 			tr2(c, "board_called_desk", "number", r->called[i].number, "desk",
 			    r->called[i].desk, item, sizeof item);
 		else
 			snprintf(item, sizeof item, "%s", r->called[i].number);
-		int n = snprintf(out + len, outlen - len, "%s%s", i ? "   " : "", item);
+		int n = snprintf(out + len, outlen - len, "%s%s", shown ? "   " : "", item);
 		if (n < 0 || (size_t)n >= outlen - len)
 			break;
 		len += (size_t)n;
+		shown++;
 	}
 }
 

@@ -255,8 +255,8 @@ static void attraction_row(struct lay *L, vq_rect r, int i)
 		text(L, top, "attr.none", tr(L, "kiosk_none_left"), time_px, 1, VQ_COL_INK,
 		     VQ_ALIGN_LEFT);
 	}
-	text(L, (vq_rect){r.x + r.w - go_w - in / 2, r.y, go_w, r.h}, "attr.go", "›",
-	     imin(r.h * 70 / 100, hpm(L, 70)), 1, VQ_COL_PRIMARY, VQ_ALIGN_CENTER);
+	text(L, (vq_rect){r.x + r.w - go_w - in / 2, r.y, go_w, r.h}, "attr.go", "❯",
+	     imin(r.h * 50 / 100, hpm(L, 50)), 1, VQ_COL_PRIMARY, VQ_ALIGN_CENTER);
 }
 
 /* The guest's passes, each with its "give back" button: giving one back is how a guest

@@ -717,6 +717,39 @@ START_TEST(test_render_colours)
 }
 END_TEST
 
+/* When fewer numbers fit than were just admitted, the newest are shown, in number order. */
+START_TEST(test_render_newest_numbers)
+{
+	utc();
+	vq_i18n *t = translations();
+	vq_board *b = board("coaster", "en", 0, 8);
+	vq_sitestate *ss = sitestate();
+	presence(ss, 1, NOW0);
+	site(ss, "[\"en\"]", NOW0);
+	attr(ss, "coaster", "ride", 0, 0, T0 + 900, T0 + 60, NOW0);
+	admission(b, "coaster", "C-007", 7, "gate-1", T0 + 40, 1);
+	admission(b, "coaster", "C-002", 2, "gate-1", T0 + 10, 1);
+	admission(b, "coaster", "C-005", 5, "gate-1", T0 + 50, 1);
+	admission(b, "coaster", "C-001", 1, "gate-1", T0 + 5, 1);
+	admission(b, "coaster", "C-003", 3, "gate-1", T0 + 20, 1);
+	vq_board_layout l;
+	ck_assert_int_eq(vq_board_layout_make(1920, 1080, 1, &l), VQ_OK);
+	vq_view *list = malloc(sizeof *list);
+	ck_assert_ptr_nonnull(list);
+	vq_board_view_build(&l, view(b, ss, l.rows, NOW0), t, list);
+	const vq_el *e = vq_view_role(list, "row.called", 0);
+	ck_assert_ptr_nonnull(e);
+	const char *s = vq_el_text(list, e);
+	ck_assert_msg(strstr(s, "C-005") && !strstr(s, "C-001") && !strstr(s, "C-002"), "%s", s);
+	if (strstr(s, "C-007"))
+		ck_assert_msg(strstr(s, "C-005") < strstr(s, "C-007"), "%s", s);
+	free(list);
+	vq_sitestate_free(ss);
+	vq_board_free(b);
+	vq_i18n_free(t);
+}
+END_TEST
+
 /* --- the program ----------------------------------------------------------------------- */
 
 typedef struct proc {
@@ -1190,6 +1223,7 @@ static Suite *display_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_render_fits);
 	tcase_add_test(tc, test_render_colours);
+	tcase_add_test(tc, test_render_newest_numbers);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("program");
