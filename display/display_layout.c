@@ -71,6 +71,7 @@ static void landscape(vq_board_layout *l)
 	l->standby = rect(xs[3], y, cw[3], ih);
 	l->called = rect(xs[4], y, cw[4], ih);
 	l->closed = rect(xs[1], y, xs[5] - gap - xs[1], ih);
+	l->hours = rect(xs[1], y, xs[3] - gap - xs[1], ih);
 
 	int hy = l->colhead.y + l->pad / 4, hh = l->colhead.h - l->pad / 2;
 	l->h_name = rect(xs[0], hy, cw[0], hh);
@@ -94,6 +95,7 @@ static void portrait(vq_board_layout *l)
 	l->standby = rect(xn, y + h1, xs - xn - gap, h2);
 	l->called = rect(xs, y + h1, xe - xs, h2);
 	l->closed = rect(x0, y + h1, iw, h2);
+	l->hours = rect(x0, y + h1, xs - x0 - gap, h2);
 
 	int hy = l->colhead.y + l->pad / 4, hh = l->colhead.h - l->pad / 2;
 	int k1 = hh / 3, k2 = hh - k1;

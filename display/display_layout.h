@@ -41,6 +41,7 @@ typedef struct vq_board_layout {
 	/* the cells of row 0 (vq_board_layout_cell moves them to row r) */
 	vq_rect name, now, next, mark, standby, called;
 	vq_rect closed; /* a closed attraction's notice: over everything but the name */
+	vq_rect hours;  /* "closed for today", "waiting for data": now and next together */
 	/* the column titles, inside colhead */
 	vq_rect h_name, h_now, h_next, h_standby, h_called;
 } vq_board_layout;

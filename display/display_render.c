@@ -213,15 +213,16 @@ static void row(struct ctx *c, int i)
 	}
 
 	vq_rect now = vq_board_layout_cell(l, l->now, i);
+	vq_rect hours = vq_board_layout_cell(l, l->hours, i);
 	if (r->status == VQ_BOARD_WAITING) {
-		text(c, now, "row.hours", px_mark, 0, 0, VQ_BOARD_COL_LABEL, VQ_ALIGN_LEFT,
+		text(c, hours, "row.hours", px_mark, 0, 0, VQ_BOARD_COL_LABEL, VQ_ALIGN_LEFT,
 		     tr(c, "board_waiting"));
 	} else if (r->hours == VQ_BOARD_BEFORE_HOURS) {
 		vq_board_hhmm(r->opens, t);
-		tr1(c, "opens_at", "time", t, s, sizeof s);
-		text(c, now, "row.hours", px_mark, 1, 0, data, VQ_ALIGN_LEFT, s);
+		tr1(c, "board_opens", "time", t, s, sizeof s);
+		text(c, now, "row.opens", px, 1, 0, data, VQ_ALIGN_LEFT, s);
 	} else if (r->hours == VQ_BOARD_AFTER_HOURS) {
-		text(c, now, "row.hours", px_mark, 1, 0, VQ_BOARD_COL_LABEL, VQ_ALIGN_LEFT,
+		text(c, hours, "row.hours", px_mark, 1, 0, VQ_BOARD_COL_LABEL, VQ_ALIGN_LEFT,
 		     tr(c, "board_closed_today"));
 	} else if (r->admits_upto) {
 		vq_board_hhmm(r->admits_upto, t);
@@ -248,7 +249,7 @@ static void row(struct ctx *c, int i)
 
 	vq_rect sb = vq_board_layout_cell(l, l->standby, i);
 	int sb_align = l->portrait ? VQ_ALIGN_LEFT : VQ_ALIGN_CENTER;
-	if (r->standby_min >= 0) {
+	if (r->standby_min >= 0 && r->hours != VQ_BOARD_AFTER_HOURS) {
 		char n[16];
 		snprintf(n, sizeof n, "%d", r->standby_min);
 		tr1(c, "minutes_short", "n", n, s, sizeof s);

@@ -133,8 +133,18 @@ static int attr_msg(vq_sitestate *ss, const vq_board_synth_opts *o, int i, int k
 			put(buf, sizeof buf, &len, "%s\"%s\":{\"start\":%lld,\"end\":%lld}",
 			    t ? "," : "", TIERS[t][0], (long long)start, (long long)(start + 3600));
 	}
+	/* opening hours: one in a while opens later, or is done for the day */
+	int64_t opens = now - 3 * 3600, closes = now + 8 * 3600;
+	if (i % 13 == 4)
+		opens = slot + 3600;
+	else if (i % 13 == 8)
+		closes = now - 600;
 	put(buf, sizeof buf, &len,
-	    "},\"capacity\":{\"today\":1920,\"taken\":%d},\"throughput_per_hour\":1200,"
+	    "},\"prefix\":\"%c\",\"early_grace_min\":5,\"late_grace_min\":10,\"opens\":%lld,"
+	    "\"closes\":%lld",
+	    'A' + i % 26, (long long)opens, (long long)closes);
+	put(buf, sizeof buf, &len,
+	    ",\"capacity\":{\"today\":1920,\"taken\":%d},\"throughput_per_hour\":1200,"
 	    "\"fast_share_pct\":40,\"overbook_pct\":0,\"standby_min\":%d,"
 	    "\"merge\":{\"fast\":4,\"standby\":1,\"phase\":0,\"backlog\":12,\"backlog_min\":2},"
 	    "\"updated\":%lld}",
@@ -175,8 +185,10 @@ int vq_board_synth(vq_sitestate *ss, vq_board *b, const vq_board_synth_opts *o)
 	if (vq_board_synth_msg(ss, NULL, "presence/vqd", buf, o->now_ms) < 0)
 		return VQ_EBADREQ;
 	int rc = site_msg(ss, o);
+	/* every seventeenth has not published its state yet: the board waits for it */
 	for (int i = 0; rc == VQ_OK && i < o->nattrs; i++)
-		rc = attr_msg(ss, o, i, 0);
+		if (i % 17 != 16)
+			rc = attr_msg(ss, o, i, 0);
 	for (int i = 0; rc == VQ_OK && b && i < o->nattrs; i++)
 		rc = admissions(ss, b, o, i);
 	return rc;

@@ -4,7 +4,8 @@
  * Everything goes through the same doors as live data (vq_sitestate_feed, vq_board_feed)
  * as protocol JSON (docs/protocol.md), so a synthetic board is a real one. The park has
  * three languages (en, ru, ro), real-length names in each, and a mix of what boards show:
- * closures, reopenings, sold-out tiers, service desks, and called numbers everywhere.
+ * closures, reopenings, sold-out tiers, service desks, rides that open later or are done
+ * for the day, one whose state has not come yet, and numbers just admitted everywhere.
  */
 #ifndef VQ_DISPLAY_SYNTH_H
 #define VQ_DISPLAY_SYNTH_H
