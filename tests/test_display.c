@@ -1,7 +1,8 @@
 /* tests/test_display.c — vq-display, the fast-lane board: the board model (staleness,
- * called numbers, languages, status, pages), the layout at 720p, 1080p, 4K and portrait,
- * the renderer (offscreen: everything fits in every language, the colours mean what they
- * should), and the real program against the real broker and vqd.
+ * numbers just admitted, languages, status, pages), the layout at 720p, 1080p, 4K and
+ * portrait, the display list (offscreen: every text fits without a broken word and stands
+ * out 4.5:1 in every language, the colours mean what they should), and the real program
+ * against the real broker and vqd.
  *
  * Model tests feed protocol JSON through vq_sitestate and vq_board exactly as the bus
  * would (display/display_synth.h), with the board's clock given, so time is free. The

@@ -3,7 +3,7 @@
  *
  * Unit tests drive kiosk_state.h with made-up input, replies and retained state (fed to
  * client/sitestate.h exactly as the bus would), and read the result off the display
- * list (vq_view.h): what a visitor would see, without drawing. Integration tests run
+ * list (ui/view.h): what a visitor would see, without drawing. Integration tests run
  * the vq-kiosk binary under SDL's offscreen driver with a replay script against a site
  * from tests/support/vqsite.h, read its --trace on a pipe, decode the QR of its
  * screenshots with zbarimg, and read vqd's database to count tickets.
