@@ -86,8 +86,8 @@ struct gate {
 };
 
 static const char *const REASON_NAMES[GATE_R_COUNT] = {
-    "none",        "too_early",        "expired", "already_used", "forged",
-    "unknown_key", "wrong_attraction", "closed",  "cancelled",    "unknown_ticket",
+    "none",        "too_early",        "expired",      "already_used", "forged",
+    "unknown_key", "wrong_attraction", "closed",       "cancelled",    "unknown_ticket",
     "no_keys",     "cannot_record",    "not_a_ticket", "other"};
 
 /* The override reasons offered as buttons: id, i18n key. What vqd records is the English
