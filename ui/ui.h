@@ -18,8 +18,9 @@
  *
  * The layer, one concept a header:
  *	ui/ui.h       this: the window, the frame, mm, screenshots, the clock
- *	ui/text.h     UTF-8 text in a box: align, wrap, shrink-to-fit, glyph coverage
+ *	ui/text.h     UTF-8 text in a box: align, wrap at spaces, shrink-to-fit, glyph coverage
  *	ui/widgets.h  the high-contrast palette, filled shapes, buttons and hit-testing
+ *	ui/view.h     a screen as a display list: drawn, redrawn where it changed, checked
  *	ui/qr.h       QR codes with a quiet zone and whole-pixel modules
  *	ui/input.h    vq_input events, vq_ui_poll (SDL + the bus fd), the scanner detector
  *	ui/script.h   replaying input from a script file, with a virtual clock
