@@ -458,7 +458,9 @@ static void fill_row(const vq_board *b, const vq_sitestate *ss, int i, int lang,
 	for (int k = 0; l && k < l->n; k++) {
 		if (park_s && l->e[k].c.at < park_s - b->called_age_s)
 			break; /* listed newest first: the rest are older still */
-		r->called[r->ncalled++] = l->e[k].c;
+		r->called[r->ncalled] = l->e[k].c;
+		r->called[r->ncalled].newness = r->ncalled;
+		r->ncalled++;
 	}
 	/* shown in number order, so a guest finds theirs at a glance */
 	qsort(r->called, (size_t)r->ncalled, sizeof r->called[0], by_number);

@@ -82,6 +82,7 @@ typedef struct vq_board_called {
 	char number[VQ_BOARD_NUMBER_MAX]; /* "C-042" */
 	char desk[VQ_ID_MAX];             /* services: the desk, from the gate id ("gate-3": "3") */
 	int64_t at;                       /* vqd's time of the admission */
+	int newness;                      /* 0: the newest of the row, 1: the one before... */
 } vq_board_called;
 
 typedef struct vq_board_row {

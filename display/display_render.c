@@ -118,28 +118,11 @@ static void called_text(const struct ctx *c, const vq_board_row *r, int cell_w, 
 	int max = (int)(cell_w / em);
 	if (max < 1)
 		max = 1;
-	/* the cut: admitted at or after the max-th newest time */
-	int64_t cut = INT64_MIN;
-	if (r->ncalled > max) {
-		int64_t at[VQ_BOARD_CALLED_MAX];
-		for (int i = 0; i < r->ncalled; i++)
-			at[i] = r->called[i].at;
-		for (int k = 0; k < max; k++) {
-			int best = k;
-			for (int i = k + 1; i < r->ncalled; i++)
-				if (at[i] > at[best])
-					best = i;
-			int64_t t = at[k];
-			at[k] = at[best];
-			at[best] = t;
-		}
-		cut = at[max - 1];
-	}
 	size_t len = 0;
 	int shown = 0;
 	out[0] = '\0';
 	for (int i = 0; i < r->ncalled && shown < max; i++) {
-		if (r->called[i].at < cut)
+		if (r->called[i].newness >= max)
 			continue;
 		char item[96];
 		if (r->service)
