@@ -3,9 +3,17 @@
  * Owns the request envelope and the helpers every verb shares (handlers.h); the verbs
  * live in handlers_guest.c, handlers_gate.c, handlers_ops.c and handlers_web.c. It checks
  * every field of a request before anything changes, so a bad request changes nothing and
- * gets an error naming the field. Mutating requests are idempotent by request id: the
- * first reply is remembered in the same transaction as the change, and a repeated id gets
- * that reply back byte for byte.
+ * gets an error naming the field.
+ *
+ * Before any of that, the request counts against its account's rate limit (the verb's
+ * role: ratelimit.h); a refused one costs a bucket look-up and a short reply, nothing more.
+ *
+ * Mutating requests are idempotent by request id: the first reply is remembered in the
+ * same transaction as the change, bound to a digest of the verb and the request, and a
+ * repeated id gets that reply back byte for byte if it asks the same thing, `rid_reused`
+ * if it asks anything else. A refusal that decided nothing (the request's form, an unknown
+ * name, a code that does not verify, a limit) is not remembered: the same request gets it
+ * again anyway, and a flood of such requests leaves nothing behind.
  */
 #include "coordinator/handlers.h"
 #include "coordinator/log.h"
@@ -198,6 +206,7 @@ cJSON *vqd_ticket_json(const vq_vqd *d, const vq_ticket *t, int with_code)
 	cJSON_AddNumberToObject(o, "start", (double)t->win_start);
 	cJSON_AddNumberToObject(o, "end", (double)t->win_end);
 	cJSON_AddStringToObject(o, "state", vq_ticket_state_name(t->state));
+	cJSON_AddNumberToObject(o, "issued_at", (double)t->issued_at);
 	if (t->state == VQ_TS_ANYTIME) {
 		cJSON_AddNumberToObject(o, "valid_from", (double)t->valid_from);
 		cJSON_AddNumberToObject(o, "valid_until", (double)t->valid_until);
@@ -226,6 +235,16 @@ cJSON *vqd_ticket_json(const vq_vqd *d, const vq_ticket *t, int with_code)
 	return o;
 }
 
+int64_t vqd_ticket_until(const vq_vqd *d, const vq_ticket *t)
+{
+	if (t->state == VQ_TS_ANYTIME)
+		return t->valid_until;
+	const vq_attraction *a = vq_site_attr(d->site, vq_site_attr_find(d->site, t->attr));
+	const vq_tier *tier = vq_site_tier(d->site, t->tier);
+	return t->win_end +
+	       (int64_t)((a ? a->late_grace_min : 0) + (tier ? tier->late_grace_min : 0)) * 60;
+}
+
 /* The guest's tickets that still count against the tier's limit. */
 cJSON *vqd_held_json(const vq_vqd *d, uint64_t guest, int64_t now)
 {
@@ -237,13 +256,7 @@ cJSON *vqd_held_json(const vq_vqd *d, uint64_t guest, int64_t now)
 		const vq_ticket *t = vq_book_ticket_at(b, i);
 		if (t->guest != guest || (t->state != VQ_TS_ISSUED && t->state != VQ_TS_ANYTIME))
 			continue;
-		const vq_attraction *a = vq_site_attr(d->site, vq_site_attr_find(d->site, t->attr));
-		const vq_tier *tier = vq_site_tier(d->site, t->tier);
-		int64_t until =
-		    t->state == VQ_TS_ANYTIME
-		        ? t->valid_until
-		        : t->win_end + (int64_t)(a->late_grace_min + tier->late_grace_min) * 60;
-		if (now < until)
+		if (now < vqd_ticket_until(d, t))
 			cJSON_AddItemToArray(arr, vqd_ticket_json(d, t, 1));
 	}
 	return arr;
@@ -275,6 +288,128 @@ void vqd_add_event(vq_vqd *d, const char *suffix, cJSON *ev)
 		d->nevents++;
 }
 
+/* --- request ids bound to what they asked ----------------------------------------- */
+
+static int by_name(const void *a, const void *b)
+{
+	const cJSON *x = *(const cJSON *const *)a, *y = *(const cJSON *const *)b;
+	return strcmp(x->string ? x->string : "", y->string ? y->string : "");
+}
+
+/* A count or a length, little-endian whatever the machine: a digest stays valid across a
+ * move of the database. */
+static void feed32(crypto_generichash_state *h, uint32_t v)
+{
+	const uint8_t b[4] = {(uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16),
+	                      (uint8_t)(v >> 24)};
+	crypto_generichash_update(h, b, sizeof b);
+}
+
+/* Feeds the canonical form of a JSON value to the hash: a tag, then the value; strings and
+ * keys length-prefixed; an object's members sorted by name (so order, whitespace and
+ * escapes do not matter, and no two different values feed the same bytes); numbers by
+ * value, as the double they parse to. skip names a top-level member left out ("rid"). */
+static int feed(crypto_generichash_state *h, const cJSON *v, const char *skip)
+{
+	uint8_t tag;
+	if (cJSON_IsObject(v)) {
+		size_t n = 0, k = 0;
+		for (const cJSON *c = v->child; c; c = c->next)
+			n++;
+		const cJSON **m = n ? malloc(n * sizeof *m) : NULL;
+		if (n && !m)
+			return VQ_ENOMEM;
+		for (const cJSON *c = v->child; c; c = c->next)
+			if (!skip || !c->string || strcmp(c->string, skip) != 0)
+				m[k++] = c;
+		if (k > 1)
+			qsort(m, k, sizeof *m, by_name);
+		tag = '{';
+		crypto_generichash_update(h, &tag, 1);
+		feed32(h, (uint32_t)k);
+		int rc = VQ_OK;
+		for (size_t i = 0; rc == VQ_OK && i < k; i++) {
+			const char *name = m[i]->string ? m[i]->string : "";
+			uint32_t len = (uint32_t)strlen(name);
+			feed32(h, len);
+			crypto_generichash_update(h, (const uint8_t *)name, len);
+			rc = feed(h, m[i], NULL);
+		}
+		free(m);
+		return rc;
+	}
+	if (cJSON_IsArray(v)) {
+		uint32_t cnt = 0;
+		for (const cJSON *c = v->child; c; c = c->next)
+			cnt++;
+		tag = '[';
+		crypto_generichash_update(h, &tag, 1);
+		feed32(h, cnt);
+		for (const cJSON *c = v->child; c; c = c->next) {
+			int rc = feed(h, c, NULL);
+			if (rc != VQ_OK)
+				return rc;
+		}
+		return VQ_OK;
+	}
+	if (cJSON_IsString(v)) {
+		uint32_t len = (uint32_t)strlen(v->valuestring);
+		tag = 's';
+		crypto_generichash_update(h, &tag, 1);
+		feed32(h, len);
+		crypto_generichash_update(h, (const uint8_t *)v->valuestring, len);
+		return VQ_OK;
+	}
+	if (cJSON_IsNumber(v)) {
+		double x = v->valuedouble == 0 ? 0.0 : v->valuedouble; /* -0 is 0 */
+		uint64_t bits;
+		memcpy(&bits, &x, sizeof bits);
+		uint8_t b[8];
+		for (int i = 0; i < 8; i++)
+			b[i] = (uint8_t)(bits >> (8 * i));
+		tag = 'd';
+		crypto_generichash_update(h, &tag, 1);
+		crypto_generichash_update(h, b, sizeof b);
+		return VQ_OK;
+	}
+	tag = cJSON_IsTrue(v) ? 't' : cJSON_IsFalse(v) ? 'f' : 'n';
+	crypto_generichash_update(h, &tag, 1);
+	return VQ_OK;
+}
+
+/* What a remembered reply is bound to: the verb and the request without its rid. */
+static int request_digest(const char *suffix, const cJSON *root, uint8_t out[VQ_STORE_DIGEST_LEN])
+{
+	crypto_generichash_state h;
+	crypto_generichash_init(&h, NULL, 0, VQ_STORE_DIGEST_LEN);
+	crypto_generichash_update(&h, (const uint8_t *)suffix, strlen(suffix) + 1);
+	int rc = feed(&h, root, "rid");
+	crypto_generichash_final(&h, out, VQ_STORE_DIGEST_LEN);
+	return rc;
+}
+
+/* A refusal that decided nothing is not remembered: it depends on the request's bytes,
+ * the site's names and keys, or a limit, not on the state of the day, so the same request
+ * gets it again; remembering it would only let a client fill the disk. */
+static int remembered(const cJSON *r)
+{
+	static const char *const nothing[] = {
+	    "bad_request",  "invalid",        "too_large",      "unknown_attraction",
+	    "unknown_tier", "unknown_card",   "unknown_ticket", "unknown_command",
+	    "unknown_key",  "malformed_code", "forged",         "rid_reused",
+	    "rate_limited", "storage",        "no_memory",      NULL};
+	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(r, "ok")))
+		return 1;
+	const cJSON *code =
+	    cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(r, "error"), "code");
+	if (!cJSON_IsString(code))
+		return 0;
+	for (int i = 0; nothing[i]; i++)
+		if (strcmp(code->valuestring, nothing[i]) == 0)
+			return 0;
+	return 1;
+}
+
 /* --- dispatch ------------------------------------------------------------------------ */
 
 enum kind {
@@ -291,6 +426,24 @@ enum kind {
 	K_WEB_GIVEBACK,
 	K_UNKNOWN
 };
+
+/* Whose limit a verb counts against: the ACL lets each role publish its own verbs only
+ * (broker-config/README.md), so the verb says the role; lookup, which operators may send
+ * too, counts as a gate's. */
+static int role_of(enum kind k)
+{
+	switch (k) {
+	case K_REDEEM:
+	case K_SYNC:
+	case K_OVERRIDE:
+	case K_LOOKUP:
+		return VQ_ROLE_GATE;
+	case K_OPS:
+		return VQ_ROLE_OPERATOR;
+	default:
+		return VQ_ROLE_KIOSK;
+	}
+}
 
 static enum kind kind_of(const char *suffix)
 {
@@ -311,6 +464,26 @@ char *vqd_handle(vq_vqd *d, const char *suffix, const char *payload, size_t len,
 	vqd_req q = {0};
 	cJSON *r = NULL;
 	d->requests++;
+	int role = role_of(k);
+	int64_t wait_ms = 0;
+	int warn = 0;
+	/* (phones are anonymous: their own limits come below, vqd_web_admit) */
+	if (k != K_WEB_TICKET && k != K_WEB_GIVEBACK &&
+	    vq_ratelimit_take(d->limits, client, role, vq_site_limit(d->site, role), d->real_ms,
+	                      &wait_ms, &warn) == VQ_ERATELIMIT) {
+		/* unread, like a payload too large: the correlation data says which request */
+		d->rate_limited++;
+		if (warn)
+			vq_log(VQ_LOG_WARN,
+			       "%s sends faster than a %s may (%d/s, burst %d): refusing", client,
+			       vq_role_name(role), vq_site_limit(d->site, role)->rate_per_s,
+			       vq_site_limit(d->site, role)->burst);
+		cJSON *e = vqd_reply_err(
+		    &r, NULL, VQ_ERATELIMIT, "more than %d requests a second; retry in %lld ms",
+		    vq_site_limit(d->site, role)->rate_per_s, (long long)wait_ms);
+		cJSON_AddNumberToObject(e, "retry_after_ms", (double)wait_ms);
+		return vqd_render(r);
+	}
 	if (len > (k == K_OPS ? (size_t)VQD_MAX_OPS : (size_t)VQD_MAX_REQUEST)) {
 		vqd_reply_err(&r, NULL, VQ_ETOOBIG, "payload of %zu bytes; the limit is %d", len,
 		              k == K_OPS ? VQD_MAX_OPS : VQD_MAX_REQUEST);
@@ -356,13 +529,35 @@ char *vqd_handle(vq_vqd *d, const char *suffix, const char *payload, size_t len,
 	/* request ids are the client's own: scoped by the client id the broker vouches for */
 	char key[VQ_STORE_RID_MAX + 1];
 	snprintf(key, sizeof key, "%s/%s", client, q.rid);
-	if (mutating) {
+	/* A rid is one request: a mutating one is answered from its first reply, and any
+	 * other request under a rid already answered is refused. (A read is never kept, so
+	 * for a read any reply kept under its rid is another request's.) */
+	uint8_t digest[VQ_STORE_DIGEST_LEN] = {0};
+	{
 		char *prev = NULL;
 		size_t plen = 0;
-		if (vq_service_recall(d->svc, key, &prev, &plen) == VQ_OK) {
+		int rc = mutating ? request_digest(suffix, q.root, digest) : VQ_OK;
+		if (rc == VQ_OK)
+			rc = vq_service_recall(d->svc, key, suffix + 4, digest, &prev, &plen);
+		if (rc == VQ_OK && mutating) {
 			d->replays++;
 			cJSON_Delete(q.root);
 			return prev;
+		}
+		free(prev);
+		if (rc == VQ_OK || rc == VQ_ERIDREUSED) {
+			d->rid_reused++;
+			vqd_reply_err(&r, q.rid, VQ_ERIDREUSED,
+			              "rid '%s' was used for another request of yours; nothing "
+			              "changed (a new request needs a new rid)",
+			              q.rid);
+			goto out;
+		}
+		if (rc != VQ_ENOTFOUND) {
+			vqd_reply_err(&r, q.rid, VQ_ESTORE,
+			              "could not look the rid up; nothing changed; retry with the "
+			              "same rid");
+			goto out;
 		}
 	}
 	switch (k) {
@@ -406,10 +601,11 @@ char *vqd_handle(vq_vqd *d, const char *suffix, const char *payload, size_t len,
 	}
 	if (r != q.reply)
 		cJSON_Delete(q.reply);
+	int keep = mutating && remembered(r);
 	char *text = vqd_render(r);
-	/* storage errors are not answers: a retry with the same rid must be tried again */
-	if (mutating && text && !strstr(text, "\"code\":\"storage\"") &&
-	    vq_service_remember(d->svc, key, suffix + 4, text, strlen(text), now) != VQ_OK) {
+	if (keep && text &&
+	    vq_service_remember(d->svc, key, suffix + 4, digest, text, strlen(text), now) !=
+	        VQ_OK) {
 		free(text);
 		text = vqd_storage_error(payload, len);
 	}

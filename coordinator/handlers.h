@@ -1,7 +1,7 @@
 /* coordinator/handlers.h — what vqd's request handlers share (handlers*.c only).
  *
- * handlers.c owns the request envelope (size, JSON, v, rid, idempotency) and the
- * helpers below; handlers_guest.c the kiosks' verbs, handlers_gate.c the gates',
+ * handlers.c owns the request envelope (rate limit, size, JSON, v, rid, idempotency) and
+ * the helpers below; handlers_guest.c the kiosks' verbs, handlers_gate.c the gates',
  * handlers_ops.c the operators', and handlers_web.c the guests' phones'. A handler checks every
  * field before it changes anything: a getter that fails leaves its error reply in q->reply and
  * changes nothing.
@@ -39,6 +39,8 @@ uint64_t vqd_guest_of(const vq_vqd *d, const char *card);
 int vqd_tier_of(vq_vqd *d, vqd_req *q, const char *card, int *tier, int *member);
 int vqd_attr_of(vq_vqd *d, vqd_req *q, const char *id);
 cJSON *vqd_ticket_json(const vq_vqd *d, const vq_ticket *t, int with_code);
+/* When t's admission interval ends (window, attraction's and tier's grace; anytime's end). */
+int64_t vqd_ticket_until(const vq_vqd *d, const vq_ticket *t);
 cJSON *vqd_held_json(const vq_vqd *d, uint64_t guest, int64_t now);
 void vqd_mark_dirty(vq_vqd *d, const char *attr);
 void vqd_add_event(vq_vqd *d, const char *suffix, cJSON *ev);

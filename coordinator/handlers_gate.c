@@ -174,7 +174,9 @@ static int reason_ok(const char *s)
 }
 
 /* Staff admit anyway, with a reason that lands in the audit log: a damaged code, a guest
- * who missed the window through the park's fault. A known, unused ticket is marked used. */
+ * who missed the window through the park's fault. A known, unused ticket of this gate's
+ * attraction is marked used; any other ticket is left as it is (one of another attraction
+ * stays usable there), and the reply and the audit say why in "ticket_state". */
 cJSON *vqd_do_override(vq_vqd *d, vqd_req *q, const char *client, int64_t now)
 {
 	const char *code, *attr;
@@ -191,16 +193,24 @@ cJSON *vqd_do_override(vq_vqd *d, vqd_req *q, const char *client, int64_t now)
 		              reason ? "expected 1..200 bytes of text" : "missing");
 		return q->reply;
 	}
-	if (code && vq_code_verify(code, strlen(code), &d->ring, &c) == VQ_OK &&
-	    strcmp(c.site, vq_site_id(d->site)) == 0) {
-		id = (int64_t)c.ticket_id;
-		has_id = 1;
+	const char *state = NULL; /* what became of the ticket, when it was not marked used */
+	char other[VQ_ID_MAX] = "";
+	if (code) {
+		int vrc = vq_code_verify(code, strlen(code), &d->ring, &c);
+		if (vrc == VQ_OK && strcmp(c.site, vq_site_id(d->site)) != 0)
+			vrc = VQ_EBADSIG;
+		if (vrc == VQ_OK) {
+			id = (int64_t)c.ticket_id;
+			has_id = 1;
+		} else if (!has_id) {
+			state = vq_errname(vrc == VQ_EINVAL ? VQ_EMALFORMED : vrc);
+		}
 	}
 	cJSON *r = vqd_reply_new(q->rid, 1);
 	cJSON_AddBoolToObject(r, "admit", 1);
 	if (has_id) {
 		vq_ticket t;
-		int rc = vq_service_override(d->svc, (uint64_t)id, client, now, &t);
+		int rc = vq_service_override(d->svc, (uint64_t)id, attr, client, now, &t);
 		if (rc == VQ_ESTORE || rc == VQ_EINVAL) {
 			cJSON_Delete(r);
 			vqd_reply_err(&q->reply, q->rid, VQ_ESTORE, NULL);
@@ -209,14 +219,31 @@ cJSON *vqd_do_override(vq_vqd *d, vqd_req *q, const char *client, int64_t now)
 		if (rc == VQ_OK) {
 			vqd_mark_dirty(d, t.attr);
 			cJSON_AddItemToObject(r, "ticket", vqd_ticket_json(d, &t, 0));
-			admission_event(d, &t, attr, client, now, 0, 1);
+			admission_event(d, &t, t.attr, client, now, 0, 1);
 		} else {
 			/* admitted all the same: the audit says the ticket could not be marked */
-			cJSON_AddStringToObject(r, "ticket_state", vq_errname(rc));
+			state = vq_errname(rc);
+			const vq_ticket *bt = vq_book_ticket(vq_service_book(d->svc), (uint64_t)id);
+			if (rc == VQ_EWRONGATTR && bt)
+				snprintf(other, sizeof other, "%s", bt->attr);
 		}
 	}
-	char *detail = cJSON_PrintUnformatted(q->root);
-	if (vq_store_audit(vq_service_store(d->svc), now, client, "override", detail) != VQ_OK) {
+	if (state)
+		cJSON_AddStringToObject(r, "ticket_state", state);
+	if (other[0])
+		cJSON_AddStringToObject(r, "ticket_attraction", other);
+	/* the audit: the request, and what became of its ticket */
+	cJSON *audit = cJSON_CreateObject();
+	cJSON_AddItemToObject(audit, "request", cJSON_Duplicate(q->root, 1));
+	cJSON_AddStringToObject(audit, "ticket_state",
+	                        state    ? state
+	                        : has_id ? "redeemed"
+	                                 : "no_ticket");
+	if (other[0])
+		cJSON_AddStringToObject(audit, "ticket_attraction", other);
+	char *detail = vqd_render(audit);
+	if (!detail ||
+	    vq_store_audit(vq_service_store(d->svc), now, client, "override", detail) != VQ_OK) {
 		free(detail);
 		cJSON_Delete(r);
 		vqd_reply_err(&q->reply, q->rid, VQ_ESTORE, NULL);

@@ -61,6 +61,39 @@ static cJSON *ops_capacity(vq_vqd *d, vqd_req *q, int a, int64_t now)
 	return state_reply(d, q, a, now);
 }
 
+struct card_at {
+	const char *card;
+	int at;
+};
+
+static int by_card(const void *a, const void *b)
+{
+	const struct card_at *x = a, *y = b;
+	int c = strcmp(x->card, y->card);
+	return c ? c : (x->at > y->at) - (x->at < y->at);
+}
+
+/* Finds a card given twice among n (sorting, so a list of 1000 costs no million compares):
+ * VQ_EEXISTS with the first duplicate in sorted order, as its earlier and later index. */
+static int duplicate(const char *const *cards, int n, int *first, int *again)
+{
+	struct card_at *v = malloc((size_t)n * sizeof *v);
+	int found = VQ_OK;
+	if (!v)
+		return VQ_ENOMEM;
+	for (int i = 0; i < n; i++)
+		v[i] = (struct card_at){cards[i], i};
+	qsort(v, (size_t)n, sizeof *v, by_card);
+	for (int i = 1; i < n && found == VQ_OK; i++)
+		if (strcmp(v[i - 1].card, v[i].card) == 0) {
+			*first = v[i - 1].at;
+			*again = v[i].at;
+			found = VQ_EEXISTS;
+		}
+	free(v);
+	return found;
+}
+
 static cJSON *ops_import(vq_vqd *d, vqd_req *q)
 {
 	const cJSON *m = cJSON_GetObjectItemCaseSensitive(q->root, "members");
@@ -78,23 +111,42 @@ static cJSON *ops_import(vq_vqd *d, vqd_req *q)
 	/* all or nothing: check every entry before writing any */
 	int i = 0;
 	const cJSON *it;
+	const char **cards = malloc((size_t)n * sizeof *cards);
+	if (!cards) {
+		vqd_reply_err(&q->reply, q->rid, VQ_ESTORE, "out of memory; nothing imported");
+		return q->reply;
+	}
 	cJSON_ArrayForEach(it, m)
 	{
 		const cJSON *card = cJSON_GetObjectItemCaseSensitive(it, "card");
 		const cJSON *tier = cJSON_GetObjectItemCaseSensitive(it, "tier");
 		if (!cJSON_IsString(card) || !vqd_printable(card->valuestring, 1, 32)) {
+			free(cards);
 			vqd_reply_err(&q->reply, q->rid, VQ_EBADREQ,
 			              "members[%d].card: expected 1..32 printable ASCII characters",
 			              i);
 			return q->reply;
 		}
 		if (!cJSON_IsString(tier) || vq_site_tier_find(d->site, tier->valuestring) < 0) {
+			free(cards);
 			vqd_reply_err(&q->reply, q->rid, VQ_ENOTIER,
 			              "members[%d].tier: unknown tier", i);
 			return q->reply;
 		}
-		i++;
+		cards[i++] = card->valuestring;
 	}
+	/* one card twice would leave which tier it gets to the order of the list: refused */
+	int first = 0, again = 0, dup = duplicate(cards, n, &first, &again);
+	if (dup == VQ_EEXISTS)
+		vqd_reply_err(
+		    &q->reply, q->rid, VQ_EINVAL,
+		    "members[%d].card: '%s' is also members[%d]; each card once a request", again,
+		    cards[again], first);
+	else if (dup != VQ_OK)
+		vqd_reply_err(&q->reply, q->rid, VQ_ESTORE, "out of memory; nothing imported");
+	free(cards);
+	if (dup != VQ_OK)
+		return q->reply;
 	cJSON_ArrayForEach(it, m)
 	{
 		if (vq_store_put_member(
@@ -126,6 +178,8 @@ static cJSON *ops_stats(vq_vqd *d, vqd_req *q, int64_t now)
 	cJSON_AddNumberToObject(r, "audit_entries", (double)audits);
 	cJSON_AddNumberToObject(r, "requests", (double)d->requests);
 	cJSON_AddNumberToObject(r, "replays", (double)d->replays);
+	cJSON_AddNumberToObject(r, "rid_reused", (double)d->rid_reused);
+	cJSON_AddNumberToObject(r, "rate_limited", (double)d->rate_limited);
 	cJSON_AddNumberToObject(r, "batches", (double)d->batches);
 	cJSON_AddNumberToObject(r, "failed_commits", (double)d->failed_commits);
 	cJSON_AddNumberToObject(r, "refused_reply_topic", (double)d->intake.refused);
@@ -207,35 +261,84 @@ static cJSON *ops_keys(vq_vqd *d, vqd_req *q)
 
 static cJSON *ops_rotate(vq_vqd *d, vqd_req *q, int64_t now)
 {
-	/* a second rotation in the same batch builds on the first */
-	const vq_keyring *base = d->pending_key ? &d->pending_ring : &d->ring;
-	if (base->count >= VQ_KEYRING_MAX) {
-		vqd_reply_err(&q->reply, q->rid, VQ_EINVAL, "the key ring is full (%d keys)",
-		              VQ_KEYRING_MAX);
+	char err[512];
+	int rc = vqd_keys_rotate(d, now, err, sizeof err);
+	if (rc == VQ_EINVAL) {
+		vqd_reply_err(&q->reply, q->rid, VQ_EINVAL, "%s", err);
 		return q->reply;
 	}
-	uint8_t pk[32], sk[64];
-	crypto_sign_keypair(pk, sk);
-	uint8_t kid = (uint8_t)((d->pending_key ? d->pending_kid : d->kid) + 1);
-	vq_keyring ring = *base;
-	if (vq_keyring_add(&ring, kid, pk) != VQ_OK ||
-	    vq_store_put_key(vq_service_store(d->svc), kid, pk, sk, 1, now) != VQ_OK) {
-		sodium_memzero(sk, sizeof sk);
-		vqd_reply_err(&q->reply, q->rid, VQ_ESTORE, "could not store the new key");
+	if (rc != VQ_OK) {
+		vq_log(VQ_LOG_ERROR, "keys_rotate: %s", err);
+		vqd_reply_err(
+		    &q->reply, q->rid, VQ_ESTORE,
+		    "could not store the new key; nothing changed; retry with the same rid");
 		return q->reply;
 	}
-	/* the new key signs once the batch committed; a failed commit never used it */
-	d->pending_key = 1;
-	d->pending_ring = ring;
-	d->pending_kid = kid;
-	memcpy(d->pending_pk, pk, sizeof pk);
-	memcpy(d->pending_sk, sk, sizeof sk);
-	sodium_memzero(sk, sizeof sk);
+	/* the new key signs once the batch committed (settings.c); a failed commit never
+	 * used it */
 	char h[65];
-	hex(pk, 32, h);
+	hex(d->pending_pk, 32, h);
 	cJSON *r = vqd_reply_new(q->rid, 1);
-	cJSON_AddNumberToObject(r, "kid", kid);
+	cJSON_AddNumberToObject(r, "kid", d->pending_kid);
 	cJSON_AddStringToObject(r, "public_key", h);
+	return r;
+}
+
+/* Takes a key out of the ring, so rotation always has room and a leaked key stops
+ * verifying; not the active one, and not while unexpired tickets may carry it, unless
+ * forced (their codes are then refused as unknown_key; staff can look them up by number). */
+static cJSON *ops_retire(vq_vqd *d, vqd_req *q, int64_t now)
+{
+	int64_t kid;
+	if (vqd_get_int(q, "kid", 1, 0, 255, &kid, NULL))
+		return q->reply;
+	const cJSON *force = cJSON_GetObjectItemCaseSensitive(q->root, "force");
+	if (force && !cJSON_IsBool(force)) {
+		vqd_reply_err(&q->reply, q->rid, VQ_EBADREQ,
+		              "force: wrong type (expected boolean)");
+		return q->reply;
+	}
+	vq_store_key k;
+	int rc = vq_store_get_key(vq_service_store(d->svc), (uint8_t)kid, &k);
+	if (rc == VQ_ENOTFOUND || (rc == VQ_OK && k.retired)) {
+		vqd_reply_err(&q->reply, q->rid, VQ_EUNKNOWNKEY, "key %d is not in the key ring",
+		              (int)kid);
+		return q->reply;
+	}
+	int64_t n = 0;
+	if (rc == VQ_OK && !k.active)
+		rc = vqd_keys_dependents(d, &k, now, &n);
+	if (rc != VQ_OK) {
+		vqd_reply_err(&q->reply, q->rid, VQ_ESTORE, NULL);
+		return q->reply;
+	}
+	if (k.active) {
+		vqd_reply_err(&q->reply, q->rid, VQ_EINVAL,
+		              "key %d is the active signing key: rotate first (keys_rotate), then "
+		              "retire it",
+		              (int)kid);
+		return q->reply;
+	}
+	if (n > 0 && !cJSON_IsTrue(force)) {
+		cJSON *e = vqd_reply_err(
+		    &q->reply, q->rid, VQ_EINVAL,
+		    "%lld unexpired ticket%s may carry key %d: retire it once they have expired, "
+		    "or "
+		    "with \"force\":true (gates then refuse their codes as unknown_key)",
+		    (long long)n, n == 1 ? "" : "s", (int)kid);
+		cJSON_AddNumberToObject(e, "tickets", (double)n);
+		return q->reply;
+	}
+	char err[512];
+	if ((rc = vqd_keys_retire(d, (uint8_t)kid, now, err, sizeof err)) != VQ_OK) {
+		vq_log(VQ_LOG_ERROR, "keys_retire %d: %s", (int)kid, err);
+		vqd_reply_err(&q->reply, q->rid, VQ_ESTORE,
+		              "could not retire the key; retry with the same rid");
+		return q->reply;
+	}
+	cJSON *r = vqd_reply_new(q->rid, 1);
+	cJSON_AddNumberToObject(r, "kid", (double)kid);
+	cJSON_AddNumberToObject(r, "tickets", (double)n);
 	return r;
 }
 
@@ -349,8 +452,12 @@ cJSON *vqd_do_ops(vq_vqd *d, vqd_req *q, const char *cmd, const char *client, in
 		char tier[VQ_ID_MAX];
 		if (vqd_get_str(q, "card", 1, 32, &card))
 			return q->reply;
-		if (vq_store_get_member(vq_service_store(d->svc), card, tier) != VQ_OK) {
-			vqd_reply_err(&q->reply, q->rid, VQ_ENOTFOUND, "card '%s' is not a member",
+		int rc = vq_store_get_member(vq_service_store(d->svc), card, tier);
+		if (rc != VQ_OK) {
+			vqd_reply_err(&q->reply, q->rid,
+			              rc == VQ_ENOTFOUND ? VQ_EUNKNOWNCARD : VQ_ESTORE,
+			              rc == VQ_ENOTFOUND ? "card '%s' is not a member"
+			                                 : "could not read card '%s'",
 			              card);
 			return q->reply;
 		}
@@ -364,6 +471,8 @@ cJSON *vqd_do_ops(vq_vqd *d, vqd_req *q, const char *cmd, const char *client, in
 		r = ops_import(d, q);
 	} else if (!strcmp(cmd, "keys_rotate")) {
 		r = ops_rotate(d, q, now);
+	} else if (!strcmp(cmd, "keys_retire")) {
+		r = ops_retire(d, q, now);
 	} else if (!strcmp(cmd, "tier")) {
 		r = ops_tier(d, q);
 	} else if (!strcmp(cmd, "capacity") || !strcmp(cmd, "close") || !strcmp(cmd, "reopen") ||

@@ -173,17 +173,19 @@ int vq_service_rollback(vq_service *svc)
 	return rebuild(svc);
 }
 
-int vq_service_recall(vq_service *svc, const char *rid, char **reply, size_t *len)
+int vq_service_recall(vq_service *svc, const char *rid, const char *kind,
+                      const uint8_t digest[VQ_STORE_DIGEST_LEN], char **reply, size_t *len)
 {
-	return vq_store_get_request(svc->store, rid, reply, len);
+	return vq_store_get_request(svc->store, rid, kind, digest, reply, len);
 }
 
-int vq_service_remember(vq_service *svc, const char *rid, const char *kind, const char *reply,
-                        size_t len, int64_t now)
+int vq_service_remember(vq_service *svc, const char *rid, const char *kind,
+                        const uint8_t digest[VQ_STORE_DIGEST_LEN], const char *reply, size_t len,
+                        int64_t now)
 {
 	if (!svc->in_batch)
 		return VQ_EINVAL;
-	return vq_store_put_request(svc->store, rid, kind, reply, len, now);
+	return vq_store_put_request(svc->store, rid, kind, digest, reply, len, now);
 }
 
 /* Admits through the book (checked, or forced by staff) and then through the store's
@@ -202,7 +204,7 @@ static int admit(vq_service *svc, uint64_t id, const char *gate_attr, const char
 	if (src != VQ_OK)
 		goto disagree;
 	vq_book_changes_clear(svc->book);
-	int rc = force ? vq_book_force_redeem(svc->book, id, gate_id, now, out)
+	int rc = force ? vq_book_force_redeem(svc->book, id, gate_attr, gate_id, now, out)
 	               : vq_book_redeem(svc->book, id, gate_attr, gate_id, offline, now, v, out);
 	if (rc != VQ_OK) {
 		v->result = rc;
@@ -230,11 +232,11 @@ int vq_service_redeem(vq_service *svc, uint64_t id, const char *gate_attr, const
 	return admit(svc, id, gate_attr, gate_id, offline, 0, now, v, out);
 }
 
-int vq_service_override(vq_service *svc, uint64_t id, const char *gate_id, int64_t now,
-                        vq_ticket *out)
+int vq_service_override(vq_service *svc, uint64_t id, const char *gate_attr, const char *gate_id,
+                        int64_t now, vq_ticket *out)
 {
 	vq_verdict v;
-	return admit(svc, id, NULL, gate_id, 0, 1, now, &v, out);
+	return admit(svc, id, gate_attr, gate_id, 0, 1, now, &v, out);
 }
 
 int vq_service_prune_requests(vq_service *svc, int64_t before, int64_t *removed)

@@ -47,11 +47,15 @@ int vq_service_rebuild(vq_service *svc);
 /* Forgets the replies remembered before `before`, in a batch of its own (between batches). */
 int vq_service_prune_requests(vq_service *svc, int64_t before, int64_t *removed);
 
-/* Idempotency: the reply first given to request id rid. recall returns VQ_ENOTFOUND or a
- * malloc'd copy; remember keeps a reply within the open batch. */
-int vq_service_recall(vq_service *svc, const char *rid, char **reply, size_t *len);
-int vq_service_remember(vq_service *svc, const char *rid, const char *kind, const char *reply,
-                        size_t len, int64_t now);
+/* Idempotency: the reply first given to request id rid, bound to the request's kind and
+ * digest (vq_store_get_request). recall returns VQ_ENOTFOUND, VQ_ERIDREUSED (the rid was
+ * used for another request) or a malloc'd copy; remember keeps a reply within the open
+ * batch. */
+int vq_service_recall(vq_service *svc, const char *rid, const char *kind,
+                      const uint8_t digest[VQ_STORE_DIGEST_LEN], char **reply, size_t *len);
+int vq_service_remember(vq_service *svc, const char *rid, const char *kind,
+                        const uint8_t digest[VQ_STORE_DIGEST_LEN], const char *reply, size_t len,
+                        int64_t now);
 
 /* Admission within the open batch: the book decides, and the store's conditional update
  * guards against a second process on the same database. Same contract as vq_book_redeem,
@@ -62,10 +66,11 @@ int vq_service_remember(vq_service *svc, const char *rid, const char *kind, cons
 int vq_service_redeem(vq_service *svc, uint64_t id, const char *gate_attr, const char *gate_id,
                       int offline, int64_t now, vq_verdict *v, vq_ticket *out);
 
-/* Staff override within the open batch: admits an unused ticket whatever its window or
- * attraction (vq_book_force_redeem), with the same store guard as vq_service_redeem. */
-int vq_service_override(vq_service *svc, uint64_t id, const char *gate_id, int64_t now,
-                        vq_ticket *out);
+/* Staff override within the open batch at a gate of gate_attr: admits an unused ticket of
+ * that attraction whatever its window (vq_book_force_redeem: VQ_EWRONGATTR for another
+ * attraction's), with the same store guard as vq_service_redeem. */
+int vq_service_override(vq_service *svc, uint64_t id, const char *gate_attr, const char *gate_id,
+                        int64_t now, vq_ticket *out);
 
 /* Switches to another site config (a reload): rebuilds the day's book under it from the
  * store. On failure (a stored ticket's attraction is gone, say) nothing changes. The new

@@ -1,5 +1,6 @@
 /* coordinator/settings.c — the operators' run-time settings in vqd's memory: each
- * attraction's posted standby wait and base merge ratio, the tier rules, the signing key.
+ * attraction's posted standby wait and base merge ratio, the tier rules, the signing key
+ * (whose changes keys.c settles).
  *
  * Owns when such a setting changes in memory. A batch writes the new value to the store
  * and keeps it as pending (vq_vqd.pending_*); vqd_settle makes it the running value once
@@ -143,22 +144,6 @@ static void settle_attrs(vq_vqd *d, int committed)
 	clear_pending_attrs(d, n);
 }
 
-/* A rotated key signs from the first batch after the one that stored it. */
-static void settle_key(vq_vqd *d, int committed)
-{
-	if (!d->pending_key)
-		return;
-	if (committed) {
-		d->kid = d->pending_kid;
-		memcpy(d->pk, d->pending_pk, sizeof d->pk);
-		memcpy(d->sk, d->pending_sk, sizeof d->sk);
-		d->ring = d->pending_ring;
-		d->site_dirty = 1;
-	}
-	sodium_memzero(d->pending_sk, sizeof d->pending_sk);
-	d->pending_key = 0;
-}
-
 /* A tier change rebuilds the book under the new rules, so it goes last. */
 static void settle_tiers(vq_vqd *d, int committed)
 {
@@ -186,12 +171,16 @@ static void settle_tiers(vq_vqd *d, int committed)
 void vqd_settle(vq_vqd *d, int committed)
 {
 	settle_attrs(d, committed);
-	settle_key(d, committed);
+	vqd_keys_settle(d, committed);
 	settle_tiers(d, committed);
 }
 
 void vqd_free_memory(vq_vqd *d)
 {
+	vq_keyfile_free(d->keyfile);
+	d->keyfile = NULL;
+	vq_ratelimit_free(d->limits);
+	d->limits = NULL;
 	sodium_memzero(d->sk, sizeof d->sk);
 	sodium_memzero(d->pending_sk, sizeof d->pending_sk);
 	free(d->standby_min);

@@ -119,11 +119,47 @@ static const char *const migration_1[] = {
     ") STRICT, WITHOUT ROWID",
 };
 
+/* Migration 2: a remembered reply is bound to the request that produced it, and the
+ * signing secrets leave the database for vqd's key file (coordinator/keyfile.h). */
+static const char *const migration_2[] = {
+    /* The digest of the verb and the canonical request body (handlers.c); rows from before
+     * have none and are bound to their verb alone until they are pruned. */
+    "ALTER TABLE requests ADD COLUMN digest BLOB"
+    " CHECK (digest IS NULL OR length(digest) = 32)",
+    /* Where the secret keys wait until vqd has written them to its key file; emptied at
+     * vqd's first start (vq_store_forget_legacy_secrets), never written again. */
+    "CREATE TABLE legacy_secrets ("
+    " kid INTEGER PRIMARY KEY CHECK (kid BETWEEN 0 AND 255),"
+    " sk BLOB NOT NULL CHECK (length(sk) = 64)"
+    ") STRICT",
+    "INSERT INTO legacy_secrets (kid, sk) SELECT kid, sk FROM keys",
+    /* Keys keep their history: when one stopped signing (the tickets issued before then may
+     * carry it) and when it left the ring. */
+    "CREATE TABLE keys_2 ("
+    " kid INTEGER PRIMARY KEY CHECK (kid BETWEEN 0 AND 255),"
+    " pk BLOB NOT NULL CHECK (length(pk) = 32),"
+    " active INTEGER NOT NULL CHECK (active IN (0, 1)),"
+    " created INTEGER NOT NULL,"
+    " deactivated INTEGER NOT NULL DEFAULT 0,"
+    " retired INTEGER NOT NULL DEFAULT 0,"
+    " CHECK (active = 0 OR retired = 0)"
+    ") STRICT",
+    /* A key stopped signing when the next one was made. */
+    "INSERT INTO keys_2 (kid, pk, active, created, deactivated)"
+    " SELECT kid, pk, active, created, CASE WHEN active = 1 THEN 0 ELSE coalesce("
+    "(SELECT min(n.created) FROM keys n WHERE n.created > keys.created), created) END"
+    " FROM keys",
+    "DROP TABLE keys",
+    "ALTER TABLE keys_2 RENAME TO keys",
+    "CREATE UNIQUE INDEX keys_one_active ON keys (active) WHERE active = 1",
+};
+
 static const struct {
 	const char *const *steps;
 	size_t nsteps;
 } migrations[] = {
     {migration_1, sizeof migration_1 / sizeof migration_1[0]},
+    {migration_2, sizeof migration_2 / sizeof migration_2[0]},
 };
 
 _Static_assert(sizeof migrations / sizeof migrations[0] == VQ_STORE_SCHEMA_VERSION,
@@ -166,6 +202,12 @@ enum stmt_id {
 	S_PUT_KEY,
 	S_ACTIVE_KEY,
 	S_KEYRING,
+	S_GET_KEY,
+	S_RETIRE_KEY,
+	S_LEGACY_SECRETS,
+	S_FORGET_LEGACY,
+	S_CHECKPOINT,
+	S_OPEN_TICKETS,
 	S_SET_SETTING,
 	S_GET_SETTING,
 	S_COUNT
@@ -212,9 +254,9 @@ static const char *const stmt_sql[S_COUNT] = {
                    " overbook = excluded.overbook, next_number = excluded.next_number",
     [S_GET_ATTR] = "SELECT status, closed_at, reopened_at, throughput, share, overbook,"
                    " next_number FROM attr_state WHERE attr = ?1 AND day_start = ?2",
-    [S_PUT_REQUEST] = "INSERT INTO requests (rid, kind, reply, at) VALUES (?1, ?2, ?3, ?4)"
-                      " ON CONFLICT (rid) DO NOTHING",
-    [S_GET_REQUEST] = "SELECT reply FROM requests WHERE rid = ?1",
+    [S_PUT_REQUEST] = "INSERT INTO requests (rid, kind, reply, at, digest)"
+                      " VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (rid) DO NOTHING",
+    [S_GET_REQUEST] = "SELECT reply, kind, digest FROM requests WHERE rid = ?1",
     [S_PRUNE_REQUESTS] = "DELETE FROM requests WHERE at < ?1",
     [S_REDEEM] = "UPDATE tickets SET state = 1, used_at = ?2, used_gate = ?3, used_offline = ?4"
                  " WHERE id = ?1 AND state IN (0, 3)",
@@ -226,13 +268,28 @@ static const char *const stmt_sql[S_COUNT] = {
     [S_COUNT_MEMBERS] = "SELECT count(*) FROM members",
     [S_AUDIT] = "INSERT INTO audit (at, actor, action, detail) VALUES (?1, ?2, ?3, ?4)",
     [S_COUNT_AUDIT] = "SELECT count(*) FROM audit",
-    [S_KEYS_DEACTIVATE] = "UPDATE keys SET active = 0 WHERE active = 1 AND kid <> ?1",
-    [S_PUT_KEY] = "INSERT INTO keys (kid, pk, sk, active, created) VALUES (?1, ?2, ?3, ?4, ?5)"
-                  " ON CONFLICT (kid) DO UPDATE SET pk = excluded.pk, sk = excluded.sk,"
-                  " active = excluded.active, created = excluded.created",
-    [S_ACTIVE_KEY] = "SELECT kid, pk, sk FROM keys WHERE active = 1",
+    [S_KEYS_DEACTIVATE] = "UPDATE keys SET active = 0, deactivated = ?2"
+                          " WHERE active = 1 AND kid <> ?1",
+    /* A kid of a retired key may be given to a new one: the row starts afresh. */
+    [S_PUT_KEY] = "INSERT INTO keys (kid, pk, active, created) VALUES (?1, ?2, ?3, ?4)"
+                  " ON CONFLICT (kid) DO UPDATE SET pk = excluded.pk, active = excluded.active,"
+                  " created = excluded.created, deactivated = 0, retired = 0",
+    [S_ACTIVE_KEY] = "SELECT kid, pk FROM keys WHERE active = 1",
     /* A ring holds VQ_KEYRING_MAX keys: the newest ones are the ones tickets still carry. */
-    [S_KEYRING] = "SELECT kid, pk FROM keys ORDER BY created DESC, kid DESC LIMIT ?1",
+    [S_KEYRING] = "SELECT kid, pk FROM keys WHERE retired = 0"
+                  " ORDER BY created DESC, kid DESC LIMIT ?1",
+    [S_GET_KEY] = "SELECT pk, active, created, deactivated, retired FROM keys WHERE kid = ?1",
+    [S_RETIRE_KEY] = "UPDATE keys SET retired = ?2"
+                     " WHERE kid = ?1 AND active = 0 AND retired = 0",
+    [S_LEGACY_SECRETS] = "SELECT kid, sk FROM legacy_secrets ORDER BY kid",
+    [S_FORGET_LEGACY] = "DELETE FROM legacy_secrets",
+    [S_CHECKPOINT] = "PRAGMA wal_checkpoint(TRUNCATE)",
+    /* 14400 s: the most grace a ticket gets past its window (120 min from its attraction,
+     * 120 from its tier: core/site.c), so no ticket that may still admit is left out. */
+    [S_OPEN_TICKETS] = "SELECT count(*) FROM tickets WHERE slot_start >= ?1 - 172800"
+                       " AND slot_start < ?1 AND state IN (0, 3) AND issued_at <= ?2"
+                       " AND (CASE WHEN state = 3 THEN valid_until ELSE win_end + 14400 END)"
+                       " > ?3",
     [S_SET_SETTING] = "INSERT INTO settings (key, value) VALUES (?1, ?2)"
                       " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
     [S_GET_SETTING] = "SELECT value FROM settings WHERE key = ?1",
@@ -482,8 +539,12 @@ static int configure(vq_store *st, char *err, size_t errlen)
 	sqlite3_finalize(s);
 	s = NULL;
 
-	if (sqlite3_exec(db, "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON", NULL, NULL,
-	                 NULL) != SQLITE_OK) {
+	/* secure_delete: what is deleted (secret keys moving to the key file, pruned replies,
+	 * members) is overwritten with zeros, so a copy of the file does not hold it. */
+	if (sqlite3_exec(db,
+	                 "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;"
+	                 " PRAGMA secure_delete = ON",
+	                 NULL, NULL, NULL) != SQLITE_OK) {
 		snprintf(err, errlen, "pragmas: %s", sqlite3_errmsg(db));
 		goto cleanup;
 	}
@@ -982,11 +1043,12 @@ cleanup:
 
 /* ---- idempotency ---- */
 
-int vq_store_put_request(vq_store *st, const char *rid, const char *kind, const char *reply,
-                         size_t len, int64_t at)
+int vq_store_put_request(vq_store *st, const char *rid, const char *kind,
+                         const uint8_t digest[VQ_STORE_DIGEST_LEN], const char *reply, size_t len,
+                         int64_t at)
 {
-	if (!st || !printable(rid, RID_MAX) || !printable(kind, LABEL_MAX) || (!reply && len > 0) ||
-	    len > TEXT_MAX)
+	if (!st || !printable(rid, RID_MAX) || !printable(kind, LABEL_MAX) || !digest ||
+	    (!reply && len > 0) || len > TEXT_MAX)
 		return VQ_EINVAL;
 	int rc = writable(st);
 	if (rc != VQ_OK)
@@ -997,6 +1059,7 @@ int vq_store_put_request(vq_store *st, const char *rid, const char *kind, const 
 	/* A NULL pointer would bind SQL NULL; an empty reply is an empty blob. */
 	sqlite3_bind_blob(s, 3, reply ? reply : "", (int)len, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 4, at);
+	sqlite3_bind_blob(s, 5, digest, VQ_STORE_DIGEST_LEN, SQLITE_STATIC);
 	if (sqlite3_step(s) != SQLITE_DONE)
 		rc = sq_fail(st, "put request");
 	else if (sqlite3_changes(st->db) == 0)
@@ -1021,9 +1084,23 @@ int vq_store_prune_requests(vq_store *st, int64_t before, int64_t *removed)
 	return rc;
 }
 
-int vq_store_get_request(vq_store *st, const char *rid, char **reply, size_t *len)
+/* Is the stored row (current row of S_GET_REQUEST) the same request? Rows written before
+ * digests were kept (NULL) are bound to their verb alone. */
+static int same_request(sqlite3_stmt *s, const char *kind, const uint8_t *digest)
 {
-	if (!st || !printable(rid, RID_MAX) || !reply)
+	const char *k = (const char *)sqlite3_column_text(s, 1);
+	if (!k || strcmp(k, kind) != 0)
+		return 0;
+	if (sqlite3_column_type(s, 2) == SQLITE_NULL)
+		return 1;
+	return sqlite3_column_bytes(s, 2) == VQ_STORE_DIGEST_LEN &&
+	       memcmp(sqlite3_column_blob(s, 2), digest, VQ_STORE_DIGEST_LEN) == 0;
+}
+
+int vq_store_get_request(vq_store *st, const char *rid, const char *kind,
+                         const uint8_t digest[VQ_STORE_DIGEST_LEN], char **reply, size_t *len)
+{
+	if (!st || !printable(rid, RID_MAX) || !printable(kind, LABEL_MAX) || !digest || !reply)
 		return VQ_EINVAL;
 	*reply = NULL;
 	sqlite3_stmt *s = stmt(st, S_GET_REQUEST);
@@ -1031,6 +1108,10 @@ int vq_store_get_request(vq_store *st, const char *rid, char **reply, size_t *le
 	int rc = VQ_OK;
 	switch (sqlite3_step(s)) {
 	case SQLITE_ROW: {
+		if (!same_request(s, kind, digest)) {
+			rc = VQ_ERIDREUSED;
+			break;
+		}
 		const void *p = sqlite3_column_blob(s, 0);
 		size_t n = (size_t)sqlite3_column_bytes(s, 0);
 		char *copy = malloc(n + 1);
@@ -1225,19 +1306,20 @@ int vq_store_audit_count(vq_store *st, int64_t *out)
 
 /* ---- signing keys ---- */
 
-int vq_store_put_key(vq_store *st, uint8_t kid, const uint8_t pk[32], const uint8_t sk[64],
-                     int active, int64_t created)
+int vq_store_put_key(vq_store *st, uint8_t kid, const uint8_t pk[32], int active, int64_t created)
 {
-	if (!st || !pk || !sk)
+	if (!st || !pk)
 		return VQ_EINVAL;
 	int rc = op_begin(st);
 	if (rc != VQ_OK)
 		return rc;
 	sqlite3_stmt *s;
 	if (active) {
-		/* One active key at a time (a unique index insists): the new one takes over. */
+		/* One active key at a time (a unique index insists): the new one takes over,
+		 * and the old one stops signing now. */
 		s = stmt(st, S_KEYS_DEACTIVATE);
 		sqlite3_bind_int(s, 1, kid);
+		sqlite3_bind_int64(s, 2, created);
 		if (sqlite3_step(s) != SQLITE_DONE)
 			rc = sq_fail(st, "put key");
 		done(s);
@@ -1247,9 +1329,8 @@ int vq_store_put_key(vq_store *st, uint8_t kid, const uint8_t pk[32], const uint
 	s = stmt(st, S_PUT_KEY);
 	sqlite3_bind_int(s, 1, kid);
 	sqlite3_bind_blob(s, 2, pk, 32, SQLITE_STATIC);
-	sqlite3_bind_blob(s, 3, sk, 64, SQLITE_STATIC);
-	sqlite3_bind_int(s, 4, active ? 1 : 0);
-	sqlite3_bind_int64(s, 5, created);
+	sqlite3_bind_int(s, 3, active ? 1 : 0);
+	sqlite3_bind_int64(s, 4, created);
 	if (sqlite3_step(s) != SQLITE_DONE)
 		rc = sq_fail(st, "put key");
 	done(s);
@@ -1257,22 +1338,21 @@ end:
 	return op_end(st, rc);
 }
 
-int vq_store_get_active_key(vq_store *st, uint8_t *kid, uint8_t pk[32], uint8_t sk[64])
+int vq_store_get_active_key(vq_store *st, uint8_t *kid, uint8_t pk[32])
 {
-	if (!st || !kid || !pk || !sk)
+	if (!st || !kid || !pk)
 		return VQ_EINVAL;
 	sqlite3_stmt *s = stmt(st, S_ACTIVE_KEY);
 	int rc = VQ_OK;
 	switch (sqlite3_step(s)) {
 	case SQLITE_ROW:
-		/* The CHECK constraints fix the sizes; a mismatch would be a foreign row. */
-		if (sqlite3_column_bytes(s, 1) != 32 || sqlite3_column_bytes(s, 2) != 64) {
+		/* The CHECK constraints fix the size; a mismatch would be a foreign row. */
+		if (sqlite3_column_bytes(s, 1) != 32) {
 			rc = store_fail(st, "active key", "key of the wrong size");
 			break;
 		}
 		*kid = (uint8_t)sqlite3_column_int(s, 0);
 		memcpy(pk, sqlite3_column_blob(s, 1), 32);
-		memcpy(sk, sqlite3_column_blob(s, 2), 64);
 		break;
 	case SQLITE_DONE:
 		rc = VQ_ENOTFOUND;
@@ -1282,6 +1362,62 @@ int vq_store_get_active_key(vq_store *st, uint8_t *kid, uint8_t pk[32], uint8_t 
 	}
 	done(s);
 	return rc;
+}
+
+int vq_store_get_key(vq_store *st, uint8_t kid, vq_store_key *out)
+{
+	if (!st || !out)
+		return VQ_EINVAL;
+	sqlite3_stmt *s = stmt(st, S_GET_KEY);
+	sqlite3_bind_int(s, 1, kid);
+	int rc = VQ_OK;
+	switch (sqlite3_step(s)) {
+	case SQLITE_ROW:
+		if (sqlite3_column_bytes(s, 0) != 32) {
+			rc = store_fail(st, "key", "key of the wrong size");
+			break;
+		}
+		out->kid = kid;
+		memcpy(out->pk, sqlite3_column_blob(s, 0), 32);
+		out->active = sqlite3_column_int(s, 1);
+		out->created = sqlite3_column_int64(s, 2);
+		out->deactivated = sqlite3_column_int64(s, 3);
+		out->retired = sqlite3_column_int64(s, 4);
+		break;
+	case SQLITE_DONE:
+		rc = VQ_ENOTFOUND;
+		break;
+	default:
+		rc = sq_fail(st, "key");
+	}
+	done(s);
+	return rc;
+}
+
+int vq_store_retire_key(vq_store *st, uint8_t kid, int64_t at)
+{
+	if (!st || at <= 0)
+		return VQ_EINVAL;
+	int rc = writable(st);
+	if (rc != VQ_OK)
+		return rc;
+	sqlite3_stmt *s = stmt(st, S_RETIRE_KEY);
+	sqlite3_bind_int(s, 1, kid);
+	sqlite3_bind_int64(s, 2, at);
+	int changed = 0;
+	if (sqlite3_step(s) == SQLITE_DONE)
+		changed = sqlite3_changes(st->db);
+	else
+		rc = sq_fail(st, "retire key");
+	done(s);
+	if (rc != VQ_OK || changed)
+		return rc;
+	/* nothing changed: say why */
+	vq_store_key k;
+	rc = vq_store_get_key(st, kid, &k);
+	if (rc != VQ_OK)
+		return rc;
+	return k.retired ? VQ_ENOTFOUND : VQ_ESTATE;
 }
 
 int vq_store_get_keyring(vq_store *st, vq_keyring *ring)
@@ -1307,6 +1443,74 @@ int vq_store_get_keyring(vq_store *st, vq_keyring *ring)
 	done(s);
 	if (rc == VQ_OK)
 		*ring = r; /* all or nothing: a failed read leaves the caller's ring as it was */
+	return rc;
+}
+
+int vq_store_legacy_secrets(vq_store *st, uint8_t kid[256], uint8_t (*sk)[64], int *n)
+{
+	if (!st || !kid || !sk || !n)
+		return VQ_EINVAL;
+	*n = 0;
+	sqlite3_stmt *s = stmt(st, S_LEGACY_SECRETS);
+	int rc = VQ_OK, step = SQLITE_DONE;
+	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+		if (sqlite3_column_bytes(s, 1) != 64 || *n >= 256) {
+			rc = store_fail(st, "legacy secrets", "key of the wrong size");
+			break;
+		}
+		kid[*n] = (uint8_t)sqlite3_column_int(s, 0);
+		memcpy(sk[*n], sqlite3_column_blob(s, 1), 64);
+		(*n)++;
+	}
+	if (rc == VQ_OK && step != SQLITE_DONE)
+		rc = sq_fail(st, "legacy secrets");
+	done(s);
+	return rc;
+}
+
+int vq_store_forget_legacy_secrets(vq_store *st)
+{
+	if (!st || st->batch || in_tx(st))
+		return VQ_EINVAL; /* the checkpoint below needs no transaction of ours open */
+	/* a batch of its own */
+	int rc = vq_store_begin(st);
+	if (rc != VQ_OK)
+		return rc;
+	rc = run(st, S_FORGET_LEGACY, "forget legacy secrets");
+	if (rc == VQ_OK)
+		rc = vq_store_commit(st);
+	else
+		vq_store_rollback(st);
+	if (rc != VQ_OK)
+		return rc;
+	/* secure_delete zeroed the rows in the pages written to the WAL; the checkpoint puts
+	 * those pages over the old ones in the database file, and TRUNCATE empties the WAL,
+	 * which held the secrets since the migration copied them. A reader still holding an
+	 * old snapshot makes the checkpoint incomplete: vqd calls this before anyone else. */
+	sqlite3_stmt *s = stmt(st, S_CHECKPOINT);
+	if (sqlite3_step(s) != SQLITE_ROW)
+		rc = sq_fail(st, "checkpoint");
+	else if (sqlite3_column_int(s, 0) != 0)
+		rc = store_fail(st, "checkpoint", "busy: another connection reads the database");
+	done(s);
+	return rc;
+}
+
+int vq_store_count_open_tickets(vq_store *st, int64_t day_start, int64_t issued_until, int64_t now,
+                                int64_t *out)
+{
+	if (!st || !out)
+		return VQ_EINVAL;
+	sqlite3_stmt *s = stmt(st, S_OPEN_TICKETS);
+	sqlite3_bind_int64(s, 1, day_start);
+	sqlite3_bind_int64(s, 2, issued_until);
+	sqlite3_bind_int64(s, 3, now);
+	int rc = VQ_OK;
+	if (sqlite3_step(s) == SQLITE_ROW)
+		*out = sqlite3_column_int64(s, 0);
+	else
+		rc = sq_fail(st, "count open tickets");
+	done(s);
 	return rc;
 }
 

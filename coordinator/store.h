@@ -2,14 +2,16 @@
  *
  * Owns the schema (versioned; migrations run at open) and every SQL statement vq runs:
  * tickets, slot capacities and counts, attraction states, members (card number + tier,
- * no names), request ids for idempotency, redemptions, the operators' audit log, signing
- * keys and small settings. Every write happens inside a batch, vq_store_begin ..
- * vq_store_commit, so many requests share one transaction (group commit): a write outside
- * one fails (VQ_EINVAL) instead of committing by itself. Nothing a caller acknowledges may
- * come before vq_store_commit returned VQ_OK. Once a batch is dead (a write of it failed,
- * SQLite rolled it back after an I/O error, or the caller said so with vq_store_poison),
- * every later write of it fails with VQ_ESTORE and so does its commit: a batch is durable
- * whole or not at all. One vq_store is used by one thread.
+ * no names), request ids for idempotency, redemptions, the operators' audit log, the
+ * public half of the signing keys (the secret half lives in vqd's key file, never here)
+ * and small settings; deleted content is overwritten with zeros (secure_delete). Every
+ * write happens inside a batch, vq_store_begin .. vq_store_commit, so many requests share
+ * one transaction (group commit): a write outside one fails (VQ_EINVAL) instead of
+ * committing by itself. Nothing a caller acknowledges may come before vq_store_commit
+ * returned VQ_OK. Once a batch is dead (a write of it failed, SQLite rolled it back after
+ * an I/O error, or the caller said so with vq_store_poison), every later write of it fails
+ * with VQ_ESTORE and so does its commit: a batch is durable whole or not at all. One
+ * vq_store is used by one thread.
  */
 #ifndef VQ_STORE_H
 #define VQ_STORE_H
@@ -19,7 +21,7 @@
 
 typedef struct vq_store vq_store;
 
-#define VQ_STORE_SCHEMA_VERSION 1
+#define VQ_STORE_SCHEMA_VERSION 2
 
 /* Opens or creates the database at path and migrates it to VQ_STORE_SCHEMA_VERSION.
  * VQ_ESTORE with a message in err if it cannot (unreadable, newer schema, not a db). */
@@ -46,14 +48,20 @@ int vq_store_put_attr_state(vq_store *st, const char *attr, int64_t day_start,
                             const vq_attr_state *a);
 
 /* Idempotency: the first reply to request key rid (1..VQ_STORE_RID_MAX printable bytes) is
- * kept; a later request with the same key gets it back. VQ_EEXISTS if rid is already
+ * kept with the request's kind (its verb) and a digest of what it asked; a later request
+ * with the same key and the same kind and digest gets it back. VQ_EEXISTS if rid is already
  * there. Callers scope a client's request id by the client ("kiosk-1/abc"), so one
  * client can neither see nor block another's replies. */
-#define VQ_STORE_RID_MAX 160
-int vq_store_put_request(vq_store *st, const char *rid, const char *kind, const char *reply,
-                         size_t len, int64_t at);
-/* VQ_ENOTFOUND if unknown; else *reply is a malloc'd NUL-terminated copy (free()). */
-int vq_store_get_request(vq_store *st, const char *rid, char **reply, size_t *len);
+#define VQ_STORE_RID_MAX    160
+#define VQ_STORE_DIGEST_LEN 32
+int vq_store_put_request(vq_store *st, const char *rid, const char *kind,
+                         const uint8_t digest[VQ_STORE_DIGEST_LEN], const char *reply, size_t len,
+                         int64_t at);
+/* VQ_ENOTFOUND if rid is unknown; VQ_ERIDREUSED if it was kept for another kind or digest
+ * (a reply kept before digests existed is bound to its kind alone); else *reply is a
+ * malloc'd NUL-terminated copy (free()). */
+int vq_store_get_request(vq_store *st, const char *rid, const char *kind,
+                         const uint8_t digest[VQ_STORE_DIGEST_LEN], char **reply, size_t *len);
 /* Forgets the replies remembered before `before` (a retry never comes days later), inside
  * a batch; the number removed goes to *removed (may be NULL). */
 int vq_store_prune_requests(vq_store *st, int64_t before, int64_t *removed);
@@ -82,12 +90,36 @@ int vq_store_audit(vq_store *st, int64_t at, const char *actor, const char *acti
                    const char *detail);
 int vq_store_audit_count(vq_store *st, int64_t *out);
 
-/* Signing keys: kid 0..255. The active key signs new tickets; all keys verify. put_key
- * writes the key (and retires the active one) inside a batch. */
-int vq_store_put_key(vq_store *st, uint8_t kid, const uint8_t pk[32], const uint8_t sk[64],
-                     int active, int64_t created);
-int vq_store_get_active_key(vq_store *st, uint8_t *kid, uint8_t pk[32], uint8_t sk[64]);
+/* Signing keys, public halves: kid 0..255. The active key signs new tickets; every key of
+ * the ring (not retired) verifies. A key's history says which tickets may carry it: it
+ * signed from created until deactivated (0 while active). */
+typedef struct vq_store_key {
+	uint8_t kid;
+	uint8_t pk[32];
+	int active;
+	int64_t created, deactivated, retired; /* retired: 0 while in the ring */
+} vq_store_key;
+/* Adds (or, for the kid of a retired key, replaces) a key inside a batch; an active one
+ * takes over from the active one, which stops signing at `created`. */
+int vq_store_put_key(vq_store *st, uint8_t kid, const uint8_t pk[32], int active, int64_t created);
+int vq_store_get_active_key(vq_store *st, uint8_t *kid, uint8_t pk[32]); /* VQ_ENOTFOUND */
+int vq_store_get_key(vq_store *st, uint8_t kid, vq_store_key *out);      /* VQ_ENOTFOUND */
+/* The ring: keys not retired, newest first, at most VQ_KEYRING_MAX. */
 int vq_store_get_keyring(vq_store *st, vq_keyring *ring);
+/* Takes key kid out of the ring at `at`. VQ_ESTATE for the active key, VQ_ENOTFOUND for a
+ * key that is not in the ring. */
+int vq_store_retire_key(vq_store *st, uint8_t kid, int64_t at);
+/* Tickets of the two days before day_start (older ones admit nobody) issued at or before
+ * issued_until that may still admit at now: unused, and their window plus the most grace
+ * any ticket gets has not ended. For what a key retirement would invalidate. */
+int vq_store_count_open_tickets(vq_store *st, int64_t day_start, int64_t issued_until, int64_t now,
+                                int64_t *out);
+/* Secret keys a database of schema 1 held, left by the migration for vqd to move to its key
+ * file: up to 256, in kid order. Then vq_store_forget_legacy_secrets deletes them and
+ * checkpoints the WAL away, so neither the database nor its WAL holds their bytes any
+ * more; call it outside a transaction, before another connection reads the database. */
+int vq_store_legacy_secrets(vq_store *st, uint8_t kid[256], uint8_t (*sk)[64], int *n);
+int vq_store_forget_legacy_secrets(vq_store *st);
 
 /* Small settings (site-wide values the operator set at run time). */
 int vq_store_set_setting(vq_store *st, const char *key, const char *value);

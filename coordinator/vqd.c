@@ -49,6 +49,9 @@ static double mono_ms(void)
 typedef struct options {
 	const char *config;
 	const char *db;
+	const char *key_file;
+	char key_file_default[4096];
+	int new_signing_key;
 	const char *clock_start;
 	double clock_speed;
 	int max_batch;
@@ -62,6 +65,10 @@ static void usage(FILE *f)
 	        "usage: vqd --config SITE.json --db FILE [options]\n"
 	        "  --config FILE         the site (attractions, tiers); SIGHUP reloads it\n"
 	        "  --db FILE             the SQLite database (made on first start)\n"
+	        "  --key-file FILE       the signing secrets, mode 0600, made on first start\n"
+	        "                        (DB.keys); keep it apart from the database's backups\n"
+	        "  --new-signing-key     make a new signing key at start (after losing the key\n"
+	        "                        file: tickets already issued keep verifying)\n"
 	        "  --clock-start T       demo clock: Unix seconds or HH:MM today, local time\n"
 	        "  --clock-speed X       demo clock speed (site seconds per real second)\n"
 	        "  --max-batch N         requests decided per transaction (1..4096, 256)\n"
@@ -96,6 +103,11 @@ static int parse_args(int argc, char **argv, options *o)
 			usage(stdout);
 			exit(0);
 		}
+		if (!strcmp(a, "--new-signing-key")) {
+			o->new_signing_key = 1;
+			i++;
+			continue;
+		}
 		if (i + 1 >= argc) {
 			fprintf(stderr, "vqd: unknown option or missing value: %s\n", a);
 			return -1;
@@ -106,6 +118,8 @@ static int parse_args(int argc, char **argv, options *o)
 			o->config = v;
 		else if (!strcmp(a, "--db"))
 			o->db = v;
+		else if (!strcmp(a, "--key-file"))
+			o->key_file = v;
 		else if (!strcmp(a, "--clock-start"))
 			o->clock_start = v;
 		else if (!strcmp(a, "--clock-speed")) {
@@ -145,6 +159,14 @@ static int parse_args(int argc, char **argv, options *o)
 	if (!o->config || !o->db) {
 		fprintf(stderr, "vqd: --config and --db are required\n");
 		return -1;
+	}
+	if (!o->key_file) {
+		if ((size_t)snprintf(o->key_file_default, sizeof o->key_file_default, "%s.keys",
+		                     o->db) >= sizeof o->key_file_default) {
+			fprintf(stderr, "vqd: --db: path too long\n");
+			return -1;
+		}
+		o->key_file = o->key_file_default;
 	}
 	return 0;
 }
@@ -398,9 +420,14 @@ static int run(options *o)
 			d.site = site = fresh;
 		}
 	}
-	if (vqd_size_for_site(&d, site) != VQ_OK || vqd_keys_load(&d, now) != VQ_OK) {
-		vq_log(VQ_LOG_ERROR, "cannot prepare keys: %s",
-		       vq_store_errmsg(vq_service_store(d.svc)));
+	if (vqd_size_for_site(&d, site) != VQ_OK ||
+	    vq_ratelimit_new(VQD_RATE_BUCKETS, &d.limits) != VQ_OK) {
+		vq_log(VQ_LOG_ERROR, "out of memory");
+		goto out;
+	}
+	if (vqd_keys_start(&d, o->key_file, o->new_signing_key, now, err, sizeof err) != VQ_OK) {
+		vq_log(VQ_LOG_ERROR, "signing keys: %s", err);
+		status = 2;
 		goto out;
 	}
 	o->bus.opts.state_messages = true;
@@ -476,6 +503,7 @@ static int run(options *o)
 				vq_log(VQ_LOG_WARN, "lost the broker; reconnecting");
 			}
 		}
+		d.real_ms = (int64_t)mono_ms();
 		if (n)
 			serve_batch(&d, bus, msgs, n, now);
 		for (size_t i = 0; i < n; i++)
@@ -521,7 +549,7 @@ int main(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	/* the database holds the signing keys: nobody but vqd's user reads what it makes */
+	/* nobody but vqd's user reads what it makes: the key file, the database (cards) */
 	umask(077);
 	return run(&o);
 }

@@ -10,6 +10,8 @@
 #define VQ_VQD_H
 
 #include "coordinator/intake.h"
+#include "coordinator/keyfile.h"
+#include "coordinator/ratelimit.h"
 #include "coordinator/service.h"
 #include "core/code.h"
 
@@ -22,6 +24,7 @@
 #define VQD_MAX_SYNC       200
 #define VQD_MERGE_FAST     4 /* the base merge ratio until an operator sets one */
 #define VQD_MERGE_STANDBY  1
+#define VQD_RATE_BUCKETS   4096 /* accounts (x roles) whose request rate vqd follows */
 
 /* The web verbs' rate limits: tokens per second and bucket size, per visitor and for
  * the whole site (handlers_web.c). */
@@ -50,9 +53,12 @@ typedef struct vq_vqd {
 	uint8_t pending_kid;
 	uint8_t pending_pk[32];
 	uint8_t pending_sk[64];
-	vq_keyring pending_ring;
+	int npending_retired; /* keys the batch retired: their secrets leave the key file */
+	uint8_t pending_retired[256];
+	vq_keyring pending_ring; /* the ring after the batch, with a new key or a retirement */
 	vq_service *svc;
-	uint8_t kid; /* the active signing key */
+	vq_keyfile *keyfile; /* the signing secrets (keyfile.h); the store has the public keys */
+	uint8_t kid;         /* the active signing key */
 	uint8_t pk[32];
 	uint8_t sk[64];
 	vq_keyring ring;       /* every key that verifies */
@@ -68,10 +74,12 @@ typedef struct vq_vqd {
 	int site_dirty;         /* state/_site to publish */
 	vqd_event *events;      /* to publish once the batch is committed */
 	size_t nevents, capevents;
-	vqd_web *web;       /* the phones' rate limits */
-	double clock_speed; /* site seconds per real second (phones count down with it) */
+	vqd_web *web;         /* the phones' rate limits */
+	double clock_speed;   /* site seconds per real second (phones count down with it) */
+	vq_ratelimit *limits; /* a token bucket per account and role */
+	int64_t real_ms;      /* a monotonic clock's ms at this batch: limits run on real time */
 	int64_t started;
-	uint64_t batches, requests, replays, failed_commits;
+	uint64_t batches, requests, replays, failed_commits, rate_limited, rid_reused;
 	vqd_intake intake; /* requests refused before they are decided (intake.h) */
 	/* No book (a rebuild failed): since when (monotonic ms; 0 = there is a book), when to
 	 * try again and the wait after that (batch.c). */
@@ -81,9 +89,24 @@ typedef struct vq_vqd {
 	int64_t long_name_logged; /* when an over-long account was last logged (site clock) */
 } vq_vqd;
 
-/* Loads the signing key and the guest key from the store, making them (in a batch of
- * their own) on first start. Between batches only. */
-int vqd_keys_load(vq_vqd *d, int64_t now);
+/* Signing keys (keys.c). At start, between batches: opens the key file at path (refusing
+ * one that others may read), moves the secrets a database of schema 1 held into it, makes
+ * the first signing key on a first start (and a new one if new_key, for a key file that
+ * was lost), in a batch of their own, and loads the active key, the ring and the guest key.
+ * err says what failed and what to do. */
+int vqd_keys_start(vq_vqd *d, const char *path, int new_key, int64_t now, char *err, size_t errlen);
+/* Within the open batch, pending until it committed (settings.c): a new active signing key
+ * (VQ_EINVAL when the ring is full; its secret is in the key file before the store names
+ * it), and a key out of the ring (VQ_ESTATE for the active key; its secret leaves the key
+ * file once the batch committed, vqd_keys_settle). VQ_ESTORE if the key file or the store
+ * could not be written; err says which. */
+int vqd_keys_rotate(vq_vqd *d, int64_t now, char *err, size_t errlen);
+int vqd_keys_retire(vq_vqd *d, uint8_t kid, int64_t now, char *err, size_t errlen);
+/* Applies the batch's key changes once it committed, or drops them. */
+void vqd_keys_settle(vq_vqd *d, int committed);
+/* How many unused tickets may still carry key k and admit after now: those issued before
+ * k stopped signing. */
+int vqd_keys_dependents(vq_vqd *d, const vq_store_key *k, int64_t now, int64_t *n);
 
 /* One request of a batch, as it came in. */
 typedef struct vqd_in {
@@ -121,7 +144,8 @@ void vqd_free_memory(vq_vqd *d);
 
 /* Handles one request inside the open batch and returns its reply (malloc'd JSON text,
  * NULL only without memory). suffix is the verb ("svc/issue"); client is the requester's
- * account, the last level of its request topic (intake.h). */
+ * account, the last level of its request topic (intake.h). Before anything else the
+ * request is counted against client's rate limit (d->real_ms). */
 char *vqd_handle(vq_vqd *d, const char *suffix, const char *payload, size_t len, const char *client,
                  int64_t now);
 

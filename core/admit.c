@@ -6,7 +6,8 @@
  *   - *out is always filled; from/until are the ticket's admission interval whenever the
  *     ticket's attraction is known to the site (both 0 otherwise), so a refused guest can
  *     always be told when to come back;
- *   - the interval is half-open: now == from admits, now == until does not.
+ *   - the interval is half-open: now == from admits, now == until does not;
+ *   - the interval never starts before the ticket's issue time.
  *
  * Order, first match wins, most fundamental first:
  *   1. unknown tier: the ticket does not belong to this site's config (a stale or foreign
@@ -108,6 +109,10 @@ int vq_admit_check(const vq_site *site, const vq_ticket *t, const char *gate_att
 		out->from = add_sat(t->win_start, -(int64_t)a->early_grace_min * 60);
 		out->until = add_sat(t->win_end, late * 60);
 	}
+	/* Nobody was admitted with a ticket before it existed: an admission dated earlier (a
+	 * gate's clock, a forged journal) is too early, whatever the early grace says. */
+	if (a && t->issued_at > out->from)
+		out->from = t->issued_at;
 
 	out->result = judge(t, a, tier, attr_id, gate_attr, attr_closed, now, out);
 	if (out->result == VQ_EUSED) {

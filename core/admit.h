@@ -2,7 +2,8 @@
  *
  * Pure: the verdict depends only on the ticket, the attraction, the tier rules and now.
  * The admission interval is [win_start - early_grace, win_end + late_grace + tier's
- * late_grace); an anytime ticket admits in [valid_from, valid_until).
+ * late_grace); an anytime ticket admits in [valid_from, valid_until). Neither starts before
+ * the ticket's issued_at: nobody was admitted with a ticket before it was issued.
  */
 #ifndef VQ_ADMIT_H
 #define VQ_ADMIT_H

@@ -555,12 +555,15 @@ int vq_book_redeem(vq_book *b, uint64_t id, const char *gate_attr, const char *g
 	return rc;
 }
 
-int vq_book_force_redeem(vq_book *b, uint64_t id, const char *gate_id, int64_t now, vq_ticket *out)
+int vq_book_force_redeem(vq_book *b, uint64_t id, const char *gate_attr, const char *gate_id,
+                         int64_t now, vq_ticket *out)
 {
 	size_t idx;
 	struct entry *e = find_entry(b, id, &idx);
 	if (!e)
 		return VQ_ENOTICKET;
+	if (!gate_attr || strcmp(e->t.attr, gate_attr) != 0)
+		return VQ_EWRONGATTR;
 	if (e->t.state == VQ_TS_REDEEMED)
 		return VQ_EUSED;
 	if (e->t.state == VQ_TS_CANCELLED)

@@ -106,10 +106,12 @@ int vq_book_cancel(vq_book *book, uint64_t id, int64_t now, vq_ticket *out);
 int vq_book_redeem(vq_book *book, uint64_t id, const char *gate_attr, const char *gate_id,
                    int offline, int64_t now, vq_verdict *v, vq_ticket *out);
 
-/* Staff override: marks an issued or anytime ticket redeemed by gate_id whatever its
- * window or attraction says. VQ_ENOTICKET, VQ_EUSED, VQ_ECANCELLED. */
-int vq_book_force_redeem(vq_book *book, uint64_t id, const char *gate_id, int64_t now,
-                         vq_ticket *out);
+/* Staff override at a gate of gate_attr: marks an issued or anytime ticket of that
+ * attraction redeemed by gate_id whatever its window says. A ticket of another attraction
+ * is never consumed here (VQ_EWRONGATTR): it stays usable where it belongs. VQ_ENOTICKET,
+ * VQ_EUSED, VQ_ECANCELLED. */
+int vq_book_force_redeem(vq_book *book, uint64_t id, const char *gate_attr, const char *gate_id,
+                         int64_t now, vq_ticket *out);
 
 /* The fast lane's backlog at attr: guests (party sizes) holding an issued or anytime
  * ticket whose admission interval holds now. */

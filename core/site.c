@@ -35,6 +35,10 @@
  *     slot_min     1..240, divides close - open;  window_min slot_min..720
  *     early_grace_min, late_grace_min  opt [0], 0..120
  *     max_party    1..VQ_MAX_PARTY;  standby_min opt [0], 0..600
+ *   limits         opt: what one account may ask of vqd, a token bucket per role (site.h):
+ *     kiosk, gate, operator  opt objects of
+ *       rate_per_s opt [VQ_LIMIT_<ROLE>_RATE], 1..100000
+ *       burst      opt [VQ_LIMIT_<ROLE>_BURST], 1..1000000
  */
 #include "site.h"
 
@@ -65,6 +69,15 @@ struct vq_site {
 	vq_tier tiers[VQ_MAX_TIERS];
 	int nattrs;
 	vq_attraction *attrs;
+	vq_limit limits[VQ_ROLE_COUNT];
+};
+
+/* By enum vq_role, NULL-terminated for check_keys. */
+static const char *const ROLE_NAMES[VQ_ROLE_COUNT + 1] = {"kiosk", "gate", "operator", NULL};
+static const vq_limit DEFAULT_LIMITS[VQ_ROLE_COUNT] = {
+    {VQ_LIMIT_KIOSK_RATE, VQ_LIMIT_KIOSK_BURST},
+    {VQ_LIMIT_GATE_RATE, VQ_LIMIT_GATE_BURST},
+    {VQ_LIMIT_OPERATOR_RATE, VQ_LIMIT_OPERATOR_BURST},
 };
 
 typedef struct pctx {
@@ -548,7 +561,7 @@ static int parse_head(pctx *c, const cJSON *root, vq_site *site)
 {
 	static const char *const known[] = {
 	    "version",       "id",    "name",        "timezone", "languages", "min_lead_min",
-	    "unknown_cards", "tiers", "attractions", NULL};
+	    "unknown_cards", "tiers", "attractions", "limits",   NULL};
 	const cJSON *v;
 	const char *s;
 	char eb[ECHO_MAX];
@@ -592,6 +605,40 @@ static int parse_head(pctx *c, const cJSON *root, vq_site *site)
 		return fail(c, "", "unknown_cards",
 		            "invalid policy '%s' (expected 'standard' or 'refuse')",
 		            echo(s, eb, sizeof eb));
+	return VQ_OK;
+}
+
+/* limits: {role: {rate_per_s, burst}}; a role or a field left out keeps its default. */
+static int parse_limits(pctx *c, const cJSON *root, vq_site *site)
+{
+	static const char *const fields[] = {"rate_per_s", "burst", NULL};
+	memcpy(site->limits, DEFAULT_LIMITS, sizeof site->limits);
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(root, "limits");
+	if (!v)
+		return VQ_OK;
+	if (!cJSON_IsObject(v))
+		return fail(c, "", "limits", "wrong type (expected object)");
+	int rc = check_keys(c, "limits", v, ROLE_NAMES);
+	if (rc)
+		return rc;
+	for (int r = 0; r < VQ_ROLE_COUNT; r++) {
+		const cJSON *o = cJSON_GetObjectItemCaseSensitive(v, ROLE_NAMES[r]);
+		char path[PATH_MAX_LEN];
+		snprintf(path, sizeof path, "limits.%s", ROLE_NAMES[r]);
+		if (!o)
+			continue;
+		if (!cJSON_IsObject(o))
+			return fail(c, "limits", ROLE_NAMES[r], "wrong type (expected object)");
+		if ((rc = check_keys(c, path, o, fields)))
+			return rc;
+		vq_limit *l = &site->limits[r];
+		if (cJSON_GetObjectItemCaseSensitive(o, "rate_per_s") &&
+		    (rc = get_int(c, path, o, "rate_per_s", 1, 1, 100000, &l->rate_per_s)))
+			return rc;
+		if (cJSON_GetObjectItemCaseSensitive(o, "burst") &&
+		    (rc = get_int(c, path, o, "burst", 1, 1, 1000000, &l->burst)))
+			return rc;
+	}
 	return VQ_OK;
 }
 
@@ -675,6 +722,8 @@ int vq_site_parse(const char *json, size_t len, vq_site **out, char *err, size_t
 			goto cleanup;
 		site->nattrs = i + 1;
 	}
+	if ((rc = parse_limits(&c, root, site)))
+		goto cleanup;
 
 	*out = site;
 	site = NULL;
@@ -767,6 +816,16 @@ int vq_site_attr_find(const vq_site *site, const char *id)
 		if (strcmp(site->attrs[i].id, id) == 0)
 			return i;
 	return -1;
+}
+
+const vq_limit *vq_site_limit(const vq_site *site, int role)
+{
+	return role >= 0 && role < VQ_ROLE_COUNT ? &site->limits[role] : NULL;
+}
+
+const char *vq_role_name(int role)
+{
+	return role >= 0 && role < VQ_ROLE_COUNT ? ROLE_NAMES[role] : "?";
 }
 
 /* An unknown language, or one the config left without this name, gets the first. */

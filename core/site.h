@@ -38,6 +38,24 @@ typedef struct vq_attraction {
 	int standby_min;                      /* posted standby wait at start of day, minutes */
 } vq_attraction;
 
+/* The roles whose requests vqd limits, one token bucket per account and role. */
+enum vq_role { VQ_ROLE_KIOSK = 0, VQ_ROLE_GATE = 1, VQ_ROLE_OPERATOR = 2, VQ_ROLE_COUNT };
+
+typedef struct vq_limit {
+	int rate_per_s; /* requests a second one account keeps up, 1..100000 */
+	int burst;      /* requests it may send at once after a quiet spell, 1..1000000 */
+} vq_limit;
+
+/* Without a "limits" section: far above what a device of the role sends (a kiosk serves a
+ * guest in half a minute, a gate scans a guest a second and syncs its journal 200
+ * admissions a request, an operator imports members 1000 a request). */
+#define VQ_LIMIT_KIOSK_RATE     5
+#define VQ_LIMIT_KIOSK_BURST    60
+#define VQ_LIMIT_GATE_RATE      10
+#define VQ_LIMIT_GATE_BURST     200
+#define VQ_LIMIT_OPERATOR_RATE  20
+#define VQ_LIMIT_OPERATOR_BURST 200
+
 typedef struct vq_site vq_site;
 
 /* Parses a site config from len bytes of JSON (need not be NUL-terminated). On success
@@ -64,6 +82,10 @@ int vq_site_tier_find(const vq_site *site, const char *id); /* index or -1 */
 int vq_site_attr_count(const vq_site *site);
 const vq_attraction *vq_site_attr(const vq_site *site, int i);
 int vq_site_attr_find(const vq_site *site, const char *id); /* index or -1 */
+
+/* The request limit of a role (enum vq_role); NULL if role is out of range. */
+const vq_limit *vq_site_limit(const vq_site *site, int role);
+const char *vq_role_name(int role); /* "kiosk", "gate", "operator"; "?" if out of range */
 
 /* A name in language lang (index), falling back to language 0. */
 const char *vq_attr_name(const vq_site *site, int attr, int lang);

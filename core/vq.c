@@ -38,6 +38,7 @@ static const struct {
 	[VQ_EUNKNOWNCMD] = {"unknown_command", "unknown command"},
 	[VQ_EDENIED] = {"denied", "not allowed"},
 	[VQ_ERATELIMIT] = {"rate_limited", "too many requests; retry later"},
+	[VQ_ERIDREUSED] = {"rid_reused", "request id already used for another request"},
 };
 
 const char *vq_strerror(int err)

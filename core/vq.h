@@ -43,6 +43,7 @@ enum vq_err {
 	VQ_EUNKNOWNCMD,  /* an operator command vqd does not know */
 	VQ_EDENIED,      /* not allowed for this role */
 	VQ_ERATELIMIT,   /* too many requests from this client (or of this kind) just now */
+	VQ_ERIDREUSED,   /* a request id already used for another request of this client */
 	VQ_ERR_COUNT
 };
 

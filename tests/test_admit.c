@@ -294,6 +294,26 @@ START_TEST(test_platinum_outlasts_standard)
 }
 END_TEST
 
+/* A ticket issued inside its early grace: it admits from its issue time, not before, so a
+ * gate's admission dated earlier (a wrong clock, a forged journal) is too early. */
+START_TEST(test_not_before_issue)
+{
+	vq_verdict v;
+	vq_ticket t = ticket("coaster", STANDARD, VQ_TS_ISSUED);
+	t.issued_at = C_FROM + 300;
+	ck_assert_int_eq(vq_admit_check(site, &t, "coaster", 0, C_FROM + 299, &v), VQ_ETOOEARLY);
+	ck_assert_int_eq(v.from, t.issued_at);
+	ck_assert_int_eq(v.until, C_UNTIL(0));
+	ck_assert_int_eq(vq_admit_check(site, &t, "coaster", 0, t.issued_at, &v), VQ_OK);
+	/* an anytime pass too */
+	vq_ticket a = ticket("coaster", STANDARD, VQ_TS_ANYTIME);
+	a.issued_at = VF + 60;
+	ck_assert_int_eq(vq_admit_check(site, &a, "coaster", 0, VF + 30, &v), VQ_ETOOEARLY);
+	ck_assert_int_eq(v.from, VF + 60);
+	ck_assert_int_eq(vq_admit_check(site, &a, "coaster", 0, VF + 60, &v), VQ_OK);
+}
+END_TEST
+
 START_TEST(test_bad_arguments_and_corrupt_tickets)
 {
 	vq_verdict v;
@@ -323,6 +343,7 @@ START_TEST(test_bad_arguments_and_corrupt_tickets)
 	t = ticket("coaster", PLATINUM, VQ_TS_ISSUED);
 	t.win_start = INT64_MIN;
 	t.win_end = INT64_MAX;
+	t.issued_at = INT64_MIN;
 	ck_assert_int_eq(vq_admit_check(site, &t, "coaster", 0, 0, &v), VQ_OK);
 	ck_assert_int_eq(v.from, INT64_MIN);
 	ck_assert_int_eq(v.until, INT64_MAX);
@@ -365,6 +386,7 @@ static Suite *admit_suite(void)
 	tcase_add_test(tc, test_table);
 	tcase_add_test(tc, test_sweep_every_second);
 	tcase_add_test(tc, test_platinum_outlasts_standard);
+	tcase_add_test(tc, test_not_before_issue);
 	tcase_add_test(tc, test_bad_arguments_and_corrupt_tickets);
 	tcase_add_test(tc, test_demo_park);
 	suite_add_tcase(s, tc);

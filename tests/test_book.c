@@ -346,15 +346,26 @@ START_TEST(test_override_and_backlog)
 	ck_assert_int_eq(all[0], 5);
 	ck_assert_int_eq(all[1], 0);
 	ck_assert_int_eq(all[2], 0);
+	/* an override at another attraction never consumes the ticket */
+	ck_assert_int_eq(
+	    vq_book_force_redeem(b, t.id, vq_site_attr(site, 1)->id, "gate-9", AT(9, 2), &out),
+	    VQ_EWRONGATTR);
+	ck_assert_int_eq(vq_book_force_redeem(b, t.id, NULL, "gate-9", AT(9, 2), &out),
+	                 VQ_EWRONGATTR);
+	ck_assert_int_eq(vq_book_ticket(b, t.id)->state, VQ_TS_ISSUED);
+	ck_assert_int_eq(vq_book_backlog(b, 0, AT(9, 10)), 5);
 	/* an override admits too early, and only once */
-	ck_assert_int_eq(vq_book_force_redeem(b, t.id, "gate-1", AT(9, 2), &out), VQ_OK);
+	ck_assert_int_eq(vq_book_force_redeem(b, t.id, "coaster", "gate-1", AT(9, 2), &out), VQ_OK);
 	ck_assert_int_eq(out.state, VQ_TS_REDEEMED);
 	ck_assert_str_eq(out.used_gate, "gate-1");
 	ck_assert_int_eq(vq_book_backlog(b, 0, AT(9, 30)), 2);
-	ck_assert_int_eq(vq_book_force_redeem(b, t.id, "gate-2", AT(9, 3), &out), VQ_EUSED);
+	ck_assert_int_eq(vq_book_force_redeem(b, t.id, "coaster", "gate-2", AT(9, 3), &out),
+	                 VQ_EUSED);
 	ck_assert_int_eq(vq_book_cancel(b, u.id, AT(9, 3), NULL), VQ_OK);
-	ck_assert_int_eq(vq_book_force_redeem(b, u.id, "gate-2", AT(9, 3), &out), VQ_ECANCELLED);
-	ck_assert_int_eq(vq_book_force_redeem(b, 99, "gate-2", AT(9, 3), &out), VQ_ENOTICKET);
+	ck_assert_int_eq(vq_book_force_redeem(b, u.id, "coaster", "gate-2", AT(9, 3), &out),
+	                 VQ_ECANCELLED);
+	ck_assert_int_eq(vq_book_force_redeem(b, 99, "coaster", "gate-2", AT(9, 3), &out),
+	                 VQ_ENOTICKET);
 	ck_assert_int_eq(vq_book_backlog(b, 0, AT(9, 30)), 0);
 	vq_book_free(b);
 }

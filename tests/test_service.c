@@ -18,6 +18,8 @@
 #include <string.h>
 
 static const int64_t DAY = VQ_TEST_DAY;
+/* The digest a remembered reply is bound to (any 32 bytes will do here). */
+static const uint8_t DG[VQ_STORE_DIGEST_LEN] = {0x5e, 0x41};
 #define AT(h, m) (DAY + (int64_t)(h)*3600 + (int64_t)(m)*60)
 
 static vq_site *site;
@@ -85,7 +87,7 @@ static int issue_once(vq_service *svc, const char *rid, const vq_request *r, int
 {
 	char *prev = NULL;
 	size_t plen = 0;
-	if (vq_service_recall(svc, rid, &prev, &plen) == VQ_OK) {
+	if (vq_service_recall(svc, rid, "issue", DG, &prev, &plen) == VQ_OK) {
 		snprintf(reply, replylen, "%s", prev);
 		free(prev);
 		return 1;
@@ -96,7 +98,8 @@ static int issue_once(vq_service *svc, const char *rid, const vq_request *r, int
 		snprintf(reply, replylen, "ticket %" PRIu64 " %" PRId64, t.id, t.slot_start);
 	else
 		snprintf(reply, replylen, "error %s", vq_errname(rc));
-	ck_assert_int_eq(vq_service_remember(svc, rid, "issue", reply, strlen(reply), now), VQ_OK);
+	ck_assert_int_eq(vq_service_remember(svc, rid, "issue", DG, reply, strlen(reply), now),
+	                 VQ_OK);
 	return 0;
 }
 
@@ -137,7 +140,7 @@ START_TEST(test_rollback_forgets)
 	ck_assert_int_eq(vq_book_ticket_count(vq_service_book(svc)), 0);
 	char *prev;
 	size_t n;
-	ck_assert_int_eq(vq_service_recall(svc, "x", &prev, &n), VQ_ENOTFOUND);
+	ck_assert_int_eq(vq_service_recall(svc, "x", "issue", DG, &prev, &n), VQ_ENOTFOUND);
 	vq_service_free(svc);
 }
 END_TEST
@@ -167,8 +170,11 @@ START_TEST(test_redeem_once)
 	vq_ticket o;
 	ck_assert_int_eq(vq_service_begin(svc), VQ_OK);
 	ck_assert_int_eq(vq_book_issue(vq_service_book(svc), &r, AT(9, 0), &t), VQ_OK);
-	ck_assert_int_eq(vq_service_override(svc, t.id, "gate-9", AT(9, 1), &o), VQ_OK);
-	ck_assert_int_eq(vq_service_override(svc, t.id, "gate-9", AT(9, 1), &o), VQ_EUSED);
+	ck_assert_int_eq(vq_service_override(svc, t.id, "flume", "gate-9", AT(9, 1), &o),
+	                 VQ_EWRONGATTR);
+	ck_assert_int_eq(vq_service_override(svc, t.id, "coaster", "gate-9", AT(9, 1), &o), VQ_OK);
+	ck_assert_int_eq(vq_service_override(svc, t.id, "coaster", "gate-9", AT(9, 1), &o),
+	                 VQ_EUSED);
 	ck_assert_int_eq(vq_service_commit(svc), VQ_OK);
 	ck_assert_int_eq(vq_store_get_ticket(vq_service_store(svc), t.id, &st), VQ_OK);
 	ck_assert_int_eq(st.state, VQ_TS_REDEEMED);
@@ -259,14 +265,14 @@ START_TEST(test_second_writer)
 	vq_ticket c, e;
 	vq_verdict v;
 	ck_assert_int_eq(vq_book_issue(vq_service_book(svc), &r, AT(9, 20), &c), VQ_OK);
-	ck_assert_int_eq(vq_service_remember(svc, "kiosk-1/first", "issue", "c", 1, AT(9, 20)),
+	ck_assert_int_eq(vq_service_remember(svc, "kiosk-1/first", "issue", DG, "c", 1, AT(9, 20)),
 	                 VQ_OK);
 	ck_assert(vq_service_batch_ok(svc));
 	ck_assert_int_eq(vq_service_redeem(svc, a.id, "coaster", "gate-1", 0, AT(9, 20), &v, NULL),
 	                 VQ_ESTORE);
 	ck_assert(!vq_service_batch_ok(svc));
 	/* dead: no write of it goes through, whatever the caller still tries */
-	ck_assert_int_eq(vq_service_remember(svc, "kiosk-1/second", "issue", "e", 1, AT(9, 20)),
+	ck_assert_int_eq(vq_service_remember(svc, "kiosk-1/second", "issue", DG, "e", 1, AT(9, 20)),
 	                 VQ_ESTORE);
 	ck_assert_int_eq(vq_store_audit(vq_service_store(svc), AT(9, 20), "ops-1", "close", NULL),
 	                 VQ_ESTORE);
@@ -355,7 +361,7 @@ static void run_fault_batch(vq_service *svc, int round, int wide_replies, const 
 	char rid[64];
 	for (int i = 0; i < wide_replies && alive(svc, rc); i++) {
 		snprintf(rid, sizeof rid, "kiosk-1/r%d-w%d", round, i);
-		rc = vq_service_remember(svc, rid, "quote", wide, sizeof wide, now);
+		rc = vq_service_remember(svc, rid, "quote", DG, wide, sizeof wide, now);
 	}
 	vq_verdict v;
 	if (alive(svc, rc))
@@ -366,7 +372,7 @@ static void run_fault_batch(vq_service *svc, int round, int wide_replies, const 
 		rc = vq_book_issue(vq_service_book(svc), &r, now, &t);
 		snprintf(rid, sizeof rid, "kiosk-1/r%d-issue", round);
 		if (rc == VQ_OK)
-			rc = vq_service_remember(svc, rid, "issue", "ok", 2, now);
+			rc = vq_service_remember(svc, rid, "issue", DG, "ok", 2, now);
 	}
 	if (alive(svc, rc))
 		rc = vq_book_cancel(vq_service_book(svc), b->id, now, NULL);

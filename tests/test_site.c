@@ -229,6 +229,35 @@ START_TEST(test_defaults)
 	ck_assert_int_eq(b->late_grace_min, 7);
 	ck_assert_int_eq(b->max_party, VQ_MAX_PARTY);
 	ck_assert_int_eq(b->standby_min, 600);
+
+	/* no "limits": every role gets its default */
+	static const int want[VQ_ROLE_COUNT][2] = {
+	    {VQ_LIMIT_KIOSK_RATE, VQ_LIMIT_KIOSK_BURST},
+	    {VQ_LIMIT_GATE_RATE, VQ_LIMIT_GATE_BURST},
+	    {VQ_LIMIT_OPERATOR_RATE, VQ_LIMIT_OPERATOR_BURST}};
+	for (int r = 0; r < VQ_ROLE_COUNT; r++) {
+		ck_assert_int_eq(vq_site_limit(site, r)->rate_per_s, want[r][0]);
+		ck_assert_int_eq(vq_site_limit(site, r)->burst, want[r][1]);
+	}
+	ck_assert_ptr_null(vq_site_limit(site, VQ_ROLE_COUNT));
+	ck_assert_ptr_null(vq_site_limit(site, -1));
+	ck_assert_str_eq(vq_role_name(VQ_ROLE_GATE), "gate");
+	ck_assert_str_eq(vq_role_name(VQ_ROLE_COUNT), "?");
+	vq_site_free(site);
+
+	/* a role or a field left out keeps its default */
+	char lim[sizeof BASE + 160];
+	snprintf(lim, sizeof lim,
+	         "{\"limits\": {\"gate\": {\"burst\": 5000}, \"operator\": {\"rate_per_s\": 1,"
+	         " \"burst\": 1}},%s",
+	         BASE + 1);
+	site = parse_ok(lim);
+	ck_assert_int_eq(vq_site_limit(site, VQ_ROLE_KIOSK)->rate_per_s, VQ_LIMIT_KIOSK_RATE);
+	ck_assert_int_eq(vq_site_limit(site, VQ_ROLE_KIOSK)->burst, VQ_LIMIT_KIOSK_BURST);
+	ck_assert_int_eq(vq_site_limit(site, VQ_ROLE_GATE)->rate_per_s, VQ_LIMIT_GATE_RATE);
+	ck_assert_int_eq(vq_site_limit(site, VQ_ROLE_GATE)->burst, 5000);
+	ck_assert_int_eq(vq_site_limit(site, VQ_ROLE_OPERATOR)->rate_per_s, 1);
+	ck_assert_int_eq(vq_site_limit(site, VQ_ROLE_OPERATOR)->burst, 1);
 	vq_site_free(site);
 
 	/* The other policy, and a lead every tier's horizon still clears. */
@@ -482,6 +511,23 @@ static const bad_case BAD[] = {
     {SET, "attractions[1].standby_min", "[]",
      "attractions[1].standby_min: wrong type (expected integer)"},
     {APPEND, "attractions", "{\"id\": \"coaster\"}", "attractions[2].id: duplicate id 'coaster'"},
+    /* limits */
+    {SET, "limits", "3", "limits: wrong type (expected object)"},
+    {SET, "limits", "{\"bench\": {}}", "limits.bench: unknown field"},
+    {SET, "limits", "{\"kiosk\": []}", "limits.kiosk: wrong type (expected object)"},
+    {SET, "limits", "{\"kiosk\": {\"rate\": 5}}", "limits.kiosk.rate: unknown field"},
+    {SET, "limits", "{\"gate\": {\"rate_per_s\": 0}}",
+     "limits.gate.rate_per_s: out of range (1..100000)"},
+    {SET, "limits", "{\"gate\": {\"rate_per_s\": 100001}}",
+     "limits.gate.rate_per_s: out of range (1..100000)"},
+    {SET, "limits", "{\"operator\": {\"burst\": 0}}",
+     "limits.operator.burst: out of range (1..1000000)"},
+    {SET, "limits", "{\"operator\": {\"burst\": 1000001}}",
+     "limits.operator.burst: out of range (1..1000000)"},
+    {SET, "limits", "{\"kiosk\": {\"burst\": 2.5}}",
+     "limits.kiosk.burst: wrong type (expected integer)"},
+    {SET, "limits", "{\"kiosk\": {\"burst\": \"5\"}}",
+     "limits.kiosk.burst: wrong type (expected integer)"},
 };
 
 /* Walks a path like "tiers[1].names.en" to the container of its last step and returns it:

@@ -19,6 +19,9 @@
 
 #define DAY 1699920000 /* 2023-11-14 00:00 UTC */
 
+/* The digest a remembered reply is bound to (any 32 bytes will do for the store). */
+static const uint8_t DG[VQ_STORE_DIGEST_LEN] = {0xd1, 0x6e, 0x57};
+
 static char *dir;
 static char path[1024];
 static char err[256];
@@ -158,7 +161,7 @@ START_TEST(test_reopen_keeps_everything)
 	begin_ok(st);
 	ck_assert_int_eq(vq_store_put_ticket(st, &t), VQ_OK);
 	ck_assert_int_eq(vq_store_put_member(st, "CARD-1", "gold"), VQ_OK);
-	ck_assert_int_eq(vq_store_put_request(st, "r1", "issue", "{}", 2, 10), VQ_OK);
+	ck_assert_int_eq(vq_store_put_request(st, "r1", "issue", DG, "{}", 2, 10), VQ_OK);
 	ck_assert_int_eq(vq_store_set_setting(st, "unknown_cards", "refuse"), VQ_OK);
 	ck_assert_int_eq(vq_store_audit(st, 11, "op", "close", "{\"attr\":\"coaster\"}"), VQ_OK);
 	commit_ok(st);
@@ -173,7 +176,7 @@ START_TEST(test_reopen_keeps_everything)
 	ck_assert_str_eq(tier, "gold");
 	char *reply = NULL;
 	size_t len = 0;
-	ck_assert_int_eq(vq_store_get_request(st, "r1", &reply, &len), VQ_OK);
+	ck_assert_int_eq(vq_store_get_request(st, "r1", "issue", DG, &reply, &len), VQ_OK);
 	ck_assert_str_eq(reply, "{}");
 	free(reply);
 	char val[32];
@@ -309,56 +312,81 @@ START_TEST(test_requests)
 	const char first[] = "{\"ok\":true,\"ticket\":7}\0tail"; /* bytes, NUL inside */
 	const size_t flen = sizeof first - 1;
 	begin_ok(st);
-	ck_assert_int_eq(vq_store_put_request(st, "kiosk-3:000001", "issue", first, flen, 100),
+	ck_assert_int_eq(vq_store_put_request(st, "kiosk-3:000001", "issue", DG, first, flen, 100),
 	                 VQ_OK);
 	ck_assert_int_eq(
-	    vq_store_put_request(st, "kiosk-3:000001", "issue", "{\"other\":1}", 11, 101),
+	    vq_store_put_request(st, "kiosk-3:000001", "issue", DG, "{\"other\":1}", 11, 101),
 	    VQ_EEXISTS);
 
 	char *reply = NULL;
 	size_t len = 0;
-	ck_assert_int_eq(vq_store_get_request(st, "kiosk-3:000001", &reply, &len), VQ_OK);
+	ck_assert_int_eq(vq_store_get_request(st, "kiosk-3:000001", "issue", DG, &reply, &len),
+	                 VQ_OK);
 	ck_assert_uint_eq(len, flen);
 	ck_assert_mem_eq(reply, first, flen);
 	ck_assert_int_eq(reply[len], '\0');
 	free(reply);
 
-	ck_assert_int_eq(vq_store_get_request(st, "nope", &reply, &len), VQ_ENOTFOUND);
+	ck_assert_int_eq(vq_store_get_request(st, "nope", "issue", DG, &reply, &len), VQ_ENOTFOUND);
 	ck_assert_ptr_null(reply);
+	/* The rid is bound to what it asked: another verb or another request is refused. */
+	uint8_t other[VQ_STORE_DIGEST_LEN];
+	memcpy(other, DG, sizeof other);
+	other[31] ^= 1;
+	ck_assert_int_eq(vq_store_get_request(st, "kiosk-3:000001", "cancel", DG, &reply, &len),
+	                 VQ_ERIDREUSED);
+	ck_assert_ptr_null(reply);
+	ck_assert_int_eq(vq_store_get_request(st, "kiosk-3:000001", "issue", other, &reply, &len),
+	                 VQ_ERIDREUSED);
+	ck_assert_ptr_null(reply);
+	ck_assert_int_eq(vq_store_put_request(st, "k", "issue", NULL, "a", 1, 1), VQ_EINVAL);
+	ck_assert_int_eq(vq_store_get_request(st, "k", "issue", NULL, &reply, &len), VQ_EINVAL);
 
 	/* An empty reply is a reply. */
-	ck_assert_int_eq(vq_store_put_request(st, "empty", "cancel", NULL, 0, 1), VQ_OK);
-	ck_assert_int_eq(vq_store_get_request(st, "empty", &reply, &len), VQ_OK);
+	ck_assert_int_eq(vq_store_put_request(st, "empty", "cancel", DG, NULL, 0, 1), VQ_OK);
+	ck_assert_int_eq(vq_store_get_request(st, "empty", "cancel", DG, &reply, &len), VQ_OK);
 	ck_assert_uint_eq(len, 0);
 	ck_assert_str_eq(reply, "");
 	free(reply);
 
 	/* old replies are forgotten, recent ones kept */
-	ck_assert_int_eq(vq_store_put_request(st, "old-1", "issue", "x", 1, 100), VQ_OK);
-	ck_assert_int_eq(vq_store_put_request(st, "new-1", "issue", "y", 1, 5000), VQ_OK);
+	ck_assert_int_eq(vq_store_put_request(st, "old-1", "issue", DG, "x", 1, 100), VQ_OK);
+	ck_assert_int_eq(vq_store_put_request(st, "new-1", "issue", DG, "y", 1, 5000), VQ_OK);
 	int64_t removed = -1;
 	ck_assert_int_eq(vq_store_prune_requests(st, 1000, &removed), VQ_OK);
 	ck_assert_int_ge(removed, 1);
-	ck_assert_int_eq(vq_store_get_request(st, "old-1", &reply, &len), VQ_ENOTFOUND);
-	ck_assert_int_eq(vq_store_get_request(st, "new-1", &reply, &len), VQ_OK);
+	ck_assert_int_eq(vq_store_get_request(st, "old-1", "issue", DG, &reply, &len),
+	                 VQ_ENOTFOUND);
+	ck_assert_int_eq(vq_store_get_request(st, "new-1", "issue", DG, &reply, &len), VQ_OK);
 	free(reply);
 
 	char rid[VQ_STORE_RID_MAX + 8];
 	memset(rid, 'x', VQ_STORE_RID_MAX);
 	rid[VQ_STORE_RID_MAX] = '\0';
-	ck_assert_int_eq(vq_store_put_request(st, rid, "issue", "a", 1, 1), VQ_OK);
+	ck_assert_int_eq(vq_store_put_request(st, rid, "issue", DG, "a", 1, 1), VQ_OK);
 	rid[VQ_STORE_RID_MAX] = 'x';
 	rid[VQ_STORE_RID_MAX + 1] = '\0';
-	ck_assert_int_eq(vq_store_put_request(st, rid, "issue", "a", 1, 1), VQ_EINVAL);
-	ck_assert_int_eq(vq_store_put_request(st, "", "issue", "a", 1, 1), VQ_EINVAL);
-	ck_assert_int_eq(vq_store_put_request(st, "a\nb", "issue", "a", 1, 1), VQ_EINVAL);
-	ck_assert_int_eq(vq_store_put_request(st, NULL, "issue", "a", 1, 1), VQ_EINVAL);
-	ck_assert_int_eq(vq_store_put_request(st, "k", NULL, "a", 1, 1), VQ_EINVAL);
-	ck_assert_int_eq(vq_store_put_request(st, "k", "issue", NULL, 3, 1), VQ_EINVAL);
-	ck_assert_int_eq(vq_store_get_request(st, rid, &reply, &len), VQ_EINVAL);
+	ck_assert_int_eq(vq_store_put_request(st, rid, "issue", DG, "a", 1, 1), VQ_EINVAL);
+	ck_assert_int_eq(vq_store_put_request(st, "", "issue", DG, "a", 1, 1), VQ_EINVAL);
+	ck_assert_int_eq(vq_store_put_request(st, "a\nb", "issue", DG, "a", 1, 1), VQ_EINVAL);
+	ck_assert_int_eq(vq_store_put_request(st, NULL, "issue", DG, "a", 1, 1), VQ_EINVAL);
+	ck_assert_int_eq(vq_store_put_request(st, "k", NULL, DG, "a", 1, 1), VQ_EINVAL);
+	ck_assert_int_eq(vq_store_put_request(st, "k", "issue", DG, NULL, 3, 1), VQ_EINVAL);
+	ck_assert_int_eq(vq_store_get_request(st, rid, "issue", DG, &reply, &len), VQ_EINVAL);
 	commit_ok(st);
-	ck_assert_int_eq(vq_store_get_request(st, "new-1", &reply, &len), VQ_OK);
+	ck_assert_int_eq(vq_store_get_request(st, "new-1", "issue", DG, &reply, &len), VQ_OK);
 	free(reply);
+	vq_store_close(st);
+
+	/* A reply kept before digests existed (schema 1) is bound to its verb alone. */
+	raw_exec(
+	    "INSERT INTO requests (rid, kind, reply, at) VALUES ('old', 'redeem', X'7b7d', 1)");
+	st = open_ok();
+	ck_assert_int_eq(vq_store_get_request(st, "old", "redeem", other, &reply, &len), VQ_OK);
+	ck_assert_str_eq(reply, "{}");
+	free(reply);
+	ck_assert_int_eq(vq_store_get_request(st, "old", "override", DG, &reply, &len),
+	                 VQ_ERIDREUSED);
 	vq_store_close(st);
 }
 END_TEST
@@ -432,54 +460,91 @@ END_TEST
 START_TEST(test_keys)
 {
 	vq_store *st = open_ok();
-	uint8_t pk[3][32], sk[3][64];
-	for (int k = 0; k < 3; k++) {
+	uint8_t pk[3][32];
+	for (int k = 0; k < 3; k++)
 		memset(pk[k], 0x10 + k, sizeof pk[k]);
-		memset(sk[k], 0x80 + k, sizeof sk[k]);
-	}
-	uint8_t kid = 0, gpk[32], gsk[64];
-	ck_assert_int_eq(vq_store_get_active_key(st, &kid, gpk, gsk), VQ_ENOTFOUND);
+	uint8_t kid = 0, gpk[32];
+	ck_assert_int_eq(vq_store_get_active_key(st, &kid, gpk), VQ_ENOTFOUND);
 	vq_keyring ring;
 	ck_assert_int_eq(vq_store_get_keyring(st, &ring), VQ_OK);
 	ck_assert_int_eq(ring.count, 0);
 
 	begin_ok(st);
-	ck_assert_int_eq(vq_store_put_key(st, 1, pk[0], sk[0], 1, 100), VQ_OK);
+	ck_assert_int_eq(vq_store_put_key(st, 1, pk[0], 1, 100), VQ_OK);
 	commit_ok(st);
-	ck_assert_int_eq(vq_store_get_active_key(st, &kid, gpk, gsk), VQ_OK);
+	ck_assert_int_eq(vq_store_get_active_key(st, &kid, gpk), VQ_OK);
 	ck_assert_uint_eq(kid, 1);
 	ck_assert_mem_eq(gpk, pk[0], 32);
-	ck_assert_mem_eq(gsk, sk[0], 64);
 
-	/* Rotation: the new active key retires the old one, which still verifies. */
+	/* Rotation: the new active key takes over; the old one stops signing then, and still
+	 * verifies. */
 	begin_ok(st);
-	ck_assert_int_eq(vq_store_put_key(st, 2, pk[1], sk[1], 1, 200), VQ_OK);
-	ck_assert_int_eq(vq_store_put_key(st, 255, pk[2], sk[2], 0, 300), VQ_OK);
+	ck_assert_int_eq(vq_store_put_key(st, 2, pk[1], 1, 200), VQ_OK);
+	ck_assert_int_eq(vq_store_put_key(st, 255, pk[2], 0, 300), VQ_OK);
 	commit_ok(st);
-	ck_assert_int_eq(vq_store_get_active_key(st, &kid, gpk, gsk), VQ_OK);
+	ck_assert_int_eq(vq_store_get_active_key(st, &kid, gpk), VQ_OK);
 	ck_assert_uint_eq(kid, 2);
-	ck_assert_mem_eq(gsk, sk[1], 64);
+	vq_store_key k;
+	ck_assert_int_eq(vq_store_get_key(st, 1, &k), VQ_OK);
+	ck_assert_int_eq(k.active, 0);
+	ck_assert_int_eq(k.created, 100);
+	ck_assert_int_eq(k.deactivated, 200);
+	ck_assert_int_eq(k.retired, 0);
+	ck_assert_int_eq(vq_store_get_key(st, 2, &k), VQ_OK);
+	ck_assert_int_eq(k.active, 1);
+	ck_assert_int_eq(k.deactivated, 0);
+	ck_assert_int_eq(vq_store_get_key(st, 7, &k), VQ_ENOTFOUND);
 
 	/* Rolled back with the batch. */
 	ck_assert_int_eq(vq_store_begin(st), VQ_OK);
-	ck_assert_int_eq(vq_store_put_key(st, 255, pk[2], sk[2], 1, 300), VQ_OK);
-	ck_assert_int_eq(vq_store_get_active_key(st, &kid, gpk, gsk), VQ_OK);
+	ck_assert_int_eq(vq_store_put_key(st, 255, pk[2], 1, 300), VQ_OK);
+	ck_assert_int_eq(vq_store_get_active_key(st, &kid, gpk), VQ_OK);
 	ck_assert_uint_eq(kid, 255);
 	ck_assert_int_eq(vq_store_rollback(st), VQ_OK);
-	ck_assert_int_eq(vq_store_get_active_key(st, &kid, gpk, gsk), VQ_OK);
+	ck_assert_int_eq(vq_store_get_active_key(st, &kid, gpk), VQ_OK);
 	ck_assert_uint_eq(kid, 2);
 
 	ck_assert_int_eq(vq_store_get_keyring(st, &ring), VQ_OK);
 	ck_assert_int_eq(ring.count, 3);
 	int seen = 0;
 	for (int i = 0; i < ring.count; i++) {
-		int k = ring.keys[i].kid == 1 ? 0 : ring.keys[i].kid == 2 ? 1 : 2;
-		ck_assert_mem_eq(ring.keys[i].pk, pk[k], 32);
-		seen |= 1 << k;
+		int n = ring.keys[i].kid == 1 ? 0 : ring.keys[i].kid == 2 ? 1 : 2;
+		ck_assert_mem_eq(ring.keys[i].pk, pk[n], 32);
+		seen |= 1 << n;
 	}
 	ck_assert_int_eq(seen, 7);
-	ck_assert_int_eq(vq_store_put_key(st, 3, NULL, sk[0], 0, 1), VQ_EINVAL);
+
+	/* Retiring: not the active key, not twice, only inside a batch; the ring loses it,
+	 * the history keeps it. */
+	ck_assert_int_eq(vq_store_retire_key(st, 1, 400), VQ_EINVAL);
+	begin_ok(st);
+	ck_assert_int_eq(vq_store_retire_key(st, 2, 400), VQ_ESTATE);
+	ck_assert_int_eq(vq_store_retire_key(st, 9, 400), VQ_ENOTFOUND);
+	ck_assert_int_eq(vq_store_retire_key(st, 1, 400), VQ_OK);
+	ck_assert_int_eq(vq_store_retire_key(st, 1, 401), VQ_ENOTFOUND);
+	ck_assert_int_eq(vq_store_get_key(st, 1, &k), VQ_OK);
+	ck_assert_int_eq(k.retired, 400);
+	ck_assert_int_eq(vq_store_get_keyring(st, &ring), VQ_OK);
+	ck_assert_int_eq(ring.count, 2);
+	for (int i = 0; i < ring.count; i++)
+		ck_assert_uint_ne(ring.keys[i].kid, 1);
+	/* a retired kid may be given to a new key, whose history starts afresh */
+	ck_assert_int_eq(vq_store_put_key(st, 1, pk[2], 1, 500), VQ_OK);
+	ck_assert_int_eq(vq_store_get_key(st, 1, &k), VQ_OK);
+	ck_assert_int_eq(k.retired, 0);
+	ck_assert_int_eq(k.created, 500);
+	ck_assert_int_eq(k.active, 1);
+	ck_assert_int_eq(vq_store_get_key(st, 2, &k), VQ_OK);
+	ck_assert_int_eq(k.deactivated, 500);
+	ck_assert_int_eq(vq_store_put_key(st, 3, NULL, 0, 1), VQ_EINVAL);
+	commit_ok(st);
 	vq_store_close(st);
+
+	/* The database holds no secret at all. */
+	ck_assert_int_eq(raw_count("SELECT count(*) FROM pragma_table_info('keys') WHERE name = "
+	                           "'sk'"),
+	                 0);
+	ck_assert_int_eq(raw_count("SELECT count(*) FROM legacy_secrets"), 0);
 }
 END_TEST
 
@@ -645,8 +710,8 @@ static void put_batch(vq_store *st, uint64_t first, int n, int *rc)
 		                   (unsigned long long)t.id);
 		*rc = vq_store_put_ticket(st, &t);
 		if (*rc == VQ_OK)
-			*rc =
-			    vq_store_put_request(st, rid, "issue", reply, (size_t)len, t.issued_at);
+			*rc = vq_store_put_request(st, rid, "issue", DG, reply, (size_t)len,
+			                           t.issued_at);
 	}
 }
 
@@ -662,7 +727,7 @@ static int count_batch(vq_store *st, uint64_t first, int n)
 		uint64_t id = first + (uint64_t)k;
 		snprintf(rid, sizeof rid, "rid-%llu", (unsigned long long)id);
 		int trc = vq_store_get_ticket(st, id, &got);
-		int rrc = vq_store_get_request(st, rid, &reply, &len);
+		int rrc = vq_store_get_request(st, rid, "issue", DG, &reply, &len);
 		free(reply);
 		ck_assert_msg(trc == VQ_OK || trc == VQ_ENOTICKET, "get ticket: %s",
 		              vq_errname(trc));
@@ -785,7 +850,7 @@ static int spill_batch(vq_store *st, uint64_t first, int *put_rc)
 		snprintf(rid, sizeof rid, "rid-%llu", (unsigned long long)t.id);
 		rc = vq_store_put_ticket(st, &t);
 		if (rc == VQ_OK)
-			rc = vq_store_put_request(st, rid, "issue", blob, sizeof blob, 0);
+			rc = vq_store_put_request(st, rid, "issue", DG, blob, sizeof blob, 0);
 	}
 	*put_rc = rc;
 	return vq_store_commit(st);
@@ -909,18 +974,19 @@ START_TEST(test_writes_need_a_batch)
 	vq_slot_view sv = {.start = DAY + 9 * 3600, .cap = 10, .taken = 0};
 	vq_attr_state as = {
 	    .status = VQ_ATTR_OPEN, .throughput_per_hour = 10, .fast_share_pct = 50};
-	uint8_t pk[32] = {1}, sk[64] = {2};
+	uint8_t pk[32] = {1};
 	ck_assert_int_eq(vq_store_put_ticket(st, &t), VQ_EINVAL);
 	ck_assert_msg(strstr(vq_store_errmsg(st), "outside a batch"), "message: %s",
 	              vq_store_errmsg(st));
 	ck_assert_int_eq(vq_store_put_slot(st, "coaster", DAY, 0, &sv), VQ_EINVAL);
 	ck_assert_int_eq(vq_store_put_attr_state(st, "coaster", DAY, &as), VQ_EINVAL);
-	ck_assert_int_eq(vq_store_put_request(st, "r", "issue", "{}", 2, 1), VQ_EINVAL);
+	ck_assert_int_eq(vq_store_put_request(st, "r", "issue", DG, "{}", 2, 1), VQ_EINVAL);
 	ck_assert_int_eq(vq_store_prune_requests(st, 1000, NULL), VQ_EINVAL);
 	ck_assert_int_eq(vq_store_redeem(st, 1, "gate-1", 5, 0), VQ_EINVAL);
 	ck_assert_int_eq(vq_store_put_member(st, "M", "gold"), VQ_EINVAL);
 	ck_assert_int_eq(vq_store_audit(st, 1, "op", "close", NULL), VQ_EINVAL);
-	ck_assert_int_eq(vq_store_put_key(st, 1, pk, sk, 1, 1), VQ_EINVAL);
+	ck_assert_int_eq(vq_store_put_key(st, 1, pk, 1, 1), VQ_EINVAL);
+	ck_assert_int_eq(vq_store_retire_key(st, 1, 1), VQ_EINVAL);
 	ck_assert_int_eq(vq_store_set_setting(st, "k", "v"), VQ_EINVAL);
 	ck_assert_int_eq(vq_store_poison(st, "x"), VQ_EINVAL);
 	ck_assert(!vq_store_batch_ok(st));
@@ -949,7 +1015,7 @@ START_TEST(test_poisoned_batch)
 	ck_assert(!vq_store_batch_ok(st));
 	t = mk_ticket(2);
 	ck_assert_int_eq(vq_store_put_ticket(st, &t), VQ_ESTORE);
-	ck_assert_int_eq(vq_store_put_request(st, "r", "issue", "{}", 2, 1), VQ_ESTORE);
+	ck_assert_int_eq(vq_store_put_request(st, "r", "issue", DG, "{}", 2, 1), VQ_ESTORE);
 	ck_assert_int_eq(vq_store_audit(st, 1, "op", "close", NULL), VQ_ESTORE);
 	ck_assert_int_eq(vq_store_set_setting(st, "k", "v"), VQ_ESTORE);
 	ck_assert_int_eq(vq_store_redeem(st, 1, "gate-1", 5, 0), VQ_ESTORE);

@@ -184,6 +184,13 @@ START_TEST(test_args_commands)
 	ck_assert_int_eq(a.cmd, VQCTL_KEYS);
 	PARSE_OK(&a, "keys", "rotate");
 	ck_assert_int_eq(a.cmd, VQCTL_KEYS_ROTATE);
+	PARSE_OK(&a, "keys", "retire", "7");
+	ck_assert_int_eq(a.cmd, VQCTL_KEYS_RETIRE);
+	ck_assert_int_eq(a.kid, 7);
+	ck_assert(!a.force);
+	PARSE_OK(&a, "keys", "retire", "--force", "0");
+	ck_assert_int_eq(a.kid, 0);
+	ck_assert(a.force);
 
 	PARSE_OK(&a, "tiers");
 	ck_assert_int_eq(a.cmd, VQCTL_TIERS);
@@ -287,8 +294,14 @@ START_TEST(test_args_errors)
 	PARSE_BAD("not both", "ticket", "42", "--code", "VQ1:X");
 	PARSE_BAD("empty", "ticket", "--code", "");
 
-	PARSE_BAD("'keys' or 'keys rotate'", "keys", "spin");
+	PARSE_BAD("'keys', 'keys rotate' or 'keys retire KID'", "keys", "spin");
 	PARSE_BAD("unexpected argument 'now'", "keys", "rotate", "now");
+	PARSE_BAD("keys retire: missing KID", "keys", "retire");
+	PARSE_BAD("keys retire: KID: expected a whole number 0..255, got '256'", "keys", "retire",
+	          "256");
+	PARSE_BAD("got 'old'", "keys", "retire", "old");
+	PARSE_BAD("unexpected argument '4'", "keys", "retire", "3", "4");
+	PARSE_BAD("--force belongs to 'keys retire'", "keys", "rotate", "--force");
 
 	PARSE_BAD("tier: missing TIER", "tier");
 	PARSE_BAD("tier: give at least one", "tier", "gold");
@@ -388,6 +401,12 @@ START_TEST(test_requests)
 	     "{\"v\":1,\"rid\":\"r\",\"cmd\":\"member\",\"card\":\"4000\"}"},
 	    {{"keys"}, "svc/ops", "{\"v\":1,\"rid\":\"r\",\"cmd\":\"keys\"}"},
 	    {{"keys", "rotate"}, "svc/ops", "{\"v\":1,\"rid\":\"r\",\"cmd\":\"keys_rotate\"}"},
+	    {{"keys", "retire", "3"},
+	     "svc/ops",
+	     "{\"v\":1,\"rid\":\"r\",\"cmd\":\"keys_retire\",\"kid\":3}"},
+	    {{"keys", "retire", "3", "--force"},
+	     "svc/ops",
+	     "{\"v\":1,\"rid\":\"r\",\"cmd\":\"keys_retire\",\"kid\":3,\"force\":true}"},
 	    {{"tiers"}, "svc/ops", "{\"v\":1,\"rid\":\"r\",\"cmd\":\"tiers\"}"},
 	    {{"tier", "gold", "--late-grace", "12", "--release", "40"},
 	     "svc/ops",
@@ -841,6 +860,16 @@ START_TEST(test_print_other_replies)
 	s = printed(VQCTL_KEYS_ROTATE, "{\"ok\":true,\"kid\":3,\"public_key\":\"cc\"}", &rc);
 	ck_assert_int_eq(rc, VQ_OK);
 	ck_assert_msg(strstr(s, "new signing key 3") && strstr(s, "cc"), "%s", s);
+	free(s);
+	s = printed(VQCTL_KEYS_RETIRE, "{\"ok\":true,\"kid\":2,\"tickets\":0}", &rc);
+	ck_assert_int_eq(rc, VQ_OK);
+	ck_assert_str_eq(s, "key 2 retired: gates no longer accept codes signed with it\n");
+	free(s);
+	s = printed(VQCTL_KEYS_RETIRE, "{\"ok\":true,\"kid\":2,\"tickets\":5}", &rc);
+	ck_assert_msg(strstr(s, "(5 unexpired tickets among them)"), "%s", s);
+	free(s);
+	s = printed(VQCTL_KEYS_RETIRE, "{\"ok\":true}", &rc);
+	ck_assert_int_eq(rc, VQ_EBADREQ);
 	free(s);
 
 	s = printed(VQCTL_TICKET, "{\"ok\":true}", &rc);

@@ -667,6 +667,42 @@ int vqs_vqd_run(vqs_site *s, const char *const *args, int timeout_ms, int *statu
 	return reap(pid, timeout_ms, status) ? VQ_OK : VQ_ETIMEOUT;
 }
 
+int vqs_vqctl(vqs_site *s, const char *user, const char *const *args, int timeout_ms, int *status,
+              char **output)
+{
+	char exe[1100], port[64], out[1100];
+	const char *bin = getenv("VQ_BINARY_DIR");
+	snprintf(exe, sizeof exe, "%s/tools/vqctl", bin && *bin ? bin : ".");
+	snprintf(port, sizeof port, "127.0.0.1:%d", vq_test_broker_port(s->broker));
+	snprintf(out, sizeof out, "%s/vqctl.out", s->dir);
+	char *argv[64];
+	int n = 0;
+	char *const head[] = {exe,          "--broker",      port,    "--site", VQS_SITE, "--user",
+	                      (char *)user, "--credentials", s->creds};
+	for (size_t i = 0; i < sizeof head / sizeof head[0]; i++)
+		argv[n++] = head[i];
+	for (; args && *args && n < 63; args++)
+		argv[n++] = (char *)*args;
+	argv[n] = NULL;
+	if (output)
+		*output = NULL;
+	if (access(exe, X_OK) != 0) {
+		fprintf(stderr, "vqsite: no vqctl at %s\n", exe);
+		return VQ_EBUS;
+	}
+	unlink(out);
+	pid_t pid = spawn(argv, out);
+	if (pid < 0)
+		return VQ_EBUS;
+	int st = -1;
+	int rc = reap(pid, timeout_ms, &st) ? VQ_OK : VQ_ETIMEOUT;
+	if (status)
+		*status = st;
+	if (output)
+		*output = tu_read_file(out, NULL);
+	return rc;
+}
+
 int vqs_broker_restart(vqs_site *s)
 {
 	watch_drain(s);
@@ -801,8 +837,10 @@ int vqs_call(vq_bus *b, const char *svc, const void *body, size_t len, int timeo
 	else if (!cJSON_IsBool(ok))
 		why = "no boolean \"ok\"";
 	else if (has_rid && (!cJSON_IsString(r) || strcmp(r->valuestring, rid) != 0) &&
-	         !(cJSON_IsNull(r) && strcmp(vqs_errcode(j), "too_large") == 0))
-		/* (A payload too large is refused unread, so its rid may be null.) */
+	         !(cJSON_IsNull(r) && (strcmp(vqs_errcode(j), "too_large") == 0 ||
+	                               strcmp(vqs_errcode(j), "rate_limited") == 0)))
+		/* (A payload too large, or over the rate limit, is refused unread, so its rid
+		 * may be null.) */
 		why = "\"rid\" is not the request's";
 	else if (!cJSON_IsTrue(ok) && !vqs_str(j, "error.code"))
 		why = "a refusal without error.code";

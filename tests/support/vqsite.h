@@ -112,6 +112,13 @@ int vqs_vqd_last_status(const vqs_site *s);
  * *status as vqs_vqd_stop. For usage and config errors. */
 int vqs_vqd_run(vqs_site *s, const char *const *args, int timeout_ms, int *status);
 
+/* Runs tools/vqctl (from $VQ_BINARY_DIR) as account user of this site (--broker, --site,
+ * --user, --credentials filled in) with args (NULL-terminated) to its end; waits up to
+ * timeout_ms, then kills it. *status as vqs_vqd_stop; *output (may be NULL) its stdout and
+ * stderr together, malloc'd. */
+int vqs_vqctl(vqs_site *s, const char *user, const char *const *args, int timeout_ms, int *status,
+              char **output);
+
 /* Restarts the broker on the same port and waits up to 20 s for vqd to reconnect by
  * itself and say online again. */
 int vqs_broker_restart(vqs_site *s);
@@ -139,7 +146,8 @@ vq_bus *vqs_phone_bus(vqs_site *s, const char *visitor, const char *const *subs)
  * *reply is the parsed reply (the caller cJSON_Deletes it) and, if raw is not NULL,
  * *raw (*rawlen bytes) a malloc'd NUL-terminated copy of its bytes. Checks what every reply
  * must be: a JSON object with "v":1 and a boolean "ok", correlated by the bus, and, if
- * the request carried a valid rid, the same "rid"; a reply that is not gives
+ * the request carried a valid rid, the same "rid" (or null for the refusals vqd gives
+ * unread: too_large, rate_limited); a reply that is not gives
  * VQ_EBADREQ (and says why on stderr). Other errors are vq_bus_call's (VQ_EDENIED,
  * VQ_EBUS, VQ_ETIMEOUT). Safe from any thread. */
 int vqs_call(vq_bus *b, const char *svc, const void *body, size_t len, int timeout_ms,

@@ -86,12 +86,15 @@ static double run_vq(const char *path, int batch, const struct plan *p)
 		for (int k = 0; k < batch; k++, id++) {
 			vq_ticket t;
 			char rid[48], reply[320];
+			/* vqd binds each reply to a digest of its request: 32 bytes a row */
+			uint8_t digest[VQ_STORE_DIGEST_LEN] = {0};
+			memcpy(digest, &id, sizeof id);
 			fill_ticket(&t, id);
 			snprintf(rid, sizeof rid, "kiosk-%02u:%010llu", (unsigned)(id % 17),
 			         (unsigned long long)id);
 			int len = fill_reply(reply, sizeof reply, &t);
 			if (vq_store_put_ticket(st, &t) != VQ_OK ||
-			    vq_store_put_request(st, rid, "issue", reply, (size_t)len,
+			    vq_store_put_request(st, rid, "issue", digest, reply, (size_t)len,
 			                         t.issued_at) != VQ_OK)
 				goto fail;
 		}

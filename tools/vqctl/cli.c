@@ -92,7 +92,7 @@ typedef struct raw_opts {
 	const char *throughput, *share, *overbook, *batch, *code, *timeout;
 	const char *db, *config, *date, *out, *csv, *at, *chart_js; /* report */
 	const char *rule[5]; /* tier: in the order of vqctl_tier_rules */
-	bool skip_bad;
+	bool skip_bad, force;
 } raw_opts;
 
 const char *const vqctl_tier_rules[5][2] = {
@@ -183,6 +183,8 @@ static int misplaced(const raw_opts *r, int cmd, char *err, size_t errlen)
 			            "tier");
 	if (r->skip_bad && cmd != VQCTL_IMPORT)
 		return fail(err, errlen, "%s belongs to '%s' only", "--skip-bad", "members import");
+	if (r->force && cmd != VQCTL_KEYS_RETIRE)
+		return fail(err, errlen, "%s belongs to '%s' only", "--force", "keys retire");
 	return VQCTL_EXIT_OK;
 }
 
@@ -357,9 +359,22 @@ static int command(vqctl_args *a, const char *const *w, int n, const raw_opts *r
 		a->cmd = VQCTL_KEYS;
 		if (n == 1)
 			return VQCTL_EXIT_OK;
+		if (!strcmp(w[1], "retire")) {
+			a->cmd = VQCTL_KEYS_RETIRE;
+			a->force = r->force;
+			if (n < 3)
+				return fail(err, errlen, "keys retire: missing KID");
+			if (n > 3)
+				return fail(err, errlen, "keys retire: unexpected argument '%s'",
+				            w[3]);
+			return number("keys retire: KID", w[2], 0, 255, &a->kid, err, errlen);
+		}
 		if (strcmp(w[1], "rotate") != 0)
-			return fail(err, errlen,
-			            "keys: expected 'keys' or 'keys rotate', got 'keys %s'", w[1]);
+			return fail(
+			    err, errlen,
+			    "keys: expected 'keys', 'keys rotate' or 'keys retire KID', got "
+			    "'keys %s'",
+			    w[1]);
 		a->cmd = VQCTL_KEYS_ROTATE;
 		if (n > 2)
 			return fail(err, errlen, "keys rotate: unexpected argument '%s'", w[2]);
@@ -398,8 +413,9 @@ int vqctl_args_parse(vqctl_args *a, int argc, char **argv, char *err, size_t err
 			i++;
 			continue;
 		}
-		if (!strcmp(arg, "--json") || !strcmp(arg, "--skip-bad")) {
-			*(arg[2] == 'j' ? &a->json : &r.skip_bad) = true;
+		if (!strcmp(arg, "--json") || !strcmp(arg, "--skip-bad") ||
+		    !strcmp(arg, "--force")) {
+			*(arg[2] == 'j' ? &a->json : arg[2] == 's' ? &r.skip_bad : &r.force) = true;
 			i++;
 			continue;
 		}
@@ -487,6 +503,9 @@ void vqctl_usage(FILE *out)
 	    "       [--late-grace MIN]       change a tier's rules (checked by vqd as a config\n"
 	    "                                is; kept across restarts)\n"
 	    "  keys | keys rotate            list the ticket-signing keys; make a new one\n"
+	    "  keys retire KID [--force]     take a key out of the ring (not the active one;\n"
+	    "                                refused while unexpired tickets may carry it,\n"
+	    "                                unless --force: gates then refuse those codes)\n"
 	    "  report --db FILE --config SITE.json [--date YYYY-MM-DD] [--at UNIX]\n"
 	    "         [--out FILE.html] [--csv DIR] [--chart-js FILE]\n"
 	    "                                the day's report, read from vqd's database\n"
@@ -522,7 +541,9 @@ void vqctl_usage(FILE *out)
 	    "(TZ) when the site does not say or its zone is not installed here.\n"
 	    "\n"
 	    "Every request has its own id; after a timeout vqctl asks once more with the\n"
-	    "same id, so a command is never applied twice.\n"
+	    "same id, so a command is never applied twice. When vqd says the operator's\n"
+	    "rate limit is reached (rate_limited), vqctl waits as long as vqd asks and sends\n"
+	    "the same request again.\n"
 	    "\n"
 	    "Exit status: 0 done; 1 refused (vqd's error is printed as 'vqctl: CODE: message',\n"
 	    "or the CSV had bad lines); 2 usage error or unreadable file; 3 cannot reach the\n"
@@ -543,6 +564,7 @@ cJSON *vqctl_request(const vqctl_args *a, const char *rid, const char **suffix)
 	    [VQCTL_STATS] = "stats",
 	    [VQCTL_KEYS] = "keys",
 	    [VQCTL_KEYS_ROTATE] = "keys_rotate",
+	    [VQCTL_KEYS_RETIRE] = "keys_retire",
 	    [VQCTL_TIERS] = "tiers",
 	    [VQCTL_TIER] = "tier",
 	};
@@ -581,6 +603,11 @@ cJSON *vqctl_request(const vqctl_args *a, const char *rid, const char **suffix)
 		break;
 	case VQCTL_MEMBER:
 		if (!cJSON_AddStringToObject(o, "card", a->card))
+			goto fail;
+		break;
+	case VQCTL_KEYS_RETIRE:
+		if (!cJSON_AddNumberToObject(o, "kid", a->kid) ||
+		    (a->force && !cJSON_AddBoolToObject(o, "force", 1)))
 			goto fail;
 		break;
 	case VQCTL_TIER:

@@ -40,6 +40,7 @@ enum vqctl_cmd {
 	VQCTL_TICKET,
 	VQCTL_KEYS,
 	VQCTL_KEYS_ROTATE,
+	VQCTL_KEYS_RETIRE,
 	VQCTL_TIERS,
 	VQCTL_TIER,
 	VQCTL_REPORT, /* reads the database itself: no broker */
@@ -78,6 +79,8 @@ typedef struct vqctl_args {
 	const char *db, *config, *out, *csv_dir, *chart_js;
 	char date[11]; /* YYYY-MM-DD, or "" for the day of --at */
 	int64_t at;    /* --at: the moment no-shows are judged at; -1 = now */
+	int kid;                   /* keys retire */
+	bool force;                /* keys retire --force */
 } vqctl_args;
 
 /* The tier rules an operator may change: option name and protocol field, in order. */

@@ -21,9 +21,11 @@
 #include "tools/vqctl/report.h"
 #include "tools/vqctl/table.h"
 
-#define SITE_WAIT_MS 1000 /* the retained state/_site comes right after subscribing */
-#define BAD_SHOWN    100  /* bad CSV lines printed before "... and N more" */
-#define PROGRESS_BAR 30
+#define SITE_WAIT_MS  1000 /* the retained state/_site comes right after subscribing */
+#define BAD_SHOWN     100  /* bad CSV lines printed before "... and N more" */
+#define PROGRESS_BAR  30
+#define RATE_RETRIES  600   /* rate_limited: sends of one request before giving up */
+#define RATE_WAIT_MAX 10000 /* ms: the longest wait vqd's retry_after_ms buys */
 
 typedef struct ctl {
 	const vqctl_args *a;
@@ -185,9 +187,35 @@ static int call_failed(ctl *c, const char *suffix, int rc)
 	}
 }
 
+/* How long vqd asks us to wait when it refused a request over the operator's rate limit
+ * (it did not read it, so the same request goes again), or -1 for any other reply. */
+static long rate_limited_wait(const vq_bus_msg *m)
+{
+	cJSON *r = cJSON_ParseWithLength(m->payload, m->len);
+	const cJSON *e = cJSON_GetObjectItemCaseSensitive(r, "error");
+	const cJSON *code = cJSON_GetObjectItemCaseSensitive(e, "code");
+	const cJSON *after = cJSON_GetObjectItemCaseSensitive(e, "retry_after_ms");
+	long wait = -1;
+	if (cJSON_IsString(code) && !strcmp(code->valuestring, "rate_limited"))
+		wait = !cJSON_IsNumber(after)               ? 1000
+		       : after->valuedouble < 1             ? 1
+		       : after->valuedouble > RATE_WAIT_MAX ? RATE_WAIT_MAX
+		                                            : (long)after->valuedouble;
+	cJSON_Delete(r);
+	return wait;
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
+}
+
 /* Sends req and returns vqd's parsed reply in *reply. After a timeout it asks once more
  * with the same body, hence the same rid: vqd answers a repeated rid with its first
- * answer, so the command is applied once whichever attempt got through. */
+ * answer, so the command is applied once whichever attempt got through. Over the rate
+ * limit it waits as vqd asks and sends the same body again. */
 static int call(ctl *c, const char *suffix, const cJSON *req, cJSON **reply)
 {
 	*reply = NULL;
@@ -197,14 +225,22 @@ static int call(ctl *c, const char *suffix, const cJSON *req, cJSON **reply)
 	int rc = VQ_ENOMEM, ex;
 	if (!body)
 		goto cleanup;
-	for (int attempt = 0; attempt < 2; attempt++) {
-		rc = vq_bus_call(c->bus, suffix, body, strlen(body), c->a->timeout_ms, &m);
-		if (rc != VQ_ETIMEOUT)
-			break;
-		if ((m = drain(c, rid->valuestring, 0))) {
-			rc = VQ_OK;
-			break;
+	for (int limited = 0;; limited++) {
+		for (int attempt = 0; attempt < 2; attempt++) {
+			rc = vq_bus_call(c->bus, suffix, body, strlen(body), c->a->timeout_ms, &m);
+			if (rc != VQ_ETIMEOUT)
+				break;
+			if ((m = drain(c, rid->valuestring, 0))) {
+				rc = VQ_OK;
+				break;
+			}
 		}
+		long wait = rc == VQ_OK ? rate_limited_wait(m) : -1;
+		if (wait < 0 || limited == RATE_RETRIES)
+			break;
+		vq_bus_msg_free(m);
+		m = NULL;
+		sleep_ms(wait);
 	}
 cleanup:
 	if (rc != VQ_OK) {

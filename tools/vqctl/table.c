@@ -524,6 +524,19 @@ int vqctl_print_reply(FILE *out, int cmd, const cJSON *reply)
 		        kid, str(reply, "public_key", "?"));
 		return VQ_OK;
 	}
+	case VQCTL_KEYS_RETIRE: {
+		char kid[32], n[32];
+		if (!get(reply, "kid"))
+			return VQ_EBADREQ;
+		fmt_num(reply, "kid", "", kid, sizeof kid);
+		fmt_num(reply, "tickets", "", n, sizeof n);
+		fprintf(out, "key %s retired: gates no longer accept codes signed with it", kid);
+		if (strcmp(n, "0") != 0 && strcmp(n, "?") != 0)
+			fprintf(out, " (%s unexpired ticket%s among them)", n,
+			        strcmp(n, "1") ? "s" : "");
+		fprintf(out, "\n");
+		return VQ_OK;
+	}
 	case VQCTL_TIERS:
 		x = get(reply, "tiers");
 		return cJSON_IsArray(x) ? tiers_print(out, x) : VQ_EBADREQ;
