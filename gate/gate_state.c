@@ -872,6 +872,20 @@ static void redeem_failed(gate *g, struct req *r, int64_t now, const char *why)
 	r->n = decide_offline(g, r->code, now);
 }
 
+/* A refusal after which the same request goes again: nothing was recorded (storage), or
+ * vqd did not read it (rate_limited); no code at all is a reply we cannot read. */
+static int try_again(const char *code)
+{
+	return !code || strcmp(code, "storage") == 0 || strcmp(code, "rate_limited") == 0;
+}
+
+/* When to send again: after the backoff, and not before vqd's retry_after_ms. */
+static int64_t again_at(const gate *g, const cJSON *root, int64_t now)
+{
+	int64_t after = jint(cJSON_GetObjectItemCaseSensitive(root, "error"), "retry_after_ms");
+	return now + (after > g->backoff ? after : g->backoff);
+}
+
 static void redeem_reply(gate *g, struct req *r, const cJSON *root, int64_t now)
 {
 	gate_verdict v;
@@ -899,8 +913,8 @@ static void redeem_reply(gate *g, struct req *r, const cJSON *root, int64_t now)
 	}
 	const cJSON *e = cJSON_GetObjectItemCaseSensitive(root, "error");
 	const char *code = jstr(e, "code");
-	if (code && strcmp(code, "storage") == 0) {
-		redeem_failed(g, r, now, "storage");
+	if (code && try_again(code)) {
+		redeem_failed(g, r, now, code);
 		return;
 	}
 	v.reason = gate_reason_from_wire(code);
@@ -984,9 +998,9 @@ static void sync_reply(gate *g, const struct req *r, const cJSON *root, int64_t 
 
 	if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(root, "ok"))) {
 		const char *code = jstr(cJSON_GetObjectItemCaseSensitive(root, "error"), "code");
-		if (!code || strcmp(code, "storage") == 0) {
+		if (try_again(code)) {
 			/* nothing was recorded: the same rid goes again */
-			g->work_next = now + g->backoff;
+			g->work_next = again_at(g, root, now);
 			trace(g, "sync retry rid=%s error=%s", r->rid, code ? code : "bad_reply");
 			return;
 		}
@@ -1067,8 +1081,8 @@ static void override_reply(gate *g, const struct req *r, const cJSON *root, int6
 		      res.error[0] ? " ticket_state=" : "", res.error);
 	} else {
 		const char *code = jstr(cJSON_GetObjectItemCaseSensitive(root, "error"), "code");
-		if (!code || strcmp(code, "storage") == 0) {
-			g->work_next = now + g->backoff;
+		if (try_again(code)) {
+			g->work_next = again_at(g, root, now);
 			return;
 		}
 		copy_str(res.error, sizeof res.error, code);

@@ -732,24 +732,32 @@ void kiosk_reply(kiosk *k, const char *payload, size_t len, int64_t now)
 		return;
 	cJSON *r = cJSON_ParseWithLength(payload, len);
 	const char *rid = jstr(r, "rid");
-	if (!cJSON_IsObject(r) || !rid || strcmp(rid, k->rid) != 0) {
+	const cJSON *e = cJSON_GetObjectItemCaseSensitive(r, "error");
+	const char *code = jstr(e, "code");
+	/* over the rate limit vqd refuses unread, so without the rid: the correlation data the
+	 * caller matched says it is ours */
+	int unread = !rid && code && strcmp(code, "rate_limited") == 0;
+	if (!cJSON_IsObject(r) || (!unread && (!rid || strcmp(rid, k->rid) != 0))) {
 		/* Not an answer to this request (a stale one, or garbage): the request stays
 		 * out, and its timeout decides. */
 		ktrace(k, "reply ignored rid=%s", rid ? rid : "-");
 		cJSON_Delete(r);
 		return;
 	}
-	const cJSON *e = cJSON_GetObjectItemCaseSensitive(r, "error");
-	const char *code = jstr(e, "code");
 	int ok = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(r, "ok"));
-	if (!ok && code && strcmp(code, "storage") == 0) {
+	if (!ok && code && (strcmp(code, "storage") == 0 || unread)) {
 		/* vqd recorded nothing and asks for the same rid again: after a pause, since
-		 * its disk will not heal in a millisecond, and without the standby screen,
-		 * since vqd is there. */
+		 * its disk will not heal in a millisecond (or it asked for one: retry_after_ms),
+		 * and without the standby screen, since vqd is there. */
+		const cJSON *after = cJSON_GetObjectItemCaseSensitive(e, "retry_after_ms");
+		int64_t wait = k->retry_ms;
+		if (cJSON_IsNumber(after) && after->valuedouble > (double)wait &&
+		    after->valuedouble < 3600e3)
+			wait = (int64_t)after->valuedouble;
 		k->unanswered++;
 		k->rq_state = RQ_BACKOFF;
-		k->rq_deadline = now + k->retry_ms;
-		ktrace(k, "storage %s rid=%s attempt=%d", REQ_NAMES[k->rq_kind], k->rid,
+		k->rq_deadline = now + wait;
+		ktrace(k, "%s %s rid=%s attempt=%d", code, REQ_NAMES[k->rq_kind], k->rid,
 		       k->attempt);
 		invalidate(k);
 		cJSON_Delete(r);

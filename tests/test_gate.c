@@ -937,8 +937,22 @@ START_TEST(test_state_offline_sync)
 	b = body(&r, 2);
 	ck_assert_str_eq(bstr(b, "rid"), rid);
 	cJSON_Delete(b);
-	/* answered: one fine, one that gate-2 had admitted first */
+	/* over the rate limit (refused unread, no rid): again, same rid, not before vqd's
+	 * retry_after_ms, and nothing of the journal settled */
 	reply(&r, 2,
+	      "{\"v\":1,\"rid\":null,\"ok\":false,\"error\":{\"code\":\"rate_limited\","
+	      "\"message\":\"m\",\"retry_after_ms\":9000}}",
+	      MS(10, 41) + 2500);
+	ck_assert_int_eq(v->pending, 2);
+	gate_tick(r.g, MS(10, 41) + 8000);
+	ck_assert_int_eq(r.f.nreq, 3);
+	gate_tick(r.g, MS(10, 41) + 11500);
+	ck_assert_int_eq(r.f.nreq, 4);
+	b = body(&r, 3);
+	ck_assert_str_eq(bstr(b, "rid"), rid);
+	cJSON_Delete(b);
+	/* answered: one fine, one that gate-2 had admitted first */
+	reply(&r, 3,
 	      "{\"v\":1,\"ok\":true,\"results\":[{\"ticket\":5,\"ok\":true},{\"ticket\":6,"
 	      "\"ok\":false,\"error\":\"already_used\",\"conflict\":true,\"used_at\":1798797600,"
 	      "\"used_gate\":\"gate-2\"}]}",

@@ -890,6 +890,20 @@ START_TEST(test_error_codes)
 	ck_assert(kiosk_outgoing(k, &again));
 	ck_assert_str_eq(again.rid, rq.rid);
 
+	/* over the rate limit: refused unread (no rid), asked again with the same rid, not
+	 * before vqd's retry_after_ms */
+	kiosk_sent(k, VQ_OK, now);
+	static const char limited[] =
+	    "{\"v\":1,\"rid\":null,\"ok\":false,\"error\":{\"code\":\"rate_limited\","
+	    "\"message\":\"m\",\"retry_after_ms\":8000}}";
+	kiosk_reply(k, limited, sizeof limited - 1, now);
+	expect_screen(KS_IDENTIFY);
+	later(5000);
+	ck_assert(!kiosk_outgoing(k, &(kiosk_request){0}));
+	later(3000);
+	ck_assert(kiosk_outgoing(k, &again));
+	ck_assert_str_eq(again.rid, rq.rid);
+
 	/* garbage and a reply that is not JSON are not answers */
 	kiosk_sent(k, VQ_OK, now);
 	kiosk_reply(k, "not json", 8, now);

@@ -58,7 +58,8 @@ static void usage(void)
 	        "usage: vq-sim --kiosk NAME --gate NAME --site ID (--credentials FILE | --tls-dir "
 	        "DIR)\n"
 	        "              [options]\n"
-	        "  --rate N          tickets a minute (60)\n"
+	        "  --rate N          tickets a minute (60; vqd's limit for a kiosk, 300 a minute\n"
+	        "                    unless the site config raises it, caps it)\n"
 	        "  --members PREFIX  cards PREFIX-<tier>-<1..5> are members (demo)\n"
 	        "  --seconds S       stop after S seconds (run until stopped)\n"
 	        "  --drain S         after --seconds, admit the tickets held for up to S more\n"
@@ -67,6 +68,24 @@ static void usage(void)
 	        "  --seed N          seed of every random choice (the time)\n"
 	        "%s",
 	        vq_busopt_usage());
+}
+
+/* The wait vqd asks for when it refused a request over the account's rate limit
+ * (docs/protocol.md), or -1 for any other reply. */
+static int64_t limited_for(const vq_bus_msg *reply)
+{
+	cJSON *j = cJSON_ParseWithLength(reply->payload, reply->len);
+	const cJSON *e = cJSON_GetObjectItemCaseSensitive(j, "error");
+	const cJSON *code = cJSON_GetObjectItemCaseSensitive(e, "code");
+	const cJSON *after = cJSON_GetObjectItemCaseSensitive(e, "retry_after_ms");
+	int64_t wait = -1;
+	if (cJSON_IsString(code) && !strcmp(code->valuestring, "rate_limited"))
+		wait =
+		    cJSON_IsNumber(after) && after->valuedouble >= 1 && after->valuedouble <= 60000
+		        ? (int64_t)after->valuedouble
+		        : 1000;
+	cJSON_Delete(j);
+	return wait;
 }
 
 static vq_bus *connect_as(vq_busopt *base, const char *user, const char *role)
@@ -168,6 +187,7 @@ int main(int argc, char **argv)
 	unsigned seq = 0;
 	int64_t t0 = mono_ms(), next_issue = t0, issued = 0, admitted = 0, refused = 0;
 	int64_t no_shows = 0;
+	int64_t gate_free_at = t0;              /* over the gate's rate limit: wait until then */
 	int64_t site_now = 0, site_now_at = t0; /* vqd's clock, as last heard */
 	int64_t ref_site = 0, ref_at = t0;      /* an older reading, to measure its speed by */
 	double speed = 1;
@@ -229,8 +249,12 @@ int main(int argc, char **argv)
 			         "\"party\":%d}",
 			         rid, card, av->id, 1 + (int)((r >> 40) % 4));
 			vq_bus_msg *reply = NULL;
+			int64_t wait;
 			if (vq_bus_call(kb, "svc/issue", body, strlen(body), 5000, &reply) ==
-			    VQ_OK) {
+			        VQ_OK &&
+			    (wait = limited_for(reply)) >= 0) {
+				next_issue = now + wait; /* a guest who waits a moment */
+			} else if (reply) {
 				cJSON *j = cJSON_ParseWithLength(reply->payload, reply->len);
 				const cJSON *t = cJSON_GetObjectItemCaseSensitive(j, "ticket");
 				const cJSON *code = cJSON_GetObjectItemCaseSensitive(t, "code");
@@ -252,7 +276,7 @@ int main(int argc, char **argv)
 		}
 		/* guests come back when their window opens: admit at the gate */
 		int64_t site_t = site_now + (int64_t)((double)(now - site_now_at) * speed / 1000.0);
-		for (int i = 0; i < nheld && site_now; i++) {
+		for (int i = 0; i < nheld && site_now && now >= gate_free_at; i++) {
 			if (tickets[i].start > site_t)
 				continue;
 			if (tickets[i].no_show) {
@@ -266,8 +290,16 @@ int main(int argc, char **argv)
 			         "{\"v\":1,\"rid\":\"%s\",\"code\":\"%s\",\"attraction\":\"%s\"}",
 			         rid, tickets[i].code, tickets[i].attr);
 			vq_bus_msg *reply = NULL;
+			int64_t wait;
 			if (vq_bus_call(gb, "svc/redeem", body, strlen(body), 5000, &reply) ==
-			    VQ_OK) {
+			        VQ_OK &&
+			    (wait = limited_for(reply)) >= 0) {
+				/* not read: the guest stays in line and tries again */
+				gate_free_at = now + wait;
+				vq_bus_msg_free(reply);
+				break;
+			}
+			if (reply) {
 				if (strstr(reply->payload, "\"ok\":true"))
 					admitted++;
 				else
