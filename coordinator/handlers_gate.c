@@ -232,15 +232,19 @@ cJSON *vqd_do_override(vq_vqd *d, vqd_req *q, const char *client, int64_t now)
 		cJSON_AddStringToObject(r, "ticket_state", state);
 	if (other[0])
 		cJSON_AddStringToObject(r, "ticket_attraction", other);
-	/* the audit: the request, and what became of its ticket */
-	cJSON *audit = cJSON_CreateObject();
-	cJSON_AddItemToObject(audit, "request", cJSON_Duplicate(q->root, 1));
-	cJSON_AddStringToObject(audit, "ticket_state",
-	                        state    ? state
-	                        : has_id ? "redeemed"
-	                                 : "no_ticket");
-	if (other[0])
-		cJSON_AddStringToObject(audit, "ticket_attraction", other);
+	/* the audit: the request, with what became of its ticket in vqd's words (in place of
+	 * anything the request itself said under those names) */
+	cJSON *audit = cJSON_Duplicate(q->root, 1);
+	if (audit) {
+		cJSON_DeleteItemFromObjectCaseSensitive(audit, "ticket_state");
+		cJSON_DeleteItemFromObjectCaseSensitive(audit, "ticket_attraction");
+		cJSON_AddStringToObject(audit, "ticket_state",
+		                        state    ? state
+		                        : has_id ? "redeemed"
+		                                 : "no_ticket");
+		if (other[0])
+			cJSON_AddStringToObject(audit, "ticket_attraction", other);
+	}
 	char *detail = vqd_render(audit);
 	if (!detail ||
 	    vq_store_audit(vq_service_store(d->svc), now, client, "override", detail) != VQ_OK) {

@@ -188,12 +188,8 @@ static void teardown(void)
 
 static void up_with_limits(const char *limits)
 {
-	const char *base = vqs_default_config();
-	size_t n = strlen(base);
-	char *cfg = malloc(n + strlen(limits) + 32);
+	char *cfg = vqs_config_with_limits(limits);
 	ck_assert_ptr_nonnull(cfg);
-	memcpy(cfg, base, n - 1);
-	sprintf(cfg + n - 1, ",\"limits\":%s}", limits);
 	vqs_opts o = {.config = cfg};
 	int rc = vqs_start(&o, &site);
 	free(cfg);

@@ -127,18 +127,6 @@ static int64_t rows(const char *sql)
 	return n;
 }
 
-/* The default site with a "limits" section spliced in before its last brace. */
-static char *config_with(const char *limits)
-{
-	const char *base = vqs_default_config();
-	size_t n = strlen(base);
-	char *c = malloc(n + strlen(limits) + 32);
-	ck_assert_ptr_nonnull(c);
-	memcpy(c, base, n - 1);
-	sprintf(c + n - 1, ",\"limits\":%s}", limits);
-	return c;
-}
-
 /* --- a request id is bound to what it asked ------------------------------------------- */
 
 static const char ISSUE[] = "{\"v\":1,\"rid\":\"b-1\",\"card\":\"bound-card\","
@@ -534,9 +522,8 @@ START_TEST(test_flood_bounded)
 	         asan ? asan : "", asan && *asan ? ":" : "");
 	setenv("ASAN_OPTIONS", opts, 1);
 	/* the limits out of the way: every request reaches the handlers */
-	char *cfg = config_with("{\"kiosk\":{\"rate_per_s\":100000,\"burst\":100000},"
-	                        "\"gate\":{\"rate_per_s\":100000,\"burst\":100000},"
-	                        "\"operator\":{\"rate_per_s\":100000,\"burst\":100000}}");
+	char *cfg = vqs_config_with_limits(VQS_NO_LIMITS);
+	ck_assert_ptr_nonnull(cfg);
 	vqs_opts o = {.config = cfg, .log_level = "warn"};
 	up(&o);
 	const char *names[] = {"kiosk-1", "kiosk-2", "gate-1", "gate-2", "ops-1"};

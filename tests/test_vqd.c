@@ -1413,15 +1413,8 @@ START_TEST(test_crash_burst)
 {
 	/* as fast as the connections go: out of the way of the rate limits (kiosks issuing,
 	 * the operator looking every ticket up), which are not what this test is about */
-	const char *base = vqs_default_config();
-	size_t blen = strlen(base);
-	static const char limits[] =
-	    ",\"limits\":{\"kiosk\":{\"rate_per_s\":100000,\"burst\":100000},"
-	    "\"gate\":{\"rate_per_s\":100000,\"burst\":100000}}}";
-	char *cfg = malloc(blen + sizeof limits);
+	char *cfg = vqs_config_with_limits(VQS_NO_LIMITS);
 	ck_assert_ptr_nonnull(cfg);
-	memcpy(cfg, base, blen - 1);
-	memcpy(cfg + blen - 1, limits, sizeof limits);
 	vqs_opts o = {.config = cfg};
 	up(&o);
 	free(cfg);

@@ -93,6 +93,16 @@ const char *vqs_default_config(void)
 	return DEFAULT_CONFIG;
 }
 
+char *vqs_config_with_limits(const char *limits)
+{
+	size_t n = strlen(DEFAULT_CONFIG), m = strlen(limits);
+	char *c = malloc(n + m + 16);
+	if (c)
+		snprintf(c, n + m + 16, "%.*s,\"limits\":%s}", (int)(n - 1), DEFAULT_CONFIG,
+		         limits);
+	return c;
+}
+
 static long long mono_ms(void)
 {
 	struct timespec ts;

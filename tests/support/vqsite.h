@@ -77,6 +77,15 @@ typedef struct vqs_opts {
  *   late    Z  opens 14:00, no early grace: its tickets are too early in the morning
  * Unknown cards are served as standard. */
 const char *vqs_default_config(void);
+/* The default site with a "limits" section (docs/operations.md), e.g.
+ * "{\"kiosk\":{\"rate_per_s\":100000,\"burst\":100000}}": for a test that sends
+ * faster than a device would, or one about the limits. malloc'd; NULL without memory. */
+char *vqs_config_with_limits(const char *limits);
+/* Limits no test's pace reaches, for every role. */
+#define VQS_NO_LIMITS                                                                              \
+	"{\"kiosk\":{\"rate_per_s\":100000,\"burst\":100000},"                                     \
+	"\"gate\":{\"rate_per_s\":100000,\"burst\":100000},"                                       \
+	"\"operator\":{\"rate_per_s\":100000,\"burst\":100000}}"
 
 /* Makes the folder, the accounts and the site config, starts the broker and the
  * harness's watch bus, then (unless opts->no_vqd) vqd, and waits for it to be online.
