@@ -182,8 +182,10 @@ static void names_into(vq_sitestate *s, const cJSON *owner, char out[][VQ_NAME_M
 static int feed_attr(vq_sitestate *s, const char *id, const cJSON *j, const vq_bus_msg *m,
                      int64_t now_ms);
 
-static int feed_site(vq_sitestate *s, const cJSON *j, const char *text, size_t len)
+static int feed_site(vq_sitestate *s, const cJSON *j, const vq_bus_msg *m, int64_t now_ms)
 {
+	const char *text = m->payload;
+	size_t len = m->len;
 	vq_site_view v;
 	memset(&v, 0, sizeof v);
 	const cJSON *langs = cJSON_GetObjectItemCaseSensitive(j, "languages");
@@ -249,6 +251,14 @@ static int feed_site(vq_sitestate *s, const cJSON *j, const char *text, size_t l
 	}
 	v.vqd_online = old.vqd_online;
 	v.vqd_changed_ms = old.vqd_changed_ms;
+	/* vqd's clock, only from a copy vqd sent just now: a retained one may be old */
+	const cJSON *clk = cJSON_GetObjectItemCaseSensitive(j, "clock");
+	v.vqd_clock_ms = old.vqd_clock_ms;
+	v.clock_heard_ms = old.clock_heard_ms;
+	if (!m->retain && cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(clk, "now_ms"))) {
+		v.vqd_clock_ms = num(clk, "now_ms");
+		v.clock_heard_ms = now_ms;
+	}
 	s->site = v;
 
 	/* attractions in the site's order; states already heard move along with them */
@@ -435,12 +445,20 @@ int vq_sitestate_feed(vq_sitestate *s, const vq_bus_msg *m, int64_t now_ms)
 	const char *id = m->suffix + 6;
 	s->topic = m->suffix;
 	if (strcmp(id, "_site") == 0)
-		rc = feed_site(s, j, m->payload, m->len);
+		rc = feed_site(s, j, m, now_ms);
 	else if (strlen(id) < VQ_ID_MAX)
 		rc = feed_attr(s, id, j, m, now_ms);
 	s->topic = NULL;
 	cJSON_Delete(j);
 	return rc;
+}
+
+int vq_sitestate_clock_skew(const vq_sitestate *s, int64_t *skew_ms)
+{
+	if (!s->site.clock_heard_ms)
+		return 0;
+	*skew_ms = s->site.vqd_clock_ms - s->site.clock_heard_ms;
+	return 1;
 }
 
 const vq_site_view *vq_sitestate_site(const vq_sitestate *s)
@@ -545,6 +563,7 @@ int vq_sitestate_load(vq_sitestate *s, const char *path, int64_t now_ms)
 	m.suffix = "state/_site";
 	m.payload = buf;
 	m.len = n;
+	m.retain = true; /* an old copy, not vqd speaking now */
 	int rc = vq_sitestate_feed(s, &m, now_ms);
 	free(buf);
 	return rc > 0 ? VQ_OK : VQ_EBADREQ;

@@ -52,6 +52,8 @@ typedef struct vq_site_view {
 	int vqd_online;                    /* presence/vqd says online */
 	int64_t vqd_changed_ms;            /* when that last changed (caller's clock) */
 	int64_t updated;                   /* vqd's clock in state/_site */
+	int64_t vqd_clock_ms;   /* vqd's clock ("clock.now_ms") in the last live state/_site */
+	int64_t clock_heard_ms; /* the caller's clock when that arrived; 0: never heard live */
 } vq_site_view;
 
 typedef struct vq_sitestate vq_sitestate;
@@ -89,6 +91,13 @@ int vq_sitestate_lang(const vq_sitestate *s, const char *lang);
 int vq_sitestate_tier(const vq_sitestate *s, const char *tier);
 /* An attraction's name in language index lang, falling back to the first language. */
 const char *vq_sitestate_attr_name(const vq_sitestate *s, const vq_attr_view *a, int lang);
+
+/* vqd's clock minus the caller's, in ms, as the last live (not retained) state/_site
+ * showed it: 1 and *skew_ms, or 0 if none has arrived live yet. Every program of a site
+ * should run on one clock (clock/clock.h); a screen says so when they differ by more than
+ * VQ_CLOCK_SKEW_MAX_MS. */
+#define VQ_CLOCK_SKEW_MAX_MS 60000
+int vq_sitestate_clock_skew(const vq_sitestate *s, int64_t *skew_ms);
 
 /* True when what we show may be out of date: vqd offline, the site unknown, or (a >= 0)
  * attraction a's state older than max_age_ms by the caller's clock. */

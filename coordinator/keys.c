@@ -255,6 +255,16 @@ int vqd_keys_start(vq_vqd *d, const char *path, int new_key, int64_t now, char *
 		       "the key file %s already holds %d secrets this new database does not name; "
 		       "they are kept",
 		       path, vq_keyfile_count(d->keyfile));
+	char hexkey[65];
+	if (have_active && !new_key &&
+	    vq_store_get_setting(st, "guest_key", hexkey, sizeof hexkey) == VQ_OK) {
+		/* nothing to write, so no batch: vqd starts even on a day whose book will not
+		 * load (it answers day_unavailable then, days.c) */
+		if ((rc = keys_load(d)) != VQ_OK)
+			return fail(err, errlen, rc, "loading the signing keys: %s",
+			            vq_store_errmsg(st));
+		return VQ_OK;
+	}
 	/* the first key and the guest key, or a new key, in one batch of their own */
 	if ((rc = vq_service_begin(d->svc)) != VQ_OK)
 		return fail(err, errlen, rc, "%s", vq_store_errmsg(st));

@@ -7,31 +7,14 @@
  */
 #include "coordinator/parks.h"
 
+#include "clock/timefmt.h"
+
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 enum { RT_AVAILABLE, RT_TEMP_FULL, RT_FINISHED };
 
 static const char *const RT_NAMES[] = {"AVAILABLE", "TEMP_FULL", "FINISHED"};
-
-int vq_parks_iso_time(int64_t t, char *out, size_t outlen)
-{
-	if (!out || outlen < VQ_PARKS_ISO_MAX)
-		return VQ_EINVAL;
-	time_t tt = (time_t)t;
-	struct tm tm;
-	if ((int64_t)tt != t || !localtime_r(&tt, &tm))
-		return VQ_EINVAL;
-	long off = tm.tm_gmtoff;
-	char sign = off < 0 ? '-' : '+';
-	if (off < 0)
-		off = -off;
-	int n = snprintf(out, outlen, "%04d-%02d-%02dT%02d:%02d:%02d%c%02ld:%02ld",
-	                 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
-	                 tm.tm_sec, sign, off / 3600, off / 60 % 60);
-	return n > 0 && (size_t)n < outlen ? VQ_OK : VQ_EINVAL;
-}
 
 static int get_int(const cJSON *o, const char *key, int64_t *v)
 {
@@ -52,10 +35,10 @@ static int window_of(const cJSON *w, int64_t *start, int64_t *end)
 	return 1;
 }
 
-static int add_time(cJSON *o, const char *key, int64_t t)
+static int add_time(cJSON *o, const char *zone, const char *key, int64_t t)
 {
-	char iso[VQ_PARKS_ISO_MAX];
-	if (vq_parks_iso_time(t, iso, sizeof iso) != VQ_OK)
+	char iso[VQ_TIME_ISO_MAX];
+	if (vq_time_iso(zone, t, iso, sizeof iso) != VQ_OK)
 		return VQ_EBADREQ;
 	return cJSON_AddStringToObject(o, key, iso) ? VQ_OK : VQ_ENOMEM;
 }
@@ -134,15 +117,15 @@ int vq_parks_live(const cJSON *state, const vq_parks_ctx *ctx, cJSON **out)
 	if (!ret || !cJSON_AddStringToObject(ret, "state", RT_NAMES[rt]))
 		goto cleanup;
 	if (rt == RT_AVAILABLE) {
-		if ((rc = add_time(ret, "returnStart", start)) != VQ_OK ||
-		    (rc = add_time(ret, "returnEnd", end)) != VQ_OK)
+		if ((rc = add_time(ret, ctx->zone, "returnStart", start)) != VQ_OK ||
+		    (rc = add_time(ret, ctx->zone, "returnEnd", end)) != VQ_OK)
 			goto cleanup;
 	} else if (!cJSON_AddNullToObject(ret, "returnStart") ||
 	           !cJSON_AddNullToObject(ret, "returnEnd")) {
 		rc = VQ_ENOMEM;
 		goto cleanup;
 	}
-	if ((rc = add_time(o, "lastUpdated", updated)) != VQ_OK)
+	if ((rc = add_time(o, ctx->zone, "lastUpdated", updated)) != VQ_OK)
 		goto cleanup;
 	*out = o;
 	return VQ_OK;

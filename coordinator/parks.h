@@ -3,8 +3,9 @@
  *
  * vqd publishes it, retained, on parks/<attraction> right after state/<attraction>
  * (docs/protocol.md). It is rendered from that very state/<attraction> object, so the
- * two never disagree. Pure: no clock, no I/O; times are written as ISO 8601 in the
- * process's local zone with its UTC offset (vqd runs with TZ set to the site's zone).
+ * two never disagree. No clock, no I/O but the zone's offsets: times are written as
+ * ISO 8601 in the site's zone with the UTC offset they have on their day
+ * (clock/timefmt.h), so the offset changes with the clocks.
  */
 #ifndef VQ_PARKS_H
 #define VQ_PARKS_H
@@ -16,14 +17,13 @@
 
 #include "core/vq.h"
 
-#define VQ_PARKS_ISO_MAX 32 /* "2027-01-01T10:15:00+02:00" and the NUL */
-
 typedef struct vq_parks_ctx {
 	const char *park_id; /* parksapi's parkId: the site id */
 	const char *lang;    /* which of the state's names becomes "name"; NULL or absent: the
 	                        first one listed */
 	int64_t open_at;     /* today's opening hours (Unix s); both 0: not known, so the */
 	int64_t close_at;    /* attraction counts as operating unless it is closed */
+	const char *zone;    /* the site's zone (IANA name); NULL: times in UTC */
 } vq_parks_ctx;
 
 /* Renders the parksapi live-data entity for one attraction from its state/<attraction>
@@ -45,9 +45,5 @@ typedef struct vq_parks_ctx {
  * VQ_EBADREQ if state lacks a field it needs or has one of the wrong type, VQ_EINVAL for
  * NULL arguments, VQ_ENOMEM; *out is then left alone. */
 int vq_parks_live(const cJSON *state, const vq_parks_ctx *ctx, cJSON **out);
-
-/* Unix seconds as ISO 8601 local time with its offset: "2027-01-01T10:15:00+02:00" (UTC
- * itself gives "+00:00"). VQ_EINVAL if t cannot be converted or out is too small. */
-int vq_parks_iso_time(int64_t t, char *out, size_t outlen);
 
 #endif

@@ -21,15 +21,17 @@
 
 typedef struct vq_service vq_service;
 
-/* Opens the store at db_path and loads the day whose local midnight is day_start. The
+/* Opens the store at db_path and, if day is not NULL, loads that local day (core/day.h).
+ * With day NULL the service has no day, and no book, until vq_service_set_day. The
  * site must outlive the service. */
-int vq_service_open(const vq_site *site, const char *db_path, int64_t day_start, vq_service **out,
+int vq_service_open(const vq_site *site, const char *db_path, const vq_day *day, vq_service **out,
                     char *err, size_t errlen);
 void vq_service_free(vq_service *svc); /* NULL is fine; an open batch is rolled back */
 
 vq_book *vq_service_book(vq_service *svc); /* NULL after a failed rebuild */
 vq_store *vq_service_store(vq_service *svc);
-int64_t vq_service_day(const vq_service *svc); /* local midnight of the day, book or not */
+/* The day's first instant (its key in the store), book or not; 0 before the first day. */
+int64_t vq_service_day(const vq_service *svc);
 
 /* Opens a batch. VQ_ESTORE while there is no book. */
 int vq_service_begin(vq_service *svc);
@@ -58,11 +60,12 @@ int vq_service_remember(vq_service *svc, const char *rid, const char *kind,
                         int64_t now);
 
 /* Admission within the open batch: the book decides, and the store's conditional update
- * guards against a second process on the same database. Same contract as vq_book_redeem,
- * except that if the store disagrees with the book (another writer admitted or changed
- * the ticket, or a write failed) it returns VQ_ESTORE and the batch is dead (see above).
- * VQ_EINVAL, and the batch lives on, for a gate_id longer than the store takes (VQ_ID_MAX
- * - 1 bytes). */
+ * guards against a second process on the same database. A ticket of an earlier day (not
+ * in the book) is judged from the store by the same rule, so one still inside its late
+ * grace after midnight is admitted once. Same contract as vq_book_redeem, except that if
+ * the store disagrees with the book (another writer admitted or changed the ticket, or a
+ * write failed) it returns VQ_ESTORE and the batch is dead (see above). VQ_EINVAL, and
+ * the batch lives on, for a gate_id longer than the store takes (VQ_ID_MAX - 1 bytes). */
 int vq_service_redeem(vq_service *svc, uint64_t id, const char *gate_attr, const char *gate_id,
                       int offline, int64_t now, vq_verdict *v, vq_ticket *out);
 
@@ -77,7 +80,11 @@ int vq_service_override(vq_service *svc, uint64_t id, const char *gate_attr, con
  * site must outlive the service; the caller frees the old one after VQ_OK. */
 int vq_service_set_site(vq_service *svc, const vq_site *site);
 
-/* Moves to another day (commits nothing; call between batches). */
-int vq_service_set_day(vq_service *svc, int64_t day_start);
+/* Moves to another local day (commits nothing; call between batches). On failure the
+ * service keeps the day and book it had, and vq_store_errmsg says why the day would not
+ * load (corrupt rows, or rows laid out for other opening hours). */
+int vq_service_set_day(vq_service *svc, const vq_day *day);
+/* The day loaded, or NULL before the first one. */
+const vq_day *vq_service_local_day(const vq_service *svc);
 
 #endif

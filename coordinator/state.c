@@ -83,10 +83,10 @@ cJSON *vqd_state_attr(const vq_vqd *d, int a, int64_t now)
 	cJSON_AddStringToObject(o, "prefix", cfg->prefix);
 	cJSON_AddNumberToObject(o, "early_grace_min", cfg->early_grace_min);
 	cJSON_AddNumberToObject(o, "late_grace_min", cfg->late_grace_min);
-	cJSON_AddNumberToObject(o, "opens",
-	                        (double)(vq_book_day_start(b) + (int64_t)cfg->open_min * 60));
-	cJSON_AddNumberToObject(o, "closes",
-	                        (double)(vq_book_day_start(b) + (int64_t)cfg->close_min * 60));
+	int64_t opens = 0, closes = 0;
+	vq_book_hours(b, a, &opens, &closes);
+	cJSON_AddNumberToObject(o, "opens", (double)opens);
+	cJSON_AddNumberToObject(o, "closes", (double)closes);
 	cJSON_AddStringToObject(o, "status", st->status == VQ_ATTR_CLOSED ? "closed" : "open");
 	cJSON_AddNumberToObject(o, "closed_at", (double)st->closed_at);
 	cJSON_AddNumberToObject(o, "reopened_at", (double)st->reopened_at);
@@ -99,9 +99,8 @@ cJSON *vqd_state_attr(const vq_vqd *d, int a, int64_t now)
 		vq_slot_view v;
 		vq_book_slot(b, a, s, &v);
 		int64_t end = v.start + (int64_t)cfg->window_min * 60;
-		int64_t close = vq_book_day_start(b) + (int64_t)cfg->close_min * 60;
-		if (end > close)
-			end = close;
+		if (end > closes)
+			end = closes;
 		if (v.start - (int64_t)cfg->early_grace_min * 60 <= now &&
 		    now < end + (int64_t)cfg->late_grace_min * 60) {
 			if (!from)
@@ -196,7 +195,20 @@ cJSON *vqd_state_site(const vq_vqd *d, int64_t now)
 		cJSON_AddStringToObject(k, "public_key", h);
 		cJSON_AddItemToArray(keys, k);
 	}
-	cJSON_AddNumberToObject(o, "day_start", (double)vq_service_day(d->svc));
+	/* the day vqd serves (or fails to load), and its clock, so screens can tell when
+	 * theirs is not the same */
+	char day[11];
+	vqd_day_name(&d->day, day);
+	cJSON_AddStringToObject(o, "day", day);
+	cJSON_AddNumberToObject(o, "day_start", (double)d->day.start);
+	cJSON_AddNumberToObject(o, "day_end", (double)d->day.end);
+	cJSON_AddBoolToObject(o, "day_loaded", d->day_loaded);
+	if (d->clock) {
+		cJSON *c = cJSON_AddObjectToObject(o, "clock");
+		cJSON_AddNumberToObject(c, "now_ms", (double)vq_clock_now_ms(d->clock));
+		cJSON_AddNumberToObject(c, "speed", vq_clock_speed(d->clock));
+		cJSON_AddBoolToObject(c, "demo", vq_clock_is_demo(d->clock));
+	}
 	cJSON_AddNumberToObject(o, "updated", (double)now);
 	return o;
 }

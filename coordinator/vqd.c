@@ -12,7 +12,8 @@
  */
 #include "coordinator/vqd.h"
 #include "bus/busopt.h"
-#include "coordinator/clock.h"
+#include "clock/timefmt.h"
+#include "clock/zone.h"
 #include "coordinator/config.h"
 #include "coordinator/log.h"
 #include "coordinator/parks.h"
@@ -52,8 +53,7 @@ typedef struct options {
 	const char *key_file;
 	char key_file_default[4096];
 	int new_signing_key;
-	const char *clock_start;
-	double clock_speed;
+	vq_clockopt clock;
 	int max_batch;
 	vqd_web_limits web;
 	vq_busopt bus;
@@ -69,20 +69,18 @@ static void usage(FILE *f)
 	        "                        (DB.keys); keep it apart from the database's backups\n"
 	        "  --new-signing-key     make a new signing key at start (after losing the key\n"
 	        "                        file: tickets already issued keep verifying)\n"
-	        "  --clock-start T       demo clock: Unix seconds or HH:MM today, local time\n"
-	        "  --clock-speed X       demo clock speed (site seconds per real second)\n"
 	        "  --max-batch N         requests decided per transaction (1..4096, 256)\n"
 	        "  --web-limit R/B       phones: requests a second and burst, per visitor (1/10)\n"
 	        "  --web-limit-site R/B  phones: the same for all of them together (200/400)\n"
 	        "  --log-level L         debug, info, warn or error (info)\n"
-	        "%s",
-	        vq_busopt_usage());
+	        "%s%s",
+	        vq_clockopt_usage(), vq_busopt_usage());
 }
 
 static int parse_args(int argc, char **argv, options *o)
 {
 	memset(o, 0, sizeof *o);
-	o->clock_speed = 1.0;
+	vq_clockopt_init(&o->clock);
 	o->max_batch = 256;
 	o->web = (vqd_web_limits){
 	    .visitor_rate = 1, .visitor_burst = 10, .site_rate = 200, .site_burst = 400};
@@ -92,6 +90,8 @@ static int parse_args(int argc, char **argv, options *o)
 	char err[256];
 	for (int i = 1; i < argc;) {
 		int r = vq_busopt_parse(&o->bus, argc, argv, &i, err, sizeof err);
+		if (r == 0)
+			r = vq_clockopt_parse(&o->clock, argc, argv, &i, err, sizeof err);
 		if (r < 0) {
 			fprintf(stderr, "vqd: %s\n", err);
 			return -1;
@@ -120,16 +120,7 @@ static int parse_args(int argc, char **argv, options *o)
 			o->db = v;
 		else if (!strcmp(a, "--key-file"))
 			o->key_file = v;
-		else if (!strcmp(a, "--clock-start"))
-			o->clock_start = v;
-		else if (!strcmp(a, "--clock-speed")) {
-			char *end;
-			o->clock_speed = strtod(v, &end);
-			if (*end || o->clock_speed <= 0 || o->clock_speed > 10000) {
-				fprintf(stderr, "vqd: --clock-speed: expected 0 < X <= 10000\n");
-				return -1;
-			}
-		} else if (!strcmp(a, "--max-batch")) {
+		else if (!strcmp(a, "--max-batch")) {
 			o->max_batch = atoi(v);
 			if (o->max_batch < 1 || o->max_batch > 4096) {
 				fprintf(stderr, "vqd: --max-batch: expected 1..4096\n");
@@ -186,6 +177,15 @@ static void reload(vq_vqd *d)
 		vq_site_free(fresh);
 		return;
 	}
+	/* the day vqd serves was laid out in the zone it started with */
+	if (strcmp(vq_site_timezone(fresh), vq_site_timezone(d->site)) != 0) {
+		vq_log(VQ_LOG_ERROR,
+		       "reload: timezone changed (%s -> %s); keeping the running config (restart "
+		       "vqd to change the zone)",
+		       vq_site_timezone(d->site), vq_site_timezone(fresh));
+		vq_site_free(fresh);
+		return;
+	}
 	int rc = vqd_swap_site(d, fresh);
 	if (rc != VQ_OK)
 		vq_log(VQ_LOG_ERROR, "reload: %s; keeping the running config", vq_strerror(rc));
@@ -211,11 +211,10 @@ static void publish_json(vq_bus *bus, const char *suffix, cJSON *o, int retain)
 static cJSON *parks_of(const vq_vqd *d, int a, const cJSON *state)
 {
 	const vq_attraction *cfg = vq_site_attr(d->site, a);
-	int64_t day = vq_service_day(d->svc);
 	vq_parks_ctx ctx = {.park_id = vq_site_id(d->site),
 	                    .lang = vq_site_lang(d->site, 0),
-	                    .open_at = day + (int64_t)cfg->open_min * 60,
-	                    .close_at = day + (int64_t)cfg->close_min * 60};
+	                    .zone = vq_site_timezone(d->site)};
+	vq_book_hours(vq_service_book(d->svc), a, &ctx.open_at, &ctx.close_at);
 	cJSON *out = NULL;
 	int rc = vq_parks_live(state, &ctx, &out);
 	if (rc != VQ_OK)
@@ -229,13 +228,22 @@ static int publish_state(vq_vqd *d, vq_bus *bus, int64_t now)
 	int any = 0;
 	for (int a = 0; !any && a < vq_site_attr_count(d->site); a++)
 		any = d->dirty[a];
-	/* without a book there is nothing true to tell: what was last published stays */
-	if (!vq_bus_connected(bus) || (!any && !d->site_dirty) || !vq_service_book(d->svc))
+	/* without a book, or without today's, there is nothing true to tell: what was last
+	 * published stays (state/_site says whether today is loaded) */
+	if (!vq_bus_connected(bus) || (!any && !d->site_dirty))
 		return 0;
+	if (!vq_service_book(d->svc) && !d->site_dirty)
+		return 0;
+	if (!vq_service_book(d->svc) || !d->day_loaded) {
+		any = 0;
+		memset(d->dirty, 0, (size_t)vq_site_attr_count(d->site));
+	}
 	/* every attraction's backlog in one pass over the tickets, not one pass each */
-	vq_book_backlogs(vq_service_book(d->svc), now, d->backlog);
-	vq_book_noshows(vq_service_book(d->svc), now, d->noshow);
-	d->backlog_now = now;
+	if (any) {
+		vq_book_backlogs(vq_service_book(d->svc), now, d->backlog);
+		vq_book_noshows(vq_service_book(d->svc), now, d->noshow);
+		d->backlog_now = now;
+	}
 	for (int a = 0; a < vq_site_attr_count(d->site); a++) {
 		if (!d->dirty[a])
 			continue;
@@ -286,6 +294,43 @@ static void log_bus_drops(vq_bus *bus, uint64_t *seen)
 		       st.dropped_queue_bytes ? "bytes" : "count",
 		       (unsigned long long)st.dropped_too_big);
 	*seen = now;
+}
+
+/* Answers every request of a batch with day_unavailable: the day is not loaded, so
+ * nothing can be decided (days.c). Only requests the intake takes are answered, as in a
+ * batch. */
+static void refuse_batch(vq_vqd *d, vq_bus *bus, vq_bus_msg **msgs, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		const vq_bus_msg *m = msgs[i];
+		if (m->kind != VQ_BUS_MESSAGE)
+			continue;
+		char verb[VQ_BUS_TOPIC_MAX], who[64];
+		int taken = strncmp(m->suffix, "web/", 4) == 0
+		                ? vqd_web_route(m->topic, m->suffix, m->response_topic, verb,
+		                                sizeof verb, who, sizeof who) == VQ_OK
+		                : vqd_intake_take(&d->intake, m, mono_ms(), verb) != NULL;
+		if (!taken)
+			continue;
+		char *reply = vqd_day_refusal(d, m->payload, m->len);
+		if (reply && vq_bus_reply(bus, m, reply, strlen(reply)) != VQ_OK)
+			vq_log(VQ_LOG_WARN, "reply on %s failed", m->response_topic);
+		free(reply);
+	}
+}
+
+/* Says which clock vqd runs on, so a log shows when a demo clock was in use. */
+static void log_clock(vq_clock *clk, const char *zone)
+{
+	char iso[VQ_TIME_ISO_MAX];
+	int64_t now = vq_clock_now(clk);
+	if (vq_time_iso(zone, now, iso, sizeof iso) != VQ_OK)
+		snprintf(iso, sizeof iso, "%lld", (long long)now);
+	if (vq_clock_is_demo(clk))
+		vq_log(VQ_LOG_INFO, "demo clock: %s (%s), %g x real time", iso, zone,
+		       vq_clock_speed(clk));
+	else
+		vq_log(VQ_LOG_INFO, "wall clock: %s (%s)", iso, zone);
 }
 
 /* Decides one batch of messages (batch.c) and answers them after the commit. */
@@ -378,34 +423,36 @@ static int run(options *o)
 		vq_site_free(site);
 		return 2;
 	}
-	/* core's days are local days: every local-time call below uses the site's zone */
-	setenv("TZ", vq_site_timezone(site), 1);
-	tzset();
-	vq_clock clk;
-	if (vq_clock_init(&clk, o->clock_start, o->clock_speed) != 0) {
-		vq_log(VQ_LOG_ERROR, "--clock-start: expected Unix seconds or HH:MM");
+	/* the site's hours are wall-clock times in its zone: without the zone there are no
+	 * days to serve (the C library would quietly use UTC) */
+	if (vq_zone_check(vq_site_timezone(site), err, sizeof err) != VQ_OK) {
+		vq_log(VQ_LOG_ERROR, "%s: timezone: %s", o->config, err);
 		vq_site_free(site);
 		return 2;
 	}
+	vq_clock clk;
+	if (vq_clock_init(&clk, &o->clock, vq_site_timezone(site), err, sizeof err) != VQ_OK) {
+		vq_log(VQ_LOG_ERROR, "%s", err);
+		vq_site_free(site);
+		return 2;
+	}
+	d.clock = &clk;
 	if (sodium_init() < 0) {
 		vq_log(VQ_LOG_ERROR, "libsodium failed to initialise");
 		goto out;
 	}
 	int64_t now = vq_clock_now(&clk);
-	int64_t day = vq_local_midnight(now);
-	if (vq_service_open(site, o->db, day, &d.svc, err, sizeof err) != VQ_OK) {
+	/* the day is loaded below (days.c): a day that will not load is refused, not fatal */
+	if (vq_service_open(site, o->db, NULL, &d.svc, err, sizeof err) != VQ_OK) {
 		vq_log(VQ_LOG_ERROR, "%s", err);
 		goto out;
 	}
 	d.site = site;
 	d.config_path = o->config;
 	d.started = now;
-	d.clock_speed = clk.real ? 1.0 : clk.speed;
+	d.clock_speed = vq_clock_speed(&clk);
 	if (vqd_web_new(&o->web, &d.web) != VQ_OK)
 		goto out;
-	if (vq_service_prune_requests(d.svc, day - VQD_KEEP_REPLIES_S, NULL) != VQ_OK)
-		vq_log(VQ_LOG_WARN, "cannot forget old replies: %s",
-		       vq_store_errmsg(vq_service_store(d.svc)));
 	char ov[8192];
 	if (vq_store_get_setting(vq_service_store(d.svc), "tier_overrides", ov, sizeof ov) ==
 	    VQ_OK) {
@@ -425,6 +472,9 @@ static int run(options *o)
 		vq_log(VQ_LOG_ERROR, "out of memory");
 		goto out;
 	}
+	log_clock(&clk, vq_site_timezone(site));
+	/* today first: a first start makes its keys in a batch, and a batch needs a book */
+	vqd_day_follow(&d, now, mono_ms());
 	if (vqd_keys_start(&d, o->key_file, o->new_signing_key, now, err, sizeof err) != VQ_OK) {
 		vq_log(VQ_LOG_ERROR, "signing keys: %s", err);
 		status = 2;
@@ -456,6 +506,7 @@ static int run(options *o)
 		if (reload_requested) {
 			reload_requested = 0;
 			reload(&d);
+			d.day_retry_ms = 0; /* the new config may be what today needed */
 		}
 		int any_dirty = d.site_dirty;
 		for (int a = 0; !any_dirty && a < vq_site_attr_count(d.site); a++)
@@ -467,8 +518,9 @@ static int run(options *o)
 		int timeout = !any_dirty || !vq_bus_connected(bus) || !vq_service_book(d.svc) ? 1000
 		              : since >= STATE_MIN_GAP_MS                                     ? 0
 		                                          : (int)(STATE_MIN_GAP_MS - since) + 1;
+		/* a book lost to a failed rebuild (batch.c); today's not loading is days.c's */
 		int recovered = 0;
-		int retry_ms = vqd_book_retry(&d, mono_ms(), &recovered);
+		int retry_ms = d.day_loaded ? vqd_book_retry(&d, mono_ms(), &recovered) : -1;
 		if (recovered)
 			mark_all(&d);
 		if (retry_ms >= 0 && retry_ms < timeout)
@@ -476,24 +528,7 @@ static int run(options *o)
 		size_t n = 0;
 		vq_bus_poll(bus, msgs, (size_t)o->max_batch, &n, timeout);
 		now = vq_clock_now(&clk);
-		int64_t today = vq_local_midnight(now);
-		if (today != vq_service_day(d.svc)) {
-			if (vq_service_set_day(d.svc, today) == VQ_OK) {
-				vq_log(VQ_LOG_INFO, "a new day begins");
-				mark_all(&d);
-				memset(d.soldout, 0,
-				       (size_t)vq_site_attr_count(d.site) * VQ_MAX_TIERS);
-				/* retries come within minutes, not days */
-				int64_t gone = 0;
-				if (vq_service_prune_requests(d.svc, today - VQD_KEEP_REPLIES_S,
-				                              &gone) == VQ_OK)
-					vq_log(VQ_LOG_INFO,
-					       "forgot %lld replies from before yesterday",
-					       (long long)gone);
-			} else {
-				vq_log(VQ_LOG_ERROR, "cannot load the new day");
-			}
-		}
+		vqd_day_follow(&d, now, mono_ms());
 		for (size_t i = 0; i < n; i++) {
 			if (msgs[i]->kind == VQ_BUS_CONNECTED) {
 				vq_log(VQ_LOG_INFO, "connected to the broker; ready");
@@ -504,8 +539,10 @@ static int run(options *o)
 			}
 		}
 		d.real_ms = (int64_t)mono_ms();
-		if (n)
+		if (n && d.day_loaded)
 			serve_batch(&d, bus, msgs, n, now);
+		else if (n)
+			refuse_batch(&d, bus, msgs, n);
 		for (size_t i = 0; i < n; i++)
 			vq_bus_msg_free(msgs[i]);
 		double t = mono_ms();

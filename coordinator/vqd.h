@@ -9,11 +9,13 @@
 #ifndef VQ_VQD_H
 #define VQ_VQD_H
 
+#include "clock/clock.h"
 #include "coordinator/intake.h"
 #include "coordinator/keyfile.h"
 #include "coordinator/ratelimit.h"
 #include "coordinator/service.h"
 #include "core/code.h"
+#include "core/day.h"
 
 #include <cjson/cJSON.h>
 
@@ -87,6 +89,13 @@ typedef struct vq_vqd {
 	int nobook_wait_ms;
 	unsigned nobook_attempts;
 	int64_t long_name_logged; /* when an over-long account was last logged (site clock) */
+
+	/* the calendar (days.c) */
+	vq_clock *clock;     /* vqd's clock; its reading and speed go out in state/_site */
+	vq_day day;          /* the local day vqd serves, or is trying to load */
+	int day_loaded;      /* the service's book is day's: requests are decided */
+	char day_error[512]; /* why day is not loaded, as logged; "" when it is */
+	double day_retry_ms; /* CLOCK_MONOTONIC ms of the next try */
 } vq_vqd;
 
 /* Signing keys (keys.c). At start, between batches: opens the key file at path (refusing
@@ -173,6 +182,16 @@ cJSON *vqd_web_attr_state(vqd_web *w, const cJSON *state);
 /* The next vqd_web_attr_state of every attraction tells (after a reconnect: the broker
  * may have lost its retained messages). */
 void vqd_web_forget(vqd_web *w);
+/* The calendar (days.c): loads the local day that holds now when vqd has none or now has
+ * passed the end of the one it has (days never go back), and retries a day that would not
+ * load every VQD_DAY_RETRY_S, logging why once (and again only if the reason changes).
+ * mono_ms is CLOCK_MONOTONIC in ms. */
+#define VQD_DAY_RETRY_S 60
+void vqd_day_follow(vq_vqd *d, int64_t now, double mono_ms);
+/* The reply every request gets while the day is not loaded (malloc'd JSON text). */
+char *vqd_day_refusal(const vq_vqd *d, const char *payload, size_t len);
+/* "2027-03-29": the day's local date. */
+void vqd_day_name(const vq_day *day, char out[11]);
 
 /* Retained state of attraction a, and of the site. The caller deletes them. */
 cJSON *vqd_state_attr(const vq_vqd *d, int a, int64_t now);

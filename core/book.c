@@ -23,6 +23,7 @@ struct slot {
 
 struct attr {
 	vq_attr_state st;
+	int64_t opens, closes; /* the day's hours as instants */
 	int nslots;
 	struct slot *slots;
 	uint8_t dirty;
@@ -43,7 +44,7 @@ struct guest_cell {
 
 struct vq_book {
 	const vq_site *site;
-	int64_t day_start;
+	vq_day day;
 	uint64_t next_id;
 	int nattrs;
 	struct attr *attrs;
@@ -90,15 +91,15 @@ static int slot_cap(const vq_attr_state *st, int slot_min)
 	return (int)((int64_t)base * (100 + st->overbook_pct) / 100);
 }
 
-int vq_book_new(const vq_site *site, int64_t day_start, uint64_t next_ticket_id, vq_book **out)
+int vq_book_new(const vq_site *site, const vq_day *day, uint64_t next_ticket_id, vq_book **out)
 {
-	if (!site || !out || next_ticket_id == 0)
+	if (!site || !out || next_ticket_id == 0 || vq_day_check(day) != VQ_OK)
 		return VQ_EINVAL;
 	vq_book *b = vq_calloc(1, sizeof *b);
 	if (!b)
 		return VQ_ENOMEM;
 	b->site = site;
-	b->day_start = day_start;
+	b->day = *day;
 	b->next_id = next_ticket_id;
 	b->nattrs = vq_site_attr_count(site);
 	b->attrs = vq_calloc((size_t)b->nattrs, sizeof *b->attrs);
@@ -113,14 +114,22 @@ int vq_book_new(const vq_site *site, int64_t day_start, uint64_t next_ticket_id,
 		at->st.fast_share_pct = cfg->fast_share_pct;
 		at->st.overbook_pct = 0;
 		at->st.next_number = 1;
-		at->nslots = (cfg->close_min - cfg->open_min) / cfg->slot_min;
+		/* wall-clock hours to instants, then slots in real time: a slot is slot_min
+		 * of real time whatever the clocks do meanwhile */
+		at->opens = vq_day_opening(day, cfg->open_min);
+		at->closes = vq_day_closing(day, cfg->close_min);
+		if (at->closes < at->opens)
+			at->closes = at->opens;
+		int64_t step = (int64_t)cfg->slot_min * 60;
+		at->nslots = (int)((at->closes - at->opens) / step);
+		if (at->nslots == 0)
+			continue;
 		at->slots = vq_calloc((size_t)at->nslots, sizeof *at->slots);
 		if (!at->slots)
 			goto nomem;
 		int cap = slot_cap(&at->st, cfg->slot_min);
 		for (int i = 0; i < at->nslots; i++) {
-			at->slots[i].start =
-			    day_start + (int64_t)(cfg->open_min + i * cfg->slot_min) * 60;
+			at->slots[i].start = at->opens + (int64_t)i * step;
 			at->slots[i].cap = cap;
 		}
 	}
@@ -152,9 +161,23 @@ const vq_site *vq_book_site(const vq_book *b)
 	return b->site;
 }
 
+const vq_day *vq_book_day(const vq_book *b)
+{
+	return &b->day;
+}
+
 int64_t vq_book_day_start(const vq_book *b)
 {
-	return b->day_start;
+	return b->day.start;
+}
+
+int vq_book_hours(const vq_book *b, int attr, int64_t *opens, int64_t *closes)
+{
+	if (attr < 0 || attr >= b->nattrs)
+		return VQ_ENOATTR;
+	*opens = b->attrs[attr].opens;
+	*closes = b->attrs[attr].closes;
+	return VQ_OK;
 }
 
 uint64_t vq_book_next_ticket_id(const vq_book *b)
@@ -287,11 +310,11 @@ static int seats_for_tier(const vq_book *b, const struct slot *s, int t, int64_t
 	return free_seats - reserve;
 }
 
-static int window_len(const vq_attraction *cfg, int64_t day_start, int64_t slot_start)
+/* The return window: window_min from the slot's start, cut at closing. */
+static int64_t window_end(const vq_attraction *cfg, const struct attr *at, int64_t slot_start)
 {
 	int64_t end = slot_start + (int64_t)cfg->window_min * 60;
-	int64_t close = day_start + (int64_t)cfg->close_min * 60;
-	return (int)((end < close ? end : close) - slot_start);
+	return end < at->closes ? end : at->closes;
 }
 
 int vq_book_quote(const vq_book *b, const vq_request *req, int64_t now, vq_offer *out)
@@ -313,6 +336,8 @@ int vq_book_quote(const vq_book *b, const vq_request *req, int64_t now, vq_offer
 	int64_t earliest = now + (int64_t)vq_site_min_lead_min(b->site) * 60;
 	int64_t latest = now + (int64_t)tier->horizon_min * 60;
 	int first = 0;
+	if (at->nslots == 0)
+		return VQ_ENOTOPEN;
 	if (earliest > at->slots[0].start) {
 		int64_t into = earliest - at->slots[0].start;
 		int64_t step = (int64_t)cfg->slot_min * 60;
@@ -334,8 +359,7 @@ int vq_book_quote(const vq_book *b, const vq_request *req, int64_t now, vq_offer
 		out->slot = i;
 		out->slot_start = at->slots[i].start;
 		out->win_start = at->slots[i].start;
-		out->win_end =
-		    at->slots[i].start + window_len(cfg, b->day_start, at->slots[i].start);
+		out->win_end = window_end(cfg, at, at->slots[i].start);
 		out->seats_left = avail - req->party;
 		out->held = held;
 		return VQ_OK;
@@ -672,8 +696,7 @@ int vq_book_reopen(vq_book *b, int attr, int64_t now, size_t *converted)
 	struct attr *at = &b->attrs[attr];
 	if (at->st.status != VQ_ATTR_CLOSED)
 		return VQ_ESTATE;
-	const vq_attraction *cfg = vq_site_attr(b->site, attr);
-	int64_t close_of_day = b->day_start + (int64_t)cfg->close_min * 60;
+	int64_t close_of_day = at->closes;
 	/* A ticket is affected when its admission interval met the closure [closed_at, now). */
 	size_t n = 0;
 	for (size_t i = 0; i < b->nentries; i++) {
@@ -765,7 +788,7 @@ int vq_book_restore_ticket(vq_book *b, const vq_ticket *t)
 	    t->state > VQ_TS_ANYTIME || t->party < 1)
 		return VQ_EINVAL;
 	const vq_attraction *cfg = vq_site_attr(b->site, a);
-	int64_t off = t->slot_start - b->attrs[a].slots[0].start;
+	int64_t off = t->slot_start - b->attrs[a].opens;
 	int64_t step = (int64_t)cfg->slot_min * 60;
 	if (off < 0 || off % step != 0 || off / step >= b->attrs[a].nslots)
 		return VQ_EINVAL;

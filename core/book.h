@@ -13,11 +13,17 @@
  *   - a slot's taken equals the party sizes of the tickets that hold its seats.
  * Capacity: base(slot) = throughput * fast_share% * slot_min / 60 (rounded down), then
  * cap = base * (100 + overbook%) / 100 (rounded down).
+ * The calendar: an attraction opens and closes at the instants its wall-clock hours have on
+ * the book's local day (core/day.h), and its slots are laid in real time from opening, one
+ * after another, as many as fit before closing: (closing - opening) / slot_min of them,
+ * so a 23-hour day has fewer and a 25-hour day more, no two start at one instant, and
+ * every one lies inside the day.
  */
 #ifndef VQ_BOOK_H
 #define VQ_BOOK_H
 
 #include "admit.h"
+#include "day.h"
 #include "site.h"
 #include "ticket.h"
 
@@ -81,13 +87,17 @@ typedef struct vq_changes {
 	size_t nattrs;
 } vq_changes;
 
-/* A new book for the day whose local midnight is the instant day_start; ticket ids handed
- * out start at next_ticket_id (> 0). The site must outlive the book. */
-int vq_book_new(const vq_site *site, int64_t day_start, uint64_t next_ticket_id, vq_book **out);
+/* A new book for the local day `day` (copied; VQ_EINVAL unless vq_day_check passes); ticket
+ * ids handed out start at next_ticket_id (> 0). The site must outlive the book. */
+int vq_book_new(const vq_site *site, const vq_day *day, uint64_t next_ticket_id, vq_book **out);
 void vq_book_free(vq_book *book); /* NULL is fine */
 
 const vq_site *vq_book_site(const vq_book *book);
-int64_t vq_book_day_start(const vq_book *book);
+const vq_day *vq_book_day(const vq_book *book);
+int64_t vq_book_day_start(const vq_book *book); /* the day's first instant, its key in the store */
+/* When attraction attr opens and closes on the book's day (closes >= opens; equal when
+ * its hours fall in a gap of the clocks). VQ_ENOATTR. */
+int vq_book_hours(const vq_book *book, int attr, int64_t *opens, int64_t *closes);
 uint64_t vq_book_next_ticket_id(const vq_book *book);
 
 /* The earliest slot the request could get now, without taking it. Errors: VQ_ENOATTR,
@@ -140,7 +150,8 @@ int vq_book_set_capacity(vq_book *book, int attr, const vq_capacity *c, int64_t 
 int vq_book_close(vq_book *book, int attr, int64_t now);
 
 /* Reopens it: every issued ticket whose admission interval met the closure becomes an
- * anytime ticket valid from now to the end of the day; *converted (may be NULL) counts them. */
+ * anytime ticket valid from now to the attraction's closing; *converted (may be NULL) counts them.
+ */
 int vq_book_reopen(vq_book *book, int attr, int64_t now, size_t *converted);
 
 /* Passes guest holds at now: issued or anytime tickets not yet past their interval. */

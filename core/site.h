@@ -1,8 +1,10 @@
 /* core/site.h — a site's configuration: attractions, tiers, languages, policy.
  *
  * A vq_site is immutable once parsed; operator changes at run time (capacity, closures)
- * live in the day's book (core/book.h), not here. Times of day are minutes after local
- * midnight; the I/O layer turns them into instants with the site's timezone.
+ * live in the day's book (core/book.h), not here. Times of day are wall-clock minutes in
+ * the site's timezone (0..1440); core/day.h turns them into instants on each local day,
+ * from offsets the I/O layer reads from the tz database, and on a day the clocks change
+ * as many slots fit as the real hours hold (core/book.h).
  */
 #ifndef VQ_SITE_H
 #define VQ_SITE_H

@@ -39,6 +39,8 @@ static const struct {
 	[VQ_EDENIED] = {"denied", "not allowed"},
 	[VQ_ERATELIMIT] = {"rate_limited", "too many requests; retry later"},
 	[VQ_ERIDREUSED] = {"rid_reused", "request id already used for another request"},
+	[VQ_ENODAY] = {"day_unavailable",
+	               "today could not be loaded; nothing is issued or admitted until it is"},
 };
 
 const char *vq_strerror(int err)

@@ -44,6 +44,7 @@ enum vq_err {
 	VQ_EDENIED,      /* not allowed for this role */
 	VQ_ERATELIMIT,   /* too many requests from this client (or of this kind) just now */
 	VQ_ERIDREUSED,   /* a request id already used for another request of this client */
+	VQ_ENODAY,       /* today's book could not be loaded: nothing is decided until it is */
 	VQ_ERR_COUNT
 };
 

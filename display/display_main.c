@@ -13,6 +13,8 @@
  */
 #include "bus/busopt.h"
 #include "client/sitestate.h"
+#include "clock/clock.h"
+#include "clock/zone.h"
 #include "display/display_layout.h"
 #include "display/display_model.h"
 #include "display/display_render.h"
@@ -30,7 +32,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 
 #ifndef VQ_DISPLAY_ASSETS
@@ -44,6 +45,7 @@
 
 typedef struct options {
 	vq_busopt bo;
+	vq_clockopt clk;
 	const char *attractions, *lang, *i18n, *font, *font_bold, *screenshot, *script;
 	int win_w, win_h, placed, win_x, win_y;
 	long stale_s, rotate_s, page_s, called; /* 0: the model's default */
@@ -84,8 +86,8 @@ static void on_usr1(int sig)
 static void usage(FILE *f)
 {
 	fprintf(f,
-	        "usage: vq-display [broker options] [board options]\n"
-	        "%s"
+	        "usage: vq-display [broker options] [clock options] [board options]\n"
+	        "%s%s"
 	        "board:\n"
 	        "  --attractions A,B      the attractions shown, in this order (default: all)\n"
 	        "  --stale-seconds S      state older than this is shown as out of date (90)\n"
@@ -110,7 +112,7 @@ static void usage(FILE *f)
 	        "  --bench-render N       a synthetic board: N state changes, N page turns, print\n"
 	        "                         what each takes to reach the screen (p50/p99/max)\n"
 	        "  --bench-attractions N  its size (40)\n",
-	        vq_busopt_usage(), VQ_DISPLAY_ASSETS);
+	        vq_busopt_usage(), vq_clockopt_usage(), VQ_DISPLAY_ASSETS);
 }
 
 static int int_arg(const char *s, long lo, long hi, long *out)
@@ -128,6 +130,7 @@ static int parse_args(int argc, char **argv, options *o)
 {
 	memset(o, 0, sizeof *o);
 	vq_busopt_init(&o->bo, "display");
+	vq_clockopt_init(&o->clk);
 	o->width = 1920;
 	o->height = 1080;
 	o->rotate_s = 10;
@@ -135,12 +138,14 @@ static int parse_args(int argc, char **argv, options *o)
 	char err[256];
 	for (int i = 1; i < argc; i++) {
 		int r = vq_busopt_parse(&o->bo, argc, argv, &i, err, sizeof err);
+		if (r == 0)
+			r = vq_clockopt_parse(&o->clk, argc, argv, &i, err, sizeof err);
 		if (r < 0) {
 			fprintf(stderr, "vq-display: %s\n", err);
 			return -1;
 		}
 		if (r > 0) {
-			i--; /* vq_busopt_parse moved past the option; the loop moves once more */
+			i--; /* the parser moved past the option; the loop moves once more */
 			continue;
 		}
 		const char *a = argv[i];
@@ -214,27 +219,16 @@ static double mono_s(void)
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-/* Times show in the site's zone when this machine has it installed; else in ours. */
-static void use_timezone(const char *z, char *applied, size_t n)
+/* Times show in the site's zone (the view's); one this machine does not have shows as
+ * UTC, and the log says why, once a zone. */
+static void check_zone(const char *z, char *checked, size_t n)
 {
-	if (!z[0] || strcmp(z, applied) == 0)
+	if (!z[0] || strcmp(z, checked) == 0)
 		return;
-	snprintf(applied, n, "%s", z);
-	int sane = z[0] != '/' && !strstr(z, "..") && strlen(z) < 200;
-	for (const char *p = z; sane && *p; p++)
-		sane = (*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
-		       (*p >= '0' && *p <= '9') || strchr("/_+-", *p);
-	char path[512];
-	const char *dir = getenv("TZDIR");
-	snprintf(path, sizeof path, "%s/%s", dir && *dir ? dir : "/usr/share/zoneinfo", z);
-	struct stat sb;
-	if (strcmp(z, "UTC") != 0 && (!sane || stat(path, &sb) != 0 || !S_ISREG(sb.st_mode))) {
-		fprintf(stderr, "vq-display: the site's timezone '%.64s' is not installed here\n",
-		        z);
-		return;
-	}
-	setenv("TZ", z, 1);
-	tzset();
+	snprintf(checked, n, "%s", z);
+	char err[256];
+	if (vq_zone_check(z, err, sizeof err) != VQ_OK)
+		fprintf(stderr, "vq-display: %s; times are shown in UTC\n", err);
 }
 
 /* --trace: what changed between the view on screen (NULL: none yet) and the next. */
@@ -243,14 +237,16 @@ static void trace_view(const vq_sitestate *ss, const vq_board_view *old, const v
 {
 	const vq_site_view *site = vq_sitestate_site(ss);
 	char clock[VQ_BOARD_TIME_MAX], last[VQ_BOARD_TIME_MAX];
-	vq_board_hhmm(v->clock_min * 60, clock);
-	vq_board_hhmm(v->last_update, last);
+	vq_board_hhmm(v->zone, v->clock_min * 60, clock);
+	vq_board_hhmm(v->zone, v->last_update, last);
 	if (!old || strcmp(old->lang, v->lang) || old->stale != v->stale || old->page != v->page ||
 	    old->npages != v->npages || old->clock_min != v->clock_min ||
-	    old->last_update != v->last_update || old->total != v->total)
-		printf("board lang=%s stale=%s page=%d/%d clock=%s last_update=%s total=%d\n",
+	    old->last_update != v->last_update || old->total != v->total ||
+	    old->clock_skew_min != v->clock_skew_min)
+		printf("board lang=%s stale=%s page=%d/%d clock=%s last_update=%s total=%d "
+		       "clock_skew_min=%d\n",
 		       v->lang, vq_board_stale_name(v->stale), v->page + 1, v->npages, clock,
-		       v->last_update ? last : "none", v->total);
+		       v->last_update ? last : "none", v->total, v->clock_skew_min);
 	for (int i = 0; i < v->nrows; i++) {
 		const vq_board_row *r = &v->rows[i], *was = NULL;
 		for (int k = 0; old && k < old->nrows && !was; k++)
@@ -259,7 +255,7 @@ static void trace_view(const vq_sitestate *ss, const vq_board_view *old, const v
 		if (was && !memcmp(was, r, sizeof *r))
 			continue;
 		char line[TRACE_MAX];
-		vq_board_row_describe(r, site->tiers, v->ntiers, line, sizeof line);
+		vq_board_row_describe(r, v->zone, site->tiers, v->ntiers, line, sizeof line);
 		printf("row %s\n", line);
 	}
 	printf("frame %ld\n", frame);
@@ -312,8 +308,6 @@ static int bench(vq_ui *ui, const vq_i18n *t, const vq_board_opts *bopts, const 
 	bo.lang_rotate_s = 1;
 	bo.page_s = 1;
 	bo.stale_s = 86400; /* the benchmark's clock runs on; its times stay current */
-	setenv("TZ", "UTC", 1);
-	tzset();
 	const int64_t park_s = 1798801200; /* 2027-01-01 11:00 UTC */
 	int64_t now_ms = 1798801200000LL;
 	if (!v || !ms || vq_sitestate_new(&ss) != VQ_OK ||
@@ -483,7 +477,7 @@ static int live(vq_ui *ui, const vq_i18n *t, vq_board *b, const options *o)
 		int64_t now = vq_ui_now_ms(ui);
 		const vq_site_view *site = vq_sitestate_site(ss);
 		if (site->known)
-			use_timezone(site->timezone, tz, sizeof tz);
+			check_zone(site->timezone, tz, sizeof tz);
 		int count = vq_board_count(b, ss);
 		if (count != lay_count) {
 			if (vq_board_layout_make((int)o->width, (int)o->height,
@@ -588,6 +582,7 @@ int main(int argc, char **argv)
 	vq_i18n *t = NULL;
 	vq_ui *ui = NULL;
 	vq_board *b = NULL;
+	vq_clock clock;
 	char dir[1024];
 	const char *env = getenv("VQ_I18N_DIR");
 	snprintf(dir, sizeof dir, "%s",
@@ -596,6 +591,12 @@ int main(int argc, char **argv)
 	                       : VQ_DISPLAY_ASSETS "/i18n");
 	if (vq_i18n_load(dir, &t, err, sizeof err) != VQ_OK) {
 		fprintf(stderr, "vq-display: translations: %s\n", err);
+		goto cleanup;
+	}
+	/* the site's clock, as every program of the site takes it (the zone comes later) */
+	if (vq_clock_init(&clock, &o.clk, NULL, err, sizeof err) != VQ_OK) {
+		fprintf(stderr, "vq-display: %s\n", err);
+		status = 2;
 		goto cleanup;
 	}
 	if (o.lang && !vq_i18n_has_lang(t, o.lang)) {
@@ -629,7 +630,8 @@ int main(int argc, char **argv)
 	                 .window_y = o.win_y,
 	                 .fullscreen = o.fullscreen,
 	                 .font_regular = o.font,
-	                 .font_bold = o.font_bold};
+	                 .font_bold = o.font_bold,
+	                 .clock = &clock};
 	if (vq_ui_new(&uo, &ui, err, sizeof err) != VQ_OK) {
 		fprintf(stderr, "vq-display: window: %s\n", err);
 		goto cleanup;

@@ -282,15 +282,9 @@ int vq_board_page_index(int npages, int page_s, int64_t now_ms)
 	return vq_board_lang_index(npages, page_s, now_ms);
 }
 
-void vq_board_hhmm(int64_t t, char out[VQ_BOARD_TIME_MAX])
+void vq_board_hhmm(const char *zone, int64_t t, char out[VQ_BOARD_TIME_MAX])
 {
-	time_t tt = (time_t)t;
-	struct tm tm;
-	if (t <= 0 || !localtime_r(&tt, &tm)) {
-		snprintf(out, VQ_BOARD_TIME_MAX, "--:--");
-		return;
-	}
-	snprintf(out, VQ_BOARD_TIME_MAX, "%02d:%02d", tm.tm_hour % 100, tm.tm_min % 100);
+	vq_time_hhmm(zone, t, out);
 }
 
 const char *vq_board_stale_name(int stale)
@@ -319,10 +313,13 @@ static int followed(const vq_board *b, const vq_sitestate *ss, int *idx)
 	return n;
 }
 
-/* vqd's clock minus ours, in ms, from the state that arrived last; 0 if none has. The
- * park may run a demo clock, so vqd's times are compared with vqd's time only. */
+/* vqd's clock minus ours, in ms: from the last live state/_site (vqd's clock to the ms,
+ * just sent), else from the state that arrived last; 0 if none has. vqd's times are
+ * compared with vqd's time only, so a board whose clock is off still shows them right. */
 static int park_offset(const vq_sitestate *ss, int64_t *off_ms)
 {
+	if (vq_sitestate_clock_skew(ss, off_ms))
+		return 1;
 	int64_t best = INT64_MIN;
 	for (int i = 0; i < vq_sitestate_attr_count(ss); i++) {
 		const vq_attr_view *a = vq_sitestate_attr(ss, i);
@@ -490,11 +487,14 @@ int vq_board_view_make(const vq_board *b, const vq_sitestate *ss, int per_page, 
 		}
 	}
 
-	int64_t off = 0, park_s = 0;
+	snprintf(out->zone, sizeof out->zone, "%s", site->timezone);
+	int64_t off = 0, park_s = 0, skew = 0;
 	if (park_offset(ss, &off)) {
 		park_s = (now_ms + off) / 1000;
 		out->clock_min = (now_ms + off) / 60000;
 	}
+	if (vq_sitestate_clock_skew(ss, &skew) && llabs(skew) > VQ_CLOCK_SKEW_MAX_MS)
+		out->clock_skew_min = (int)(-skew / 60000);
 
 	out->stale = !site->known ? VQ_BOARD_NO_SITE : !site->vqd_online ? VQ_BOARD_OFFLINE : 0;
 	int idx[VQ_BOARD_MAX_ATTRS];
@@ -589,15 +589,15 @@ int64_t vq_board_next_change(const vq_board *b, const vq_sitestate *ss, int per_
 
 /* --- describing a row --------------------------------------------------------------- */
 
-static void window_text(vq_window w, char *out, size_t n)
+static void window_text(const char *zone, vq_window w, char *out, size_t n)
 {
 	if (!w.start) {
 		snprintf(out, n, "none");
 		return;
 	}
 	char a[VQ_BOARD_TIME_MAX], b[VQ_BOARD_TIME_MAX];
-	vq_board_hhmm(w.start, a);
-	vq_board_hhmm(w.end, b);
+	vq_board_hhmm(zone, w.start, a);
+	vq_board_hhmm(zone, w.end, b);
 	snprintf(out, n, "%s-%s", a, b);
 }
 
@@ -615,35 +615,35 @@ __attribute__((format(printf, 4, 5))) static void add(char *out, size_t outlen, 
 		*len = *len + (size_t)n < outlen ? *len + (size_t)n : outlen - 1;
 }
 
-void vq_board_row_describe(const vq_board_row *r, const char (*tiers)[VQ_ID_MAX], int ntiers,
-                           char *out, size_t outlen)
+void vq_board_row_describe(const vq_board_row *r, const char *zone, const char (*tiers)[VQ_ID_MAX],
+                           int ntiers, char *out, size_t outlen)
 {
 	static const char *const status[] = {"waiting", "open", "closed", "reopened"};
 	if (!out || outlen == 0)
 		return;
 	size_t len = 0;
-	char w[32], t[VQ_BOARD_TIME_MAX];
+	char w[2 * VQ_BOARD_TIME_MAX + 2], t[VQ_BOARD_TIME_MAX];
 	out[0] = '\0';
 	add(out, outlen, &len, "%s %s", r->id, status[r->status & 3]);
 	if (r->since) {
-		vq_board_hhmm(r->since, t);
+		vq_board_hhmm(zone, r->since, t);
 		add(out, outlen, &len, "@%s", t);
 	}
 	if (r->hours == VQ_BOARD_BEFORE_HOURS) {
-		vq_board_hhmm(r->opens, t);
+		vq_board_hhmm(zone, r->opens, t);
 		add(out, outlen, &len, " hours=before@%s", t);
 	} else if (r->hours == VQ_BOARD_AFTER_HOURS) {
 		add(out, outlen, &len, " hours=after");
 	}
-	window_text(r->admitting, w, sizeof w);
+	window_text(zone, r->admitting, w, sizeof w);
 	add(out, outlen, &len, " admitting=%s", w);
 	if (r->admits_upto) {
-		vq_board_hhmm(r->admits_upto, t);
+		vq_board_hhmm(zone, r->admits_upto, t);
 		add(out, outlen, &len, " upto=%s", t);
 	}
 	add(out, outlen, &len, " next=");
 	for (int i = 0; i < ntiers; i++) {
-		window_text(r->next[i], w, sizeof w);
+		window_text(zone, r->next[i], w, sizeof w);
 		add(out, outlen, &len, "%s%s@%s", i ? "," : "", tiers ? tiers[i] : "?", w);
 	}
 	if (r->standby_min >= 0)

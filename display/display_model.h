@@ -9,8 +9,11 @@
  * redraws only when the view it would draw differs from the one on screen (a plain memcmp), so the
  * view holds exactly what is visible and nothing else.
  *
- * Pure: no I/O, no clock (now_ms is given), no SDL. Times shown are vqd's (Unix s); the
- * board's own clock only measures ages (staleness) and drives rotation and paging.
+ * Pure: no I/O, no clock (now_ms is given), no SDL. Times shown are vqd's (Unix s), in the
+ * site's zone; the park clock is vqd's, as its latest live state/_site gave it (or, until
+ * one came, its other states), so a board shows the park's time even when its own clock
+ * is off. The board's own clock measures ages (staleness), drives rotation and paging,
+ * and is compared with vqd's: more than a minute apart, the footer says so.
  *
  * Honesty rules (the board never shows old times as current):
  *   - nothing from vqd yet (state/_site not seen): VQ_BOARD_NO_SITE;
@@ -27,13 +30,14 @@
 
 #include "bus/bus.h"
 #include "client/sitestate.h"
+#include "clock/timefmt.h"
 #include "core/vq.h"
 
-#define VQ_BOARD_MAX_ATTRS  128 /* attractions a board follows */
-#define VQ_BOARD_PAGE_MAX   32  /* rows on one page */
-#define VQ_BOARD_CALLED_MAX 8   /* numbers kept per attraction */
-#define VQ_BOARD_NUMBER_MAX 16  /* "H-042" and the NUL */
-#define VQ_BOARD_TIME_MAX   8   /* "10:42" and the NUL */
+#define VQ_BOARD_MAX_ATTRS  128              /* attractions a board follows */
+#define VQ_BOARD_PAGE_MAX   32               /* rows on one page */
+#define VQ_BOARD_CALLED_MAX 8                /* numbers kept per attraction */
+#define VQ_BOARD_NUMBER_MAX 16               /* "H-042" and the NUL */
+#define VQ_BOARD_TIME_MAX   VQ_TIME_HHMM_MAX /* "10:42", "03:30 UTC+3" and the NUL */
 
 #define VQ_BOARD_DEFAULT_STALE_S    90
 #define VQ_BOARD_DEFAULT_CALLED     4
@@ -110,7 +114,10 @@ typedef struct vq_board_view {
 	int ntiers;
 	char tier_names[VQ_MAX_TIERS][VQ_NAME_MAX];
 	int stale;           /* enum vq_board_stale: the banner */
+	char zone[64];       /* the site's time zone: every time is shown in it */
 	int64_t clock_min;   /* the park's clock, in whole minutes since the epoch; 0: unknown */
+	int clock_skew_min;  /* the board's clock minus vqd's, in minutes, once they differ by
+	                        more than VQ_CLOCK_SKEW_MAX_MS; else 0 */
 	int64_t last_update; /* vqd's time of the newest state shown (Unix s); 0: none */
 	int page, npages;    /* 0-based page, and how many the attractions fill */
 	int total;           /* attractions the board follows (known so far) */
@@ -155,8 +162,9 @@ int vq_board_lang_index(int n, int rotate_s, int64_t now_ms);
 /* The page shown at now_ms of npages turning every page_s seconds. */
 int vq_board_page_index(int npages, int page_s, int64_t now_ms);
 
-/* Unix seconds as local "HH:MM" (the process's TZ: the program sets the site's zone). */
-void vq_board_hhmm(int64_t t, char out[VQ_BOARD_TIME_MAX]);
+/* Unix seconds as local "HH:MM" in zone (the view's), with the offset where that time is
+ * shown twice (clock/timefmt.h). */
+void vq_board_hhmm(const char *zone, int64_t t, char out[VQ_BOARD_TIME_MAX]);
 
 /* The tiers worth a mark on a row that shows one "next return" (the lowest tier's):
  * those (index >= 1) whose next return differs from the tier below theirs, and is not
@@ -167,10 +175,10 @@ int vq_board_row_marks(const vq_board_row *r, int ntiers, int *tiers);
  *   "flume open admitting=10:10-10:55 upto=10:15 next=standard@10:20-11:05,gold@none
  *    standby=25 called=L-003,L-008 stale=0"
  * (outside hours, " hours=before@10:00" or " hours=after" follows the status) * (services:
- * called=T-001>1, the desk after '>'). tiers: the site's tier ids, ntiers of them. Cut to fit
- * outlen. */
-void vq_board_row_describe(const vq_board_row *r, const char (*tiers)[VQ_ID_MAX], int ntiers,
-                           char *out, size_t outlen);
+ * called=T-001>1, the desk after '>'). Times in zone; tiers: the site's tier ids, ntiers of
+ * them. Cut to fit outlen. */
+void vq_board_row_describe(const vq_board_row *r, const char *zone, const char (*tiers)[VQ_ID_MAX],
+                           int ntiers, char *out, size_t outlen);
 
 /* "ok", "no_site", "offline", "old". */
 const char *vq_board_stale_name(int stale);

@@ -81,7 +81,7 @@ static void header(struct ctx *c)
 	     0, VQ_BOARD_COL_LABEL, VQ_ALIGN_RIGHT, c->v->site_name);
 	if (c->v->clock_min) {
 		char clock[VQ_BOARD_TIME_MAX];
-		vq_board_hhmm(c->v->clock_min * 60, clock);
+		vq_board_hhmm(c->v->zone, c->v->clock_min * 60, clock);
 		text(c, (vq_rect){clock_x, 0, l->w - clock_x - l->pad, l->header.h}, "clock",
 		     l->px_title, 1, 0, VQ_BOARD_COL_TEXT, VQ_ALIGN_RIGHT, clock);
 	}
@@ -158,7 +158,7 @@ static void marks_text(const struct ctx *c, const vq_board_row *r, int cell_w, i
 	out[0] = '\0';
 	for (int i = 0; i < n; i++) {
 		char t[VQ_BOARD_TIME_MAX], item[128];
-		vq_board_hhmm(r->next[tiers[i]].start, t);
+		vq_board_hhmm(c->v->zone, r->next[tiers[i]].start, t);
 		tr2(c, "tier_earlier", "tier", c->v->tier_names[tiers[i]], "time", t, item,
 		    sizeof item);
 		if (i && (cps(out) + 3 + cps(item)) * 0.6 * px > cell_w)
@@ -188,7 +188,7 @@ static void row(struct ctx *c, int i)
 	     VQ_ALIGN_LEFT, r->name);
 
 	if (r->status == VQ_BOARD_CLOSED) {
-		vq_board_hhmm(r->since, t);
+		vq_board_hhmm(c->v->zone, r->since, t);
 		tr1(c, "board_closed_row", "time", t, s, sizeof s);
 		badge(c, inset(vq_board_layout_cell(l, l->closed, i), 0, 1), VQ_BOARD_COL_CLOSED,
 		      "row.closed", px_mark, s);
@@ -201,14 +201,14 @@ static void row(struct ctx *c, int i)
 		text(c, hours, "row.hours", px_mark, 0, 0, VQ_BOARD_COL_LABEL, VQ_ALIGN_LEFT,
 		     tr(c, "board_waiting"));
 	} else if (r->hours == VQ_BOARD_BEFORE_HOURS) {
-		vq_board_hhmm(r->opens, t);
+		vq_board_hhmm(c->v->zone, r->opens, t);
 		tr1(c, "board_opens", "time", t, s, sizeof s);
 		text(c, now, "row.opens", px, 1, 0, data, VQ_ALIGN_LEFT, s);
 	} else if (r->hours == VQ_BOARD_AFTER_HOURS) {
 		text(c, hours, "row.hours", px_mark, 1, 0, VQ_BOARD_COL_LABEL, VQ_ALIGN_LEFT,
 		     tr(c, "board_closed_today"));
 	} else if (r->admits_upto) {
-		vq_board_hhmm(r->admits_upto, t);
+		vq_board_hhmm(c->v->zone, r->admits_upto, t);
 		tr1(c, "board_admits_upto", "time", t, s, sizeof s);
 		text(c, now, "row.now", px, 1, 0, hi, VQ_ALIGN_LEFT, s);
 	} else {
@@ -218,7 +218,7 @@ static void row(struct ctx *c, int i)
 	if (r->status != VQ_BOARD_WAITING && r->hours != VQ_BOARD_AFTER_HOURS) {
 		vq_rect nx = vq_board_layout_cell(l, l->next, i);
 		if (r->next[0].start) {
-			vq_board_hhmm(r->next[0].start, t);
+			vq_board_hhmm(c->v->zone, r->next[0].start, t);
 			text(c, nx, "row.next", px, 1, 0, data, VQ_ALIGN_LEFT, t);
 		} else {
 			text(c, nx, "row.full", px_mark, 0, 0,
@@ -244,7 +244,7 @@ static void row(struct ctx *c, int i)
 	vq_rect cb = vq_board_layout_cell(l, l->called, i);
 	if (r->status == VQ_BOARD_REOPENED) {
 		/* for its first half hour, a reopening says so where the numbers go */
-		vq_board_hhmm(r->since, t);
+		vq_board_hhmm(c->v->zone, r->since, t);
 		tr1(c, "board_reopened_at", "time", t, s, sizeof s);
 		badge(c, inset(cb, 0, 1), VQ_BOARD_COL_REOPEN, "row.status", px_mark, s);
 	} else if (r->ncalled) {
@@ -270,11 +270,18 @@ static void footer(struct ctx *c)
 		                                                  : tr(c, "board_stale_times");
 		when[0] = '\0';
 		if (v->last_update) {
-			vq_board_hhmm(v->last_update, t);
+			vq_board_hhmm(c->v->zone, v->last_update, t);
 			tr1(c, "board_updated_at", "time", t, when, sizeof when);
 		}
 		snprintf(s, sizeof s, "%s%s%s", what, when[0] ? "\u00a0· " : "", when);
 		text(c, msg, "footer.stale", l->px_body, 1, 1, VQ_COL_INK, VQ_ALIGN_LEFT, s);
+	} else if (v->clock_skew_min) {
+		/* staff must fix this board's clock: everything else it shows is vqd's */
+		fill(c, l->footer, 0, VQ_BOARD_COL_BANNER);
+		char s[256], n[16];
+		snprintf(n, sizeof n, "%+d", v->clock_skew_min);
+		tr1(c, "clock_differs", "minutes", n, s, sizeof s);
+		text(c, msg, "footer.clock", l->px_body, 1, 1, VQ_COL_INK, VQ_ALIGN_LEFT, s);
 	} else {
 		fill(c, l->footer, 0, VQ_BOARD_COL_BAND);
 		text(c, msg, "footer.hint", l->px_small, 0, 1, VQ_BOARD_COL_LABEL, VQ_ALIGN_LEFT,

@@ -16,10 +16,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "bus/busopt.h"
 #include "client/sitestate.h"
+#include "clock/clock.h"
 #include "gate/gate_audio.h"
 #include "gate/gate_journal.h"
 #include "gate/gate_render.h"
@@ -42,11 +42,12 @@
 
 struct args {
 	const char *attraction, *lang, *combo, *journal, *site_cache, *site_config, *assets;
-	const char *screenshot, *script, *clock_start, *window, *window_at;
+	const char *screenshot, *script, *window, *window_at;
 	gate_combo quit;
 	double screen_mm;
 	int fullscreen, frames, virtual_clock, trace, mute, timeout_ms, verdict_ms;
 	vq_busopt bo;
+	vq_clockopt clk;
 };
 
 struct app {
@@ -59,7 +60,7 @@ struct app {
 	vq_ui *ui;
 	gate_audio *audio;
 	gate *g;
-	int64_t offset_ms; /* --clock-start in real time */
+	vq_clock clock; /* the site's clock: verdicts, the journal and the screen use it */
 	char journal_path[512], cache_path[512];
 };
 
@@ -84,13 +85,12 @@ static void usage(FILE *f)
 	        "  --mute                no sound\n"
 	        "  --trace               one line per verdict and sync result on stdout\n"
 	        "  --script FILE         replay input (ui/script.h) instead of real input\n"
-	        "  --virtual-clock       the script's time is virtual (wait/clock steps)\n"
-	        "  --clock-start T       the gate's clock starts at T (Unix s or\n"
-	        "                        YYYY-MM-DDTHH:MM:SSZ), at real speed unless virtual\n"
+	        "  --virtual-clock       the script's time is virtual (wait/clock steps),\n"
+	        "                        starting at --clock-start\n"
 	        "  --frames N            quit after N frames drawn\n"
 	        "  --screenshot FILE     write the last frame there at exit\n"
-	        "%s",
-	        VQ_ASSETS_DIR, vq_busopt_usage());
+	        "%s%s",
+	        VQ_ASSETS_DIR, vq_clockopt_usage(), vq_busopt_usage());
 }
 
 static int parse_int(const char *s, int lo, int hi, int *out)
@@ -104,33 +104,6 @@ static int parse_int(const char *s, int lo, int hi, int *out)
 	return 0;
 }
 
-/* Unix seconds, or YYYY-MM-DDTHH:MM:SSZ; ms since the epoch in *out. */
-static int parse_time(const char *s, int64_t *out)
-{
-	char *end;
-	errno = 0;
-	long long v = strtoll(s, &end, 10);
-	if (!errno && !*end && end != s && v >= 0) {
-		*out = (int64_t)v * 1000;
-		return 0;
-	}
-	struct tm tm;
-	memset(&tm, 0, sizeof tm);
-	int used = 0;
-	if (strlen(s) != 20 ||
-	    sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2dZ%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
-	           &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &used) != 6 ||
-	    used != 20)
-		return -1;
-	tm.tm_year -= 1900;
-	tm.tm_mon -= 1;
-	time_t t = timegm(&tm);
-	if (t < 0)
-		return -1;
-	*out = (int64_t)t * 1000;
-	return 0;
-}
-
 /* 0 ok, 1 help printed, 2 usage error. */
 static int parse_args(int argc, char **argv, struct args *a)
 {
@@ -140,8 +113,11 @@ static int parse_args(int argc, char **argv, struct args *a)
 	a->lang = "en";
 	a->assets = getenv("VQ_ASSETS") ? getenv("VQ_ASSETS") : VQ_ASSETS_DIR;
 	vq_busopt_init(&a->bo, "gate");
+	vq_clockopt_init(&a->clk);
 	for (int i = 1; i < argc; i++) {
 		int r = vq_busopt_parse(&a->bo, argc, argv, &i, err, sizeof err);
+		if (r == 0)
+			r = vq_clockopt_parse(&a->clk, argc, argv, &i, err, sizeof err);
 		if (r < 0) {
 			fprintf(stderr, "vq-gate: %s\n", err);
 			return 2;
@@ -192,8 +168,6 @@ static int parse_args(int argc, char **argv, struct args *a)
 			sp = &a->screenshot;
 		else if (!strcmp(o, "--script"))
 			sp = &a->script;
-		else if (!strcmp(o, "--clock-start"))
-			sp = &a->clock_start;
 		else if (!strcmp(o, "--window"))
 			sp = &a->window;
 		else if (!strcmp(o, "--window-at"))
@@ -278,24 +252,11 @@ static void io_cue(void *ctx, int cue)
 	gate_audio_cue(app->audio, cue);
 }
 
-static void set_timezone(const char *tz)
-{
-	if (!tz || !*tz)
-		return;
-	const char *now = getenv("TZ");
-	if (now && strcmp(now, tz) == 0)
-		return;
-	setenv("TZ", tz, 1);
-	tzset();
-}
-
 static void io_site_changed(void *ctx)
 {
 	struct app *app = ctx;
 	if (vq_sitestate_save(app->ss, app->cache_path) != VQ_OK)
 		fprintf(stderr, "vq-gate: cannot write the site cache %s\n", app->cache_path);
-	if (!app->config)
-		set_timezone(vq_sitestate_site(app->ss)->timezone);
 }
 
 /* --- setup --------------------------------------------------------------------------- */
@@ -318,8 +279,6 @@ static int load_config(struct app *app)
 		snprintf(err, sizeof err, "unreadable or too large");
 	if (rc != VQ_OK)
 		fprintf(stderr, "vq-gate: --site-config %s: %s\n", app->a.site_config, err);
-	else
-		set_timezone(vq_site_timezone(app->config));
 	free(buf);
 	fclose(f);
 	return rc;
@@ -327,7 +286,7 @@ static int load_config(struct app *app)
 
 static int64_t clock_now(const struct app *app)
 {
-	return vq_ui_now_ms(app->ui) + app->offset_ms;
+	return vq_ui_now_ms(app->ui);
 }
 
 static void drain(struct app *app, int timeout_ms, size_t *got)
@@ -446,17 +405,26 @@ static int setup(struct app *app)
 		return VQ_ENOMEM;
 	vq_sitestate_set_log(app->ss, vq_sitestate_log_stderr, (void *)"vq-gate");
 	/* A gate started while vqd is away still has the keys it saw last. */
-	int64_t wall = (int64_t)time(NULL) * 1000;
 	FILE *cf = fopen(app->cache_path, "rb");
+	int cached = 0;
 	if (cf) {
 		fclose(cf);
-		if (vq_sitestate_load(app->ss, app->cache_path, wall) != VQ_OK)
+		cached = vq_sitestate_load(app->ss, app->cache_path, 0) == VQ_OK;
+		if (!cached)
 			fprintf(stderr, "vq-gate: site cache %s unreadable; ignored\n",
 			        app->cache_path);
-		else if (!app->config)
-			set_timezone(vq_sitestate_site(app->ss)->timezone);
 	}
-	int rc = gate_journal_open(app->journal_path, user, wall / 1000, &app->j, err, sizeof err);
+	/* the site's clock; an HH:MM start is in the site's zone, if the gate knows it */
+	const char *zone = app->config ? vq_site_timezone(app->config)
+	                   : cached    ? vq_sitestate_site(app->ss)->timezone
+	                               : NULL;
+	if (vq_clock_init(&app->clock, &a->clk, zone, err, sizeof err) != VQ_OK) {
+		fprintf(stderr, "vq-gate: %s\n", err);
+		return VQ_EINVAL;
+	}
+	int64_t now_ms = vq_clock_now_ms(&app->clock);
+	int rc =
+	    gate_journal_open(app->journal_path, user, now_ms / 1000, &app->j, err, sizeof err);
 	if (rc != VQ_OK) {
 		fprintf(stderr, "vq-gate: %s\n", err[0] ? err : vq_strerror(rc));
 		return rc;
@@ -488,7 +456,8 @@ static int setup(struct app *app)
 	                 .width = LOGICAL_W,
 	                 .height = LOGICAL_H,
 	                 .fullscreen = a->fullscreen,
-	                 .screen_width_mm = a->screen_mm};
+	                 .screen_width_mm = a->screen_mm,
+	                 .clock = &app->clock};
 	if (a->window)
 		vq_ui_parse_size(a->window, &uo.window_width, &uo.window_height);
 	if (a->window_at)
@@ -498,12 +467,8 @@ static int setup(struct app *app)
 		return rc;
 	}
 	vq_ui_watch_fd(app->ui, vq_bus_fd(app->bus));
-	int64_t start_ms = 0;
-	if (a->clock_start && parse_time(a->clock_start, &start_ms) != 0) {
-		fprintf(stderr, "vq-gate: --clock-start: expected Unix seconds or "
-		                "YYYY-MM-DDTHH:MM:SSZ\n");
-		return VQ_EINVAL;
-	}
+	/* a virtual clock starts where the site's clock is now (--clock-start) */
+	int64_t start_ms = a->clk.start[0] ? vq_clock_now_ms(&app->clock) : 0;
 	if (a->script) {
 		vq_script *s = NULL;
 		if ((rc = vq_script_load(a->script, &s, err, sizeof err)) != VQ_OK) {
@@ -515,8 +480,6 @@ static int setup(struct app *app)
 			return rc;
 		}
 	}
-	if (start_ms && !a->virtual_clock)
-		app->offset_ms = start_ms - vq_ui_now_ms(app->ui);
 	if (!a->mute && gate_audio_new(&app->audio) != VQ_OK)
 		app->audio = NULL; /* no sound device: the gate works silently */
 

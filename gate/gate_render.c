@@ -10,21 +10,24 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "clock/timefmt.h"
 #include "ui/text.h"
 
 #define DESIGN_H 800
 
-void gate_fmt_time(int64_t unix_s, char *out, size_t outlen)
+void gate_fmt_time(const char *zone, int64_t unix_s, char *out, size_t outlen)
 {
-	time_t t = (time_t)unix_s;
-	struct tm tm;
-	if (unix_s <= 0 || !localtime_r(&t, &tm)) {
-		snprintf(out, outlen, "--:--");
-		return;
-	}
-	snprintf(out, outlen, "%02d:%02d", tm.tm_hour, tm.tm_min);
+	char hm[VQ_TIME_HHMM_MAX];
+	vq_time_hhmm(zone, unix_s, hm);
+	snprintf(out, outlen, "%s", hm);
+}
+
+/* The site's zone as the sitestate knows it; NULL (UTC, said so) before it is known. */
+static const char *zone_of(const vq_sitestate *ss)
+{
+	const vq_site_view *sv = ss ? vq_sitestate_site(ss) : NULL;
+	return sv && sv->timezone[0] ? sv->timezone : NULL;
 }
 
 static void fmt(const vq_i18n *t, const char *lang, const char *key, char *out, size_t len,
@@ -79,7 +82,7 @@ static void join(char *out, size_t len, const char *part)
 void gate_verdict_text(const gate_verdict *v, const vq_i18n *t, const char *lang,
                        const vq_sitestate *ss, gate_text *out)
 {
-	char a[GATE_TEXT_MAX], b[GATE_TEXT_MAX], tm1[16], tm2[16];
+	char a[GATE_TEXT_MAX], b[GATE_TEXT_MAX], tm1[VQ_TIME_HHMM_MAX], tm2[VQ_TIME_HHMM_MAX];
 	memset(out, 0, sizeof *out);
 	out->fg = VQ_COL_WHITE;
 
@@ -122,14 +125,14 @@ void gate_verdict_text(const gate_verdict *v, const vq_i18n *t, const char *lang
 	         vq_i18n_get(t, lang, "gate_refuse_big"));
 	switch (v->reason) {
 	case GATE_R_TOO_EARLY: {
-		gate_fmt_time(v->from, tm1, sizeof tm1);
+		gate_fmt_time(zone_of(ss), v->from, tm1, sizeof tm1);
 		vq_i18n_arg arg = {"time", tm1};
 		fmt(t, lang, "gate_too_early", out->big, sizeof out->big, &arg, 1);
 		break;
 	}
 	case GATE_R_EXPIRED:
 		if (v->until > 0) {
-			gate_fmt_time(v->until, tm1, sizeof tm1);
+			gate_fmt_time(zone_of(ss), v->until, tm1, sizeof tm1);
 			vq_i18n_arg arg = {"time", tm1};
 			fmt(t, lang, "gate_expired_at", out->big, sizeof out->big, &arg, 1);
 		} else {
@@ -138,7 +141,7 @@ void gate_verdict_text(const gate_verdict *v, const vq_i18n *t, const char *lang
 		}
 		break;
 	case GATE_R_USED: {
-		gate_fmt_time(v->used_at, tm1, sizeof tm1);
+		gate_fmt_time(zone_of(ss), v->used_at, tm1, sizeof tm1);
 		vq_i18n_arg args[2] = {{"time", tm1},
 		                       {"gate", v->used_gate[0] ? v->used_gate : "?"}};
 		fmt(t, lang, "gate_already_used", out->big, sizeof out->big, args, 2);
@@ -185,8 +188,8 @@ void gate_verdict_text(const gate_verdict *v, const vq_i18n *t, const char *lang
 	}
 	if (v->win_start > 0 && v->win_end > 0 &&
 	    (v->reason == GATE_R_TOO_EARLY || v->reason == GATE_R_EXPIRED)) {
-		gate_fmt_time(v->win_start, tm1, sizeof tm1);
-		gate_fmt_time(v->win_end, tm2, sizeof tm2);
+		gate_fmt_time(zone_of(ss), v->win_start, tm1, sizeof tm1);
+		gate_fmt_time(zone_of(ss), v->win_end, tm2, sizeof tm2);
 		vq_i18n_arg args[2] = {{"start", tm1}, {"end", tm2}};
 		fmt(t, lang, "gate_window", out->extra, sizeof out->extra, args, 2);
 	}
@@ -260,7 +263,7 @@ static void draw_header(struct pen *p, const gate *g, const gate_layout *lay)
 	int pad = h.w / 50;
 	fill(p, h, 0, VQ_COL_PRIMARY);
 
-	char line[GATE_TEXT_MAX], tm[16];
+	char line[GATE_TEXT_MAX], tm[VQ_TIME_HHMM_MAX];
 	vq_rect left = {pad, h.y, h.w * 48 / 100, h.h * 62 / 100};
 	text(p, left, "header.attraction", 38, 1, VQ_COL_WHITE, VQ_ALIGN_LEFT, VQ_VALIGN_BOTTOM,
 	     attr_name(ss, v->lang, v->attraction));
@@ -288,11 +291,21 @@ static void draw_header(struct pen *p, const gate *g, const gate_layout *lay)
 		fmt_n(t, v->lang, "gate_to_sync", v->pending, n, sizeof n);
 		join(line, sizeof line, n);
 	}
+	if (v->clock_skew_min) {
+		/* offline verdicts go by this clock: it must be the park's */
+		char n[16], msg[GATE_TEXT_MAX];
+		snprintf(n, sizeof n, "%+d", v->clock_skew_min);
+		vq_i18n_arg mins = {"minutes", n};
+		vq_i18n_format(t, v->lang, "clock_differs", &mins, 1, msg, sizeof msg);
+		join(line, sizeof line, msg);
+		bg = VQ_COL_WARN;
+		fg = VQ_COL_INK;
+	}
 	fill(p, pill, pill.h / 2, bg);
 	text(p, inset(pill, pill.h / 3, 0), "header.status", 28, 1, fg, VQ_ALIGN_CENTER,
 	     VQ_VALIGN_MIDDLE, line);
 
-	gate_fmt_time(v->now_ms / 1000, tm, sizeof tm);
+	gate_fmt_time(gate_zone(g), v->now_ms / 1000, tm, sizeof tm);
 	text(p, (vq_rect){pill.x + pill.w + pad, h.y, h.w - pill.x - pill.w - 2 * pad, h.h},
 	     "header.clock", 44, 1, VQ_COL_WHITE, VQ_ALIGN_RIGHT, VQ_VALIGN_MIDDLE, tm);
 }
@@ -305,13 +318,13 @@ static void draw_banner(struct pen *p, const gate *g, const gate_layout *lay)
 		return;
 	const gate_notice *n = &v->notice;
 	fill(p, lay->banner, 0, VQ_COL_WARN);
-	char line[GATE_TEXT_MAX * 2], tm[16], num[GATE_NUMBER_MAX + 24];
+	char line[GATE_TEXT_MAX * 2], tm[VQ_TIME_HHMM_MAX], num[GATE_NUMBER_MAX + 24];
 	if (n->number[0])
 		snprintf(num, sizeof num, "%s", n->number);
 	else
 		snprintf(num, sizeof num, "#%llu", (unsigned long long)n->ticket);
 	if (n->kind == GATE_NOTICE_CONFLICT) {
-		gate_fmt_time(n->other_at, tm, sizeof tm);
+		gate_fmt_time(gate_zone(g), n->other_at, tm, sizeof tm);
 		vq_i18n_arg args[3] = {{"number", num}, {"gate", n->other_gate}, {"time", tm}};
 		vq_i18n_format(t, v->lang, "gate_conflict", args, 3, line, sizeof line);
 	} else if (n->kind == GATE_NOTICE_SYNC_REFUSED) {

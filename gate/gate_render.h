@@ -24,8 +24,9 @@ typedef struct gate_text {
 	char note[GATE_TEXT_MAX];     /* offline: on an amber strip; "" when online */
 } gate_text;
 
-/* HH:MM in the process's local time zone (vq-gate sets TZ to the site's). */
-void gate_fmt_time(int64_t unix_s, char *out, size_t outlen);
+/* HH:MM in zone (the site's), with the offset where that time is shown twice
+ * (clock/timefmt.h); "--:--" for 0. */
+void gate_fmt_time(const char *zone, int64_t unix_s, char *out, size_t outlen);
 
 /* The words of a verdict in lang. ss (may be NULL) names tiers and attractions. */
 void gate_verdict_text(const gate_verdict *v, const vq_i18n *t, const char *lang,

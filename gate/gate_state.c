@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock/timefmt.h"
 #include "core/admit.h"
 
 #define DEF_W          1280
@@ -83,6 +84,7 @@ struct gate {
 	unsigned rid_seq;
 	int shown_override; /* journal entry of the override on screen, 0: none */
 	int presence_heard; /* presence/vqd arrived (the site state says only "online") */
+	int clock_told;     /* the trace said which time this gate shows */
 };
 
 static const char *const REASON_NAMES[GATE_R_COUNT] = {
@@ -404,9 +406,14 @@ int gate_offline_check(const gate_offline *c, const char *code, size_t len, int6
 		int64_t until =
 		    cl.win_end + (int64_t)(a->late_grace_min + tier->late_grace_min) * 60;
 		if (from < st->reopened_at && until > st->closed_at) {
+			/* valid until closing, as vqd makes it; a day's length if vqd did not say
+			 */
 			t.state = VQ_TS_ANYTIME;
 			t.valid_from = st->reopened_at;
-			t.valid_until = st->reopened_at + ANYTIME_S;
+			t.valid_until =
+			    st->closes > 0
+			        ? (st->closes > st->reopened_at ? st->closes : st->reopened_at)
+			        : st->reopened_at + ANYTIME_S;
 			out->anytime = 1;
 		}
 	}
@@ -524,6 +531,14 @@ const vq_sitestate *gate_sitestate(const gate *g)
 	return g->ss;
 }
 
+const char *gate_zone(const gate *g)
+{
+	const vq_site_view *sv = vq_sitestate_site(g->ss);
+	if (sv->timezone[0])
+		return sv->timezone;
+	return g->config ? vq_site_timezone(g->config) : NULL;
+}
+
 const vq_i18n *gate_i18n(const gate *g)
 {
 	return g->i18n;
@@ -576,8 +591,22 @@ static void journal_problem(gate *g)
 	cue(g, GATE_CUE_ALERT);
 }
 
+/* " at=10:05 window=10:00-10:30": the gate's clock and the ticket's window, in the site's
+ * local time as the screen shows them, for the trace. */
+static void local_times(const gate *g, const gate_verdict *v, int64_t now, char *out, size_t n)
+{
+	char at[VQ_TIME_HHMM_MAX], a[VQ_TIME_HHMM_MAX], b[VQ_TIME_HHMM_MAX];
+	const char *zone = gate_zone(g);
+	vq_time_hhmm(zone, now / 1000, at);
+	vq_time_hhmm(zone, v->win_start, a);
+	vq_time_hhmm(zone, v->win_end, b);
+	snprintf(out, n, " at=%s window=%s-%s", at, a, b);
+}
+
 static void show_verdict(gate *g, const gate_verdict *v, int64_t now)
 {
+	char times[96];
+	local_times(g, v, now, times, sizeof times);
 	g->v.verdict = *v;
 	g->v.screen = GATE_SCREEN_VERDICT;
 	g->verdict_until = now + g->verdict_ms;
@@ -587,9 +616,9 @@ static void show_verdict(gate *g, const gate_verdict *v, int64_t now)
 		c->admitted++;
 		c->offline += v->offline;
 		c->overrides += v->override;
-		trace(g, "verdict admit ticket=%llu number=%s offline=%d%s%s",
+		trace(g, "verdict admit ticket=%llu number=%s offline=%d%s%s%s",
 		      (unsigned long long)v->ticket, v->number[0] ? v->number : "-", v->offline,
-		      v->override ? " override=1" : "", v->anytime ? " anytime=1" : "");
+		      v->override ? " override=1" : "", v->anytime ? " anytime=1" : "", times);
 		cue(g, GATE_CUE_ADMIT);
 		return;
 	}
@@ -615,8 +644,8 @@ static void show_verdict(gate *g, const gate_verdict *v, int64_t now)
 	default:
 		break;
 	}
-	trace(g, "verdict refuse reason=%s%s ticket=%llu offline=%d", gate_reason_name(v->reason),
-	      detail, (unsigned long long)v->ticket, v->offline);
+	trace(g, "verdict refuse reason=%s%s ticket=%llu offline=%d%s", gate_reason_name(v->reason),
+	      detail, (unsigned long long)v->ticket, v->offline, times);
 	cue(g, GATE_CUE_REFUSE);
 }
 
@@ -872,11 +901,13 @@ static void redeem_failed(gate *g, struct req *r, int64_t now, const char *why)
 	r->n = decide_offline(g, r->code, now);
 }
 
-/* A refusal after which the same request goes again: nothing was recorded (storage), or
- * vqd did not read it (rate_limited); no code at all is a reply we cannot read. */
+/* A refusal after which the same request goes again: nothing was recorded (storage), vqd
+ * has no book of today to decide with (day_unavailable), or vqd did not read it
+ * (rate_limited); no code at all is a reply we cannot read. */
 static int try_again(const char *code)
 {
-	return !code || strcmp(code, "storage") == 0 || strcmp(code, "rate_limited") == 0;
+	return !code || strcmp(code, "storage") == 0 || strcmp(code, "day_unavailable") == 0 ||
+	       strcmp(code, "rate_limited") == 0;
 }
 
 /* When to send again: after the backoff, and not before vqd's retry_after_ms. */
@@ -1192,6 +1223,22 @@ void gate_on_msg(gate *g, const vq_bus_msg *m, int64_t now_ms)
 	if (changed == 1 && strcmp(m->suffix, "state/_site") == 0) {
 		if (g->io.site_changed)
 			g->io.site_changed(g->io.ctx);
+		if (!g->clock_told) {
+			char hm[VQ_TIME_HHMM_MAX];
+			vq_time_hhmm(gate_zone(g), now_ms / 1000, hm);
+			trace(g, "clock %s zone=%s", hm, gate_zone(g) ? gate_zone(g) : "-");
+			g->clock_told = 1;
+		}
+		/* offline verdicts go by this gate's clock: staff must see when it is off */
+		int64_t skew = 0;
+		int min =
+		    vq_sitestate_clock_skew(g->ss, &skew) && llabs(skew) > VQ_CLOCK_SKEW_MAX_MS
+		        ? (int)(-skew / 60000)
+		        : 0;
+		if (min != g->v.clock_skew_min) {
+			g->v.clock_skew_min = min;
+			trace(g, "clock skew_min=%d", min);
+		}
 	}
 	if (changed == 1)
 		g->dirty = 1;

@@ -122,6 +122,7 @@ typedef struct gate_view {
 	char ov_number[GATE_NUMBER_MAX];
 	char pressed[VQ_ID_MAX]; /* the button under a finger */
 	int64_t now_ms;
+	int clock_skew_min; /* this gate's clock minus vqd's, once over a minute; else 0 */
 	char attraction[VQ_ID_MAX];
 	char gate_id[VQ_ID_MAX];
 	char lang[VQ_LANG_MAX];
@@ -193,6 +194,8 @@ int gate_quit(const gate *g);
 
 const gate_view *gate_view_get(const gate *g);
 const vq_sitestate *gate_sitestate(const gate *g);
+/* The site's zone: from vqd's state/_site, else the --site-config; NULL if neither. */
+const char *gate_zone(const gate *g);
 const vq_i18n *gate_i18n(const gate *g);
 
 /* Where things are on the frame: the renderer draws there, taps are tested there. */

@@ -81,7 +81,7 @@ static const char *tr(const struct lay *L, const char *key)
 
 static void window_text(const kiosk *k, int64_t start, int64_t end, char *out, size_t n)
 {
-	char s[16], e[16];
+	char s[VQ_TIME_HHMM_MAX], e[VQ_TIME_HHMM_MAX];
 	kiosk_hhmm(k, start, s);
 	kiosk_hhmm(k, end, e);
 	kiosk_format(k, "time_window", out, n, "start", s, "end", e, NULL);
@@ -197,7 +197,7 @@ static int earlier_tier(const kiosk *k, const vq_attr_view *a, int t, char *out,
 		if (a->next[u].start <= 0 ||
 		    (a->next[t].start > 0 && a->next[u].start >= a->next[t].start))
 			continue;
-		char hhmm[16];
+		char hhmm[VQ_TIME_HHMM_MAX];
 		kiosk_hhmm(k, a->next[u].start, hhmm);
 		kiosk_format(k, "tier_earlier", out, n, "tier", kiosk_tier_name(k, site->tiers[u]),
 		             "time", hhmm, NULL);
@@ -317,6 +317,17 @@ static void welcome(struct lay *L)
 	/* a known guest has buttons at the bottom; a new one has the whole screen */
 	int fh = k->guest_known ? footer_h(L) : 0;
 	int y = hh + L->pad, y1 = L->H - fh - L->pad;
+	if (k->clock_skew_min) {
+		/* for staff: this kiosk's clock is not the park's */
+		char n[16], buf[256];
+		snprintf(n, sizeof n, "%+d", k->clock_skew_min);
+		kiosk_format(k, "clock_differs", buf, sizeof buf, "minutes", n, NULL);
+		int wh = hpm(L, 50);
+		fill(L, (vq_rect){L->pad, y, L->W - 2 * L->pad, wh}, VQ_COL_WARN, wh / 4);
+		text(L, (vq_rect){2 * L->pad, y, L->W - 4 * L->pad, wh}, "welcome.clock", buf,
+		     hpm(L, 30), 1, VQ_COL_INK, VQ_ALIGN_LEFT);
+		y += wh + L->gap;
+	}
 	vq_rect content = {L->pad, y, L->W - 2 * L->pad, y1 - y};
 	if (kiosk_shows_standby(k)) {
 		standby_panel(L, content);
@@ -496,7 +507,7 @@ static void party(struct lay *L)
 static void confirm(struct lay *L)
 {
 	kiosk *k = L->k;
-	char buf[256], win[64], s[16], e[16], date[64], n[16];
+	char buf[256], win[64], s[VQ_TIME_HHMM_MAX], e[VQ_TIME_HHMM_MAX], date[64], n[16];
 	int hh = header(L, title_for(L));
 	int y = hh + L->pad;
 	int w = L->W - 2 * L->pad;

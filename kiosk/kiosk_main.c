@@ -29,6 +29,7 @@
 
 #include "bus/busopt.h"
 #include "client/sitestate.h"
+#include "clock/clock.h"
 #include "kiosk/kiosk_spool.h"
 #include "kiosk/kiosk_state.h"
 #include "ui/i18n.h"
@@ -56,6 +57,7 @@ static void on_signal(int sig)
 
 struct opts {
 	vq_busopt bus;
+	vq_clockopt clock;
 	const char *attractions;
 	const char *lang;
 	const char *i18n_dir;
@@ -77,6 +79,7 @@ struct opts {
 
 struct app {
 	struct opts o;
+	vq_clock clock; /* the site's clock (clock/clock.h) */
 	vq_ui *ui;
 	vq_bus *bus;
 	vq_sitestate *site;
@@ -149,8 +152,8 @@ static void usage(FILE *f)
 	        "  --trace               one line per state change and request on stdout\n"
 	        "  --reply-timeout-ms N  ask again (same request id) after N ms (4000)\n"
 	        "  --retry-ms N          retry period while vqd is unreachable (3000)\n"
-	        "%s",
-	        VQ_KIOSK_I18N_DIR, DEFAULT_HOLD_MS, vq_busopt_usage());
+	        "%s%s",
+	        VQ_KIOSK_I18N_DIR, DEFAULT_HOLD_MS, vq_clockopt_usage(), vq_busopt_usage());
 }
 
 static int parse_size(const char *s, int *w, int *h)
@@ -175,6 +178,7 @@ static int parse_long(const char *s, long lo, long hi, long *out)
 static int parse_args(struct opts *o, int argc, char **argv)
 {
 	vq_busopt_init(&o->bus, "kiosk");
+	vq_clockopt_init(&o->clock);
 	o->i18n_dir = getenv("VQ_I18N_DIR") ? getenv("VQ_I18N_DIR") : VQ_KIOSK_I18N_DIR;
 	o->width = 1280;
 	o->height = 800;
@@ -183,6 +187,8 @@ static int parse_args(struct opts *o, int argc, char **argv)
 	for (int i = 1; i < argc;) {
 		char err[256];
 		int r = vq_busopt_parse(&o->bus, argc, argv, &i, err, sizeof err);
+		if (r == 0)
+			r = vq_clockopt_parse(&o->clock, argc, argv, &i, err, sizeof err);
 		if (r < 0) {
 			fprintf(stderr, "vq-kiosk: %s\n", err);
 			return 2;
@@ -361,13 +367,16 @@ static int settle(struct app *a)
 	if (!park_heard(a) && mono_ms() - a->start_mono < SETTLE_MS)
 		return VQ_OK;
 	a->settled = 1;
-	app_trace(a, "ready attractions=%d vqd=%s", kiosk_served_count(a->k),
-	          vq_sitestate_site(a->site)->vqd_online ? "online" : "offline");
+	char hm[VQ_TIME_HHMM_MAX];
+	kiosk_hhmm(a->k, vq_clock_now(&a->clock), hm);
+	app_trace(a, "ready attractions=%d vqd=%s clock=%s", kiosk_served_count(a->k),
+	          vq_sitestate_site(a->site)->vqd_online ? "online" : "offline", hm);
 	kiosk_touch_view(a->k);
 	if (a->script) {
 		vq_script *s = a->script;
 		a->script = NULL;
-		int rc = vq_ui_replay(a->ui, s, a->o.virtual_clock, 0);
+		/* a virtual clock starts where the site's clock is now */
+		int rc = vq_ui_replay(a->ui, s, a->o.virtual_clock, vq_clock_now_ms(&a->clock));
 		if (rc != VQ_OK) {
 			fprintf(stderr, "vq-kiosk: %s\n", vq_ui_error(a->ui));
 			return rc;
@@ -549,6 +558,12 @@ int main(int argc, char **argv)
 		status = 2;
 		goto cleanup;
 	}
+	/* the kiosk learns the site's zone from vqd, later: a demo start is absolute */
+	if (vq_clock_init(&a.clock, &a.o.clock, NULL, err, sizeof err) != VQ_OK) {
+		fprintf(stderr, "vq-kiosk: %s\n", err);
+		status = 2;
+		goto cleanup;
+	}
 	if (a.o.spool && mkdir(a.o.spool, 0755) != 0 && errno != EEXIST) {
 		fprintf(stderr, "vq-kiosk: --spool %s: %s\n", a.o.spool, strerror(errno));
 		goto cleanup;
@@ -562,7 +577,8 @@ int main(int argc, char **argv)
 	                 .fullscreen = a.o.fullscreen,
 	                 .window_width = a.o.win_w,
 	                 .window_height = a.o.win_h,
-	                 .screen_width_mm = a.o.screen_mm};
+	                 .screen_width_mm = a.o.screen_mm,
+	                 .clock = &a.clock};
 	rc = vq_ui_new(&uo, &a.ui, err, sizeof err);
 	if (rc != VQ_OK) {
 		fprintf(stderr, "vq-kiosk: window: %s\n", err);

@@ -66,6 +66,7 @@ struct kiosk {
 	int screen;
 	int quit;
 	int link_up;
+	int clock_skew_min; /* this kiosk's clock minus vqd's once over a minute; else 0 */
 	int64_t last_input;
 	int idle_warning;  /* the "are you still there" band is showing */
 	int standby_shown; /* the standby-line message is on screen (for the trace) */

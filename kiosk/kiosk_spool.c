@@ -103,7 +103,7 @@ int kiosk_ticket_text(kiosk *k, char *buf, size_t buflen)
 		return VQ_EINVAL;
 	struct out o = {buf, buflen, 0, 0};
 	buf[0] = '\0';
-	char s[256], a[16], b[16], n[16];
+	char s[256], a[VQ_TIME_HHMM_MAX], b[VQ_TIME_HHMM_MAX], n[16];
 	const vq_site_view *site = vq_sitestate_site(k->site);
 	rule(&o, '=');
 	para(&o, site->name[0] ? site->name : site->site, 1);

@@ -176,42 +176,22 @@ int kiosk_shows_standby(const kiosk *k)
 	       (vq_sitestate_site(k->site)->known || k->startup_over);
 }
 
-void kiosk_hhmm(const kiosk *k, int64_t t, char out[16])
+void kiosk_hhmm(const kiosk *k, int64_t t, char out[VQ_TIME_HHMM_MAX])
 {
-	/* The site's clock, whatever the kiosk's own zone: localtime_r under the site's TZ.
-	 * Changing TZ is process-wide; the kiosk is single-threaded and nothing else in it
-	 * reads local time. */
-	static char current[64];
-	const char *tz = vq_sitestate_site(k->site)->timezone;
-	if (!tz[0])
-		tz = "UTC";
-	if (strcmp(current, tz) != 0) {
-		snprintf(current, sizeof current, "%s", tz);
-		setenv("TZ", tz, 1);
-		tzset();
-	}
-	time_t tt = (time_t)t;
-	struct tm tm;
-	if (!localtime_r(&tt, &tm)) {
-		snprintf(out, 16, "--:--");
-		return;
-	}
-	snprintf(out, 16, "%02d:%02d", tm.tm_hour, tm.tm_min);
+	vq_time_hhmm(vq_sitestate_site(k->site)->timezone, t, out);
 }
 
 void kiosk_date(const kiosk *k, int64_t t, char *out, size_t outlen)
 {
-	char hhmm[16], day[16], month[24], year[16];
-	kiosk_hhmm(k, t, hhmm); /* sets the site's zone */
-	time_t tt = (time_t)t;
-	struct tm tm;
-	if (!localtime_r(&tt, &tm)) {
+	char day[16], month[24], year[16];
+	int y, m, d;
+	if (vq_time_ymd(vq_sitestate_site(k->site)->timezone, t, &y, &m, &d) != VQ_OK) {
 		snprintf(out, outlen, "--");
 		return;
 	}
-	snprintf(day, sizeof day, "%d", tm.tm_mday);
-	snprintf(month, sizeof month, "month_%d", tm.tm_mon + 1);
-	snprintf(year, sizeof year, "%d", tm.tm_year + 1900);
+	snprintf(day, sizeof day, "%d", d);
+	snprintf(month, sizeof month, "month_%d", m);
+	snprintf(year, sizeof year, "%d", y);
 	kiosk_format(k, "date", out, outlen, "day", day, "month", kiosk_tr(k, month), "year", year,
 	             NULL);
 }
@@ -1126,6 +1106,15 @@ void kiosk_update(kiosk *k, const vq_input *in, int64_t now)
 void kiosk_site_changed(kiosk *k, int64_t now)
 {
 	(void)now;
+	/* every program of the site runs on one clock: staff hear when this one does not */
+	int64_t skew = 0;
+	int min = vq_sitestate_clock_skew(k->site, &skew) && llabs(skew) > VQ_CLOCK_SKEW_MAX_MS
+	              ? (int)(-skew / 60000)
+	              : 0;
+	if (min != k->clock_skew_min) {
+		k->clock_skew_min = min;
+		ktrace(k, "clock skew_min=%d", min);
+	}
 	invalidate(k);
 	update_standby(k);
 }

@@ -30,6 +30,7 @@
 #include <stdint.h>
 
 #include "client/sitestate.h"
+#include "clock/timefmt.h"
 #include "ui/i18n.h"
 #include "ui/input.h"
 #include "ui/view.h"
@@ -200,8 +201,9 @@ int kiosk_phone_link(const kiosk *k, const char *code, char *out, size_t outlen)
 uint64_t kiosk_spool_pending(const kiosk *k);
 void kiosk_spool_done(kiosk *k, uint64_t id);
 
-/* Times as the site shows them: "10:15" in the site's timezone (UTC if unknown). */
-void kiosk_hhmm(const kiosk *k, int64_t t, char out[16]);
+/* Times as the site shows them: "10:15" in the site's timezone, with the offset where
+ * that time is shown twice, "10:15 UTC" while the zone is unknown (clock/timefmt.h). */
+void kiosk_hhmm(const kiosk *k, int64_t t, char out[VQ_TIME_HHMM_MAX]);
 /* The day of t as the site shows it, in the kiosk's language: "15 June 2027". */
 void kiosk_date(const kiosk *k, int64_t t, char *out, size_t outlen);
 

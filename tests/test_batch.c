@@ -58,7 +58,7 @@ static void rig_open_service(struct rig *r, int64_t now)
 	vq_site *site = NULL;
 	int rc = vqd_config_load(r->cfg, NULL, &site, err, sizeof err);
 	ck_assert_msg(rc == VQ_OK, "config: %s", err);
-	rc = vq_service_open(site, r->db, DAY, &r->d.svc, err, sizeof err);
+	rc = vq_service_open(site, r->db, vq_test_day(DAY), &r->d.svc, err, sizeof err);
 	ck_assert_msg(rc == VQ_OK, "service: %s", err);
 	r->d.site = site;
 	r->d.config_path = r->cfg;

@@ -32,7 +32,7 @@ static void teardown(void)
 static vq_book *new_book(void)
 {
 	vq_book *b = NULL;
-	ck_assert_int_eq(vq_book_new(site, DAY, 1, &b), VQ_OK);
+	ck_assert_int_eq(vq_book_new(site, vq_test_day(DAY), 1, &b), VQ_OK);
 	return b;
 }
 
@@ -61,6 +61,114 @@ START_TEST(test_calendar)
 	ck_assert_int_eq(vq_book_slot(b, 3, 0, &v), VQ_ENOATTR);
 	vq_book_free(b);
 	vq_book_free(NULL);
+}
+END_TEST
+
+/* Europe/Bucharest around its clock changes of 2027, with the offsets written out (core
+ * takes them from the I/O layer): hours are wall-clock times, slots real time. */
+static const char DST_SITE[] =
+    "{\"version\":1,\"id\":\"b\",\"name\":\"B\",\"timezone\":\"Europe/Bucharest\","
+    "\"languages\":[\"en\"],\"min_lead_min\":0,\"unknown_cards\":\"standard\","
+    "\"tiers\":[{\"id\":\"standard\",\"names\":{\"en\":\"S\"},\"protect_pct\":0,"
+    "\"release_min\":0,\"max_passes\":9,\"horizon_min\":1440,\"late_grace_min\":0}],"
+    "\"attractions\":["
+    "{\"id\":\"night\",\"prefix\":\"N\",\"names\":{\"en\":\"N\"},\"kind\":\"ride\","
+    "\"throughput_per_hour\":600,\"fast_share_pct\":50,\"slot_min\":15,\"window_min\":60,"
+    "\"open\":\"01:00\",\"close\":\"06:00\",\"max_party\":8},"
+    "{\"id\":\"gap\",\"prefix\":\"G\",\"names\":{\"en\":\"G\"},\"kind\":\"ride\","
+    "\"throughput_per_hour\":600,\"fast_share_pct\":50,\"slot_min\":30,\"window_min\":30,"
+    "\"open\":\"03:00\",\"close\":\"04:00\",\"max_party\":8},"
+    "{\"id\":\"allday\",\"prefix\":\"A\",\"names\":{\"en\":\"A\"},\"kind\":\"ride\","
+    "\"throughput_per_hour\":600,\"fast_share_pct\":50,\"slot_min\":30,\"window_min\":60,"
+    "\"open\":\"00:00\",\"close\":\"24:00\",\"max_party\":8},"
+    "{\"id\":\"q45\",\"prefix\":\"Q\",\"names\":{\"en\":\"Q\"},\"kind\":\"ride\","
+    "\"throughput_per_hour\":600,\"fast_share_pct\":50,\"slot_min\":45,\"window_min\":45,"
+    "\"open\":\"00:00\",\"close\":\"24:00\",\"max_party\":8}]}";
+
+#define UTC(y, mo, d, h, mi) ((int64_t)vq_date_from_ymd(y, mo, d) * 86400 + (h)*3600 + (mi)*60)
+
+/* Bucharest's day of (y, mo, d) around a change at `change` from off0 to off1 hours. */
+static vq_day bucharest(int y, int mo, int d, int64_t change, int off0, int off1)
+{
+	int32_t date = vq_date_from_ymd(y, mo, d);
+	vq_offset_span tl[2] = {{(int64_t)date * 86400 - 86400, off0 * 3600},
+	                        {change, off1 * 3600}};
+	vq_day day;
+	ck_assert_int_eq(vq_day_make(date, tl, 2, (int64_t)date * 86400 + 2 * 86400, &day), VQ_OK);
+	return day;
+}
+
+static void slot_start(const vq_book *b, int attr, int slot, int64_t want)
+{
+	vq_slot_view v;
+	ck_assert_int_eq(vq_book_slot(b, attr, slot, &v), VQ_OK);
+	ck_assert_msg(v.start == want, "attraction %d slot %d starts at %lld, want %lld", attr,
+	              slot, (long long)v.start, (long long)want);
+}
+
+START_TEST(test_clock_changes)
+{
+	vq_site *bs = NULL;
+	char err[256];
+	ck_assert_msg(vq_site_parse(DST_SITE, strlen(DST_SITE), &bs, err, sizeof err) == VQ_OK,
+	              "%s", err);
+	enum { NIGHT, GAP, ALLDAY, Q45 };
+	vq_request r = {.attr = NIGHT, .tier = 0, .party = 1, .guest = 0};
+	vq_offer off;
+	vq_ticket t;
+
+	/* 28 March: 03:00 becomes 04:00, a 23-hour day */
+	vq_day spring = bucharest(2027, 3, 28, UTC(2027, 3, 28, 1, 0), 2, 3);
+	vq_book *b = NULL;
+	ck_assert_int_eq(vq_book_new(bs, &spring, 1, &b), VQ_OK);
+	/* 01:00-06:00 is four real hours: 16 slots, the 9th at 04:00 EEST, right after the gap */
+	ck_assert_int_eq(vq_book_slot_count(b, NIGHT), 16);
+	slot_start(b, NIGHT, 0, UTC(2027, 3, 27, 23, 0));
+	slot_start(b, NIGHT, 7, UTC(2027, 3, 28, 0, 45));
+	slot_start(b, NIGHT, 8, UTC(2027, 3, 28, 1, 0));
+	slot_start(b, NIGHT, 15, UTC(2027, 3, 28, 2, 45));
+	int64_t opens, closes;
+	ck_assert_int_eq(vq_book_hours(b, NIGHT, &opens, &closes), VQ_OK);
+	ck_assert_int_eq(closes, UTC(2027, 3, 28, 3, 0)); /* 06:00 EEST */
+	/* the last window is cut at 06:00 local, not an hour later */
+	ck_assert_int_eq(vq_book_issue(b, &r, UTC(2027, 3, 28, 2, 40), &t), VQ_OK);
+	ck_assert_int_eq(t.win_start, UTC(2027, 3, 28, 2, 45));
+	ck_assert_int_eq(t.win_end, closes);
+	/* 03:00-04:00 does not exist that day: nothing to sell */
+	ck_assert_int_eq(vq_book_slot_count(b, GAP), 0);
+	r.attr = GAP;
+	ck_assert_int_eq(vq_book_quote(b, &r, UTC(2027, 3, 27, 22, 0), &off), VQ_ENOTOPEN);
+	/* 24 hours of the clock are 23 real ones: 46 half-hour slots, 30 of 45 minutes, all
+	 * inside the day */
+	ck_assert_int_eq(vq_book_slot_count(b, ALLDAY), 46);
+	ck_assert_int_eq(vq_book_slot_count(b, Q45), 30);
+	slot_start(b, Q45, 29, UTC(2027, 3, 28, 19, 45));
+	ck_assert_int_eq(vq_book_hours(b, Q45, &opens, &closes), VQ_OK);
+	ck_assert_int_eq(closes, spring.end);
+	/* at 23:50 local nothing of tomorrow is sold today */
+	r.attr = Q45;
+	ck_assert_int_eq(vq_book_quote(b, &r, UTC(2027, 3, 28, 20, 50), &off), VQ_ENOTOPEN);
+	vq_book_free(b);
+
+	/* 31 October: 04:00 becomes 03:00, a 25-hour day */
+	vq_day autumn = bucharest(2027, 10, 31, UTC(2027, 10, 31, 1, 0), 3, 2);
+	ck_assert_int_eq(vq_book_new(bs, &autumn, 1, &b), VQ_OK);
+	ck_assert_int_eq(vq_book_slot_count(b, NIGHT), 24); /* six real hours */
+	ck_assert_int_eq(vq_book_hours(b, NIGHT, &opens, &closes), VQ_OK);
+	ck_assert_int_eq(closes, UTC(2027, 10, 31, 4, 0)); /* 06:00 EET, not 05:00 */
+	/* the hour shown twice is worked twice, slot after slot in real time */
+	ck_assert_int_eq(vq_book_slot_count(b, GAP), 4);
+	slot_start(b, GAP, 0, UTC(2027, 10, 31, 0, 0)); /* 03:00 EEST */
+	slot_start(b, GAP, 2, UTC(2027, 10, 31, 1, 0)); /* 03:00 EET */
+	ck_assert_int_eq(vq_book_slot_count(b, ALLDAY), 50);
+	ck_assert_int_eq(vq_book_slot_count(b, Q45), 33);
+	/* open until midnight, not closed from 23:00 */
+	r.attr = ALLDAY;
+	ck_assert_int_eq(vq_book_quote(b, &r, UTC(2027, 10, 31, 21, 10), &off), VQ_OK);
+	ck_assert_int_eq(off.win_start, UTC(2027, 10, 31, 21, 30));
+	ck_assert_int_eq(off.win_end, autumn.end);
+	vq_book_free(b);
+	vq_site_free(bs);
 }
 END_TEST
 
@@ -487,7 +595,7 @@ START_TEST(test_restore)
 		ck_assert_int_eq(vq_book_issue(b, &r, AT(9, 0), &t), VQ_OK);
 	vq_book_cancel(b, 1, AT(9, 0), NULL);
 	vq_book *c = NULL;
-	ck_assert_int_eq(vq_book_new(site, DAY, 1, &c), VQ_OK);
+	ck_assert_int_eq(vq_book_new(site, vq_test_day(DAY), 1, &c), VQ_OK);
 	ck_assert_int_eq(vq_book_restore_attr(c, 0, vq_book_attr_state(b, 0)), VQ_OK);
 	for (size_t i = 0; i < vq_book_ticket_count(b); i++)
 		ck_assert_int_eq(vq_book_restore_ticket(c, vq_book_ticket_at(b, i)), VQ_OK);
@@ -763,6 +871,7 @@ static Suite *book_suite(void)
 	TCase *tc = tcase_create("examples");
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_calendar);
+	tcase_add_test(tc, test_clock_changes);
 	tcase_add_test(tc, test_issue_earliest_and_window);
 	tcase_add_test(tc, test_request_errors);
 	tcase_add_test(tc, test_nested_protection);

@@ -154,7 +154,7 @@ static vq_board_view *view(const vq_board *b, const vq_sitestate *ss, int per_pa
 static const char *describe(const vq_sitestate *ss, const vq_board_view *v, int row)
 {
 	static char line[1024];
-	vq_board_row_describe(&v->rows[row], vq_sitestate_site(ss)->tiers, v->ntiers, line,
+	vq_board_row_describe(&v->rows[row], v->zone, vq_sitestate_site(ss)->tiers, v->ntiers, line,
 	                      sizeof line);
 	return line;
 }
@@ -1144,6 +1144,60 @@ static void hours(vq_sitestate *ss, int64_t opens, int64_t closes, int64_t now_m
 	     (long long)opens, (long long)closes, (long long)T0);
 }
 
+/* On the night Bucharest's clocks go back, times the clocks show twice carry their offset;
+ * the park clock is vqd's as its live state/_site gave it, and a board whose own clock is
+ * off by more than a minute says by how much. */
+START_TEST(test_clock_changes_and_skew)
+{
+	vq_board *b = board("flume", "en", 0, 0);
+	vq_sitestate *ss = sitestate();
+	presence(ss, 1, NOW0);
+	feed(ss, NULL, "state/_site", NOW0,
+	     "{\"v\":1,\"site\":\"t\",\"name\":\"Test Park\",\"timezone\":\"Europe/Bucharest\","
+	     "\"languages\":[\"en\"],\"tiers\":[{\"id\":\"standard\",\"names\":{\"en\":"
+	     "\"Standard\"}},{\"id\":\"gold\",\"names\":{\"en\":\"Gold\"}}],"
+	     "\"attractions\":[\"flume\"],\"keys\":[],\"updated\":1}");
+	/* 03:30 at UTC+3 to 03:00 at UTC+2: the first pass of the hour to the second */
+	const int64_t s0 = 1824942600, e0 = 1824944400;
+	feed(ss, NULL, "state/flume", NOW0,
+	     "{\"v\":1,\"attraction\":\"flume\",\"kind\":\"ride\",\"names\":{\"en\":\"Flume\"},"
+	     "\"status\":\"open\",\"closed_at\":0,\"reopened_at\":0,\"admitting\":null,"
+	     "\"next\":{\"standard\":{\"start\":%lld,\"end\":%lld},\"gold\":null},"
+	     "\"capacity\":{\"today\":100,\"taken\":0},\"standby_min\":0,\"merge\":null,"
+	     "\"updated\":%lld}",
+	     (long long)s0, (long long)e0, (long long)s0 - 600);
+	const vq_board_view *v = view(b, ss, 8, NOW0);
+	ck_assert_str_eq(v->zone, "Europe/Bucharest");
+	ck_assert_msg(strstr(describe(ss, v, 0), "next=standard@03:30 UTC+3-03:00 UTC+2,"), "%s",
+	              describe(ss, v, 0));
+	ck_assert_int_eq(v->clock_skew_min, 0); /* nothing heard live yet */
+
+	/* vqd, live, three minutes ahead of this board: its clock is the park's */
+	char live[512];
+	snprintf(live, sizeof live,
+	         "{\"v\":1,\"site\":\"t\",\"name\":\"Test Park\",\"timezone\":\"Europe/Bucharest\","
+	         "\"languages\":[\"en\"],\"tiers\":[{\"id\":\"standard\",\"names\":{\"en\":"
+	         "\"Standard\"}},{\"id\":\"gold\",\"names\":{\"en\":\"Gold\"}}],"
+	         "\"attractions\":[\"flume\"],\"keys\":[],\"clock\":{\"now_ms\":%lld,\"speed\":1,"
+	         "\"demo\":true},\"updated\":2}",
+	         (long long)(s0 - 600) * 1000);
+	vq_bus_msg m = {.kind = VQ_BUS_MESSAGE,
+	                .topic = "vq/v1/t/state/_site",
+	                .suffix = "state/_site",
+	                .payload = live,
+	                .len = strlen(live)};
+	ck_assert_int_ge(vq_sitestate_feed(ss, &m, (s0 - 600) * 1000 - 180000), 0);
+	v = view(b, ss, 8, (s0 - 600) * 1000 - 180000);
+	ck_assert_int_eq(v->clock_skew_min, -3);
+	ck_assert_int_eq(v->clock_min, (s0 - 600) / 60);
+	char hm[VQ_BOARD_TIME_MAX];
+	vq_board_hhmm(v->zone, v->clock_min * 60, hm);
+	ck_assert_str_eq(hm, "03:20 UTC+3");
+	vq_sitestate_free(ss);
+	vq_board_free(b);
+}
+END_TEST
+
 START_TEST(test_opening_hours)
 {
 	utc();
@@ -1218,6 +1272,7 @@ static Suite *display_suite(void)
 	tcase_add_test(tc, test_languages);
 	tcase_add_test(tc, test_status);
 	tcase_add_test(tc, test_opening_hours);
+	tcase_add_test(tc, test_clock_changes_and_skew);
 	tcase_add_test(tc, test_pages);
 	tcase_add_test(tc, test_layout);
 	suite_add_tcase(s, tc);

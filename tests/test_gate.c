@@ -1454,10 +1454,13 @@ END_TEST
 /* --- end to end: the program, a real broker, a real vqd -------------------------------- */
 
 static vqs_site *site;
+/* The gate's --clock-start: NULL for where the default site's vqd starts. */
+static const char *gate_clock;
 
 static void e2e_setup(void)
 {
 	site = NULL;
+	gate_clock = NULL;
 }
 
 static void e2e_teardown(void)
@@ -1502,7 +1505,10 @@ static void run_gate(const char *user, const char *script_text, const char *brok
 	snprintf(r->out, sizeof r->out, "%s/%s.out", dir, tag);
 	snprintf(r->err, sizeof r->err, "%s/%s.err", dir, tag);
 	snprintf(broker, sizeof broker, "127.0.0.1:%d", vqs_port(site));
-	snprintf(clock, sizeof clock, "%lld", (long long)VQS_CLOCK_START);
+	if (gate_clock)
+		snprintf(clock, sizeof clock, "%s", gate_clock);
+	else
+		snprintf(clock, sizeof clock, "%lld", (long long)VQS_CLOCK_START);
 	snprintf(assets, sizeof assets, "%s", tu_src("assets"));
 	const char *bin = getenv("VQ_BINARY_DIR");
 	ck_assert_ptr_nonnull(bin);
@@ -1888,6 +1894,188 @@ START_TEST(test_e2e_corrupt_cache)
 }
 END_TEST
 
+/* --- the clocks change (issue 9) ----------------------------------------------------- */
+
+/* A site in zone whose coaster runs all day in 30-minute slots, admitted from 30 minutes
+ * before a window to 5 after it. */
+static void dst_site(const char *zone, char *out, size_t n)
+{
+	snprintf(
+	    out, n,
+	    "{\"version\":1,\"id\":\"" VQS_SITE "\",\"name\":\"Test Park\",\"timezone\":\"%s\","
+	    "\"languages\":[\"en\"],\"min_lead_min\":0,\"unknown_cards\":\"standard\","
+	    "\"tiers\":[{\"id\":\"standard\",\"names\":{\"en\":\"Standard\"},\"protect_pct\":0,"
+	    "\"release_min\":0,\"max_passes\":9,\"horizon_min\":1440,\"late_grace_min\":0}],"
+	    "\"attractions\":[{\"id\":\"coaster\",\"prefix\":\"C\",\"kind\":\"ride\","
+	    "\"names\":{\"en\":\"Coaster\"},\"throughput_per_hour\":600,\"fast_share_pct\":50,"
+	    "\"slot_min\":30,\"window_min\":30,\"open\":\"00:00\",\"close\":\"24:00\","
+	    "\"early_grace_min\":30,\"late_grace_min\":5,\"max_party\":8}]}",
+	    zone);
+}
+
+/* One zone's two changes of 2027, and what its screens must say around them. */
+struct dst_case {
+	const char *zone;
+	int64_t spring, autumn; /* the instants the clocks change */
+	const char *spring_day, *autumn_day;
+	/* the gate's trace: online 5 min after the spring change (a ticket taken 20 min
+	 * before it), offline at 35 (one taken 5 min after it) */
+	const char *spring_online, *spring_offline;
+	/* online 5 min after the autumn change: a ticket for the slot after it admits; one
+	 * taken 50 min before the change (the first pass of the wall times shown twice) is
+	 * over, online and offline (at 35 min) */
+	const char *autumn_admit, *autumn_first, *autumn_online_at, *autumn_offline_at;
+};
+
+static void iso(int64_t t, char out[32])
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+	gmtime_r(&tt, &tm);
+	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* (Re)starts vqd at instant t of the demo clock. */
+static void vqd_at(int64_t t)
+{
+	char c[32];
+	iso(t, c);
+	vqs_set_clock(site, c, NULL);
+	if (vqs_vqd_alive(site))
+		CHECK(vqs_vqd_stop(site, NULL) == VQ_OK, "vqd did not stop");
+	CHECK(vqs_vqd_start(site) == VQ_OK, "vqd did not start at %s", c);
+}
+
+static void gate_at(int64_t t, char clock[32])
+{
+	iso(t, clock);
+	gate_clock = clock;
+}
+
+static void run_dst(const struct dst_case *k)
+{
+	char config[2048], want[256], script[1024], clock[32];
+	dst_site(k->zone, config, sizeof config);
+	vqs_opts o = {.config = config, .no_vqd = true};
+	ck_assert_int_eq(vqs_start(&o, &site), VQ_OK);
+	vq_bus *kiosk = NULL;
+	char before[VQ_CODE_MAX], after[VQ_CODE_MAX], first[VQ_CODE_MAX], second[VQ_CODE_MAX];
+	struct run r;
+
+	/* spring: a ticket 20 min before the change gets the slot at the change; vqd
+	 * restarted after it loads the 23-hour day and goes on */
+	vqd_at(k->spring - 20 * 60);
+	kiosk = vqs_bus(site, "kiosk-1", NULL);
+	CHECK(kiosk != NULL, "no kiosk bus");
+	int64_t a1 = issue(kiosk, "s-before", "coaster", before);
+	vq_bus_free(kiosk);
+	vqd_at(k->spring + 5 * 60);
+	snprintf(want, sizeof want, "serving day %s (%s): 23 h 0 min long", k->spring_day, k->zone);
+	char *log = slurp(vqs_log_path(site));
+	CHECK(strstr(log, want), "vqd's log does not say \"%s\"", want);
+	free(log);
+	kiosk = vqs_bus(site, "kiosk-1", NULL);
+	CHECK(kiosk != NULL, "no kiosk bus");
+	int64_t a2 = issue(kiosk, "s-after", "coaster", after);
+	vq_bus_free(kiosk);
+	gate_at(k->spring + 5 * 60, clock);
+	snprintf(script, sizeof script, "scan %s\n", before);
+	run_gate("gate-1", script, NULL, "spring-online", &r);
+	snprintf(want, sizeof want, "verdict admit ticket=%lld number=C-001 offline=0 %s",
+	         (long long)a1, k->spring_online);
+	expect_trace(&r, want, "spring, online");
+	run_free(&r);
+	CHECK(vqs_vqd_stop(site, NULL) == VQ_OK, "vqd did not stop");
+	gate_at(k->spring + 35 * 60, clock);
+	snprintf(script, sizeof script, "scan %s\n", after);
+	run_gate("gate-1", script, NULL, "spring-offline", &r);
+	snprintf(want, sizeof want, "verdict admit ticket=%lld number=C-002 offline=1 %s",
+	         (long long)a2, k->spring_offline);
+	expect_trace(&r, want, "spring, offline");
+	run_free(&r);
+
+	/* autumn: a ticket 50 min before the change is for the first pass of a wall time
+	 * the clocks show twice; vqd restarted after the change loads the 25-hour day */
+	vqd_at(k->autumn - 50 * 60);
+	kiosk = vqs_bus(site, "kiosk-1", NULL);
+	CHECK(kiosk != NULL, "no kiosk bus");
+	int64_t c0 = issue(kiosk, "a-before", "coaster", first);
+	vq_bus_free(kiosk);
+	vqd_at(k->autumn + 5 * 60);
+	snprintf(want, sizeof want, "serving day %s (%s): 25 h 0 min long", k->autumn_day, k->zone);
+	log = slurp(vqs_log_path(site));
+	CHECK(strstr(log, want), "vqd's log does not say \"%s\"", want);
+	free(log);
+	kiosk = vqs_bus(site, "kiosk-1", NULL);
+	CHECK(kiosk != NULL, "no kiosk bus");
+	int64_t c1 = issue(kiosk, "a-after", "coaster", second);
+	vq_bus_free(kiosk);
+	gate_at(k->autumn + 5 * 60, clock);
+	snprintf(script, sizeof script, "scan %s\nwait 3000\nscan %s\n", second, first);
+	run_gate("gate-1", script, NULL, "autumn-online", &r);
+	snprintf(want, sizeof want, "verdict admit ticket=%lld number=C-002 offline=0 %s",
+	         (long long)c1, k->autumn_admit);
+	expect_trace(&r, want, "autumn, online");
+	snprintf(want, sizeof want, "ticket=%lld offline=0 %s %s", (long long)c0,
+	         k->autumn_online_at, k->autumn_first);
+	expect_trace(&r, want, "autumn, the first pass's ticket");
+	expect_trace(&r, "verdict refuse reason=expired", "autumn, the first pass's ticket");
+	run_free(&r);
+	/* and the gate alone judges the same, by its own clock */
+	CHECK(vqs_vqd_stop(site, NULL) == VQ_OK, "vqd did not stop");
+	gate_at(k->autumn + 35 * 60, clock);
+	snprintf(script, sizeof script, "scan %s\n", first);
+	run_gate("gate-1", script, NULL, "autumn-offline", &r);
+	snprintf(want, sizeof want,
+	         "verdict refuse reason=expired from=%lld until=%lld ticket=%lld "
+	         "offline=1 %s %s",
+	         (long long)(k->autumn - 60 * 60), (long long)(k->autumn + 5 * 60), (long long)c0,
+	         k->autumn_offline_at, k->autumn_first);
+	expect_trace(&r, want, "autumn, offline");
+	run_free(&r);
+	/* vqd took every ticket on its own local day */
+	int64_t n = -1;
+	CHECK(vqs_db_int(site, "SELECT count(DISTINCT day_start) FROM slots", &n) == VQ_OK &&
+	          n == 2,
+	      "slots of %lld days", (long long)n);
+}
+
+/* Europe/Bucharest, 28 March and 31 October 2027: 03:00 becomes 04:00, then 04:00 03:00. */
+START_TEST(test_e2e_clock_changes_bucharest)
+{
+	static const struct dst_case k = {"Europe/Bucharest",
+	                                  1806195600, /* 2027-03-28 01:00 UTC */
+	                                  1824944400, /* 2027-10-31 01:00 UTC */
+	                                  "2027-03-28",
+	                                  "2027-10-31",
+	                                  "at=04:05 window=04:00-04:30",
+	                                  "at=04:35 window=04:30-05:00",
+	                                  "at=03:05 UTC+2 window=03:30 UTC+2-04:00",
+	                                  "window=03:30 UTC+3-03:00 UTC+2",
+	                                  "at=03:05 UTC+2",
+	                                  "at=03:35 UTC+2"};
+	run_dst(&k);
+}
+END_TEST
+
+/* America/New_York, 14 March and 7 November 2027: 02:00 becomes 03:00, then 02:00 01:00. */
+START_TEST(test_e2e_clock_changes_new_york)
+{
+	static const struct dst_case k = {"America/New_York",
+	                                  1805007600, /* 2027-03-14 07:00 UTC */
+	                                  1825567200, /* 2027-11-07 06:00 UTC */
+	                                  "2027-03-14",
+	                                  "2027-11-07",
+	                                  "at=03:05 window=03:00-03:30",
+	                                  "at=03:35 window=03:30-04:00",
+	                                  "at=01:05 UTC-5 window=01:30 UTC-5-02:00",
+	                                  "window=01:30 UTC-4-01:00 UTC-5",
+	                                  "at=01:05 UTC-5",
+	                                  "at=01:35 UTC-5"};
+	run_dst(&k);
+}
+END_TEST
+
 static Suite *gate_suite(void)
 {
 	Suite *s = suite_create("gate");
@@ -1919,6 +2107,8 @@ static Suite *gate_suite(void)
 	tcase_add_test(tc, test_e2e_online);
 	tcase_add_test(tc, test_e2e_offline_conflict);
 	tcase_add_test(tc, test_e2e_corrupt_cache);
+	tcase_add_test(tc, test_e2e_clock_changes_bucharest);
+	tcase_add_test(tc, test_e2e_clock_changes_new_york);
 	tcase_set_timeout(tc, 120);
 	suite_add_tcase(s, tc);
 	return s;

@@ -462,6 +462,67 @@ START_TEST(test_full_flow)
 }
 END_TEST
 
+/* The night Bucharest's clocks go back (31 October 2027), a window over the hour the clocks
+ * show twice says which pass it means, on the screen and on the receipt: 03:30 at UTC+3
+ * comes an hour before 03:30 at UTC+2. A kiosk whose clock is off vqd's says so. */
+START_TEST(test_local_times)
+{
+	feed("state/_site",
+	     "{\"v\":1,\"site\":\"test\",\"name\":\"Test Park\",\"timezone\":\"Europe/Bucharest\","
+	     "\"languages\":[\"en\",\"ru\",\"ro\"],\"tiers\":[{\"id\":\"standard\",\"names\":"
+	     "{\"en\":\"Standard\"}},{\"id\":\"gold\",\"names\":{\"en\":\"Gold\"}}],"
+	     "\"attractions\":[\"coaster\",\"flume\",\"tiny\"],\"keys\":[],\"updated\":2}");
+	const int64_t s = 1824942600, e = 1824944400; /* 00:30 and 01:00 UTC */
+	feed_attr("coaster", "open", s, e);
+	ck_assert(vq_view_has_text(view(), "03:30 UTC+3–03:00 UTC+2"));
+	to_party("gold");
+	tap("party-2");
+	kiosk_request rq = send_ok(KR_QUOTE);
+	reply(&rq,
+	      "\"ok\":true,\"tier\":\"gold\",\"held\":0,\"max_passes\":3,\"quotes\":["
+	      "{\"attraction\":\"coaster\",\"ok\":true,\"start\":%lld,\"end\":%lld,"
+	      "\"seats_left\":14}]",
+	      (long long)s, (long long)e);
+	expect_screen(KS_CONFIRM);
+	ck_assert(vq_view_has_text(view(), "03:30 UTC+3–03:00 UTC+2"));
+	tap("confirm");
+	rq = send_ok(KR_ISSUE);
+	reply(&rq,
+	      "\"ok\":true,\"ticket\":{\"id\":7,\"number\":\"C-007\",\"attraction\":\"coaster\","
+	      "\"tier\":\"gold\",\"party\":2,\"start\":%lld,\"end\":%lld,\"state\":\"issued\","
+	      "\"code\":\"VQ1:ABCDEFGH234567\"}",
+	      (long long)s, (long long)e);
+	expect_screen(KS_TICKET);
+	char text[4096];
+	ck_assert_int_eq(kiosk_ticket_text(k, text, sizeof text), VQ_OK);
+	/* (32 columns: the sentence wraps); the day is the site's local date */
+	ck_assert_msg(strstr(text, "Return between 03:30 UTC+3 and") &&
+	                  strstr(text, "03:00 UTC+2") && strstr(text, "31 October 2027"),
+	              "%s", text);
+
+	/* vqd's clock, heard live, is two minutes ahead of this kiosk's */
+	tap("done");
+	char live[512];
+	snprintf(
+	    live, sizeof live,
+	    "{\"v\":1,\"site\":\"test\",\"name\":\"Test Park\",\"timezone\":\"Europe/Bucharest\","
+	    "\"languages\":[\"en\"],\"tiers\":[{\"id\":\"standard\",\"names\":{\"en\":"
+	    "\"Standard\"}},{\"id\":\"gold\",\"names\":{\"en\":\"Gold\"}}],"
+	    "\"attractions\":[\"coaster\",\"flume\",\"tiny\"],\"keys\":[],"
+	    "\"clock\":{\"now_ms\":%lld,\"speed\":1,\"demo\":false},\"updated\":3}",
+	    (long long)(now + 120000));
+	vq_bus_msg m = {.kind = VQ_BUS_MESSAGE,
+	                .topic = "state/_site",
+	                .suffix = "state/_site",
+	                .payload = live,
+	                .len = strlen(live)};
+	ck_assert_int_eq(vq_sitestate_feed(ss, &m, now), 1);
+	kiosk_site_changed(k, now);
+	ck_assert(traced("clock skew_min=-2"));
+	ck_assert(vq_view_has_text(view(), "Clock differs from the park's by -2 min"));
+}
+END_TEST
+
 START_TEST(test_scan_first)
 {
 	/* a card scanned on the welcome screen: then the attraction, straight to the party */
@@ -2000,6 +2061,7 @@ static Suite *kiosk_suite(void)
 	tcase_add_test(tc, test_served_subset);
 	tcase_add_test(tc, test_unreachable_at_start);
 	tcase_add_test(tc, test_full_flow);
+	tcase_add_test(tc, test_local_times);
 	tcase_add_test(tc, test_scan_first);
 	tcase_add_test(tc, test_idle_forgets);
 	tcase_add_test(tc, test_idle_language_resets);

@@ -123,7 +123,7 @@ static day_result simulate_day(double rate, uint64_t seed)
 	ck_assert_int_eq(vq_site_parse(VQ_TEST_SITE, strlen(VQ_TEST_SITE), &site, err, sizeof err),
 	                 VQ_OK);
 	vq_book *b = NULL;
-	ck_assert_int_eq(vq_book_new(site, DAY, 1, &b), VQ_OK);
+	ck_assert_int_eq(vq_book_new(site, vq_test_day(DAY), 1, &b), VQ_OK);
 	tu_rng rng = {seed};
 	day_result r = {0};
 	for (int64_t now = DAY + 7 * HOUR; now < DAY + 21 * HOUR; now += 300) {
@@ -196,7 +196,7 @@ START_TEST(test_measure_counts_only_ended_windows)
 	ck_assert_int_eq(vq_site_parse(VQ_TEST_SITE, strlen(VQ_TEST_SITE), &site, err, sizeof err),
 	                 VQ_OK);
 	vq_book *b = NULL;
-	ck_assert_int_eq(vq_book_new(site, DAY, 1, &b), VQ_OK);
+	ck_assert_int_eq(vq_book_new(site, vq_test_day(DAY), 1, &b), VQ_OK);
 	int64_t now = DAY + 9 * HOUR;
 	vq_ticket t1, t2, t3, t4, t5;
 	vq_request q = {.attr = COASTER, .tier = 0, .party = 2};
@@ -262,7 +262,7 @@ static int64_t db_int(vqs_site *s, const char *sql)
 	return v;
 }
 
-static void run_sim(vqs_site *s, double no_show, unsigned seed)
+static void run_sim(vqs_site *s, double no_show, unsigned seed, const char *origin)
 {
 	char exe[1024], broker[64], rate[32], seedarg[32], log[1024];
 	const char *bin = getenv("VQ_BINARY_DIR");
@@ -270,29 +270,15 @@ static void run_sim(vqs_site *s, double no_show, unsigned seed)
 	snprintf(broker, sizeof broker, "127.0.0.1:%d", vqs_port(s));
 	snprintf(rate, sizeof rate, "%.2f", no_show);
 	snprintf(seedarg, sizeof seedarg, "%u", seed);
+	char start[32];
+	snprintf(start, sizeof start, "%lld", (long long)VQS_CLOCK_START);
 	snprintf(log, sizeof log, "%s/sim.log", vqs_dir(s));
-	char *argv[] = {exe,
-	                "--broker",
-	                broker,
-	                "--site",
-	                VQS_SITE,
-	                "--credentials",
-	                (char *)vqs_credentials(s),
-	                "--kiosk",
-	                "kiosk-1",
-	                "--gate",
-	                "gate-1",
-	                "--rate",
-	                "6000",
-	                "--seconds",
-	                "5",
-	                "--drain",
-	                "15",
-	                "--no-show",
-	                rate,
-	                "--seed",
-	                seedarg,
-	                NULL};
+	char *argv[] = {
+	    exe, "--broker", broker, "--site", VQS_SITE, "--credentials",
+	    (char *)vqs_credentials(s), "--kiosk", "kiosk-1", "--gate", "gate-1", "--rate", "6000",
+	    "--seconds", "5", "--drain", "15", "--no-show", rate, "--seed", seedarg,
+	    /* vqd's clock (every program of a site runs on one) */
+	    "--clock-start", start, "--clock-speed", "300", "--clock-origin", (char *)origin, NULL};
 	FILE *lf = fopen(log, "w");
 	ck_assert_ptr_nonnull(lf);
 	int parent = getpid();
@@ -313,11 +299,14 @@ START_TEST(test_vqd_publishes_noshows_of_simulated_day)
 {
 	tu_scratch_begin("overbook");
 	vqs_site *s = NULL;
-	vqs_opts o = {.config = SIM_SITE, .clock_speed = "300"};
+	char origin[32];
+	snprintf(origin, sizeof origin, "%lld", (long long)time(NULL));
+	const char *const clock[] = {"--clock-origin", origin, NULL};
+	vqs_opts o = {.config = SIM_SITE, .clock_speed = "300", .args = clock};
 	ck_assert_int_eq(vqs_start(&o, &s), VQ_OK);
 	unsigned seed = (unsigned)time(NULL);
 	fprintf(stderr, "vq-sim seed %u\n", seed);
-	run_sim(s, SIM_RATE, seed);
+	run_sim(s, SIM_RATE, seed, origin);
 
 	/* every window ends 35 site minutes after its ticket at most: 7 s at 300x */
 	vq_bus *ops = vqs_bus(s, "ops-1", (const char *const[]){"state/#", NULL});

@@ -49,7 +49,7 @@ static vq_service *open_svc(void)
 {
 	vq_service *svc = NULL;
 	char err[256] = "";
-	int rc = vq_service_open(site, dbpath, DAY, &svc, err, sizeof err);
+	int rc = vq_service_open(site, dbpath, vq_test_day(DAY), &svc, err, sizeof err);
 	ck_assert_msg(rc == VQ_OK, "open: %s %s", vq_strerror(rc), err);
 	return svc;
 }
@@ -75,7 +75,7 @@ static vq_book *reload(vq_service *svc)
 	uint64_t next;
 	vq_book *b = NULL;
 	ck_assert_int_eq(vq_store_next_ticket_id(vq_service_store(svc), &next), VQ_OK);
-	ck_assert_int_eq(vq_book_new(site, DAY, next, &b), VQ_OK);
+	ck_assert_int_eq(vq_book_new(site, vq_test_day(DAY), next, &b), VQ_OK);
 	ck_assert_int_eq(vq_store_load_day(vq_service_store(svc), b), VQ_OK);
 	return b;
 }
@@ -179,6 +179,54 @@ START_TEST(test_redeem_once)
 	ck_assert_int_eq(vq_store_get_ticket(vq_service_store(svc), t.id, &st), VQ_OK);
 	ck_assert_int_eq(st.state, VQ_TS_REDEEMED);
 	ck_assert_str_eq(st.used_gate, "gate-9");
+	vq_service_free(svc);
+}
+END_TEST
+
+/* After the service moved to the next day, a ticket of the day before that is still inside
+ * its late grace is admitted once from the store (before, it was "unknown"). */
+START_TEST(test_earlier_day_ticket)
+{
+	vq_service *svc = open_svc();
+	vq_ticket late, early, t;
+	vq_verdict v;
+	/* coaster's last slot (20:45, window cut at 21:00, +10 min late grace) and a morning
+	 * one, long over by the evening */
+	vq_request r = {.attr = 0, .tier = 0, .party = 2, .guest = 0};
+	ck_assert_int_eq(vq_service_begin(svc), VQ_OK);
+	ck_assert_int_eq(vq_book_issue(vq_service_book(svc), &r, AT(20, 40), &late), VQ_OK);
+	ck_assert_int_eq(late.slot_start, AT(20, 45));
+	ck_assert_int_eq(vq_service_commit(svc), VQ_OK);
+	ck_assert_int_eq(vq_service_begin(svc), VQ_OK);
+	vq_book *b = vq_service_book(svc);
+	/* the book's own clock is a parameter: issue "earlier" by asking at 9:00 */
+	ck_assert_int_eq(vq_book_issue(b, &r, AT(9, 0), &early), VQ_OK);
+	ck_assert_int_eq(vq_service_commit(svc), VQ_OK);
+
+	ck_assert_int_eq(vq_service_set_day(svc, vq_test_day(DAY + 86400)), VQ_OK);
+	ck_assert_ptr_null(vq_book_ticket(vq_service_book(svc), late.id));
+	ck_assert_int_eq(vq_service_begin(svc), VQ_OK);
+	ck_assert_int_eq(vq_service_redeem(svc, late.id, "coaster", "gate-1", 0, AT(21, 5), &v, &t),
+	                 VQ_OK);
+	ck_assert_int_eq(t.state, VQ_TS_REDEEMED);
+	ck_assert_str_eq(t.used_gate, "gate-1");
+	ck_assert_int_eq(vq_service_redeem(svc, late.id, "coaster", "gate-2", 0, AT(21, 6), &v, &t),
+	                 VQ_EUSED);
+	/* one that is over is expired, with its interval; a wrong gate is still a wrong gate */
+	ck_assert_int_eq(
+	    vq_service_redeem(svc, early.id, "coaster", "gate-1", 0, AT(21, 7), &v, &t),
+	    VQ_EEXPIRED);
+	ck_assert_int_eq(v.until, early.win_end + 10 * 60);
+	ck_assert_int_eq(vq_service_redeem(svc, early.id, "flume", "gate-1", 0, AT(21, 7), &v, &t),
+	                 VQ_EWRONGATTR);
+	ck_assert_int_eq(vq_service_redeem(svc, 999999, "coaster", "gate-1", 0, AT(21, 7), &v, &t),
+	                 VQ_ENOTICKET);
+	ck_assert_int_eq(vq_service_commit(svc), VQ_OK);
+	vq_ticket st;
+	ck_assert_int_eq(vq_store_get_ticket(vq_service_store(svc), late.id, &st), VQ_OK);
+	ck_assert_int_eq(st.state, VQ_TS_REDEEMED);
+	ck_assert_int_eq(vq_store_get_ticket(vq_service_store(svc), early.id, &st), VQ_OK);
+	ck_assert_int_eq(st.state, VQ_TS_ISSUED);
 	vq_service_free(svc);
 }
 END_TEST
@@ -713,6 +761,7 @@ static Suite *service_suite(void)
 	tcase_add_test(tc, test_issue_commit_reopen);
 	tcase_add_test(tc, test_rollback_forgets);
 	tcase_add_test(tc, test_redeem_once);
+	tcase_add_test(tc, test_earlier_day_ticket);
 	tcase_add_test(tc, test_failed_commit_rebuilds);
 	tcase_add_test(tc, test_second_writer);
 	tcase_add_test(tc, test_long_gate_id);

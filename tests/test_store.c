@@ -7,6 +7,7 @@
  */
 #include "coordinator/faultvfs.h"
 #include "coordinator/store.h"
+#include "support/fixtures.h"
 #include "support/tutil.h"
 
 #include <check.h>
@@ -1096,7 +1097,7 @@ static vq_book *busy_day(vq_store *st, const vq_site *site, int64_t day, uint64_
 	vq_book *b = NULL;
 	uint64_t next = 0;
 	ck_assert_int_eq(vq_store_next_ticket_id(st, &next), VQ_OK);
-	ck_assert_int_eq(vq_book_new(site, day, next, &b), VQ_OK);
+	ck_assert_int_eq(vq_book_new(site, vq_test_day(day), next, &b), VQ_OK);
 	tu_rng rng = {seed};
 	int64_t now = day + 8 * 3600;
 	int issued = 0;
@@ -1194,20 +1195,20 @@ START_TEST(test_load_day)
 	uint64_t next = 0;
 	ck_assert_int_eq(vq_store_next_ticket_id(st, &next), VQ_OK);
 	vq_book *b = NULL;
-	ck_assert_int_eq(vq_book_new(site, DAY, 1, &b), VQ_OK);
+	ck_assert_int_eq(vq_book_new(site, vq_test_day(DAY), 1, &b), VQ_OK);
 	int rc = vq_store_load_day(st, b);
 	ck_assert_msg(rc == VQ_OK, "load_day: %s (%s)", vq_errname(rc), vq_store_errmsg(st));
 	ck_books_eq(today, b);
 	vq_book_free(b);
 
-	ck_assert_int_eq(vq_book_new(site, DAY + 86400, next, &b), VQ_OK);
+	ck_assert_int_eq(vq_book_new(site, vq_test_day(DAY + 86400), next, &b), VQ_OK);
 	rc = vq_store_load_day(st, b);
 	ck_assert_msg(rc == VQ_OK, "load_day: %s (%s)", vq_errname(rc), vq_store_errmsg(st));
 	ck_books_eq(tomorrow, b);
 	vq_book_free(b);
 
 	/* A day nothing happened on loads as an empty book. */
-	ck_assert_int_eq(vq_book_new(site, DAY - 86400, next, &b), VQ_OK);
+	ck_assert_int_eq(vq_book_new(site, vq_test_day(DAY - 86400), next, &b), VQ_OK);
 	ck_assert_int_eq(vq_store_load_day(st, b), VQ_OK);
 	ck_assert_uint_eq(vq_book_ticket_count(b), 0);
 	vq_book_free(b);
@@ -1231,7 +1232,7 @@ START_TEST(test_load_day_tampered)
 	         "(SELECT min(slot) FROM slots WHERE attr = 'coaster' AND taken > 0)");
 	st = open_ok();
 	vq_book *b = NULL;
-	ck_assert_int_eq(vq_book_new(site, DAY, 1, &b), VQ_OK);
+	ck_assert_int_eq(vq_book_new(site, vq_test_day(DAY), 1, &b), VQ_OK);
 	ck_assert_int_eq(vq_store_load_day(st, b), VQ_ESTORE);
 	ck_assert_msg(strstr(vq_store_errmsg(st), "taken"), "message: %s", vq_store_errmsg(st));
 	vq_book_free(b);
@@ -1242,7 +1243,7 @@ START_TEST(test_load_day_tampered)
 	         "(SELECT min(slot) FROM slots WHERE attr = 'coaster' AND taken > 0);"
 	         "INSERT INTO slots VALUES ('coaster', 1699920000, 999, 0, 1, 0)");
 	st = open_ok();
-	ck_assert_int_eq(vq_book_new(site, DAY, 1, &b), VQ_OK);
+	ck_assert_int_eq(vq_book_new(site, vq_test_day(DAY), 1, &b), VQ_OK);
 	ck_assert_int_eq(vq_store_load_day(st, b), VQ_ESTORE);
 	vq_book_free(b);
 	vq_store_close(st);

@@ -1,7 +1,7 @@
 /* tests/test_vqctl.c — vqctl, the operator's command line.
  *
  * Two halves. The pure parts (tools/vqctl: argument parsing, the members CSV, tables
- * and reply printers) are tested as functions, with TZ=UTC so times are fixed. Then
+ * and reply printers) are tested as functions, in the site's zone (UTC). Then
  * the vqctl binary is run against a real site (support/vqsite.h: mosquitto with the
  * site's ACL, and vqd) as an operator would run it, checking its output and, above
  * all, its exit codes, which scripts depend on.
@@ -111,7 +111,7 @@ static char *printed(int cmd, const char *reply, int *rc)
 	cJSON *j = json(reply);
 	capture c;
 	cap_open(&c);
-	*rc = vqctl_print_reply(c.f, cmd, j);
+	*rc = vqctl_print_reply(c.f, "UTC", cmd, j);
 	cJSON_Delete(j);
 	return cap_close(&c);
 }
@@ -721,13 +721,20 @@ END_TEST
 
 START_TEST(test_hhmm_progress)
 {
-	char hm[8];
-	vqctl_hhmm(1798797600, hm); /* 2027-01-01 10:00 UTC */
+	char hm[VQ_TIME_HHMM_MAX];
+	vqctl_hhmm("UTC", 1798797600, hm); /* 2027-01-01 10:00 UTC */
 	ck_assert_str_eq(hm, "10:00");
-	vqctl_hhmm(1798797600 + 5 * 3600 + 7 * 60 + 59, hm);
+	vqctl_hhmm("UTC", 1798797600 + 5 * 3600 + 7 * 60 + 59, hm);
 	ck_assert_str_eq(hm, "15:07");
-	vqctl_hhmm(0, hm);
+	vqctl_hhmm("UTC", 0, hm);
 	ck_assert_str_eq(hm, "-");
+	/* the site's zone, whatever this machine's; a time shown twice says its offset */
+	vqctl_hhmm("Europe/Bucharest", 1798797600, hm);
+	ck_assert_str_eq(hm, "12:00");
+	vqctl_hhmm("America/New_York", 1825565400, hm); /* 2027-11-07 05:30 UTC */
+	ck_assert_str_eq(hm, "01:30 UTC-4");
+	vqctl_hhmm(NULL, 1798797600, hm);
+	ck_assert_str_eq(hm, "10:00 UTC");
 
 	char p[128];
 	vqctl_progress(p, sizeof p, 500, 2000, 20);
@@ -1388,9 +1395,6 @@ static Suite *suite(void)
 
 int main(void)
 {
-	/* fixed times for the printers; the default test site runs in UTC too */
-	setenv("TZ", "UTC", 1);
-	tzset();
 	/* every folder of every test goes under one the runner removes, whatever happens
 	 * to a test (a failed assertion skips its teardown) */
 	const char *t = getenv("TMPDIR");

@@ -1953,6 +1953,22 @@ START_TEST(test_sighup)
 	still_serving(kiosk, "a reload of a broken config");
 	cJSON *r = issue(kiosk, "hup-1", "hup-card", "coaster", 1);
 	cJSON_Delete(r);
+
+	/* Another zone: today was laid out in this one; a restart changes it, not a reload. */
+	const char *utc = strstr(cfg, "\"UTC\"");
+	ck_assert_ptr_nonnull(utc);
+	f = fopen(vqs_config_path(site), "w");
+	ck_assert_ptr_nonnull(f);
+	fprintf(f, "%.*s\"Europe/Bucharest\"%s", (int)(utc - cfg), cfg, utc + strlen("\"UTC\""));
+	fclose(f);
+	CHECK(vqs_vqd_signal(site, SIGHUP) == VQ_OK, "SIGHUP");
+	deadline = mono_ms() + WAIT_MS;
+	while (!log_count("reload: timezone changed (UTC -> Europe/Bucharest)") &&
+	       mono_ms() < deadline)
+		nap_ms(50);
+	CHECK(log_count("reload: timezone changed (UTC -> Europe/Bucharest)") == 1,
+	      "a reload to another zone was not refused");
+	still_serving(kiosk, "a reload to another zone");
 	vq_bus_free(kiosk);
 }
 END_TEST
@@ -2112,6 +2128,151 @@ START_TEST(test_ops_slots)
 }
 END_TEST
 
+/* --- local days (issue 9) --------------------------------------------------------------- */
+
+/* Bucharest: the coaster runs all day in 45-minute slots, which a 23-hour day does not
+ * divide into; the desk in 5-minute slots with a long late grace, so its last tickets
+ * still admit after midnight. */
+static const char BUCHAREST[] =
+    "{\"version\":1,\"id\":\"" VQS_SITE "\",\"name\":\"Test Park\","
+    "\"timezone\":\"Europe/Bucharest\",\"languages\":[\"en\"],\"min_lead_min\":0,"
+    "\"unknown_cards\":\"standard\",\"tiers\":[{\"id\":\"standard\",\"names\":{\"en\":"
+    "\"Standard\"},\"protect_pct\":0,\"release_min\":0,\"max_passes\":9,\"horizon_min\":1440,"
+    "\"late_grace_min\":0}],\"attractions\":["
+    "{\"id\":\"coaster\",\"prefix\":\"C\",\"kind\":\"ride\",\"names\":{\"en\":\"Coaster\"},"
+    "\"throughput_per_hour\":600,\"fast_share_pct\":50,\"slot_min\":45,\"window_min\":45,"
+    "\"open\":\"00:00\",\"close\":\"24:00\",\"late_grace_min\":10,\"max_party\":8},"
+    "{\"id\":\"desk\",\"prefix\":\"D\",\"kind\":\"service\",\"names\":{\"en\":\"Desk\"},"
+    "\"throughput_per_hour\":600,\"fast_share_pct\":100,\"slot_min\":5,\"window_min\":15,"
+    "\"open\":\"00:00\",\"close\":\"24:00\",\"late_grace_min\":40,\"max_party\":8}]}";
+
+/* Waits for state/_site to say vqd serves day (loaded or not). */
+static cJSON *wait_day(const char *day, bool loaded, int timeout_ms)
+{
+	long long deadline = mono_ms() + timeout_ms;
+	for (;;) {
+		cJSON *st = vqs_site_state(site, 200);
+		const char *d = st ? vqs_str(st, "day") : NULL;
+		bool l = false;
+		if (d && strcmp(d, day) == 0 && vqs_bool(st, "day_loaded", &l) && l == loaded)
+			return st;
+		if (mono_ms() > deadline) {
+			CHECK(0, "state/_site never said day %s (%s); last: %s", day,
+			      loaded ? "loaded" : "not loaded", js(st));
+		}
+		cJSON_Delete(st);
+		nap_ms(100);
+	}
+}
+
+/* 28 March 2027 in Bucharest has 23 hours. Late that evening nothing of the 29th is sold
+ * (the old calendar sold 00:15 of the 29th as the 28th's last 45-minute slot, and then the
+ * 29th refused to load: no service that whole day); vqd moves to the 29th at its midnight,
+ * serves it, starts on it, and still admits the 28th's last desk tickets in their grace. */
+START_TEST(test_days_rollover)
+{
+	vqs_opts o = {
+	    .config = BUCHAREST, .clock_start = "2027-03-28T23:20+03:00", .clock_speed = "300"};
+	up(&o);
+	vq_bus *kiosk = bus("kiosk-1", NULL), *gate = bus("gate-1", NULL);
+	cJSON *st = wait_day("2027-03-28", true, 5000);
+	cJSON_Delete(st);
+	CHECK(log_count("serving day 2027-03-28 (Europe/Bucharest): 23 h 0 min long") == 1,
+	      "the log does not say the 28th has 23 hours");
+	const int64_t day29 = 1806267600; /* 2027-03-29 00:00 EEST = 2027-03-28 21:00 UTC */
+	cJSON *r = call(kiosk, "svc/issue",
+	                "{\"v\":1,\"rid\":\"c-28\",\"card\":\"a\",\"attraction\":\"coaster\","
+	                "\"party\":1}");
+	expect_err(r, "not_operating", "coaster late on the 28th");
+	cJSON_Delete(r);
+	r = issue(kiosk, "d-28", "a", "desk", 1);
+	int64_t end28 = get_int(r, "ticket.end", "desk ticket");
+	CHECK(end28 <= day29, "a desk ticket of the 28th ends on the 29th: %s", js(r));
+	char code28[VQ_CODE_MAX];
+	snprintf(code28, sizeof code28, "%s", get_str(r, "ticket.code", "desk ticket"));
+	cJSON_Delete(r);
+
+	st = wait_day("2027-03-29", true, 20000);
+	CHECK(get_int(st, "day_start", "state/_site") == day29, "29th starts at %s", js(st));
+	cJSON_Delete(st);
+	CHECK(log_count("a new day begins: day 2027-03-29") == 1, "no new day in the log");
+	r = issue(kiosk, "c-29", "a", "coaster", 1);
+	int64_t start = get_int(r, "ticket.start", "coaster ticket");
+	CHECK(start >= day29 && (start - day29) % 2700 == 0, "a 29th slot: %s", js(r));
+	cJSON_Delete(r);
+	/* the 28th's ticket is still inside its grace just after midnight */
+	r = redeem(gate, "g-28", code28, "desk");
+	expect_ok(r, "the 28th's desk ticket after midnight");
+	cJSON_Delete(r);
+
+	/* vqd starts on the 29th, with the 28th's tickets in the database */
+	vqs_set_clock(site, "2027-03-29T00:50+03:00", NULL);
+	CHECK(vqs_vqd_restart(site) == VQ_OK, "vqd did not start on the 29th");
+	r = issue(kiosk, "c-29b", "b", "coaster", 1);
+	cJSON_Delete(r);
+	vq_bus_free(kiosk);
+	vq_bus_free(gate);
+}
+END_TEST
+
+#define IDENTIFY "{\"v\":1,\"rid\":\"%s\",\"card\":\"someone\"}"
+
+/* A day that cannot load: the log says why, once; every request is refused with
+ * day_unavailable (not served from yesterday's book); a fix and a reload bring it back;
+ * vqd also starts on such a day. */
+START_TEST(test_day_cannot_load)
+{
+	up(NULL);
+	vq_bus *kiosk = bus("kiosk-1", NULL);
+	CHECK(vqs_vqd_stop(site, NULL) == VQ_OK, "vqd did not stop");
+	/* a slot row that is no slot of 2 January: corruption, or an old vqd's calendar */
+	const char *bad = "INSERT INTO slots VALUES ('coaster', 1798848000, 999, 0, 1, 0)";
+	db_exec(bad);
+	vqs_set_clock(site, "2027-01-01T23:59:40Z", "10");
+	CHECK(vqs_vqd_start(site) == VQ_OK, "vqd did not start");
+	cJSON *r = call(kiosk, "svc/identify", IDENTIFY, "i-1");
+	expect_ok(r, "identify on the 1st");
+	cJSON_Delete(r);
+
+	cJSON *st = wait_day("2027-01-02", false, 15000);
+	cJSON_Delete(st);
+	r = call(kiosk, "svc/identify", IDENTIFY, "i-2");
+	expect_err(r, "day_unavailable", "identify on a day that did not load");
+	CHECK(strstr(get_str(r, "error.message", "refusal"), "2027-01-02"), "message: %s", js(r));
+	cJSON_Delete(r);
+	r = call(kiosk, "svc/issue",
+	         "{\"v\":1,\"rid\":\"x-1\",\"card\":\"a\",\"attraction\":\"coaster\",\"party\":1}");
+	expect_err(r, "day_unavailable", "issue on a day that did not load");
+	cJSON_Delete(r);
+	/* exactly why, and once */
+	nap_ms(1500);
+	CHECK(log_count("day 2027-01-02 (UTC) cannot be loaded: load day: coaster slot 999") == 1,
+	      "the log should say once why the 2nd cannot load");
+
+	/* the row goes; a reload tries again at once */
+	db_exec("DELETE FROM slots WHERE slot = 999");
+	CHECK(vqs_vqd_signal(site, SIGHUP) == VQ_OK, "SIGHUP");
+	st = wait_day("2027-01-02", true, 10000);
+	cJSON_Delete(st);
+	CHECK(log_count("day 2027-01-02 loaded: serving again") == 1, "no recovery logged");
+	r = call(kiosk, "svc/identify", IDENTIFY, "i-3");
+	expect_ok(r, "identify once the day loaded");
+	cJSON_Delete(r);
+
+	/* starting on a day that cannot load: up, and refusing */
+	CHECK(vqs_vqd_stop(site, NULL) == VQ_OK, "vqd did not stop");
+	db_exec(bad);
+	vqs_set_clock(site, "2027-01-02T10:00Z", NULL);
+	CHECK(vqs_vqd_start(site) == VQ_OK, "vqd did not start on a day that cannot load");
+	r = call(kiosk, "svc/identify", IDENTIFY, "i-4");
+	expect_err(r, "day_unavailable", "identify after starting");
+	cJSON_Delete(r);
+	CHECK(log_count("day 2027-01-02 (UTC) cannot be loaded: load day: coaster slot 999") == 2,
+	      "the log should say why at start too");
+	vq_bus_free(kiosk);
+}
+END_TEST
+
 static Suite *vqd_suite(void)
 {
 	Suite *s = suite_create("vqd");
@@ -2137,6 +2298,8 @@ static Suite *vqd_suite(void)
 	tcase_add_test(tc, test_keys_rotate);
 	tcase_add_test(tc, test_clock);
 	tcase_add_test(tc, test_ops_slots);
+	tcase_add_test(tc, test_days_rollover);
+	tcase_add_test(tc, test_day_cannot_load);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -38,6 +38,7 @@
 
 #include "core/vq.h"
 
+struct vq_clock;
 typedef struct vq_ui vq_ui;
 
 /* A colour, 8 bits a channel; a = 255 is opaque. Named colours: ui/widgets.h. */
@@ -68,6 +69,9 @@ typedef struct vq_ui_opts {
 	int software;     /* 1: always the software renderer (always so offscreen/dummy) */
 	int scan_gap_ms;  /* barcode-scanner detection (ui/input.h); 0: 40 ms; < 0: off */
 	int scan_min_len; /* 0: 4 characters */
+	/* The program's clock (clock/clock.h: the site's demo or wall clock), which must
+	 * outlive the ui; NULL: the wall clock, followed smoothly as that clock does. */
+	struct vq_clock *clock;
 } vq_ui_opts;
 
 /* Command-line helpers every screen shares: "1280x800" (64..16384 each) and "40,20"
@@ -111,8 +115,9 @@ int vq_ui_read_rgb(vq_ui *ui, vq_rect r, uint8_t *rgb);
  * and rename, so a reader never sees half of it). VQ_ESTORE if it cannot be written. */
 int vq_ui_screenshot(vq_ui *ui, const char *path);
 
-/* The time a screen's update should use, in ms since the Unix epoch: the wall clock, or
- * while a script replays with a virtual clock, that clock (ui/input.h, vq_ui_replay). */
+/* The time a screen's update should use, in ms since the Unix epoch: the program's clock
+ * (vq_ui_opts.clock), or while a script replays with a virtual clock, that clock
+ * (ui/input.h, vq_ui_replay). It never goes back. */
 int64_t vq_ui_now_ms(const vq_ui *ui);
 
 /* The message of the last failure of vq_ui_poll, vq_ui_screenshot or a drawing call

@@ -77,6 +77,9 @@ struct vq_ui {
 	vq_input pending[UI_PENDING];
 	int npending;
 
+	struct vq_clock *clock; /* the program's clock, or own_clock */
+	struct vq_clock *own_clock;
+
 	vq_script *script; /* replaying; NULL: real input */
 	size_t step;       /* next step to run */
 	int virtual_clock;

@@ -7,6 +7,7 @@
  */
 #include "ui/uipriv.h"
 
+#include "clock/clock.h"
 #include "core/mem.h"
 #include "ui/file.h"
 
@@ -205,6 +206,18 @@ int vq_ui_new(const vq_ui_opts *o, vq_ui **out, char *err, size_t errlen)
 	ui->screen_width_mm = o->screen_width_mm;
 	ui->fd = -1;
 	ui_text_caches_init(ui);
+	ui->clock = o->clock;
+	if (!ui->clock) {
+		ui->own_clock = vq_calloc(1, sizeof *ui->own_clock);
+		if (!ui->own_clock ||
+		    vq_clock_init(ui->own_clock, NULL, NULL, err, errlen) != VQ_OK) {
+			vq_free(ui->own_clock);
+			vq_free(ui);
+			put_err(err, errlen, "out of memory");
+			return VQ_ENOMEM;
+		}
+		ui->clock = ui->own_clock;
+	}
 	vq_scan_init(&ui->scan, o->scan_gap_ms ? o->scan_gap_ms : DEFAULT_SCAN_GAP,
 	             o->scan_min_len ? o->scan_min_len : DEFAULT_SCAN_MIN);
 
@@ -313,6 +326,7 @@ void vq_ui_free(vq_ui *ui)
 		SDL_QuitSubSystem(SDL_INIT_VIDEO);
 	vq_free(ui->font_data[0]);
 	vq_free(ui->font_data[1]);
+	vq_free(ui->own_clock);
 	vq_free(ui);
 }
 
@@ -427,9 +441,7 @@ int64_t vq_ui_now_ms(const vq_ui *ui)
 {
 	if (ui->script && ui->virtual_clock)
 		return ui->vclock_ms;
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return vq_clock_now_ms(ui->clock);
 }
 
 const char *vq_ui_error(const vq_ui *ui)

@@ -66,7 +66,7 @@ int tu_book_vs_store(const vq_book *book, vq_store *st, char *why, size_t len)
 	vq_book *disk = NULL;
 	int rc = vq_store_next_ticket_id(st, &next);
 	if (rc == VQ_OK)
-		rc = vq_book_new(vq_book_site(book), vq_book_day_start(book), next, &disk);
+		rc = vq_book_new(vq_book_site(book), vq_book_day(book), next, &disk);
 	if (rc == VQ_OK)
 		rc = vq_store_load_day(st, disk);
 	int diff = 1;

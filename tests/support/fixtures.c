@@ -25,3 +25,12 @@ const char VQ_TEST_SITE[] =
     "\"throughput_per_hour\":300,\"fast_share_pct\":40,\"slot_min\":30,\"window_min\":60,"
     "\"open\":\"09:30\",\"close\":\"19:30\",\"early_grace_min\":0,\"late_grace_min\":5,"
     "\"max_party\":6}]}";
+
+const vq_day *vq_test_day(int64_t midnight)
+{
+	static vq_day ring[8];
+	static unsigned next;
+	vq_day *d = &ring[next++ % 8];
+	vq_day_fixed((int32_t)(midnight / 86400), 0, d);
+	return d;
+}

@@ -508,6 +508,12 @@ static int start_web(vqs_site *s)
 	return rc;
 }
 
+void vqs_set_clock(vqs_site *s, const char *clock_start, const char *clock_speed)
+{
+	snprintf(s->clock_start, sizeof s->clock_start, "%s", clock_start);
+	snprintf(s->clock_speed, sizeof s->clock_speed, "%s", clock_speed ? clock_speed : "");
+}
+
 int vqs_vqd_start(vqs_site *s)
 {
 	if (!s || s->vqd_pid > 0)

@@ -116,6 +116,10 @@ int vqs_vqd_pid(const vqs_site *s); /* 0 when not running */
 /* The exit status of the last vqd that ended (as vqs_vqd_stop), or -1. */
 int vqs_vqd_last_status(const vqs_site *s);
 
+/* The demo clock the next vqd start uses (--clock-start, and --clock-speed unless NULL:
+ * real time), for a test that restarts vqd at another moment of the park's calendar. */
+void vqs_set_clock(vqs_site *s, const char *clock_start, const char *clock_speed);
+
 /* Runs vqd with exactly these arguments (after the program name, NULL-terminated) to
  * its end, its output appended to vqd.log; waits up to timeout_ms, then kills it.
  * *status as vqs_vqd_stop. For usage and config errors. */

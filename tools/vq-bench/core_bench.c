@@ -62,12 +62,15 @@ int vq_bench_core(int argc, char **argv)
 	if (!site)
 		return 1;
 	const int64_t day = 1798675200; /* any midnight will do: core has no clock */
+	vq_day utc;
+	if (vq_day_fixed((int32_t)(day / 86400), 0, &utc) != VQ_OK)
+		return 1;
 	int nattrs = vq_site_attr_count(site), ntiers = vq_site_tier_count(site);
 	uint64_t seed = 42;
 
 	/* quotes: read-only decisions on a book kept half full */
 	vq_book *b = NULL;
-	if (vq_book_new(site, day, 1, &b) != VQ_OK)
+	if (vq_book_new(site, &utc, 1, &b) != VQ_OK)
 		return 1;
 	uint64_t quotes = 0, issues = 0, granted = 0, books = 1;
 	int64_t t = day + 8 * 3600;
@@ -99,7 +102,7 @@ int vq_bench_core(int argc, char **argv)
 					peak_tickets = vq_book_ticket_count(b);
 				vq_book_free(b);
 				b = NULL;
-				if (vq_book_new(site, day, 1, &b) != VQ_OK)
+				if (vq_book_new(site, &utc, 1, &b) != VQ_OK)
 					return 1;
 				books++;
 				t = day + 8 * 3600;

@@ -140,13 +140,13 @@ static double report_once(const char *path, const vq_site *site, const char *js,
 	vq_store_reader *r = NULL;
 	char err[256];
 	cJSON *m = NULL;
-	vqctl_report_day day = {.date = "2027-01-01",
-	                        .from = DAY,
-	                        .until = DAY + 86400,
-	                        .as_of = DAY + 86400,
-	                        .generated = DAY + 86400};
+	vqctl_report_day day;
 	FILE *f = tmpfile();
-	if (!f || vq_store_reader_open(path, &r, err, sizeof err) != VQ_OK ||
+	snprintf(err, sizeof err, "the bench site's day");
+	if (!f ||
+	    vqctl_report_day_of(vq_site_timezone(site), "2027-01-01", DAY + 86400, DAY + 86400,
+	                        &day) != VQ_OK ||
+	    vq_store_reader_open(path, &r, err, sizeof err) != VQ_OK ||
 	    vqctl_report_model(r, site, &day, &m, err, sizeof err) != VQ_OK ||
 	    vqctl_report_html(f, m, js, jslen) != VQ_OK || fflush(f) != 0) {
 		fprintf(stderr, "vq-bench: report failed: %s\n", err);
@@ -195,7 +195,6 @@ int vq_bench_report(int argc, char **argv)
 		free(js);
 		return 1;
 	}
-	setenv("TZ", vq_site_timezone(site), 1);
 	char path[] = "/tmp/vq-bench-report-XXXXXX";
 	int fd = mkstemp(path);
 	if (fd < 0)

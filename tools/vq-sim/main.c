@@ -1,8 +1,9 @@
 /* tools/vq-sim/main.c — simulated visitors, so a demo park moves.
  *
  * One kiosk account takes tickets for made-up guests (walk-ins and demo members) at a
- * steady rate, and one gate account admits each ticket when its window opens, by vqd's
- * clock as the retained state tells it (so a demo clock running fast moves the sim along).
+ * steady rate, and one gate account admits each ticket when its window opens, by the
+ * site's clock (--clock-start and friends, as every program of the site takes them: a demo
+ * clock running fast moves the sim along).
  * A share of the guests (--no-show) never come back: their tickets are simply not used,
  * which is what vqd's no-show measure and overbooking advice are tested against.
  * Every random choice comes from one seeded generator (--seed; printed at start).
@@ -11,6 +12,8 @@
  */
 #include "bus/busopt.h"
 #include "client/sitestate.h"
+#include "clock/clock.h"
+#include "clock/timefmt.h"
 
 #include <cjson/cJSON.h>
 #include <signal.h>
@@ -66,8 +69,8 @@ static void usage(void)
 	        "                    seconds, issuing none (0)\n"
 	        "  --no-show P       share of guests who never come back, 0..1 (0)\n"
 	        "  --seed N          seed of every random choice (the time)\n"
-	        "%s",
-	        vq_busopt_usage());
+	        "%s%s",
+	        vq_clockopt_usage(), vq_busopt_usage());
 }
 
 /* The wait vqd asks for when it refused a request over the account's rate limit
@@ -113,12 +116,16 @@ int main(int argc, char **argv)
 {
 	vq_busopt bo;
 	vq_busopt_init(&bo, "kiosk");
+	vq_clockopt co;
+	vq_clockopt_init(&co);
 	const char *kiosk = "kiosk-2", *gate = "gate-2", *members = "demo";
 	double rate = 60, seconds = 0, drain = 0, no_show = 0;
 	uint64_t seed = (uint64_t)time(NULL);
 	char err[256];
 	for (int i = 1; i < argc;) {
 		int r = vq_busopt_parse(&bo, argc, argv, &i, err, sizeof err);
+		if (r == 0)
+			r = vq_clockopt_parse(&co, argc, argv, &i, err, sizeof err);
 		if (r < 0) {
 			fprintf(stderr, "vq-sim: %s\n", err);
 			return 2;
@@ -169,6 +176,11 @@ int main(int argc, char **argv)
 		                "certificate: give --tls-dir, not --tls-cert/--tls-key\n");
 		return 2;
 	}
+	vq_clock clk;
+	if (vq_clock_init(&clk, &co, NULL, err, sizeof err) != VQ_OK) {
+		fprintf(stderr, "vq-sim: %s\n", err);
+		return 2;
+	}
 	printf("vq-sim: seed %llu\n", (unsigned long long)seed);
 	fflush(stdout);
 	signal(SIGINT, on_signal);
@@ -187,10 +199,8 @@ int main(int argc, char **argv)
 	unsigned seq = 0;
 	int64_t t0 = mono_ms(), next_issue = t0, issued = 0, admitted = 0, refused = 0;
 	int64_t no_shows = 0;
-	int64_t gate_free_at = t0;              /* over the gate's rate limit: wait until then */
-	int64_t site_now = 0, site_now_at = t0; /* vqd's clock, as last heard */
-	int64_t ref_site = 0, ref_at = t0;      /* an older reading, to measure its speed by */
-	double speed = 1;
+	int64_t gate_free_at = t0; /* over the gate's rate limit: wait until then */
+	int announced = 0;
 	/* issuing ends after --seconds; admitting goes on --drain seconds more, or until no
 	 * ticket is left to admit */
 	int64_t issue_until = seconds > 0 ? t0 + (int64_t)(seconds * 1000) : INT64_MAX;
@@ -205,25 +215,19 @@ int main(int argc, char **argv)
 		            : until_issue < 50 ? (int)until_issue
 		                               : 50);
 		for (size_t i = 0; i < n; i++) {
-			vq_sitestate_feed(view, m[i], mono_ms());
-			for (int a = 0; a < vq_sitestate_attr_count(view); a++) {
-				const vq_attr_view *av = vq_sitestate_attr(view, a);
-				if (av->updated > site_now) {
-					/* two readings of vqd's clock at least 2 s apart give its
-					 * speed (a demo clock) */
-					int64_t dt = mono_ms() - ref_at;
-					if (ref_site && dt > 2000)
-						speed = (double)(av->updated - ref_site) * 1000.0 /
-						        (double)dt;
-					if (!ref_site || dt > 2000) {
-						ref_site = av->updated;
-						ref_at = mono_ms();
-					}
-					site_now = av->updated;
-					site_now_at = mono_ms();
-				}
-			}
+			vq_sitestate_feed(view, m[i], vq_clock_now_ms(&clk));
 			vq_bus_msg_free(m[i]);
+		}
+		const vq_site_view *sv = vq_sitestate_site(view);
+		if (sv->known && !announced) {
+			/* which clock this runs on, in the site's time, for whoever reads the log
+			 */
+			char hm[VQ_TIME_HHMM_MAX];
+			vq_time_hhmm(sv->timezone, vq_clock_now(&clk), hm);
+			printf("vq-sim: site %s, %s clock at %s\n", sv->site,
+			       vq_clock_is_demo(&clk) ? "demo" : "wall", hm);
+			fflush(stdout);
+			announced = 1;
 		}
 		int count = vq_sitestate_attr_count(view);
 		int64_t now = mono_ms();
@@ -275,8 +279,8 @@ int main(int argc, char **argv)
 			vq_bus_msg_free(reply);
 		}
 		/* guests come back when their window opens: admit at the gate */
-		int64_t site_t = site_now + (int64_t)((double)(now - site_now_at) * speed / 1000.0);
-		for (int i = 0; i < nheld && site_now && now >= gate_free_at; i++) {
+		int64_t site_t = vq_clock_now(&clk);
+		for (int i = 0; i < nheld && now >= gate_free_at; i++) {
 			if (tickets[i].start > site_t)
 				continue;
 			if (tickets[i].no_show) {

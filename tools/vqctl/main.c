@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "bus/bus.h"
+#include "clock/zone.h"
 #include "coordinator/config.h"
 #include "tools/vqctl/cli.h"
 #include "tools/vqctl/csv.h"
@@ -86,30 +87,19 @@ static const cJSON *site_state(ctl *c)
 	return c->site;
 }
 
-/* Times print in the site's zone when this machine knows it; else in ours (TZ). */
-static void use_site_timezone(ctl *c)
+/* The site's zone, for printing times; NULL (UTC, marked so) when the site does not say
+ * or this machine does not have it. */
+static const char *site_zone(ctl *c)
 {
 	const cJSON *tz = cJSON_GetObjectItemCaseSensitive(site_state(c), "timezone");
 	if (!cJSON_IsString(tz) || !tz->valuestring[0])
-		return;
-	const char *z = tz->valuestring;
-	bool sane = z[0] != '/' && !strstr(z, "..") && strlen(z) < 200;
-	for (const char *p = z; sane && *p; p++)
-		sane = (*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
-		       (*p >= '0' && *p <= '9') || strchr("/_+-", *p);
-	char path[512];
-	const char *dir = getenv("TZDIR");
-	snprintf(path, sizeof path, "%s/%s", dir && *dir ? dir : "/usr/share/zoneinfo", z);
-	struct stat sb;
-	if (!sane || stat(path, &sb) != 0 || !S_ISREG(sb.st_mode)) {
-		fprintf(stderr,
-		        "vqctl: the site's timezone '%.64s' is not installed here; times are in "
-		        "this machine's zone\n",
-		        z);
-		return;
+		return NULL;
+	char err[256];
+	if (vq_zone_check(tz->valuestring, err, sizeof err) != VQ_OK) {
+		fprintf(stderr, "vqctl: %s; times are in UTC\n", err);
+		return NULL;
 	}
-	setenv("TZ", z, 1);
-	tzset();
+	return tz->valuestring;
 }
 
 static int connect_bus(ctl *c)
@@ -309,8 +299,7 @@ static int run_simple(ctl *c)
 	}
 	if (a->json)
 		goto cleanup;
-	use_site_timezone(c);
-	int rc = vqctl_print_reply(stdout, a->cmd, reply);
+	int rc = vqctl_print_reply(stdout, site_zone(c), a->cmd, reply);
 	if (rc != VQ_OK) {
 		fprintf(stderr, "vqctl: vqd's reply lacks what '%s' shows; here it is as JSON:\n",
 		        suffix);
@@ -539,10 +528,13 @@ static int run_report(const vqctl_args *a)
 		    chart, strerror(errno));
 		goto cleanup;
 	}
-	setenv("TZ", vq_site_timezone(site), 1);
-	tzset();
+	if (vq_zone_check(vq_site_timezone(site), err, sizeof err) != VQ_OK) {
+		fprintf(stderr, "vqctl: report: %s: timezone: %s\n", a->config, err);
+		goto cleanup;
+	}
 	vqctl_report_day day;
-	if (vqctl_report_day_of(a->date, a->at, (int64_t)time(NULL), &day) != VQ_OK) {
+	if (vqctl_report_day_of(vq_site_timezone(site), a->date, a->at, (int64_t)time(NULL),
+	                        &day) != VQ_OK) {
 		fprintf(stderr, "vqctl: report: --date: no such day: %s\n", a->date);
 		goto cleanup;
 	}

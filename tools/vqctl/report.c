@@ -5,13 +5,18 @@
  * attraction; sell-outs, closures and what they converted, offline admissions per gate,
  * conflicts and overrides from the audit log. Every figure is a sum of the store's ticket
  * groups, so the page's numbers are SQL counts. Times also go out as local "HH:MM" labels
- * (TZ is the site's zone), so the page needs no time-zone data.
+ * in the site's zone (clock/timefmt.h: with the offset where the clocks show a time
+ * twice), so the page needs no time-zone data; the day is the site's local day
+ * (clock/zone.h), 23 or 25 hours long when the clocks change.
  */
 #include "tools/vqctl/report.h"
 
+#include "clock/timefmt.h"
+#include "clock/zone.h"
+
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 enum { C_REDEEMED, C_CANCELLED, C_NOSHOW, C_PENDING, C_COUNT };
 static const char *const cat_names[C_COUNT] = {"redeemed", "cancelled", "no_show", "pending"};
@@ -61,19 +66,11 @@ static cJSON *pair_json(pair p)
 	return a;
 }
 
-static void label(int64_t t, char out[8])
+static void add_time(cJSON *o, const char *zone, const char *name, int64_t t)
 {
-	time_t tt = (time_t)t;
-	struct tm tm;
-	if (!localtime_r(&tt, &tm) || strftime(out, 8, "%H:%M", &tm) == 0)
-		snprintf(out, 8, "?");
-}
-
-static void add_time(cJSON *o, const char *name, int64_t t)
-{
-	char l[8], key[48];
+	char l[VQ_TIME_HHMM_MAX], key[48];
 	cJSON_AddNumberToObject(o, name, (double)t);
-	label(t, l);
+	vq_time_hhmm(zone, t, l);
 	snprintf(key, sizeof key, "%s_label", name);
 	cJSON_AddStringToObject(o, key, l);
 }
@@ -177,7 +174,8 @@ static int on_slot(void *arg, int slot, int64_t start, int cap, int taken)
 /* --- the audit log ------------------------------------------------------------------- */
 
 typedef struct audit_view {
-	cJSON *all; /* array of entries, parsed detail included */
+	cJSON *all;       /* array of entries, parsed detail included */
+	const char *zone; /* the site's: times' labels are local times in it */
 } audit_view;
 
 static int on_audit(void *arg, const vq_audit_entry *e)
@@ -187,7 +185,7 @@ static int on_audit(void *arg, const vq_audit_entry *e)
 	if (!o)
 		return VQ_ENOMEM;
 	cJSON_AddNumberToObject(o, "id", (double)e->id);
-	add_time(o, "at", e->at);
+	add_time(o, v->zone, "at", e->at);
 	cJSON_AddStringToObject(o, "actor", e->actor);
 	cJSON_AddStringToObject(o, "action", e->action);
 	cJSON *d = e->detail ? cJSON_Parse(e->detail) : NULL;
@@ -249,7 +247,7 @@ static cJSON *sold_out_json(const vq_site *site, const cJSON *audit, const char 
 			continue;
 		cJSON *o = cJSON_CreateObject();
 		cJSON_AddStringToObject(o, "tier", tier);
-		add_time(o, "at", first);
+		add_time(o, vq_site_timezone(site), "at", first);
 		cJSON_AddItemToArray(arr, o);
 	}
 	return arr;
@@ -269,7 +267,7 @@ static cJSON *closures_json(const tally *t, const cJSON *audit, const char *id)
 			continue;
 		if (is_action(e, "close")) {
 			open = cJSON_CreateObject();
-			add_time(open, "closed_at", num(e, "at"));
+			add_time(open, vq_site_timezone(t->site), "closed_at", num(e, "at"));
 			cJSON_AddStringToObject(open, "closed_by", str(e, "actor"));
 			cJSON_AddNullToObject(open, "reopened_at");
 			cJSON_AddItemToObject(open, "converted", pair_json((pair){0, 0}));
@@ -277,7 +275,7 @@ static cJSON *closures_json(const tally *t, const cJSON *audit, const char *id)
 		} else if (is_action(e, "reopen") && open) {
 			int64_t at = num(e, "at");
 			cJSON_DeleteItemFromObject(open, "reopened_at");
-			add_time(open, "reopened_at", at);
+			add_time(open, vq_site_timezone(t->site), "reopened_at", at);
 			cJSON_AddStringToObject(open, "reopened_by", str(e, "actor"));
 			pair n = {0, 0};
 			for (size_t i = 0; i < t->nconvs; i++)
@@ -316,7 +314,7 @@ static int attraction_json(vq_store_reader *r, const vq_site *site, const vqctl_
 	cJSON *o = NULL;
 	/* the day's slots and capacities as vqd had them: the config's layout, then the
 	 * operators' figures and the slot rows they changed */
-	int rc = vq_book_new(site, day->from, 1, &b);
+	int rc = vq_book_new(site, &day->local, 1, &b);
 	if (rc != VQ_OK) {
 		snprintf(err, errlen, "%s: cannot lay out the day", cfg->id);
 		goto cleanup;
@@ -362,7 +360,7 @@ static int attraction_json(vq_store_reader *r, const vq_site *site, const vqctl_
 		vq_slot_view v;
 		vq_book_slot(b, a, s, &v);
 		cJSON *so = cJSON_CreateObject();
-		add_time(so, "start", v.start);
+		add_time(so, vq_site_timezone(site), "start", v.start);
 		cJSON_AddNumberToObject(so, "cap", v.cap);
 		cJSON *tiers = cJSON_AddArrayToObject(so, "tiers");
 		for (int k = 0; k < t.ntiers; k++)
@@ -414,46 +412,39 @@ cleanup:
 
 /* --- the day and the site ------------------------------------------------------------- */
 
-static int64_t midnight(int y, int m, int d)
+int vqctl_report_day_of(const char *zone, const char *date, int64_t at, int64_t now,
+                        vqctl_report_day *out)
 {
-	struct tm tm = {.tm_year = y - 1900, .tm_mon = m - 1, .tm_mday = d, .tm_isdst = -1};
-	return (int64_t)mktime(&tm);
-}
-
-int vqctl_report_day_of(const char *date, int64_t at, int64_t now, vqctl_report_day *out)
-{
-	int y, m, d;
+	vq_day local;
 	if (date && *date) {
-		if (sscanf(date, "%4d-%2d-%2d", &y, &m, &d) != 3)
+		int y, m, d, yy, mm, dd;
+		char tail;
+		if (sscanf(date, "%4d-%2d-%2d%c", &y, &m, &d, &tail) != 3 || m < 1 || m > 12 ||
+		    d < 1 || d > 31)
 			return VQ_EINVAL;
-	} else {
-		time_t tt = (time_t)(at >= 0 ? at : now);
-		struct tm tm;
-		if (!localtime_r(&tt, &tm))
+		int32_t n = vq_date_from_ymd(y, m, d);
+		vq_date_to_ymd(n, &yy, &mm, &dd);
+		if (yy != y || mm != m || dd != d)
+			return VQ_EINVAL; /* 30 February */
+		if (vq_zone_day(zone, n, &local) != VQ_OK)
 			return VQ_EINVAL;
-		y = tm.tm_year + 1900;
-		m = tm.tm_mon + 1;
-		d = tm.tm_mday;
+	} else if (vq_zone_day_of(zone, at >= 0 ? at : now, &local) != VQ_OK) {
+		return VQ_EINVAL;
 	}
-	vqctl_report_day day = {.generated = now};
-	day.from = midnight(y, m, d);
-	day.until = midnight(y, m, d + 1); /* mktime carries the 32nd into the next month */
-	if (day.from == -1 || day.until <= day.from)
-		return VQ_EINVAL;
-	/* the date as the calendar has it (mktime normalised "2027-02-30" to March 2nd) */
-	time_t tt = (time_t)day.from;
-	struct tm tm;
-	if (!localtime_r(&tt, &tm) || tm.tm_year + 1900 != y || tm.tm_mon + 1 != m ||
-	    tm.tm_mday != d)
-		return VQ_EINVAL;
-	snprintf(day.date, sizeof day.date, "%04d-%02d-%02d", y, m, d);
+	vqctl_report_day day = {.generated = now, .local = local};
+	day.from = local.start;
+	day.until = local.end;
+	int y, m, d;
+	vq_date_to_ymd(local.date, &y, &m, &d);
+	snprintf(day.date, sizeof day.date, "%04u-%02u-%02u", (unsigned)y % 10000u,
+	         (unsigned)m % 100u, (unsigned)d % 100u);
 	int64_t t = at >= 0 ? at : now;
 	day.as_of = t < day.until ? t : day.until;
 	*out = day;
 	return VQ_OK;
 }
 
-static cJSON *site_events(const cJSON *audit, const char *action)
+static cJSON *site_events(const char *zone, const cJSON *audit, const char *action)
 {
 	cJSON *arr = cJSON_CreateArray();
 	const cJSON *e;
@@ -462,7 +453,7 @@ static cJSON *site_events(const cJSON *audit, const char *action)
 		if (!is_action(e, action))
 			continue;
 		cJSON *o = cJSON_CreateObject();
-		add_time(o, "at", num(e, "at"));
+		add_time(o, zone, "at", num(e, "at"));
 		cJSON_AddStringToObject(o, "gate", str(e, "actor"));
 		const cJSON *d = cJSON_GetObjectItemCaseSensitive(e, "detail");
 		const cJSON *f;
@@ -470,9 +461,9 @@ static cJSON *site_events(const cJSON *audit, const char *action)
 		{
 			/* the gate's own words and ids; never the code, which admits a guest */
 			if (!strcmp(f->string, "at") && cJSON_IsNumber(f))
-				add_time(o, "admitted_at", (int64_t)f->valuedouble);
+				add_time(o, zone, "admitted_at", (int64_t)f->valuedouble);
 			else if (!strcmp(f->string, "first_at") && cJSON_IsNumber(f))
-				add_time(o, "first_at", (int64_t)f->valuedouble);
+				add_time(o, zone, "first_at", (int64_t)f->valuedouble);
 			else if (strcmp(f->string, "code") && strcmp(f->string, "v") &&
 			         strcmp(f->string, "rid") && strcmp(f->string, "gate"))
 				cJSON_AddItemToObject(o, f->string, cJSON_Duplicate(f, 1));
@@ -486,7 +477,7 @@ int vqctl_report_model(vq_store_reader *r, const vq_site *site, const vqctl_repo
                        cJSON **out, char *err, size_t errlen)
 {
 	cJSON *m = cJSON_CreateObject();
-	audit_view av = {cJSON_CreateArray()};
+	audit_view av = {cJSON_CreateArray(), vq_site_timezone(site)};
 	int rc = VQ_ENOMEM;
 	if (!m || !av.all) {
 		snprintf(err, errlen, "out of memory");
@@ -504,10 +495,11 @@ int vqctl_report_model(vq_store_reader *r, const vq_site *site, const vqctl_repo
 	cJSON_AddStringToObject(so, "name", vq_site_name(site));
 	cJSON_AddStringToObject(so, "timezone", vq_site_timezone(site));
 	cJSON_AddStringToObject(m, "date", day->date);
-	add_time(m, "from", day->from);
-	add_time(m, "until", day->until);
-	add_time(m, "as_of", day->as_of);
-	add_time(m, "generated", day->generated);
+	const char *zone = vq_site_timezone(site);
+	add_time(m, zone, "from", day->from);
+	add_time(m, zone, "until", day->until);
+	add_time(m, zone, "as_of", day->as_of);
+	add_time(m, zone, "generated", day->generated);
 	cJSON *tiers = cJSON_AddArrayToObject(m, "tiers");
 	for (int t = 0; t < vq_site_tier_count(site); t++) {
 		cJSON *tj = cJSON_CreateObject();
@@ -523,8 +515,8 @@ int vqctl_report_model(vq_store_reader *r, const vq_site *site, const vqctl_repo
 			goto cleanup;
 		cJSON_AddItemToArray(attrs, aj);
 	}
-	cJSON_AddItemToObject(m, "conflicts", site_events(av.all, "conflict"));
-	cJSON_AddItemToObject(m, "overrides", site_events(av.all, "override"));
+	cJSON_AddItemToObject(m, "conflicts", site_events(zone, av.all, "conflict"));
+	cJSON_AddItemToObject(m, "overrides", site_events(zone, av.all, "override"));
 	cJSON_AddItemToObject(m, "audit", av.all);
 	av.all = NULL;
 	*out = m;

@@ -24,20 +24,23 @@
 #include <cjson/cJSON.h>
 
 #include "coordinator/store_report.h"
+#include "core/day.h"
 #include "core/site.h"
 
 typedef struct vqctl_report_day {
 	char date[11];     /* YYYY-MM-DD, the site's local date */
-	int64_t from;      /* its local midnight */
-	int64_t until;     /* the next local midnight */
+	int64_t from;      /* its first instant (local midnight, or a gap's end) */
+	int64_t until;     /* the next day's first instant */
 	int64_t as_of;     /* no-shows are judged at this moment */
 	int64_t generated; /* when the report was made */
+	vq_day local;      /* the day as core lays it out (core/day.h) */
 } vqctl_report_day;
 
-/* The day for date (YYYY-MM-DD, or "" for the local day of at) in the process's time
- * zone (TZ: the caller sets the site's); as_of is at, but the day's end once that is
- * past. VQ_EINVAL for a date mktime cannot place. */
-int vqctl_report_day_of(const char *date, int64_t at, int64_t now, vqctl_report_day *out);
+/* The day for date (YYYY-MM-DD, or "" for the local day of at) in zone, the site's
+ * (clock/zone.h); as_of is at, but the day's end once that is past. VQ_EINVAL for a date
+ * the calendar does not have, or a zone not installed here. */
+int vqctl_report_day_of(const char *zone, const char *date, int64_t at, int64_t now,
+                        vqctl_report_day *out);
 
 /* Builds the model of the day (see the definitions above). On failure err says why. */
 int vqctl_report_model(vq_store_reader *r, const vq_site *site, const vqctl_report_day *day,

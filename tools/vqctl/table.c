@@ -121,15 +121,13 @@ void vqctl_table_free(vqctl_table *t)
 	free(t);
 }
 
-void vqctl_hhmm(int64_t t, char out[8])
+void vqctl_hhmm(const char *zone, int64_t t, char out[VQ_TIME_HHMM_MAX])
 {
-	struct tm tm;
-	time_t tt = (time_t)t;
-	if (t <= 0 || !localtime_r(&tt, &tm)) {
-		snprintf(out, 8, "-");
+	if (t <= 0) {
+		snprintf(out, VQ_TIME_HHMM_MAX, "-");
 		return;
 	}
-	snprintf(out, 8, "%02d:%02d", tm.tm_hour % 100, tm.tm_min % 100);
+	vq_time_hhmm(zone, t, out);
 }
 
 void vqctl_progress(char *out, size_t n, size_t done, size_t total, int width_chars)
@@ -178,16 +176,17 @@ static void fmt_num(const cJSON *o, const char *k, const char *suffix, char *buf
 }
 
 /* "14:05-15:05" from an object with start and end. */
-static void fmt_window(const cJSON *w, const char *from, const char *to, char *buf, size_t n)
+static void fmt_window(const char *zone, const cJSON *w, const char *from, const char *to,
+                       char *buf, size_t n)
 {
 	int64_t s, e;
-	char a[8], b[8];
+	char a[VQ_TIME_HHMM_MAX], b[VQ_TIME_HHMM_MAX];
 	if (!cJSON_IsObject(w) || !num(w, from, &s) || !num(w, to, &e)) {
 		snprintf(buf, n, "-");
 		return;
 	}
-	vqctl_hhmm(s, a);
-	vqctl_hhmm(e, b);
+	vqctl_hhmm(zone, s, a);
+	vqctl_hhmm(zone, e, b);
 	snprintf(buf, n, "%s-%s", a, b);
 }
 
@@ -212,7 +211,7 @@ static size_t collect_tiers(const cJSON *states, const char **tiers, size_t max)
 	return n;
 }
 
-static int status_table(FILE *out, const cJSON *states)
+static int status_table(FILE *out, const char *zone, const cJSON *states)
 {
 	const char *tiers[VQ_MAX_TIERS];
 	size_t nt = collect_tiers(states, tiers, VQ_MAX_TIERS);
@@ -250,9 +249,9 @@ static int status_table(FILE *out, const cJSON *states)
 		snprintf(cell[0], sizeof cell[0], "%s", str(st, "attraction", "?"));
 		const char *status = str(st, "status", "?");
 		int64_t at;
-		char hm[8];
+		char hm[VQ_TIME_HHMM_MAX];
 		if (!strcmp(status, "closed") && num(st, "closed_at", &at) && at > 0) {
-			vqctl_hhmm(at, hm);
+			vqctl_hhmm(zone, at, hm);
 			snprintf(cell[1], sizeof cell[1], "closed %s", hm);
 		} else {
 			snprintf(cell[1], sizeof cell[1], "%s", status);
@@ -263,7 +262,7 @@ static int status_table(FILE *out, const cJSON *states)
 			const cJSON *w = get(next, tiers[i]);
 			/* null: nothing left today for that tier */
 			if (cJSON_IsObject(w) && num(w, "start", &s))
-				vqctl_hhmm(s, cell[2 + i]);
+				vqctl_hhmm(zone, s, cell[2 + i]);
 			else
 				snprintf(cell[2 + i], sizeof cell[2 + i], "-");
 		}
@@ -338,7 +337,7 @@ static int kv_print(FILE *out, const cJSON *o)
 	return rc;
 }
 
-static int ticket_print(FILE *out, const cJSON *tk)
+static int ticket_print(FILE *out, const char *zone, const cJSON *tk)
 {
 	static const char *const shown[] = {
 	    "id",      "number",    "attraction",   "tier",       "party",
@@ -347,7 +346,7 @@ static int ticket_print(FILE *out, const cJSON *tk)
 	vqctl_table *t = vqctl_table_new(2);
 	cJSON *rest = NULL;
 	int rc = VQ_ENOMEM;
-	char id[64], party[32], win[32], valid[32], used[128], hm[8];
+	char id[64], party[32], win[48], valid[48], used[128], hm[VQ_TIME_HHMM_MAX];
 	if (!t)
 		goto cleanup;
 	int64_t v;
@@ -355,7 +354,7 @@ static int ticket_print(FILE *out, const cJSON *tk)
 	if (num(tk, "id", &v))
 		snprintf(id, sizeof id, "%" PRId64 "  %s", v, str(tk, "number", ""));
 	fmt_num(tk, "party", "", party, sizeof party);
-	fmt_window(tk, "start", "end", win, sizeof win);
+	fmt_window(zone, tk, "start", "end", win, sizeof win);
 	const char *rows[][2] = {
 	    {"ticket", id},
 	    {"attraction", str(tk, "attraction", "?")},
@@ -368,13 +367,13 @@ static int ticket_print(FILE *out, const cJSON *tk)
 		if (vqctl_table_add(t, rows[i]) != VQ_OK)
 			goto cleanup;
 	if (get(tk, "valid_from")) {
-		fmt_window(tk, "valid_from", "valid_until", valid, sizeof valid);
+		fmt_window(zone, tk, "valid_from", "valid_until", valid, sizeof valid);
 		const char *r[2] = {"valid", valid};
 		if (vqctl_table_add(t, r) != VQ_OK)
 			goto cleanup;
 	}
 	if (num(tk, "used_at", &v)) {
-		vqctl_hhmm(v, hm);
+		vqctl_hhmm(zone, v, hm);
 		snprintf(used, sizeof used, "%s at %s%s", hm, str(tk, "used_gate", "?"),
 		         cJSON_IsTrue(get(tk, "used_offline")) ? " (offline)" : "");
 		const char *r[2] = {"used", used};
@@ -454,7 +453,7 @@ cleanup:
 }
 
 /* Replies that carry one attraction's new state: the status line, then what changed. */
-static int state_print(FILE *out, int cmd, const cJSON *reply)
+static int state_print(FILE *out, const char *zone, int cmd, const cJSON *reply)
 {
 	const cJSON *st = get(reply, "state");
 	if (!cJSON_IsObject(st))
@@ -467,7 +466,7 @@ static int state_print(FILE *out, int cmd, const cJSON *reply)
 		cJSON_Delete(one);
 		return VQ_ENOMEM;
 	}
-	int rc = status_table(out, one);
+	int rc = status_table(out, zone, one);
 	cJSON_Delete(one);
 	if (rc != VQ_OK)
 		return rc;
@@ -495,21 +494,21 @@ static int state_print(FILE *out, int cmd, const cJSON *reply)
 	return VQ_OK;
 }
 
-int vqctl_print_reply(FILE *out, int cmd, const cJSON *reply)
+int vqctl_print_reply(FILE *out, const char *zone, int cmd, const cJSON *reply)
 {
 	const cJSON *x;
 	switch (cmd) {
 	case VQCTL_STATUS:
 		x = get(reply, "attractions");
-		return cJSON_IsArray(x) ? status_table(out, x) : VQ_EBADREQ;
+		return cJSON_IsArray(x) ? status_table(out, zone, x) : VQ_EBADREQ;
 	case VQCTL_CAPACITY:
 	case VQCTL_CLOSE:
 	case VQCTL_REOPEN:
 	case VQCTL_STANDBY:
-		return state_print(out, cmd, reply);
+		return state_print(out, zone, cmd, reply);
 	case VQCTL_TICKET:
 		x = get(reply, "ticket");
-		return cJSON_IsObject(x) ? ticket_print(out, x) : VQ_EBADREQ;
+		return cJSON_IsObject(x) ? ticket_print(out, zone, x) : VQ_EBADREQ;
 	case VQCTL_KEYS:
 		x = get(reply, "keys");
 		return cJSON_IsArray(x) ? keys_print(out, x) : VQ_EBADREQ;

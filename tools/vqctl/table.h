@@ -1,8 +1,9 @@
 /* tools/vqctl/table.h — what vqctl prints for people: aligned tables, local times, the
  * import progress bar, and one printer per kind of reply.
  *
- * Pure formatting into a FILE (tests use open_memstream). Times are printed in the
- * process's local timezone (TZ); main.c sets TZ to the site's zone before printing.
+ * Pure formatting into a FILE (tests use open_memstream). Times are printed in the site's
+ * zone (clock/timefmt.h: the offset where a time is shown twice; UTC, said so, for a zone
+ * this machine does not have).
  */
 #ifndef VQCTL_TABLE_H
 #define VQCTL_TABLE_H
@@ -12,6 +13,8 @@
 #include <stdio.h>
 
 #include <cjson/cJSON.h>
+
+#include "clock/timefmt.h"
 
 typedef struct vqctl_table vqctl_table;
 
@@ -25,15 +28,16 @@ void vqctl_table_align_right(vqctl_table *t, size_t col);
 void vqctl_table_print(const vqctl_table *t, FILE *out);
 void vqctl_table_free(vqctl_table *t); /* NULL is fine */
 
-/* Local "HH:MM" of a Unix time; "-" for 0 or less (the protocol's "never"). */
-void vqctl_hhmm(int64_t t, char out[8]);
+/* Local "HH:MM" of a Unix time in zone; "-" for 0 or less (the protocol's "never"). */
+void vqctl_hhmm(const char *zone, int64_t t, char out[VQ_TIME_HHMM_MAX]);
 
 /* "[#####.....]  1000/2000  50%" with a bar of width characters. */
 void vqctl_progress(char *out, size_t n, size_t done, size_t total, int width);
 
-/* Prints a successful reply to command cmd (enum vqctl_cmd) for people. VQ_OK, or
+/* Prints a successful reply to command cmd (enum vqctl_cmd) for people, times in zone
+ * (the site's, from state/_site). VQ_OK, or
  * VQ_EBADREQ when the reply lacks what the command returns (the caller then shows the
  * raw JSON); VQ_ENOMEM. */
-int vqctl_print_reply(FILE *out, int cmd, const cJSON *reply);
+int vqctl_print_reply(FILE *out, const char *zone, int cmd, const cJSON *reply);
 
 #endif
