@@ -1,7 +1,8 @@
 /* coordinator/handlers.c — one request in, one reply out, inside vqd's open batch.
  *
  * Owns the request envelope and the helpers every verb shares (handlers.h); the verbs
- * live in handlers_guest.c, handlers_gate.c, handlers_ops.c and handlers_web.c. It checks
+ * live in handlers_guest.c, handlers_gate.c, handlers_access.c, handlers_ops.c and
+ * handlers_web.c. It checks
  * every field of a request before anything changes, so a bad request changes nothing and
  * gets an error naming the field.
  *
@@ -207,6 +208,7 @@ cJSON *vqd_ticket_json(const vq_vqd *d, const vq_ticket *t, int with_code)
 	cJSON_AddNumberToObject(o, "end", (double)t->win_end);
 	cJSON_AddStringToObject(o, "state", vq_ticket_state_name(t->state));
 	cJSON_AddNumberToObject(o, "issued_at", (double)t->issued_at);
+	cJSON_AddStringToObject(o, "kind", vq_ticket_kind_name(t->kind));
 	if (t->state == VQ_TS_ANYTIME) {
 		cJSON_AddNumberToObject(o, "valid_from", (double)t->valid_from);
 		cJSON_AddNumberToObject(o, "valid_until", (double)t->valid_until);
@@ -223,7 +225,8 @@ cJSON *vqd_ticket_json(const vq_vqd *d, const vq_ticket *t, int with_code)
 		               .win_end = t->win_end,
 		               .tier = t->tier,
 		               .party = t->party,
-		               .number = t->number};
+		               .number = t->number,
+		               .kind = t->kind};
 		snprintf(c.site, sizeof c.site, "%s", vq_site_id(d->site));
 		snprintf(c.attr, sizeof c.attr, "%s", t->attr);
 		char code[VQ_CODE_MAX];
@@ -245,7 +248,8 @@ int64_t vqd_ticket_until(const vq_vqd *d, const vq_ticket *t)
 	       (int64_t)((a ? a->late_grace_min : 0) + (tier ? tier->late_grace_min : 0)) * 60;
 }
 
-/* The guest's tickets that still count against the tier's limit. */
+/* The guest's tickets that still count against the tier's limit (fast-lane tickets only:
+ * an accessibility pass does not). */
 cJSON *vqd_held_json(const vq_vqd *d, uint64_t guest, int64_t now)
 {
 	cJSON *arr = cJSON_CreateArray();
@@ -254,7 +258,8 @@ cJSON *vqd_held_json(const vq_vqd *d, uint64_t guest, int64_t now)
 	const vq_book *b = vq_service_book(d->svc);
 	for (size_t i = 0; i < vq_book_ticket_count(b); i++) {
 		const vq_ticket *t = vq_book_ticket_at(b, i);
-		if (t->guest != guest || (t->state != VQ_TS_ISSUED && t->state != VQ_TS_ANYTIME))
+		if (t->guest != guest || t->kind != VQ_TK_FAST ||
+		    (t->state != VQ_TS_ISSUED && t->state != VQ_TS_ANYTIME))
 			continue;
 		if (now < vqd_ticket_until(d, t))
 			cJSON_AddItemToArray(arr, vqd_ticket_json(d, t, 1));
@@ -421,6 +426,7 @@ enum kind {
 	K_SYNC,
 	K_OVERRIDE,
 	K_LOOKUP,
+	K_ACCESS,
 	K_OPS,
 	K_WEB_TICKET,
 	K_WEB_GIVEBACK,
@@ -449,8 +455,8 @@ static enum kind kind_of(const char *suffix)
 {
 	static const char *const names[] = {"svc/identify",   "svc/quote",       "svc/issue",
 	                                    "svc/cancel",     "svc/redeem",      "svc/sync",
-	                                    "svc/override",   "svc/lookup",      "svc/ops",
-	                                    "web/svc/ticket", "web/svc/giveback"};
+	                                    "svc/override",   "svc/lookup",      "svc/access",
+	                                    "svc/ops",        "web/svc/ticket", "web/svc/giveback"};
 	for (int k = 0; k < K_UNKNOWN; k++)
 		if (strcmp(suffix, names[k]) == 0)
 			return (enum kind)k;
@@ -524,7 +530,7 @@ char *vqd_handle(vq_vqd *d, const char *suffix, const char *payload, size_t len,
 		goto out;
 	}
 	int mutating = k == K_ISSUE || k == K_CANCEL || k == K_REDEEM || k == K_SYNC ||
-	               k == K_OVERRIDE || k == K_WEB_GIVEBACK ||
+	               k == K_OVERRIDE || k == K_WEB_GIVEBACK || k == K_ACCESS ||
 	               (k == K_OPS && !vqd_ops_reads_only(cmd));
 	/* request ids are the client's own: scoped by the client id the broker vouches for */
 	char key[VQ_STORE_RID_MAX + 1];
@@ -568,7 +574,7 @@ char *vqd_handle(vq_vqd *d, const char *suffix, const char *payload, size_t len,
 		r = vqd_do_quote(d, &q, now);
 		break;
 	case K_ISSUE:
-		r = vqd_do_issue(d, &q, now);
+		r = vqd_do_issue(d, &q, client, now);
 		break;
 	case K_CANCEL:
 		r = vqd_do_cancel(d, &q, now);
@@ -584,6 +590,9 @@ char *vqd_handle(vq_vqd *d, const char *suffix, const char *payload, size_t len,
 		break;
 	case K_LOOKUP:
 		r = vqd_do_lookup(d, &q);
+		break;
+	case K_ACCESS:
+		r = vqd_do_access(d, &q, client, now);
 		break;
 	case K_OPS:
 		r = vqd_do_ops(d, &q, cmd, client, now);

@@ -48,12 +48,14 @@ void vqd_add_event(vq_vqd *d, const char *suffix, cJSON *ev);
 /* The verbs. */
 cJSON *vqd_do_identify(vq_vqd *d, vqd_req *q, int64_t now);
 cJSON *vqd_do_quote(vq_vqd *d, vqd_req *q, int64_t now);
-cJSON *vqd_do_issue(vq_vqd *d, vqd_req *q, int64_t now);
+cJSON *vqd_do_issue(vq_vqd *d, vqd_req *q, const char *client, int64_t now);
 cJSON *vqd_do_cancel(vq_vqd *d, vqd_req *q, int64_t now);
 cJSON *vqd_do_redeem(vq_vqd *d, vqd_req *q, const char *client, int64_t now);
 cJSON *vqd_do_sync(vq_vqd *d, vqd_req *q, const char *client, int64_t now);
 cJSON *vqd_do_override(vq_vqd *d, vqd_req *q, const char *client, int64_t now);
 cJSON *vqd_do_lookup(vq_vqd *d, vqd_req *q);
+cJSON *vqd_do_access(vq_vqd *d, vqd_req *q, const char *client, int64_t now);
+cJSON *vqd_ops_passes(vq_vqd *d, vqd_req *q); /* ops "passes": the day's access passes */
 int vqd_ops_reads_only(const char *cmd);
 
 /* The day's log for the report (daylog.c): a first sell-out per attraction and tier after

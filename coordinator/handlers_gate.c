@@ -33,6 +33,8 @@ static void admission_event(vq_vqd *d, const vq_ticket *t, const char *attr, con
 	cJSON_AddBoolToObject(ev, "offline", offline);
 	if (override)
 		cJSON_AddBoolToObject(ev, "override", 1);
+	if (t->kind == VQ_TK_ACCESS)
+		cJSON_AddBoolToObject(ev, "access", 1);
 	vqd_add_event(d, "events/admission", ev);
 }
 

@@ -81,7 +81,7 @@ cJSON *vqd_do_quote(vq_vqd *d, vqd_req *q, int64_t now)
 
 /* --- svc/issue, svc/cancel ----------------------------------------------------------- */
 
-cJSON *vqd_do_issue(vq_vqd *d, vqd_req *q, int64_t now)
+cJSON *vqd_do_issue(vq_vqd *d, vqd_req *q, const char *client, int64_t now)
 {
 	const char *card, *attr;
 	int64_t party;
@@ -92,7 +92,8 @@ cJSON *vqd_do_issue(vq_vqd *d, vqd_req *q, int64_t now)
 	    (a = vqd_attr_of(d, q, attr)) < 0 || vqd_tier_of(d, q, card, &tier, &member))
 		return q->reply;
 	uint64_t guest = card ? vqd_guest_of(d, card) : 0;
-	vq_request rq = {.attr = a, .tier = tier, .party = (int)party, .guest = guest};
+	vq_request rq = {
+	    .attr = a, .tier = tier, .party = (int)party, .guest = guest, .by = client};
 	vq_ticket t;
 	vq_book *b = vq_service_book(d->svc);
 	int rc = vq_book_issue(b, &rq, now, &t);

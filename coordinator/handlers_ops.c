@@ -210,7 +210,9 @@ static cJSON *ops_slots(vq_vqd *d, vqd_req *q, int64_t now)
 		for (size_t i = 0; i < vq_book_ticket_count(b); i++) {
 			const vq_ticket *t = vq_book_ticket_at(b, i);
 			int64_t s = (t->slot_start - first.start) / slot_s;
-			if (t->state == VQ_TS_REDEEMED && !strcmp(t->attr, attr) && s >= 0 && s < n)
+			/* fast-lane tickets only: an accessibility pass holds no seat of a slot */
+			if (t->state == VQ_TS_REDEEMED && t->kind == VQ_TK_FAST &&
+			    !strcmp(t->attr, attr) && s >= 0 && s < n)
 				redeemed[s] += t->party;
 		}
 	}
@@ -418,7 +420,7 @@ static cJSON *ops_tier(vq_vqd *d, vqd_req *q)
 int vqd_ops_reads_only(const char *cmd)
 {
 	static const char *const ro[] = {"status", "stats", "member", "keys",
-	                                 "tiers",  "slots", NULL};
+	                                 "tiers",  "slots", "passes", NULL};
 	for (int i = 0; ro[i]; i++)
 		if (strcmp(cmd, ro[i]) == 0)
 			return 1;
@@ -440,6 +442,8 @@ cJSON *vqd_do_ops(vq_vqd *d, vqd_req *q, const char *cmd, const char *client, in
 		return ops_slots(d, q, now);
 	if (!strcmp(cmd, "keys"))
 		return ops_keys(d, q);
+	if (!strcmp(cmd, "passes"))
+		return vqd_ops_passes(d, q);
 	if (!strcmp(cmd, "tiers")) {
 		cJSON *r = vqd_reply_new(q->rid, 1);
 		cJSON *arr = cJSON_AddArrayToObject(r, "tiers");

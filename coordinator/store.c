@@ -154,12 +154,21 @@ static const char *const migration_2[] = {
     "CREATE UNIQUE INDEX keys_one_active ON keys (active) WHERE active = 1",
 };
 
+/* Migration 3: accessibility return passes are tickets of another kind that hold no seats;
+ * every ticket also records the account that asked for it. Existing rows are fast-lane
+ * tickets of an unknown account. */
+static const char *const migration_3[] = {
+    "ALTER TABLE tickets ADD COLUMN kind INTEGER NOT NULL DEFAULT 0 CHECK (kind IN (0, 1))",
+    "ALTER TABLE tickets ADD COLUMN issued_by TEXT NOT NULL DEFAULT ''",
+};
+
 static const struct {
 	const char *const *steps;
 	size_t nsteps;
 } migrations[] = {
     {migration_1, sizeof migration_1 / sizeof migration_1[0]},
     {migration_2, sizeof migration_2 / sizeof migration_2[0]},
+    {migration_3, sizeof migration_3 / sizeof migration_3[0]},
 };
 
 _Static_assert(sizeof migrations / sizeof migrations[0] == VQ_STORE_SCHEMA_VERSION,
@@ -169,7 +178,7 @@ _Static_assert(sizeof migrations / sizeof migrations[0] == VQ_STORE_SCHEMA_VERSI
 
 #define TICKET_COLS                                                                                \
 	"id, attr, slot_start, win_start, win_end, tier, party, number, guest, state, issued_at, " \
-	"valid_from, valid_until, used_at, used_gate, used_offline"
+	"valid_from, valid_until, used_at, used_gate, used_offline, kind, issued_by"
 
 enum stmt_id {
 	S_BEGIN,
@@ -225,14 +234,16 @@ static const char *const stmt_sql[S_COUNT] = {
      * finished ticket as something else, matches no row and the caller hears VQ_ESTATE. */
     [S_PUT_TICKET] =
         "INSERT INTO tickets (" TICKET_COLS ")"
-        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,"
+        " ?18)"
         " ON CONFLICT (id) DO UPDATE SET attr = excluded.attr,"
         " slot_start = excluded.slot_start, win_start = excluded.win_start,"
         " win_end = excluded.win_end, tier = excluded.tier, party = excluded.party,"
         " number = excluded.number, guest = excluded.guest, state = excluded.state,"
         " issued_at = excluded.issued_at, valid_from = excluded.valid_from,"
         " valid_until = excluded.valid_until, used_at = excluded.used_at,"
-        " used_gate = excluded.used_gate, used_offline = excluded.used_offline"
+        " used_gate = excluded.used_gate, used_offline = excluded.used_offline,"
+        " kind = excluded.kind, issued_by = excluded.issued_by"
         " WHERE tickets.state = excluded.state OR tickets.state = 0"
         " OR (tickets.state = 3 AND excluded.state IN (1, 2))",
     [S_GET_TICKET] = "SELECT " TICKET_COLS " FROM tickets WHERE id = ?1",
@@ -726,7 +737,7 @@ static int valid_ticket(const vq_ticket *t)
 {
 	return t && t->id > 0 && t->id <= (uint64_t)INT64_MAX && valid_id(t->attr) &&
 	       fits_field(t->used_gate, 1) && t->state <= VQ_TS_ANYTIME && t->party >= 1 &&
-	       t->used_offline <= 1;
+	       t->used_offline <= 1 && t->kind <= VQ_TK_ACCESS && fits_field(t->issued_by, 1);
 }
 
 int vq_store_put_ticket(vq_store *st, const vq_ticket *t)
@@ -753,6 +764,8 @@ int vq_store_put_ticket(vq_store *st, const vq_ticket *t)
 	sqlite3_bind_int64(s, 14, t->used_at);
 	sqlite3_bind_text(s, 15, t->used_gate, -1, SQLITE_STATIC);
 	sqlite3_bind_int(s, 16, t->used_offline);
+	sqlite3_bind_int(s, 17, t->kind);
+	sqlite3_bind_text(s, 18, t->issued_by, -1, SQLITE_STATIC);
 	if (sqlite3_step(s) != SQLITE_DONE)
 		rc = sq_fail(st, "put ticket");
 	else if (sqlite3_changes(st->db) == 0)
@@ -768,8 +781,11 @@ static int row_to_ticket(vq_store *st, sqlite3_stmt *s, vq_ticket *t)
 	int attr_len = sqlite3_column_bytes(s, 1);
 	const char *gate = (const char *)sqlite3_column_text(s, 14);
 	int gate_len = sqlite3_column_bytes(s, 14);
-	if (!attr || !gate || attr_len >= VQ_ID_MAX || gate_len >= VQ_ID_MAX)
-		return store_fail(st, "ticket row", "attraction or gate id too long");
+	const char *by = (const char *)sqlite3_column_text(s, 17);
+	int by_len = sqlite3_column_bytes(s, 17);
+	if (!attr || !gate || !by || attr_len >= VQ_ID_MAX || gate_len >= VQ_ID_MAX ||
+	    by_len >= VQ_ID_MAX)
+		return store_fail(st, "ticket row", "attraction, gate or issuer id too long");
 	memset(t, 0, sizeof *t);
 	t->id = (uint64_t)sqlite3_column_int64(s, 0);
 	memcpy(t->attr, attr, (size_t)attr_len);
@@ -788,6 +804,8 @@ static int row_to_ticket(vq_store *st, sqlite3_stmt *s, vq_ticket *t)
 	t->used_at = sqlite3_column_int64(s, 13);
 	memcpy(t->used_gate, gate, (size_t)gate_len);
 	t->used_offline = (uint8_t)sqlite3_column_int(s, 15);
+	t->kind = (uint8_t)sqlite3_column_int(s, 16);
+	memcpy(t->issued_by, by, (size_t)by_len);
 	return VQ_OK;
 }
 

@@ -21,7 +21,7 @@
 
 typedef struct vq_store vq_store;
 
-#define VQ_STORE_SCHEMA_VERSION 2
+#define VQ_STORE_SCHEMA_VERSION 3
 
 /* Opens or creates the database at path and migrates it to VQ_STORE_SCHEMA_VERSION.
  * VQ_ESTORE with a message in err if it cannot (unreadable, newer schema, not a db). */

@@ -240,13 +240,15 @@ int vq_store_reader_ticket_groups(vq_store_reader *r, const char *attr, int64_t 
 	if (!r || !attr || !fn)
 		return VQ_EINVAL;
 	sqlite3_stmt *s = NULL;
-	/* the (attr, slot_start) index finds the day; the grouping is one pass over it */
+	/* the (attr, slot_start) index finds the day; the grouping is one pass over it. Only
+	 * fast-lane tickets: accessibility passes hold no seats, so they are not set against
+	 * capacity (tickets.csv lists them, kind "access"). */
 	int rc = prepare(r,
 	                 "SELECT slot_start, tier, state,"
 	                 " CASE state WHEN 3 THEN valid_until ELSE win_end END,"
 	                 " valid_from, used_gate, used_offline, count(*), sum(party)"
 	                 " FROM tickets WHERE attr = ?1 AND slot_start >= ?2 AND slot_start < ?3"
-	                 " GROUP BY 1, 2, 3, 4, 5, 6, 7",
+	                 " AND kind = 0 GROUP BY 1, 2, 3, 4, 5, 6, 7",
 	                 &s);
 	if (rc != VQ_OK)
 		return rc;
@@ -338,7 +340,8 @@ int vq_store_reader_tickets(vq_store_reader *r, const char *attr, int64_t from, 
 	            "SELECT id, attr AS attraction, number, tier, party, slot_start, win_start,"
 	            " win_end, CASE state WHEN 0 THEN 'issued' WHEN 1 THEN 'redeemed'"
 	            " WHEN 2 THEN 'cancelled' ELSE 'anytime' END AS state, issued_at, valid_from,"
-	            " valid_until, used_at, used_gate, used_offline"
+	            " valid_until, used_at, used_gate, used_offline,"
+	            " CASE kind WHEN 1 THEN 'access' ELSE 'fast' END AS kind, issued_by"
 	            " FROM tickets WHERE attr = ?3 AND slot_start >= ?1 AND slot_start < ?2"
 	            " ORDER BY id",
 	            attr, from, until, fn, arg);

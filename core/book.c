@@ -1,6 +1,8 @@
 /* core/book.c — one site's day: slots, tickets, closures, and the choice of slot.
  *
- * Owns the in-memory inventory and the allocation rule (see book.h for the invariants).
+ * Owns the in-memory inventory and the allocation rule (see book.h for the invariants),
+ * and the accessibility return passes, which share tickets' ids, numbers and admission
+ * but never hold seats.
  * Tickets are kept in issue order, which is also id order, so a lookup by id is a binary
  * search. A guest's tickets are chained newest-first through an open-addressing table
  * keyed by guest reference, so the passes-held limit costs a guest's own tickets, not the
@@ -280,11 +282,27 @@ int vq_book_guest_held(const vq_book *b, uint64_t guest, int64_t now)
 	int held = 0;
 	for (int32_t i = c ? c->newest : -1; i >= 0; i = b->entries[i].prev_of_guest) {
 		const struct entry *e = &b->entries[i];
-		if ((e->t.state == VQ_TS_ISSUED || e->t.state == VQ_TS_ANYTIME) &&
+		if (e->t.kind == VQ_TK_FAST &&
+		    (e->t.state == VQ_TS_ISSUED || e->t.state == VQ_TS_ANYTIME) &&
 		    now < admit_until(b, e))
 			held++;
 	}
 	return held;
+}
+
+const vq_ticket *vq_book_guest_pass(const vq_book *b, uint64_t guest, int64_t now)
+{
+	if (guest == 0)
+		return NULL;
+	const struct guest_cell *c = guest_find(b, guest);
+	for (int32_t i = c ? c->newest : -1; i >= 0; i = b->entries[i].prev_of_guest) {
+		const struct entry *e = &b->entries[i];
+		if (e->t.kind == VQ_TK_ACCESS &&
+		    (e->t.state == VQ_TS_ISSUED || e->t.state == VQ_TS_ANYTIME) &&
+		    now < admit_until(b, e))
+			return &e->t;
+	}
+	return NULL;
 }
 
 /* --- allocation ------------------------------------------------------------------ */
@@ -473,11 +491,78 @@ int vq_book_issue(vq_book *b, const vq_request *req, int64_t now, vq_ticket *out
 	t->guest = req->guest;
 	t->state = VQ_TS_ISSUED;
 	t->issued_at = now;
+	if (req->by)
+		strncpy(t->issued_by, req->by, sizeof t->issued_by - 1);
 	at->st.next_number = at->st.next_number >= 999 ? 1 : at->st.next_number + 1;
 	guest_link(b, idx);
 	seats_add(&at->slots[off.slot], req->tier, req->party);
 	mark_ticket(b, idx);
 	mark_slot(b, req->attr, off.slot);
+	mark_attr(b, req->attr);
+	*out = *t;
+	return VQ_OK;
+}
+
+int vq_book_issue_access(vq_book *b, const vq_request *req, int wait_min, int64_t now,
+                         vq_ticket *out)
+{
+	if (!b || !req || !out)
+		return VQ_EINVAL;
+	if (req->attr < 0 || req->attr >= b->nattrs)
+		return VQ_ENOATTR;
+	if (req->tier < 0 || req->tier >= vq_site_tier_count(b->site))
+		return VQ_ENOTIER;
+	const vq_attraction *cfg = vq_site_attr(b->site, req->attr);
+	if (req->party < 1 || req->party > cfg->max_party)
+		return VQ_EPARTY;
+	/* a service desk has no standby line to wait in instead */
+	if (cfg->kind != VQ_KIND_RIDE || req->guest == 0 || wait_min < 0)
+		return VQ_EINVAL;
+	struct attr *at = &b->attrs[req->attr];
+	if (at->st.status == VQ_ATTR_CLOSED)
+		return VQ_ECLOSED;
+	if (at->nslots < 1)
+		return VQ_ENOTOPEN;
+	int64_t step = (int64_t)cfg->slot_min * 60;
+	int64_t open = at->slots[0].start;
+	int64_t close = at->slots[at->nslots - 1].start + step;
+	/* whole minutes, as a code carries them; rounding down lets a guest whose wait is
+	 * nothing go at once */
+	int64_t base = now - ((now % 60) + 60) % 60;
+	if (base < open)
+		base = open;
+	int64_t start = base + (int64_t)wait_min * 60;
+	if (now >= close || start >= close)
+		return VQ_ENOTOPEN;
+	if (vq_book_guest_pass(b, req->guest, now))
+		return VQ_ELIMIT;
+	int rc;
+	if ((rc = reserve_entry(b)) != VQ_OK || (rc = reserve_dirty(b, 1, 0)) != VQ_OK)
+		return rc;
+
+	size_t idx = b->nentries++;
+	struct entry *e = &b->entries[idx];
+	memset(e, 0, sizeof *e);
+	e->attr = req->attr;
+	e->slot = (int)((start - open) / step);
+	vq_ticket *t = &e->t;
+	t->id = b->next_id++;
+	memcpy(t->attr, cfg->id, sizeof t->attr);
+	t->slot_start = at->slots[e->slot].start;
+	t->win_start = start;
+	t->win_end = close;
+	t->tier = (uint8_t)req->tier;
+	t->party = (uint8_t)req->party;
+	t->number = (uint16_t)at->st.next_number;
+	t->guest = req->guest;
+	t->state = VQ_TS_ISSUED;
+	t->issued_at = now;
+	t->kind = VQ_TK_ACCESS;
+	if (req->by)
+		strncpy(t->issued_by, req->by, sizeof t->issued_by - 1);
+	at->st.next_number = at->st.next_number >= 999 ? 1 : at->st.next_number + 1;
+	guest_link(b, idx);
+	mark_ticket(b, idx);
 	mark_attr(b, req->attr);
 	*out = *t;
 	return VQ_OK;
@@ -529,12 +614,14 @@ int vq_book_cancel(vq_book *b, uint64_t id, int64_t now, vq_ticket *out)
 	int rc = reserve_dirty(b, 1, 1);
 	if (rc != VQ_OK)
 		return rc;
-	struct slot *s = &b->attrs[e->attr].slots[e->slot];
-	s->taken -= e->t.party;
-	s->taken_tier[e->t.tier] -= e->t.party;
+	if (e->t.kind == VQ_TK_FAST) {
+		struct slot *s = &b->attrs[e->attr].slots[e->slot];
+		s->taken -= e->t.party;
+		s->taken_tier[e->t.tier] -= e->t.party;
+		mark_slot(b, e->attr, e->slot);
+	}
 	e->t.state = VQ_TS_CANCELLED;
 	mark_ticket(b, idx);
-	mark_slot(b, e->attr, e->slot);
 	if (out)
 		*out = e->t;
 	(void)now;
@@ -606,7 +693,7 @@ int vq_book_backlog(const vq_book *b, int attr, int64_t now)
 	int guests = 0;
 	for (size_t i = 0; i < b->nentries; i++) {
 		const struct entry *e = &b->entries[i];
-		if (e->attr == attr &&
+		if (e->attr == attr && e->t.kind == VQ_TK_FAST &&
 		    (e->t.state == VQ_TS_ISSUED || e->t.state == VQ_TS_ANYTIME) &&
 		    admit_from(b, e) <= now && now < admit_until(b, e))
 			guests += e->t.party;
@@ -619,7 +706,8 @@ void vq_book_backlogs(const vq_book *b, int64_t now, int *out)
 	memset(out, 0, (size_t)b->nattrs * sizeof *out);
 	for (size_t i = 0; i < b->nentries; i++) {
 		const struct entry *e = &b->entries[i];
-		if ((e->t.state == VQ_TS_ISSUED || e->t.state == VQ_TS_ANYTIME) &&
+		if (e->t.kind == VQ_TK_FAST &&
+		    (e->t.state == VQ_TS_ISSUED || e->t.state == VQ_TS_ANYTIME) &&
 		    admit_from(b, e) <= now && now < admit_until(b, e))
 			out[e->attr] += e->t.party;
 	}
@@ -631,7 +719,7 @@ void vq_book_noshows(const vq_book *b, int64_t now, vq_noshow *out)
 	for (size_t i = 0; i < b->nentries; i++) {
 		const struct entry *e = &b->entries[i];
 		if ((e->t.state != VQ_TS_ISSUED && e->t.state != VQ_TS_REDEEMED) ||
-		    e->t.valid_from != 0 || admit_until(b, e) > now)
+		    e->t.kind != VQ_TK_FAST || e->t.valid_from != 0 || admit_until(b, e) > now)
 			continue;
 		out[e->attr].seats += e->t.party;
 		if (e->t.state == VQ_TS_ISSUED)
@@ -785,7 +873,7 @@ int vq_book_restore_ticket(vq_book *b, const vq_ticket *t)
 	if (t->tier >= vq_site_tier_count(b->site))
 		return VQ_ENOTIER;
 	if (t->id == 0 || (b->nentries && t->id <= b->entries[b->nentries - 1].t.id) ||
-	    t->state > VQ_TS_ANYTIME || t->party < 1)
+	    t->state > VQ_TS_ANYTIME || t->party < 1 || t->kind > VQ_TK_ACCESS)
 		return VQ_EINVAL;
 	const vq_attraction *cfg = vq_site_attr(b->site, a);
 	int64_t off = t->slot_start - b->attrs[a].opens;
@@ -802,7 +890,7 @@ int vq_book_restore_ticket(vq_book *b, const vq_ticket *t)
 	e->attr = a;
 	e->slot = (int)(off / step);
 	guest_link(b, idx);
-	if (t->state != VQ_TS_CANCELLED)
+	if (t->state != VQ_TS_CANCELLED && t->kind == VQ_TK_FAST)
 		seats_add(&b->attrs[a].slots[e->slot], t->tier, t->party);
 	if (t->id >= b->next_id)
 		b->next_id = t->id + 1;

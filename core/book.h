@@ -53,6 +53,7 @@ typedef struct vq_request {
 	int tier;       /* index into the site's tiers */
 	int party;      /* seats, 1..max_party */
 	uint64_t guest; /* pseudonymous reference, 0 = anonymous (no per-guest limit) */
+	const char *by; /* the account asking (the ticket's issued_by), NULL = unknown */
 } vq_request;
 
 typedef struct vq_offer {
@@ -107,6 +108,21 @@ int vq_book_quote(const vq_book *book, const vq_request *req, int64_t now, vq_of
 /* As quote, then takes the seats and records a new ticket, copied to *out. */
 int vq_book_issue(vq_book *book, const vq_request *req, int64_t now, vq_ticket *out);
 
+/* Issues an accessibility return pass for req's guest (never 0) and party at req's
+ * attraction, at req's tier: its return time is the minute now falls in (or the opening,
+ * if earlier) plus wait_min, the attraction's posted standby wait less the site's margin
+ * (>= 0, the caller's arithmetic), and it admits from then to closing time. It takes no
+ * seats, so fast-lane inventory and the tier's pass limit are untouched; a guest holds one
+ * active pass at a time. Errors: VQ_ENOATTR, VQ_ENOTIER, VQ_EPARTY, VQ_EINVAL (a service
+ * desk, guest 0, wait_min < 0), VQ_ECLOSED, VQ_ENOTOPEN (the return time would fall at or
+ * after closing), VQ_ELIMIT (the guest's active pass: vq_book_guest_pass). */
+int vq_book_issue_access(vq_book *book, const vq_request *req, int wait_min, int64_t now,
+                         vq_ticket *out);
+
+/* The guest's active accessibility pass at now (issued or anytime, its admission interval
+ * not over), or NULL. */
+const vq_ticket *vq_book_guest_pass(const vq_book *book, uint64_t guest, int64_t now);
+
 /* Gives an issued ticket back; its seats return to the slot. VQ_ENOTICKET, VQ_ESTATE. */
 int vq_book_cancel(vq_book *book, uint64_t id, int64_t now, vq_ticket *out);
 
@@ -124,7 +140,8 @@ int vq_book_force_redeem(vq_book *book, uint64_t id, const char *gate_attr, cons
                          int64_t now, vq_ticket *out);
 
 /* The fast lane's backlog at attr: guests (party sizes) holding an issued or anytime
- * ticket whose admission interval holds now. */
+ * fast-lane ticket whose admission interval holds now. Accessibility passes are left out
+ * here and in vq_book_noshows: they hold no seats and admit until closing. */
 int vq_book_backlog(const vq_book *book, int attr, int64_t now);
 /* The same for every attraction at once (out[attr], vq_site_attr_count entries), in one
  * pass over the day's tickets. */
@@ -154,7 +171,8 @@ int vq_book_close(vq_book *book, int attr, int64_t now);
  */
 int vq_book_reopen(vq_book *book, int attr, int64_t now, size_t *converted);
 
-/* Passes guest holds at now: issued or anytime tickets not yet past their interval. */
+/* Passes guest holds at now: issued or anytime fast-lane tickets not yet past their
+ * interval (accessibility passes are counted apart: vq_book_guest_pass). */
 int vq_book_guest_held(const vq_book *book, uint64_t guest, int64_t now);
 
 const vq_ticket *vq_book_ticket(const vq_book *book, uint64_t id); /* NULL if unknown */

@@ -18,7 +18,8 @@
  * Bytes: body || sig. Multi-byte integers are big-endian unless said otherwise.
  *
  *   size      field
- *   1         version = 1
+ *   1         format: 1 = a fast-lane ticket, 2 = an accessibility return pass (same
+ *             layout; the kind is signed with the rest, so it cannot be changed)
  *   1         kid: the key id that signed it
  *   1         site id length n, 1..31
  *   ceil(6n/8) site id, 6 bits a character (below), high bits first, zero padding bits
@@ -42,6 +43,9 @@
  * ticket ids cost 1-3 bytes, so the demo park's codes (site "demo", ticket ids < 2^21) are
  * 145-156 characters, a version 6 or 7 QR at level M.
  *
+ * Format 1 is every code issued before access passes existed, so those stay valid; a gate
+ * that predates format 2 refuses a pass as malformed rather than admit it as a ticket.
+ *
  * The signed message starts with a context string so that an Ed25519 signature made by the
  * same key for any other purpose (another message type, a later version) cannot be
  * replayed as a ticket, and the other way round.
@@ -53,7 +57,8 @@
 
 #define CODE_PREFIX      "VQ1:"
 #define CODE_PREFIX_LEN  4
-#define CODE_VERSION     1
+#define CODE_FORMAT_FAST 1 /* byte 0 of a fast-lane ticket's code */
+#define CODE_FORMAT_PASS 2 /* byte 0 of an accessibility return pass's code */
 #define CODE_CONTEXT     "vq-ticket-v1"
 #define CODE_CONTEXT_LEN 12
 #define SIG_LEN          64 /* crypto_sign_BYTES */
@@ -183,6 +188,8 @@ static int claims_valid(const vq_claims *c)
 		return 0;
 	if (c->tier >= VQ_MAX_TIERS || c->party < 1 || c->party > VQ_MAX_PARTY)
 		return 0;
+	if (c->kind != VQ_TK_FAST && c->kind != VQ_TK_ACCESS)
+		return 0;
 	return c->number >= 1 && c->number <= NUMBER_MAX;
 }
 
@@ -191,7 +198,7 @@ static size_t body_encode(const vq_claims *c, uint8_t *body)
 {
 	uint8_t *p = body;
 
-	*p++ = CODE_VERSION;
+	*p++ = c->kind == VQ_TK_ACCESS ? CODE_FORMAT_PASS : CODE_FORMAT_FAST;
 	*p++ = c->kid;
 	p = put_id(p, c->site, id_len(c->site));
 	p = put_id(p, c->attr, id_len(c->attr));
@@ -285,11 +292,11 @@ static int get_varint(reader *r, uint64_t *v)
 static int body_decode(const uint8_t *body, size_t n, vq_claims *c)
 {
 	reader r = {body, n, 0};
-	uint8_t version, kid, tier, party;
+	uint8_t format, kid, tier, party;
 	uint64_t ticket_id, start_min, len_min, number;
 
 	memset(c, 0, sizeof *c);
-	if (!get_byte(&r, &version) || version != CODE_VERSION)
+	if (!get_byte(&r, &format) || (format != CODE_FORMAT_FAST && format != CODE_FORMAT_PASS))
 		return 0;
 	if (!get_byte(&r, &kid) || !get_id(&r, c->site) || !get_id(&r, c->attr))
 		return 0;
@@ -305,6 +312,7 @@ static int body_decode(const uint8_t *body, size_t n, vq_claims *c)
 		return 0;
 	if (r.at != n)
 		return 0;
+	c->kind = format == CODE_FORMAT_PASS ? VQ_TK_ACCESS : VQ_TK_FAST;
 	c->kid = kid;
 	c->ticket_id = ticket_id;
 	c->win_start = (int64_t)start_min * 60;

@@ -8,9 +8,10 @@
 #ifndef VQ_CODE_H
 #define VQ_CODE_H
 
+#include "ticket.h"
 #include "vq.h"
 
-#define VQ_CODE_MAX 200 /* longest code text, plus NUL */
+#define VQ_CODE_MAX    200 /* longest code text, plus NUL */
 #define VQ_KEYRING_MAX 16
 /* A code carries the site id and the attraction id; when their lengths add up to at most
  * this, every ticket of that attraction has a code (vq_code_sign never says VQ_EINVAL for
@@ -18,15 +19,16 @@
 #define VQ_CODE_IDS_MAX 47
 
 typedef struct vq_claims {
-	uint8_t kid;           /* key id that signed it */
+	uint8_t kid; /* key id that signed it */
 	char site[VQ_ID_MAX];
 	char attr[VQ_ID_MAX];
 	uint64_t ticket_id;
-	int64_t win_start;     /* unix seconds, minute precision */
+	int64_t win_start; /* unix seconds, minute precision */
 	int64_t win_end;
 	uint8_t tier;
 	uint8_t party;
 	uint16_t number;
+	uint8_t kind; /* enum vq_ticket_kind: a fast-lane ticket or an access pass */
 } vq_claims;
 
 typedef struct vq_keyring {

@@ -19,6 +19,8 @@
  *   languages      1..8 unique codes, 2..7 of [a-zA-Z-]; the first is the fallback
  *   min_lead_min   opt [0], 0..240
  *   unknown_cards  opt ["standard"], "standard" | "refuse"
+ *   access_margin_min opt [10], 0..600: an accessibility return pass's return time is
+ *                  the posted standby wait minus this
  *   tiers          1..8 objects, lowest first:
  *     id, names    names: {lang: text}, keys among the languages, the first one required
  *     protect_pct  opt [0]; tier 0: 0; tier 1: 0..100; higher: at most the tier below's
@@ -63,6 +65,7 @@ struct vq_site {
 	char timezone[SITE_TZ_MAX];
 	int unknown_policy;
 	int min_lead_min;
+	int access_margin_min;
 	int nlangs;
 	char langs[VQ_MAX_LANGS][VQ_LANG_MAX];
 	int ntiers;
@@ -559,9 +562,10 @@ static int parse_languages(pctx *c, const cJSON *root, vq_site *site)
 /* Everything at the top level except tiers and attractions. */
 static int parse_head(pctx *c, const cJSON *root, vq_site *site)
 {
-	static const char *const known[] = {
-	    "version",       "id",    "name",        "timezone", "languages", "min_lead_min",
-	    "unknown_cards", "tiers", "attractions", "limits",   NULL};
+	static const char *const known[] = {"version",           "id",        "name",
+	                                    "timezone",          "languages", "min_lead_min",
+	                                    "unknown_cards",     "tiers",     "attractions",
+	                                    "limits",            "access_margin_min", NULL};
 	const cJSON *v;
 	const char *s;
 	char eb[ECHO_MAX];
@@ -595,6 +599,10 @@ static int parse_head(pctx *c, const cJSON *root, vq_site *site)
 		return rc;
 	if ((rc = get_int(c, "", root, "min_lead_min", 0, 0, 240, &site->min_lead_min)))
 		return rc;
+	if ((rc = get_int(c, "", root, "access_margin_min", 0, 0, 600, &site->access_margin_min)))
+		return rc;
+	if (!cJSON_GetObjectItemCaseSensitive(root, "access_margin_min"))
+		site->access_margin_min = VQ_ACCESS_MARGIN_DEFAULT;
 	if ((rc = get_str(c, "", root, "unknown_cards", 0, &s)))
 		return rc;
 	if (!s || strcmp(s, "standard") == 0)
@@ -765,6 +773,11 @@ int vq_site_unknown_policy(const vq_site *site)
 int vq_site_min_lead_min(const vq_site *site)
 {
 	return site->min_lead_min;
+}
+
+int vq_site_access_margin_min(const vq_site *site)
+{
+	return site->access_margin_min;
 }
 
 int vq_site_lang_count(const vq_site *site)

@@ -15,7 +15,7 @@ enum vq_kind { VQ_KIND_RIDE = 0, VQ_KIND_SERVICE = 1 };
 enum vq_unknown_policy { VQ_UNKNOWN_REFUSE = 0, VQ_UNKNOWN_STANDARD = 1 };
 
 typedef struct vq_tier {
-	char id[VQ_ID_MAX];                  /* "gold" */
+	char id[VQ_ID_MAX];                   /* "gold" */
 	char name[VQ_MAX_LANGS][VQ_NAME_MAX]; /* per site language; "" falls back to lang 0 */
 	int protect_pct;    /* % of each slot held for this tier and the ones above it; tier 0: 0 */
 	int release_min;    /* this tier's protection lapses this long before a slot starts */
@@ -29,15 +29,15 @@ typedef struct vq_attraction {
 	char prefix[4];                       /* short-number prefix, 1-3 of [A-Z]: "H" -> H-042 */
 	char name[VQ_MAX_LANGS][VQ_NAME_MAX]; /* per site language; "" falls back to lang 0 */
 	int kind;                             /* enum vq_kind */
-	int throughput_per_hour;              /* guests per hour through the attraction, 1..100000 */
-	int fast_share_pct;                   /* % of throughput for the fast lane, 0..100 */
-	int slot_min;                         /* slot length, 1..240, divides close_min - open_min */
-	int window_min;                       /* return window length, slot_min..720 */
-	int open_min, close_min;              /* opening hours, 0 <= open < close <= 1440 */
-	int early_grace_min;                  /* the gate admits this early, 0..120 */
-	int late_grace_min;                   /* the gate admits this late (tier adds its own) */
-	int max_party;                        /* 1..VQ_MAX_PARTY */
-	int standby_min;                      /* posted standby wait at start of day, minutes */
+	int throughput_per_hour; /* guests per hour through the attraction, 1..100000 */
+	int fast_share_pct;      /* % of throughput for the fast lane, 0..100 */
+	int slot_min;            /* slot length, 1..240, divides close_min - open_min */
+	int window_min;          /* return window length, slot_min..720 */
+	int open_min, close_min; /* opening hours, 0 <= open < close <= 1440 */
+	int early_grace_min;     /* the gate admits this early, 0..120 */
+	int late_grace_min;      /* the gate admits this late (tier adds its own) */
+	int max_party;           /* 1..VQ_MAX_PARTY */
+	int standby_min;         /* posted standby wait at start of day, minutes */
 } vq_attraction;
 
 /* The roles whose requests vqd limits, one token bucket per account and role. */
@@ -70,11 +70,14 @@ void vq_site_free(vq_site *site); /* NULL is fine */
 const char *vq_site_id(const vq_site *site);
 const char *vq_site_name(const vq_site *site);
 const char *vq_site_timezone(const vq_site *site); /* IANA name, e.g. "Europe/Chisinau" */
-int vq_site_unknown_policy(const vq_site *site);  /* enum vq_unknown_policy */
-int vq_site_min_lead_min(const vq_site *site);    /* earliest a slot may start after now */
+int vq_site_unknown_policy(const vq_site *site);   /* enum vq_unknown_policy */
+int vq_site_min_lead_min(const vq_site *site);     /* earliest a slot may start after now */
+/* An accessibility return pass gives the posted standby wait less this many minutes. */
+#define VQ_ACCESS_MARGIN_DEFAULT 10
+int vq_site_access_margin_min(const vq_site *site);
 
 int vq_site_lang_count(const vq_site *site);
-const char *vq_site_lang(const vq_site *site, int i); /* "en"; i in 0..count-1 */
+const char *vq_site_lang(const vq_site *site, int i);         /* "en"; i in 0..count-1 */
 int vq_site_lang_find(const vq_site *site, const char *lang); /* index or -1 */
 
 int vq_site_tier_count(const vq_site *site); /* 1..VQ_MAX_TIERS, ordered lowest first */

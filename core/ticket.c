@@ -1,6 +1,6 @@
 /* core/ticket.c — the names of ticket states and the short number a person reads.
  *
- * Owns the text forms only: state names are part of the wire protocol and the store's
+ * Owns the text forms only: state and kind names are part of the wire protocol and the store's
  * schema (docs/protocol.md), so a name, once shipped, never changes. The short number is
  * always prefix, '-', exactly three digits; nothing here allocates or reads the clock.
  */
@@ -18,6 +18,13 @@ static const char *const state_names[] = {
 
 #define STATE_COUNT ((int)(sizeof state_names / sizeof state_names[0]))
 
+static const char *const kind_names[] = {
+    [VQ_TK_FAST] = "fast",
+    [VQ_TK_ACCESS] = "access",
+};
+
+#define KIND_COUNT ((int)(sizeof kind_names / sizeof kind_names[0]))
+
 const char *vq_ticket_state_name(int state)
 {
 	if (state < 0 || state >= STATE_COUNT)
@@ -31,6 +38,24 @@ int vq_ticket_state_parse(const char *name)
 		return -1;
 	for (int i = 0; i < STATE_COUNT; i++) {
 		if (strcmp(name, state_names[i]) == 0)
+			return i;
+	}
+	return -1;
+}
+
+const char *vq_ticket_kind_name(int kind)
+{
+	if (kind < 0 || kind >= KIND_COUNT)
+		return "?";
+	return kind_names[kind];
+}
+
+int vq_ticket_kind_parse(const char *name)
+{
+	if (!name)
+		return -1;
+	for (int i = 0; i < KIND_COUNT; i++) {
+		if (strcmp(name, kind_names[i]) == 0)
 			return i;
 	}
 	return -1;

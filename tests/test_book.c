@@ -386,6 +386,88 @@ START_TEST(test_guest_limit)
 }
 END_TEST
 
+/* Accessibility return passes: the posted wait from now, to closing; no seats, one a guest. */
+START_TEST(test_access_pass)
+{
+	vq_book *b = new_book();
+	vq_ticket p, t, again;
+	vq_slot_view v;
+	vq_request r = req(0, 0, 3, 77);
+	r.by = "gate-1";
+	/* 10:07:30 with a 25-minute wait: back at 10:32, until the coaster closes at 21:00 */
+	ck_assert_int_eq(vq_book_issue_access(b, &r, 25, AT(10, 7) + 30, &p), VQ_OK);
+	ck_assert_int_eq(p.kind, VQ_TK_ACCESS);
+	ck_assert_int_eq(p.win_start, AT(10, 32));
+	ck_assert_int_eq(p.win_end, AT(21, 0));
+	ck_assert_int_eq(p.slot_start, AT(10, 30));
+	ck_assert_int_eq(p.party, 3);
+	ck_assert_int_eq(p.number, 1);
+	ck_assert_str_eq(p.issued_by, "gate-1");
+	/* no seat taken anywhere, and the tier's fast-lane limit is untouched */
+	for (int i = 0; i < vq_book_slot_count(b, 0); i++) {
+		vq_book_slot(b, 0, i, &v);
+		ck_assert_int_eq(v.taken, 0);
+	}
+	ck_assert_int_eq(vq_book_guest_held(b, 77, AT(10, 8)), 0);
+	vq_request fast = req(0, 0, 2, 77);
+	ck_assert_int_eq(vq_book_issue(b, &fast, AT(10, 8), &t), VQ_OK);
+	ck_assert_int_eq(t.kind, VQ_TK_FAST);
+	ck_assert_int_eq(t.number, 2); /* one sequence of numbers per attraction */
+	/* one active pass a guest, anywhere; another guest may have one */
+	ck_assert_ptr_nonnull(vq_book_guest_pass(b, 77, AT(10, 8)));
+	ck_assert_uint_eq(vq_book_guest_pass(b, 77, AT(10, 8))->id, p.id);
+	vq_request elsewhere = req(2, 0, 1, 77);
+	ck_assert_int_eq(vq_book_issue_access(b, &elsewhere, 0, AT(10, 9), &again), VQ_ELIMIT);
+	elsewhere.guest = 78;
+	ck_assert_int_eq(vq_book_issue_access(b, &elsewhere, 0, AT(10, 9), &again), VQ_OK);
+	ck_assert_int_eq(again.win_start, AT(10, 9)); /* no wait: at once */
+	/* used, the guest may take the next one */
+	vq_verdict vd;
+	ck_assert_int_eq(vq_book_redeem(b, p.id, "coaster", "g1", 0, AT(10, 27), &vd, NULL),
+	                 VQ_OK); /* 5 min early grace, as any ticket */
+	ck_assert_ptr_null(vq_book_guest_pass(b, 77, AT(10, 28)));
+	r.guest = 77;
+	ck_assert_int_eq(vq_book_issue_access(b, &r, 25, AT(10, 28), &again), VQ_OK);
+	/* cancelled, no seat comes back to the slot either */
+	ck_assert_int_eq(vq_book_cancel(b, again.id, AT(10, 29), NULL), VQ_OK);
+	vq_book_slot(b, 0, 6, &v);
+	ck_assert_int_eq(v.taken, 0);
+	ck_assert_ptr_null(vq_book_guest_pass(b, 77, AT(10, 29)));
+	/* passes are not the fast lane's backlog nor its no-shows */
+	ck_assert_int_eq(vq_book_backlog(b, 2, AT(10, 30)), 0);
+	/* before opening: from the opening; a return at or after closing is refused */
+	r.guest = 79;
+	ck_assert_int_eq(vq_book_issue_access(b, &r, 10, AT(7, 0), &again), VQ_OK);
+	ck_assert_int_eq(again.win_start, AT(9, 10));
+	r.guest = 80;
+	ck_assert_int_eq(vq_book_issue_access(b, &r, 60, AT(20, 0), &again), VQ_ENOTOPEN);
+	ck_assert_int_eq(vq_book_issue_access(b, &r, 0, AT(21, 0), &again), VQ_ENOTOPEN);
+	/* refusals */
+	ck_assert_int_eq(vq_book_issue_access(b, &r, -1, AT(10, 0), &again), VQ_EINVAL);
+	vq_request desk = req(1, 0, 1, 80);
+	ck_assert_int_eq(vq_book_issue_access(b, &desk, 0, AT(11, 0), &again), VQ_EINVAL);
+	vq_request anon = req(0, 0, 1, 0);
+	ck_assert_int_eq(vq_book_issue_access(b, &anon, 0, AT(11, 0), &again), VQ_EINVAL);
+	vq_request big = req(0, 0, 9, 80);
+	ck_assert_int_eq(vq_book_issue_access(b, &big, 0, AT(11, 0), &again), VQ_EPARTY);
+	ck_assert_int_eq(vq_book_close(b, 0, AT(11, 0)), VQ_OK);
+	ck_assert_int_eq(vq_book_issue_access(b, &r, 0, AT(11, 1), &again), VQ_ECLOSED);
+	/* a restored book holds the same: passes take no seats back either */
+	vq_book *c = new_book();
+	for (size_t i = 0; i < vq_book_ticket_count(b); i++)
+		ck_assert_int_eq(vq_book_restore_ticket(c, vq_book_ticket_at(b, i)), VQ_OK);
+	for (int i = 0; i < vq_book_slot_count(b, 0); i++) {
+		vq_slot_view x, y;
+		vq_book_slot(b, 0, i, &x);
+		vq_book_slot(c, 0, i, &y);
+		ck_assert_int_eq(x.taken, y.taken);
+	}
+	ck_assert_ptr_nonnull(vq_book_guest_pass(c, 78, AT(11, 0)));
+	vq_book_free(c);
+	vq_book_free(b);
+}
+END_TEST
+
 START_TEST(test_cancel)
 {
 	vq_book *b = new_book();
@@ -879,6 +961,7 @@ static Suite *book_suite(void)
 	tcase_add_test(tc, test_protection_release);
 	tcase_add_test(tc, test_horizon_and_sold_out);
 	tcase_add_test(tc, test_guest_limit);
+	tcase_add_test(tc, test_access_pass);
 	tcase_add_test(tc, test_cancel);
 	tcase_add_test(tc, test_redeem);
 	tcase_add_test(tc, test_override_and_backlog);

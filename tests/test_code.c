@@ -89,6 +89,7 @@ static void claims_assert_eq(const vq_claims *a, const vq_claims *b, const char 
 	EXPECT(a->tier == b->tier, "%s: tier", what);
 	EXPECT(a->party == b->party, "%s: party", what);
 	EXPECT(a->number == b->number, "%s: number", what);
+	EXPECT(a->kind == b->kind, "%s: kind", what);
 }
 
 static void rand_id(tu_rng *r, char *out, size_t n)
@@ -123,6 +124,7 @@ static void rand_claims(tu_rng *r, vq_claims *c)
 	c->tier = (uint8_t)tu_rng_below(r, VQ_MAX_TIERS);
 	c->party = (uint8_t)(1 + tu_rng_below(r, VQ_MAX_PARTY));
 	c->number = (uint16_t)(1 + tu_rng_below(r, 999));
+	c->kind = (uint8_t)tu_rng_below(r, 2);
 }
 
 static void assert_qr_text(const char *code)
@@ -185,7 +187,7 @@ static void ref_varint(bits *w, uint64_t v)
 static void ref_body(bits *w, const vq_claims *c)
 {
 	memset(w, 0, sizeof *w);
-	bput(w, 1, 8);
+	bput(w, c->kind == VQ_TK_ACCESS ? 2 : 1, 8);
 	bput(w, c->kid, 8);
 	ref_id(w, c->site);
 	ref_id(w, c->attr);
@@ -295,6 +297,39 @@ START_TEST(test_known_answer)
 	ck_assert_int_eq(vq_keyring_add(&ring, 1, k.pk), VQ_OK);
 	ck_assert_int_eq(verify_exact(KNOWN_CODE, strlen(KNOWN_CODE), &ring, &got), VQ_OK);
 	claims_assert_eq(&got, &c, "known");
+}
+END_TEST
+
+/* An accessibility pass is format 2; its kind is signed, so turning it into a fast-lane
+ * ticket (format 1) or the other way round breaks the signature. Format-1 codes made before
+ * passes existed (KNOWN_CODE) still verify, as fast-lane tickets. */
+START_TEST(test_access_kind_signed)
+{
+	key k;
+	vq_claims c, got;
+	vq_keyring ring = {0};
+	char code[VQ_CODE_MAX], flipped[VQ_CODE_MAX];
+	key_make(&k, 7);
+	ck_assert_int_eq(vq_keyring_add(&ring, 1, k.pk), VQ_OK);
+	ck_assert_int_eq(verify_exact(KNOWN_CODE, strlen(KNOWN_CODE), &ring, &got), VQ_OK);
+	ck_assert_int_eq(got.kind, VQ_TK_FAST);
+	for (int kind = 0; kind < 2; kind++) {
+		claims_base(&c);
+		c.kind = (uint8_t)kind;
+		ck_assert_int_eq(vq_code_sign(&c, k.sk, code, sizeof code), VQ_OK);
+		ck_assert_int_eq(verify_exact(code, strlen(code), &ring, &got), VQ_OK);
+		ck_assert_int_eq(got.kind, kind);
+		/* byte 0 is the first 5 bits of the first base32 character and 3 of the second:
+		 * format 1 = 00000 001.., format 2 = 00000 010.. */
+		strcpy(flipped, code);
+		int v = b32v(code[5]);
+		v ^= 0x0c; /* bits 6 and 7 of byte 0 are bits 3 and 2 of this character */
+		flipped[5] = B32[v];
+		ck_assert_int_eq(verify_exact(flipped, strlen(flipped), &ring, &got), VQ_EBADSIG);
+	}
+	claims_base(&c);
+	c.kind = 2;
+	ck_assert_int_eq(vq_code_sign(&c, k.sk, code, sizeof code), VQ_EINVAL);
 }
 END_TEST
 
@@ -566,7 +601,7 @@ enum bad {
 static void bad_body(bits *w, enum bad bad)
 {
 	memset(w, 0, sizeof *w);
-	bput(w, bad == BAD_VERSION ? 2 : 1, 8);
+	bput(w, bad == BAD_VERSION ? 3 : 1, 8); /* 2 is an access pass */
 	bput(w, 1, 8);
 	switch (bad) {
 	case BAD_SITE_LEN0:
@@ -924,6 +959,7 @@ static Suite *code_suite(void)
 	tcase_set_timeout(tc, 240);
 	tcase_add_loop_test(tc, test_round_trip_random, 0, sizeof SEEDS / sizeof SEEDS[0]);
 	tcase_add_test(tc, test_known_answer);
+	tcase_add_test(tc, test_access_kind_signed);
 	tcase_add_test(tc, test_length_bounds);
 	tcase_add_test(tc, test_every_single_char_change_rejected);
 	tcase_add_test(tc, test_truncations_malformed);

@@ -87,6 +87,8 @@ static void ck_ticket_eq(const vq_ticket *a, const vq_ticket *b)
 	ck_assert_int_eq(a->used_at, b->used_at);
 	ck_assert_str_eq(a->used_gate, b->used_gate);
 	ck_assert_uint_eq(a->used_offline, b->used_offline);
+	ck_assert_uint_eq(a->kind, b->kind);
+	ck_assert_str_eq(a->issued_by, b->issued_by);
 }
 
 /* Runs SQL on the file behind the store's back (the store must be closed). */
@@ -193,6 +195,32 @@ START_TEST(test_reopen_keeps_everything)
 }
 END_TEST
 
+/* A database of schema 2 (before accessibility passes) is migrated at open: its tickets
+ * become fast-lane tickets of an unknown account, and nothing else changes. */
+START_TEST(test_migrates_schema_2)
+{
+	vq_store *st = open_ok();
+	vq_ticket t = mk_ticket(5);
+	begin_ok(st);
+	ck_assert_int_eq(vq_store_put_ticket(st, &t), VQ_OK);
+	commit_ok(st);
+	vq_store_close(st);
+	raw_exec("ALTER TABLE tickets DROP COLUMN kind; ALTER TABLE tickets DROP COLUMN issued_by;"
+	         " PRAGMA user_version = 2");
+	ck_assert_int_eq(raw_count("PRAGMA user_version"), 2);
+	st = open_ok();
+	int v = -1;
+	ck_assert_int_eq(vq_store_schema_version(st, &v), VQ_OK);
+	ck_assert_int_eq(v, VQ_STORE_SCHEMA_VERSION);
+	vq_ticket got;
+	ck_assert_int_eq(vq_store_get_ticket(st, 5, &got), VQ_OK);
+	ck_ticket_eq(&got, &t);
+	ck_assert_uint_eq(got.kind, VQ_TK_FAST);
+	ck_assert_str_eq(got.issued_by, "");
+	vq_store_close(st);
+}
+END_TEST
+
 START_TEST(test_future_version_refused)
 {
 	vq_store_close(open_ok());
@@ -252,6 +280,8 @@ START_TEST(test_ticket_roundtrip)
 	t.used_at = 42;
 	snprintf(t.used_gate, sizeof t.used_gate, "gate-%s", "north-7");
 	t.used_offline = 1;
+	t.kind = VQ_TK_ACCESS;
+	snprintf(t.issued_by, sizeof t.issued_by, "%s", "desk-abcdefghijklmnopqrstuvwxy"); /* 30 */
 	begin_ok(st);
 	ck_assert_int_eq(vq_store_put_ticket(st, &t), VQ_OK);
 	ck_assert_int_eq(vq_store_put_ticket(st, &t), VQ_OK); /* writing it twice is fine */
@@ -292,6 +322,12 @@ START_TEST(test_ticket_roundtrip)
 	ck_assert_int_eq(vq_store_put_ticket(st, &bad), VQ_EINVAL);
 	bad = mk_ticket(1);
 	bad.attr[0] = '\0';
+	ck_assert_int_eq(vq_store_put_ticket(st, &bad), VQ_EINVAL);
+	bad = mk_ticket(1);
+	bad.kind = 2;
+	ck_assert_int_eq(vq_store_put_ticket(st, &bad), VQ_EINVAL);
+	bad = mk_ticket(1);
+	memset(bad.issued_by, 'k', sizeof bad.issued_by); /* not terminated */
 	ck_assert_int_eq(vq_store_put_ticket(st, &bad), VQ_EINVAL);
 	ck_assert_int_eq(vq_store_put_ticket(st, NULL), VQ_EINVAL);
 	ck_assert_int_eq(vq_store_put_ticket(NULL, &t), VQ_EINVAL);
@@ -1259,6 +1295,7 @@ static Suite *store_suite(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_schema_created);
 	tcase_add_test(tc, test_reopen_keeps_everything);
+	tcase_add_test(tc, test_migrates_schema_2);
 	tcase_add_test(tc, test_future_version_refused);
 	tcase_add_test(tc, test_not_a_database);
 	tcase_add_test(tc, test_ticket_roundtrip);

@@ -413,6 +413,10 @@ START_TEST(test_requests)
 	     "{\"v\":1,\"rid\":\"r\",\"cmd\":\"tier\",\"tier\":\"gold\",\"release_min\":40,"
 	     "\"late_grace_min\":12}"},
 	    {{"ticket", "42"}, "svc/lookup", "{\"v\":1,\"rid\":\"r\",\"ticket\":42}"},
+	    {{"passes"}, "svc/ops", "{\"v\":1,\"rid\":\"r\",\"cmd\":\"passes\"}"},
+	    {{"passes", "flume"},
+	     "svc/ops",
+	     "{\"v\":1,\"rid\":\"r\",\"cmd\":\"passes\",\"attraction\":\"flume\"}"},
 	    {{"ticket", "--code", "VQ1:AB"},
 	     "svc/lookup",
 	     "{\"v\":1,\"rid\":\"r\",\"code\":\"VQ1:AB\"}"},
@@ -824,6 +828,18 @@ START_TEST(test_print_other_replies)
 	                    "uptime_s                7320 (2h 02m)\n");
 	free(s);
 
+	s = printed(VQCTL_PASSES,
+	            "{\"ok\":true,\"passes\":[{\"id\":5,\"number\":\"C-005\",\"attraction\":"
+	            "\"coaster\",\"party\":3,\"start\":" T0 ",\"end\":1798833600,\"state\":"
+	            "\"issued\",\"kind\":\"access\",\"issued_by\":\"gate-1\",\"issued_at\":"
+	            "1798797000}]}",
+	            &rc);
+	ck_assert_int_eq(rc, VQ_OK);
+	ck_assert_str_eq(s, "NUMBER  ATTRACTION  PARTY  RETURN  UNTIL  STATE   ISSUED BY  AT\n"
+	                    "C-005   coaster         3  10:00   20:00  issued  gate-1     09:50\n"
+	                    "1 pass\n");
+	free(s);
+
 	s = printed(VQCTL_MEMBER,
 	            "{\"v\":1,\"rid\":\"r\",\"ok\":true,\"card\":\"4000\",\"tier\":\"gold\"}", &rc);
 	ck_assert_str_eq(s, "card  4000\ntier  gold\n");
@@ -1121,6 +1137,31 @@ START_TEST(test_e2e_operations)
 	EXPECT_EXIT(r, VQCTL_EXIT_OK);
 	EXPECT_IN(r.out, "25 min");
 	run_free(&r);
+
+	/* the day's accessibility passes: none, then the one a gate gave */
+	r = VQCTL("passes");
+	EXPECT_EXIT(r, VQCTL_EXIT_OK);
+	EXPECT_IN(r.out, "0 passes");
+	run_free(&r);
+	vq_bus *gate = vqs_bus(site, "gate-1", NULL);
+	ck_assert_ptr_nonnull(gate);
+	cJSON *pass = vqs_callf(gate, "svc/access",
+	                        "{\"v\":1,\"rid\":\"g1-1\",\"card\":\"walk-in-9\","
+	                        "\"attraction\":\"coaster\",\"party\":3}");
+	vq_bus_free(gate);
+	ck_assert_msg(pass && vqs_ok(pass), "access refused: %s", pass ? vqs_errcode(pass) : "");
+	r = VQCTL("passes", "coaster");
+	EXPECT_EXIT(r, VQCTL_EXIT_OK);
+	EXPECT_IN(r.out, vqs_str(pass, "ticket.number"));
+	EXPECT_IN(r.out, "gate-1");
+	EXPECT_IN(r.out, "issued");
+	EXPECT_IN(r.out, "1 pass\n");
+	run_free(&r);
+	r = VQCTL("passes", "flume");
+	EXPECT_EXIT(r, VQCTL_EXIT_OK);
+	EXPECT_IN(r.out, "0 passes");
+	run_free(&r);
+	cJSON_Delete(pass);
 
 	/* a ticket, looked up by id and by code */
 	vq_bus *kiosk = vqs_bus(site, "kiosk-1", NULL);

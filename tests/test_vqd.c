@@ -2273,6 +2273,184 @@ START_TEST(test_day_cannot_load)
 }
 END_TEST
 
+static bool pass_admission(const cJSON *j, void *arg)
+{
+	int64_t id;
+	return vqs_int(j, "ticket", &id) && id == *(int64_t *)arg &&
+	       cJSON_IsTrue(vqs_get(j, "access"));
+}
+
+/* Accessibility return passes (svc/access): staff at a gate give a guest the posted standby
+ * wait less the site's margin (10 min by default), to closing time; no fast-lane seat is
+ * taken, the tier's pass limit is untouched, one pass per guest, audited with the staff
+ * account, admitted at a gate by the ticket rules; vqctl's ops "passes" lists them. */
+START_TEST(test_access_pass)
+{
+	up(NULL);
+	vq_bus *kiosk = bus("kiosk-1", NULL);
+	vq_bus *gate = bus("gate-1", NULL);
+	vq_bus *ops = bus("ops-1", NULL);
+	vq_bus *board = bus("board-1", (const char *const[]){"events/admission", NULL});
+	vq_keyring ring;
+	CHECK(vqs_keyring(site, &ring, WAIT_MS) == VQ_OK, "no usable keys in state/_site");
+	cJSON *r = call(ops, "svc/ops",
+	                "{\"v\":1,\"rid\":\"a0\",\"cmd\":\"standby\",\"attraction\":\"coaster\","
+	                "\"minutes\":60}");
+	expect_ok(r, "standby");
+	cJSON_Delete(r);
+
+	char *raw1 = NULL, *raw2 = NULL;
+	size_t len1 = 0, len2 = 0;
+	const char *body = "{\"v\":1,\"rid\":\"a1\",\"card\":\"acc-1\",\"attraction\":"
+	                   "\"coaster\",\"party\":3}";
+	cJSON *p = call_raw(gate, "svc/access", &raw1, &len1, "%s", body);
+	expect_ok(p, "access");
+	const cJSON *t = vqs_get(p, "ticket");
+	check_ticket(t, "coaster", "C", "standard", 3, "issued");
+	/* 10:01 plus 60 - 10 minutes; until the coaster closes at 21:00 */
+	CHECK(get_int(t, "start", "pass") == VQS_CLOCK_START + 50 * 60 &&
+	          get_int(t, "end", "pass") == VQS_TEN_AM + 11 * 3600,
+	      "pass window: %s", js(t));
+	CHECK(!strcmp(get_str(t, "kind", "pass"), "access") &&
+	          !strcmp(get_str(t, "issued_by", "pass"), "gate-1") &&
+	          get_int(p, "standby_min", "pass") == 60 && get_int(p, "margin_min", "pass") == 10,
+	      "pass: %s", js(p));
+	check_code(t, &ring, 0);
+	vq_claims c;
+	const char *code = get_str(t, "code", "pass");
+	CHECK(vq_code_verify(code, strlen(code), &ring, &c) == VQ_OK && c.kind == VQ_TK_ACCESS,
+	      "the code does not say it is an access pass: %s", code);
+	int64_t id = get_int(t, "id", "pass");
+	/* the same rid: the same answer, not a second pass */
+	cJSON *again = call_raw(gate, "svc/access", &raw2, &len2, "%s", body);
+	same_bytes(raw1, len1, raw2, len2, "access, same rid");
+	cJSON_Delete(again);
+	free(raw1);
+	free(raw2);
+
+	/* one pass at a time, wherever */
+	r = call(gate, "svc/access",
+	         "{\"v\":1,\"rid\":\"a2\",\"card\":\"acc-1\",\"attraction\":\"flume\","
+	         "\"party\":1}");
+	expect_err(r, "limit_reached", "a second pass");
+	CHECK(get_int(r, "error.held.0.id", "held") == id, "held: %s", js(r));
+	cJSON_Delete(r);
+	/* the fast lane is untouched: its seats, and the guest's fast-lane limit */
+	r = issue(kiosk, "a3", "acc-1", "coaster", 2);
+	cJSON *id_r = call(kiosk, "svc/identify", "{\"v\":1,\"rid\":\"a4\",\"card\":\"acc-1\"}");
+	CHECK(array_len(id_r, "held") == 1, "held at the kiosk: %s", js(id_r));
+	cJSON_Delete(id_r);
+	cJSON_Delete(r);
+	r = call(ops, "svc/ops",
+	         "{\"v\":1,\"rid\":\"a5\",\"cmd\":\"slots\",\"attraction\":\"coaster\"}");
+	int64_t taken = 0;
+	const cJSON *sl;
+	cJSON_ArrayForEach(sl, vqs_get(r, "slots"))
+	{
+		int64_t n = 0;
+		vqs_int(sl, "taken", &n);
+		taken += n;
+	}
+	CHECK(taken == 2, "seats taken %lld: only the kiosk's ticket", (long long)taken);
+	cJSON_Delete(r);
+
+	/* at the gate: too early now (early grace 30 min), with the ticket rules */
+	r = redeem(gate, "a6", code, "coaster");
+	expect_err(r, "too_early", "pass before its return time");
+	CHECK(get_int(r, "error.from", "too early") == VQS_CLOCK_START + 20 * 60, "from: %s",
+	      js(r));
+	cJSON_Delete(r);
+	/* a pass with no wait left (standby 5 < margin) admits at once, once, as an access pass */
+	r = call(ops, "svc/ops",
+	         "{\"v\":1,\"rid\":\"a70\",\"cmd\":\"standby\",\"attraction\":\"flume\","
+	         "\"minutes\":5}");
+	expect_ok(r, "standby flume");
+	cJSON_Delete(r);
+	r = call(gate, "svc/access",
+	         "{\"v\":1,\"rid\":\"a7\",\"card\":\"acc-2\",\"attraction\":\"flume\","
+	         "\"party\":2}");
+	expect_ok(r, "access at flume");
+	CHECK(get_int(r, "ticket.start", "flume pass") == VQS_CLOCK_START, "flume: %s", js(r));
+	int64_t id2 = get_int(r, "ticket.id", "flume pass");
+	cJSON *rd = redeem(gate, "a8", get_str(r, "ticket.code", "flume"), "flume");
+	expect_ok(rd, "redeem the flume pass");
+	CHECK(!strcmp(get_str(rd, "ticket.kind", "redeemed"), "access"), "redeemed: %s", js(rd));
+	cJSON_Delete(rd);
+	cJSON *ev = vqs_wait_json(board, "events/admission", pass_admission, &id2, WAIT_MS);
+	CHECK(ev, "no events/admission with access:true for pass %lld", (long long)id2);
+	cJSON_Delete(ev);
+	rd = redeem(gate, "a9", get_str(r, "ticket.code", "flume"), "flume");
+	expect_err(rd, "already_used", "the pass twice");
+	cJSON_Delete(rd);
+	cJSON_Delete(r);
+
+	/* refusals name what is wrong and change nothing */
+	r = call(gate, "svc/access",
+	         "{\"v\":1,\"rid\":\"b1\",\"card\":\"acc-3\",\"attraction\":\"coaster\","
+	         "\"party\":9}");
+	expect_err(r, "party_size", "party 9");
+	cJSON_Delete(r);
+	r = call(gate, "svc/access",
+	         "{\"v\":1,\"rid\":\"b2\",\"attraction\":\"coaster\",\"party\":1}");
+	expect_err(r, "bad_request", "no card");
+	CHECK(strstr(get_str(r, "error.message", "no card"), "card"), "message: %s", js(r));
+	cJSON_Delete(r);
+	r = call(gate, "svc/access",
+	         "{\"v\":1,\"rid\":\"b3\",\"card\":\"acc-3\",\"attraction\":\"nope\","
+	         "\"party\":1}");
+	expect_err(r, "unknown_attraction", "unknown attraction");
+	cJSON_Delete(r);
+	r = call(gate, "svc/access",
+	         "{\"v\":1,\"rid\":\"b4\",\"card\":\"acc-3\",\"attraction\":\"tiny\","
+	         "\"party\":1}");
+	expect_err(r, "invalid", "a service desk");
+	cJSON_Delete(r);
+	r = call(ops, "svc/ops",
+	         "{\"v\":1,\"rid\":\"b5\",\"cmd\":\"close\",\"attraction\":\"late\"}");
+	expect_ok(r, "close late");
+	cJSON_Delete(r);
+	r = call(gate, "svc/access",
+	         "{\"v\":1,\"rid\":\"b6\",\"card\":\"acc-3\",\"attraction\":\"late\","
+	         "\"party\":1}");
+	expect_err(r, "closed", "closed attraction");
+	cJSON_Delete(r);
+
+	/* audited with the staff account; listed for the operators */
+	int64_t audits = -1;
+	CHECK(vqs_db_int(site,
+	                 "SELECT count(*) FROM audit WHERE action = 'access_pass' AND actor = "
+	                 "'gate-1'",
+	                 &audits) == VQ_OK &&
+	          audits == 2,
+	      "%lld passes audited", (long long)audits);
+	r = call(ops, "svc/ops", "{\"v\":1,\"rid\":\"b60\",\"cmd\":\"passes\"}");
+	expect_ok(r, "passes");
+	CHECK(array_len(r, "passes") == 2 && get_int(r, "passes.0.id", "passes") == id &&
+	          !strcmp(get_str(r, "passes.0.issued_by", "passes"), "gate-1") &&
+	          !strcmp(get_str(r, "passes.1.state", "passes"), "redeemed") &&
+	          !vqs_get(r, "passes.0.code"),
+	      "passes: %s", js(r));
+	cJSON_Delete(r);
+	r = call(ops, "svc/ops",
+	         "{\"v\":1,\"rid\":\"b7\",\"cmd\":\"passes\",\"attraction\":\"flume\"}");
+	CHECK(array_len(r, "passes") == 1 && get_int(r, "passes.0.id", "passes") == id2,
+	      "flume passes: %s", js(r));
+	cJSON_Delete(r);
+	/* kept across a restart, still one per guest */
+	CHECK(vqs_vqd_restart(site) == VQ_OK, "restart");
+	r = call(gate, "svc/access",
+	         "{\"v\":1,\"rid\":\"b8\",\"card\":\"acc-1\",\"attraction\":\"flume\","
+	         "\"party\":1}");
+	expect_err(r, "limit_reached", "a second pass after a restart");
+	cJSON_Delete(r);
+	cJSON_Delete(p);
+	vq_bus_free(board);
+	vq_bus_free(ops);
+	vq_bus_free(gate);
+	vq_bus_free(kiosk);
+}
+END_TEST
+
 static Suite *vqd_suite(void)
 {
 	Suite *s = suite_create("vqd");
@@ -2300,6 +2478,7 @@ static Suite *vqd_suite(void)
 	tcase_add_test(tc, test_ops_slots);
 	tcase_add_test(tc, test_days_rollover);
 	tcase_add_test(tc, test_day_cannot_load);
+	tcase_add_test(tc, test_access_pass);
 	suite_add_tcase(s, tc);
 	return s;
 }

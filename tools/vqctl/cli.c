@@ -235,6 +235,12 @@ static int command(vqctl_args *a, const char *const *w, int n, const raw_opts *r
 			return rc;
 		return VQCTL_EXIT_OK;
 	}
+	if (!strcmp(c, "passes")) {
+		a->cmd = VQCTL_PASSES;
+		if (n > 2)
+			return fail(err, errlen, "passes: unexpected argument '%s'", w[2]);
+		return n == 2 ? attraction(a, c, w[1], err, errlen) : VQCTL_EXIT_OK;
+	}
 	if (!strcmp(c, "standby")) {
 		a->cmd = VQCTL_STANDBY;
 		if ((rc = arity(w, n, 2, n < 2 ? "ATTRACTION and MINUTES" : "MINUTES", err,
@@ -493,6 +499,8 @@ void vqctl_usage(FILE *out)
 	    "  reopen ATTR                   reopen; tickets caught by the closure become\n"
 	    "                                'any time today' passes\n"
 	    "  standby ATTR MINUTES          post the standby wait (0..%d)\n"
+	    "  passes [ATTR]                 the day's accessibility return passes: number,\n"
+	    "                                party, return time, state, the staff account\n"
 	    "  members import FILE.csv [--batch N] [--skip-bad]\n"
 	    "                                load loyalty members, 'card,tier' a line\n"
 	    "  member CARD                   a member's tier\n"
@@ -568,6 +576,7 @@ cJSON *vqctl_request(const vqctl_args *a, const char *rid, const char **suffix)
 	    [VQCTL_KEYS_RETIRE] = "keys_retire",
 	    [VQCTL_TIERS] = "tiers",
 	    [VQCTL_TIER] = "tier",
+	    [VQCTL_PASSES] = "passes",
 	};
 	cJSON *o = cJSON_CreateObject();
 	if (!o || !cJSON_AddNumberToObject(o, "v", 1) || !cJSON_AddStringToObject(o, "rid", rid))
@@ -604,6 +613,10 @@ cJSON *vqctl_request(const vqctl_args *a, const char *rid, const char **suffix)
 		break;
 	case VQCTL_MEMBER:
 		if (!cJSON_AddStringToObject(o, "card", a->card))
+			goto fail;
+		break;
+	case VQCTL_PASSES:
+		if (a->attraction[0] && !cJSON_AddStringToObject(o, "attraction", a->attraction))
 			goto fail;
 		break;
 	case VQCTL_KEYS_RETIRE:

@@ -44,6 +44,7 @@ enum vqctl_cmd {
 	VQCTL_TIERS,
 	VQCTL_TIER,
 	VQCTL_REPORT, /* reads the database itself: no broker */
+	VQCTL_PASSES, /* the day's accessibility passes */
 };
 
 #define VQCTL_CARD_MAX         33 /* 1..32 printable ASCII (the store's limit) plus NUL */

@@ -164,7 +164,7 @@ static int csv_file(vq_store_reader *r, const vq_site *site, const vqctl_report_
 	/* the columns of the store's queries (store_report.c), named even when no row comes */
 	fputs(!strcmp(name, "tickets.csv")
 	          ? "id,attraction,number,tier,party,slot_start,win_start,win_end,state,issued_at,"
-	            "valid_from,valid_until,used_at,used_gate,used_offline\r\n"
+	            "valid_from,valid_until,used_at,used_gate,used_offline,kind,issued_by\r\n"
 	      : !strcmp(name, "admissions.csv")
 	          ? "id,ticket,attraction,tier,party,gate,at,offline\r\n"
 	          : "id,at,actor,action,detail\r\n",

@@ -452,6 +452,44 @@ cleanup:
 	return rc;
 }
 
+/* The day's accessibility passes, one a line, in issue order. */
+static int passes_print(FILE *out, const char *zone, const cJSON *passes)
+{
+	static const char *const head[] = {"NUMBER", "ATTRACTION", "PARTY",     "RETURN",
+	                                   "UNTIL",  "STATE",      "ISSUED BY", "AT"};
+	vqctl_table *t = vqctl_table_new(8);
+	int rc = VQ_ENOMEM;
+	if (!t || vqctl_table_add(t, head) != VQ_OK)
+		goto cleanup;
+	vqctl_table_align_right(t, 2);
+	const cJSON *p;
+	cJSON_ArrayForEach(p, passes)
+	{
+		char party[32], from[VQ_TIME_HHMM_MAX] = "?", until[VQ_TIME_HHMM_MAX] = "?",
+		                at[VQ_TIME_HHMM_MAX] = "?";
+		int64_t v;
+		fmt_num(p, "party", "", party, sizeof party);
+		if (num(p, "start", &v))
+			vqctl_hhmm(zone, v, from);
+		if (num(p, "end", &v))
+			vqctl_hhmm(zone, v, until);
+		if (num(p, "issued_at", &v))
+			vqctl_hhmm(zone, v, at);
+		const char *row[8] = {
+		    str(p, "number", "?"), str(p, "attraction", "?"), party, from, until,
+		    str(p, "state", "?"),  str(p, "issued_by", "?"),  at};
+		if (vqctl_table_add(t, row) != VQ_OK)
+			goto cleanup;
+	}
+	vqctl_table_print(t, out);
+	fprintf(out, "%d pass%s\n", cJSON_GetArraySize(passes),
+	        cJSON_GetArraySize(passes) == 1 ? "" : "es");
+	rc = VQ_OK;
+cleanup:
+	vqctl_table_free(t);
+	return rc;
+}
+
 /* Replies that carry one attraction's new state: the status line, then what changed. */
 static int state_print(FILE *out, const char *zone, int cmd, const cJSON *reply)
 {
@@ -551,6 +589,9 @@ int vqctl_print_reply(FILE *out, const char *zone, int cmd, const cJSON *reply)
 		cJSON_Delete(one);
 		return rc;
 	}
+	case VQCTL_PASSES:
+		x = get(reply, "passes");
+		return cJSON_IsArray(x) ? passes_print(out, zone, x) : VQ_EBADREQ;
 	case VQCTL_MEMBER:
 	case VQCTL_STATS:
 		return kv_print(out, reply);
