@@ -369,6 +369,7 @@ int gate_offline_check(const gate_offline *c, const char *code, size_t len, int6
 
 	/* What the code says, shown whatever the verdict. */
 	out->ticket = cl.ticket_id;
+	out->access = cl.kind == VQ_TK_ACCESS;
 	out->party = cl.party;
 	out->win_start = cl.win_start;
 	out->win_end = cl.win_end;
@@ -616,9 +617,10 @@ static void show_verdict(gate *g, const gate_verdict *v, int64_t now)
 		c->admitted++;
 		c->offline += v->offline;
 		c->overrides += v->override;
-		trace(g, "verdict admit ticket=%llu number=%s offline=%d%s%s%s",
+		trace(g, "verdict admit ticket=%llu number=%s offline=%d%s%s%s%s",
 		      (unsigned long long)v->ticket, v->number[0] ? v->number : "-", v->offline,
-		      v->override ? " override=1" : "", v->anytime ? " anytime=1" : "", times);
+		      v->override ? " override=1" : "", v->anytime ? " anytime=1" : "",
+		      v->access ? " access=1" : "", times);
 		cue(g, GATE_CUE_ADMIT);
 		return;
 	}
@@ -891,6 +893,8 @@ static void verdict_from_ticket(gate_verdict *v, const cJSON *t)
 	copy_str(v->tier, sizeof v->tier, jstr(t, "tier"));
 	v->win_start = jint(t, "start");
 	v->win_end = jint(t, "end");
+	const char *kind = jstr(t, "kind");
+	v->access = kind && strcmp(kind, "access") == 0;
 }
 
 /* vqd could not be asked after all (timeout, or it could not commit): decide alone. */
@@ -964,6 +968,7 @@ static void redeem_reply(gate *g, struct req *r, const cJSON *root, int64_t now)
 	    gate_offline_check(&c, r->code, strlen(r->code), now / 1000, &lv) != VQ_EBADSIG &&
 	    lv.ticket) {
 		v.ticket = lv.ticket;
+		v.access = lv.access;
 		copy_str(v.number, sizeof v.number, lv.number);
 		v.party = lv.party;
 		copy_str(v.tier, sizeof v.tier, lv.tier);

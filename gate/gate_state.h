@@ -73,6 +73,7 @@ typedef struct gate_verdict {
 	int override; /* staff override */
 	int pending;  /* override: not yet recorded by vqd */
 	int anytime;  /* an any-time pass (its window fell in a closure) */
+	int access;   /* an accessibility return pass (its code says so; svc/access) */
 	uint64_t ticket;
 	char number[GATE_NUMBER_MAX];
 	int party;

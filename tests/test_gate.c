@@ -470,6 +470,41 @@ START_TEST(test_offline_valid)
 }
 END_TEST
 
+/* An accessibility pass checks offline by the ticket rules, and the gate knows it is one
+ * from its code alone. */
+START_TEST(test_offline_access)
+{
+	struct offline_rig o;
+	offline_up(&o);
+	vq_claims c;
+	memset(&c, 0, sizeof c);
+	c.kid = 1;
+	snprintf(c.site, sizeof c.site, "t");
+	snprintf(c.attr, sizeof c.attr, "coaster");
+	c.ticket_id = 77;
+	c.win_start = AT(10, 40);
+	c.win_end = AT(21, 0);
+	c.party = 3;
+	c.number = 12;
+	c.kind = VQ_TK_ACCESS;
+	char code[VQ_CODE_MAX], fast[VQ_CODE_MAX];
+	ck_assert_int_eq(vq_code_sign(&c, o.k.sk, code, sizeof code), VQ_OK);
+	gate_verdict v;
+	/* early grace 5 min, as for any ticket of the coaster */
+	ck_assert_int_eq(check_code(&o, code, AT(10, 34), &v), VQ_ETOOEARLY);
+	ck_assert(!v.admit && v.access && v.from == AT(10, 35));
+	ck_assert_int_eq(check_code(&o, code, AT(10, 35), &v), VQ_OK);
+	ck_assert(v.admit && v.offline && v.access);
+	ck_assert_str_eq(v.number, "C-012");
+	ck_assert_int_eq(v.party, 3);
+	ck_assert_int_eq(check_code(&o, code, AT(20, 59), &v), VQ_OK);
+	std_code(&o.k, 42, fast);
+	ck_assert_int_eq(check_code(&o, fast, AT(10, 30), &v), VQ_OK);
+	ck_assert(v.admit && !v.access);
+	vq_site_free(o.site);
+}
+END_TEST
+
 START_TEST(test_offline_forged)
 {
 	struct offline_rig o;
@@ -2076,12 +2111,68 @@ START_TEST(test_e2e_clock_changes_new_york)
 }
 END_TEST
 
+/* Accessibility passes that staff gave at another gate (svc/access) are admitted as passes:
+ * online, then offline with vqd away (and synced after), each once. */
+START_TEST(test_e2e_access)
+{
+	up();
+	vq_bus *staff = vqs_bus(site, "gate-2", NULL);
+	CHECK(staff != NULL, "no gate-2 bus");
+	char code[2][VQ_CODE_MAX];
+	int64_t id[2];
+	for (int i = 0; i < 2; i++) {
+		/* standby 35 - margin 10: back at 10:26, and the coaster's 30-minute early
+		 * grace lets the guest in at once */
+		cJSON *p = vqs_callf(staff, "svc/access",
+		                     "{\"v\":1,\"rid\":\"acc-%d\",\"card\":\"guest-%d\","
+		                     "\"attraction\":\"coaster\",\"party\":2}",
+		                     i, i);
+		CHECK(p && vqs_ok(p), "access %d refused", i);
+		CHECK(vqs_int(p, "ticket.id", &id[i]), "access: no id");
+		snprintf(code[i], VQ_CODE_MAX, "%s", vqs_str(p, "ticket.code"));
+		cJSON_Delete(p);
+	}
+	vq_bus_free(staff);
+	char script[2048], want[160];
+	struct run r;
+	snprintf(script, sizeof script, "scan %s\n", code[0]);
+	run_gate("gate-1", script, NULL, "acc-online", &r);
+	snprintf(want, sizeof want, "verdict admit ticket=%lld number=C-", (long long)id[0]);
+	expect_trace(&r, want, "pass online");
+	expect_trace(&r, "offline=0 access=1", "pass online");
+	run_free(&r);
+
+	ck_assert_int_eq(vqs_vqd_stop(site, NULL), VQ_OK);
+	snprintf(script, sizeof script, "scan %s\nwait 3000\nscan %s\n", code[1], code[0]);
+	run_gate("gate-1", script, NULL, "acc-offline", &r);
+	snprintf(want, sizeof want, "verdict admit ticket=%lld number=C-", (long long)id[1]);
+	expect_trace(&r, want, "pass offline");
+	expect_trace(&r, "offline=1 access=1", "pass offline");
+	expect_trace(&r, "verdict refuse reason=already_used gate=gate-1", "first pass again");
+	run_free(&r);
+
+	ck_assert_int_eq(vqs_vqd_start(site), VQ_OK);
+	run_gate("gate-1", "wait 100\n", NULL, "acc-sync", &r);
+	snprintf(want, sizeof want, "sync ok ticket=%lld", (long long)id[1]);
+	expect_trace(&r, want, "sync of the pass");
+	run_free(&r);
+	int64_t n = -1;
+	char sql[200];
+	snprintf(sql, sizeof sql,
+	         "SELECT count(*) FROM redemptions r JOIN tickets t ON t.id = r.ticket WHERE"
+	         " t.kind = 1 AND r.gate = 'gate-1' AND r.offline = (r.ticket = %lld)",
+	         (long long)id[1]);
+	CHECK(vqs_db_int(site, sql, &n) == VQ_OK && n == 2, "%lld pass redemptions", (long long)n);
+}
+END_TEST
+
 static Suite *gate_suite(void)
 {
 	Suite *s = suite_create("gate");
 	TCase *tc = tcase_create("unit");
 	tcase_add_test(tc, test_reasons_and_combo);
 	tcase_add_test(tc, test_offline_valid);
+	tcase_add_test(tc, test_offline_access);
 	tcase_add_test(tc, test_offline_forged);
 	tcase_add_test(tc, test_offline_rules);
 	tcase_add_test(tc, test_offline_used_and_synth);
@@ -2109,6 +2200,7 @@ static Suite *gate_suite(void)
 	tcase_add_test(tc, test_e2e_corrupt_cache);
 	tcase_add_test(tc, test_e2e_clock_changes_bucharest);
 	tcase_add_test(tc, test_e2e_clock_changes_new_york);
+	tcase_add_test(tc, test_e2e_access);
 	tcase_set_timeout(tc, 120);
 	suite_add_tcase(s, tc);
 	return s;
