@@ -208,6 +208,7 @@ START_TEST(test_defaults)
 
 	ck_assert_int_eq(vq_site_unknown_policy(site), VQ_UNKNOWN_STANDARD);
 	ck_assert_int_eq(vq_site_min_lead_min(site), 0);
+	ck_assert_int_eq(vq_site_access_margin_min(site), VQ_ACCESS_MARGIN_DEFAULT);
 	const vq_tier *t0 = vq_site_tier(site, 0);
 	ck_assert_int_eq(t0->protect_pct, 0);
 	ck_assert_int_eq(t0->release_min, 0);
@@ -261,12 +262,15 @@ START_TEST(test_defaults)
 	vq_site_free(site);
 
 	/* The other policy, and a lead every tier's horizon still clears. */
-	char text[sizeof BASE + 64];
-	snprintf(text, sizeof text, "{\"unknown_cards\": \"refuse\", \"min_lead_min\": 60,%s",
-	         BASE + 1);
+	char text[sizeof BASE + 96];
+	snprintf(
+	    text, sizeof text,
+	    "{\"unknown_cards\": \"refuse\", \"min_lead_min\": 60, \"access_margin_min\": 0,%s",
+	    BASE + 1);
 	site = parse_ok(text);
 	ck_assert_int_eq(vq_site_unknown_policy(site), VQ_UNKNOWN_REFUSE);
 	ck_assert_int_eq(vq_site_min_lead_min(site), 60);
+	ck_assert_int_eq(vq_site_access_margin_min(site), 0);
 	vq_site_free(site);
 }
 END_TEST
@@ -362,6 +366,9 @@ static const bad_case BAD[] = {
     {SET, "languages", "[\"en\", \"zh-Hant-TW\"]",
      "languages[1]: invalid language 'zh-Hant-TW' (expected 2..7 of a-z A-Z -)"},
     {SET, "min_lead_min", "241", "min_lead_min: out of range (0..240)"},
+    {SET, "access_margin_min", "601", "access_margin_min: out of range (0..600)"},
+    {SET, "access_margin_min", "-1", "access_margin_min: out of range (0..600)"},
+    {SET, "access_margin_min", "\"10\"", "access_margin_min: wrong type (expected integer)"},
     {SET, "min_lead_min", "-1", "min_lead_min: out of range (0..240)"},
     {SET, "min_lead_min", "\"5\"", "min_lead_min: wrong type (expected integer)"},
     {SET, "min_lead_min", "90", "tiers[0].horizon_min: must not be below min_lead_min (90)"},
