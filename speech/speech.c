@@ -11,8 +11,9 @@
  *   - a sink that cannot be opened makes the engine silent, said once in the log; a
  *     silent engine drops what it is asked and records that it did.
  * Each announcement is: the chime (two short notes, faded in and out so nothing clicks),
- * then espeak-ng's samples from the first voiced one on (its leading silence is cut, so
- * the first word follows the chime at once), then a pause.
+ * then each part in its own voice, espeak-ng's samples from the first voiced one on (its
+ * leading silence is cut, so the first word follows the chime at once), with a pause after
+ * each part.
  */
 #include "speech/speech.h"
 
@@ -42,8 +43,11 @@
 #define DEVICE_SAMPLES 512 /* the device's own buffer: about 23 ms at 22050 Hz */
 
 struct item {
-	char lang[16];
-	char text[VQ_SPEECH_TEXT_MAX];
+	int nparts;
+	struct {
+		char lang[16];
+		char text[VQ_SPEECH_TEXT_MAX];
+	} part[VQ_SPEECH_PARTS_MAX];
 	double asked_ms;
 };
 
@@ -285,46 +289,68 @@ static int set_voice(vq_speech *sp, const char *lang)
 	return espeak_SetVoiceByName("en") == EE_OK ? VQ_OK : VQ_ENOTFOUND;
 }
 
-static void play(vq_speech *sp, const struct item *it, vq_speech_record *r)
+static void write_silence(vq_speech *sp, int ms)
 {
-	memset(r, 0, sizeof *r);
-	snprintf(r->lang, sizeof r->lang, "%s", it->lang);
-	r->asked_ms = it->asked_ms;
-	r->word = -1;
-	if (sp->silent) {
-		r->dropped = 1;
-		return;
+	int16_t zero[1024] = {0};
+	for (int64_t left = (int64_t)sp->rate * ms / 1000; left > 0;) {
+		size_t k = left > 1024 ? 1024 : (size_t)left;
+		sink_write(sp, zero, k);
+		left -= (int64_t)k;
 	}
-	pthread_mutex_lock(&sp->mu);
-	sp->cur_volume = sp->volume;
-	pthread_mutex_unlock(&sp->mu);
-	if (set_voice(sp, it->lang) == VQ_OK) {
+}
+
+/* One part: its voice, then espeak-ng's samples from the first voiced one on. */
+static void speak(vq_speech *sp, const char *lang, const char *text, vq_speech_record *r)
+{
+	if (set_voice(sp, lang) == VQ_OK) {
 		const espeak_VOICE *v = espeak_GetCurrentVoice();
 		/* languages: a priority byte, then the name */
 		if (v && v->languages && v->languages[0])
 			snprintf(r->voice, sizeof r->voice, "%s", v->languages + 1);
 	}
-	int16_t chime[8192];
-	size_t nchime = vq_speech_chime(sp->rate, sp->cur_volume, chime, sizeof chime / 2);
-	r->backlog = device_queued(sp);
-	r->start = sp->written;
-	r->start_ms = mono_ms();
-	sink_write(sp, chime, nchime);
 	r->speech = sp->written;
 	sp->cur = r;
 	sp->voiced = 0;
 	synth_owner = sp;
-	espeak_Synth(it->text, strlen(it->text) + 1, 0, POS_CHARACTER, 0, espeakCHARS_UTF8, NULL,
-	             NULL);
+	espeak_Synth(text, strlen(text) + 1, 0, POS_CHARACTER, 0, espeakCHARS_UTF8, NULL, NULL);
 	espeak_Synchronize();
 	sp->cur = NULL;
-	int16_t pause[1024] = {0};
-	for (int64_t left = (int64_t)sp->rate * PAUSE_MS / 1000; left > 0;) {
-		size_t k = left > 1024 ? 1024 : (size_t)left;
-		sink_write(sp, pause, k);
-		left -= (int64_t)k;
+}
+
+/* Plays an announcement: the chime, then each part with a pause after it; fills one
+ * record a part. */
+static void play(vq_speech *sp, const struct item *it, vq_speech_record *recs)
+{
+	for (int k = 0; k < it->nparts; k++) {
+		vq_speech_record *r = &recs[k];
+		memset(r, 0, sizeof *r);
+		snprintf(r->lang, sizeof r->lang, "%s", it->part[k].lang);
+		r->asked_ms = it->asked_ms;
+		r->word = -1;
+		r->part = k;
+		r->dropped = sp->silent;
 	}
-	r->end = sp->written;
+	if (sp->silent)
+		return;
+	pthread_mutex_lock(&sp->mu);
+	sp->cur_volume = sp->volume;
+	pthread_mutex_unlock(&sp->mu);
+	int16_t chime[8192];
+	size_t nchime = vq_speech_chime(sp->rate, sp->cur_volume, chime, sizeof chime / 2);
+	recs[0].backlog = device_queued(sp);
+	recs[0].start = sp->written;
+	recs[0].start_ms = mono_ms();
+	sink_write(sp, chime, nchime);
+	for (int k = 0; k < it->nparts; k++) {
+		vq_speech_record *r = &recs[k];
+		if (k > 0) {
+			r->start = sp->written;
+			r->start_ms = mono_ms();
+		}
+		speak(sp, it->part[k].lang, it->part[k].text, r);
+		write_silence(sp, PAUSE_MS);
+		r->end = sp->written;
+	}
 	if (sp->wav && wav_header(sp->wav, sp->rate, sp->written) != VQ_OK)
 		logf_(sp, "speech: writing %s failed", sp->wav_path);
 	/* one at a time: the next waits until this one has been heard */
@@ -355,11 +381,11 @@ static void *worker(void *arg)
 		sp->qn--;
 		sp->playing = 1;
 		pthread_mutex_unlock(&sp->mu);
-		vq_speech_record r;
-		play(sp, &it, &r);
+		vq_speech_record r[VQ_SPEECH_PARTS_MAX];
+		play(sp, &it, r);
 		pthread_mutex_lock(&sp->mu);
-		sp->rec[sp->nrec % RECORDS_KEPT] = r;
-		sp->nrec++;
+		for (int k = 0; k < it.nparts; k++)
+			sp->rec[sp->nrec++ % RECORDS_KEPT] = r[k];
 		sp->playing = 0;
 		pthread_cond_broadcast(&sp->cv);
 	}
@@ -458,24 +484,37 @@ static int valid_lang(const char *lang)
 	return 1;
 }
 
-int vq_speech_say(vq_speech *sp, const char *lang, const char *text)
+int vq_speech_say_parts(vq_speech *sp, const vq_speech_part *parts, int n)
 {
-	size_t n = text ? strlen(text) : 0;
-	if (!sp || !valid_lang(lang) || n == 0 || n >= VQ_SPEECH_TEXT_MAX)
+	if (!sp || !parts || n < 1 || n > VQ_SPEECH_PARTS_MAX)
 		return VQ_EINVAL;
+	for (int k = 0; k < n; k++) {
+		size_t len = parts[k].text ? strlen(parts[k].text) : 0;
+		if (!valid_lang(parts[k].lang) || len == 0 || len >= VQ_SPEECH_TEXT_MAX)
+			return VQ_EINVAL;
+	}
 	pthread_mutex_lock(&sp->mu);
 	if (sp->qn == VQ_SPEECH_QUEUE_MAX) {
 		pthread_mutex_unlock(&sp->mu);
 		return VQ_ELIMIT;
 	}
 	struct item *it = &sp->q[(sp->qhead + sp->qn) % VQ_SPEECH_QUEUE_MAX];
-	snprintf(it->lang, sizeof it->lang, "%s", lang);
-	memcpy(it->text, text, n + 1);
+	it->nparts = n;
+	for (int k = 0; k < n; k++) {
+		snprintf(it->part[k].lang, sizeof it->part[k].lang, "%s", parts[k].lang);
+		snprintf(it->part[k].text, sizeof it->part[k].text, "%s", parts[k].text);
+	}
 	it->asked_ms = mono_ms();
 	sp->qn++;
 	pthread_cond_broadcast(&sp->cv);
 	pthread_mutex_unlock(&sp->mu);
 	return VQ_OK;
+}
+
+int vq_speech_say(vq_speech *sp, const char *lang, const char *text)
+{
+	vq_speech_part p = {lang, text};
+	return vq_speech_say_parts(sp, &p, 1);
 }
 
 void vq_speech_clear(vq_speech *sp)

@@ -23,6 +23,7 @@
 #define VQ_SPEECH_TEXT_MAX     512 /* bytes of UTF-8 an announcement may hold, NUL included */
 #define VQ_SPEECH_QUEUE_MAX    32  /* announcements waiting at most; more are refused */
 #define VQ_SPEECH_PHONEMES_MAX 256
+#define VQ_SPEECH_PARTS_MAX    8 /* an announcement in this many languages at most */
 
 typedef struct vq_speech vq_speech;
 
@@ -50,6 +51,14 @@ void vq_speech_free(vq_speech *sp);
  * VQ_SPEECH_QUEUE_MAX wait already. A language espeak-ng has no voice for is spoken with
  * the English voice (and logged once). */
 int vq_speech_say(vq_speech *sp, const char *lang, const char *text);
+/* One announcement in several languages: one chime, then each part in its language's
+ * voice, in order (a board says the same thing in each of its languages). n is
+ * 1..VQ_SPEECH_PARTS_MAX; each part as for vq_speech_say. */
+typedef struct vq_speech_part {
+	const char *lang;
+	const char *text;
+} vq_speech_part;
+int vq_speech_say_parts(vq_speech *sp, const vq_speech_part *parts, int n);
 /* Drops what waits (not what plays). */
 void vq_speech_clear(vq_speech *sp);
 /* 0..100, from the next announcement on. */
@@ -63,13 +72,15 @@ int vq_speech_wait_idle(vq_speech *sp, int timeout_ms);
 int vq_speech_silent(vq_speech *sp);
 int vq_speech_rate(vq_speech *sp); /* samples a second (espeak-ng's, 22050) */
 
-/* What the engine did with one announcement, in samples from the start of its output (the
- * WAV file's data, or the device's stream), so a test or benchmark can measure it. */
+/* What the engine did with one part of an announcement (a record each), in samples from
+ * the start of its output (the WAV file's data, or the device's stream), so a test or
+ * benchmark can measure it. */
 typedef struct vq_speech_record {
 	char lang[16];   /* as asked */
 	char voice[16];  /* the voice's language as espeak-ng reports it ("en-gb", "ru") */
-	int64_t start;   /* first sample of the chime */
-	int64_t speech;  /* first sample after the chime */
+	int part;        /* 0: the first part, which the chime opens */
+	int64_t start;   /* first sample of the chime (part 0), or of the part */
+	int64_t speech;  /* first sample of the part's speech */
 	int64_t word;    /* first sample of the first spoken word (-1: nothing voiced) */
 	int64_t end;     /* one past the last sample, trailing pause included */
 	double asked_ms; /* monotonic ms (CLOCK_MONOTONIC) when vq_speech_say queued it */
@@ -84,8 +95,8 @@ typedef struct vq_speech_record {
  * sample was handed over and when the audio queued before it has played out. */
 double vq_speech_first_word_ms(const vq_speech_record *r, int rate);
 
-/* Copies the records of the announcements played so far (oldest first, the last max if
- * there were more) and returns how many there were in all. */
+/* Copies the records of the parts played so far (oldest first, the last max if there were
+ * more) and returns how many there were in all. */
 size_t vq_speech_records(vq_speech *sp, vq_speech_record *out, size_t max);
 
 /* The chime that opens every announcement, at rate: writes up to cap samples, returns how

@@ -213,6 +213,49 @@ START_TEST(test_wav_announcements)
 }
 END_TEST
 
+/* One announcement in the board's three languages: one chime, then each language in turn,
+ * each in its own voice, with silence between them. */
+START_TEST(test_parts)
+{
+	snprintf(path, sizeof path, "%s/parts.wav", getenv("TMPDIR"));
+	vq_speech_opts o = {.wav_path = path, .volume = -1};
+	vq_speech *sp = NULL;
+	ck_assert_int_eq(vq_speech_new(&o, &sp), VQ_OK);
+	vq_speech_part parts[3];
+	for (int i = 0; i < 3; i++)
+		parts[i] = (vq_speech_part){SAID[i].lang, SAID[i].text};
+	ck_assert_int_eq(vq_speech_say_parts(sp, parts, 0), VQ_EINVAL);
+	ck_assert_int_eq(vq_speech_say_parts(sp, parts, VQ_SPEECH_PARTS_MAX + 1), VQ_EINVAL);
+	parts[1].text = "";
+	ck_assert_int_eq(vq_speech_say_parts(sp, parts, 3), VQ_EINVAL);
+	parts[1].text = SAID[1].text;
+	ck_assert_int_eq(vq_speech_say_parts(sp, parts, 3), VQ_OK);
+	ck_assert_int_eq(vq_speech_wait_idle(sp, WAIT_MS), VQ_OK);
+	int rate = vq_speech_rate(sp);
+	vq_speech_record r[3];
+	ck_assert_uint_eq(vq_speech_records(sp, r, 3), 3);
+	vq_speech_free(sp);
+	wav w;
+	wav_read(path, &w);
+	int64_t chimes[4];
+	ck_assert_int_eq(count_chimes(&w, chimes, 4), 1);
+	for (int i = 0; i < 3; i++) {
+		ck_assert_int_eq(r[i].part, i);
+		ck_assert_msg(!strncmp(r[i].voice, SAID[i].voice, strlen(SAID[i].voice)),
+		              "part %d: %s", i, r[i].voice);
+		ck_assert_msg(strstr(r[i].phonemes, SAID[i].digits), "part %d: %s", i,
+		              r[i].phonemes);
+		ck_assert(rms(&w, r[i].speech, r[i].end) > 800);
+		ck_assert(rms(&w, r[i].end - rate / 5, r[i].end) < 50);
+		if (i > 0)
+			ck_assert_int_eq(r[i].start, r[i - 1].end);
+	}
+	ck_assert_int_eq(r[0].speech - r[0].start, (int64_t)vq_speech_chime(rate, 100, NULL, 0));
+	ck_assert_int_eq(r[1].speech, r[1].start);
+	free(w.s);
+}
+END_TEST
+
 /* Volume scales everything heard; an unknown language is spoken in English, logged once. */
 START_TEST(test_volume_and_fallback)
 {
@@ -344,6 +387,7 @@ static Suite *speech_suite(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_chime);
 	tcase_add_test(tc, test_wav_announcements);
+	tcase_add_test(tc, test_parts);
 	tcase_add_test(tc, test_volume_and_fallback);
 	tcase_add_test(tc, test_refusals_and_queue);
 	tcase_add_test(tc, test_no_device);
