@@ -403,8 +403,6 @@ static void espeak_start(void)
 	espeak_samplerate =
 	    espeak_Initialize(AUDIO_OUTPUT_SYNCHRONOUS, BUF_MS, NULL,
 	                      espeakINITIALIZE_PHONEME_EVENTS | espeakINITIALIZE_DONT_EXIT);
-	if (espeak_samplerate > 0)
-		espeak_SetSynthCallback(synth_cb);
 }
 
 int vq_speech_new(const vq_speech_opts *o, vq_speech **out)
@@ -433,6 +431,7 @@ int vq_speech_new(const vq_speech_opts *o, vq_speech **out)
 		goto fail;
 	}
 	sp->rate = espeak_samplerate;
+	espeak_SetSynthCallback(synth_cb);
 	/* SDL keeps per-thread error text it never frees for threads it did not make, so the
 	 * device is opened (and closed) on the caller's thread; queueing is thread-safe */
 	if (sink_open(sp) != VQ_OK)

@@ -27,7 +27,8 @@ static int usage(void)
 	fprintf(stderr, "usage: vq-bench core [--site FILE] [--seconds S]\n"
 	                "       vq-bench store [--seconds S | --count N]\n"
 	                "       vq-bench mqtt --site ID --credentials FILE [--help for more]\n"
-	                "       vq-bench report [--site FILE] [--tickets N] [--runs R]\n");
+	                "       vq-bench report [--site FILE] [--tickets N] [--runs R]\n"
+	                "       vq-bench speech [--runs N] [--wav FILE] [--lang en]\n");
 	return 2;
 }
 
@@ -41,6 +42,8 @@ int main(int argc, char **argv)
 		return vq_bench_store(argc - 2, argv + 2);
 	if (!strcmp(argv[1], "report"))
 		return vq_bench_report(argc - 2, argv + 2);
+	if (!strcmp(argv[1], "speech"))
+		return vq_bench_speech(argc - 2, argv + 2);
 	if (!strcmp(argv[1], "mqtt"))
 		return vq_bench_mqtt(argc - 2, argv + 2);
 	return usage();
