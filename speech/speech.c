@@ -43,6 +43,7 @@
 #define DEVICE_SAMPLES 512 /* the device's own buffer: about 23 ms at 22050 Hz */
 
 struct item {
+	int chime; /* an announcement opens with the chime; a kiosk's reply to a key does not */
 	int nparts;
 	struct {
 		char lang[16];
@@ -57,6 +58,7 @@ struct vq_speech {
 	pthread_t worker;
 	int stop;
 	int playing; /* the worker holds an announcement */
+	int cut;     /* cut short the announcement being played (vq_speech_say_now) */
 	struct item q[VQ_SPEECH_QUEUE_MAX];
 	size_t qhead, qn;
 	int volume;
@@ -234,6 +236,11 @@ static int synth_cb(short *wav, int n, espeak_EVENT *ev)
 	vq_speech *sp = synth_owner;
 	if (!sp || !sp->cur)
 		return 1;
+	pthread_mutex_lock(&sp->mu);
+	int cut = sp->cut;
+	pthread_mutex_unlock(&sp->mu);
+	if (cut)
+		return 1; /* espeak-ng stops synthesising */
 	for (; ev && ev->type != espeakEVENT_LIST_TERMINATED; ev++) {
 		if (ev->type != espeakEVENT_PHONEME)
 			continue;
@@ -336,7 +343,8 @@ static void play(vq_speech *sp, const struct item *it, vq_speech_record *recs)
 	sp->cur_volume = sp->volume;
 	pthread_mutex_unlock(&sp->mu);
 	int16_t chime[8192];
-	size_t nchime = vq_speech_chime(sp->rate, sp->cur_volume, chime, sizeof chime / 2);
+	size_t nchime =
+	    it->chime ? vq_speech_chime(sp->rate, sp->cur_volume, chime, sizeof chime / 2) : 0;
 	recs[0].backlog = device_queued(sp);
 	recs[0].start = sp->written;
 	recs[0].start_ms = mono_ms();
@@ -353,12 +361,14 @@ static void play(vq_speech *sp, const struct item *it, vq_speech_record *recs)
 	}
 	if (sp->wav && wav_header(sp->wav, sp->rate, sp->written) != VQ_OK)
 		logf_(sp, "speech: writing %s failed", sp->wav_path);
-	/* one at a time: the next waits until this one has been heard */
+	/* one at a time: the next waits until this one has been heard, or is cut short */
 	while (sp->dev && device_queued(sp) > 0) {
 		pthread_mutex_lock(&sp->mu);
-		int stop = sp->stop;
+		int stop = sp->stop, cut = sp->cut;
 		pthread_mutex_unlock(&sp->mu);
-		if (stop)
+		if (cut)
+			SDL_ClearQueuedAudio(sp->dev);
+		if (stop || cut)
 			break;
 		SDL_Delay(5);
 	}
@@ -380,6 +390,7 @@ static void *worker(void *arg)
 		sp->qhead = (sp->qhead + 1) % VQ_SPEECH_QUEUE_MAX;
 		sp->qn--;
 		sp->playing = 1;
+		sp->cut = 0;
 		pthread_mutex_unlock(&sp->mu);
 		vq_speech_record r[VQ_SPEECH_PARTS_MAX];
 		play(sp, &it, r);
@@ -483,7 +494,7 @@ static int valid_lang(const char *lang)
 	return 1;
 }
 
-int vq_speech_say_parts(vq_speech *sp, const vq_speech_part *parts, int n)
+static int enqueue(vq_speech *sp, const vq_speech_part *parts, int n, int chime, int now)
 {
 	if (!sp || !parts || n < 1 || n > VQ_SPEECH_PARTS_MAX)
 		return VQ_EINVAL;
@@ -493,12 +504,18 @@ int vq_speech_say_parts(vq_speech *sp, const vq_speech_part *parts, int n)
 			return VQ_EINVAL;
 	}
 	pthread_mutex_lock(&sp->mu);
+	if (now) {
+		/* what waits is dropped, what plays is cut short */
+		sp->qn = 0;
+		sp->cut = sp->playing;
+	}
 	if (sp->qn == VQ_SPEECH_QUEUE_MAX) {
 		pthread_mutex_unlock(&sp->mu);
 		return VQ_ELIMIT;
 	}
 	struct item *it = &sp->q[(sp->qhead + sp->qn) % VQ_SPEECH_QUEUE_MAX];
 	it->nparts = n;
+	it->chime = chime;
 	for (int k = 0; k < n; k++) {
 		snprintf(it->part[k].lang, sizeof it->part[k].lang, "%s", parts[k].lang);
 		snprintf(it->part[k].text, sizeof it->part[k].text, "%s", parts[k].text);
@@ -508,6 +525,17 @@ int vq_speech_say_parts(vq_speech *sp, const vq_speech_part *parts, int n)
 	pthread_cond_broadcast(&sp->cv);
 	pthread_mutex_unlock(&sp->mu);
 	return VQ_OK;
+}
+
+int vq_speech_say_parts(vq_speech *sp, const vq_speech_part *parts, int n)
+{
+	return enqueue(sp, parts, n, 1, 0);
+}
+
+int vq_speech_say_now(vq_speech *sp, const char *lang, const char *text)
+{
+	vq_speech_part p = {lang, text};
+	return enqueue(sp, &p, 1, 0, 1);
 }
 
 int vq_speech_say(vq_speech *sp, const char *lang, const char *text)

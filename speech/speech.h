@@ -59,6 +59,9 @@ typedef struct vq_speech_part {
 	const char *text;
 } vq_speech_part;
 int vq_speech_say_parts(vq_speech *sp, const vq_speech_part *parts, int n);
+/* Says text at once, without the chime: drops what waits and cuts short what plays (a
+ * kiosk answering a key: only the latest thing matters). Checked as vq_speech_say. */
+int vq_speech_say_now(vq_speech *sp, const char *lang, const char *text);
 /* Drops what waits (not what plays). */
 void vq_speech_clear(vq_speech *sp);
 /* 0..100, from the next announcement on. */

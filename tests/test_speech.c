@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "speech/speech.h"
 #include "support/tutil.h"
@@ -379,6 +380,38 @@ START_TEST(test_device_one_at_a_time)
 }
 END_TEST
 
+/* A kiosk answering a key: the new words cut short what is being said, with no chime. */
+START_TEST(test_say_now_cuts)
+{
+	setenv("SDL_AUDIODRIVER", "dummy", 1);
+	vq_speech_opts o = {.volume = -1};
+	vq_speech *sp = NULL;
+	ck_assert_int_eq(vq_speech_new(&o, &sp), VQ_OK);
+	ck_assert_int_eq(vq_speech_say(sp, "en",
+	                               "Welcome. Choose an attraction. Thunder Coaster, return "
+	                               "ten fifteen to eleven fifteen. Log Flume, return ten "
+	                               "twenty-five to eleven ten. Haunted Mine, closed."),
+	                 VQ_OK);
+	while (vq_speech_idle(sp))
+		;
+	struct timespec nap = {0, 200 * 1000000L};
+	nanosleep(&nap, NULL);
+	ck_assert_int_eq(vq_speech_say_now(sp, "en", "Log Flume."), VQ_OK);
+	ck_assert_int_eq(vq_speech_wait_idle(sp, WAIT_MS), VQ_OK);
+	int rate = vq_speech_rate(sp);
+	vq_speech_record r[2];
+	ck_assert_uint_eq(vq_speech_records(sp, r, 2), 2);
+	vq_speech_free(sp);
+	double first_ms = (double)(r[0].end - r[0].start) * 1000.0 / rate;
+	ck_assert_msg(first_ms > 5000, "the long text lasts %.0f ms", first_ms);
+	ck_assert_msg(r[1].start_ms - r[0].start_ms < first_ms - 2000,
+	              "the second began %.0f ms after the first, which lasts %.0f ms",
+	              r[1].start_ms - r[0].start_ms, first_ms);
+	ck_assert_int_eq(r[1].speech, r[1].start); /* no chime */
+	ck_assert(!r[1].dropped && r[1].word >= 0);
+}
+END_TEST
+
 static Suite *speech_suite(void)
 {
 	Suite *s = suite_create("speech");
@@ -392,6 +425,7 @@ static Suite *speech_suite(void)
 	tcase_add_test(tc, test_refusals_and_queue);
 	tcase_add_test(tc, test_no_device);
 	tcase_add_test(tc, test_device_one_at_a_time);
+	tcase_add_test(tc, test_say_now_cuts);
 	suite_add_tcase(s, tc);
 	return s;
 }
