@@ -32,6 +32,8 @@
 #include "clock/clock.h"
 #include "kiosk/kiosk_spool.h"
 #include "kiosk/kiosk_state.h"
+#include "kiosk/kiosk_voice.h"
+#include "speech/speech.h"
 #include "ui/i18n.h"
 #include "ui/input.h"
 #include "ui/script.h"
@@ -75,6 +77,9 @@ struct opts {
 	int virtual_clock;
 	int trace;
 	int timeout_ms, retry_ms, hold_ms;
+	int audio, contrast, large; /* start with these on (kiosk_voice.h: F1, F3, F4) */
+	int volume;
+	const char *voice_wav;
 };
 
 struct app {
@@ -94,6 +99,9 @@ struct app {
 	int64_t start_mono;
 	int64_t hold_until;
 	unsigned hold_serial;
+	kiosk_voice *kv;
+	vq_speech *sp;
+	int look[4]; /* how the frame on screen was adapted: contrast, large, audio, focus */
 };
 
 static void trace_out(void *ctx, const char *line)
@@ -152,6 +160,12 @@ static void usage(FILE *f)
 	        "  --trace               one line per state change and request on stdout\n"
 	        "  --reply-timeout-ms N  ask again (same request id) after N ms (4000)\n"
 	        "  --retry-ms N          retry period while vqd is unreachable (3000)\n"
+	        "  --audio               start in audio mode (F1 or a 2 s press turns it on and\n"
+	        "                        off): screens and choices spoken, keypad operation\n"
+	        "  --high-contrast       start with high contrast (F3 switches)\n"
+	        "  --large-text          start with large text (F4 switches)\n"
+	        "  --volume N            speech volume, 0..100 (80)\n"
+	        "  --voice-wav FILE      speech into FILE instead of the sound device (tests)\n"
 	        "%s%s",
 	        VQ_KIOSK_I18N_DIR, DEFAULT_HOLD_MS, vq_clockopt_usage(), vq_busopt_usage());
 }
@@ -184,6 +198,7 @@ static int parse_args(struct opts *o, int argc, char **argv)
 	o->height = 800;
 	o->idle_s = 45;
 	o->hold_ms = DEFAULT_HOLD_MS;
+	o->volume = 80;
 	for (int i = 1; i < argc;) {
 		char err[256];
 		int r = vq_busopt_parse(&o->bus, argc, argv, &i, err, sizeof err);
@@ -210,6 +225,15 @@ static int parse_args(struct opts *o, int argc, char **argv)
 			used = 1;
 		} else if (!strcmp(a, "--trace")) {
 			o->trace = 1;
+			used = 1;
+		} else if (!strcmp(a, "--audio")) {
+			o->audio = 1;
+			used = 1;
+		} else if (!strcmp(a, "--high-contrast")) {
+			o->contrast = 1;
+			used = 1;
+		} else if (!strcmp(a, "--large-text")) {
+			o->large = 1;
 			used = 1;
 		} else if (!v) {
 			fprintf(stderr, "vq-kiosk: %s needs a value (or is unknown; see --help)\n",
@@ -248,6 +272,10 @@ static int parse_args(struct opts *o, int argc, char **argv)
 			o->retry_ms = (int)n;
 		} else if (!strcmp(a, "--script-hold") && parse_long(v, 0, 600000, &n)) {
 			o->hold_ms = (int)n;
+		} else if (!strcmp(a, "--volume") && parse_long(v, 0, 100, &n)) {
+			o->volume = (int)n;
+		} else if (!strcmp(a, "--voice-wav")) {
+			o->voice_wav = v;
 		} else {
 			fprintf(stderr, "vq-kiosk: bad option or value: %s %s (see --help)\n", a,
 			        v);
@@ -406,16 +434,51 @@ static void spool(struct app *a)
 	}
 }
 
+/* What the guest asked for: high contrast, large text, the focus ringed in audio mode. */
+static const vq_view *adapted(struct app *a, int *changed)
+{
+	static vq_view copy;
+	const vq_view *v = kiosk_view_get(a->k);
+	int on = kiosk_voice_on(a->kv);
+	int look[4] = {kiosk_voice_contrast(a->kv), kiosk_voice_large(a->kv), on,
+	               on ? kiosk_voice_focus(a->kv, v) : -1};
+	*changed = memcmp(look, a->look, sizeof look) != 0;
+	memcpy(a->look, look, sizeof look);
+	if (!look[0] && !look[1] && look[3] < 0)
+		return v;
+	copy = *v;
+	kiosk_voice_adapt(&copy, look[0], look[1], look[3]);
+	return &copy;
+}
+
 static int render(struct app *a, int force)
 {
-	if (!force && !kiosk_dirty(a->k))
+	int changed;
+	const vq_view *v = adapted(a, &changed);
+	if (!force && !changed && !kiosk_dirty(a->k))
 		return 0;
-	int rc = vq_view_draw(a->ui, kiosk_view_get(a->k), 0, 0, NULL);
+	int rc = vq_view_draw(a->ui, v, 0, 0, NULL);
 	if (rc != VQ_OK)
 		fprintf(stderr, "vq-kiosk: drawing: %s\n", vq_ui_error(a->ui));
 	vq_ui_present(a->ui);
 	kiosk_clean(a->k);
 	return 1;
+}
+
+static void speak(struct app *a)
+{
+	char text[KIOSK_VOICE_TEXT_MAX];
+	if (!kiosk_voice_speech(a->kv, kiosk_view_get(a->k), kiosk_lang(a->k), text, sizeof text))
+		return;
+	app_trace(a, "say lang=%s text=%s", kiosk_lang(a->k), text);
+	if (vq_speech_say_now(a->sp, kiosk_lang(a->k), text) != VQ_OK)
+		fprintf(stderr, "vq-kiosk: cannot say: %s\n", text);
+}
+
+static void speech_log(void *ctx, const char *line)
+{
+	(void)ctx;
+	fprintf(stderr, "vq-kiosk: %s\n", line);
 }
 
 static int poll_timeout(const struct app *a)
@@ -470,7 +533,13 @@ static int run(struct app *a)
 			app_trace(a, "quit ignored");
 		}
 		update_link(a, now);
-		kiosk_update(a->k, &in, now); /* bus and quit events only let time pass */
+		/* the audio mode and the keypad see the input first (kiosk_voice.h) */
+		vq_input fwd;
+		int pass = kiosk_voice_filter(a->kv, kiosk_view_get(a->k), &in, now, &fwd);
+		if (pass == KV_EATEN)
+			memset(&fwd, 0, sizeof fwd);                   /* only time passes */
+		kiosk_update(a->k, pass == KV_PASS ? &in : &fwd, now); /* bus, quit: time passes */
+		speak(a);
 		send_outgoing(a);
 		spool(a);
 		if (kiosk_quit(a->k))
@@ -616,6 +685,13 @@ int main(int argc, char **argv)
 		status = 2;
 		goto cleanup;
 	}
+	vq_speech_opts so = {.wav_path = a.o.voice_wav, .volume = a.o.volume, .log = speech_log};
+	if (kiosk_voice_new(a.i18n, &a.kv) != VQ_OK || vq_speech_new(&so, &a.sp) != VQ_OK) {
+		fprintf(stderr, "vq-kiosk: cannot start speech (espeak-ng-data installed?)\n");
+		goto cleanup;
+	}
+	kiosk_voice_set(a.kv, a.o.audio);
+	kiosk_voice_set_look(a.kv, a.o.contrast, a.o.large);
 	app_trace(&a, "start user=%s site=%s rid_prefix=%s target_px=%d", a.o.bus.user,
 	          a.o.bus.site, prefix, kc.target_px);
 	a.start_mono = mono_ms();
@@ -630,6 +706,8 @@ int main(int argc, char **argv)
 		}
 	}
 cleanup:
+	vq_speech_free(a.sp);
+	kiosk_voice_free(a.kv);
 	kiosk_free(a.k);
 	vq_bus_free(a.bus);
 	vq_sitestate_free(a.site);

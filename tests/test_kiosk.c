@@ -2050,6 +2050,50 @@ START_TEST(test_it_usage)
 }
 END_TEST
 
+/* Audio mode from the keypad alone, against vqd: F1, Enter on the first ride, the card
+ * number in digits, Enter, the party as a digit, Enter to confirm, '*' to hear the ticket
+ * again. The program says each screen (its trace's "say" lines, the same text it hands the
+ * speech engine) and the engine's WAV holds that much speech. */
+START_TEST(test_it_audio)
+{
+	up(NULL);
+	import_member(CARD, "gold");
+	write_file(path_in("audio.script"), "key F1\n"
+	                                    "key Return\n"
+	                                    "text " CARD "\n"
+	                                    "key Return\n"
+	                                    "text 2\n"
+	                                    "key Return\n"
+	                                    "text *\n"
+	                                    "wait 300\n");
+	kproc *kp = calloc(1, sizeof *kp);
+	run_kiosk(kp,
+	          (const char *const[]){"--script", path_in("audio.script"), "--voice-wav",
+	                                path_in("voice.wav"), NULL},
+	          30000);
+	const char *line = kp_wait(kp, "state ticket ", 0);
+	char number[16];
+	field(line, "number", number, sizeof number);
+	kp_wait(kp, "say lang=en text=Welcome!", 0);
+	kp_wait(kp, "say lang=en text=Coaster", 0);
+	/* the ticket, and again on '*': its number and window */
+	const char *said = strstr(line, "\n");
+	CHECK(said && strstr(said, number), "the ticket's number was not said:\n%s", kp->out);
+	CHECK(strstr(strstr(said, number) + 1, number), "the ticket was not said again:\n%s",
+	      kp->out);
+	size_t len = 0;
+	char *wav = tu_read_file(path_in("voice.wav"), &len);
+	CHECK(wav && len > 44 && !memcmp(wav, "RIFF", 4), "no WAV from the speech engine");
+	const int16_t *s16 = (const int16_t *)(wav + 44);
+	size_t loud = 0;
+	for (size_t i = 0; i < (len - 44) / 2; i++)
+		loud += s16[i] > 2000 || s16[i] < -2000;
+	CHECK(loud > 22050 / 4, "the speech is silent (%zu loud samples)", loud);
+	free(wav);
+	free(kp);
+}
+END_TEST
+
 static Suite *kiosk_suite(void)
 {
 	Suite *s = suite_create("kiosk");
@@ -2099,6 +2143,7 @@ static Suite *kiosk_suite(void)
 	tcase_add_test(it, test_it_vqd_down);
 	tcase_add_test(it, test_it_no_reply);
 	tcase_add_test(it, test_it_usage);
+	tcase_add_test(it, test_it_audio);
 	suite_add_tcase(s, it);
 	return s;
 }
