@@ -11,6 +11,8 @@
  *   vq-display --bench-render 200          (no broker: a synthetic 40-attraction board;
  *                                          --width 3840 --height 2160 for a 4K one)
  */
+#include <cjson/cJSON.h>
+
 #include "bus/busopt.h"
 #include "client/sitestate.h"
 #include "clock/clock.h"
@@ -19,6 +21,7 @@
 #include "display/display_model.h"
 #include "display/display_render.h"
 #include "display/display_synth.h"
+#include "display/display_voice.h"
 #include "ui/i18n.h"
 #include "ui/input.h"
 #include "ui/script.h"
@@ -55,6 +58,10 @@ typedef struct options {
 	long exit_after_ms; /* 0: never */
 	long bench;         /* frames to render; 0: no benchmark */
 	long bench_attrs;
+	int voice; /* --voice on */
+	int quiet_from, quiet_until;
+	long volume;
+	const char *voice_wav;
 } options;
 
 /* The options that take a number, and the range each accepts. */
@@ -73,6 +80,7 @@ static const struct num_opt {
     {"--exit-after-ms", offsetof(options, exit_after_ms), 1, 86400000L},
     {"--bench-render", offsetof(options, bench), 1, 1000000},
     {"--bench-attractions", offsetof(options, bench_attrs), 1, VQ_BOARD_MAX_ATTRS},
+    {"--volume", offsetof(options, volume), 0, 100},
 };
 
 static volatile sig_atomic_t shot_requested;
@@ -102,6 +110,11 @@ static void usage(FILE *f)
 	        "  --window-at X,Y        the window's top-left corner on the desktop (centred)\n"
 	        "  --i18n DIR             translations (default %s/i18n)\n"
 	        "  --font FILE --font-bold FILE\n"
+	        "voice (announcements in each of the board's languages, a chime first):\n"
+	        "  --voice on|off         speak (off)\n"
+	        "  --quiet-hours HH:MM-HH:MM  say nothing in these local hours (none)\n"
+	        "  --volume N             0..100 (80)\n"
+	        "  --voice-wav FILE       speech into FILE instead of the sound device\n"
 	        "testing:\n"
 	        "  --frames N             exit after N frames shown (an unchanged frame is shown\n"
 	        "                         again every 100 ms, so this ends while nothing changes)\n"
@@ -135,6 +148,7 @@ static int parse_args(int argc, char **argv, options *o)
 	o->height = 1080;
 	o->rotate_s = 10;
 	o->bench_attrs = 40;
+	o->volume = 80;
 	char err[256];
 	for (int i = 1; i < argc; i++) {
 		int r = vq_busopt_parse(&o->bo, argc, argv, &i, err, sizeof err);
@@ -187,6 +201,12 @@ static int parse_args(int argc, char **argv, options *o)
 			o->screenshot = v;
 		else if (!strcmp(a, "--script"))
 			o->script = v;
+		else if (!strcmp(a, "--voice"))
+			bad = !((o->voice = !strcmp(v, "on")) || !strcmp(v, "off"));
+		else if (!strcmp(a, "--quiet-hours"))
+			bad = board_voice_parse_quiet(v, &o->quiet_from, &o->quiet_until) != VQ_OK;
+		else if (!strcmp(a, "--voice-wav"))
+			o->voice_wav = v;
 		else if (!strcmp(a, "--window"))
 			bad = vq_ui_parse_size(v, &o->win_w, &o->win_h) != 0;
 		else if (!strcmp(a, "--window-at"))
@@ -391,10 +411,82 @@ cleanup:
 	return status;
 }
 
-static void drain(vq_bus *bus, vq_sitestate *ss, vq_board *b, int64_t now_ms)
+/* The board's voice (--voice on): what it says, and to whom it says it. */
+typedef struct voice {
+	const options *o;
+	const vq_i18n *t;
+	vq_speech *sp;
+	board_voice *bv; /* made once the site's languages are known */
+	char attrs[VQ_BOARD_MAX_ATTRS][VQ_ID_MAX];
+	const char *attr_ptrs[VQ_BOARD_MAX_ATTRS];
+	int nattrs;
+} voice;
+
+static void speech_log(void *ctx, const char *line)
+{
+	(void)ctx;
+	fprintf(stderr, "vq-display: %s\n", line);
+}
+
+static int local_minute(void)
+{
+	time_t now = time(NULL);
+	struct tm tm;
+	return localtime_r(&now, &tm) ? tm.tm_hour * 60 + tm.tm_min : 0;
+}
+
+static int voice_ready(voice *vc, const vq_sitestate *ss)
+{
+	if (vc->bv)
+		return 1;
+	const vq_site_view *site = vq_sitestate_site(ss);
+	if (!site->known)
+		return 0;
+	board_voice_opts bo = {.i18n = vc->t,
+	                       .attrs = vc->attr_ptrs,
+	                       .nattrs = vc->nattrs,
+	                       .quiet_from = vc->o->quiet_from,
+	                       .quiet_until = vc->o->quiet_until};
+	if (vc->o->lang)
+		bo.langs[bo.nlangs++] = vc->o->lang;
+	for (int i = 0; !vc->o->lang && i < site->nlangs && bo.nlangs < VQ_SPEECH_PARTS_MAX; i++)
+		bo.langs[bo.nlangs++] = site->langs[i];
+	return board_voice_new(&bo, &vc->bv) == VQ_OK;
+}
+
+static void say(voice *vc, const board_announcement *a)
+{
+	vq_speech_part parts[VQ_SPEECH_PARTS_MAX];
+	int n = board_voice_parts(a, parts);
+	if (vc->o->trace)
+		printf("say kind=%s attr=%s parts=%d text=%s\n", a->kind, a->attr, n, a->text[0]);
+	if (vq_speech_say_parts(vc->sp, parts, n) != VQ_OK)
+		fprintf(stderr, "vq-display: speech queue full: dropped %s %s\n", a->kind, a->attr);
+}
+
+/* An events/admission message: a number a desk calls, perhaps. */
+static void voice_admission(voice *vc, const vq_sitestate *ss, const vq_bus_msg *m)
+{
+	cJSON *j = cJSON_ParseWithLength(m->payload, m->len);
+	const cJSON *attr = cJSON_GetObjectItemCaseSensitive(j, "attraction");
+	const cJSON *number = cJSON_GetObjectItemCaseSensitive(j, "number");
+	const cJSON *gate = cJSON_GetObjectItemCaseSensitive(j, "gate");
+	const cJSON *ticket = cJSON_GetObjectItemCaseSensitive(j, "ticket");
+	board_announcement a;
+	if (cJSON_IsString(attr) && cJSON_IsString(number) && cJSON_IsString(gate) &&
+	    cJSON_IsNumber(ticket) && ticket->valuedouble >= 1 && ticket->valuedouble < 9e15 &&
+	    board_voice_admission(vc->bv, ss, attr->valuestring, number->valuestring,
+	                          gate->valuestring, (uint64_t)ticket->valuedouble, local_minute(),
+	                          &a))
+		say(vc, &a);
+	cJSON_Delete(j);
+}
+
+static void drain(vq_bus *bus, vq_sitestate *ss, vq_board *b, int64_t now_ms, voice *vc)
 {
 	vq_bus_msg *msgs[DRAIN_MAX];
 	size_t n;
+	int changed = 0;
 	do {
 		n = 0;
 		if (vq_bus_poll(bus, msgs, DRAIN_MAX, &n, 0) != VQ_OK)
@@ -406,9 +498,19 @@ static void drain(vq_bus *bus, vq_sitestate *ss, vq_board *b, int64_t now_ms)
 			if (rs < 0 || rb < 0)
 				fprintf(stderr, "vq-display: ignored a bad message on %s\n",
 				        m->suffix);
+			changed |= rs == 1;
+			if (vc && rb >= 0 && m->suffix && !strcmp(m->suffix, "events/admission") &&
+			    voice_ready(vc, ss))
+				voice_admission(vc, ss, m);
 			vq_bus_msg_free(msgs[i]);
 		}
 	} while (n == DRAIN_MAX);
+	board_announcement a[8];
+	int k = vc && changed && voice_ready(vc, ss)
+	            ? board_voice_state(vc->bv, ss, local_minute(), a, 8)
+	            : 0;
+	for (int i = 0; i < k; i++)
+		say(vc, &a[i]);
 }
 
 /* Waits up to wait_ms for the next thing to do. vq_ui_poll looks at SDL's queue every
@@ -438,6 +540,7 @@ static int live(vq_ui *ui, const vq_i18n *t, vq_board *b, const options *o)
 	vq_board_view *shown = calloc(1, sizeof *shown), *next = calloc(1, sizeof *next);
 	int status = 1;
 	char err[256];
+	voice vc = {.o = o, .t = t};
 	if (!shown || !next || vq_sitestate_new(&ss) != VQ_OK || vq_board_screen_new(&scr) != VQ_OK)
 		goto cleanup;
 	vq_sitestate_set_log(ss, vq_sitestate_log_stderr, (void *)"vq-display");
@@ -459,6 +562,21 @@ static int live(vq_ui *ui, const vq_i18n *t, vq_board *b, const options *o)
 		goto cleanup;
 	}
 	vq_ui_watch_fd(ui, vq_bus_fd(bus));
+	if (o->voice) {
+		vq_speech_opts so = {
+		    .wav_path = o->voice_wav, .volume = (int)o->volume, .log = speech_log};
+		if (vq_speech_new(&so, &vc.sp) != VQ_OK) {
+			fprintf(stderr, "vq-display: --voice on: espeak-ng cannot start\n");
+			goto cleanup;
+		}
+		for (const char *p = o->attractions; p && *p && vc.nattrs < VQ_BOARD_MAX_ATTRS;) {
+			size_t len = strcspn(p, ",");
+			snprintf(vc.attrs[vc.nattrs], VQ_ID_MAX, "%.*s", (int)len, p);
+			vc.attr_ptrs[vc.nattrs] = vc.attrs[vc.nattrs];
+			vc.nattrs++;
+			p += len + (p[len] == ',');
+		}
+	}
 	if (o->script) {
 		vq_script *s = NULL;
 		if (vq_script_load(o->script, &s, err, sizeof err) != VQ_OK ||
@@ -541,13 +659,15 @@ static int live(vq_ui *ui, const vq_i18n *t, vq_board *b, const options *o)
 		if (in.kind == VQ_IN_QUIT)
 			break;
 		if (in.kind == VQ_IN_BUS)
-			drain(bus, ss, b, vq_ui_now_ms(ui));
+			drain(bus, ss, b, vq_ui_now_ms(ui), vc.sp ? &vc : NULL);
 		else if (in.kind == VQ_IN_REDRAW)
 			redraw = 1;
 	}
 	screenshot(ui, o->screenshot, o->trace);
 	status = 0;
 cleanup:
+	board_voice_free(vc.bv);
+	vq_speech_free(vc.sp);
 	vq_ui_watch_fd(ui, -1);
 	vq_board_screen_free(scr);
 	vq_bus_free(bus);

@@ -14,6 +14,7 @@
 #include "display/display_model.h"
 #include "display/display_render.h"
 #include "display/display_synth.h"
+#include "speech/speech.h"
 #include "support/tutil.h"
 #include "support/vqsite.h"
 #include "ui/i18n.h"
@@ -23,6 +24,7 @@
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -1083,6 +1085,120 @@ START_TEST(test_live_board)
 }
 END_TEST
 
+/* A board that speaks (--voice on, into a WAV file): a closure, the reopening and a
+ * desk's call, each said once, though vqd restarts and republishes every state; the WAV
+ * holds one chime an announcement and speech after each. */
+static int count_lines(const char *log, const char *needle)
+{
+	int n = 0;
+	for (const char *p = log; p && (p = strstr(p, needle)); p++)
+		n++;
+	return n;
+}
+
+START_TEST(test_live_voice)
+{
+	utc();
+	ck_assert_int_eq(vqs_start(NULL, &site_), VQ_OK);
+	char broker[64], wav[1024], errpath[1024];
+	snprintf(broker, sizeof broker, "127.0.0.1:%d", vqs_port(site_));
+	snprintf(wav, sizeof wav, "%s/board.wav", vqs_dir(site_));
+	snprintf(errpath, sizeof errpath, "%s/voice.err", vqs_dir(site_));
+	char *argv[] = {(char *)display_exe(),
+	                "--broker",
+	                broker,
+	                "--site",
+	                VQS_SITE,
+	                "--user",
+	                "board-1",
+	                "--credentials",
+	                (char *)vqs_credentials(site_),
+	                "--width",
+	                "1280",
+	                "--height",
+	                "720",
+	                "--voice",
+	                "on",
+	                "--voice-wav",
+	                wav,
+	                "--trace",
+	                NULL};
+	proc p;
+	proc_start(&p, argv, errpath);
+	proc_wait(&p, 10000, (const char *const[]){"row flume open", NULL});
+	vq_bus *kiosk = vqs_bus(site_, "kiosk-1", NULL);
+	vq_bus *gate = vqs_bus(site_, "gate-1", NULL);
+	vq_bus *ops = vqs_bus(site_, "ops-1", NULL);
+	ck_assert(kiosk && gate && ops);
+	cJSON *r = call(ops, "svc/ops",
+	                "{\"v\":1,\"rid\":\"v-1\",\"cmd\":\"close\",\"attraction\":\"flume\"}");
+	cJSON_Delete(r);
+	proc_wait(&p, 5000,
+	          (const char *const[]){"say kind=closed attr=flume", "Flume is closed", NULL});
+	r = call(ops, "svc/ops",
+	         "{\"v\":1,\"rid\":\"v-2\",\"cmd\":\"reopen\",\"attraction\":\"flume\"}");
+	cJSON_Delete(r);
+	proc_wait(&p, 5000, (const char *const[]){"say kind=reopened attr=flume", NULL});
+	r = call(kiosk, "svc/issue",
+	         "{\"v\":1,\"rid\":\"v-3\",\"card\":\"card-v\",\"attraction\":\"tiny\","
+	         "\"party\":1}");
+	char number[16], want[64];
+	snprintf(number, sizeof number, "%s", vqs_str(r, "ticket.number"));
+	cJSON *o = call(gate, "svc/override",
+	                "{\"v\":1,\"rid\":\"v-4\",\"attraction\":\"tiny\",\"reason\":\"test\","
+	                "\"code\":\"%s\"}",
+	                vqs_str(r, "ticket.code"));
+	cJSON_Delete(o);
+	cJSON_Delete(r);
+	snprintf(want, sizeof want, ", desk 1.");
+	proc_wait(&p, 5000, (const char *const[]){"say kind=called attr=tiny", want, NULL});
+	vq_bus_free(kiosk);
+	vq_bus_free(gate);
+	vq_bus_free(ops);
+	/* vqd restarts and publishes every state again: the board says nothing more */
+	ck_assert_int_eq(vqs_vqd_restart(site_), VQ_OK);
+	proc_wait(&p, 5000, (const char *const[]){"board ", "stale=offline", NULL});
+	proc_wait(&p, 5000, (const char *const[]){"board ", "stale=ok", NULL});
+	struct timespec nap = {1, 500000000L};
+	nanosleep(&nap, NULL);
+	proc_wait(&p, 5000, (const char *const[]){"frame", NULL});
+	char *log = p.log ? strdup(p.log) : NULL;
+	ck_assert_int_eq(proc_stop(&p), 0);
+	ck_assert_int_eq(count_lines(log, "say kind="), 3);
+	free(log);
+
+	/* the WAV: three chimes, each followed by speech */
+	size_t len = 0;
+	char *bytes = tu_read_file(wav, &len);
+	ck_assert_msg(bytes && len > 44 && !memcmp(bytes, "RIFF", 4), "no WAV");
+	const int16_t *s16 = (const int16_t *)(bytes + 44);
+	size_t n = (len - 44) / 2, win = 220;
+	int chimes = 0, in = 0;
+	for (size_t at = 0; at + win <= n; at += win) {
+		double k = 2 * cos(2 * M_PI * VQ_SPEECH_CHIME_HZ1 / 22050.0), s1 = 0, s2 = 0, e = 0;
+		for (size_t i = at; i < at + win; i++) {
+			double s0 = s16[i] + k * s1 - s2;
+			s2 = s1;
+			s1 = s0;
+			e += (double)s16[i] * s16[i];
+		}
+		double share =
+		    e > 0 ? 2 * (s1 * s1 + s2 * s2 - k * s1 * s2) / ((double)win * e) : 0;
+		int chime = e / (double)win > 1000.0 * 1000.0 && share > 0.8;
+		chimes += chime && !in;
+		in = chime;
+	}
+	ck_assert_int_eq(chimes, 3);
+	size_t loud = 0;
+	for (size_t i = 0; i < n; i++)
+		loud += s16[i] > 2000 || s16[i] < -2000;
+	ck_assert_msg(loud > 22050, "too little speech: %zu loud samples", loud);
+	free(bytes);
+	vqs_free(site_);
+	site_ = NULL;
+}
+END_TEST
+
 /* Without a broker the board says it is waiting, and --frames ends it, though nothing
  * changes after the first frame: an unchanged frame is shown again and counts. */
 START_TEST(test_frames_no_broker)
@@ -1289,6 +1405,7 @@ static Suite *display_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_live_board);
 	tcase_add_test(tc, test_frames_no_broker);
+	tcase_add_test(tc, test_live_voice);
 	suite_add_tcase(s, tc);
 	return s;
 }
