@@ -114,6 +114,9 @@ void gate_verdict_text(const gate_verdict *v, const vq_i18n *t, const char *lang
 			snprintf(out->extra, sizeof out->extra, "%s",
 			         vq_i18n_get(t, lang, "gate_anytime_admit"));
 		}
+		if (v->access && !v->override)
+			join(out->extra, sizeof out->extra,
+			     vq_i18n_get(t, lang, "gate_access_admit"));
 		if (v->offline && !v->override)
 			snprintf(out->note, sizeof out->note, "%s",
 			         vq_i18n_get(t, lang, "gate_offline_checked"));
@@ -416,6 +419,81 @@ static void draw_override(struct pen *p, const gate *g, vq_rect m)
 		     vq_i18n_get(t, v->lang, "gate_override_choose"));
 }
 
+/* The accessibility pass: the guest's card (scanned or typed), the party, and why the last
+ * one was not issued. */
+static void draw_access(struct pen *p, const gate *g, vq_rect m)
+{
+	const gate_view *v = gate_view_get(g);
+	const vq_i18n *t = gate_i18n(g);
+	int pad = m.w / 50;
+	text(p, (vq_rect){pad, m.y, m.w - 2 * pad, m.h * 16 / 100}, "access.title", 40, 1,
+	     VQ_COL_INK, VQ_ALIGN_LEFT, VQ_VALIGN_MIDDLE,
+	     vq_i18n_get(t, v->lang, "gate_access_title"));
+	vq_rect field = {pad, m.y + m.h * 18 / 100, m.w - 2 * pad, m.h * 18 / 100};
+	fill(p, field, S(p, 12), VQ_COL_LIGHT);
+	if (v->entry[0])
+		text(p, inset(field, S(p, 16), S(p, 6)), "access.typed", 30, 0, VQ_COL_INK,
+		     VQ_ALIGN_LEFT, VQ_VALIGN_MIDDLE, v->entry);
+	else
+		text(p, inset(field, S(p, 16), S(p, 6)), "access.hint", 26, 0, VQ_COL_MUTED,
+		     VQ_ALIGN_LEFT, VQ_VALIGN_MIDDLE, vq_i18n_get(t, v->lang, "gate_access_hint"));
+	char line[GATE_TEXT_MAX];
+	fmt_n(t, v->lang, "gate_party", v->acc_party, line, sizeof line);
+	text(p, (vq_rect){pad, m.y + m.h * 40 / 100, m.w - 2 * pad, m.h * 16 / 100}, "access.party",
+	     30, 1, VQ_COL_INK, VQ_ALIGN_LEFT, VQ_VALIGN_MIDDLE, line);
+	const char *msg = NULL;
+	vq_color c = VQ_COL_ERROR;
+	if (v->acc_busy) {
+		msg = vq_i18n_get(t, v->lang, "gate_checking");
+		c = VQ_COL_INK;
+	} else if (v->acc_held[0]) {
+		vq_i18n_arg arg = {"number", v->acc_held};
+		vq_i18n_format(t, v->lang, "gate_access_held", &arg, 1, line, sizeof line);
+		msg = line;
+	} else if (!strcmp(v->acc_error, "offline")) {
+		msg = vq_i18n_get(t, v->lang, "gate_access_offline");
+	} else if (v->acc_error[0]) {
+		vq_i18n_arg arg = {"error", v->acc_error};
+		vq_i18n_format(t, v->lang, "gate_access_error", &arg, 1, line, sizeof line);
+		msg = line;
+	}
+	text(p, (vq_rect){pad, m.y + m.h * 80 / 100, m.w - 2 * pad, m.h * 18 / 100}, "access.error",
+	     28, 1, c, VQ_ALIGN_LEFT, VQ_VALIGN_MIDDLE, msg);
+}
+
+/* The pass as the guest takes it: marked as a pass, its number, return time and QR. */
+static void draw_pass(struct pen *p, const gate *g, vq_rect m)
+{
+	const gate_view *v = gate_view_get(g);
+	const vq_i18n *t = gate_i18n(g);
+	const gate_pass *ps = &v->pass;
+	int pad = m.w / 50, qr = m.h - 2 * pad;
+	int tw = m.w - qr - 3 * pad;
+	char line[GATE_TEXT_MAX], t1[VQ_TIME_HHMM_MAX], t2[VQ_TIME_HHMM_MAX];
+	fill(p, (vq_rect){0, m.y, tw + 2 * pad, m.h}, 0, VQ_COL_PRIMARY);
+	text(p, (vq_rect){pad, m.y + m.h * 2 / 100, tw, m.h * 18 / 100}, "pass.kind", 40, 1,
+	     VQ_COL_WHITE, VQ_ALIGN_LEFT, VQ_VALIGN_MIDDLE,
+	     vq_i18n_get(t, v->lang, "gate_access_pass"));
+	vq_i18n_arg num = {"number", ps->number};
+	vq_i18n_format(t, v->lang, "gate_number", &num, 1, line, sizeof line);
+	text(p, (vq_rect){pad, m.y + m.h * 22 / 100, tw, m.h * 24 / 100}, "pass.number", 64, 1,
+	     VQ_COL_WHITE, VQ_ALIGN_LEFT, VQ_VALIGN_MIDDLE, line);
+	gate_fmt_time(zone_of(gate_sitestate(g)), ps->start, t1, sizeof t1);
+	gate_fmt_time(zone_of(gate_sitestate(g)), ps->end, t2, sizeof t2);
+	vq_i18n_arg win[2] = {{"time", t1}, {"end", t2}};
+	vq_i18n_format(t, v->lang, "gate_access_return", win, 2, line, sizeof line);
+	text(p, (vq_rect){pad, m.y + m.h * 48 / 100, tw, m.h * 18 / 100}, "pass.window", 34, 1,
+	     VQ_COL_WHITE, VQ_ALIGN_LEFT, VQ_VALIGN_MIDDLE, line);
+	fmt_n(t, v->lang, "gate_party", ps->party, line, sizeof line);
+	text(p, (vq_rect){pad, m.y + m.h * 66 / 100, tw, m.h * 14 / 100}, "pass.party", 30, 0,
+	     VQ_COL_WHITE, VQ_ALIGN_LEFT, VQ_VALIGN_MIDDLE, line);
+	text(p, (vq_rect){pad, m.y + m.h * 82 / 100, tw, m.h * 16 / 100}, "pass.show", 24, 0,
+	     VQ_COL_WHITE, VQ_ALIGN_LEFT, VQ_VALIGN_MIDDLE,
+	     vq_i18n_get(t, v->lang, "gate_access_show"));
+	if (ps->code[0])
+		vq_view_qr(p->v, (vq_rect){m.w - pad - qr, m.y + pad, qr, qr}, "pass.qr", ps->code);
+}
+
 static void draw_footer(struct pen *p, const gate *g, const gate_layout *lay)
 {
 	const gate_view *v = gate_view_get(g);
@@ -510,6 +588,12 @@ void gate_view_build(const gate *g, vq_view *out)
 	case GATE_SCREEN_OVERRIDE:
 		draw_override(&p, g, lay.main);
 		break;
+	case GATE_SCREEN_ACCESS:
+		draw_access(&p, g, lay.main);
+		break;
+	case GATE_SCREEN_PASS:
+		draw_pass(&p, g, lay.main);
+		break;
 	default:
 		draw_ready(&p, g, lay.main);
 		break;
@@ -520,7 +604,9 @@ void gate_view_build(const gate *g, vq_view *out)
 	vq_button bs[16];
 	int n = gate_buttons(g, bs, 16);
 	for (int i = 0; i < n; i++) {
-		const char *role = !strncmp(bs[i].id, "ov-", 3) ? "button.reason" : "button";
+		const char *role = !strncmp(bs[i].id, "ov-", 3)           ? "button.reason"
+		                   : !strncmp(bs[i].id, "acc-party-", 10) ? "button.party"
+		                                                          : "button";
 		vq_el *e =
 		    vq_view_button(out, bs[i].r, bs[i].id, role, bs[i].label, bs[i].bg, bs[i].fg);
 		e->px = bs[i].px;

@@ -41,7 +41,8 @@
 #define ANYTIME_S      (24 * 3600)
 #define MAX_BUTTONS    16
 
-enum req_kind { REQ_NONE = 0, REQ_REDEEM, REQ_SYNC, REQ_OVERRIDE };
+enum req_kind { REQ_NONE = 0, REQ_REDEEM, REQ_SYNC, REQ_OVERRIDE, REQ_ACCESS };
+#define ACCESS_PARTY_MAX 8 /* party buttons on the access screen */
 
 struct req {
 	int kind;
@@ -70,7 +71,9 @@ struct gate {
 	int64_t verdict_until;
 	int64_t suspect_until; /* after a timeout: offline until then */
 	int64_t minute;        /* of the clock on screen */
-	struct req redeem, sync, ovr;
+	struct req redeem, sync, ovr, acc;
+	char acc_asked[VQ_INPUT_TEXT_MAX + 8]; /* card and party of acc_rid: asked again the same */
+	char acc_rid[GATE_RID_MAX];
 	struct req late[LATE_MAX]; /* timed out, still answerable */
 	int late_next;
 	char queue[QUEUE_MAX][VQ_CODE_MAX];
@@ -767,6 +770,103 @@ static void on_code(gate *g, const char *text, int64_t now)
 	start_scan(g, code, now);
 }
 
+/* --- accessibility return passes ------------------------------------------------------ */
+
+static const char *jstr(const cJSON *o, const char *k);
+static int64_t jint(const cJSON *o, const char *k);
+
+static void open_access(gate *g)
+{
+	g->v.entry[0] = '\0';
+	g->v.acc_party = 1;
+	g->v.acc_error[0] = '\0';
+	g->v.acc_held[0] = '\0';
+	g->v.screen = GATE_SCREEN_ACCESS;
+	g->dirty = 1;
+}
+
+/* Asks vqd for a pass for the card typed or scanned. A retry of the same card and party
+ * (after a timeout) keeps its request id, so vqd answers it with the first pass. */
+static void do_access(gate *g, int64_t now)
+{
+	char card[VQ_INPUT_TEXT_MAX];
+	const char *p = g->v.entry;
+	while (*p == ' ')
+		p++;
+	copy_str(card, sizeof card, p);
+	for (size_t n = strlen(card); n > 0 && card[n - 1] == ' '; n--)
+		card[n - 1] = '\0';
+	if (!card[0] || g->acc.kind)
+		return;
+	g->v.acc_error[0] = '\0';
+	g->v.acc_held[0] = '\0';
+	g->dirty = 1;
+	if (compute_mode(g, now) != GATE_ONLINE) {
+		copy_str(g->v.acc_error, sizeof g->v.acc_error, "offline");
+		trace(g, "access refused error=offline");
+		return;
+	}
+	char asked[sizeof g->acc_asked];
+	snprintf(asked, sizeof asked, "%s/%d", card, g->v.acc_party);
+	if (strcmp(asked, g->acc_asked) != 0) {
+		copy_str(g->acc_asked, sizeof g->acc_asked, asked);
+		snprintf(g->acc_rid, sizeof g->acc_rid, "a-%s-%u", g->session, ++g->rid_seq);
+	}
+	struct req r;
+	memset(&r, 0, sizeof r);
+	r.kind = REQ_ACCESS;
+	copy_str(r.rid, sizeof r.rid, g->acc_rid);
+	r.sent_ms = now;
+	cJSON *b = cJSON_CreateObject();
+	cJSON_AddNumberToObject(b, "v", 1);
+	cJSON_AddStringToObject(b, "rid", r.rid);
+	cJSON_AddStringToObject(b, "card", card);
+	cJSON_AddStringToObject(b, "attraction", g->attraction);
+	cJSON_AddNumberToObject(b, "party", g->v.acc_party);
+	if (send_json(g, &r, "svc/access", b) != VQ_OK) {
+		copy_str(g->v.acc_error, sizeof g->v.acc_error, "offline");
+		trace(g, "access refused error=offline");
+		return;
+	}
+	g->acc = r;
+	g->v.acc_busy = 1;
+	trace(g, "access sent rid=%s party=%d", r.rid, g->v.acc_party);
+}
+
+static void access_reply(gate *g, const cJSON *root)
+{
+	g->v.acc_busy = 0;
+	g->dirty = 1;
+	const cJSON *t = cJSON_GetObjectItemCaseSensitive(root, "ticket");
+	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(root, "ok")) && cJSON_IsObject(t)) {
+		gate_pass *p = &g->v.pass;
+		memset(p, 0, sizeof *p);
+		p->ticket = (uint64_t)jint(t, "id");
+		copy_str(p->number, sizeof p->number, jstr(t, "number"));
+		copy_str(p->attraction, sizeof p->attraction, jstr(t, "attraction"));
+		p->party = (int)jint(t, "party");
+		p->start = jint(t, "start");
+		p->end = jint(t, "end");
+		copy_str(p->code, sizeof p->code, jstr(t, "code"));
+		/* the guest's card is not kept once the pass is out */
+		sodium_memzero(g->v.entry, sizeof g->v.entry);
+		g->acc_asked[0] = '\0';
+		g->v.screen = GATE_SCREEN_PASS;
+		trace(g, "access issued ticket=%llu number=%s start=%lld end=%lld party=%d code=%s",
+		      (unsigned long long)p->ticket, p->number, (long long)p->start,
+		      (long long)p->end, p->party, p->code);
+		cue(g, GATE_CUE_ADMIT);
+		return;
+	}
+	const cJSON *e = cJSON_GetObjectItemCaseSensitive(root, "error");
+	const char *code = jstr(e, "code");
+	copy_str(g->v.acc_error, sizeof g->v.acc_error, code ? code : "bad_reply");
+	const cJSON *held = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(e, "held"), 0);
+	copy_str(g->v.acc_held, sizeof g->v.acc_held, jstr(held, "number"));
+	trace(g, "access refused error=%s", g->v.acc_error);
+	cue(g, GATE_CUE_REFUSE);
+}
+
 /* --- overrides ----------------------------------------------------------------------- */
 
 static void open_override(gate *g)
@@ -1144,8 +1244,8 @@ static void on_reply(gate *g, const vq_bus_msg *m, int64_t now)
 {
 	struct req *r = NULL;
 	int late = 0;
-	struct req *live[] = {&g->redeem, &g->sync, &g->ovr};
-	for (size_t i = 0; i < 3 && !r; i++)
+	struct req *live[] = {&g->redeem, &g->sync, &g->ovr, &g->acc};
+	for (size_t i = 0; i < 4 && !r; i++)
 		if (live[i]->kind && vq_bus_msg_corr_is(m, live[i]->corr))
 			r = live[i];
 	for (int i = 0; i < LATE_MAX && !r; i++)
@@ -1175,6 +1275,10 @@ static void on_reply(gate *g, const vq_bus_msg *m, int64_t now)
 		break;
 	case REQ_OVERRIDE:
 		override_reply(g, &copy, root, now);
+		break;
+	case REQ_ACCESS:
+		if (!late)
+			access_reply(g, root);
 		break;
 	default:
 		break;
@@ -1374,6 +1478,15 @@ void gate_tick(gate *g, int64_t now)
 		redeem_failed(g, &r, now, "timeout");
 		to_late(g, &r);
 	}
+	/* a pass not answered in time: staff may ask again (the same rid) */
+	if (g->acc.kind && now - g->acc.sent_ms >= g->timeout_ms) {
+		trace(g, "access rid=%s: no answer", g->acc.rid);
+		g->acc.kind = REQ_NONE;
+		g->v.acc_busy = 0;
+		copy_str(g->v.acc_error, sizeof g->v.acc_error, "timeout");
+		g->suspect_until = now + g->probe_ms;
+		g->dirty = 1;
+	}
 	int sync_timeout = g->timeout_ms > SYNC_TIMEOUT ? g->timeout_ms : SYNC_TIMEOUT;
 	struct req *slow[] = {&g->sync, &g->ovr};
 	for (size_t i = 0; i < 2; i++) {
@@ -1431,7 +1544,7 @@ void gate_tick(gate *g, int64_t now)
 
 int gate_busy(const gate *g, int64_t now)
 {
-	if (g->redeem.kind || g->sync.kind || g->ovr.kind || g->nqueue)
+	if (g->redeem.kind || g->sync.kind || g->ovr.kind || g->acc.kind || g->nqueue)
 		return 1;
 	return compute_mode(g, now) == GATE_ONLINE && now >= g->work_next &&
 	       gate_journal_pending(g->j) > 0;
@@ -1452,6 +1565,8 @@ int gate_wait_ms(const gate *g, int64_t now, int max_ms)
 		SOONER(g->sync.sent_ms + sync_timeout);
 	if (g->ovr.kind)
 		SOONER(g->ovr.sent_ms + sync_timeout);
+	if (g->acc.kind)
+		SOONER(g->acc.sent_ms + g->timeout_ms);
 	if (g->v.screen == GATE_SCREEN_VERDICT)
 		SOONER(g->verdict_until);
 	if (g->suspect_until > now)
@@ -1475,12 +1590,14 @@ void gate_layout_get(const gate *g, gate_layout *out)
 	out->footer = (vq_rect){0, h - foot_h, w, foot_h};
 	int top = out->header.h + banner_h;
 	out->main = (vq_rect){0, top, w, out->footer.y - top};
-	int aw = w * 22 / 100;
+	int aw = w * 18 / 100;
 	out->action = (vq_rect){w - pad - aw, out->footer.y + pad, aw, foot_h - 2 * pad};
-	out->merge = (vq_rect){pad, out->footer.y + pad / 2, w * 35 / 100, foot_h - pad};
+	out->access =
+	    (vq_rect){out->action.x - pad - aw, out->footer.y + pad, aw, foot_h - 2 * pad};
+	out->merge = (vq_rect){pad, out->footer.y + pad / 2, w * 30 / 100, foot_h - pad};
 	int cx = out->merge.x + out->merge.w + pad;
 	out->counters =
-	    (vq_rect){cx, out->footer.y + pad / 2, out->action.x - pad - cx, foot_h - pad};
+	    (vq_rect){cx, out->footer.y + pad / 2, out->access.x - pad - cx, foot_h - pad};
 	out->notice_ok = (vq_rect){w - pad - w * 15 / 100, out->banner.y + banner_h / 8,
 	                           w * 15 / 100, banner_h - banner_h / 4};
 }
@@ -1519,8 +1636,48 @@ int gate_buttons(const gate *g, vq_button *out, int max)
 		                      .label = L(g, "cancel"),
 		                      .bg = VQ_COL_LIGHT,
 		                      .fg = VQ_COL_INK};
+	} else if (g->v.screen == GATE_SCREEN_ACCESS) {
+		const vq_rect m = lay.main;
+		int pad = g->w / 50;
+		int bw = (m.w - (ACCESS_PARTY_MAX + 1) * pad) / ACCESS_PARTY_MAX;
+		int by = m.y + m.h * 58 / 100, bh = m.h * 20 / 100;
+		static const char *const party_ids[ACCESS_PARTY_MAX] = {
+		    "acc-party-1", "acc-party-2", "acc-party-3", "acc-party-4",
+		    "acc-party-5", "acc-party-6", "acc-party-7", "acc-party-8"};
+		static const char *const party_labels[ACCESS_PARTY_MAX] = {"1", "2", "3", "4",
+		                                                           "5", "6", "7", "8"};
+		for (int i = 0; i < ACCESS_PARTY_MAX; i++) {
+			int chosen = g->v.acc_party == i + 1;
+			bs[n++] = (vq_button){.id = party_ids[i],
+			                      .r = {pad + i * (bw + pad), by, bw, bh},
+			                      .label = party_labels[i],
+			                      .bg = chosen ? VQ_COL_PRIMARY : VQ_COL_LIGHT,
+			                      .fg = chosen ? white : VQ_COL_INK};
+		}
+		bs[n++] = (vq_button){.id = "acc-issue",
+		                      .r = lay.access,
+		                      .label = L(g, "gate_access_issue"),
+		                      .bg = VQ_COL_PRIMARY,
+		                      .fg = white,
+		                      .disabled = !g->v.entry[0] || g->v.acc_busy};
+		bs[n++] = (vq_button){.id = "cancel",
+		                      .r = lay.action,
+		                      .label = L(g, "cancel"),
+		                      .bg = VQ_COL_LIGHT,
+		                      .fg = VQ_COL_INK};
+	} else if (g->v.screen == GATE_SCREEN_PASS) {
+		bs[n++] = (vq_button){.id = "acc-done",
+		                      .r = lay.action,
+		                      .label = L(g, "gate_access_done"),
+		                      .bg = VQ_COL_PRIMARY,
+		                      .fg = white};
 	} else {
 		int refused = g->v.screen == GATE_SCREEN_VERDICT && !g->v.verdict.admit;
+		bs[n++] = (vq_button){.id = "access",
+		                      .r = lay.access,
+		                      .label = L(g, "gate_access_btn"),
+		                      .bg = VQ_COL_LIGHT,
+		                      .fg = VQ_COL_INK};
 		bs[n++] =
 		    (vq_button){.id = "override",
 		                .r = lay.action,
@@ -1545,9 +1702,16 @@ static void on_button(gate *g, const char *id, int64_t now)
 {
 	if (strcmp(id, "override") == 0) {
 		open_override(g);
-	} else if (strcmp(id, "cancel") == 0) {
+	} else if (strcmp(id, "access") == 0) {
+		open_access(g);
+	} else if (strcmp(id, "acc-issue") == 0) {
+		do_access(g, now);
+	} else if (strncmp(id, "acc-party-", 10) == 0) {
+		g->v.acc_party = atoi(id + 10);
+		g->dirty = 1;
+	} else if (strcmp(id, "acc-done") == 0 || strcmp(id, "cancel") == 0) {
 		g->v.screen = GATE_SCREEN_READY;
-		g->v.entry[0] = '\0';
+		sodium_memzero(g->v.entry, sizeof g->v.entry);
 		g->dirty = 1;
 	} else if (strcmp(id, "ov-typed") == 0) {
 		do_override(g, g->v.entry, now);
@@ -1576,6 +1740,11 @@ static void on_key(gate *g, const vq_input *in, int64_t now)
 	case SDLK_KP_ENTER:
 		if (g->v.screen == GATE_SCREEN_OVERRIDE) {
 			do_override(g, e, now);
+		} else if (g->v.screen == GATE_SCREEN_ACCESS) {
+			do_access(g, now);
+		} else if (g->v.screen == GATE_SCREEN_PASS) {
+			g->v.screen = GATE_SCREEN_READY;
+			g->dirty = 1;
 		} else if (len) {
 			char code[VQ_INPUT_TEXT_MAX];
 			copy_str(code, sizeof code, e);
@@ -1595,12 +1764,15 @@ static void on_key(gate *g, const vq_input *in, int64_t now)
 	case SDLK_ESCAPE:
 		if (len)
 			e[0] = '\0';
-		else if (g->v.screen == GATE_SCREEN_OVERRIDE || g->v.screen == GATE_SCREEN_VERDICT)
+		else if (g->v.screen != GATE_SCREEN_READY && g->v.screen != GATE_SCREEN_CHECKING)
 			g->v.screen = GATE_SCREEN_READY;
 		g->dirty = 1;
 		break;
 	case SDLK_F2:
 		open_override(g);
+		break;
+	case SDLK_F3:
+		open_access(g);
 		break;
 	default:
 		break;
@@ -1620,7 +1792,7 @@ static void on_text(gate *g, const char *text)
 		if ((unsigned char)*p >= 0x20 && *p != 0x7f)
 			e[len++] = *p;
 	e[len] = '\0';
-	if (g->v.screen == GATE_SCREEN_VERDICT)
+	if (g->v.screen == GATE_SCREEN_VERDICT || g->v.screen == GATE_SCREEN_PASS)
 		g->v.screen = GATE_SCREEN_READY; /* typing starts the next code */
 	g->dirty = 1;
 }
@@ -1648,7 +1820,13 @@ void gate_update(gate *g, const vq_input *in, int64_t now_ms)
 		}
 		break;
 	case VQ_IN_SCAN:
-		if (g->v.screen == GATE_SCREEN_OVERRIDE)
+		if (g->v.screen == GATE_SCREEN_ACCESS) {
+			/* the guest's card, read for the pass: not a code to admit */
+			copy_str(g->v.entry, sizeof g->v.entry, in->text);
+			g->dirty = 1;
+			break;
+		}
+		if (g->v.screen == GATE_SCREEN_OVERRIDE || g->v.screen == GATE_SCREEN_PASS)
 			g->v.screen = GATE_SCREEN_READY; /* a guest's code: back to admitting */
 		on_code(g, in->text, now_ms);
 		break;

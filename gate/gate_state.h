@@ -7,6 +7,8 @@
  * then the admission rule of core/admit.h), admits, and writes the admission to its journal
  * (gate/gate_journal.h), which it sends with svc/sync once vqd answers again. Staff
  * overrides go through the journal too, so one made offline reaches vqd's audit log later.
+ * Staff also issue accessibility return passes here (F3 or the footer's button: the
+ * guest's card and party, svc/access), online only: one pass a guest is vqd's to keep.
  *
  * Effects go through gate_io (the bus, the trace, the beep), so tests drive the machine
  * with fake ones and hand-made replies. Time is always passed in: ms since the epoch.
@@ -51,7 +53,9 @@ enum gate_screen {
 	GATE_SCREEN_READY = 0, /* waiting for a scan */
 	GATE_SCREEN_CHECKING,  /* a redeem is on its way */
 	GATE_SCREEN_VERDICT,   /* full-screen admit or refuse */
-	GATE_SCREEN_OVERRIDE   /* choosing the reason for a staff override */
+	GATE_SCREEN_OVERRIDE,  /* choosing the reason for a staff override */
+	GATE_SCREEN_ACCESS,    /* an accessibility return pass: the guest's card and party */
+	GATE_SCREEN_PASS       /* the pass vqd issued, shown like a ticket (QR) */
 };
 
 enum gate_cue { GATE_CUE_ADMIT = 1, GATE_CUE_REFUSE, GATE_CUE_ALERT };
@@ -107,6 +111,16 @@ typedef struct gate_notice {
 	char error[GATE_ERROR_MAX];
 } gate_notice;
 
+/* An accessibility return pass vqd issued at this gate (svc/access). */
+typedef struct gate_pass {
+	uint64_t ticket;
+	char number[GATE_NUMBER_MAX];
+	char attraction[VQ_ID_MAX];
+	int party;
+	int64_t start, end; /* from the return time to closing, Unix s */
+	char code[VQ_CODE_MAX];
+} gate_pass;
+
 /* What a screen shows; the renderer reads nothing else of the state. */
 typedef struct gate_view {
 	int screen; /* enum gate_screen */
@@ -121,7 +135,13 @@ typedef struct gate_view {
 	gate_notice notice;
 	char ov_code[VQ_CODE_MAX]; /* the override screen: the refused code, or "" */
 	char ov_number[GATE_NUMBER_MAX];
-	char pressed[VQ_ID_MAX]; /* the button under a finger */
+	int acc_party;                  /* the access screen: the party chosen, 1.. */
+	int acc_busy;                   /* svc/access asked, no answer yet */
+	char acc_error[GATE_ERROR_MAX]; /* why the last one was not issued: a wire code, or
+	                                   "offline", "timeout"; "" none */
+	char acc_held[GATE_NUMBER_MAX]; /* limit_reached: the pass the guest holds */
+	gate_pass pass;                 /* GATE_SCREEN_PASS */
+	char pressed[VQ_ID_MAX];        /* the button under a finger */
 	int64_t now_ms;
 	int clock_skew_min; /* this gate's clock minus vqd's, once over a minute; else 0 */
 	char attraction[VQ_ID_MAX];
@@ -206,6 +226,7 @@ typedef struct gate_layout {
 	vq_rect main;   /* the verdict, or the ready screen */
 	vq_rect footer; /* merge guidance, shift counters, the staff button */
 	vq_rect merge, counters, action, notice_ok;
+	vq_rect access; /* the footer's "Access pass" button, left of the action */
 } gate_layout;
 void gate_layout_get(const gate *g, gate_layout *out);
 

@@ -1116,9 +1116,10 @@ START_TEST(test_state_override)
 	/* on a refusal the staff button admits this guest anyway */
 	vq_button bs[16];
 	int n = gate_buttons(r.g, bs, 16);
-	ck_assert_int_eq(n, 1);
-	ck_assert_str_eq(bs[0].id, "override");
-	ck_assert_str_eq(bs[0].label, "Admit anyway");
+	ck_assert_int_eq(n, 2); /* the accessibility pass, then the override */
+	ck_assert_str_eq(bs[0].id, "access");
+	ck_assert_str_eq(bs[1].id, "override");
+	ck_assert_str_eq(bs[1].label, "Admit anyway");
 	tap_id(&r, "override", MS(10, 21));
 	ck_assert_int_eq(v->screen, GATE_SCREEN_OVERRIDE);
 	ck_assert_str_eq(v->ov_code, code);
@@ -1183,6 +1184,104 @@ START_TEST(test_state_override)
 	tap_id(&r, "cancel", MS(10, 50));
 	ck_assert_int_eq(v->screen, GATE_SCREEN_READY);
 	ck_assert_int_eq(v->counters.overrides, 2);
+	rig_down(&r);
+}
+END_TEST
+
+/* Staff issue an accessibility return pass: the guest's card (a scan goes to the card, not
+ * to admission), the party, svc/access; the pass shows like a ticket; a refusal says why;
+ * offline nothing is asked; a retry after a timeout keeps its request id. */
+START_TEST(test_state_access)
+{
+	struct rig r;
+	rig_up(&r, 0, 1);
+	const gate_view *v = gate_view_get(r.g);
+	vq_input in;
+	memset(&in, 0, sizeof in);
+	in.kind = VQ_IN_KEY;
+	in.key = SDLK_F3;
+	gate_update(r.g, &in, MS(10, 1));
+	ck_assert_int_eq(v->screen, GATE_SCREEN_ACCESS);
+	vq_button bs[16];
+	int n = gate_buttons(r.g, bs, 16);
+	ck_assert_int_eq(n, 10);   /* 8 party sizes, issue, cancel */
+	ck_assert(bs[8].disabled); /* no card yet */
+	scan(&r, "4000123412341234", MS(10, 1));
+	ck_assert_int_eq(v->screen, GATE_SCREEN_ACCESS);
+	ck_assert_str_eq(v->entry, "4000123412341234");
+	ck_assert_int_eq(r.f.nreq, 0);
+	tap_id(&r, "acc-party-3", MS(10, 1));
+	ck_assert_int_eq(v->acc_party, 3);
+	tap_id(&r, "acc-issue", MS(10, 2));
+	ck_assert_int_eq(r.f.nreq, 1);
+	ck_assert_str_eq(r.f.svc[0], "svc/access");
+	cJSON *b = body(&r, 0);
+	ck_assert_str_eq(bstr(b, "card"), "4000123412341234");
+	ck_assert_str_eq(bstr(b, "attraction"), "coaster");
+	ck_assert_int_eq(cJSON_GetObjectItemCaseSensitive(b, "party")->valueint, 3);
+	char rid[64];
+	snprintf(rid, sizeof rid, "%s", bstr(b, "rid"));
+	cJSON_Delete(b);
+	ck_assert(v->acc_busy);
+	/* no answer in time: asked again, the same rid */
+	gate_tick(r.g, MS(10, 4));
+	ck_assert(!v->acc_busy);
+	ck_assert_str_eq(v->acc_error, "timeout");
+	presence(&r, 1, MS(10, 5));
+	gate_tick(r.g, MS(10, 5) + 20000);
+	tap_id(&r, "acc-issue", MS(10, 5) + 20000);
+	ck_assert_int_eq(r.f.nreq, 2);
+	b = body(&r, 1);
+	ck_assert_str_eq(bstr(b, "rid"), rid);
+	cJSON_Delete(b);
+	reply(&r, 1,
+	      "{\"v\":1,\"ok\":true,\"standby_min\":35,\"margin_min\":10,\"ticket\":{\"id\":57,"
+	      "\"number\":\"C-058\",\"attraction\":\"coaster\",\"tier\":\"standard\","
+	      "\"party\":3,\"start\":1798799100,\"end\":1798837200,\"state\":\"issued\","
+	      "\"kind\":\"access\",\"code\":\"VQ1:ABCDEFG234567\"}}",
+	      MS(10, 6));
+	ck_assert_int_eq(v->screen, GATE_SCREEN_PASS);
+	ck_assert_str_eq(v->pass.number, "C-058");
+	ck_assert_int_eq(v->pass.party, 3);
+	ck_assert_str_eq(v->entry, ""); /* the card is not kept */
+	ck_assert_ptr_nonnull(traced(&r.f, "access issued ticket=57 number=C-058"));
+	vq_view *view = malloc(sizeof *view);
+	gate_view_build(r.g, view);
+	ck_assert(vq_view_has_text(view, "Accessibility pass"));
+	ck_assert(vq_view_has_text(view, "C-058"));
+	ck_assert(vq_view_has_text(view, "Return from 10:25, until 21:00"));
+	int qr = 0;
+	for (int i = 0; i < view->n; i++)
+		qr |= view->el[i].kind == VQ_EL_QR &&
+		      !strcmp(vq_el_text(view, &view->el[i]), "VQ1:ABCDEFG234567");
+	ck_assert_msg(qr, "no QR of the pass");
+	tap_id(&r, "acc-done", MS(10, 7));
+	ck_assert_int_eq(v->screen, GATE_SCREEN_READY);
+
+	/* refused: the pass the guest holds is named */
+	tap_id(&r, "access", MS(10, 8));
+	scan(&r, "4000123412341234", MS(10, 8));
+	in.key = VQ_KEY_RETURN;
+	gate_update(r.g, &in, MS(10, 8));
+	ck_assert_int_eq(r.f.nreq, 3);
+	reply(&r, 2,
+	      "{\"v\":1,\"ok\":false,\"error\":{\"code\":\"limit_reached\",\"held\":"
+	      "[{\"id\":57,\"number\":\"C-058\"}]}}",
+	      MS(10, 8));
+	ck_assert_int_eq(v->screen, GATE_SCREEN_ACCESS);
+	ck_assert_str_eq(v->acc_error, "limit_reached");
+	gate_view_build(r.g, view);
+	ck_assert(vq_view_has_text(view, "This guest already holds pass C-058"));
+	/* offline: not asked at all */
+	presence(&r, 0, MS(10, 9));
+	tap_id(&r, "acc-issue", MS(10, 9));
+	ck_assert_int_eq(r.f.nreq, 3);
+	ck_assert_str_eq(v->acc_error, "offline");
+	gate_view_build(r.g, view);
+	ck_assert(vq_view_has_text(view, "Passes need the queue system"));
+	tap_id(&r, "cancel", MS(10, 9));
+	ck_assert_int_eq(v->screen, GATE_SCREEN_READY);
+	free(view);
 	rig_down(&r);
 }
 END_TEST
@@ -1383,6 +1482,28 @@ START_TEST(test_render_all)
 	render_check(&r, ui, VQ_COL_WHITE, "override typed");
 	tap_id(&r, "ov-3", now + 2000);
 	render_check(&r, ui, VQ_COL_OK, "override admit");
+	now += 60000;
+
+	/* an accessibility pass: the card and party, a refusal, the pass itself */
+	tap_id(&r, "access", now);
+	render_check(&r, ui, VQ_COL_WHITE, "access screen");
+	scan(&r, "4000123412341234", now);
+	tap_id(&r, "acc-party-4", now);
+	tap_id(&r, "acc-issue", now);
+	reply(&r, r.f.nreq - 1,
+	      "{\"v\":1,\"ok\":false,\"error\":{\"code\":\"limit_reached\",\"held\":"
+	      "[{\"id\":57,\"number\":\"C-058\"}]}}",
+	      now);
+	render_check(&r, ui, VQ_COL_WHITE, "access refused");
+	tap_id(&r, "acc-issue", now);
+	reply(&r, r.f.nreq - 1,
+	      "{\"v\":1,\"ok\":true,\"ticket\":{\"id\":58,\"number\":\"C-059\","
+	      "\"attraction\":\"coaster\",\"party\":4,\"start\":1798799100,\"end\":1798837200,"
+	      "\"kind\":\"access\",\"code\":\"VQ1:ABCDEFG234567ABCDEFG234567ABCDEFG234567\"}}",
+	      now);
+	ck_assert_int_eq(v->screen, GATE_SCREEN_PASS);
+	render_check(&r, ui, VQ_COL_PRIMARY, "access pass");
+	tap_id(&r, "acc-done", now);
 	now += 60000;
 
 	/* offline: the amber strip, a refusal decided alone, and a conflict to acknowledge */
@@ -2120,21 +2241,42 @@ START_TEST(test_e2e_access)
 	CHECK(staff != NULL, "no gate-2 bus");
 	char code[2][VQ_CODE_MAX];
 	int64_t id[2];
-	for (int i = 0; i < 2; i++) {
-		/* standby 35 - margin 10: back at 10:26, and the coaster's 30-minute early
-		 * grace lets the guest in at once */
-		cJSON *p = vqs_callf(staff, "svc/access",
-		                     "{\"v\":1,\"rid\":\"acc-%d\",\"card\":\"guest-%d\","
-		                     "\"attraction\":\"coaster\",\"party\":2}",
-		                     i, i);
-		CHECK(p && vqs_ok(p), "access %d refused", i);
-		CHECK(vqs_int(p, "ticket.id", &id[i]), "access: no id");
-		snprintf(code[i], VQ_CODE_MAX, "%s", vqs_str(p, "ticket.code"));
-		cJSON_Delete(p);
-	}
+	/* one pass from gate-2's account over the bus: standby 35 - margin 10, back at 10:26,
+	 * and the coaster's 30-minute early grace lets the guest in at once */
+	cJSON *p = vqs_callf(staff, "svc/access",
+	                     "{\"v\":1,\"rid\":\"acc-0\",\"card\":\"guest-0\","
+	                     "\"attraction\":\"coaster\",\"party\":2}");
+	CHECK(p && vqs_ok(p), "access refused");
+	CHECK(vqs_int(p, "ticket.id", &id[0]), "access: no id");
+	snprintf(code[0], VQ_CODE_MAX, "%s", vqs_str(p, "ticket.code"));
+	cJSON_Delete(p);
 	vq_bus_free(staff);
+	/* the other from vq-gate's own screen: F3, the guest's card, party 2, Return */
 	char script[2048], want[160];
 	struct run r;
+	run_gate("gate-1",
+	         "key F3\nscan guest-1\ntap_id acc-party-2\nkey Return\nwait 2000\n"
+	         "tap_id acc-done\n",
+	         NULL, "acc-issue", &r);
+	expect_trace(&r, "access sent rid=", "the gate asks for a pass");
+	const char *line = strstr(r.trace, "access issued ticket=");
+	CHECK(line != NULL, "the gate issued no pass:\n%s", r.trace);
+	id[1] = strtoll(line + strlen("access issued ticket="), NULL, 10);
+	const char *c = strstr(line, " code=");
+	CHECK(c != NULL, "no code in: %.200s", line);
+	size_t clen = strcspn(c + 6, " \n");
+	CHECK(clen < VQ_CODE_MAX, "code too long");
+	memcpy(code[1], c + 6, clen);
+	code[1][clen] = '\0';
+	run_free(&r);
+	int64_t audits = -1;
+	CHECK(vqs_db_int(site,
+	                 "SELECT count(*) FROM audit WHERE action = 'access_pass' AND actor = "
+	                 "'gate-1'",
+	                 &audits) == VQ_OK &&
+	          audits == 1,
+	      "%lld passes audited under gate-1", (long long)audits);
+
 	snprintf(script, sizeof script, "scan %s\n", code[0]);
 	run_gate("gate-1", script, NULL, "acc-online", &r);
 	snprintf(want, sizeof want, "verdict admit ticket=%lld number=C-", (long long)id[0]);
@@ -2182,6 +2324,7 @@ static Suite *gate_suite(void)
 	tcase_add_test(tc, test_state_offline_sync);
 	tcase_add_test(tc, test_state_sync_edge);
 	tcase_add_test(tc, test_state_override);
+	tcase_add_test(tc, test_state_access);
 	tcase_add_test(tc, test_state_retained_order);
 	tcase_add_test(tc, test_merge_text);
 	tcase_set_timeout(tc, 30);
