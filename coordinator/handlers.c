@@ -443,6 +443,7 @@ static int role_of(enum kind k)
 	case K_SYNC:
 	case K_OVERRIDE:
 	case K_LOOKUP:
+	case K_ACCESS:
 		return VQ_ROLE_GATE;
 	case K_OPS:
 		return VQ_ROLE_OPERATOR;
