@@ -56,8 +56,10 @@ int vqd_size_for_site(vq_vqd *d, const vq_site *site)
 	int *pfast = calloc(n, sizeof *pfast);
 	int *pmstandby = calloc(n, sizeof *pmstandby);
 	unsigned char *dirty = calloc(n, 1);
+	int64_t *seen = calloc(2 * n + 1, sizeof *seen);
 	if (!standby || !mfast || !mstandby || !backlog || !noshow || !soldout || !pstandby ||
-	    !pfast || !pmstandby || !dirty) {
+	    !pfast || !pmstandby || !dirty || !seen) {
+		free(seen);
 		free(noshow);
 		free(soldout);
 		free(standby);
@@ -99,6 +101,8 @@ int vqd_size_for_site(vq_vqd *d, const vq_site *site)
 	free(d->pending_merge_fast);
 	free(d->pending_merge_standby);
 	free(d->dirty);
+	free(d->admit_seen);
+	d->admit_seen = seen;
 	d->backlog = backlog;
 	d->noshow = noshow;
 	d->soldout = soldout;
@@ -193,6 +197,7 @@ void vqd_free_memory(vq_vqd *d)
 	free(d->noshow);
 	free(d->soldout);
 	free(d->dirty);
+	free(d->admit_seen);
 	for (size_t e = 0; e < d->nevents; e++)
 		free(d->events[e].json);
 	free(d->events);

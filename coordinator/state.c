@@ -68,6 +68,50 @@ static cJSON *noshow_json(const vq_vqd *d, int a, int64_t now)
 	return o;
 }
 
+void vqd_admitting(const vq_vqd *d, int a, int64_t now, int64_t *from, int64_t *until)
+{
+	*from = *until = 0;
+	const vq_book *b = vq_service_book(d->svc);
+	const vq_attr_state *st = b ? vq_book_attr_state(b, a) : NULL;
+	if (!st || st->status != VQ_ATTR_OPEN)
+		return;
+	const vq_attraction *cfg = vq_site_attr(d->site, a);
+	int64_t opens = 0, closes = 0;
+	vq_book_hours(b, a, &opens, &closes);
+	/* the slots whose window, with the attraction's grace, holds now */
+	int n = vq_book_slot_count(b, a);
+	for (int s = 0; s < n; s++) {
+		vq_slot_view v;
+		vq_book_slot(b, a, s, &v);
+		int64_t end = v.start + (int64_t)cfg->window_min * 60;
+		if (end > closes)
+			end = closes;
+		if (v.start - (int64_t)cfg->early_grace_min * 60 <= now &&
+		    now < end + (int64_t)cfg->late_grace_min * 60) {
+			if (!*from)
+				*from = v.start;
+			*until = end;
+		}
+	}
+}
+
+void vqd_mark_moved_windows(vq_vqd *d, int64_t now)
+{
+	/* windows move by whole minutes: once a second is soon enough, and cheap under load */
+	if (!vq_service_book(d->svc) || !d->admit_seen || now == d->windows_at)
+		return;
+	d->windows_at = now;
+	for (int a = 0; a < vq_site_attr_count(d->site); a++) {
+		int64_t from, until;
+		vqd_admitting(d, a, now, &from, &until);
+		if (from != d->admit_seen[2 * a] || until != d->admit_seen[2 * a + 1]) {
+			d->admit_seen[2 * a] = from;
+			d->admit_seen[2 * a + 1] = until;
+			d->dirty[a] = 1;
+		}
+	}
+}
+
 cJSON *vqd_state_attr(const vq_vqd *d, int a, int64_t now)
 {
 	const vq_book *b = vq_service_book(d->svc);
@@ -91,24 +135,11 @@ cJSON *vqd_state_attr(const vq_vqd *d, int a, int64_t now)
 	cJSON_AddNumberToObject(o, "closed_at", (double)st->closed_at);
 	cJSON_AddNumberToObject(o, "reopened_at", (double)st->reopened_at);
 
-	/* The windows the gate admits now: the slots whose window, with the attraction's
-	 * grace, holds now. Boards show them as "now admitting 10:15 - 11:30". */
-	int64_t from = 0, until = 0;
+	/* The windows the gate admits now. Boards show them as "now admitting 10:15 - 11:30". */
+	int64_t from, until;
+	vqd_admitting(d, a, now, &from, &until);
 	int n = vq_book_slot_count(b, a);
-	for (int s = 0; s < n; s++) {
-		vq_slot_view v;
-		vq_book_slot(b, a, s, &v);
-		int64_t end = v.start + (int64_t)cfg->window_min * 60;
-		if (end > closes)
-			end = closes;
-		if (v.start - (int64_t)cfg->early_grace_min * 60 <= now &&
-		    now < end + (int64_t)cfg->late_grace_min * 60) {
-			if (!from)
-				from = v.start;
-			until = end;
-		}
-	}
-	if (from && st->status == VQ_ATTR_OPEN) {
+	if (from) {
 		cJSON *w = cJSON_AddObjectToObject(o, "admitting");
 		cJSON_AddNumberToObject(w, "from", (double)from);
 		cJSON_AddNumberToObject(w, "until", (double)until);

@@ -7,7 +7,7 @@
  * all inside one store transaction, commits once, and only then sends the replies and
  * events (group commit: no reply before its commit). Retained state is republished when
  * it changed, coalesced to at most one message per attraction every 200 ms, at least
- * every 30 s (time moves the windows), and after every reconnect.
+ * every 30 s, as soon as time moves the windows a gate admits, and after every reconnect.
  * SIGTERM/SIGINT finish the batch in hand and exit 0; SIGHUP reloads the site config.
  */
 #include "coordinator/vqd.h"
@@ -545,6 +545,8 @@ static int run(options *o)
 			refuse_batch(&d, bus, msgs, n);
 		for (size_t i = 0; i < n; i++)
 			vq_bus_msg_free(msgs[i]);
+		/* time moves the windows the gates admit: a board hears of one that opens now */
+		vqd_mark_moved_windows(&d, now);
 		double t = mono_ms();
 		if (t - last_refresh >= STATE_REFRESH_S * 1000.0) {
 			log_bus_drops(bus, &drops_seen);

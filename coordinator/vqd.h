@@ -72,6 +72,9 @@ typedef struct vq_vqd {
 	vq_noshow *noshow; /* per attraction, as of backlog_now too (one more pass) */
 	int64_t backlog_now;
 	unsigned char *dirty;   /* per attraction: state to publish */
+	int64_t *admit_seen;    /* per attraction, from and until: the admitting window last
+	                           marked for publishing (time moves it; boards announce it) */
+	int64_t windows_at;     /* the second admit_seen was last brought up to date */
 	unsigned char *soldout; /* per attraction x VQ_MAX_TIERS: today's sell-out noted */
 	int site_dirty;         /* state/_site to publish */
 	vqd_event *events;      /* to publish once the batch is committed */
@@ -195,6 +198,12 @@ void vqd_day_name(const vq_day *day, char out[11]);
 
 /* Retained state of attraction a, and of the site. The caller deletes them. */
 cJSON *vqd_state_attr(const vq_vqd *d, int a, int64_t now);
+/* The windows the gate of attraction a admits at now (its "admitting"): the first slot's
+ * start and the last window's end, both 0 when none (closed, or outside the windows). */
+void vqd_admitting(const vq_vqd *d, int a, int64_t now, int64_t *from, int64_t *until);
+/* Marks dirty every attraction whose admitting window moved since it was last marked,
+ * so a window that opens as time passes is published at once, not at the next refresh. */
+void vqd_mark_moved_windows(vq_vqd *d, int64_t now);
 cJSON *vqd_state_site(const vq_vqd *d, int64_t now);
 
 #endif

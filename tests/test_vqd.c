@@ -2273,6 +2273,40 @@ START_TEST(test_day_cannot_load)
 }
 END_TEST
 
+static bool admitting_past(const cJSON *j, void *arg)
+{
+	int64_t until = 0;
+	return vqs_int(j, "admitting.until", &until) && until > *(int64_t *)arg;
+}
+
+/* Time moves the windows a gate admits: when a new one opens, state/<attraction> says so
+ * at once (boards announce it), not at the next 30-second refresh. At 10:14:58 the coaster
+ * admits the slots up to 10:30 (30 minutes of early grace); at 10:15 the 10:45 one too. */
+START_TEST(test_window_opens_published)
+{
+	char t0[32];
+	snprintf(t0, sizeof t0, "%lld", VQS_TEN_AM + 14 * 60 + 58);
+	vqs_opts o = {.clock_start = t0};
+	up(&o);
+	vq_bus *board = bus("board-1", (const char *const[]){"state/coaster", NULL});
+	int64_t zero = 0;
+	cJSON *first = vqs_wait_json(board, "state/coaster", admitting_past, &zero, WAIT_MS);
+	CHECK(first, "no state/coaster with an admitting window");
+	int64_t until = get_int(first, "admitting.until", "first state");
+	CHECK(until == VQS_TEN_AM + 90 * 60, "at 10:14:58 admitting until %lld", (long long)until);
+	cJSON_Delete(first);
+	long long t = mono_ms();
+	cJSON *next = vqs_wait_json(board, "state/coaster", admitting_past, &until, WAIT_MS);
+	CHECK(next, "no new window published within %d ms", WAIT_MS);
+	CHECK(get_int(next, "admitting.until", "next state") == VQS_TEN_AM + 105 * 60,
+	      "the 10:45 slot: %s", js(next));
+	fprintf(stderr, "test_window_opens_published: published %lld ms after it was asked\n",
+	        mono_ms() - t);
+	cJSON_Delete(next);
+	vq_bus_free(board);
+}
+END_TEST
+
 static bool pass_admission(const cJSON *j, void *arg)
 {
 	int64_t id;
@@ -2479,6 +2513,7 @@ static Suite *vqd_suite(void)
 	tcase_add_test(tc, test_days_rollover);
 	tcase_add_test(tc, test_day_cannot_load);
 	tcase_add_test(tc, test_access_pass);
+	tcase_add_test(tc, test_window_opens_published);
 	suite_add_tcase(s, tc);
 	return s;
 }
