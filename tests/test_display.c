@@ -1085,9 +1085,10 @@ START_TEST(test_live_board)
 }
 END_TEST
 
-/* A board that speaks (--voice on, into a WAV file): a closure, the reopening and a
- * desk's call, each said once, though vqd restarts and republishes every state; the WAV
- * holds one chime an announcement and speech after each. */
+/* A board that speaks (--voice on, into a WAV file): the window that opens at 10:15 (the
+ * coaster's 10:45 slot, with 30 minutes of early grace), a closure, the
+ * reopening and a desk's call, each said once, though vqd restarts and republishes every
+ * state; the WAV holds one chime an announcement and speech after each. */
 static int count_lines(const char *log, const char *needle)
 {
 	int n = 0;
@@ -1099,7 +1100,10 @@ static int count_lines(const char *log, const char *needle)
 START_TEST(test_live_voice)
 {
 	utc();
-	ck_assert_int_eq(vqs_start(NULL, &site_), VQ_OK);
+	char t0[32];
+	snprintf(t0, sizeof t0, "%lld", VQS_TEN_AM + 14 * 60 + 50);
+	vqs_opts so = {.clock_start = t0};
+	ck_assert_int_eq(vqs_start(&so, &site_), VQ_OK);
 	char broker[64], wav[1024], errpath[1024];
 	snprintf(broker, sizeof broker, "127.0.0.1:%d", vqs_port(site_));
 	snprintf(wav, sizeof wav, "%s/board.wav", vqs_dir(site_));
@@ -1126,6 +1130,9 @@ START_TEST(test_live_voice)
 	proc p;
 	proc_start(&p, argv, errpath);
 	proc_wait(&p, 10000, (const char *const[]){"row flume open", NULL});
+	proc_wait(&p, 20000,
+	          (const char *const[]){"say kind=admitting attr=coaster",
+	                                "Coaster: return times up to 10:45 are welcome.", NULL});
 	vq_bus *kiosk = vqs_bus(site_, "kiosk-1", NULL);
 	vq_bus *gate = vqs_bus(site_, "gate-1", NULL);
 	vq_bus *ops = vqs_bus(site_, "ops-1", NULL);
@@ -1164,10 +1171,11 @@ START_TEST(test_live_voice)
 	proc_wait(&p, 5000, (const char *const[]){"frame", NULL});
 	char *log = p.log ? strdup(p.log) : NULL;
 	ck_assert_int_eq(proc_stop(&p), 0);
-	ck_assert_int_eq(count_lines(log, "say kind="), 3);
+	ck_assert_int_eq(count_lines(log, "say kind="), 4);
+	ck_assert_int_eq(count_lines(log, "say kind=admitting"), 1);
 	free(log);
 
-	/* the WAV: three chimes, each followed by speech */
+	/* the WAV: four chimes, each followed by speech */
 	size_t len = 0;
 	char *bytes = tu_read_file(wav, &len);
 	ck_assert_msg(bytes && len > 44 && !memcmp(bytes, "RIFF", 4), "no WAV");
@@ -1188,7 +1196,7 @@ START_TEST(test_live_voice)
 		chimes += chime && !in;
 		in = chime;
 	}
-	ck_assert_int_eq(chimes, 3);
+	ck_assert_int_eq(chimes, 4);
 	size_t loud = 0;
 	for (size_t i = 0; i < n; i++)
 		loud += s16[i] > 2000 || s16[i] < -2000;
