@@ -104,8 +104,8 @@ static int header_h(const struct lay *L)
 	return imax(L->T + 2 * L->pad, hpm(L, 130));
 }
 
-/* The navy band: a title, and the language switch on every screen, so a visitor can
- * change language at any step. Returns its height. */
+/* The navy band: a title, the switches for high contrast and large text, and the language
+ * switch, on every screen, so a visitor can change them at any step. Returns its height. */
 static int header(struct lay *L, const char *title)
 {
 	int hh = header_h(L);
@@ -124,7 +124,20 @@ static int header(struct lay *L, const char *title)
 		    ->px = imin(bh / 3, hpm(L, 32));
 		x += bw + L->gap;
 	}
-	int tw = L->W - (int)n * (bw + L->gap) - 3 * L->pad;
+	/* the low-vision switches, left of the languages (kiosk_voice.h acts on them) */
+	static const struct {
+		const char *id, *key;
+		int action;
+	} sw[] = {{"large-text", "kiosk_large_text", KA_LARGE_TEXT},
+	          {"contrast", "kiosk_contrast", KA_CONTRAST}};
+	int sx = L->W - L->pad - (int)n * (bw + L->gap);
+	for (size_t i = 0; i < sizeof sw / sizeof sw[0]; i++) {
+		sx -= bw + L->gap;
+		button(L, (vq_rect){sx, L->pad, bw, bh}, sw[i].id, "switch", tr(L, sw[i].key),
+		       VQ_COL_LIGHT, VQ_COL_INK, sw[i].action, 0)
+		    ->px = imin(bh / 3, hpm(L, 28));
+	}
+	int tw = sx - 2 * L->pad;
 	text(L, (vq_rect){L->pad, 0, tw, hh}, "title", title, hpm(L, 55), 1, VQ_COL_WHITE,
 	     VQ_ALIGN_LEFT);
 	return hh;

@@ -82,7 +82,9 @@ enum kiosk_action {
 	KA_CONTINUE,      /* still here: dismisses the idle warning */
 	KA_GIVE_BACK,     /* arg: index of a held pass; asks for confirmation */
 	KA_GIVE_BACK_YES, /* the pass asked about is cancelled (svc/cancel) */
-	KA_GIVE_BACK_NO   /* keep it after all */
+	KA_GIVE_BACK_NO,  /* keep it after all */
+	KA_CONTRAST,      /* high contrast on / off (kiosk_voice.h: the view, not the state) */
+	KA_LARGE_TEXT     /* large text on / off (the same) */
 };
 
 typedef void (*kiosk_trace_fn)(void *ctx, const char *line);

@@ -324,7 +324,19 @@ int kiosk_voice_filter(kiosk_voice *v, const vq_view *view, const vq_input *in, 
 		v->press_ms = now_ms;
 		v->pressed = 1;
 		return KV_PASS;
-	case VQ_IN_TAP:
+	case VQ_IN_TAP: {
+		const vq_el *b = vq_view_hit(view, in->x, in->y);
+		if (b && (b->action == KA_CONTRAST || b->action == KA_LARGE_TEXT)) {
+			v->pressed = 0;
+			if (b->action == KA_CONTRAST)
+				v->contrast = !v->contrast;
+			else
+				v->large = !v->large;
+			memset(fwd, 0, sizeof *fwd);
+			fwd->kind = VQ_IN_TAP;
+			fwd->x = fwd->y = -1; /* the kiosk lets go of the pressed button */
+			return KV_TAP;
+		}
 		if (v->pressed && now_ms - v->press_ms >= KIOSK_VOICE_LONG_MS) {
 			v->pressed = 0;
 			kiosk_voice_set(v, !v->on);
@@ -337,6 +349,7 @@ int kiosk_voice_filter(kiosk_voice *v, const vq_view *view, const vq_input *in, 
 		}
 		v->pressed = 0;
 		return KV_PASS;
+	}
 	case VQ_IN_KEY:
 		break;
 	case VQ_IN_TEXT:

@@ -15,8 +15,8 @@
  *   digits                              the party size, or the card number being typed
  *   '*' or F2                           say the screen again (on the ticket: its window and
  *                                       number)
- *   F3                                  high contrast on / off
- *   F4                                  large text on / off
+ *   F3, or the header's "Contrast"      high contrast on / off
+ *   F4, or the header's "Large text"    large text on / off
  * What is spoken: on a new screen, its title, what it says (the ticket's window and number
  * included) and how to move, then the choice in focus; on each move, the choice; a typed
  * character; a repeat, the screen again.

@@ -520,11 +520,27 @@ START_TEST(test_contrast_and_large_text)
 		tap("give-back-no");
 		tap("start-over");
 	}
-	/* the keys switch them, in audio mode or not */
+	/* the keys switch them, in audio mode or not, and so do the header's buttons, on
+	 * every screen, without the kiosk acting on the tap */
 	ck_assert(!kiosk_voice_contrast(kv) && !kiosk_voice_large(kv));
 	key(SDLK_F3);
 	key(SDLK_F4);
 	ck_assert(kiosk_voice_contrast(kv) && kiosk_voice_large(kv));
+	tap("attr-coaster");
+	expect_screen(KS_IDENTIFY);
+	static const char *const ids[] = {"contrast", "large-text"};
+	for (int i = 0; i < 2; i++) {
+		const vq_el *b = vq_view_find(kiosk_view_get(k), ids[i]);
+		ck_assert_ptr_nonnull(b);
+		vq_input in;
+		memset(&in, 0, sizeof in);
+		in.kind = VQ_IN_TAP;
+		in.x = b->r.x + b->r.w / 2;
+		in.y = b->r.y + b->r.h / 2;
+		give(&in);
+	}
+	ck_assert(!kiosk_voice_contrast(kv) && !kiosk_voice_large(kv));
+	expect_screen(KS_IDENTIFY);
 	vq_ui_free(ui);
 }
 END_TEST
