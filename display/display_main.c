@@ -11,8 +11,6 @@
  *   vq-display --bench-render 200          (no broker: a synthetic 40-attraction board;
  *                                          --width 3840 --height 2160 for a 4K one)
  */
-#include <cjson/cJSON.h>
-
 #include "bus/busopt.h"
 #include "client/sitestate.h"
 #include "clock/clock.h"
@@ -464,22 +462,15 @@ static void say(voice *vc, const board_announcement *a)
 		fprintf(stderr, "vq-display: speech queue full: dropped %s %s\n", a->kind, a->attr);
 }
 
-/* An events/admission message: a number a desk calls, perhaps. */
+/* A new events/admission (the board took it): a number a desk calls, perhaps. */
 static void voice_admission(voice *vc, const vq_sitestate *ss, const vq_bus_msg *m)
 {
-	cJSON *j = cJSON_ParseWithLength(m->payload, m->len);
-	const cJSON *attr = cJSON_GetObjectItemCaseSensitive(j, "attraction");
-	const cJSON *number = cJSON_GetObjectItemCaseSensitive(j, "number");
-	const cJSON *gate = cJSON_GetObjectItemCaseSensitive(j, "gate");
-	const cJSON *ticket = cJSON_GetObjectItemCaseSensitive(j, "ticket");
+	vq_board_admission ad;
 	board_announcement a;
-	if (cJSON_IsString(attr) && cJSON_IsString(number) && cJSON_IsString(gate) &&
-	    cJSON_IsNumber(ticket) && ticket->valuedouble >= 1 && ticket->valuedouble < 9e15 &&
-	    board_voice_admission(vc->bv, ss, attr->valuestring, number->valuestring,
-	                          gate->valuestring, (uint64_t)ticket->valuedouble, local_minute(),
-	                          &a))
+	if (vq_board_admission_parse(m, &ad) == 1 && ad.ticket > 0 &&
+	    board_voice_admission(vc->bv, ss, ad.attr, ad.number, ad.gate, (uint64_t)ad.ticket,
+	                          local_minute(), &a))
 		say(vc, &a);
-	cJSON_Delete(j);
 }
 
 static void drain(vq_bus *bus, vq_sitestate *ss, vq_board *b, int64_t now_ms, voice *vc)
@@ -499,8 +490,7 @@ static void drain(vq_bus *bus, vq_sitestate *ss, vq_board *b, int64_t now_ms, vo
 				fprintf(stderr, "vq-display: ignored a bad message on %s\n",
 				        m->suffix);
 			changed |= rs == 1;
-			if (vc && rb >= 0 && m->suffix && !strcmp(m->suffix, "events/admission") &&
-			    voice_ready(vc, ss))
+			if (vc && rb == 1 && voice_ready(vc, ss))
 				voice_admission(vc, ss, m);
 			vq_bus_msg_free(msgs[i]);
 		}

@@ -240,34 +240,46 @@ static const char *json_str(const cJSON *o, const char *key, size_t max)
 	return j->valuestring;
 }
 
-int vq_board_feed(vq_board *b, const vq_bus_msg *m, int64_t now_ms)
+int vq_board_admission_parse(const vq_bus_msg *m, vq_board_admission *out)
 {
-	(void)now_ms;
-	if (!b || !m || m->kind != VQ_BUS_MESSAGE || strcmp(m->suffix, "events/admission") != 0)
+	memset(out, 0, sizeof *out);
+	if (!m || m->kind != VQ_BUS_MESSAGE || !m->suffix ||
+	    strcmp(m->suffix, "events/admission") != 0)
 		return 0;
 	cJSON *j = cJSON_ParseWithLength(m->payload, m->len);
 	const char *attr = json_str(j, "attraction", VQ_ID_MAX);
 	const char *number = json_str(j, "number", VQ_BOARD_NUMBER_MAX);
 	const char *gate = json_str(j, "gate", VQ_BUS_ID_MAX);
-	struct called_entry e;
-	memset(&e, 0, sizeof e);
 	int rc = -VQ_EBADREQ;
-	if (!cJSON_IsObject(j) || !attr || !number || !gate || !json_int(j, "ticket", &e.ticket) ||
-	    !json_int(j, "at", &e.c.at))
-		goto cleanup;
-	rc = 0;
-	if (!follows(b, attr))
-		goto cleanup;
-	struct called_list *l = list_of(b, attr, 1);
-	if (!l)
-		goto cleanup;
-	snprintf(e.c.number, sizeof e.c.number, "%s", number);
-	desk_of(gate, e.c.desk, sizeof e.c.desk);
-	e.seq = ++b->seq;
-	rc = called_add(b, l, &e);
-cleanup:
+	if (cJSON_IsObject(j) && attr && number && gate && json_int(j, "ticket", &out->ticket) &&
+	    json_int(j, "at", &out->at)) {
+		snprintf(out->attr, sizeof out->attr, "%s", attr);
+		snprintf(out->number, sizeof out->number, "%s", number);
+		snprintf(out->gate, sizeof out->gate, "%s", gate);
+		rc = 1;
+	}
 	cJSON_Delete(j);
 	return rc;
+}
+
+int vq_board_feed(vq_board *b, const vq_bus_msg *m, int64_t now_ms)
+{
+	(void)now_ms;
+	vq_board_admission ad;
+	int rc = b ? vq_board_admission_parse(m, &ad) : 0;
+	if (rc <= 0 || !follows(b, ad.attr))
+		return rc < 0 ? rc : 0;
+	struct called_list *l = list_of(b, ad.attr, 1);
+	if (!l)
+		return 0;
+	struct called_entry e;
+	memset(&e, 0, sizeof e);
+	e.ticket = ad.ticket;
+	e.c.at = ad.at;
+	snprintf(e.c.number, sizeof e.c.number, "%s", ad.number);
+	desk_of(ad.gate, e.c.desk, sizeof e.c.desk);
+	e.seq = ++b->seq;
+	return called_add(b, l, &e);
 }
 
 int vq_board_lang_index(int n, int rotate_s, int64_t now_ms)

@@ -134,6 +134,17 @@ void vq_board_free(vq_board *b); /* NULL is fine */
 /* The subscriptions a board needs besides vq_sitestate_subscribe's. */
 int vq_board_subscribe(vq_bus *bus);
 
+/* An events/admission message's fields (docs/protocol.md), each checked for its type and
+ * length: 1 and *out; 0 for another message; -VQ_EBADREQ for an admission that does not
+ * parse. */
+typedef struct vq_board_admission {
+	char attr[VQ_ID_MAX];
+	char number[VQ_BOARD_NUMBER_MAX];
+	char gate[VQ_BUS_ID_MAX];
+	int64_t ticket, at;
+} vq_board_admission;
+int vq_board_admission_parse(const vq_bus_msg *m, vq_board_admission *out);
+
 /* Takes one bus message. events/admission for an attraction the board follows: returns
  * 1 if it added a number (a repeat of one already listed, as QoS 1 may deliver, adds
  * nothing). 0 for anything else; -VQ_EBADREQ for an admission that does not parse. */
