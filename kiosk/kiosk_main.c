@@ -100,6 +100,7 @@ struct app {
 	int64_t hold_until;
 	unsigned hold_serial;
 	kiosk_voice *kv;
+	unsigned idle_wipes; /* kiosk_idle_wipes when the modes were last put back */
 	vq_speech *sp;
 	int look[4]; /* how the frame on screen was adapted: contrast, large, audio, focus */
 };
@@ -536,9 +537,19 @@ static int run(struct app *a)
 		/* the audio mode and the keypad see the input first (kiosk_voice.h) */
 		vq_input fwd;
 		int pass = kiosk_voice_filter(a->kv, kiosk_view_get(a->k), &in, now, &fwd);
-		if (pass == KV_EATEN)
-			memset(&fwd, 0, sizeof fwd);                   /* only time passes */
+		if (pass == KV_EATEN) {
+			memset(&fwd, 0, sizeof fwd); /* only time passes, but someone is there */
+			kiosk_touched(a->k, now);
+		}
 		kiosk_update(a->k, pass == KV_PASS ? &in : &fwd, now); /* bus, quit: time passes */
+		if (kiosk_idle_wipes(a->k) != a->idle_wipes) {
+			/* the next guest starts as the kiosk was set up, not in the last one's
+			 * modes */
+			a->idle_wipes = kiosk_idle_wipes(a->k);
+			kiosk_voice_set(a->kv, a->o.audio);
+			kiosk_voice_set_look(a->kv, a->o.contrast, a->o.large);
+			app_trace(a, "modes reset (idle)");
+		}
 		speak(a);
 		send_outgoing(a);
 		spool(a);

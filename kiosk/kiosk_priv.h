@@ -68,10 +68,12 @@ struct kiosk {
 	int link_up;
 	int clock_skew_min; /* this kiosk's clock minus vqd's once over a minute; else 0 */
 	int64_t last_input;
-	int idle_warning;  /* the "are you still there" band is showing */
-	int standby_shown; /* the standby-line message is on screen (for the trace) */
-	int64_t started;   /* kiosk_new's now */
-	int startup_over;  /* KIOSK_STARTUP_MS passed: silence means unreachable */
+	int idle_warning;     /* the "are you still there" band is showing */
+	unsigned idle_wipes;  /* times nobody touched for the idle time (kiosk_idle_wipes) */
+	int64_t idle_counted; /* the last_input whose idle time idle_wipes counted */
+	int standby_shown;    /* the standby-line message is on screen (for the trace) */
+	int64_t started;      /* kiosk_new's now */
+	int startup_over;     /* KIOSK_STARTUP_MS passed: silence means unreachable */
 	char pressed[VQ_ID_MAX];
 	struct kiosk_maxp maxp[KIOSK_MAX_SERVED]; /* learned from party_size errors */
 	int nmaxp;

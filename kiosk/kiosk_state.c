@@ -84,6 +84,11 @@ int kiosk_format(const kiosk *k, const char *key, char *out, size_t outlen, ...)
 	return vq_i18n_format(k->i18n, k->lang, key, args, n, out, outlen);
 }
 
+unsigned kiosk_idle_wipes(const kiosk *k)
+{
+	return k->idle_wipes;
+}
+
 int kiosk_served_count(const kiosk *k)
 {
 	if (k->nserved_cfg)
@@ -1030,6 +1035,21 @@ static void activity(kiosk *k, int64_t now)
 	}
 }
 
+void kiosk_touched(kiosk *k, int64_t now_ms)
+{
+	activity(k, now_ms);
+}
+
+/* Untouched for the idle time, on any screen: whoever was here has gone. Counted before
+ * a new touch is taken, so the guest after them never inherits their modes. */
+static void count_idle(kiosk *k, int64_t now)
+{
+	if (now - k->last_input >= k->idle_ms && k->idle_counted != k->last_input) {
+		k->idle_counted = k->last_input;
+		k->idle_wipes++;
+	}
+}
+
 static int guest_present(const kiosk *k)
 {
 	return k->screen != KS_WELCOME || k->guest_known || k->card[0] || k->typed[0] ||
@@ -1048,6 +1068,7 @@ static void tick(kiosk *k, int64_t now)
 		invalidate(k);
 		update_standby(k);
 	}
+	count_idle(k, now);
 	if (guest_present(k)) {
 		int64_t idle = now - k->last_input;
 		if (idle >= k->idle_ms) {
@@ -1067,6 +1088,7 @@ static void tick(kiosk *k, int64_t now)
 void kiosk_update(kiosk *k, const vq_input *in, int64_t now)
 {
 	const vq_el *el;
+	count_idle(k, now);
 	switch (in->kind) {
 	case VQ_IN_PRESS:
 		activity(k, now);
@@ -1147,6 +1169,8 @@ int64_t kiosk_deadline(const kiosk *k)
 		if (idle < d)
 			d = idle;
 	}
+	if (k->idle_counted != k->last_input && k->last_input + k->idle_ms < d)
+		d = k->last_input + k->idle_ms; /* once: the moment to count it (count_idle) */
 	if ((k->rq_state == RQ_WAIT || (k->rq_state == RQ_BACKOFF && k->rq_deadline)) &&
 	    k->rq_deadline < d)
 		d = k->rq_deadline;

@@ -179,6 +179,13 @@ int kiosk_held_count(const kiosk *k);
 uint64_t kiosk_give_back_pending(const kiosk *k);
 /* KS_TICKET: 1 and *out; else 0. */
 int kiosk_ticket_get(const kiosk *k, kiosk_ticket *out);
+/* How many times nobody touched the kiosk for its idle time, on any screen: whoever was
+ * there has walked away, and what they chose for themselves (in vq-kiosk: audio mode,
+ * contrast, large text) goes with them, as the guest and the language do. */
+unsigned kiosk_idle_wipes(const kiosk *k);
+/* A guest's input that the kiosk itself did not get (audio mode's keys: kiosk_voice.h)
+ * still shows someone is there: it holds off the idle wipe like a touch. */
+void kiosk_touched(kiosk *k, int64_t now_ms);
 /* Served attractions: count and id of each (in the welcome screen's order). */
 int kiosk_served_count(const kiosk *k);
 const char *kiosk_served_id(const kiosk *k, int i);

@@ -580,6 +580,7 @@ START_TEST(test_idle_forgets)
 	ck_assert_int_eq(kiosk_party(k), 0);
 	ck_assert(traced("guest forgotten"));
 	ck_assert(traced("state welcome reason=idle"));
+	ck_assert_uint_eq(kiosk_idle_wipes(k), 1);
 	/* nothing to forget: the welcome screen waits for ever */
 	ck_assert_int_eq(kiosk_deadline(k), INT64_MAX);
 	later(600000);
@@ -590,6 +591,23 @@ START_TEST(test_idle_forgets)
 	tap("key-7");
 	later(45000);
 	expect_screen(KS_WELCOME);
+	ck_assert_uint_eq(kiosk_idle_wipes(k), 2);
+
+	/* keys audio mode takes for itself (kiosk_touched) hold the guest like a touch; then
+	 * an untouched welcome screen counts once, at its idle time */
+	tap("attr-flume");
+	later(40000);
+	kiosk_touched(k, now);
+	later(40000);
+	expect_screen(KS_IDENTIFY);
+	later(5000);
+	expect_screen(KS_WELCOME);
+	ck_assert_uint_eq(kiosk_idle_wipes(k), 3);
+	tap("lang-en");
+	ck_assert_int_eq(kiosk_deadline(k), now + 45000);
+	later(45000);
+	ck_assert_uint_eq(kiosk_idle_wipes(k), 4);
+	ck_assert_int_eq(kiosk_deadline(k), INT64_MAX);
 	tap("attr-flume");
 	ck_assert(vq_view_find(view(), "key-ok")->disabled);
 }
@@ -2094,6 +2112,34 @@ START_TEST(test_it_audio)
 }
 END_TEST
 
+/* A guest who turned audio mode on and walked away: the next guest gets the kiosk as it
+ * was set up, silent, not the last one's audio mode. */
+START_TEST(test_it_audio_idle)
+{
+	up(NULL);
+	write_file(path_in("idle.script"), "key F1\n"
+	                                   "wait 500\n"
+	                                   "key Down\n"
+	                                   "wait 7000\n"
+	                                   "key Down\n"
+	                                   "key Down\n"
+	                                   "wait 500\n");
+	kproc *kp = calloc(1, sizeof *kp);
+	run_kiosk(kp,
+	          (const char *const[]){"--script", path_in("idle.script"), "--virtual-clock",
+	                                "--idle-seconds", "5", "--voice-wav", path_in("idle.wav"),
+	                                NULL},
+	          30000);
+	kp_wait(kp, "say lang=en", 0);
+	const char *reset = kp_wait(kp, "modes reset (idle)", 0);
+	/* it says it went off (to anyone still there), then the arrows are silent */
+	const char *after = strstr(reset, "say ");
+	CHECK(after && strstr(after, "Audio off") && !strstr(after + 4, "say "),
+	      "audio mode outlived the guest who turned it on:\n%s", kp->out);
+	free(kp);
+}
+END_TEST
+
 static Suite *kiosk_suite(void)
 {
 	Suite *s = suite_create("kiosk");
@@ -2138,6 +2184,7 @@ static Suite *kiosk_suite(void)
 	tcase_add_test(it, test_it_ticket);
 	tcase_add_test(it, test_it_give_back);
 	tcase_add_test(it, test_it_phone_link);
+	tcase_add_test(it, test_it_audio_idle);
 	tcase_add_test(it, test_it_languages);
 	tcase_add_test(it, test_it_idle);
 	tcase_add_test(it, test_it_vqd_down);
