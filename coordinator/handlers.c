@@ -18,6 +18,7 @@
  */
 #include "coordinator/handlers.h"
 #include "coordinator/log.h"
+#include "core/json.h"
 
 #include <inttypes.h>
 #include <sodium.h>
@@ -114,7 +115,42 @@ int vqd_get_str(vqd_req *q, const char *name, int required, size_t maxlen, const
 	return VQ_OK;
 }
 
-/* Integer field in [lo, hi]; *present says whether it was there. */
+/* Text a person reads (a reason): 1..maxlen bytes of UTF-8 without control or bidi
+ * characters. The envelope already refused those anywhere in a request; this also holds
+ * the length, and stays true if the envelope's rules ever loosen. */
+int vqd_get_text(vqd_req *q, const char *name, int required, size_t maxlen, const char **out)
+{
+	const cJSON *f = cJSON_GetObjectItemCaseSensitive(q->root, name);
+	*out = NULL;
+	if (!f) {
+		if (!required)
+			return VQ_OK;
+		vqd_reply_err(&q->reply, q->rid, VQ_EBADREQ, "%s: missing", name);
+		return VQ_EBADREQ;
+	}
+	if (!cJSON_IsString(f)) {
+		vqd_reply_err(&q->reply, q->rid, VQ_EBADREQ, "%s: wrong type (expected string)",
+		              name);
+		return VQ_EBADREQ;
+	}
+	size_t n = strlen(f->valuestring);
+	if (n < 1 || n > maxlen) {
+		vqd_reply_err(&q->reply, q->rid, VQ_EBADREQ, "%s: expected 1..%zu bytes of text",
+		              name, maxlen);
+		return VQ_EBADREQ;
+	}
+	int fault = vq_json_text_check(f->valuestring, n);
+	if (fault) {
+		vqd_reply_err(&q->reply, q->rid, VQ_EBADREQ, "%s: %s", name,
+		              vq_json_text_reason(fault));
+		return VQ_EBADREQ;
+	}
+	*out = f->valuestring;
+	return VQ_OK;
+}
+
+/* Integer field in [lo, hi], read from the number as written (core/json.h): 1.0, 1e0 or
+ * 1e300 are not integers, and nothing is cast before its range is checked. */
 int vqd_get_int(vqd_req *q, const char *name, int required, int64_t lo, int64_t hi, int64_t *out,
                 int *present)
 {
@@ -127,19 +163,14 @@ int vqd_get_int(vqd_req *q, const char *name, int required, int64_t lo, int64_t 
 		vqd_reply_err(&q->reply, q->rid, VQ_EBADREQ, "%s: missing", name);
 		return VQ_EBADREQ;
 	}
-	double v = f->valuedouble;
-	if (!cJSON_IsNumber(f) || v != (double)(int64_t)v) {
+	int rc = vq_json_int(f, lo, hi, out);
+	if (rc == VQ_EBADREQ)
 		vqd_reply_err(&q->reply, q->rid, VQ_EBADREQ, "%s: wrong type (expected integer)",
 		              name);
-		return VQ_EBADREQ;
-	}
-	if (v < (double)lo || v > (double)hi) {
+	else if (rc != VQ_OK)
 		vqd_reply_err(&q->reply, q->rid, VQ_EINVAL,
 		              "%s: out of range (%" PRId64 "..%" PRId64 ")", name, lo, hi);
-		return VQ_EINVAL;
-	}
-	*out = (int64_t)v;
-	return VQ_OK;
+	return rc;
 }
 
 /* --- guests and tickets -------------------------------------------------------------- */
@@ -417,6 +448,19 @@ static int remembered(const cJSON *r)
 
 /* --- dispatch ------------------------------------------------------------------------ */
 
+/* The rid of a request the strict parser refused, read leniently only to address the
+ * refusal (into out, VQD_RID_MAX + 1 bytes); 0 if there is none worth echoing. */
+static int rid_of(const char *payload, size_t len, char *out)
+{
+	cJSON *req = cJSON_ParseWithLength(payload, len);
+	const cJSON *rid = cJSON_GetObjectItemCaseSensitive(req, "rid");
+	int ok = cJSON_IsString(rid) && vqd_printable(rid->valuestring, 1, VQD_RID_MAX);
+	if (ok)
+		snprintf(out, VQD_RID_MAX + 1, "%s", rid->valuestring);
+	cJSON_Delete(req);
+	return ok;
+}
+
 enum kind {
 	K_IDENTIFY,
 	K_QUOTE,
@@ -496,19 +540,33 @@ char *vqd_handle(vq_vqd *d, const char *suffix, const char *payload, size_t len,
 		              k == K_OPS ? VQD_MAX_OPS : VQD_MAX_REQUEST);
 		return vqd_render(r);
 	}
-	q.root = cJSON_ParseWithLength(payload, len);
-	if (!cJSON_IsObject(q.root)) {
-		vqd_reply_err(&r, NULL, VQ_EBADREQ,
-		              q.root ? "expected a JSON object" : "not valid JSON");
+	/* strict (core/json.h): NUL, invalid UTF-8, control and bidi characters anywhere,
+	 * duplicate keys, trailing data and deep nesting are refused here, naming the field */
+	vq_json_error je;
+	int prc = vq_json_parse(payload, len, VQ_JSON_TEXT, &q.root, &je);
+	if (prc == VQ_ENOMEM)
+		return vqd_storage_error(payload, len);
+	if (prc != VQ_OK || !cJSON_IsObject(q.root)) {
+		char msg[160], rid_seen[VQD_RID_MAX + 1];
+		if (prc != VQ_OK)
+			vq_json_error_text(&je, NULL, msg, sizeof msg);
+		else
+			snprintf(msg, sizeof msg, "expected a JSON object");
+		vqd_reply_err(&r, rid_of(payload, len, rid_seen) ? rid_seen : NULL, VQ_EBADREQ,
+		              "%s", msg);
 		goto out;
 	}
 	const cJSON *rid = cJSON_GetObjectItemCaseSensitive(q.root, "rid");
-	if (cJSON_IsString(rid) && vqd_printable(rid->valuestring, 1, 64))
+	if (cJSON_IsString(rid) && vqd_printable(rid->valuestring, 1, VQD_RID_MAX))
 		q.rid = rid->valuestring;
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(q.root, "v");
-	if (!cJSON_IsNumber(v) || v->valuedouble != 1) {
+	int64_t version = 0;
+	int vrc = vq_json_int(v, 1, 1, &version);
+	if (vrc != VQ_OK) {
 		vqd_reply_err(&r, q.rid, VQ_EBADREQ, "v: %s",
-		              v ? "unsupported version (expected 1)" : "missing");
+		              !v                  ? "missing"
+		              : vrc == VQ_EBADREQ ? "wrong type (expected integer)"
+		                                  : "unsupported version (expected 1)");
 		goto out;
 	}
 	if (!q.rid) {

@@ -1,6 +1,6 @@
 /* coordinator/handlers.h — what vqd's request handlers share (handlers*.c only).
  *
- * handlers.c owns the request envelope (rate limit, size, JSON, v, rid, idempotency) and
+ * handlers.c owns the request envelope (rate limit, size, strict JSON, v, rid, idempotency) and
  * the helpers below; handlers_guest.c the kiosks' verbs, handlers_gate.c the gates',
  * handlers_ops.c the operators', and handlers_web.c the guests' phones'. A handler checks every
  * field before it changes anything: a getter that fails leaves its error reply in q->reply and
@@ -12,6 +12,8 @@
 #include "coordinator/vqd.h"
 
 #include <stdint.h>
+
+#define VQD_RID_MAX 64 /* a request id: 1..64 printable ASCII characters */
 
 typedef struct vqd_req {
 	cJSON *root;
@@ -30,7 +32,11 @@ char *vqd_render(cJSON *r); /* deletes r */
 int vqd_printable(const char *s, size_t min, size_t max);
 /* Optional string field: VQ_OK with *out NULL when absent. */
 int vqd_get_str(vqd_req *q, const char *name, int required, size_t maxlen, const char **out);
-/* Integer field in [lo, hi]; *present says whether it was there. */
+/* Text a person reads (reasons): 1..maxlen bytes of UTF-8, no control or bidi characters;
+ * VQ_OK with *out NULL when absent and optional. */
+int vqd_get_text(vqd_req *q, const char *name, int required, size_t maxlen, const char **out);
+/* Integer field in [lo, hi], as written (1.0 and 1e0 are not integers); *present says
+ * whether it was there. VQ_EBADREQ for a wrong type, VQ_EINVAL out of range. */
 int vqd_get_int(vqd_req *q, const char *name, int required, int64_t lo, int64_t hi, int64_t *out,
                 int *present);
 

@@ -5,6 +5,7 @@
  */
 #include "coordinator/handlers.h"
 #include "coordinator/log.h"
+#include "core/json.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -111,11 +112,12 @@ cJSON *vqd_do_sync(vq_vqd *d, vqd_req *q, const char *client, int64_t now)
 		cJSON_AddItemToArray(results, res);
 		const cJSON *code = cJSON_GetObjectItemCaseSensitive(it, "code");
 		const cJSON *attr = cJSON_GetObjectItemCaseSensitive(it, "attraction");
-		const cJSON *at = cJSON_GetObjectItemCaseSensitive(it, "at");
+		int64_t when = 0;
 		vq_claims c;
 		int rc = VQ_EBADREQ;
-		if (cJSON_IsString(code) && cJSON_IsString(attr) && cJSON_IsNumber(at) &&
-		    at->valuedouble >= 0 && at->valuedouble <= (double)now &&
+		if (cJSON_IsString(code) && cJSON_IsString(attr) &&
+		    vq_json_int(cJSON_GetObjectItemCaseSensitive(it, "at"), 0, now, &when) ==
+		        VQ_OK &&
 		    vq_site_attr_find(d->site, attr->valuestring) >= 0) {
 			rc = vq_code_verify(code->valuestring, strlen(code->valuestring), &d->ring,
 			                    &c);
@@ -130,7 +132,6 @@ cJSON *vqd_do_sync(vq_vqd *d, vqd_req *q, const char *client, int64_t now)
 		cJSON_AddNumberToObject(res, "ticket", (double)c.ticket_id);
 		vq_verdict v;
 		vq_ticket t;
-		int64_t when = (int64_t)at->valuedouble;
 		rc = vq_service_redeem(d->svc, c.ticket_id, attr->valuestring, client, 1, when, &v,
 		                       &t);
 		if (rc == VQ_ESTORE || rc == VQ_EINVAL) {
@@ -164,37 +165,21 @@ cJSON *vqd_do_sync(vq_vqd *d, vqd_req *q, const char *client, int64_t now)
 	return r;
 }
 
-static int reason_ok(const char *s)
-{
-	size_t n = strlen(s);
-	if (n < 1 || n > 200)
-		return 0;
-	for (; *s; s++)
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
-			return 0;
-	return 1;
-}
-
 /* Staff admit anyway, with a reason that lands in the audit log: a damaged code, a guest
  * who missed the window through the park's fault. A known, unused ticket of this gate's
  * attraction is marked used; any other ticket is left as it is (one of another attraction
  * stays usable there), and the reply and the audit say why in "ticket_state". */
 cJSON *vqd_do_override(vq_vqd *d, vqd_req *q, const char *client, int64_t now)
 {
-	const char *code, *attr;
+	const char *code, *attr, *reason;
 	int64_t id = 0;
 	int has_id;
 	vq_claims c;
-	const cJSON *reason = cJSON_GetObjectItemCaseSensitive(q->root, "reason");
 	if (vqd_get_str(q, "code", 0, VQ_CODE_MAX - 1, &code) ||
 	    vqd_get_int(q, "ticket", 0, 1, INT64_C(1) << 48, &id, &has_id) ||
-	    vqd_get_str(q, "attraction", 1, VQ_ID_MAX - 1, &attr) || vqd_attr_of(d, q, attr) < 0)
+	    vqd_get_str(q, "attraction", 1, VQ_ID_MAX - 1, &attr) || vqd_attr_of(d, q, attr) < 0 ||
+	    vqd_get_text(q, "reason", 1, 200, &reason))
 		return q->reply;
-	if (!cJSON_IsString(reason) || !reason_ok(reason->valuestring)) {
-		vqd_reply_err(&q->reply, q->rid, VQ_EBADREQ, "reason: %s",
-		              reason ? "expected 1..200 bytes of text" : "missing");
-		return q->reply;
-	}
 	const char *state = NULL; /* what became of the ticket, when it was not marked used */
 	char other[VQ_ID_MAX] = "";
 	if (code) {
