@@ -2,18 +2,22 @@
  *
  * Invariants: attraction views are kept in the order state/_site lists them, with the
  * names and tiers indexed by state/_site's languages and tiers; a message that does not
- * parse changes nothing. State for an attraction that state/_site does not (yet) list is
- * kept too, appended, so a screen that heard state/<id> first does not lose it. Nothing
+ * parse changes nothing. Messages are strict JSON (core/json.h) of text a person may read;
+ * a number that is not an integer in its field's range reads as 0. State for an attraction
+ * that state/_site does not (yet) list is kept too, appended, so a screen that heard
+ * state/<id> first does not lose it. Nothing
  * in a message is trusted to have the shape it should: a field of the wrong type (an
  * array where an object belongs, a number where a string does) is ignored and reported
  * through the log callback, never followed.
  */
 #include "client/sitestate.h"
+#include "core/json.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <limits.h>
 #include <sodium.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -124,8 +128,26 @@ static void copy(char *dst, size_t n, const cJSON *v)
 
 static int64_t num(const cJSON *o, const char *k)
 {
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-	return cJSON_IsNumber(v) ? (int64_t)v->valuedouble : 0;
+	int64_t v;
+	return vq_json_int(cJSON_GetObjectItemCaseSensitive(o, k), INT64_MIN, INT64_MAX, &v) ==
+	               VQ_OK
+	           ? v
+	           : 0;
+}
+
+static int inum(const cJSON *o, const char *k)
+{
+	int64_t v;
+	return vq_json_int(cJSON_GetObjectItemCaseSensitive(o, k), INT_MIN, INT_MAX, &v) == VQ_OK
+	           ? (int)v
+	           : 0;
+}
+
+/* The strict parse every message and saved copy goes through. */
+static cJSON *parse(const char *text, size_t len)
+{
+	cJSON *j = NULL;
+	return vq_json_parse(text, len, VQ_JSON_TEXT, &j, NULL) == VQ_OK ? j : NULL;
 }
 
 static vq_window window(const cJSON *w, const char *from, const char *to)
@@ -140,7 +162,7 @@ static vq_window window(const cJSON *w, const char *from, const char *to)
 
 int vq_sitestate_lang(const vq_sitestate *s, const char *lang)
 {
-	for (int i = 0; i < s->site.nlangs; i++)
+	for (int i = 0; lang && i < s->site.nlangs; i++)
 		if (strcmp(s->site.langs[i], lang) == 0)
 			return i;
 	return -1;
@@ -148,7 +170,7 @@ int vq_sitestate_lang(const vq_sitestate *s, const char *lang)
 
 int vq_sitestate_tier(const vq_sitestate *s, const char *tier)
 {
-	for (int i = 0; i < s->site.ntiers; i++)
+	for (int i = 0; tier && i < s->site.ntiers; i++)
 		if (strcmp(s->site.tiers[i], tier) == 0)
 			return i;
 	return -1;
@@ -227,7 +249,7 @@ static int feed_site(vq_sitestate *s, const cJSON *j, const vq_bus_msg *m, int64
 		}
 		copy(v.tiers[v.ntiers], VQ_ID_MAX, cJSON_GetObjectItemCaseSensitive(it, "id"));
 		names_into(s, it, v.tier_names[v.ntiers]);
-		v.tier_late_grace[v.ntiers] = (int)num(it, "late_grace_min");
+		v.tier_late_grace[v.ntiers] = inum(it, "late_grace_min");
 		v.ntiers++;
 	}
 	if (keys && !cJSON_IsArray(keys)) {
@@ -243,11 +265,14 @@ static int feed_site(vq_sitestate *s, const cJSON *j, const vq_bus_msg *m, int64
 		const cJSON *pk = cJSON_GetObjectItemCaseSensitive(it, "public_key");
 		uint8_t raw[32];
 		size_t n = 0;
+		int64_t kid;
 		if (cJSON_IsString(pk) &&
+		    vq_json_int(cJSON_GetObjectItemCaseSensitive(it, "kid"), 0, 255, &kid) ==
+		        VQ_OK &&
 		    sodium_hex2bin(raw, sizeof raw, pk->valuestring, strlen(pk->valuestring), NULL,
 		                   &n, NULL) == 0 &&
 		    n == sizeof raw)
-			vq_keyring_add(&v.keys, (uint8_t)num(it, "kid"), raw);
+			vq_keyring_add(&v.keys, (uint8_t)kid, raw);
 	}
 	v.vqd_online = old.vqd_online;
 	v.vqd_changed_ms = old.vqd_changed_ms;
@@ -310,7 +335,7 @@ static int feed_site(vq_sitestate *s, const cJSON *j, const vq_bus_msg *m, int64
 		char topic[VQ_ID_MAX + 8];
 		snprintf(topic, sizeof topic, "state/%s", s->attrs[i].id);
 		s->topic = topic;
-		cJSON *aj = cJSON_Parse(s->raw[i]);
+		cJSON *aj = parse(s->raw[i], strlen(s->raw[i]));
 		if (aj)
 			feed_attr(s, s->attrs[i].id, aj, NULL, s->attrs[i].received_ms);
 		cJSON_Delete(aj);
@@ -375,26 +400,26 @@ static int feed_attr(vq_sitestate *s, const char *id, const cJSON *j, const vq_b
 		a.next[ti] = window(t, "start", "end");
 	}
 	const cJSON *cap = member(s, j, "capacity", cJSON_IsObject, "object");
-	a.cap_today = (int)num(cap, "today");
-	a.cap_taken = (int)num(cap, "taken");
-	a.standby_min = (int)num(j, "standby_min");
+	a.cap_today = inum(cap, "today");
+	a.cap_taken = inum(cap, "taken");
+	a.standby_min = inum(j, "standby_min");
 	const cJSON *prefix = member(s, j, "prefix", cJSON_IsString, "string");
 	if (prefix) {
 		a.has_rules = 1;
 		copy(a.prefix, sizeof a.prefix, prefix);
-		a.early_grace_min = (int)num(j, "early_grace_min");
-		a.late_grace_min = (int)num(j, "late_grace_min");
+		a.early_grace_min = inum(j, "early_grace_min");
+		a.late_grace_min = inum(j, "late_grace_min");
 		a.opens = num(j, "opens");
 		a.closes = num(j, "closes");
 	}
 	const cJSON *mg = member(s, j, "merge", cJSON_IsObject, "object or null");
 	if (mg) {
 		a.has_merge = 1;
-		a.merge_fast = (int)num(mg, "fast");
-		a.merge_standby = (int)num(mg, "standby");
-		a.merge_phase = (int)num(mg, "phase");
-		a.backlog = (int)num(mg, "backlog");
-		a.backlog_min = (int)num(mg, "backlog_min");
+		a.merge_fast = inum(mg, "fast");
+		a.merge_standby = inum(mg, "standby");
+		a.merge_phase = inum(mg, "phase");
+		a.backlog = inum(mg, "backlog");
+		a.backlog_min = inum(mg, "backlog_min");
 	}
 	a.updated = num(j, "updated");
 	a.received_ms = now_ms;
@@ -420,7 +445,7 @@ int vq_sitestate_feed(vq_sitestate *s, const vq_bus_msg *m, int64_t now_ms)
 		return 0;
 	int rc = 0;
 	if (strcmp(m->suffix, "presence/vqd") == 0) {
-		cJSON *j = cJSON_ParseWithLength(m->payload, m->len);
+		cJSON *j = parse(m->payload, m->len);
 		const cJSON *on = cJSON_GetObjectItemCaseSensitive(j, "online");
 		if (!cJSON_IsBool(on)) {
 			cJSON_Delete(j);
@@ -437,7 +462,7 @@ int vq_sitestate_feed(vq_sitestate *s, const vq_bus_msg *m, int64_t now_ms)
 	}
 	if (strncmp(m->suffix, "state/", 6) != 0 || m->len == 0)
 		return 0;
-	cJSON *j = cJSON_ParseWithLength(m->payload, m->len);
+	cJSON *j = parse(m->payload, m->len);
 	if (!cJSON_IsObject(j)) {
 		cJSON_Delete(j);
 		return -VQ_EBADREQ;

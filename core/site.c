@@ -10,11 +10,13 @@
  * then in each object its unknown and duplicate keys, then its fields as listed here), so
  * a given config always yields the same message.
  *
- * Schema, version 1. "opt" fields may be left out (default in brackets); integers are JSON
- * numbers with no fractional part; unknown keys are errors everywhere, to catch typos.
+ * The text is strict JSON (core/json.h: UTF-8, no NUL, no key twice, nothing after the
+ * object; a leading byte-order mark is allowed, editors write one).
+ * Schema, version 1. "opt" fields may be left out (default in brackets); integers are
+ * written as integers (not 1.0 or 1e0); unknown keys are errors everywhere, to catch typos.
  *   version        1
  *   id             id: 1..31 of [a-z0-9_-]
- *   name           text: 1..95 bytes of UTF-8, no control characters
+ *   name           text: 1..95 bytes of UTF-8, no control or bidi control characters
  *   timezone       IANA name, 1..63 of [A-Za-z0-9_+-] in '/'-separated parts
  *   languages      1..8 unique codes, 2..7 of [a-zA-Z-]; the first is the fallback
  *   min_lead_min   opt [0], 0..240
@@ -45,10 +47,10 @@
 #include "site.h"
 
 #include "code.h"
+#include "json.h"
 #include "mem.h"
 
 #include <cjson/cJSON.h>
-#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -191,44 +193,6 @@ static int valid_timezone(const char *s)
 	return prev != '/';
 }
 
-/* 0 if s is well-formed UTF-8 (no overlongs, surrogates or code points past U+10FFFF)
- * without control characters; 1 if it is not UTF-8; 2 if it holds a control character. */
-static int check_text(const char *str)
-{
-	const unsigned char *s = (const unsigned char *)str;
-	while (*s) {
-		unsigned char b = *s;
-		if (b < 0x80) {
-			if (b < 0x20 || b == 0x7f)
-				return 2;
-			s++;
-			continue;
-		}
-		int more;
-		unsigned long cp, min;
-		if (b >= 0xc2 && b <= 0xdf) {
-			more = 1, cp = b & 0x1f, min = 0x80;
-		} else if (b >= 0xe0 && b <= 0xef) {
-			more = 2, cp = b & 0x0f, min = 0x800;
-		} else if (b >= 0xf0 && b <= 0xf4) {
-			more = 3, cp = b & 0x07, min = 0x10000;
-		} else {
-			return 1;
-		}
-		for (int i = 1; i <= more; i++) {
-			if ((s[i] & 0xc0) != 0x80)
-				return 1; /* also stops at the NUL */
-			cp = (cp << 6) | (s[i] & 0x3f);
-		}
-		if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-			return 1;
-		if (cp >= 0x80 && cp <= 0x9f)
-			return 2; /* C1 controls */
-		s += more + 1;
-	}
-	return 0;
-}
-
 /* Copies a display text after checking it; dst holds VQ_NAME_MAX bytes. */
 static int take_text(pctx *c, const char *obj, const char *field, const cJSON *v, char *dst)
 {
@@ -237,18 +201,16 @@ static int take_text(pctx *c, const char *obj, const char *field, const cJSON *v
 	size_t n = strlen(v->valuestring);
 	if (n < 1 || n >= VQ_NAME_MAX)
 		return fail(c, obj, field, "wrong length (expected 1..%d bytes)", VQ_NAME_MAX - 1);
-	switch (check_text(v->valuestring)) {
-	case 1:
-		return fail(c, obj, field, "invalid UTF-8");
-	case 2:
-		return fail(c, obj, field, "control character not allowed");
-	}
+	int fault = vq_json_text_check(v->valuestring, n);
+	if (fault)
+		return fail(c, obj, field, "%s", vq_json_text_reason(fault));
 	memcpy(dst, v->valuestring, n + 1);
 	return VQ_OK;
 }
 
-/* Rejects keys not in known (NULL-terminated) and keys given twice: cJSON keeps both, and
- * silently using the first would hide the operator's edit of the second. */
+/* Rejects keys not in known (NULL-terminated). Keys given twice never get here: the
+ * strict parser refuses them, since silently using the first would hide the operator's
+ * edit of the second. */
 static int check_keys(pctx *c, const char *obj, const cJSON *o, const char *const *known)
 {
 	char eb[ECHO_MAX];
@@ -260,9 +222,6 @@ static int check_keys(pctx *c, const char *obj, const cJSON *o, const char *cons
 		if (!found)
 			return fail(c, obj, echo(*key ? key : "''", eb, sizeof eb),
 			            "unknown field");
-		for (const cJSON *p = o->child; p != k; p = p->next)
-			if (strcmp(p->string, key) == 0)
-				return fail(c, obj, key, "duplicate field");
 	}
 	return VQ_OK;
 }
@@ -278,11 +237,13 @@ static int get_int(pctx *c, const char *obj, const cJSON *o, const char *key, in
 		*out = 0;
 		return VQ_OK;
 	}
-	if (!cJSON_IsNumber(v) || v->valuedouble != floor(v->valuedouble))
+	int64_t x;
+	int rc = vq_json_int(v, lo, hi, &x);
+	if (rc == VQ_EBADREQ)
 		return fail(c, obj, key, "wrong type (expected integer)");
-	if (v->valuedouble < lo || v->valuedouble > hi)
+	if (rc != VQ_OK)
 		return fail(c, obj, key, "out of range (%d..%d)", lo, hi);
-	*out = (int)v->valuedouble;
+	*out = (int)x; /* within lo..hi */
 	return VQ_OK;
 }
 
@@ -390,8 +351,6 @@ static int get_names(pctx *c, const char *obj, const cJSON *o, const vq_site *si
 		if (li < 0)
 			return fail(c, path, echo(*k->string ? k->string : "''", eb, sizeof eb),
 			            "unknown language");
-		if (names[li][0])
-			return fail(c, path, k->string, "duplicate field");
 		int rc = take_text(c, path, k->string, k, names[li]);
 		if (rc)
 			return rc;
@@ -576,9 +535,11 @@ static int parse_head(pctx *c, const cJSON *root, vq_site *site)
 	v = cJSON_GetObjectItemCaseSensitive(root, "version");
 	if (!v)
 		return fail(c, "", "version", "missing");
-	if (!cJSON_IsNumber(v) || v->valuedouble != floor(v->valuedouble))
+	int64_t version;
+	int vrc = vq_json_int(v, 1, 1, &version);
+	if (vrc == VQ_EBADREQ)
 		return fail(c, "", "version", "wrong type (expected integer)");
-	if (v->valuedouble != 1)
+	if (vrc != VQ_OK)
 		return fail(c, "", "version", "unsupported (expected 1)");
 	if ((rc = check_keys(c, "", root, known)))
 		return rc;
@@ -650,30 +611,6 @@ static int parse_limits(pctx *c, const cJSON *root, vq_site *site)
 	return VQ_OK;
 }
 
-/* The parsed document, or NULL with *bad_at at the byte where cJSON stopped or where
- * trailing bytes after the document start. */
-static cJSON *parse_json(const char *json, size_t len, size_t *bad_at)
-{
-	const char *end = NULL;
-	/* Not require_null_terminated: the caller's buffer need not hold a NUL, and with a
-	 * length cJSON would insist on one inside it. Trailing bytes are checked here. */
-	cJSON *root = cJSON_ParseWithLengthOpts(json, len, &end, 0);
-	if (!root) {
-		*bad_at = end && end >= json && end <= json + len ? (size_t)(end - json) : 0;
-		return NULL;
-	}
-	size_t off = (size_t)(end - json);
-	while (off < len &&
-	       (json[off] == ' ' || json[off] == '\t' || json[off] == '\n' || json[off] == '\r'))
-		off++;
-	if (off < len) {
-		cJSON_Delete(root);
-		*bad_at = off;
-		return NULL;
-	}
-	return root;
-}
-
 int vq_site_parse(const char *json, size_t len, vq_site **out, char *err, size_t errlen)
 {
 	pctx c = {err, errlen};
@@ -682,7 +619,7 @@ int vq_site_parse(const char *json, size_t len, vq_site **out, char *err, size_t
 	const cJSON *arr;
 	char path[PATH_MAX_LEN];
 	int rc, n, i;
-	size_t bad_at = 0;
+	vq_json_error je;
 
 	if (err && errlen)
 		err[0] = '\0';
@@ -690,9 +627,11 @@ int vq_site_parse(const char *json, size_t len, vq_site **out, char *err, size_t
 		return VQ_EINVAL;
 	if (len > SITE_JSON_MAX)
 		return fail(&c, "", "config", "too large");
-	root = parse_json(json, len, &bad_at);
-	if (!root)
-		return fail(&c, "", "config", "invalid JSON near byte %zu", bad_at);
+	rc = vq_json_parse(json, len, VQ_JSON_BOM, &root, &je);
+	if (rc == VQ_ENOMEM)
+		return fail_nomem(&c);
+	if (rc != VQ_OK)
+		return fail(&c, "", je.path[0] ? je.path : "config", "%s", je.reason);
 	if (!cJSON_IsObject(root)) {
 		rc = fail(&c, "", "config", "wrong type (expected object)");
 		goto cleanup;

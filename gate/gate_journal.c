@@ -12,11 +12,13 @@
  * GATE_J_MISSING placeholder and counted in gaps).
  */
 #include "gate/gate_journal.h"
+#include "core/json.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <limits.h>
 #include <sodium.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -261,10 +263,20 @@ static const char *jstr(const cJSON *o, const char *k)
 	return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
-static int64_t jint(const cJSON *o, const char *k)
+/* An integer field in lo..hi, as written; 0 if absent, not an integer or out of range.
+ * Nothing is cast before its range is checked: an entry number of 2^32 + 1 once settled
+ * entry 1. */
+static int64_t jint(const cJSON *o, const char *k, int64_t lo, int64_t hi)
 {
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-	return cJSON_IsNumber(v) ? (int64_t)v->valuedouble : 0;
+	int64_t v;
+	return vq_json_int(cJSON_GetObjectItemCaseSensitive(o, k), lo, hi, &v) == VQ_OK ? v : 0;
+}
+
+/* An entry number: 1..INT_MAX, else 0 (no entry has it). */
+static int jnum(const cJSON *v)
+{
+	int64_t n;
+	return vq_json_int(v, 1, INT_MAX, &n) == VQ_OK ? (int)n : 0;
 }
 
 static void result_from(const cJSON *o, gate_jresult *r)
@@ -274,19 +286,19 @@ static void result_from(const cJSON *o, gate_jresult *r)
 	r->conflict = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "conflict"));
 	copy_str(r->error, sizeof r->error, jstr(o, "error"));
 	copy_str(r->first_gate, sizeof r->first_gate, jstr(o, "first_gate"));
-	r->first_at = jint(o, "first_at");
+	r->first_at = jint(o, "first_at", INT64_MIN, INT64_MAX);
 }
 
 static void entry_from(const cJSON *o, int kind, gate_jentry *e)
 {
 	memset(e, 0, sizeof *e);
 	e->kind = kind;
-	e->ticket = (uint64_t)jint(o, "ticket");
+	e->ticket = (uint64_t)jint(o, "ticket", 0, INT64_MAX);
 	copy_str(e->code, sizeof e->code, jstr(o, "code"));
 	copy_str(e->attraction, sizeof e->attraction, jstr(o, "attraction"));
-	e->at = jint(o, "at");
+	e->at = jint(o, "at", INT64_MIN, INT64_MAX);
 	copy_str(e->number, sizeof e->number, jstr(o, "number"));
-	e->party = (int)jint(o, "party");
+	e->party = (int)jint(o, "party", 0, VQ_MAX_PARTY);
 	copy_str(e->tier, sizeof e->tier, jstr(o, "tier"));
 	copy_str(e->reason, sizeof e->reason, jstr(o, "reason"));
 	copy_str(e->rid, sizeof e->rid, jstr(o, "rid"));
@@ -296,7 +308,9 @@ static void entry_from(const cJSON *o, int kind, gate_jentry *e)
 static int replay_line(gate_journal *j, const char *line, size_t len, char *err, size_t errlen)
 {
 	int rc = VQ_EINVAL;
-	cJSON *o = cJSON_ParseWithLength(line, len);
+	cJSON *o = NULL;
+	if (vq_json_parse(line, len, VQ_JSON_TEXT, &o, NULL) != VQ_OK)
+		o = NULL; /* strict: a damaged line is skipped, never half read */
 	const char *t = o ? jstr(o, "t") : NULL;
 	if (!t)
 		goto cleanup;
@@ -315,7 +329,7 @@ static int replay_line(gate_journal *j, const char *line, size_t len, char *err,
 	} else if (strcmp(t, "adm") == 0 || strcmp(t, "ovr") == 0) {
 		gate_jentry e;
 		entry_from(o, t[0] == 'a' ? GATE_J_ADMIT : GATE_J_OVERRIDE, &e);
-		int64_t n = jint(o, "n");
+		int64_t n = jnum(cJSON_GetObjectItemCaseSensitive(o, "n"));
 		if (n <= j->n || n > (int64_t)j->n + JOURNAL_MAX_GAP || !e.attraction[0])
 			goto cleanup;
 		/* numbers an older gate gave to lines it never wrote: keep the places, so the
@@ -332,7 +346,7 @@ static int replay_line(gate_journal *j, const char *line, size_t len, char *err,
 			goto cleanup;
 		cJSON_ArrayForEach(it, ns)
 		{
-			gate_jentry *e = cJSON_IsNumber(it) ? entry(j, (int)it->valuedouble) : NULL;
+			gate_jentry *e = entry(j, jnum(it));
 			if (e && e->state == GATE_J_PENDING) {
 				e->state = GATE_J_SENT;
 				copy_str(e->rid, sizeof e->rid, rid);
@@ -341,7 +355,7 @@ static int replay_line(gate_journal *j, const char *line, size_t len, char *err,
 		j->batches++;
 		rc = VQ_OK;
 	} else if (strcmp(t, "res") == 0) {
-		gate_jentry *e = entry(j, (int)jint(o, "n"));
+		gate_jentry *e = entry(j, jnum(cJSON_GetObjectItemCaseSensitive(o, "n")));
 		if (!e)
 			goto cleanup;
 		gate_jresult r;
@@ -349,8 +363,9 @@ static int replay_line(gate_journal *j, const char *line, size_t len, char *err,
 		set_done(j, e, &r);
 		rc = VQ_OK;
 	} else if (strcmp(t, "used") == 0) {
-		rc = used_put(j, (uint64_t)jint(o, "ticket"), jint(o, "at"), jstr(o, "gate"),
-		              (int)jint(o, "offline"));
+		rc = used_put(j, (uint64_t)jint(o, "ticket", 0, INT64_MAX),
+		              jint(o, "at", INT64_MIN, INT64_MAX), jstr(o, "gate"),
+		              (int)jint(o, "offline", 0, 1));
 	}
 cleanup:
 	cJSON_Delete(o);

@@ -373,6 +373,41 @@ START_TEST(test_gap_replayed)
 }
 END_TEST
 
+/* Numbers in the journal are read as written and range-checked before any cast: an entry
+ * number of 2^32 + 1 once settled entry 1, and 1e30 stopped the gate under UBSan. Lines
+ * that are not strict JSON are skipped whole. */
+START_TEST(test_journal_numbers)
+{
+	FILE *f = fopen(path, "wb");
+	ck_assert_ptr_nonnull(f);
+	fputs(
+	    "{\"t\":\"open\",\"v\":1,\"jid\":\"a1b2c3d4e5f6\",\"gate\":\"" GATE_ID
+	    "\",\"created\":1}\n"
+	    "{\"t\":\"adm\",\"n\":1,\"ticket\":7,\"code\":\"VQ1:A\",\"attraction\":\"coaster\","
+	    "\"at\":100}\n"
+	    "{\"t\":\"res\",\"n\":4294967297,\"ok\":true}\n"
+	    "{\"t\":\"batch\",\"rid\":\"s-x-1\",\"n\":[4294967297,1e300,-1,1.0]}\n"
+	    "{\"t\":\"adm\",\"n\":2,\"ticket\":1e30,\"code\":\"VQ1:B\",\"attraction\":\"coaster\","
+	    "\"at\":1e300,\"party\":4294967298}\n"
+	    "{\"t\":\"res\",\"n\":2,\"ok\":true} trailing\n"
+	    "{\"t\":\"res\",\"n\":2,\"n\":1,\"ok\":true}\n"
+	    "{\"t\":\"used\",\"ticket\":-5,\"at\":1e300,\"gate\":\"g\",\"offline\":4294967297}\n",
+	    f);
+	fclose(f);
+	gate_journal *j = jopen(path, GATE_ID);
+	ck_assert_int_eq(gate_journal_count(j), 2);
+	ck_assert_int_eq(gate_journal_entry(j, 1)->state, GATE_J_PENDING);
+	ck_assert_int_eq(gate_journal_entry(j, 2)->state, GATE_J_PENDING);
+	ck_assert_int_eq(gate_journal_entry(j, 2)->ticket, 0);
+	ck_assert_int_eq(gate_journal_entry(j, 2)->at, 0);
+	ck_assert_int_eq(gate_journal_entry(j, 2)->party, 0);
+	ck_assert_int_eq(gate_journal_pending(j), 2);
+	/* the wrapped res, the trailing data, the duplicate key and the used ticket -5 */
+	ck_assert_int_eq(gate_journal_skipped(j), 4);
+	gate_journal_free(j);
+}
+END_TEST
+
 static Suite *journal_suite(void)
 {
 	Suite *s = suite_create("gate_journal");
@@ -383,6 +418,7 @@ static Suite *journal_suite(void)
 	tcase_add_test(tc, test_full_disk_numbers);
 	tcase_add_test(tc, test_full_disk_twice);
 	tcase_add_test(tc, test_gap_replayed);
+	tcase_add_test(tc, test_journal_numbers);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -343,6 +343,8 @@ static const bad_case BAD[] = {
     {SET, "name", NAME_96, "name: wrong length (expected 1..95 bytes)"},
     {SET, "name", "\"Bell\\u0007Park\"", "name: control character not allowed"},
     {SET, "name", "\"Tab\\tPark\"", "name: control character not allowed"},
+    {SET, "name", "\"Demo \xe2\x80\xaeParK\"", "name: bidirectional control character not allowed"},
+    {SET, "name", "\"\\u2066Demo\\u2069\"", "name: bidirectional control character not allowed"},
     {SET, "name", "[\"Park\"]", "name: wrong type (expected string)"},
     {DEL, "timezone", NULL, "timezone: missing"},
     {SET, "timezone", "3", "timezone: wrong type (expected string)"},
@@ -470,6 +472,8 @@ static const bad_case BAD[] = {
     {SET, "attractions[0].throughput_per_hour", "100001",
      "attractions[0].throughput_per_hour: out of range (1..100000)"},
     {SET, "attractions[0].throughput_per_hour", "1e300",
+     "attractions[0].throughput_per_hour: wrong type (expected integer)"},
+    {SET, "attractions[0].throughput_per_hour", "4294968496",
      "attractions[0].throughput_per_hour: out of range (1..100000)"},
     {DEL, "attractions[0].fast_share_pct", NULL, "attractions[0].fast_share_pct: missing"},
     {SET, "attractions[0].fast_share_pct", "101",
@@ -652,9 +656,14 @@ static const struct {
     RAW_CASE("{\"version\": 1", "config: invalid JSON near byte 12"),
     RAW_CASE("{\"version\" 1}", "config: invalid JSON near byte 11"),
     RAW_CASE("{\"version\": tru}", "config: invalid JSON near byte 12"),
-    RAW_CASE("{\"version\": 1} x", "config: invalid JSON near byte 15"),
-    RAW_CASE("{\"version\": 1}\n\n{}", "config: invalid JSON near byte 16"),
-    RAW_CASE("{\"version\": 1}\0", "config: invalid JSON near byte 14"),
+    RAW_CASE("{\"version\": 1} x", "config: trailing data after the JSON value near byte 15"),
+    RAW_CASE("{\"version\": 1}\n\n{}", "config: trailing data after the JSON value near byte 16"),
+    RAW_CASE("{\"version\": 1}\0", "config: trailing data after the JSON value near byte 14"),
+    RAW_CASE("{\"version\": 1, \"v\\u0065rsion\": 1}", "version: duplicate field"),
+    RAW_CASE("{\"version\": 1.0}", "version: wrong type (expected integer)"),
+    RAW_CASE("{\"version\": 1e0}", "version: wrong type (expected integer)"),
+    RAW_CASE("{\"version\": 1, \"name\": \"a\xff\"}", "name: invalid UTF-8"),
+    RAW_CASE("{\"version\": 1, \"name\": \"Demo\\u0000Park\"}", "name: NUL character not allowed"),
     RAW_CASE("null", "config: wrong type (expected object)"),
     RAW_CASE("[{\"version\": 1}]", "config: wrong type (expected object)"),
     RAW_CASE("\"site\"", "config: wrong type (expected object)"),
@@ -672,6 +681,23 @@ START_TEST(test_raw_errors)
 	ck_assert_int_eq(rc, VQ_ECONFIG);
 	ck_assert_msg(strcmp(err, RAW[_i].err) == 0, "case %d: got '%s' want '%s'", _i, err,
 	              RAW[_i].err);
+	ck_assert_ptr_eq(site, SENTINEL);
+}
+END_TEST
+
+/* Integers are read as written: BASE with one integer spelt another way. The cases above
+ * are built through cJSON, which would print 1200.0 back as 1200. */
+START_TEST(test_integer_spellings)
+{
+	static const char *const spellings[] = {"1200.0", "12e2", "1.2e3", "1200e0"};
+	const char *at = strstr(BASE, "1200");
+	ck_assert_ptr_nonnull(at);
+	size_t head = (size_t)(at - BASE);
+	char text[sizeof BASE + 16], err[256];
+	snprintf(text, sizeof text, "%.*s%s%s", (int)head, BASE, spellings[_i], at + 4);
+	vq_site *site = SENTINEL;
+	ck_assert_int_eq(parse_exact(text, strlen(text), &site, err, sizeof err), VQ_ECONFIG);
+	ck_assert_str_eq(err, "attractions[0].throughput_per_hour: wrong type (expected integer)");
 	ck_assert_ptr_eq(site, SENTINEL);
 }
 END_TEST
@@ -916,6 +942,7 @@ static Suite *site_suite(void)
 	tcase_add_test(tc, test_fallback_names);
 	tcase_add_test(tc, test_free_null);
 	tcase_add_loop_test(tc, test_bad_configs, 0, (int)(sizeof BAD / sizeof BAD[0]));
+	tcase_add_loop_test(tc, test_integer_spellings, 0, 4);
 	tcase_add_loop_test(tc, test_raw_errors, 0, (int)(sizeof RAW / sizeof RAW[0]));
 	tcase_add_test(tc, test_size_limit);
 	tcase_add_test(tc, test_count_limits);

@@ -148,6 +148,66 @@ START_TEST(test_bad_messages_change_nothing)
 }
 END_TEST
 
+/* Strict input: what is not exactly what vqd writes changes nothing, and no number is
+ * cast before its range is checked (UBSan stopped on each of these once). */
+START_TEST(test_strict_input)
+{
+	vq_sitestate *s;
+	ck_assert_int_eq(vq_sitestate_new(&s), VQ_OK);
+	feed(s, "state/_site", SITE, 0);
+	feed(s, "state/coaster", COASTER, 0);
+	/* NUL, bidi controls, a key twice, trailing data: refused whole */
+	static const char *const bad[] = {
+	    "{\"v\":1,\"status\":\"open\",\"names\":{\"en\":\"Coaster\\u0000X\"}}",
+	    "{\"v\":1,\"status\":\"open\",\"names\":{\"en\":\"\xe2\x80\xaeretsaoC\"}}",
+	    "{\"v\":1,\"status\":\"open\",\"status\":\"closed\"}",
+	    "{\"v\":1,\"status\":\"closed\"} {}",
+	    "{\"v\":1,\"status\":\"closed\",\"names\":{\"en\":\"\xff\"}}",
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		ck_assert_msg(feed(s, "state/coaster", bad[i], 1) == -VQ_EBADREQ, "case %zu", i);
+	const vq_attr_view *a = vq_sitestate_find(s, "coaster");
+	ck_assert_str_eq(vq_sitestate_attr_name(s, a, 0), "Coaster");
+	ck_assert_int_eq(a->open, 1);
+	/* numbers out of every range read as 0, never cast */
+	ck_assert_int_eq(feed(s, "state/coaster",
+	                      "{\"v\":1,\"status\":\"open\",\"capacity\":{\"today\":1e30,\"taken\":"
+	                      "4294967297},\"standby_min\":-1e300,\"updated\":1e300,\"closed_at\":"
+	                      "9223372036854775808,\"next\":{\"standard\":{\"start\":2.5,"
+	                      "\"end\":1e19}},\"merge\":{\"fast\":1e10,\"backlog\":-4294967297}}",
+	                      2),
+	                 1);
+	a = vq_sitestate_find(s, "coaster");
+	ck_assert_int_eq(a->cap_today, 0);
+	ck_assert_int_eq(a->cap_taken, 0);
+	ck_assert_int_eq(a->standby_min, 0);
+	ck_assert_int_eq(a->updated, 0);
+	ck_assert_int_eq(a->closed_at, 0);
+	ck_assert_int_eq(a->next[0].start, 0);
+	ck_assert_int_eq(a->next[0].end, 0);
+	ck_assert_int_eq(a->merge_fast, 0);
+	ck_assert_int_eq(a->backlog, 0);
+	/* a key id past 255 is not key 1 (it once wrapped to it): no key at all */
+	ck_assert_int_eq(
+	    feed(s, "state/_site",
+	         "{\"v\":1,\"site\":\"demo\",\"languages\":[\"en\"],\"tiers\":[{\"id\":\"gold\","
+	         "\"late_grace_min\":1e300}],\"attractions\":[\"coaster\"],\"keys\":[{\"kid\":"
+	         "4294967297,\"public_key\":"
+	         "\"3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c\"}],"
+	         "\"updated\":-1e300}",
+	         3),
+	    1);
+	ck_assert_int_eq(vq_sitestate_site(s)->keys.count, 0);
+	ck_assert_int_eq(vq_sitestate_site(s)->tier_late_grace[0], 0);
+	ck_assert_int_eq(vq_sitestate_site(s)->updated, 0);
+	/* names or next of the wrong shape are no names (strcmp once got NULL) */
+	ck_assert_int_eq(feed(s, "state/coaster",
+	                      "{\"v\":1,\"status\":\"open\",\"names\":[\"x\"],\"next\":[1,2]}", 4),
+	                 1);
+	vq_sitestate_free(s);
+}
+END_TEST
+
 START_TEST(test_save_load)
 {
 	char *dir = tu_tempdir("sitestate");
@@ -344,6 +404,7 @@ int main(void)
 	tcase_add_test(tc, test_site_and_attr);
 	tcase_add_test(tc, test_presence_and_staleness);
 	tcase_add_test(tc, test_bad_messages_change_nothing);
+	tcase_add_test(tc, test_strict_input);
 	tcase_add_test(tc, test_save_load);
 	tcase_add_test(tc, test_wrong_shapes);
 	tcase_add_test(tc, test_cache_damaged);
