@@ -558,8 +558,9 @@ int vq_json_parse(const char *text, size_t len, unsigned flags, cJSON **out, vq_
 	sc.end = sc.s + len;
 	sc.flags = flags;
 	cJSON *root = NULL;
+	size_t bom = 0;
 	if ((flags & VQ_JSON_BOM) && len >= 3 && memcmp(sc.p, "\xef\xbb\xbf", 3) == 0)
-		sc.p += 3; /* cJSON skips it too */
+		sc.p += bom = 3; /* cJSON skips one only in 5 bytes or more: it never sees it */
 	ws(&sc);
 	int rc = value(&sc);
 	if (rc)
@@ -570,7 +571,7 @@ int vq_json_parse(const char *text, size_t len, unsigned flags, cJSON **out, vq_
 		goto cleanup;
 	}
 	const char *stop = NULL;
-	root = cJSON_ParseWithLengthOpts(text, len, &stop, 0);
+	root = cJSON_ParseWithLengthOpts(text + bom, len - bom, &stop, 0);
 	if (!root) {
 		rc = VQ_ENOMEM; /* the scan accepted it, so cJSON can only have run out */
 		goto cleanup;
