@@ -6,6 +6,7 @@
  * and lastUpdated, so a reader never has to guess whether a key is merely late.
  */
 #include "coordinator/parks.h"
+#include "core/json.h"
 
 #include "clock/timefmt.h"
 
@@ -18,11 +19,9 @@ static const char *const RT_NAMES[] = {"AVAILABLE", "TEMP_FULL", "FINISHED"};
 
 static int get_int(const cJSON *o, const char *key, int64_t *v)
 {
-	const cJSON *j = cJSON_GetObjectItemCaseSensitive(o, key);
-	if (!cJSON_IsNumber(j))
-		return 0;
-	*v = (int64_t)j->valuedouble;
-	return 1;
+	/* range-checked before any cast (core/json.h) */
+	return vq_json_int(cJSON_GetObjectItemCaseSensitive(o, key), INT64_MIN, INT64_MAX, v) ==
+	       VQ_OK;
 }
 
 /* A window object {"start","end"}: 1 and its times; 0 for null; -1 for anything else. */

@@ -8,6 +8,7 @@
  *     of the last update only while the banner shows it), so equal screens compare equal.
  */
 #include "display/display_model.h"
+#include "core/json.h"
 
 #include <cjson/cJSON.h>
 #include <stdarg.h>
@@ -225,11 +226,9 @@ static int called_add(vq_board *b, struct called_list *l, const struct called_en
 
 static int json_int(const cJSON *o, const char *key, int64_t *v)
 {
-	const cJSON *j = cJSON_GetObjectItemCaseSensitive(o, key);
-	if (!cJSON_IsNumber(j) || j->valuedouble != (double)(int64_t)j->valuedouble)
-		return 0;
-	*v = (int64_t)j->valuedouble;
-	return 1;
+	/* as written, range-checked before any cast (core/json.h) */
+	return vq_json_int(cJSON_GetObjectItemCaseSensitive(o, key), INT64_MIN, INT64_MAX, v) ==
+	       VQ_OK;
 }
 
 static const char *json_str(const cJSON *o, const char *key, size_t max)
@@ -246,7 +245,9 @@ int vq_board_admission_parse(const vq_bus_msg *m, vq_board_admission *out)
 	if (!m || m->kind != VQ_BUS_MESSAGE || !m->suffix ||
 	    strcmp(m->suffix, "events/admission") != 0)
 		return 0;
-	cJSON *j = cJSON_ParseWithLength(m->payload, m->len);
+	cJSON *j = NULL;
+	if (vq_json_parse(m->payload, m->len, VQ_JSON_TEXT, &j, NULL) != VQ_OK)
+		j = NULL;
 	const char *attr = json_str(j, "attraction", VQ_ID_MAX);
 	const char *number = json_str(j, "number", VQ_BOARD_NUMBER_MAX);
 	const char *gate = json_str(j, "gate", VQ_BUS_ID_MAX);

@@ -14,6 +14,7 @@
  *   - each counter moves once per verdict or per answer about a journal entry.
  */
 #include "gate/gate_state.h"
+#include "core/json.h"
 
 #include <SDL.h>
 #include <cjson/cJSON.h>
@@ -965,10 +966,21 @@ static const char *jstr(const cJSON *o, const char *k)
 	return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
+/* An integer as written, range-checked before any cast; 0 if there is none. */
 static int64_t jint(const cJSON *o, const char *k)
 {
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-	return cJSON_IsNumber(v) ? (int64_t)v->valuedouble : 0;
+	int64_t v;
+	return vq_json_int(cJSON_GetObjectItemCaseSensitive(o, k), INT64_MIN, INT64_MAX, &v) ==
+	               VQ_OK
+	           ? v
+	           : 0;
+}
+
+/* The strict parse of what the broker brings (core/json.h); NULL if it is not. */
+static cJSON *parse(const vq_bus_msg *m)
+{
+	cJSON *j = NULL;
+	return vq_json_parse(m->payload, m->len, VQ_JSON_TEXT, &j, NULL) == VQ_OK ? j : NULL;
 }
 
 static void learn_prefix(gate *g, const cJSON *ticket)
@@ -1258,7 +1270,7 @@ static void on_reply(gate *g, const vq_bus_msg *m, int64_t now)
 	struct req copy = *r;
 	r->kind = REQ_NONE;
 	g->suspect_until = 0; /* vqd answers */
-	cJSON *root = cJSON_ParseWithLength(m->payload, m->len);
+	cJSON *root = parse(m);
 	if (!cJSON_IsObject(root)) {
 		cJSON_Delete(root);
 		root = cJSON_CreateObject(); /* an answer we cannot read: handled as a failure */
@@ -1288,7 +1300,7 @@ static void on_reply(gate *g, const vq_bus_msg *m, int64_t now)
 
 static void on_conflict_event(gate *g, const vq_bus_msg *m)
 {
-	cJSON *o = cJSON_ParseWithLength(m->payload, m->len);
+	cJSON *o = parse(m);
 	const char *first = jstr(o, "first_gate"), *other = jstr(o, "gate"),
 	           *attr = jstr(o, "attraction");
 	/* The gate that synced second hears of it in its reply; the first one hears it here. */

@@ -9,6 +9,7 @@
  * Which attraction a guest gets, at what time and at what tier is always vqd's answer;
  * the kiosk decides nothing but which screen to show it on.
  */
+#include "core/json.h"
 #include "kiosk/kiosk_priv.h"
 
 #include <SDL_keyboard.h>
@@ -453,11 +454,9 @@ int kiosk_busy(const kiosk *k)
 
 static int jint(const cJSON *o, const char *key, int64_t *out)
 {
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-	if (!cJSON_IsNumber(v))
-		return 0;
-	*out = (int64_t)v->valuedouble;
-	return 1;
+	/* as written, range-checked before any cast (core/json.h) */
+	return vq_json_int(cJSON_GetObjectItemCaseSensitive(o, key), INT64_MIN, INT64_MAX, out) ==
+	       VQ_OK;
 }
 
 static const char *jstr(const cJSON *o, const char *key)
@@ -715,7 +714,9 @@ void kiosk_reply(kiosk *k, const char *payload, size_t len, int64_t now)
 {
 	if (k->rq_state == RQ_IDLE)
 		return;
-	cJSON *r = cJSON_ParseWithLength(payload, len);
+	cJSON *r = NULL;
+	if (vq_json_parse(payload, len, VQ_JSON_TEXT, &r, NULL) != VQ_OK)
+		r = NULL;
 	const char *rid = jstr(r, "rid");
 	const cJSON *e = cJSON_GetObjectItemCaseSensitive(r, "error");
 	const char *code = jstr(e, "code");

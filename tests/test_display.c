@@ -302,6 +302,25 @@ START_TEST(test_called_numbers)
 	bad.payload = "not json";
 	bad.len = 8;
 	ck_assert_int_eq(vq_board_feed(b, &bad, NOW0), -VQ_EBADREQ);
+	/* strict: numbers as written and range-checked before any cast (1e300 once tripped
+	 * UBSan), no NUL or bidi control in what the board shows, nothing after the object */
+	static const char *const strict[] = {
+	    "{\"v\":1,\"attraction\":\"coaster\",\"number\":\"C-009\",\"ticket\":1e300,"
+	    "\"gate\":\"gate-1\",\"at\":1}",
+	    "{\"v\":1,\"attraction\":\"coaster\",\"number\":\"C-009\",\"ticket\":9,"
+	    "\"gate\":\"gate-1\",\"at\":1.0}",
+	    "{\"v\":1,\"attraction\":\"coaster\",\"number\":\"C-0\\u0000X\",\"ticket\":9,"
+	    "\"gate\":\"gate-1\",\"at\":1}",
+	    "{\"v\":1,\"attraction\":\"coaster\",\"number\":\"C-009\\u202e\",\"ticket\":9,"
+	    "\"gate\":\"gate-1\",\"at\":1}",
+	    "{\"v\":1,\"attraction\":\"coaster\",\"number\":\"C-009\",\"ticket\":9,"
+	    "\"gate\":\"gate-1\",\"at\":1} {}",
+	};
+	for (size_t i = 0; i < sizeof strict / sizeof strict[0]; i++) {
+		bad.payload = strict[i];
+		bad.len = strlen(strict[i]);
+		ck_assert_msg(vq_board_feed(b, &bad, NOW0) == -VQ_EBADREQ, "case %zu", i);
+	}
 
 	const vq_board_view *v = view(b, ss, 8, NOW0);
 	ck_assert_int_eq(v->total, 2);

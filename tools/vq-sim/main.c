@@ -14,6 +14,7 @@
 #include "client/sitestate.h"
 #include "clock/clock.h"
 #include "clock/timefmt.h"
+#include "core/json.h"
 
 #include <cjson/cJSON.h>
 #include <signal.h>
@@ -263,11 +264,13 @@ int main(int argc, char **argv)
 				const cJSON *t = cJSON_GetObjectItemCaseSensitive(j, "ticket");
 				const cJSON *code = cJSON_GetObjectItemCaseSensitive(t, "code");
 				const cJSON *start = cJSON_GetObjectItemCaseSensitive(t, "start");
-				if (cJSON_IsString(code) && cJSON_IsNumber(start)) {
+				int64_t when;
+				if (cJSON_IsString(code) &&
+				    vq_json_int(start, INT64_MIN, INT64_MAX, &when) == VQ_OK) {
 					held *h = &tickets[nheld++];
 					snprintf(h->code, sizeof h->code, "%s", code->valuestring);
 					snprintf(h->attr, sizeof h->attr, "%s", av->id);
-					h->start = (int64_t)start->valuedouble;
+					h->start = when;
 					/* 53 random bits: a uniform double in [0, 1) */
 					h->no_show =
 					    (double)(rng(&seed) >> 11) / 9007199254740992.0 <

@@ -17,6 +17,7 @@
 #include "bus/bus.h"
 #include "clock/zone.h"
 #include "coordinator/config.h"
+#include "core/json.h"
 #include "tools/vqctl/cli.h"
 #include "tools/vqctl/csv.h"
 #include "tools/vqctl/report.h"
@@ -468,8 +469,11 @@ static int run_import(ctl *c, vqctl_members *m)
 			refusal = cJSON_DetachItemFromObject(reply, "error");
 			ex = VQCTL_EXIT_REFUSED;
 		} else if (ex == VQCTL_EXIT_OK) {
-			const cJSON *got = cJSON_GetObjectItemCaseSensitive(reply, "imported");
-			imported += cJSON_IsNumber(got) ? (size_t)got->valuedouble : n;
+			int64_t got;
+			imported += vq_json_int(cJSON_GetObjectItemCaseSensitive(reply, "imported"),
+			                        0, (int64_t)n, &got) == VQ_OK
+			                ? (size_t)got
+			                : n;
 			progress(at + n, m->n, tty);
 		}
 		cJSON_Delete(reply);

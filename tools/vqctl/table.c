@@ -6,6 +6,7 @@
  * error, and then the caller shows the raw JSON. See table.h.
  */
 #include "tools/vqctl/table.h"
+#include "core/json.h"
 
 #include <inttypes.h>
 #include <stdlib.h>
@@ -153,11 +154,8 @@ static const cJSON *get(const cJSON *o, const char *k)
 
 static bool num(const cJSON *o, const char *k, int64_t *out)
 {
-	const cJSON *v = get(o, k);
-	if (!cJSON_IsNumber(v))
-		return false;
-	*out = (int64_t)v->valuedouble;
-	return true;
+	/* range-checked before any cast (core/json.h) */
+	return vq_json_int(get(o, k), INT64_MIN, INT64_MAX, out) == VQ_OK;
 }
 
 static const char *str(const cJSON *o, const char *k, const char *dflt)
@@ -305,8 +303,8 @@ static int add_kv(vqctl_table *t, const cJSON *o, const char *prefix)
 				return rc;
 			continue;
 		}
-		if (cJSON_IsNumber(it) && it->valuedouble == (double)(int64_t)it->valuedouble) {
-			int64_t v = (int64_t)it->valuedouble;
+		int64_t v;
+		if (vq_json_int(it, INT64_MIN, INT64_MAX, &v) == VQ_OK) {
 			if (!strcmp(it->string, "uptime_s") && v >= 60)
 				snprintf(val, sizeof val,
 				         "%" PRId64 " (%" PRId64 "h %02" PRId64 "m)", v, v / 3600,
