@@ -6,7 +6,8 @@
  * $CODE1 and $CODE2, so redeem, sync, override and lookup get past the signature and into
  * their own checks. Every input runs in a batch that is rolled back afterwards (book
  * rebuilt, keys and settings put back), so inputs do not depend on each other. Every
- * reply must be a JSON object with "v":1 and "ok". */
+ * reply must be a JSON object with "v":1 and "ok". The context is laid out as vqd.c's
+ * size_for_site lays it out (every per-attraction array). */
 #include "tests/fuzz/fuzz.h"
 
 #include "coordinator/clock.h"
@@ -80,7 +81,9 @@ static void teardown(void)
 	free(d.merge_fast);
 	free(d.merge_standby);
 	free(d.backlog);
+	free(d.noshow);
 	free(d.dirty);
+	free(d.soldout);
 	free(d.events);
 	free(standby0);
 	free(mfast0);
@@ -107,8 +110,11 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	d.merge_fast = calloc(nattrs, sizeof *d.merge_fast);
 	d.merge_standby = calloc(nattrs, sizeof *d.merge_standby);
 	d.backlog = calloc(nattrs, sizeof *d.backlog);
+	d.noshow = calloc(nattrs, sizeof *d.noshow);
 	d.dirty = calloc(nattrs, 1);
-	FUZZ_ASSERT(d.standby_min && d.merge_fast && d.merge_standby && d.backlog && d.dirty);
+	d.soldout = calloc(nattrs * VQ_MAX_TIERS, 1);
+	FUZZ_ASSERT(d.standby_min && d.merge_fast && d.merge_standby && d.backlog && d.noshow &&
+	            d.dirty && d.soldout);
 	for (size_t a = 0; a < nattrs; a++) {
 		d.standby_min[a] = vq_site_attr(d.site, (int)a)->standby_min;
 		d.merge_fast[a] = VQD_MERGE_FAST;
@@ -186,6 +192,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_ASSERT(vqd_keys_load(&d, now) == VQ_OK);
 		FUZZ_ASSERT(vq_service_rollback(d.svc) == VQ_OK);
 	}
+	memset(d.soldout, 0, nattrs * VQ_MAX_TIERS);
 	memcpy(d.standby_min, standby0, nattrs * sizeof *standby0);
 	memcpy(d.merge_fast, mfast0, nattrs * sizeof *mfast0);
 	memcpy(d.merge_standby, mstandby0, nattrs * sizeof *mstandby0);

@@ -10,6 +10,7 @@
  * (clock/zone.h), 23 or 25 hours long when the clocks change.
  */
 #include "tools/vqctl/report.h"
+#include "core/json.h"
 
 #include "clock/timefmt.h"
 #include "clock/zone.h"
@@ -217,8 +218,11 @@ static int is_action(const cJSON *entry, const char *action)
 
 static int64_t num(const cJSON *o, const char *field)
 {
-	const cJSON *f = cJSON_GetObjectItemCaseSensitive(o, field);
-	return cJSON_IsNumber(f) ? (int64_t)f->valuedouble : 0;
+	int64_t v; /* range-checked before any cast (core/json.h) */
+	return vq_json_int(cJSON_GetObjectItemCaseSensitive(o, field), INT64_MIN, INT64_MAX, &v) ==
+	               VQ_OK
+	           ? v
+	           : 0;
 }
 
 static const char *str(const cJSON *o, const char *field)
@@ -460,10 +464,12 @@ static cJSON *site_events(const char *zone, const cJSON *audit, const char *acti
 		cJSON_ArrayForEach(f, d)
 		{
 			/* the gate's own words and ids; never the code, which admits a guest */
-			if (!strcmp(f->string, "at") && cJSON_IsNumber(f))
-				add_time(o, zone, "admitted_at", (int64_t)f->valuedouble);
-			else if (!strcmp(f->string, "first_at") && cJSON_IsNumber(f))
-				add_time(o, zone, "first_at", (int64_t)f->valuedouble);
+			int64_t t;
+			int is_time = vq_json_int(f, INT64_MIN, INT64_MAX, &t) == VQ_OK;
+			if (!strcmp(f->string, "at") && is_time)
+				add_time(o, zone, "admitted_at", t);
+			else if (!strcmp(f->string, "first_at") && is_time)
+				add_time(o, zone, "first_at", t);
 			else if (strcmp(f->string, "code") && strcmp(f->string, "v") &&
 			         strcmp(f->string, "rid") && strcmp(f->string, "gate"))
 				cJSON_AddItemToObject(o, f->string, cJSON_Duplicate(f, 1));
