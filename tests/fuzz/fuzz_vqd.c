@@ -5,9 +5,9 @@
  * batch imports two members and issues two tickets; an input may name their codes as
  * $CODE1 and $CODE2, so redeem, sync, override and lookup get past the signature and into
  * their own checks. Every input runs in a batch that is rolled back afterwards (book
- * rebuilt, keys and settings put back), so inputs do not depend on each other. Every
- * reply must be a JSON object with "v":1 and "ok". The context is laid out as vqd.c's
- * size_for_site lays it out (every per-attraction array). */
+ * rebuilt, settings, keys and tier rules dropped), so inputs do not depend on each other.
+ * Every reply must be a JSON object with "v":1 and "ok". The context is vqd's own
+ * (vqd_size_for_site, vqd_keys_load, vqd_batch, vqd_settle). */
 #include "tests/fuzz/fuzz.h"
 
 #include "coordinator/clock.h"
@@ -24,8 +24,6 @@
 static vq_vqd d;
 static int64_t now;
 static char codes[2][VQ_CODE_MAX];
-static int *standby0, *mfast0, *mstandby0;
-static size_t nattrs;
 
 static const char *client_of(const char *verb)
 {
@@ -37,9 +35,8 @@ static const char *client_of(const char *verb)
 	return "kiosk-1";
 }
 
-static char *handle(const char *verb, const char *body, size_t len)
+static void check_reply(const char *reply)
 {
-	char *reply = vqd_handle(&d, verb, body, len, client_of(verb), now);
 	FUZZ_ASSERT(reply != NULL);
 	cJSON *r = cJSON_Parse(reply);
 	FUZZ_ASSERT(cJSON_IsObject(r));
@@ -47,12 +44,10 @@ static char *handle(const char *verb, const char *body, size_t len)
 	FUZZ_ASSERT(cJSON_IsNumber(v) && v->valuedouble == 1);
 	FUZZ_ASSERT(cJSON_IsBool(cJSON_GetObjectItemCaseSensitive(r, "ok")));
 	cJSON_Delete(r);
-	return reply;
 }
 
-static void issue_code(const char *body, char *code)
+static void code_of(const char *reply, char *code)
 {
-	char *reply = handle("svc/issue", body, strlen(body));
 	cJSON *r = cJSON_Parse(reply);
 	const cJSON *t = cJSON_GetObjectItemCaseSensitive(r, "ticket");
 	const cJSON *c = cJSON_GetObjectItemCaseSensitive(t, "code");
@@ -62,32 +57,12 @@ static void issue_code(const char *body, char *code)
 	}
 	snprintf(code, VQ_CODE_MAX, "%s", c->valuestring);
 	cJSON_Delete(r);
-	free(reply);
-}
-
-static int *copy_ints(const int *v)
-{
-	int *c = malloc(nattrs * sizeof *c);
-	FUZZ_ASSERT(c);
-	memcpy(c, v, nattrs * sizeof *c);
-	return c;
 }
 
 static void teardown(void)
 {
 	vq_service_free(d.svc);
-	vq_site_free(d.site);
-	free(d.standby_min);
-	free(d.merge_fast);
-	free(d.merge_standby);
-	free(d.backlog);
-	free(d.noshow);
-	free(d.dirty);
-	free(d.soldout);
-	free(d.events);
-	free(standby0);
-	free(mfast0);
-	free(mstandby0);
+	vqd_free_memory(&d);
 }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
@@ -105,48 +80,38 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	            VQ_OK);
 	d.config_path = PARK;
 	d.started = now;
-	nattrs = (size_t)vq_site_attr_count(d.site);
-	d.standby_min = calloc(nattrs, sizeof *d.standby_min);
-	d.merge_fast = calloc(nattrs, sizeof *d.merge_fast);
-	d.merge_standby = calloc(nattrs, sizeof *d.merge_standby);
-	d.backlog = calloc(nattrs, sizeof *d.backlog);
-	d.noshow = calloc(nattrs, sizeof *d.noshow);
-	d.dirty = calloc(nattrs, 1);
-	d.soldout = calloc(nattrs * VQ_MAX_TIERS, 1);
-	FUZZ_ASSERT(d.standby_min && d.merge_fast && d.merge_standby && d.backlog && d.noshow &&
-	            d.dirty && d.soldout);
-	for (size_t a = 0; a < nattrs; a++) {
-		d.standby_min[a] = vq_site_attr(d.site, (int)a)->standby_min;
-		d.merge_fast[a] = VQD_MERGE_FAST;
-		d.merge_standby[a] = VQD_MERGE_STANDBY;
-	}
-	d.backlog_now = -1;
-	FUZZ_ASSERT(vq_service_begin(d.svc) == VQ_OK);
+	FUZZ_ASSERT(vqd_size_for_site(&d, d.site) == VQ_OK);
 	FUZZ_ASSERT(vqd_keys_load(&d, now) == VQ_OK);
-	static const char import[] =
-	    "{\"v\":1,\"rid\":\"init-1\",\"cmd\":\"members_import\",\"members\":["
-	    "{\"card\":\"demo-gold-1\",\"tier\":\"gold\"},{\"card\":\"demo-silver-1\",\"tier\":"
-	    "\"silver\"}]}";
-	free(handle("svc/ops", import, sizeof import - 1));
-	char body[256];
-	snprintf(body, sizeof body,
+	atexit(teardown);
+	/* the members and tickets every input may refer to, committed as vqd would */
+	char bodies[3][256];
+	snprintf(bodies[0], sizeof bodies[0],
+	         "{\"v\":1,\"rid\":\"init-1\",\"cmd\":\"members_import\",\"members\":["
+	         "{\"card\":\"demo-gold-1\",\"tier\":\"gold\"},{\"card\":\"demo-silver-1\","
+	         "\"tier\":\"silver\"}]}");
+	snprintf(bodies[1], sizeof bodies[1],
 	         "{\"v\":1,\"rid\":\"init-2\",\"card\":\"demo-gold-1\",\"attraction\":\"%s\","
 	         "\"party\":2}",
 	         vq_site_attr(d.site, 0)->id);
-	issue_code(body, codes[0]);
-	snprintf(body, sizeof body,
+	snprintf(bodies[2], sizeof bodies[2],
 	         "{\"v\":1,\"rid\":\"init-3\",\"card\":\"guest-7\",\"attraction\":\"%s\","
 	         "\"party\":1}",
-	         vq_site_attr(d.site, (int)nattrs - 1)->id);
-	issue_code(body, codes[1]);
-	FUZZ_ASSERT(vq_service_commit(d.svc) == VQ_OK);
+	         vq_site_attr(d.site, vq_site_attr_count(d.site) - 1)->id);
+	const char *verbs[3] = {"svc/ops", "svc/issue", "svc/issue"};
+	vqd_in in[3];
+	char *replies[3];
+	for (int i = 0; i < 3; i++)
+		in[i] = (vqd_in){verbs[i], bodies[i], strlen(bodies[i]), client_of(verbs[i])};
+	FUZZ_ASSERT(vqd_batch(&d, in, 3, now, replies) == VQ_OK);
+	for (int i = 0; i < 3; i++) {
+		check_reply(replies[i]);
+		if (i)
+			code_of(replies[i], codes[i - 1]);
+		free(replies[i]);
+	}
 	for (size_t e = 0; e < d.nevents; e++)
 		free(d.events[e].json);
 	d.nevents = 0;
-	standby0 = copy_ints(d.standby_min);
-	mfast0 = copy_ints(d.merge_fast);
-	mstandby0 = copy_ints(d.merge_standby);
-	atexit(teardown);
 	return 0;
 }
 
@@ -175,27 +140,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	size_t len;
 	char *body = with_codes(data, size, &len);
-	uint8_t kid = d.kid;
 	FUZZ_ASSERT(vq_service_begin(d.svc) == VQ_OK);
-	free(handle(FUZZ_VERB, body, len));
+	char *reply = vqd_handle(&d, FUZZ_VERB, body, len, client_of(FUZZ_VERB), now);
+	check_reply(reply);
+	free(reply);
+	/* what vqd does with a batch that did not commit (batch.c) */
 	FUZZ_ASSERT(vq_service_rollback(d.svc) == VQ_OK);
-	/* what vqd does when a batch does not commit */
 	for (size_t e = 0; e < d.nevents; e++)
 		free(d.events[e].json);
 	d.nevents = 0;
-	vq_site_free(d.pending_site);
-	free(d.pending_overrides);
-	d.pending_site = NULL;
-	d.pending_overrides = NULL;
-	if (d.kid != kid) {
-		FUZZ_ASSERT(vq_service_begin(d.svc) == VQ_OK);
-		FUZZ_ASSERT(vqd_keys_load(&d, now) == VQ_OK);
-		FUZZ_ASSERT(vq_service_rollback(d.svc) == VQ_OK);
-	}
-	memset(d.soldout, 0, nattrs * VQ_MAX_TIERS);
-	memcpy(d.standby_min, standby0, nattrs * sizeof *standby0);
-	memcpy(d.merge_fast, mfast0, nattrs * sizeof *mfast0);
-	memcpy(d.merge_standby, mstandby0, nattrs * sizeof *mstandby0);
+	memset(d.soldout, 0, (size_t)vq_site_attr_count(d.site) * VQ_MAX_TIERS);
+	vqd_settle(&d, 0);
 	free(body);
 	return 0;
 }
