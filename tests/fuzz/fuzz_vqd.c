@@ -1,5 +1,6 @@
-/* tests/fuzz/fuzz_vqd.c — one request verb of vqd (FUZZ_VERB, "svc/issue"...): the input is
- * a request payload, handled by vqd_handle as vqd's loop would, on a real store and book.
+/* tests/fuzz/fuzz_vqd.c — one request verb of vqd (FUZZ_VERB: "svc/issue", "web/svc/ticket",
+ * ...): the input is a request payload, handled by vqd_handle as vqd's loop would, on a
+ * real store and book.
  *
  * The site is the demo park on a fixed clock (2027-06-15 11:00 in its zone). At start one
  * batch imports two members and issues two tickets; an input may name their codes as
@@ -7,12 +8,14 @@
  * their own checks. Every input runs in a batch that is rolled back afterwards (book
  * rebuilt, settings, keys and tier rules dropped), so inputs do not depend on each other.
  * Every reply must be a JSON object with "v":1 and "ok". The context is vqd's own
- * (vqd_size_for_site, vqd_keys_load, vqd_batch, vqd_settle). */
+ * (vqd_size_for_site, vqd_keys_start, vqd_batch, vqd_settle), its rate limits refilled
+ * before every input. */
 #include "tests/fuzz/fuzz.h"
 
 #include "coordinator/clock.h"
 #include "coordinator/config.h"
 #include "coordinator/log.h"
+#include "coordinator/ratelimit.h"
 #include "coordinator/vqd.h"
 
 #include <sodium.h>
@@ -27,6 +30,8 @@ static char codes[2][VQ_CODE_MAX];
 
 static const char *client_of(const char *verb)
 {
+	if (!strncmp(verb, "web/", 4))
+		return "0123456789abcdef0123456789abcdef"; /* a phone's visitor id */
 	if (!strcmp(verb, "svc/ops"))
 		return "ops-1";
 	if (!strcmp(verb, "svc/redeem") || !strcmp(verb, "svc/sync") ||
@@ -62,12 +67,13 @@ static void code_of(const char *reply, char *code)
 static void teardown(void)
 {
 	vq_service_free(d.svc);
+	vqd_web_free(d.web);
 	vqd_free_memory(&d);
 }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	char err[512], db[600];
+	char err[512], db[600], keys[600];
 	FUZZ_ASSERT(sodium_init() >= 0);
 	vq_log_set_level(VQ_LOG_ERROR + 1); /* quiet: a log line per input is all cost */
 	FUZZ_ASSERT(vqd_config_load(PARK, NULL, &d.site, err, sizeof err) == VQ_OK);
@@ -80,8 +86,17 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	            VQ_OK);
 	d.config_path = PARK;
 	d.started = now;
+	/* rate limits as vqd has them; each input comes a long (real) while after the last */
+	vqd_web_limits web = {
+	    .visitor_rate = 1, .visitor_burst = 10, .site_rate = 200, .site_burst = 400};
+	FUZZ_ASSERT(vqd_web_new(&web, &d.web) == VQ_OK);
+	FUZZ_ASSERT(vq_ratelimit_new(VQD_RATE_BUCKETS, &d.limits) == VQ_OK);
 	FUZZ_ASSERT(vqd_size_for_site(&d, d.site) == VQ_OK);
-	FUZZ_ASSERT(vqd_keys_load(&d, now) == VQ_OK);
+	snprintf(keys, sizeof keys, "%s/keys", fuzz_tempdir());
+	if (vqd_keys_start(&d, keys, 0, now, err, sizeof err) != VQ_OK) {
+		fprintf(stderr, "fuzz_vqd: keys: %s\n", err);
+		abort();
+	}
 	atexit(teardown);
 	/* the members and tickets every input may refer to, committed as vqd would */
 	char bodies[3][256];
@@ -140,6 +155,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	size_t len;
 	char *body = with_codes(data, size, &len);
+	d.real_ms += 3600 * 1000;
 	FUZZ_ASSERT(vq_service_begin(d.svc) == VQ_OK);
 	char *reply = vqd_handle(&d, FUZZ_VERB, body, len, client_of(FUZZ_VERB), now);
 	check_reply(reply);
