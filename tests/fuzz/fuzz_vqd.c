@@ -12,7 +12,6 @@
  * before every input. */
 #include "tests/fuzz/fuzz.h"
 
-#include "coordinator/clock.h"
 #include "coordinator/config.h"
 #include "coordinator/log.h"
 #include "coordinator/ratelimit.h"
@@ -20,7 +19,6 @@
 
 #include <sodium.h>
 #include <string.h>
-#include <time.h>
 
 #define PARK VQ_SOURCE_DIR "/assets/demo-park.json"
 
@@ -77,13 +75,9 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	FUZZ_ASSERT(sodium_init() >= 0);
 	vq_log_set_level(VQ_LOG_ERROR + 1); /* quiet: a log line per input is all cost */
 	FUZZ_ASSERT(vqd_config_load(PARK, NULL, &d.site, err, sizeof err) == VQ_OK);
-	setenv("TZ", vq_site_timezone(d.site), 1);
-	tzset();
-	struct tm tm = {.tm_year = 127, .tm_mon = 5, .tm_mday = 15, .tm_hour = 11, .tm_isdst = -1};
-	now = (int64_t)mktime(&tm);
+	now = 1813046400; /* 2027-06-15 11:00 in Europe/Chisinau, the demo park's zone */
 	snprintf(db, sizeof db, "%s/vqd.db", fuzz_tempdir());
-	FUZZ_ASSERT(vq_service_open(d.site, db, vq_local_midnight(now), &d.svc, err, sizeof err) ==
-	            VQ_OK);
+	FUZZ_ASSERT(vq_service_open(d.site, db, NULL, &d.svc, err, sizeof err) == VQ_OK);
 	d.config_path = PARK;
 	d.started = now;
 	/* rate limits as vqd has them; each input comes a long (real) while after the last */
@@ -92,6 +86,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	FUZZ_ASSERT(vqd_web_new(&web, &d.web) == VQ_OK);
 	FUZZ_ASSERT(vq_ratelimit_new(VQD_RATE_BUCKETS, &d.limits) == VQ_OK);
 	FUZZ_ASSERT(vqd_size_for_site(&d, d.site) == VQ_OK);
+	vqd_day_follow(&d, now, 1.0); /* the day that holds now, as vqd loads it (days.c) */
+	FUZZ_ASSERT(vq_service_book(d.svc) != NULL);
 	snprintf(keys, sizeof keys, "%s/keys", fuzz_tempdir());
 	if (vqd_keys_start(&d, keys, 0, now, err, sizeof err) != VQ_OK) {
 		fprintf(stderr, "fuzz_vqd: keys: %s\n", err);
