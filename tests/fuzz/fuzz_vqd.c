@@ -33,7 +33,8 @@ static const char *client_of(const char *verb)
 	if (!strcmp(verb, "svc/ops"))
 		return "ops-1";
 	if (!strcmp(verb, "svc/redeem") || !strcmp(verb, "svc/sync") ||
-	    !strcmp(verb, "svc/override") || !strcmp(verb, "svc/lookup"))
+	    !strcmp(verb, "svc/override") || !strcmp(verb, "svc/lookup") ||
+	    !strcmp(verb, "svc/access"))
 		return "gate-1";
 	return "kiosk-1";
 }
