@@ -15,6 +15,7 @@ import qrcode from 'qrcode-generator';
 
 import { fill, pickLanguage, rememberLanguage } from '../lib/i18n.js';
 import { Link, brokerUrl, visitorId } from '../lib/link.js';
+import { hhmm as localHhmm } from '../lib/localtime.js';
 import { SiteClock } from '../lib/siteclock.js';
 import { LANGUAGE_NAMES, LANGUAGES, STRINGS } from './strings.js';
 
@@ -62,7 +63,8 @@ function fmt(unix, opts) {
 		return new Intl.DateTimeFormat(S.lang, base).format(new Date(unix * 1000));
 	}
 }
-const hhmm = (unix) => fmt(unix, { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+// as the kiosk prints it: with the offset where the clocks go back over that time
+const hhmm = (unix) => localHhmm(S.site?.timezone, unix, S.lang);
 const day = (unix) => fmt(unix, { weekday: 'long', day: 'numeric', month: 'long' });
 
 function span(seconds) {
