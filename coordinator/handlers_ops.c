@@ -240,6 +240,54 @@ static cJSON *ops_slots(vq_vqd *d, vqd_req *q, int64_t now)
 	return r;
 }
 
+/* A detail longer than this is left out of `audit` (its size is said instead), so that a
+ * hundred entries fit well in one MQTT message (members_import's detail holds every card). */
+#define AUDIT_DETAIL_MAX 1024
+
+static int audit_entry(void *arg, const vq_audit_entry *e)
+{
+	cJSON *o = cJSON_CreateObject();
+	if (!o)
+		return VQ_ENOMEM;
+	cJSON_AddItemToArray(arg, o);
+	cJSON_AddNumberToObject(o, "id", (double)e->id);
+	cJSON_AddNumberToObject(o, "at", (double)e->at);
+	cJSON_AddStringToObject(o, "actor", e->actor);
+	cJSON_AddStringToObject(o, "action", e->action);
+	size_t len = e->detail ? strlen(e->detail) : 0;
+	cJSON *detail = len && len <= AUDIT_DETAIL_MAX ? cJSON_Parse(e->detail) : NULL;
+	if (detail)
+		cJSON_AddItemToObject(o, "detail", detail);
+	else
+		cJSON_AddNullToObject(o, "detail");
+	if (len > AUDIT_DETAIL_MAX)
+		cJSON_AddNumberToObject(o, "detail_bytes", (double)len);
+	return VQ_OK;
+}
+
+/* The newest entries of the audit log, for the operators' console: `limit` of them
+ * (1..VQ_STORE_AUDIT_MAX, 20), made at or after `since` (Unix s), of `action` alone if
+ * given. Reads the store only. */
+static cJSON *ops_audit(vq_vqd *d, vqd_req *q)
+{
+	int64_t limit = 20, since = 0;
+	const char *action = NULL;
+	if (vqd_get_int(q, "limit", 0, 1, VQ_STORE_AUDIT_MAX, &limit, NULL) ||
+	    vqd_get_int(q, "since", 0, 0, INT64_C(1) << 40, &since, NULL) ||
+	    vqd_get_str(q, "action", 0, 63, &action))
+		return q->reply;
+	cJSON *r = vqd_reply_new(q->rid, 1);
+	cJSON *arr = cJSON_AddArrayToObject(r, "entries");
+	int rc = vq_store_audit_recent(vq_service_store(d->svc), since, action, (int)limit,
+	                               audit_entry, arr);
+	if (rc != VQ_OK) {
+		cJSON_Delete(r);
+		vqd_reply_err(&q->reply, q->rid, rc == VQ_ENOMEM ? VQ_ENOMEM : VQ_ESTORE, NULL);
+		return q->reply;
+	}
+	return r;
+}
+
 static void hex(const uint8_t *b, size_t n, char *out)
 {
 	sodium_bin2hex(out, n * 2 + 1, b, n);
@@ -420,7 +468,7 @@ static cJSON *ops_tier(vq_vqd *d, vqd_req *q)
 int vqd_ops_reads_only(const char *cmd)
 {
 	static const char *const ro[] = {"status", "stats", "member", "keys",
-	                                 "tiers",  "slots", "passes", NULL};
+	                                 "tiers",  "slots", "passes", "audit", NULL};
 	for (int i = 0; ro[i]; i++)
 		if (strcmp(cmd, ro[i]) == 0)
 			return 1;
@@ -440,6 +488,8 @@ cJSON *vqd_do_ops(vq_vqd *d, vqd_req *q, const char *cmd, const char *client, in
 		return ops_stats(d, q, now);
 	if (!strcmp(cmd, "slots"))
 		return ops_slots(d, q, now);
+	if (!strcmp(cmd, "audit"))
+		return ops_audit(d, q);
 	if (!strcmp(cmd, "keys"))
 		return ops_keys(d, q);
 	if (!strcmp(cmd, "passes"))

@@ -185,6 +185,9 @@ cJSON *vqd_state_attr(const vq_vqd *d, int a, int64_t now)
 		cJSON_AddNumberToObject(mj, "phase", m.phase);
 		cJSON_AddNumberToObject(mj, "backlog", backlog);
 		cJSON_AddNumberToObject(mj, "backlog_min", m.backlog_min);
+		/* the operator's own ratio, which the phases step up from */
+		cJSON_AddNumberToObject(mj, "base_fast", base_fast);
+		cJSON_AddNumberToObject(mj, "base_standby", base_standby);
 	} else {
 		cJSON_AddNullToObject(o, "merge");
 	}

@@ -207,6 +207,7 @@ enum stmt_id {
 	S_COUNT_MEMBERS,
 	S_AUDIT,
 	S_COUNT_AUDIT,
+	S_RECENT_AUDIT,
 	S_KEYS_DEACTIVATE,
 	S_PUT_KEY,
 	S_ACTIVE_KEY,
@@ -279,6 +280,9 @@ static const char *const stmt_sql[S_COUNT] = {
     [S_COUNT_MEMBERS] = "SELECT count(*) FROM members",
     [S_AUDIT] = "INSERT INTO audit (at, actor, action, detail) VALUES (?1, ?2, ?3, ?4)",
     [S_COUNT_AUDIT] = "SELECT count(*) FROM audit",
+    [S_RECENT_AUDIT] = "SELECT id, at, actor, action, detail FROM audit"
+                       " WHERE at >= ?1 AND (?2 IS NULL OR action = ?2)"
+                       " ORDER BY id DESC LIMIT ?3",
     [S_KEYS_DEACTIVATE] = "UPDATE keys SET active = 0, deactivated = ?2"
                           " WHERE active = 1 AND kid <> ?1",
     /* A kid of a retired key may be given to a new one: the row starts afresh. */
@@ -1320,6 +1324,41 @@ int vq_store_audit(vq_store *st, int64_t at, const char *actor, const char *acti
 int vq_store_audit_count(vq_store *st, int64_t *out)
 {
 	return count_rows(st, S_COUNT_AUDIT, out, "count audit");
+}
+
+int vq_store_audit_recent(vq_store *st, int64_t since, const char *action, int limit,
+                          vq_audit_fn fn, void *arg)
+{
+	if (!st || !fn || limit < 1 || limit > VQ_STORE_AUDIT_MAX ||
+	    (action && !printable(action, LABEL_MAX)))
+		return VQ_EINVAL;
+	sqlite3_stmt *s = stmt(st, S_RECENT_AUDIT);
+	sqlite3_bind_int64(s, 1, since);
+	if (action)
+		sqlite3_bind_text(s, 2, action, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(s, 2);
+	sqlite3_bind_int(s, 3, limit);
+	int rc = VQ_OK, step;
+	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+		const vq_audit_entry e = {
+		    .id = sqlite3_column_int64(s, 0),
+		    .at = sqlite3_column_int64(s, 1),
+		    .actor = (const char *)sqlite3_column_text(s, 2),
+		    .action = (const char *)sqlite3_column_text(s, 3),
+		    .detail = (const char *)sqlite3_column_text(s, 4),
+		};
+		if (!e.actor || !e.action) {
+			rc = store_fail(st, "recent audit", "an entry without actor or action");
+			break;
+		}
+		if ((rc = fn(arg, &e)) != 0)
+			break;
+	}
+	if (rc == VQ_OK && step != SQLITE_ROW && step != SQLITE_DONE)
+		rc = sq_fail(st, "recent audit");
+	done(s);
+	return rc;
 }
 
 /* ---- signing keys ---- */

@@ -89,6 +89,19 @@ int vq_store_member_count(vq_store *st, int64_t *out);
 int vq_store_audit(vq_store *st, int64_t at, const char *actor, const char *action,
                    const char *detail);
 int vq_store_audit_count(vq_store *st, int64_t *out);
+/* One entry of the audit log; strings are valid during the callback only. */
+typedef struct vq_audit_entry {
+	int64_t id, at;
+	const char *actor, *action;
+	const char *detail; /* JSON text, or NULL */
+} vq_audit_entry;
+typedef int (*vq_audit_fn)(void *arg, const vq_audit_entry *e);
+/* The newest entries, newest first (by id): at most limit (1..VQ_STORE_AUDIT_MAX) of those
+ * made at or after since, and of action alone unless action is NULL. A callback that
+ * returns non-zero stops the walk and is returned. A read: fine inside or outside a batch. */
+#define VQ_STORE_AUDIT_MAX 100
+int vq_store_audit_recent(vq_store *st, int64_t since, const char *action, int limit,
+                          vq_audit_fn fn, void *arg);
 
 /* Signing keys, public halves: kid 0..255. The active key signs new tickets; every key of
  * the ring (not retired) verifies. A key's history says which tickets may carry it: it

@@ -12,6 +12,7 @@
 #ifndef VQ_STORE_REPORT_H
 #define VQ_STORE_REPORT_H
 
+#include "coordinator/store.h"
 #include "core/book.h"
 
 typedef struct vq_store_reader vq_store_reader;
@@ -53,13 +54,8 @@ typedef int (*vq_ticket_group_fn)(void *arg, const vq_ticket_group *g);
 int vq_store_reader_ticket_groups(vq_store_reader *r, const char *attr, int64_t from, int64_t until,
                                   vq_ticket_group_fn fn, void *arg);
 
-/* The audit log of [from, until), oldest first. Strings are valid during the callback. */
-typedef struct vq_audit_entry {
-	int64_t id, at;
-	const char *actor, *action;
-	const char *detail; /* JSON text, or NULL */
-} vq_audit_entry;
-typedef int (*vq_audit_fn)(void *arg, const vq_audit_entry *e);
+/* The audit log of [from, until), oldest first (entries as store.h's vq_audit_entry).
+ * Strings are valid during the callback. */
 int vq_store_reader_audit(vq_store_reader *r, int64_t from, int64_t until, vq_audit_fn fn,
                           void *arg);
 

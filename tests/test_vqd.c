@@ -889,6 +889,8 @@ START_TEST(test_gate_sync_override)
 	         "\"fast\":6,\"standby\":1}");
 	expect_ok(r, "merge");
 	CHECK(get_int(r, "state.merge.fast", "merge") == 6 &&
+	          get_int(r, "state.merge.base_fast", "merge") == 6 &&
+	          get_int(r, "state.merge.base_standby", "merge") == 1 &&
 	          get_int(r, "state.merge.backlog", "merge") == 0,
 	      "merge: %s", js(r));
 	cJSON_Delete(r);
@@ -2541,6 +2543,80 @@ START_TEST(test_access_pass)
 }
 END_TEST
 
+/* ops audit: the newest entries of the audit log, newest first, filtered, bounded. */
+START_TEST(test_ops_audit)
+{
+	up(NULL);
+	vq_bus *ops = bus("ops-1", NULL);
+	static const char *const changes[] = {
+	    "{\"v\":1,\"rid\":\"a1\",\"cmd\":\"close\",\"attraction\":\"coaster\"}",
+	    "{\"v\":1,\"rid\":\"a2\",\"cmd\":\"reopen\",\"attraction\":\"coaster\"}",
+	    "{\"v\":1,\"rid\":\"a3\",\"cmd\":\"standby\",\"attraction\":\"flume\","
+	    "\"minutes\":25}",
+	    "{\"v\":1,\"rid\":\"a4\",\"cmd\":\"capacity\",\"attraction\":\"coaster\","
+	    "\"overbook_pct\":7}",
+	};
+	for (size_t i = 0; i < sizeof changes / sizeof changes[0]; i++) {
+		cJSON *r = vqs_callf(ops, "svc/ops", "%s", changes[i]);
+		CHECK(vqs_ok(r), "%s: %s", changes[i], js(r));
+		cJSON_Delete(r);
+	}
+	cJSON *r = vqs_callf(ops, "svc/ops", "{\"v\":1,\"rid\":\"a5\",\"cmd\":\"audit\"}");
+	CHECK(vqs_ok(r) && cJSON_GetArraySize(vqs_get(r, "entries")) == 4, "audit: %s", js(r));
+	/* newest first, under the account that asked, with the request as detail */
+	CHECK(!strcmp(vqs_str(r, "entries.0.action"), "capacity") &&
+	          !strcmp(vqs_str(r, "entries.0.actor"), "ops-1") &&
+	          !strcmp(vqs_str(r, "entries.3.action"), "close"),
+	      "order: %s", js(r));
+	int64_t over = 0, at = 0, id0 = 0, id1 = 0;
+	vqs_int(r, "entries.0.detail.overbook_pct", &over);
+	vqs_int(r, "entries.0.at", &at);
+	vqs_int(r, "entries.0.id", &id0);
+	vqs_int(r, "entries.1.id", &id1);
+	CHECK(over == 7 && at >= VQS_CLOCK_START && id0 > id1, "entry: %s", js(r));
+	int64_t rows = 0;
+	vqs_db_int(site, "SELECT count(*) FROM audit WHERE actor = 'ops-1'", &rows);
+	CHECK(rows == 4, "the store holds %lld", (long long)rows);
+	cJSON_Delete(r);
+
+	r = vqs_callf(
+	    ops, "svc/ops",
+	    "{\"v\":1,\"rid\":\"a6\",\"cmd\":\"audit\",\"limit\":2,\"action\":\"close\"}");
+	CHECK(vqs_ok(r) && cJSON_GetArraySize(vqs_get(r, "entries")) == 1 &&
+	          !strcmp(vqs_str(r, "entries.0.action"), "close"),
+	      "by action: %s", js(r));
+	cJSON_Delete(r);
+	r = vqs_callf(ops, "svc/ops", "{\"v\":1,\"rid\":\"a7\",\"cmd\":\"audit\",\"limit\":2}");
+	CHECK(vqs_ok(r) && cJSON_GetArraySize(vqs_get(r, "entries")) == 2, "limit: %s", js(r));
+	cJSON_Delete(r);
+	r = vqs_callf(ops, "svc/ops", "{\"v\":1,\"rid\":\"a8\",\"cmd\":\"audit\",\"since\":%lld}",
+	              (long long)(VQS_CLOCK_START + 86400));
+	CHECK(vqs_ok(r) && cJSON_GetArraySize(vqs_get(r, "entries")) == 0, "since: %s", js(r));
+	cJSON_Delete(r);
+	/* reading the log is not itself audited */
+	vqs_db_int(site, "SELECT count(*) FROM audit", &rows);
+	CHECK(rows == 4, "audit rows after reading it: %lld", (long long)rows);
+
+	static const char *const bad[][2] = {
+	    {"\"limit\":0", "invalid"},         {"\"limit\":101", "invalid"},
+	    {"\"limit\":\"5\"", "bad_request"}, {"\"since\":-1", "invalid"},
+	    {"\"action\":7", "bad_request"},    {"\"action\":\"\"", "bad_request"},
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		r = vqs_callf(ops, "svc/ops", "{\"v\":1,\"rid\":\"b%zu\",\"cmd\":\"audit\",%s}", i,
+		              bad[i][0]);
+		CHECK(!strcmp(vqs_errcode(r), bad[i][1]), "%s: %s", bad[i][0], js(r));
+		const char *msg = vqs_str(r, "error.message");
+		char field[16];
+		sscanf(bad[i][0], "\"%15[a-z]", field);
+		CHECK(msg && strstr(msg, field), "%s: the message does not name %s: %s", bad[i][0],
+		      field, js(r));
+		cJSON_Delete(r);
+	}
+	vq_bus_free(ops);
+}
+END_TEST
+
 static Suite *vqd_suite(void)
 {
 	Suite *s = suite_create("vqd");
@@ -2570,6 +2646,7 @@ static Suite *vqd_suite(void)
 	tcase_add_test(tc, test_day_cannot_load);
 	tcase_add_test(tc, test_access_pass);
 	tcase_add_test(tc, test_window_opens_published);
+	tcase_add_test(tc, test_ops_audit);
 	suite_add_tcase(s, tc);
 	return s;
 }
