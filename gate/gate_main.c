@@ -62,6 +62,9 @@ struct app {
 	gate *g;
 	vq_clock clock; /* the site's clock: verdicts, the journal and the screen use it */
 	char journal_path[512], cache_path[512];
+	/* journal/<self> as last published: its count, and the connection it went out on */
+	int journal_told;
+	uint64_t journal_connects;
 };
 
 static void usage(FILE *f)
@@ -303,6 +306,42 @@ static void drain(struct app *app, int timeout_ms, size_t *got)
 	*got = n;
 }
 
+/* journal/<self>, retained: how many of this gate's journal entries (offline admissions,
+ * overrides) vqd has not confirmed yet, and since when, for the operators' console. Sent
+ * when the count changes and after every (re)connect (the broker keeps no retained
+ * message across its restart); it stays when the gate goes, which is when it matters. */
+static void publish_journal(struct app *app)
+{
+	vq_bus_stats st;
+	vq_bus_get_stats(app->bus, &st);
+	int pending = gate_journal_pending(app->j);
+	if (!vq_bus_connected(app->bus) ||
+	    (pending == app->journal_told && st.connects == app->journal_connects))
+		return;
+	/* entries are made and mostly confirmed in order: the first not done is the oldest */
+	const gate_jentry *oldest = NULL;
+	for (int n = 1; pending > 0 && n <= gate_journal_count(app->j) && !oldest; n++) {
+		const gate_jentry *e = gate_journal_entry(app->j, n);
+		if (e && e->state != GATE_J_DONE)
+			oldest = e;
+	}
+	char oldest_at[24] = "null", js[512];
+	if (oldest)
+		snprintf(oldest_at, sizeof oldest_at, "%lld", (long long)oldest->at);
+	int n = snprintf(js, sizeof js,
+	                 "{\"v\":1,\"gate\":\"%s\",\"attraction\":\"%s\",\"unsynced\":%d,"
+	                 "\"oldest\":%s,\"updated\":%lld}",
+	                 app->a.bo.user, app->a.attraction, pending, oldest_at,
+	                 (long long)(clock_now(app) / 1000));
+	char suffix[VQ_BUS_TOPIC_MAX];
+	snprintf(suffix, sizeof suffix, "journal/%s", app->a.bo.user);
+	if (n > 0 && (size_t)n < sizeof js &&
+	    vq_bus_publish(app->bus, suffix, js, (size_t)n, 1, true) == VQ_OK) {
+		app->journal_told = pending;
+		app->journal_connects = st.connects;
+	}
+}
+
 /* Replaying: lets the network catch up before the next step (see the top of the file). */
 static void settle(struct app *app, int startup)
 {
@@ -343,6 +382,7 @@ static int run(struct app *app)
 		}
 		int64_t now = clock_now(app);
 		gate_tick(app->g, now);
+		publish_journal(app);
 		if (gate_quit(app->g))
 			break;
 		if (gate_dirty(app->g)) {
@@ -372,6 +412,7 @@ static int run(struct app *app)
 			break;
 		}
 	}
+	publish_journal(app); /* the count as the gate leaves it */
 	if (app->a.screenshot && vq_ui_screenshot(app->ui, app->a.screenshot) != VQ_OK) {
 		fprintf(stderr, "vq-gate: screenshot: %s\n", vq_ui_error(app->ui));
 		rc = 1;

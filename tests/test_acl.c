@@ -200,6 +200,8 @@ static void make_cells(role *ro)
 	snprintf(t[n++], sizeof t[0], PREFIX "events/admission");
 	snprintf(t[n++], sizeof t[0], PREFIX "presence/%s", ro->self);
 	snprintf(t[n++], sizeof t[0], PREFIX "presence/%s", ro->other);
+	snprintf(t[n++], sizeof t[0], PREFIX "journal/%s", ro->self);
+	snprintf(t[n++], sizeof t[0], PREFIX "journal/%s", ro->other);
 	snprintf(t[n++], sizeof t[0], PREFIX "bench/echo/%s", ro->self);
 	snprintf(t[n++], sizeof t[0], PREFIX "bench/reply/%s", ro->other);
 	ck_assert_int_le(n, MAX_FAM);

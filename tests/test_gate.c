@@ -1923,6 +1923,32 @@ START_TEST(test_e2e_online)
 }
 END_TEST
 
+/* The retained journal/<gate> an operator reads: how many entries the gate still owes vqd
+ * (its count when it last could say), or -1 if none came. */
+static int64_t journal_unsynced(const char *account, int64_t *oldest)
+{
+	char topic[64];
+	snprintf(topic, sizeof topic, "journal/%s", account);
+	vq_bus *ops = vqs_bus(site, "ops-1", (const char *const[]){topic, NULL});
+	CHECK(ops != NULL, "no operator bus");
+	cJSON *j = vqs_wait_json(ops, topic, NULL, NULL, 3000);
+	vq_bus_free(ops);
+	int64_t n = -1, updated = 0;
+	*oldest = -1;
+	if (!j)
+		return n;
+	const char *g = vqs_str(j, "gate"), *a = vqs_str(j, "attraction");
+	const cJSON *o = cJSON_GetObjectItemCaseSensitive(j, "oldest");
+	int ok = g && !strcmp(g, account) && a && !strcmp(a, "coaster") &&
+	         vqs_int(j, "unsynced", &n) && vqs_int(j, "updated", &updated) &&
+	         (cJSON_IsNull(o) || cJSON_IsNumber(o));
+	if (cJSON_IsNumber(o))
+		*oldest = (int64_t)o->valuedouble;
+	cJSON_Delete(j);
+	CHECK(ok, "%s: not what protocol.md says", topic);
+	return n;
+}
+
 START_TEST(test_e2e_offline_conflict)
 {
 	up();
@@ -1958,6 +1984,11 @@ START_TEST(test_e2e_offline_conflict)
 	snprintf(path, sizeof path, "%s/offline-refuse.png", dir);
 	expect_colour(path, VQ_COL_ERROR, "offline refuse");
 	run_free(&r);
+	/* what the operators' console is told: one admission vqd has not heard of, since */
+	int64_t oldest = 0, unsynced = journal_unsynced("gate-1", &oldest);
+	CHECK(unsynced == 1 && oldest >= VQS_CLOCK_START && oldest < VQS_CLOCK_START + 60,
+	      "journal/gate-1 while vqd is away: %lld unsynced since %lld", (long long)unsynced,
+	      (long long)oldest);
 
 	/* gate-2 restarted with no broker at all: the cached keys still verify */
 	snprintf(script, sizeof script, "scan %s\n", code);
@@ -1973,6 +2004,9 @@ START_TEST(test_e2e_offline_conflict)
 	snprintf(want, sizeof want, "sync ok ticket=%lld", (long long)id);
 	expect_trace(&r, want, "gate-1 sync");
 	run_free(&r);
+	unsynced = journal_unsynced("gate-1", &oldest);
+	CHECK(unsynced == 0 && oldest == -1, "journal/gate-1 after its sync: %lld since %lld",
+	      (long long)unsynced, (long long)oldest);
 	run_gate("gate-2", "wait 100\n", NULL, "g2-sync", &r);
 	snprintf(want, sizeof want, "sync conflict ticket=%lld first_gate=gate-1", (long long)id);
 	expect_trace(&r, want, "gate-2 sync");
