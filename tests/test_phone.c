@@ -159,7 +159,7 @@ static void up(const char *speed)
 	vqs_opts o = {.web = true, .clock_speed = speed};
 	int rc = vqs_start(&o, &site);
 	ck_assert_msg(rc == VQ_OK, "site did not start: %s", vq_strerror(rc));
-	rc = vq_test_web_start(pages, vqs_web_port(site), &web);
+	rc = vq_test_web_start(pages, vqs_web_port(site), vqs_port(site), &web);
 	ck_assert_msg(rc == VQ_OK, "web server did not start: %s", vq_strerror(rc));
 }
 

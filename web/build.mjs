@@ -6,8 +6,9 @@
 // script is bundled with its imports (MQTT.js, the QR library, web/lib) by esbuild, the
 // stylesheet minified, both written under content-hashed names that index.html is
 // rewritten to use, so the web server may let browsers keep them for good while
-// index.html is asked again each time. Other files of the folder (sw.js) are copied as
-// they are. Nothing is written into the source tree; DIR is replaced whole.
+// index.html is asked again each time. Other files of the folder that the script does not
+// import (the phone's sw.js) are copied as they are. Nothing is written into the source
+// tree; DIR is replaced whole.
 import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -22,7 +23,7 @@ try {
 }
 
 const here = dirname(fileURLToPath(import.meta.url));
-const PAGES = ['phone'];
+const PAGES = ['phone', 'console'];
 
 const args = process.argv.slice(2);
 const oi = args.indexOf('--out');
@@ -50,8 +51,11 @@ for (const page of PAGES) {
 		target: ['es2022'],
 		legalComments: 'none',
 		write: false,
+		metafile: true,
 		logLevel: 'warning',
 	});
+	// the page's own modules are in the bundle: serving them again would be dead weight
+	const bundled = new Set(Object.keys(js.metafile.inputs).map((f) => resolve(f)));
 	const css = await esbuild.build({
 		entryPoints: [join(src, `${page}.css`)],
 		bundle: true,
@@ -74,8 +78,8 @@ for (const page of PAGES) {
 	}
 	writeFileSync(join(dst, 'index.html'), html);
 	for (const f of readdirSync(src)) {
-		if (['index.html', `${page}.js`, `${page}.css`].includes(f) || f.endsWith('.md')) continue;
-		if (f === 'strings.js') continue; // bundled
+		if (['index.html', `${page}.css`].includes(f) || f.endsWith('.md')) continue;
+		if (bundled.has(join(src, f))) continue;
 		cpSync(join(src, f), join(dst, f));
 	}
 }

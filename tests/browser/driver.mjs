@@ -7,13 +7,16 @@
 // or, when chromium cannot run here, {"skip":"<why>"} and exits 77. Then each request
 // {"id":N,"cmd":"…",…} gets exactly one answer {"id":N,"ok":true,"value":…} or
 // {"id":N,"ok":false,"error":"…"}. Commands:
-//   open    url, lang ("en"), notifications (bool): a new phone-sized page with the
-//           browser's languages set to lang, spies on vibrate, notifications and sound
-//           (window.__vqSpy), the page's console kept; value: the final URL
+//   open    url, lang ("en"), notifications (bool), viewport (optional {width, height}:
+//           a desktop screen; default a phone): a new page with the browser's languages
+//           set to lang, spies on vibrate, notifications and sound (window.__vqSpy), the
+//           page's console kept; value: the final URL
 //   text    selector: {"text","visible"} of the first match, or null
 //   wait    selector, contains (text, optional), hidden (bool), timeout_ms: until it holds;
 //           value: {"ms","text"}
 //   click   selector
+//   type    selector, text: focuses the field, deletes what it holds and types text, key
+//           by key, as a person would
 //   eval    expr: a JavaScript expression in the page; value: its JSON result
 //   axe     the page audited by axe-core (WCAG 2.x A and AA); value: the violations
 //   shot    path, selector (optional): a PNG screenshot
@@ -116,7 +119,11 @@ async function open(req) {
 	page.on('console', (m) => logs.push(`${m.type()}: ${m.text()}`));
 	page.on('pageerror', (e) => logs.push(`pageerror: ${e.message}`));
 	const lang = req.lang || 'en';
-	await page.setViewport({ width: 390, height: 844, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
+	await page.setViewport(
+		req.viewport
+			? { width: req.viewport.width, height: req.viewport.height, deviceScaleFactor: 1 }
+			: { width: 390, height: 844, deviceScaleFactor: 2, isMobile: true, hasTouch: true },
+	);
 	await page.setExtraHTTPHeaders({ 'Accept-Language': lang });
 	await page.evaluateOnNewDocument((l) => {
 		Object.defineProperty(navigator, 'languages', { get: () => [l] });
@@ -174,6 +181,12 @@ const commands = {
 	text,
 	wait,
 	click: async (req) => (await page.click(req.selector), true),
+	type: async (req) => {
+		await page.$eval(req.selector, (e) => (e.focus(), e.select?.()));
+		await page.keyboard.press('Backspace');
+		await page.type(req.selector, req.text);
+		return true;
+	},
 	eval: async (req) => page.evaluate(`JSON.parse(JSON.stringify(${req.expr}) ?? 'null')`),
 	axe: async () => {
 		await page.evaluate(axeSource);

@@ -60,6 +60,7 @@ static const char DEVICES[] = "# written by tests/support/vqsite.c\n"
                               "gate-2   gate\n"
                               "board-1  display\n"
                               "ops-1    operator\n"
+                              "ops-2    operator\n"
                               "web-1    web\n"
                               "web-2    web\n"
                               "watch    display\n";

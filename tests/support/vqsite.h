@@ -11,7 +11,7 @@
  * vq-accounts wrote them, where broker-config/mosquitto-local.conf.in finds them (@DIR@).
  *
  * Accounts (role): vqd (coordinator); kiosk-1, kiosk-2 (kiosk); gate-1, gate-2 (gate);
- * board-1 (display); ops-1 (operator); web-1 (web: the web broker's bridge), web-2
+ * board-1 (display); ops-1, ops-2 (operator); web-1 (web: the web broker's bridge), web-2
  * (web, for a test to act as a bridge without throwing the real one off); and
  * "watch" (display), which the harness keeps
  * for itself to follow presence/vqd and state/_site. A second connection under an

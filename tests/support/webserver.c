@@ -57,21 +57,20 @@ int vq_test_web_available(void)
 }
 
 /* web/lighttpd.conf.in with its names filled in. */
-static int render(const vq_test_web *w, const char *root, int mqtt_port)
+static int render(const vq_test_web *w, const char *root, int mqtt_port, int ops_port)
 {
 	char *tmpl = tu_read_file(tu_src("web/lighttpd.conf.in"), NULL);
 	if (!tmpl) {
 		fprintf(stderr, "webserver: cannot read web/lighttpd.conf.in\n");
 		return VQ_EINVAL;
 	}
-	char port[16], mport[16];
+	char port[16], mport[16], oport[16];
 	snprintf(port, sizeof port, "%d", w->port);
 	snprintf(mport, sizeof mport, "%d", mqtt_port);
-	const char *const vars[][2] = {{"@BIND@", "127.0.0.1"},
-	                               {"@PORT@", port},
-	                               {"@ROOT@", root},
-	                               {"@MQTT_PORT@", mport},
-	                               {"@DIR@", w->dir}};
+	snprintf(oport, sizeof oport, "%d", ops_port);
+	const char *const vars[][2] = {{"@BIND@", "127.0.0.1"},    {"@PORT@", port},
+	                               {"@ROOT@", root},           {"@MQTT_PORT@", mport},
+	                               {"@OPS_MQTT_PORT@", oport}, {"@DIR@", w->dir}};
 	FILE *f = fopen(w->conf, "w");
 	int rc = f ? VQ_OK : VQ_EINVAL;
 	for (const char *p = tmpl; f && rc == VQ_OK;) {
@@ -109,7 +108,7 @@ static void dump_log(const vq_test_web *w)
 	free(elog);
 }
 
-int vq_test_web_start(const char *root, int mqtt_port, vq_test_web **out)
+int vq_test_web_start(const char *root, int mqtt_port, int ops_port, vq_test_web **out)
 {
 	*out = NULL;
 	vq_test_web *w = calloc(1, sizeof *w);
@@ -129,7 +128,7 @@ int vq_test_web_start(const char *root, int mqtt_port, vq_test_web **out)
 	snprintf(w->log, sizeof w->log, "%s/lighttpd.out", w->dir);
 	char cache[1100];
 	snprintf(cache, sizeof cache, "%s/cache", w->dir);
-	if (mkdir(cache, 0700) != 0 || (rc = render(w, root, mqtt_port)) != VQ_OK)
+	if (mkdir(cache, 0700) != 0 || (rc = render(w, root, mqtt_port, ops_port)) != VQ_OK)
 		goto fail;
 	rc = VQ_EBUS;
 	int logfd = open(w->log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);

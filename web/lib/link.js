@@ -1,8 +1,9 @@
 // web/lib/link.js — a page's MQTT link to its site (MQTT.js over WebSockets), shared by
 // every page in web/.
 //
-// Owns the connection (same origin, path /mqtt, which the web server carries to the web
-// broker), reconnecting, the site's topic prefix, subscriptions, and request/reply: a
+// Owns the connection (same origin: path /mqtt, which the web server carries to the web
+// broker, for phones; /console/mqtt, carried to the site broker, for the operators' console),
+// reconnecting, the site's topic prefix, subscriptions, and request/reply: a
 // request goes to <prefix><verb>/<clientId> with the MQTT 5 Response Topic
 // <prefix><replyFamily>/<clientId>, and its reply is the message there with the same
 // "rid" (vqd echoes it). A page learns its site from the first message it receives: it
@@ -21,13 +22,16 @@ export function visitorId() {
 	return Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
 }
 
-export function brokerUrl(loc = window.location) {
-	return `${loc.protocol === 'https:' ? 'wss' : 'ws'}://${loc.host}/mqtt`;
+export function brokerUrl(loc = window.location, path = '/mqtt') {
+	return `${loc.protocol === 'https:' ? 'wss' : 'ws'}://${loc.host}${path}`;
 }
 
 export class Link {
 	// opts: { url, clientId, username?, password?, replyFamily, filters: ['state/#', ...],
-	//         onMessage(suffix, text, retained), onLink({connected}), onSite(site) }
+	//         onMessage(suffix, text, retained), onLink({connected}), onSite(site),
+	//         onRefused(reasonCode) }
+	// onRefused: the broker refused the CONNECT (134 bad user name or password, 135 not
+	// authorized); MQTT.js then stops reconnecting, since trying again cannot help.
 	constructor(opts) {
 		this.opts = opts;
 		this.site = null;
@@ -65,7 +69,10 @@ export class Link {
 		};
 		client.on('close', down);
 		client.on('offline', down);
-		client.on('error', () => {}); // reconnects by itself; the state says enough
+		client.on('error', (e) => {
+			// anything else: it reconnects by itself, and the state says enough
+			if (e?.code === 134 || e?.code === 135) opts.onRefused?.(e.code);
+		});
 		client.on('message', (topic, payload, packet) => this.#message(topic, payload, packet));
 	}
 
@@ -115,7 +122,9 @@ export class Link {
 	}
 
 	// Sends body (an object with "rid") as verb ("web/svc/ticket") and resolves with the
-	// reply object; rejects with Error('timeout') or Error('offline').
+	// reply object; rejects with Error('timeout'), Error('offline'), or Error('denied')
+	// when the broker refused the request (PUBACK 0x87: the ACL gives this account no such
+	// verb, so no answer can come).
 	request(verb, body, timeoutMs = 8000) {
 		if (!this.site || !this.connected) return Promise.reject(new Error('offline'));
 		const { clientId, replyFamily } = this.opts;
@@ -134,10 +143,20 @@ export class Link {
 					if (err && this.pending.has(body.rid)) {
 						this.pending.delete(body.rid);
 						clearTimeout(timer);
-						reject(new Error('offline'));
+						reject(new Error(err.code === 135 ? 'denied' : 'offline'));
 					}
 				},
 			);
 		});
+	}
+
+	// Disconnects for good (signing out); every waiting request ends with 'offline'.
+	close() {
+		for (const [rid, w] of this.pending) {
+			clearTimeout(w.timer);
+			w.reject(new Error('offline'));
+			this.pending.delete(rid);
+		}
+		this.client.end(true);
 	}
 }
