@@ -208,21 +208,25 @@ function signOut(clearMessage = true) {
 
 const sleep = (ms) => new Promise((ok) => setTimeout(ok, ms));
 
-// One svc/ops command; resolves with vqd's reply. A retry (no answer, or rate_limited)
-// carries the same rid, so a change is made at most once. Rejects with 'denied' (not an
+// One svc/ops command; resolves with vqd's reply. A retry carries the same rid, so a
+// change is made at most once: after `rate_limited`, when vqd says (up to RATE_RETRIES
+// times), and after no answer, up to `tries` sends in all. Rejects with 'denied' (not an
 // operator account), 'timeout' or 'offline' after the retries.
+const RATE_RETRIES = 10;
 async function command(body, tries = 3) {
 	const rid = link.rid(body.cmd);
-	for (let i = 1; ; i++) {
+	let limited = 0;
+	for (let i = 1; ; ) {
 		try {
 			const r = await link.request('svc/ops', { rid, ...body });
-			if (r.ok === false && r.error?.code === 'rate_limited' && i < tries) {
+			if (r.ok === false && r.error?.code === 'rate_limited' && limited++ < RATE_RETRIES) {
 				await sleep(r.error.retry_after_ms || 1000);
 				continue;
 			}
 			return r;
 		} catch (e) {
 			if (e.message === 'denied' || i >= tries) throw e;
+			i++;
 			await sleep(500);
 		}
 	}

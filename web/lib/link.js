@@ -5,8 +5,9 @@
 // broker, for phones; /console/mqtt, carried to the site broker, for the operators' console),
 // reconnecting, the site's topic prefix, subscriptions, and request/reply: a
 // request goes to <prefix><verb>/<clientId> with the MQTT 5 Response Topic
-// <prefix><replyFamily>/<clientId>, and its reply is the message there with the same
-// "rid" (vqd echoes it). A page learns its site from the first message it receives: it
+// <prefix><replyFamily>/<clientId> and Correlation Data of its own, and its reply is the
+// message there with the same correlation data (vqd echoes it), or else the same "rid"
+// (vqd echoes that too, except on a refusal it gave unread, such as rate_limited). A page learns its site from the first message it receives: it
 // subscribes with a wildcard at the site level, and the broker's ACL delivers only its
 // one site's topics.
 //
@@ -35,8 +36,10 @@ export class Link {
 	constructor(opts) {
 		this.opts = opts;
 		this.site = null;
-		this.pending = new Map(); // rid -> { resolve, reject, timer }
+		this.pending = new Map(); // rid -> { resolve, reject, timer, corr }
+		this.corrs = new Map(); // correlation data -> rid
 		this.rids = 0;
+		this.sends = 0;
 		this.connected = false;
 		const client = mqtt.connect(opts.url, {
 			protocolVersion: 5,
@@ -93,10 +96,12 @@ export class Link {
 			} catch {
 				return;
 			}
-			const w = reply && this.pending.get(reply.rid);
+			const cd = packet.properties?.correlationData;
+			const byCorr = cd ? this.corrs.get(new TextDecoder().decode(cd)) : undefined;
+			const rid = byCorr ?? reply?.rid;
+			const w = reply && this.pending.get(rid);
 			if (w) {
-				this.pending.delete(reply.rid);
-				clearTimeout(w.timer);
+				this.#forget(rid);
 				w.resolve(reply);
 			}
 			return;
@@ -115,6 +120,14 @@ export class Link {
 		this.client.subscribe(topic, { qos: 1 });
 	}
 
+	#forget(rid) {
+		const w = this.pending.get(rid);
+		if (!w) return;
+		clearTimeout(w.timer);
+		this.corrs.delete(w.corr);
+		this.pending.delete(rid);
+	}
+
 	// A fresh request id, unique for this page load.
 	rid(tag) {
 		this.rids += 1;
@@ -129,20 +142,29 @@ export class Link {
 		if (!this.site || !this.connected) return Promise.reject(new Error('offline'));
 		const { clientId, replyFamily } = this.opts;
 		const prefix = `vq/v1/${this.site}/`;
+		const before = this.pending.get(body.rid);
+		if (before) {
+			// the same rid sent again: the earlier wait gives way to this one
+			this.#forget(body.rid);
+			before.reject(new Error('timeout'));
+		}
+		// fresh for every send, so a reply is known even when vqd could not read its rid
+		this.sends += 1;
+		const corr = `${clientId}-${Date.now().toString(36)}-${this.sends}`;
 		return new Promise((resolve, reject) => {
 			const timer = setTimeout(() => {
-				this.pending.delete(body.rid);
+				this.#forget(body.rid);
 				reject(new Error('timeout'));
 			}, timeoutMs);
-			this.pending.set(body.rid, { resolve, reject, timer });
+			this.pending.set(body.rid, { resolve, reject, timer, corr });
+			this.corrs.set(corr, body.rid);
 			this.client.publish(
 				`${prefix}${verb}/${clientId}`,
 				JSON.stringify({ v: 1, ...body }),
-				{ qos: 1, properties: { responseTopic: `${prefix}${replyFamily}/${clientId}` } },
+				{ qos: 1, properties: { responseTopic: `${prefix}${replyFamily}/${clientId}`, correlationData: corr } },
 				(err) => {
-					if (err && this.pending.has(body.rid)) {
-						this.pending.delete(body.rid);
-						clearTimeout(timer);
+					if (err && this.pending.get(body.rid)?.corr === corr) {
+						this.#forget(body.rid);
 						reject(new Error(err.code === 135 ? 'denied' : 'offline'));
 					}
 				},
@@ -153,9 +175,8 @@ export class Link {
 	// Disconnects for good (signing out); every waiting request ends with 'offline'.
 	close() {
 		for (const [rid, w] of this.pending) {
-			clearTimeout(w.timer);
+			this.#forget(rid);
 			w.reject(new Error('offline'));
-			this.pending.delete(rid);
 		}
 		this.client.end(true);
 	}
