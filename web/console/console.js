@@ -485,8 +485,10 @@ function onMessage(suffix, text, retained) {
 	if (!m || typeof m !== 'object') return;
 	if (suffix === 'state/_site') {
 		S.site = m;
+		// vqd's clock as it published this (calendar: state/_site carries it)
 		const c = m.clock;
 		if (!retained && c && typeof c.now_ms === 'number') clock.set(c.now_ms / 1000, c.speed);
+		else if (c && typeof c.speed === 'number') clock.setSpeed(c.speed);
 		// the cards in the site's order, as vqd lists its attractions
 		const order = m.attractions || [];
 		const cards = [...$('attractions').children];

@@ -25,6 +25,15 @@ export class SiteClock {
 		this.known = true;
 	}
 
+	// vqd's clock speed alone: from a retained message, whose time is old but whose speed
+	// is not. The time shown so far carries on from here at the new speed.
+	setSpeed(speed) {
+		if (!(speed > 0) || speed === this.speed) return;
+		this.base = this.now();
+		this.at = performance.now();
+		this.speed = speed;
+	}
+
 	// A state message vqd published just now ("updated", rounded down to the second).
 	hint(updated) {
 		if (!this.known) {
