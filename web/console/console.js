@@ -16,12 +16,14 @@
 // and reason, or no answer — is shown where it was asked; the console asks for each
 // attraction's slots at most once every SLOTS_GAP_MS and for the audit log at most once
 // every AUDIT_GAP_MS, so its load on vqd is bounded whatever the park does.
-import { fill, pickLanguage, rememberLanguage } from '../lib/i18n.js';
+import { rememberLanguage } from '../lib/i18n.js';
 import { Link, brokerUrl } from '../lib/link.js';
-import { SiteClock } from '../lib/siteclock.js';
 import { setShows, setSlots, showsChart, slotsChart } from './charts.js';
 import { ask, setupDialog } from './dialog.js';
-import { LANGUAGE_NAMES, LANGUAGES, STRINGS } from './strings.js';
+import { $, el, setText } from './dom.js';
+import { TIER_RULES, renderAnswer, renderSite } from './site.js';
+import { S, attrName, clock, hhmm, pct, t, tierName } from './state.js';
+import { LANGUAGE_NAMES, LANGUAGES } from './strings.js';
 
 const SLOTS_GAP_MS = 2000; // one attraction's slots, at most this often
 const SLOTS_EVERY_MS = 60000; // and at least this often (admissions move them too)
@@ -33,73 +35,12 @@ const SITE_WAIT_MS = 6000; // connected and still no word of the park: not for t
 const FRESH_MS = 95000; // vqd republishes state every 30 s
 const TICK_MS = 250;
 
-const $ = (id) => document.getElementById(id);
-
-const S = {
-	lang: pickLanguage(LANGUAGES),
-	phase: 'signin', // signin | connecting | desk
-	account: '',
-	message: '', // sign-in message key
-	site: null, // state/_site
-	attrs: new Map(), // id -> state/<id>
-	slots: new Map(), // id -> ops slots reply
-	presence: new Map(), // account -> presence
-	journals: new Map(), // gate -> journal/<gate>
-	audit: [],
-	conflicts: new Map(), // "ticket/gate" -> conflict
-	tiers: [],
-	answers: new Map(), // attraction id or "tiers" -> { kind, text }
-	connected: false,
-	connectedAt: 0,
-	freshAt: 0, // performance.now() of the last live word from vqd
-	freshSite: 0,
-	unreachableSince: 0,
-};
-const clock = new SiteClock();
 let link = null;
 const charts = new Map(); // id -> { slots, shows }
 // for the tests (and anyone curious): the Chart.js charts as drawn
 window.__vqCharts = charts;
 const due = new Map(); // "slots/<id>" | "audit" -> { want, last, busy }
 
-const t = (key, vars) => fill(STRINGS[S.lang][key] ?? STRINGS.en[key] ?? key, vars || {});
-
-// --- time --------------------------------------------------------------------------
-
-// Formatters are made once per language, zone and shape: making one costs far more than
-// using it, and a card's chart labels a hundred slots.
-const formatters = new Map();
-function fmt(unix, opts) {
-	const key = JSON.stringify([S.lang, S.site?.timezone, opts]);
-	let f = formatters.get(key);
-	if (!f) {
-		try {
-			f = new Intl.DateTimeFormat(S.lang, { timeZone: S.site?.timezone, ...opts });
-		} catch {
-			f = new Intl.DateTimeFormat(S.lang, opts); // a zone this browser does not know
-		}
-		formatters.set(key, f);
-	}
-	return f.format(new Date(unix * 1000));
-}
-const hhmm = (unix) => fmt(unix, { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
-const hhmmss = (unix) =>
-	fmt(unix, { hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' });
-
-const pct = (x) => (Math.round(x * 1000) / 10).toLocaleString(S.lang);
-
-// --- names -------------------------------------------------------------------------
-
-function attrName(id) {
-	const names = S.attrs.get(id)?.names || {};
-	const first = S.site?.languages?.[0];
-	return names[S.lang] || (first && names[first]) || id;
-}
-
-function tierName(id) {
-	const tier = S.site?.tiers?.find((x) => x.id === id);
-	return tier?.names?.[S.lang] || tier?.names?.en || id;
-}
 
 // --- signing in --------------------------------------------------------------------
 
@@ -531,21 +472,6 @@ function schedule() {
 	});
 }
 
-function setText(el, text) {
-	const e = typeof el === 'string' ? $(el) : el;
-	if (e && e.textContent !== text) e.textContent = text;
-}
-
-function el(tag, attrs, ...kids) {
-	const e = document.createElement(tag);
-	for (const [k, v] of Object.entries(attrs || {})) {
-		if (k === 'class') e.className = v;
-		else e.setAttribute(k, v);
-	}
-	e.append(...kids);
-	return e;
-}
-
 function fact(id, key) {
 	return el('div', {}, el('dt', { id: `${id}-l-${key}` }), el('dd', { id: `${id}-${key}` }));
 }
@@ -628,175 +554,6 @@ function renderSignin(realNow) {
 		msg = t('unreachable');
 	setText('signin-message', msg);
 	$('signin-message').classList.toggle('bad', ['bad_password', 'not_operator', 'no_site', 'need_both'].includes(S.message));
-}
-
-// Rebuilds node's children only when what they show changed, so that a button keeps its
-// focus and a screen reader its place while the console follows the park.
-const built = new WeakMap();
-function rebuild(node, data, build) {
-	const key = JSON.stringify([S.lang, S.site?.timezone, data]);
-	if (built.get(node) === key) return;
-	built.set(node, key);
-	node.replaceChildren(...build());
-}
-
-function renderDevices() {
-	const groups = ['coordinator', 'kiosk', 'gate', 'display'];
-	rebuild($('devices'), [...S.presence.entries()], () => devices(groups));
-}
-
-function devices(groups) {
-	const parts = [];
-	for (const role of groups) {
-		const list = [...S.presence.entries()].filter(([, p]) => p.role === role).sort(([a], [b]) => a.localeCompare(b));
-		const on = list.filter(([, p]) => p.online === true).length;
-		const items = list.map(([id, p]) =>
-			el(
-				'li',
-				{ class: p.online ? 'on' : 'off', id: `dev-${id}` },
-				el('span', { class: 'dot', 'aria-hidden': 'true' }),
-				`${id} `,
-				el('small', {}, `${p.online ? t('online') : t('offline')}${p.since ? `, ${t('since', { time: hhmm(p.since) })}` : ''}`),
-			),
-		);
-		parts.push(
-			el(
-				'div',
-				{ class: 'group' },
-				el('h4', {}, `${t(`role_${role}`)}: ${list.length ? t('n_online', { n: on, m: list.length }) : t('none_seen')}`),
-				el('ul', { class: 'chips' }, ...items),
-			),
-		);
-	}
-	return parts;
-}
-
-function renderSite(now) {
-	setText('site-title', t('site'));
-	setText('devices-title', t('devices'));
-	renderDevices();
-	setText('unsynced-title', t('unsynced'));
-	const owing = [...S.journals.entries()]
-		.filter(([, j]) => typeof j.unsynced === 'number' && j.unsynced > 0)
-		.sort(([a], [b]) => a.localeCompare(b));
-	rebuild($('unsynced'), [owing, [...S.presence.entries()]], () =>
-		owing.length
-			? owing.map(([gate, j]) => {
-					const offline = S.presence.get(gate)?.online === false;
-					const text = t('unsynced_item', {
-						gate,
-						attraction: attrName(j.attraction),
-						n: j.unsynced,
-						time: typeof j.oldest === 'number' ? hhmm(j.oldest) : '—',
-					});
-					return el(
-						'li',
-						{ id: `unsynced-${gate}`, class: offline ? 'warn' : '' },
-						offline ? `${text} (${t('unsynced_offline', { time: hhmm(j.updated) })})` : text,
-					);
-				})
-			: [el('li', { class: 'none' }, t('unsynced_none'))],
-	);
-	setText('conflicts-title', t('conflicts'));
-	const dayStart = S.site?.day_start || 0;
-	const conflicts = [...S.conflicts.values()].filter((c) => c.reported >= dayStart).sort((a, b) => b.reported - a.reported);
-	rebuild($('conflicts'), conflicts, () =>
-		conflicts.length
-			? conflicts.map((c) =>
-					el(
-						'li',
-						{ class: 'warn' },
-						t('conflict_item', {
-							time: hhmm(c.reported),
-							ticket: c.ticket,
-							attraction: attrName(c.attraction),
-							gate: c.gate,
-							at: hhmm(c.at),
-							first_gate: c.first_gate,
-							first_at: hhmm(c.first_at),
-						}),
-					),
-				)
-			: [el('li', { class: 'none' }, t('conflicts_none'))],
-	);
-	setText('audit-title', t('audit'));
-	for (const k of ['at', 'who', 'what', 'detail']) setText(`h-${k}`, t(`h_${k}`));
-	rebuild($('audit').tBodies[0], S.audit, () => auditRows());
-	setText('tiers-title', t('tiers'));
-	for (const k of ['tier', 'protect', 'release', 'passes', 'horizon', 'grace', 'change']) setText(`h-${k}`, t(`h_${k}`));
-	renderTiers();
-	renderAnswer('tiers', $('tiers-answer'));
-}
-
-function auditRows() {
-	const rows = S.audit.map((e) =>
-		el(
-			'tr',
-			{},
-			el('td', {}, hhmmss(e.at)),
-			el('td', {}, e.actor),
-			el('td', {}, STRINGS[S.lang][`action_${e.action}`] ? t(`action_${e.action}`) : e.action),
-			el('td', {}, detailText(e)),
-		),
-	);
-	return rows.length ? rows : [el('tr', {}, el('td', { colspan: '4' }, t('audit_none')))];
-}
-
-const TIER_RULES = ['protect_pct', 'release_min', 'max_passes', 'horizon_min', 'late_grace_min'];
-
-// The tier table: a row per tier, made once and then only its figures change, so its
-// "Change…" button is never swapped under the operator's pointer.
-function renderTiers() {
-	const body = $('tiers').tBodies[0];
-	const ids = S.tiers.map((x) => x.id).join(' ');
-	if (body.dataset.ids !== ids) {
-		body.dataset.ids = ids;
-		body.replaceChildren(
-			...S.tiers.map((x) => {
-				const b = el('button', { type: 'button', id: `tier-${x.id}-change`, class: 'secondary' }, el('span'), el('span', { class: 'visually-hidden' }));
-				b.addEventListener('click', () => tierControl(x.id));
-				return el(
-					'tr',
-					{ id: `tier-${x.id}` },
-					el('th', { scope: 'row' }),
-					...TIER_RULES.map(() => el('td', { class: 'n' })),
-					el('td', {}, b),
-				);
-			}),
-		);
-	}
-	for (const x of S.tiers) {
-		const row = $(`tier-${x.id}`);
-		setText(row.cells[0], tierName(x.id));
-		TIER_RULES.forEach((k, i) => setText(row.cells[i + 1], String(x[k])));
-		const [seen, said] = $(`tier-${x.id}-change`).children;
-		setText(seen, t('change'));
-		setText(said, ` ${t('change_tier', { tier: tierName(x.id) })}`);
-	}
-}
-
-// What an audit entry changed, in a line: the request's own fields, without the envelope.
-function detailText(e) {
-	const d = e.detail;
-	if (!d || typeof d !== 'object') return e.detail_bytes ? `${e.detail_bytes} B` : '';
-	const skip = new Set(['v', 'rid', 'cmd', 'members']);
-	const value = (k, v) => {
-		if (typeof v === 'object') return JSON.stringify(v);
-		// instants (at, first_at, used_at …) as the park's time of day
-		if (typeof v === 'number' && (k === 'at' || k.endsWith('_at')) && v > 0) return hhmm(v);
-		return v;
-	};
-	return Object.entries(d)
-		.filter(([k]) => !skip.has(k))
-		.map(([k, v]) => `${k}=${value(k, v)}`)
-		.join(' ');
-}
-
-function renderAnswer(key, node) {
-	if (!node) return;
-	const a = S.answers.get(key);
-	setText(node, a ? a.text : '');
-	node.className = `answer ${a ? a.kind : ''}`;
 }
 
 function slotData(id, now) {
@@ -913,7 +670,7 @@ function render() {
 	renderHeader(realNow);
 	renderSignin(realNow);
 	if (S.phase !== 'desk') return;
-	renderSite(now);
+	renderSite(tierControl);
 	for (const id of charts.keys()) renderCard(id, now);
 }
 
