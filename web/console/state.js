@@ -3,6 +3,7 @@
 // words in the chosen language, times in the park's zone, and the park's names for its
 // attractions and tiers.
 import { fill, pickLanguage } from '../lib/i18n.js';
+import { hhmm as localHhmm } from '../lib/localtime.js';
 import { SiteClock } from '../lib/siteclock.js';
 import { LANGUAGES, STRINGS } from './strings.js';
 
@@ -48,7 +49,21 @@ function fmt(unix, opts) {
 	}
 	return f.format(new Date(unix * 1000));
 }
-export const hhmm = (unix) => fmt(unix, { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+// As the kiosk prints it and the phone shows it: with the offset where the clocks go back
+// over that time (lib/localtime.js). Remembered, since that rule asks the browser's zone
+// database several times a call, and a chart labels its slots at every redraw.
+const shown = new Map();
+export function hhmm(unix) {
+	const s = Math.floor(unix);
+	const key = `${S.lang} ${S.site?.timezone} ${s}`;
+	let text = shown.get(key);
+	if (text === undefined) {
+		if (shown.size > 20000) shown.clear();
+		text = localHhmm(S.site?.timezone, s, S.lang);
+		shown.set(key, text);
+	}
+	return text;
+}
 export const hhmmss = (unix) =>
 	fmt(unix, { hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' });
 
