@@ -410,6 +410,7 @@ static Suite *clock_suite(void)
 {
 	Suite *s = suite_create("clock");
 	TCase *tc = tcase_create("clock");
+	tcase_set_timeout(tc, 60); /* the random walk is seconds under ASan on a busy machine */
 	tcase_add_test(tc, test_options);
 	tcase_add_test(tc, test_times);
 	tcase_add_test(tc, test_demo);
