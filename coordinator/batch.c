@@ -89,6 +89,28 @@ static void drop_events(vq_vqd *d)
 	d->nevents = 0;
 }
 
+/* Looks every remembered reply the batch may need up at once (one round trip to a
+ * database across a network, instead of one a request). A failure here is the store's,
+ * and kills the batch like any other. */
+static void prefetch(vq_vqd *d, const vqd_in *in, size_t n)
+{
+	char(*keys)[VQ_STORE_RID_MAX + 1] = malloc(n * sizeof *keys);
+	const char **ids = malloc(n * sizeof *ids);
+	size_t k = 0;
+	for (size_t i = 0; keys && ids && i < n; i++) {
+		size_t an = strnlen(in[i].client, VQ_ID_MAX);
+		if (an > 0 && an < VQ_ID_MAX &&
+		    vqd_request_key(in[i].payload, in[i].len, in[i].client, keys[k])) {
+			ids[k] = keys[k];
+			k++;
+		}
+	}
+	if (k && vq_service_prefetch(d->svc, ids, k) != VQ_OK && vq_service_batch_ok(d->svc))
+		vq_store_poison(vq_service_store(d->svc), "the batch's replies could not be read");
+	free(ids);
+	free(keys);
+}
+
 int vqd_batch(vq_vqd *d, const vqd_in *in, size_t n, int64_t now, char **replies)
 {
 	d->backlog_now = -1; /* the batch may change it: replies count it afresh */
@@ -107,6 +129,7 @@ int vqd_batch(vq_vqd *d, const vqd_in *in, size_t n, int64_t now, char **replies
 		free(decided);
 		return rc;
 	}
+	prefetch(d, in, n);
 	for (size_t i = 0; i < n; i++) {
 		if ((replies[i] = account_refusal(d, &in[i], now)) != NULL) {
 			d->requests++;

@@ -508,6 +508,27 @@ static enum kind kind_of(const char *suffix)
 	return K_UNKNOWN;
 }
 
+void vqd_reply_key(const char *client, const char *rid, char key[VQ_STORE_RID_MAX + 1])
+{
+	/* request ids are the client's own: scoped by the client id the broker vouches for */
+	snprintf(key, VQ_STORE_RID_MAX + 1, "%s/%s", client, rid);
+}
+
+int vqd_request_key(const char *payload, size_t len, const char *client,
+                    char key[VQ_STORE_RID_MAX + 1])
+{
+	if (len > VQD_MAX_OPS)
+		return 0;
+	cJSON *root = cJSON_ParseWithLength(payload, len);
+	const cJSON *rid =
+	    cJSON_IsObject(root) ? cJSON_GetObjectItemCaseSensitive(root, "rid") : NULL;
+	int ok = cJSON_IsString(rid) && vqd_printable(rid->valuestring, 1, 64);
+	if (ok)
+		vqd_reply_key(client, rid->valuestring, key);
+	cJSON_Delete(root);
+	return ok;
+}
+
 char *vqd_handle(vq_vqd *d, const char *suffix, const char *payload, size_t len, const char *client,
                  int64_t now)
 {
@@ -591,9 +612,8 @@ char *vqd_handle(vq_vqd *d, const char *suffix, const char *payload, size_t len,
 	int mutating = k == K_ISSUE || k == K_CANCEL || k == K_REDEEM || k == K_SYNC ||
 	               k == K_OVERRIDE || k == K_WEB_GIVEBACK || k == K_ACCESS ||
 	               (k == K_OPS && !vqd_ops_reads_only(cmd));
-	/* request ids are the client's own: scoped by the client id the broker vouches for */
 	char key[VQ_STORE_RID_MAX + 1];
-	snprintf(key, sizeof key, "%s/%s", client, q.rid);
+	vqd_reply_key(client, q.rid, key);
 	/* A rid is one request: a mutating one is answered from its first reply, and any
 	 * other request under a rid already answered is refused. (A read is never kept, so
 	 * for a read any reply kept under its rid is another request's.) */

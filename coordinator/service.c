@@ -13,6 +13,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* A reply the batch remembered (written at its commit), or one it looked up ahead
+ * (reply NULL: not stored). */
+typedef struct memo {
+	char *rid;
+	char *kind;
+	char *reply;
+	size_t len;
+	int64_t at; /* remembered only */
+	uint8_t digest[VQ_STORE_DIGEST_LEN];
+	int has_digest; /* 0: a reply kept before digests were, bound to its kind alone */
+} memo;
+
 struct vq_service {
 	const vq_site *site;
 	vq_store *store;
@@ -20,7 +32,33 @@ struct vq_service {
 	vq_day day;
 	int has_day;
 	int in_batch;
+	/* The replies this batch remembered, in order: written with one call at its commit,
+	 * so a database across a network is not asked once a request. */
+	memo *mine;
+	size_t nmine, capmine;
+	/* The replies looked up ahead for the batch (vq_service_prefetch), sorted by rid. */
+	memo *ahead;
+	size_t nahead;
 };
+
+static void memos_free(memo *m, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(m[i].rid);
+		free(m[i].kind);
+		free(m[i].reply);
+	}
+}
+
+/* Forgets what the batch remembered and looked up: at its end, whatever the end. */
+static void forget_batch(vq_service *svc)
+{
+	memos_free(svc->mine, svc->nmine);
+	memos_free(svc->ahead, svc->nahead);
+	free(svc->ahead);
+	svc->ahead = NULL;
+	svc->nmine = svc->nahead = 0;
+}
 
 /* A fresh book for the day, filled from the store. */
 static int load_book(vq_service *svc, const vq_day *day, vq_book **out)
@@ -60,14 +98,17 @@ int vq_service_open(const vq_site *site, const char *db_path, const vq_day *day,
 	if (!svc)
 		return VQ_ENOMEM;
 	svc->site = site;
-	int rc = vq_store_open(db_path, &svc->store, err, errlen);
+	int rc = vq_store_open(db_path, vq_site_id(site), NULL, &svc->store, err, errlen);
 	if (rc == VQ_OK && day) {
 		svc->day = *day;
 		svc->has_day = 1;
 		rc = load_book(svc, day, &svc->book);
-		if (rc != VQ_OK && err && errlen)
-			snprintf(err, errlen, "loading the day from %s: %s (%s)", db_path,
+		if (rc != VQ_OK && err && errlen) {
+			char where[512];
+			vq_store_describe(db_path, where, sizeof where);
+			snprintf(err, errlen, "loading the day from %s: %s (%s)", where,
 			         vq_strerror(rc), vq_store_errmsg(svc->store));
+		}
 	}
 	if (rc != VQ_OK) {
 		vq_service_free(svc);
@@ -83,6 +124,8 @@ void vq_service_free(vq_service *svc)
 		return;
 	if (svc->in_batch)
 		vq_store_rollback(svc->store);
+	forget_batch(svc);
+	free(svc->mine);
 	vq_book_free(svc->book);
 	vq_store_close(svc->store);
 	free(svc);
@@ -127,26 +170,57 @@ int vq_service_batch_ok(const vq_service *svc)
 	return svc->in_batch && svc->book && vq_store_batch_ok(svc->store);
 }
 
+/* Writes what the batch changed in the book so far, in one call. */
 static int flush(vq_service *svc)
 {
 	vq_changes ch;
 	vq_book_changes(svc->book, &ch);
-	int rc = VQ_OK;
-	for (size_t i = 0; rc == VQ_OK && i < ch.ntickets; i++)
-		rc = vq_store_put_ticket(svc->store, ch.tickets[i]);
+	if (!ch.ntickets && !ch.nslots && !ch.nattrs)
+		return VQ_OK;
+	vq_store_slot *slots = calloc(ch.nslots ? ch.nslots : 1, sizeof *slots);
+	vq_store_attr *attrs = calloc(ch.nattrs ? ch.nattrs : 1, sizeof *attrs);
+	int rc = slots && attrs ? VQ_OK : VQ_ENOMEM;
 	for (size_t i = 0; rc == VQ_OK && i < ch.nslots; i++) {
-		vq_slot_view v;
-		const vq_attraction *a = vq_site_attr(svc->site, ch.slots[i].attr);
-		rc = vq_book_slot(svc->book, ch.slots[i].attr, ch.slots[i].slot, &v);
-		if (rc == VQ_OK)
-			rc = vq_store_put_slot(svc->store, a->id, svc->day.start, ch.slots[i].slot,
-			                       &v);
+		slots[i].attr = vq_site_attr(svc->site, ch.slots[i].attr)->id;
+		slots[i].slot = ch.slots[i].slot;
+		rc = vq_book_slot(svc->book, ch.slots[i].attr, ch.slots[i].slot, &slots[i].view);
 	}
 	for (size_t i = 0; rc == VQ_OK && i < ch.nattrs; i++) {
-		const vq_attraction *a = vq_site_attr(svc->site, ch.attrs[i]);
-		rc = vq_store_put_attr_state(svc->store, a->id, svc->day.start,
-		                             vq_book_attr_state(svc->book, ch.attrs[i]));
+		attrs[i].attr = vq_site_attr(svc->site, ch.attrs[i])->id;
+		attrs[i].state = *vq_book_attr_state(svc->book, ch.attrs[i]);
 	}
+	if (rc == VQ_OK) {
+		vq_store_rows rows = {.day_start = svc->day.start,
+		                      .tickets = ch.tickets,
+		                      .ntickets = ch.ntickets,
+		                      .slots = slots,
+		                      .nslots = ch.nslots,
+		                      .attrs = attrs,
+		                      .nattrs = ch.nattrs};
+		rc = vq_store_put_rows(svc->store, &rows);
+	}
+	free(slots);
+	free(attrs);
+	return rc;
+}
+
+/* Writes the replies the batch remembered. */
+static int flush_replies(vq_service *svc)
+{
+	if (!svc->nmine)
+		return VQ_OK;
+	vq_store_reply *r = calloc(svc->nmine, sizeof *r);
+	if (!r)
+		return VQ_ENOMEM;
+	for (size_t i = 0; i < svc->nmine; i++)
+		r[i] = (vq_store_reply){.rid = svc->mine[i].rid,
+		                        .kind = svc->mine[i].kind,
+		                        .digest = svc->mine[i].digest,
+		                        .reply = svc->mine[i].reply,
+		                        .len = svc->mine[i].len,
+		                        .at = svc->mine[i].at};
+	int rc = vq_store_put_requests(svc->store, r, svc->nmine);
+	free(r);
 	return rc;
 }
 
@@ -155,7 +229,10 @@ int vq_service_commit(vq_service *svc)
 	if (!svc->in_batch)
 		return VQ_EINVAL;
 	int rc = vq_service_batch_ok(svc) ? flush(svc) : VQ_ESTORE;
+	if (rc == VQ_OK)
+		rc = flush_replies(svc);
 	svc->in_batch = 0;
+	forget_batch(svc);
 	if (rc == VQ_OK)
 		rc = vq_store_commit(svc->store);
 	else
@@ -173,23 +250,140 @@ int vq_service_rollback(vq_service *svc)
 	if (!svc->in_batch)
 		return VQ_EINVAL;
 	svc->in_batch = 0;
+	forget_batch(svc);
 	vq_store_rollback(svc->store);
 	return rebuild(svc);
+}
+
+static int by_rid(const void *a, const void *b)
+{
+	return strcmp(((const memo *)a)->rid, ((const memo *)b)->rid);
+}
+
+static int copy_reply(const char *reply, size_t len, char **out, size_t *outlen)
+{
+	char *c = malloc(len + 1);
+	if (!c)
+		return VQ_ENOMEM;
+	memcpy(c, reply, len);
+	c[len] = '\0';
+	*out = c;
+	if (outlen)
+		*outlen = len;
+	return VQ_OK;
+}
+
+/* A kept reply answers only the same request: same kind, same digest (none kept: the kind
+ * alone, as vq_store_get_request). */
+static int recall_memo(const memo *m, const char *kind, const uint8_t *digest, char **reply,
+                       size_t *len)
+{
+	if (strcmp(m->kind, kind) != 0 ||
+	    (m->has_digest && memcmp(m->digest, digest, VQ_STORE_DIGEST_LEN) != 0))
+		return VQ_ERIDREUSED;
+	return copy_reply(m->reply, m->len, reply, len);
 }
 
 int vq_service_recall(vq_service *svc, const char *rid, const char *kind,
                       const uint8_t digest[VQ_STORE_DIGEST_LEN], char **reply, size_t *len)
 {
+	if (!rid || !kind || !digest || !reply)
+		return VQ_EINVAL;
+	*reply = NULL;
+	/* this batch's own first (a retry that came in the same batch), then what was looked
+	 * up ahead, then the store */
+	for (size_t i = 0; svc->in_batch && i < svc->nmine; i++)
+		if (strcmp(svc->mine[i].rid, rid) == 0)
+			return recall_memo(&svc->mine[i], kind, digest, reply, len);
+	memo key = {.rid = (char *)rid};
+	const memo *hit =
+	    svc->nahead ? bsearch(&key, svc->ahead, svc->nahead, sizeof key, by_rid) : NULL;
+	if (hit)
+		return hit->reply ? recall_memo(hit, kind, digest, reply, len) : VQ_ENOTFOUND;
 	return vq_store_get_request(svc->store, rid, kind, digest, reply, len);
+}
+
+static int on_ahead(void *arg, size_t i, const char *reply, size_t len, const char *kind,
+                    const uint8_t *digest)
+{
+	vq_service *svc = arg;
+	memo *m = &svc->ahead[i];
+	if (!(m->kind = strdup(kind)))
+		return VQ_ENOMEM;
+	m->has_digest = digest != NULL;
+	if (digest)
+		memcpy(m->digest, digest, VQ_STORE_DIGEST_LEN);
+	return copy_reply(reply, len, &m->reply, &m->len);
+}
+
+int vq_service_prefetch(vq_service *svc, const char *const *rids, size_t n)
+{
+	if (!svc->in_batch || svc->nahead || (n && !rids))
+		return VQ_EINVAL;
+	if (!n)
+		return VQ_OK;
+	memo *a = calloc(n, sizeof *a);
+	const char **ids = calloc(n, sizeof *ids);
+	int rc = a && ids ? VQ_OK : VQ_ENOMEM;
+	size_t k = 0;
+	for (size_t i = 0; rc == VQ_OK && i < n; i++, k++)
+		if (!(a[i].rid = strdup(rids[i])))
+			rc = VQ_ENOMEM;
+	if (rc == VQ_OK) {
+		/* sorted and each id once: recall bisects, and a retry that came twice in one
+		 * batch is one lookup */
+		qsort(a, n, sizeof *a, by_rid);
+		k = 0;
+		for (size_t i = 0; i < n; i++) {
+			if (k && strcmp(a[k - 1].rid, a[i].rid) == 0) {
+				free(a[i].rid);
+				continue;
+			}
+			a[k++] = a[i];
+		}
+		for (size_t i = 0; i < k; i++)
+			ids[i] = a[i].rid;
+		svc->ahead = a;
+		svc->nahead = k;
+		rc = vq_store_get_requests(svc->store, ids, k, on_ahead, svc);
+	}
+	free(ids);
+	if (rc == VQ_OK)
+		return VQ_OK;
+	memos_free(a, k);
+	free(a);
+	svc->ahead = NULL;
+	svc->nahead = 0;
+	return rc;
 }
 
 int vq_service_remember(vq_service *svc, const char *rid, const char *kind,
                         const uint8_t digest[VQ_STORE_DIGEST_LEN], const char *reply, size_t len,
                         int64_t now)
 {
-	if (!svc->in_batch)
+	if (!svc->in_batch || !vq_store_request_valid(rid, kind, digest, reply, len))
 		return VQ_EINVAL;
-	return vq_store_put_request(svc->store, rid, kind, digest, reply, len, now);
+	if (!vq_service_batch_ok(svc))
+		return VQ_ESTORE;
+	for (size_t i = 0; i < svc->nmine; i++)
+		if (strcmp(svc->mine[i].rid, rid) == 0)
+			return VQ_EEXISTS;
+	if (svc->nmine == svc->capmine) {
+		size_t cap = svc->capmine ? svc->capmine * 2 : 64;
+		memo *m = realloc(svc->mine, cap * sizeof *m);
+		if (!m)
+			return VQ_ENOMEM;
+		svc->mine = m;
+		svc->capmine = cap;
+	}
+	memo m = {.rid = strdup(rid), .kind = strdup(kind), .len = len, .at = now, .has_digest = 1};
+	memcpy(m.digest, digest, VQ_STORE_DIGEST_LEN);
+	if (!m.rid || !m.kind || copy_reply(reply ? reply : "", len, &m.reply, NULL) != VQ_OK) {
+		memos_free(&m, 1);
+		return VQ_ENOMEM;
+	}
+	svc->mine[svc->nmine++] = m;
+	return VQ_OK;
 }
 
 /* The disk disagrees with the book (another writer admitted or changed the ticket, or

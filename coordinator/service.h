@@ -51,10 +51,16 @@ int vq_service_prune_requests(vq_service *svc, int64_t before, int64_t *removed)
 
 /* Idempotency: the reply first given to request id rid, bound to the request's kind and
  * digest (vq_store_get_request). recall returns VQ_ENOTFOUND, VQ_ERIDREUSED (the rid was
- * used for another request) or a malloc'd copy; remember keeps a reply within the open
- * batch. */
+ * used for another request) or a malloc'd copy, from the open batch's own replies, from
+ * those prefetched for it, or from the store. remember keeps a reply within the open batch
+ * (VQ_EEXISTS if the batch has one for rid already, VQ_ESTORE once the batch is dead); the
+ * batch's replies are written at its commit, with its rows, and are gone with it if it
+ * does not commit. prefetch looks the request ids of a whole batch up at once, at its start
+ * (a database across a network is then asked once a batch rather than once a request);
+ * recall of a prefetched id that is not stored costs nothing. */
 int vq_service_recall(vq_service *svc, const char *rid, const char *kind,
                       const uint8_t digest[VQ_STORE_DIGEST_LEN], char **reply, size_t *len);
+int vq_service_prefetch(vq_service *svc, const char *const *rids, size_t n);
 int vq_service_remember(vq_service *svc, const char *rid, const char *kind,
                         const uint8_t digest[VQ_STORE_DIGEST_LEN], const char *reply, size_t len,
                         int64_t now);

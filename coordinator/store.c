@@ -1,7 +1,8 @@
-/* coordinator/store.c — the durable copy of vq's state, in SQLite (contract: store.h).
+/* coordinator/store.c — the store's SQLite backend (contract: store.h, store_backend.h).
  *
- * Owns the connection, the schema and its migrations, and every SQL statement vq runs;
- * nothing else in vq speaks SQL. Invariants:
+ * Owns the SQLite connection, its schema and migrations, and every SQL statement vq runs
+ * on SQLite (store_pg.c is PostgreSQL's twin); store_api.c has checked every argument
+ * before a function here runs. Invariants:
  *   - every statement is prepared once, at open, and every function that steps one resets it
  *     and clears its bindings before returning, so no statement keeps a read snapshot, a lock
  *     or a pointer into the caller's memory between calls;
@@ -17,9 +18,8 @@
  * Integers that C holds as uint64_t (ticket ids, guest references) are stored bit for bit
  * in SQLite's signed 64-bit INTEGER; ids are kept below 2^63 so they also sort as numbers.
  */
-#include "coordinator/store.h"
-
 #include "coordinator/faultvfs.h"
+#include "coordinator/store_backend.h"
 
 #include <sqlite3.h>
 #include <stdio.h>
@@ -28,10 +28,6 @@
 
 #define BUSY_TIMEOUT_MS 5000
 #define APPLICATION_ID  0x76710001 /* "vq", format 1: tells our files from other SQLite dbs */
-#define RID_MAX         VQ_STORE_RID_MAX
-#define CARD_MAX        32
-#define TEXT_MAX        65536 /* audit detail, setting values, replies: sane upper bound */
-#define LABEL_MAX       64    /* request kinds, audit actors and actions, setting keys */
 
 /* ---- schema ---- */
 
@@ -310,7 +306,8 @@ static const char *const stmt_sql[S_COUNT] = {
     [S_GET_SETTING] = "SELECT value FROM settings WHERE key = ?1",
 };
 
-struct vq_store {
+typedef struct lite {
+	vq_store base; /* first: the API holds a pointer to it */
 	sqlite3 *db;
 	sqlite3_stmt *stmt[S_COUNT];
 	/* The caller opened a transaction with vq_store_begin and has not ended it. This is
@@ -324,7 +321,7 @@ struct vq_store {
 	 * every later write of it and its commit must fail too. */
 	int poisoned;
 	char errmsg[256];
-};
+} lite;
 
 /* ---- small helpers ---- */
 
@@ -342,47 +339,12 @@ static uint64_t i64_to_u64(int64_t i)
 	return u;
 }
 
-/* 1..max bytes of printable ASCII (space included). */
-static int printable(const char *s, size_t max)
-{
-	if (!s)
-		return 0;
-	size_t n = 0;
-	for (; s[n]; n++) {
-		if (n >= max || s[n] < 0x20 || s[n] > 0x7e)
-			return 0;
-	}
-	return n > 0;
-}
-
-/* An id as site configs spell them: [a-z0-9_-], 1..VQ_ID_MAX-1 bytes. */
-static int valid_id(const char *s)
-{
-	if (!s)
-		return 0;
-	size_t n = 0;
-	for (; s[n]; n++) {
-		char c = s[n];
-		if (n >= VQ_ID_MAX - 1 ||
-		    !((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-'))
-			return 0;
-	}
-	return n > 0;
-}
-
-/* A NUL-terminated string that fits a char[VQ_ID_MAX] field; empty allowed if allow_empty. */
-static int fits_field(const char *s, int allow_empty)
-{
-	size_t n = strnlen(s, VQ_ID_MAX);
-	return n < VQ_ID_MAX && (allow_empty || n > 0);
-}
-
-static void set_err(vq_store *st, const char *what, const char *detail)
+static void set_err(lite *st, const char *what, const char *detail)
 {
 	snprintf(st->errmsg, sizeof st->errmsg, "%s: %s", what, detail);
 }
 
-static int store_fail(vq_store *st, const char *what, const char *detail)
+static int store_fail(lite *st, const char *what, const char *detail)
 {
 	set_err(st, what, detail);
 	if (st->batch)
@@ -391,12 +353,12 @@ static int store_fail(vq_store *st, const char *what, const char *detail)
 }
 
 /* Records SQLite's message for the failure that just happened; call before the reset. */
-static int sq_fail(vq_store *st, const char *what)
+static int sq_fail(lite *st, const char *what)
 {
 	return store_fail(st, what, sqlite3_errmsg(st->db));
 }
 
-static sqlite3_stmt *stmt(vq_store *st, enum stmt_id id)
+static sqlite3_stmt *stmt(lite *st, enum stmt_id id)
 {
 	return st->stmt[id];
 }
@@ -408,7 +370,7 @@ static void done(sqlite3_stmt *s)
 }
 
 /* Steps a statement that returns no rows, then resets it. */
-static int run(vq_store *st, enum stmt_id id, const char *what)
+static int run(lite *st, enum stmt_id id, const char *what)
 {
 	sqlite3_stmt *s = stmt(st, id);
 	int rc = sqlite3_step(s) == SQLITE_DONE ? VQ_OK : sq_fail(st, what);
@@ -417,14 +379,14 @@ static int run(vq_store *st, enum stmt_id id, const char *what)
 }
 
 /* As run, but for undoing after a failure: keeps the message of the failure itself. */
-static void run_quiet(vq_store *st, enum stmt_id id)
+static void run_quiet(lite *st, enum stmt_id id)
 {
 	sqlite3_stmt *s = stmt(st, id);
 	sqlite3_step(s);
 	done(s);
 }
 
-static int in_tx(const vq_store *st)
+static int in_tx(const lite *st)
 {
 	return !sqlite3_get_autocommit(st->db);
 }
@@ -432,7 +394,7 @@ static int in_tx(const vq_store *st)
 /* Every write starts here: VQ_EINVAL outside a batch (a write on its own would commit by
  * itself, behind the caller's back); VQ_ESTORE once the batch is dead (see struct
  * vq_store), keeping the message of what killed it. */
-static int writable(vq_store *st)
+static int writable(lite *st)
 {
 	if (!st->batch) {
 		set_err(st, "write", "outside a batch");
@@ -447,14 +409,14 @@ static int writable(vq_store *st)
 
 /* Brackets a multi-row write in a savepoint of the caller's batch, so it is all or
  * nothing even when the batch goes on. */
-static int op_begin(vq_store *st)
+static int op_begin(lite *st)
 {
 	int rc = writable(st);
 	return rc == VQ_OK ? run(st, S_SAVEPOINT, "savepoint") : rc;
 }
 
 /* Ends what op_begin started: keeps it if rc is VQ_OK, else undoes it and returns rc. */
-static int op_end(vq_store *st, int rc)
+static int op_end(lite *st, int rc)
 {
 	if (rc == VQ_OK)
 		return run(st, S_RELEASE, "release savepoint");
@@ -485,7 +447,7 @@ static int read_int_pragma(sqlite3 *db, const char *sql, int *out)
 /* Runs migrations from the stored version up to ours in one IMMEDIATE transaction; the
  * version is read again under the write lock because another process may have migrated
  * while we waited for it. */
-static int migrate(vq_store *st, char *err, size_t errlen)
+static int migrate(lite *st, char *err, size_t errlen)
 {
 	sqlite3 *db = st->db;
 	char *emsg = NULL;
@@ -530,7 +492,7 @@ rollback:
 }
 
 /* Connection settings, then the schema check; err names what failed. */
-static int configure(vq_store *st, char *err, size_t errlen)
+static int configure(lite *st, char *err, size_t errlen)
 {
 	sqlite3 *db = st->db;
 	sqlite3_stmt *s = NULL;
@@ -596,30 +558,23 @@ cleanup:
 	return rc;
 }
 
-int vq_store_open(const char *path, vq_store **out, char *err, size_t errlen)
-{
-	char scratch[8];
-	if (!err || errlen == 0) {
-		err = scratch;
-		errlen = sizeof scratch;
-	}
-	err[0] = '\0';
-	if (!path || !*path || !out) {
-		snprintf(err, errlen, "no path");
-		return VQ_EINVAL;
-	}
-	*out = NULL;
+static void lite_close(vq_store *base);
 
+/* A file holds one site: site and chain are not needed (store.h). */
+static int lite_open(const char *path, const char *site, const char *chain, vq_store **out,
+                     char *err, size_t errlen)
+{
 	int rc = vq_faultvfs_register();
 	if (rc != SQLITE_OK) {
 		snprintf(err, errlen, "registering vfs: %s", sqlite3_errstr(rc));
 		return VQ_ESTORE;
 	}
-	vq_store *st = calloc(1, sizeof *st);
+	lite *st = calloc(1, sizeof *st);
 	if (!st) {
 		snprintf(err, errlen, "out of memory");
 		return VQ_ENOMEM;
 	}
+	st->base.ops = &vq_store_sqlite_ops;
 	/* NOMUTEX: one vq_store is used by one thread (store.h), so SQLite's per-connection
 	 * mutex would only cost. */
 	rc = sqlite3_open_v2(path, &st->db,
@@ -629,22 +584,21 @@ int vq_store_open(const char *path, vq_store **out, char *err, size_t errlen)
 	if (rc != SQLITE_OK) {
 		snprintf(err, errlen, "%s: %s", path,
 		         st->db ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc));
-		vq_store_close(st);
+		lite_close(&st->base);
 		return rc == SQLITE_NOMEM ? VQ_ENOMEM : VQ_ESTORE;
 	}
 	rc = configure(st, err, errlen);
 	if (rc != VQ_OK) {
-		vq_store_close(st);
+		lite_close(&st->base);
 		return rc;
 	}
-	*out = st;
+	*out = &st->base;
 	return VQ_OK;
 }
 
-void vq_store_close(vq_store *st)
+static void lite_close(vq_store *base)
 {
-	if (!st)
-		return;
+	lite *st = (lite *)base;
 	if (st->db && in_tx(st))
 		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 	for (int i = 0; i < S_COUNT; i++)
@@ -654,10 +608,9 @@ void vq_store_close(vq_store *st)
 	free(st);
 }
 
-int vq_store_schema_version(vq_store *st, int *out)
+static int lite_schema_version(vq_store *base, int *out)
 {
-	if (!st || !out)
-		return VQ_EINVAL;
+	lite *st = (lite *)base;
 	sqlite3_stmt *s = stmt(st, S_USER_VERSION);
 	int rc = VQ_OK;
 	if (sqlite3_step(s) == SQLITE_ROW)
@@ -668,17 +621,17 @@ int vq_store_schema_version(vq_store *st, int *out)
 	return rc;
 }
 
-const char *vq_store_errmsg(const vq_store *st)
+static const char *lite_errmsg(const vq_store *base)
 {
+	const lite *st = (const lite *)base;
 	return st ? st->errmsg : "no store";
 }
 
 /* ---- transactions ---- */
 
-int vq_store_begin(vq_store *st)
+static int lite_begin(vq_store *base)
 {
-	if (!st)
-		return VQ_EINVAL;
+	lite *st = (lite *)base;
 	if (st->batch || in_tx(st)) {
 		set_err(st, "begin", "a transaction is already open");
 		return VQ_EINVAL;
@@ -689,10 +642,9 @@ int vq_store_begin(vq_store *st)
 	return rc;
 }
 
-int vq_store_commit(vq_store *st)
+static int lite_commit(vq_store *base)
 {
-	if (!st)
-		return VQ_EINVAL;
+	lite *st = (lite *)base;
 	if (!st->batch) {
 		set_err(st, "commit", "no transaction is open");
 		return VQ_EINVAL;
@@ -712,23 +664,24 @@ int vq_store_commit(vq_store *st)
 	return rc;
 }
 
-int vq_store_poison(vq_store *st, const char *why)
+static int lite_poison(vq_store *base, const char *why)
 {
-	if (!st || !st->batch)
+	lite *st = (lite *)base;
+	if (!st->batch)
 		return VQ_EINVAL;
 	store_fail(st, "batch", why ? why : "declared dead by the caller");
 	return VQ_OK;
 }
 
-int vq_store_batch_ok(const vq_store *st)
+static int lite_batch_ok(const vq_store *base)
 {
+	const lite *st = (const lite *)base;
 	return st && st->batch && in_tx(st) && !st->poisoned;
 }
 
-int vq_store_rollback(vq_store *st)
+static int lite_rollback(vq_store *base)
 {
-	if (!st)
-		return VQ_EINVAL;
+	lite *st = (lite *)base;
 	st->batch = 0;
 	if (!in_tx(st))
 		return VQ_OK; /* SQLite may have rolled back already; the outcome is the same */
@@ -737,17 +690,9 @@ int vq_store_rollback(vq_store *st)
 
 /* ---- tickets, slots, attraction states ---- */
 
-static int valid_ticket(const vq_ticket *t)
+static int lite_put_ticket(vq_store *base, const vq_ticket *t)
 {
-	return t && t->id > 0 && t->id <= (uint64_t)INT64_MAX && valid_id(t->attr) &&
-	       fits_field(t->used_gate, 1) && t->state <= VQ_TS_ANYTIME && t->party >= 1 &&
-	       t->used_offline <= 1 && t->kind <= VQ_TK_ACCESS && fits_field(t->issued_by, 1);
-}
-
-int vq_store_put_ticket(vq_store *st, const vq_ticket *t)
-{
-	if (!st || !valid_ticket(t))
-		return VQ_EINVAL;
+	lite *st = (lite *)base;
 	int rc = writable(st);
 	if (rc != VQ_OK)
 		return rc;
@@ -779,7 +724,7 @@ int vq_store_put_ticket(vq_store *st, const vq_ticket *t)
 }
 
 /* Reads the current row of a statement that selects TICKET_COLS. */
-static int row_to_ticket(vq_store *st, sqlite3_stmt *s, vq_ticket *t)
+static int row_to_ticket(lite *st, sqlite3_stmt *s, vq_ticket *t)
 {
 	const char *attr = (const char *)sqlite3_column_text(s, 1);
 	int attr_len = sqlite3_column_bytes(s, 1);
@@ -813,12 +758,9 @@ static int row_to_ticket(vq_store *st, sqlite3_stmt *s, vq_ticket *t)
 	return VQ_OK;
 }
 
-int vq_store_get_ticket(vq_store *st, uint64_t id, vq_ticket *out)
+static int lite_get_ticket(vq_store *base, uint64_t id, vq_ticket *out)
 {
-	if (!st || !out || id == 0)
-		return VQ_EINVAL;
-	if (id > (uint64_t)INT64_MAX)
-		return VQ_ENOTICKET;
+	lite *st = (lite *)base;
 	sqlite3_stmt *s = stmt(st, S_GET_TICKET);
 	sqlite3_bind_int64(s, 1, (int64_t)id);
 	int rc;
@@ -836,10 +778,9 @@ int vq_store_get_ticket(vq_store *st, uint64_t id, vq_ticket *out)
 	return rc;
 }
 
-int vq_store_next_ticket_id(vq_store *st, uint64_t *out)
+static int lite_next_ticket_id(vq_store *base, uint64_t *out)
 {
-	if (!st || !out)
-		return VQ_EINVAL;
+	lite *st = (lite *)base;
 	sqlite3_stmt *s = stmt(st, S_NEXT_ID);
 	int rc = VQ_OK;
 	if (sqlite3_step(s) == SQLITE_ROW)
@@ -850,11 +791,10 @@ int vq_store_next_ticket_id(vq_store *st, uint64_t *out)
 	return rc;
 }
 
-int vq_store_put_slot(vq_store *st, const char *attr, int64_t day_start, int slot,
-                      const vq_slot_view *sv)
+static int lite_put_slot(vq_store *base, const char *attr, int64_t day_start, int slot,
+                         const vq_slot_view *sv)
 {
-	if (!st || !valid_id(attr) || slot < 0 || !sv || sv->cap < 0 || sv->taken < 0)
-		return VQ_EINVAL;
+	lite *st = (lite *)base;
 	int rc = writable(st);
 	if (rc != VQ_OK)
 		return rc;
@@ -870,14 +810,10 @@ int vq_store_put_slot(vq_store *st, const char *attr, int64_t day_start, int slo
 	return rc;
 }
 
-int vq_store_put_attr_state(vq_store *st, const char *attr, int64_t day_start,
-                            const vq_attr_state *a)
+static int lite_put_attr_state(vq_store *base, const char *attr, int64_t day_start,
+                               const vq_attr_state *a)
 {
-	if (!st || !valid_id(attr) || !a ||
-	    (a->status != VQ_ATTR_OPEN && a->status != VQ_ATTR_CLOSED) ||
-	    a->throughput_per_hour < 0 || a->fast_share_pct < 0 || a->fast_share_pct > 100 ||
-	    a->overbook_pct < 0 || a->overbook_pct > 100 || a->next_number > 65535)
-		return VQ_EINVAL;
+	lite *st = (lite *)base;
 	int rc = writable(st);
 	if (rc != VQ_OK)
 		return rc;
@@ -896,28 +832,19 @@ int vq_store_put_attr_state(vq_store *st, const char *attr, int64_t day_start,
 	return rc;
 }
 
-/* ---- rebuilding a day ---- */
+/* ---- the reads a day is rebuilt from (store_api.c) ---- */
 
-/* A book's refusal of stored data is corruption (or a site config that no longer matches
- * the day); only running out of memory keeps its own name. */
-static int book_refused(vq_store *st, int rc, const char *what, const char *attr, long long n)
+static int lite_get_attr_state(vq_store *base, const char *attr, int64_t day_start,
+                               vq_attr_state *out)
 {
-	if (rc == VQ_ENOMEM)
-		return rc;
-	snprintf(st->errmsg, sizeof st->errmsg, "load day: %s %s %lld: book refused it (%s)", what,
-	         attr, n, vq_errname(rc));
-	return VQ_ESTORE;
-}
-
-static int load_attr_state(vq_store *st, vq_book *book, int a, const char *id, int64_t day)
-{
+	lite *st = (lite *)base;
 	sqlite3_stmt *s = stmt(st, S_GET_ATTR);
-	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 2, day);
+	sqlite3_bind_text(s, 1, attr, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, day_start);
 	int rc = VQ_OK;
 	switch (sqlite3_step(s)) {
-	case SQLITE_ROW: {
-		vq_attr_state as = {
+	case SQLITE_ROW:
+		*out = (vq_attr_state){
 		    .status = sqlite3_column_int(s, 0),
 		    .closed_at = sqlite3_column_int64(s, 1),
 		    .reopened_at = sqlite3_column_int64(s, 2),
@@ -926,13 +853,10 @@ static int load_attr_state(vq_store *st, vq_book *book, int a, const char *id, i
 		    .overbook_pct = sqlite3_column_int(s, 5),
 		    .next_number = (unsigned)sqlite3_column_int(s, 6),
 		};
-		rc = vq_book_restore_attr(book, a, &as);
-		if (rc != VQ_OK)
-			rc = book_refused(st, rc, "state of", id, (long long)day);
 		break;
-	}
 	case SQLITE_DONE:
-		break; /* nothing changed that day yet: the book's defaults are right */
+		rc = VQ_ENOTFOUND;
+		break;
 	default:
 		rc = sq_fail(st, "load attraction state");
 	}
@@ -940,76 +864,37 @@ static int load_attr_state(vq_store *st, vq_book *book, int a, const char *id, i
 	return rc;
 }
 
-/* Restores the stored capacities of attraction a's slots, or (check) compares the stored
- * seat counts with the book's once the tickets are in. */
-static int walk_slots(vq_store *st, vq_book *book, int a, const char *id, int64_t day, int check)
+static int lite_walk_slots(vq_store *base, const char *attr, int64_t day_start, vq_store_slot_cb fn,
+                           void *arg)
 {
+	lite *st = (lite *)base;
 	sqlite3_stmt *s = stmt(st, S_DAY_SLOTS);
-	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 2, day);
-	int nslots = vq_book_slot_count(book, a);
+	sqlite3_bind_text(s, 1, attr, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, day_start);
 	int rc = VQ_OK, step = SQLITE_DONE;
-	while (rc == VQ_OK && (step = sqlite3_step(s)) == SQLITE_ROW) {
-		int slot = sqlite3_column_int(s, 0);
-		int64_t start = sqlite3_column_int64(s, 1);
-		int cap = sqlite3_column_int(s, 2);
-		int taken = sqlite3_column_int(s, 3);
-		vq_slot_view v;
-		if (slot >= nslots || vq_book_slot(book, a, slot, &v) != VQ_OK ||
-		    v.start != start) {
-			snprintf(st->errmsg, sizeof st->errmsg,
-			         "load day: %s slot %d (start %lld) is not a slot of the day", id,
-			         slot, (long long)start);
-			rc = VQ_ESTORE;
-		} else if (!check) {
-			rc = vq_book_restore_slot_cap(book, a, slot, cap);
-			if (rc != VQ_OK)
-				rc = book_refused(st, rc, "capacity of", id, slot);
-		} else if (v.taken != taken) {
-			snprintf(st->errmsg, sizeof st->errmsg,
-			         "load day: %s slot %d: %d seats stored as taken, tickets hold %d",
-			         id, slot, taken, v.taken);
-			rc = VQ_ESTORE;
-		}
-	}
+	while (rc == VQ_OK && (step = sqlite3_step(s)) == SQLITE_ROW)
+		rc = fn(arg, sqlite3_column_int(s, 0), sqlite3_column_int64(s, 1),
+		        sqlite3_column_int(s, 2), sqlite3_column_int(s, 3));
 	if (rc == VQ_OK && step != SQLITE_DONE)
 		rc = sq_fail(st, "load slots");
 	done(s);
 	return rc;
 }
 
-/* Appends attraction a's tickets of the day to *v, which grows as needed. Only tickets
- * whose slot is one of the book's slots for a are read, so days never bleed into each
- * other whatever the opening hours or the length of the day. */
-static int collect_tickets(vq_store *st, const vq_book *book, int a, const char *id, vq_ticket **v,
-                           size_t *n, size_t *cap)
+static int lite_walk_tickets(vq_store *base, const char *attr, int64_t first, int64_t last,
+                             vq_store_ticket_cb fn, void *arg)
 {
-	int nslots = vq_book_slot_count(book, a);
-	vq_slot_view first, last;
-	if (nslots <= 0)
-		return VQ_OK;
-	if (vq_book_slot(book, a, 0, &first) != VQ_OK ||
-	    vq_book_slot(book, a, nslots - 1, &last) != VQ_OK)
-		return store_fail(st, "load day", "book has no slot view");
+	lite *st = (lite *)base;
 	sqlite3_stmt *s = stmt(st, S_DAY_TICKETS);
-	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 2, first.start);
-	sqlite3_bind_int64(s, 3, last.start);
+	sqlite3_bind_text(s, 1, attr, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, first);
+	sqlite3_bind_int64(s, 3, last);
 	int rc = VQ_OK, step = SQLITE_DONE;
 	while (rc == VQ_OK && (step = sqlite3_step(s)) == SQLITE_ROW) {
-		if (*n == *cap) {
-			size_t ncap = *cap ? *cap * 2 : 256;
-			vq_ticket *nv = realloc(*v, ncap * sizeof **v);
-			if (!nv) {
-				rc = VQ_ENOMEM;
-				break;
-			}
-			*v = nv;
-			*cap = ncap;
-		}
-		rc = row_to_ticket(st, s, &(*v)[*n]);
+		vq_ticket t;
+		rc = row_to_ticket(st, s, &t);
 		if (rc == VQ_OK)
-			(*n)++;
+			rc = fn(arg, &t);
 	}
 	if (rc == VQ_OK && step != SQLITE_DONE)
 		rc = sq_fail(st, "load tickets");
@@ -1017,61 +902,19 @@ static int collect_tickets(vq_store *st, const vq_book *book, int a, const char 
 	return rc;
 }
 
-static int by_id(const void *pa, const void *pb)
+static void lite_set_errmsg(vq_store *base, const char *msg)
 {
-	const vq_ticket *a = pa, *b = pb;
-	return (a->id > b->id) - (a->id < b->id);
-}
-
-int vq_store_load_day(vq_store *st, vq_book *book)
-{
-	if (!st || !book)
-		return VQ_EINVAL;
-	const vq_site *site = vq_book_site(book);
-	const int64_t day = vq_book_day_start(book);
-	const int nattr = vq_site_attr_count(site);
-	vq_ticket *tix = NULL;
-	size_t ntix = 0, captix = 0;
-	int rc = VQ_OK;
-
-	for (int a = 0; a < nattr && rc == VQ_OK; a++) {
-		const char *id = vq_site_attr(site, a)->id;
-		rc = load_attr_state(st, book, a, id, day);
-		if (rc == VQ_OK)
-			rc = walk_slots(st, book, a, id, day, 0);
-		if (rc == VQ_OK)
-			rc = collect_tickets(st, book, a, id, &tix, &ntix, &captix);
-	}
-	if (rc != VQ_OK)
-		goto cleanup;
-
-	/* The book keeps tickets in issue order, which is id order across attractions. */
-	if (ntix > 1)
-		qsort(tix, ntix, sizeof *tix, by_id);
-	for (size_t i = 0; i < ntix; i++) {
-		rc = vq_book_restore_ticket(book, &tix[i]);
-		if (rc != VQ_OK) {
-			rc = book_refused(st, rc, "ticket of", tix[i].attr, (long long)tix[i].id);
-			goto cleanup;
-		}
-	}
-	for (int a = 0; a < nattr && rc == VQ_OK; a++)
-		rc = walk_slots(st, book, a, vq_site_attr(site, a)->id, day, 1);
-
-cleanup:
-	free(tix);
-	return rc;
+	lite *st = (lite *)base;
+	snprintf(st->errmsg, sizeof st->errmsg, "%s", msg);
 }
 
 /* ---- idempotency ---- */
 
-int vq_store_put_request(vq_store *st, const char *rid, const char *kind,
-                         const uint8_t digest[VQ_STORE_DIGEST_LEN], const char *reply, size_t len,
-                         int64_t at)
+static int lite_put_request(vq_store *base, const char *rid, const char *kind,
+                            const uint8_t digest[VQ_STORE_DIGEST_LEN], const char *reply,
+                            size_t len, int64_t at)
 {
-	if (!st || !printable(rid, RID_MAX) || !printable(kind, LABEL_MAX) || !digest ||
-	    (!reply && len > 0) || len > TEXT_MAX)
-		return VQ_EINVAL;
+	lite *st = (lite *)base;
 	int rc = writable(st);
 	if (rc != VQ_OK)
 		return rc;
@@ -1090,10 +933,9 @@ int vq_store_put_request(vq_store *st, const char *rid, const char *kind,
 	return rc;
 }
 
-int vq_store_prune_requests(vq_store *st, int64_t before, int64_t *removed)
+static int lite_prune_requests(vq_store *base, int64_t before, int64_t *removed)
 {
-	if (!st)
-		return VQ_EINVAL;
+	lite *st = (lite *)base;
 	int rc = writable(st);
 	if (rc != VQ_OK)
 		return rc;
@@ -1119,11 +961,10 @@ static int same_request(sqlite3_stmt *s, const char *kind, const uint8_t *digest
 	       memcmp(sqlite3_column_blob(s, 2), digest, VQ_STORE_DIGEST_LEN) == 0;
 }
 
-int vq_store_get_request(vq_store *st, const char *rid, const char *kind,
-                         const uint8_t digest[VQ_STORE_DIGEST_LEN], char **reply, size_t *len)
+static int lite_get_request(vq_store *base, const char *rid, const char *kind,
+                            const uint8_t digest[VQ_STORE_DIGEST_LEN], char **reply, size_t *len)
 {
-	if (!st || !printable(rid, RID_MAX) || !printable(kind, LABEL_MAX) || !digest || !reply)
-		return VQ_EINVAL;
+	lite *st = (lite *)base;
 	*reply = NULL;
 	sqlite3_stmt *s = stmt(st, S_GET_REQUEST);
 	sqlite3_bind_text(s, 1, rid, -1, SQLITE_STATIC);
@@ -1159,10 +1000,92 @@ int vq_store_get_request(vq_store *st, const char *rid, const char *kind,
 	return rc;
 }
 
+/* ---- many rows at once (SQLite: one by one, each call is cheap) ---- */
+
+/* A refusal inside a write of many rows leaves the batch half written: it dies. */
+static int many_failed(lite *st, int rc, const char *what)
+{
+	if (rc != VQ_ESTORE && st->batch && !st->poisoned)
+		store_fail(st, what, vq_strerror(rc));
+	return rc;
+}
+
+static int lite_put_rows(vq_store *base, const vq_store_rows *rows)
+{
+	lite *st = (lite *)base;
+	int rc = VQ_OK;
+	for (size_t i = 0; rc == VQ_OK && i < rows->ntickets; i++)
+		rc = lite_put_ticket(base, rows->tickets[i]);
+	for (size_t i = 0; rc == VQ_OK && i < rows->nslots; i++)
+		rc = lite_put_slot(base, rows->slots[i].attr, rows->day_start, rows->slots[i].slot,
+		                   &rows->slots[i].view);
+	for (size_t i = 0; rc == VQ_OK && i < rows->nattrs; i++)
+		rc = lite_put_attr_state(base, rows->attrs[i].attr, rows->day_start,
+		                         &rows->attrs[i].state);
+	return rc == VQ_OK ? VQ_OK : many_failed(st, rc, "put rows");
+}
+
+static int lite_put_requests(vq_store *base, const vq_store_reply *r, size_t n)
+{
+	lite *st = (lite *)base;
+	int rc = VQ_OK;
+	for (size_t i = 0; rc == VQ_OK && i < n; i++)
+		rc = lite_put_request(base, r[i].rid, r[i].kind, r[i].digest, r[i].reply, r[i].len,
+		                      r[i].at);
+	return rc == VQ_OK ? VQ_OK : many_failed(st, rc, "put requests");
+}
+
+static int lite_get_requests(vq_store *base, const char *const *rids, size_t n,
+                             vq_store_reply_fn fn, void *arg)
+{
+	lite *st = (lite *)base;
+	sqlite3_stmt *s = stmt(st, S_GET_REQUEST);
+	int rc = VQ_OK;
+	for (size_t i = 0; rc == VQ_OK && i < n; i++) {
+		sqlite3_bind_text(s, 1, rids[i], -1, SQLITE_STATIC);
+		switch (sqlite3_step(s)) {
+		case SQLITE_ROW: {
+			/* copies: the column pointers last until the next step or reset only */
+			size_t len = (size_t)sqlite3_column_bytes(s, 0);
+			char *copy = malloc(len + 1);
+			const char *kind = (const char *)sqlite3_column_text(s, 1);
+			char k[VQ_STORE_LABEL_MAX + 1];
+			uint8_t digest[VQ_STORE_DIGEST_LEN];
+			int has_digest = sqlite3_column_type(s, 2) != SQLITE_NULL;
+			if (!copy) {
+				rc = VQ_ENOMEM;
+				break;
+			}
+			if (!kind ||
+			    (has_digest && sqlite3_column_bytes(s, 2) != VQ_STORE_DIGEST_LEN)) {
+				free(copy);
+				rc = store_fail(st, "get requests", "a row that is not vq's");
+				break;
+			}
+			snprintf(k, sizeof k, "%s", kind);
+			if (has_digest)
+				memcpy(digest, sqlite3_column_blob(s, 2), sizeof digest);
+			if (len)
+				memcpy(copy, sqlite3_column_blob(s, 0), len);
+			copy[len] = '\0';
+			rc = fn(arg, i, copy, len, k, has_digest ? digest : NULL);
+			free(copy);
+			break;
+		}
+		case SQLITE_DONE:
+			break;
+		default:
+			rc = sq_fail(st, "get requests");
+		}
+		done(s);
+	}
+	return rc;
+}
+
 /* ---- redemption ---- */
 
 /* Nothing changed: says why, from the row as it is under our write lock. */
-static int why_not_redeemed(vq_store *st, uint64_t id)
+static int why_not_redeemed(lite *st, uint64_t id)
 {
 	sqlite3_stmt *s = stmt(st, S_TICKET_STATE);
 	sqlite3_bind_int64(s, 1, (int64_t)id);
@@ -1181,12 +1104,9 @@ static int why_not_redeemed(vq_store *st, uint64_t id)
 	return rc;
 }
 
-int vq_store_redeem(vq_store *st, uint64_t id, const char *gate, int64_t at, int offline)
+static int lite_redeem(vq_store *base, uint64_t id, const char *gate, int64_t at, int offline)
 {
-	if (!st || id == 0 || !gate || !fits_field(gate, 0))
-		return VQ_EINVAL;
-	if (id > (uint64_t)INT64_MAX)
-		return VQ_ENOTICKET;
+	lite *st = (lite *)base;
 	int rc = op_begin(st);
 	if (rc != VQ_OK)
 		return rc;
@@ -1226,10 +1146,9 @@ end:
 
 /* ---- members ---- */
 
-int vq_store_put_member(vq_store *st, const char *card, const char *tier)
+static int lite_put_member(vq_store *base, const char *card, const char *tier)
 {
-	if (!st || !printable(card, CARD_MAX) || !valid_id(tier))
-		return VQ_EINVAL;
+	lite *st = (lite *)base;
 	int rc = writable(st);
 	if (rc != VQ_OK)
 		return rc;
@@ -1243,7 +1162,7 @@ int vq_store_put_member(vq_store *st, const char *card, const char *tier)
 
 /* Copies a text column into a caller's buffer of size cap; VQ_ESTORE if it does not fit,
  * which for ids means the row was not written by us. */
-static int copy_text(vq_store *st, sqlite3_stmt *s, int col, char *out, size_t cap, int oversize_rc)
+static int copy_text(lite *st, sqlite3_stmt *s, int col, char *out, size_t cap, int oversize_rc)
 {
 	const char *p = (const char *)sqlite3_column_text(s, col);
 	size_t n = (size_t)sqlite3_column_bytes(s, col);
@@ -1257,10 +1176,9 @@ static int copy_text(vq_store *st, sqlite3_stmt *s, int col, char *out, size_t c
 	return VQ_OK;
 }
 
-int vq_store_get_member(vq_store *st, const char *card, char tier[VQ_ID_MAX])
+static int lite_get_member(vq_store *base, const char *card, char tier[VQ_ID_MAX])
 {
-	if (!st || !printable(card, CARD_MAX) || !tier)
-		return VQ_EINVAL;
+	lite *st = (lite *)base;
 	sqlite3_stmt *s = stmt(st, S_GET_MEMBER);
 	sqlite3_bind_text(s, 1, card, -1, SQLITE_STATIC);
 	int rc;
@@ -1278,10 +1196,8 @@ int vq_store_get_member(vq_store *st, const char *card, char tier[VQ_ID_MAX])
 	return rc;
 }
 
-static int count_rows(vq_store *st, enum stmt_id id, int64_t *out, const char *what)
+static int count_rows(lite *st, enum stmt_id id, int64_t *out, const char *what)
 {
-	if (!st || !out)
-		return VQ_EINVAL;
 	sqlite3_stmt *s = stmt(st, id);
 	int rc = VQ_OK;
 	if (sqlite3_step(s) == SQLITE_ROW)
@@ -1292,19 +1208,18 @@ static int count_rows(vq_store *st, enum stmt_id id, int64_t *out, const char *w
 	return rc;
 }
 
-int vq_store_member_count(vq_store *st, int64_t *out)
+static int lite_member_count(vq_store *base, int64_t *out)
 {
+	lite *st = (lite *)base;
 	return count_rows(st, S_COUNT_MEMBERS, out, "count members");
 }
 
 /* ---- audit ---- */
 
-int vq_store_audit(vq_store *st, int64_t at, const char *actor, const char *action,
-                   const char *detail)
+static int lite_audit(vq_store *base, int64_t at, const char *actor, const char *action,
+                      const char *detail)
 {
-	if (!st || !printable(actor, LABEL_MAX) || !printable(action, LABEL_MAX) ||
-	    (detail && strnlen(detail, TEXT_MAX + 1) > TEXT_MAX))
-		return VQ_EINVAL;
+	lite *st = (lite *)base;
 	int rc = writable(st);
 	if (rc != VQ_OK)
 		return rc;
@@ -1321,8 +1236,9 @@ int vq_store_audit(vq_store *st, int64_t at, const char *actor, const char *acti
 	return rc;
 }
 
-int vq_store_audit_count(vq_store *st, int64_t *out)
+static int lite_audit_count(vq_store *base, int64_t *out)
 {
+	lite *st = (lite *)base;
 	return count_rows(st, S_COUNT_AUDIT, out, "count audit");
 }
 
@@ -1363,10 +1279,10 @@ int vq_store_audit_recent(vq_store *st, int64_t since, const char *action, int l
 
 /* ---- signing keys ---- */
 
-int vq_store_put_key(vq_store *st, uint8_t kid, const uint8_t pk[32], int active, int64_t created)
+static int lite_put_key(vq_store *base, uint8_t kid, const uint8_t pk[32], int active,
+                        int64_t created)
 {
-	if (!st || !pk)
-		return VQ_EINVAL;
+	lite *st = (lite *)base;
 	int rc = op_begin(st);
 	if (rc != VQ_OK)
 		return rc;
@@ -1395,10 +1311,9 @@ end:
 	return op_end(st, rc);
 }
 
-int vq_store_get_active_key(vq_store *st, uint8_t *kid, uint8_t pk[32])
+static int lite_get_active_key(vq_store *base, uint8_t *kid, uint8_t pk[32])
 {
-	if (!st || !kid || !pk)
-		return VQ_EINVAL;
+	lite *st = (lite *)base;
 	sqlite3_stmt *s = stmt(st, S_ACTIVE_KEY);
 	int rc = VQ_OK;
 	switch (sqlite3_step(s)) {
@@ -1421,10 +1336,9 @@ int vq_store_get_active_key(vq_store *st, uint8_t *kid, uint8_t pk[32])
 	return rc;
 }
 
-int vq_store_get_key(vq_store *st, uint8_t kid, vq_store_key *out)
+static int lite_get_key(vq_store *base, uint8_t kid, vq_store_key *out)
 {
-	if (!st || !out)
-		return VQ_EINVAL;
+	lite *st = (lite *)base;
 	sqlite3_stmt *s = stmt(st, S_GET_KEY);
 	sqlite3_bind_int(s, 1, kid);
 	int rc = VQ_OK;
@@ -1451,10 +1365,9 @@ int vq_store_get_key(vq_store *st, uint8_t kid, vq_store_key *out)
 	return rc;
 }
 
-int vq_store_retire_key(vq_store *st, uint8_t kid, int64_t at)
+static int lite_retire_key(vq_store *base, uint8_t kid, int64_t at)
 {
-	if (!st || at <= 0)
-		return VQ_EINVAL;
+	lite *st = (lite *)base;
 	int rc = writable(st);
 	if (rc != VQ_OK)
 		return rc;
@@ -1471,16 +1384,15 @@ int vq_store_retire_key(vq_store *st, uint8_t kid, int64_t at)
 		return rc;
 	/* nothing changed: say why */
 	vq_store_key k;
-	rc = vq_store_get_key(st, kid, &k);
+	rc = lite_get_key(base, kid, &k);
 	if (rc != VQ_OK)
 		return rc;
 	return k.retired ? VQ_ENOTFOUND : VQ_ESTATE;
 }
 
-int vq_store_get_keyring(vq_store *st, vq_keyring *ring)
+static int lite_get_keyring(vq_store *base, vq_keyring *ring)
 {
-	if (!st || !ring)
-		return VQ_EINVAL;
+	lite *st = (lite *)base;
 	vq_keyring r;
 	memset(&r, 0, sizeof r);
 	sqlite3_stmt *s = stmt(st, S_KEYRING);
@@ -1503,10 +1415,9 @@ int vq_store_get_keyring(vq_store *st, vq_keyring *ring)
 	return rc;
 }
 
-int vq_store_legacy_secrets(vq_store *st, uint8_t kid[256], uint8_t (*sk)[64], int *n)
+static int lite_legacy_secrets(vq_store *base, uint8_t kid[256], uint8_t (*sk)[64], int *n)
 {
-	if (!st || !kid || !sk || !n)
-		return VQ_EINVAL;
+	lite *st = (lite *)base;
 	*n = 0;
 	sqlite3_stmt *s = stmt(st, S_LEGACY_SECRETS);
 	int rc = VQ_OK, step = SQLITE_DONE;
@@ -1525,19 +1436,20 @@ int vq_store_legacy_secrets(vq_store *st, uint8_t kid[256], uint8_t (*sk)[64], i
 	return rc;
 }
 
-int vq_store_forget_legacy_secrets(vq_store *st)
+static int lite_forget_legacy_secrets(vq_store *base)
 {
-	if (!st || st->batch || in_tx(st))
+	lite *st = (lite *)base;
+	if (st->batch || in_tx(st))
 		return VQ_EINVAL; /* the checkpoint below needs no transaction of ours open */
 	/* a batch of its own */
-	int rc = vq_store_begin(st);
+	int rc = lite_begin(base);
 	if (rc != VQ_OK)
 		return rc;
 	rc = run(st, S_FORGET_LEGACY, "forget legacy secrets");
 	if (rc == VQ_OK)
-		rc = vq_store_commit(st);
+		rc = lite_commit(base);
 	else
-		vq_store_rollback(st);
+		lite_rollback(base);
 	if (rc != VQ_OK)
 		return rc;
 	/* secure_delete zeroed the rows in the pages written to the WAL; the checkpoint puts
@@ -1553,11 +1465,10 @@ int vq_store_forget_legacy_secrets(vq_store *st)
 	return rc;
 }
 
-int vq_store_count_open_tickets(vq_store *st, int64_t day_start, int64_t issued_until, int64_t now,
-                                int64_t *out)
+static int lite_count_open_tickets(vq_store *base, int64_t day_start, int64_t issued_until,
+                                   int64_t now, int64_t *out)
 {
-	if (!st || !out)
-		return VQ_EINVAL;
+	lite *st = (lite *)base;
 	sqlite3_stmt *s = stmt(st, S_OPEN_TICKETS);
 	sqlite3_bind_int64(s, 1, day_start);
 	sqlite3_bind_int64(s, 2, issued_until);
@@ -1573,10 +1484,9 @@ int vq_store_count_open_tickets(vq_store *st, int64_t day_start, int64_t issued_
 
 /* ---- settings ---- */
 
-int vq_store_set_setting(vq_store *st, const char *key, const char *value)
+static int lite_set_setting(vq_store *base, const char *key, const char *value)
 {
-	if (!st || !printable(key, LABEL_MAX) || !value || strnlen(value, TEXT_MAX + 1) > TEXT_MAX)
-		return VQ_EINVAL;
+	lite *st = (lite *)base;
 	int rc = writable(st);
 	if (rc != VQ_OK)
 		return rc;
@@ -1588,10 +1498,9 @@ int vq_store_set_setting(vq_store *st, const char *key, const char *value)
 	return rc;
 }
 
-int vq_store_get_setting(vq_store *st, const char *key, char *out, size_t outlen)
+static int lite_get_setting(vq_store *base, const char *key, char *out, size_t outlen)
 {
-	if (!st || !printable(key, LABEL_MAX) || !out || outlen == 0)
-		return VQ_EINVAL;
+	lite *st = (lite *)base;
 	sqlite3_stmt *s = stmt(st, S_GET_SETTING);
 	sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
 	int rc;
@@ -1608,3 +1517,47 @@ int vq_store_get_setting(vq_store *st, const char *key, char *out, size_t outlen
 	done(s);
 	return rc;
 }
+
+const vq_store_ops vq_store_sqlite_ops = {
+    .name = "sqlite",
+    .open = lite_open,
+    .close = lite_close,
+    .schema_version = lite_schema_version,
+    .errmsg = lite_errmsg,
+    .begin = lite_begin,
+    .commit = lite_commit,
+    .rollback = lite_rollback,
+    .poison = lite_poison,
+    .batch_ok = lite_batch_ok,
+    .put_ticket = lite_put_ticket,
+    .put_slot = lite_put_slot,
+    .put_attr_state = lite_put_attr_state,
+    .put_request = lite_put_request,
+    .get_request = lite_get_request,
+    .put_rows = lite_put_rows,
+    .put_requests = lite_put_requests,
+    .get_requests = lite_get_requests,
+    .prune_requests = lite_prune_requests,
+    .redeem = lite_redeem,
+    .get_ticket = lite_get_ticket,
+    .next_ticket_id = lite_next_ticket_id,
+    .get_attr_state = lite_get_attr_state,
+    .walk_slots = lite_walk_slots,
+    .walk_tickets = lite_walk_tickets,
+    .set_errmsg = lite_set_errmsg,
+    .put_member = lite_put_member,
+    .get_member = lite_get_member,
+    .member_count = lite_member_count,
+    .audit = lite_audit,
+    .audit_count = lite_audit_count,
+    .put_key = lite_put_key,
+    .get_active_key = lite_get_active_key,
+    .get_key = lite_get_key,
+    .get_keyring = lite_get_keyring,
+    .retire_key = lite_retire_key,
+    .count_open_tickets = lite_count_open_tickets,
+    .legacy_secrets = lite_legacy_secrets,
+    .forget_legacy_secrets = lite_forget_legacy_secrets,
+    .set_setting = lite_set_setting,
+    .get_setting = lite_get_setting,
+};

@@ -1,17 +1,30 @@
-/* coordinator/store.h — the durable truth: SQLite in WAL mode with synchronous=FULL.
+/* coordinator/store.h — the durable truth, behind one interface for two databases.
  *
  * Owns the schema (versioned; migrations run at open) and every SQL statement vq runs:
  * tickets, slot capacities and counts, attraction states, members (card number + tier,
  * no names), request ids for idempotency, redemptions, the operators' audit log, the
  * public half of the signing keys (the secret half lives in vqd's key file, never here)
- * and small settings; deleted content is overwritten with zeros (secure_delete). Every
- * write happens inside a batch, vq_store_begin .. vq_store_commit, so many requests share
- * one transaction (group commit): a write outside one fails (VQ_EINVAL) instead of
+ * and small settings; deleted content is overwritten with zeros (SQLite: secure_delete).
+ * Every write happens inside a batch, vq_store_begin .. vq_store_commit, so many requests
+ * share one transaction (group commit): a write outside one fails (VQ_EINVAL) instead of
  * committing by itself. Nothing a caller acknowledges may come before vq_store_commit
- * returned VQ_OK. Once a batch is dead (a write of it failed, SQLite rolled it back after
- * an I/O error, or the caller said so with vq_store_poison), every later write of it fails
- * with VQ_ESTORE and so does its commit: a batch is durable whole or not at all. One
- * vq_store is used by one thread.
+ * returned VQ_OK. Once a batch is dead (a write of it failed, the database rolled it back
+ * by itself, its connection was lost, or the caller said so with vq_store_poison), every
+ * later write of it fails with VQ_ESTORE and so does its commit: a batch is durable whole
+ * or not at all. One vq_store is used by one thread.
+ *
+ * Two backends (store_backend.h), chosen by where the store is:
+ *   - a file path: SQLite in WAL mode with synchronous=FULL (store.c), one site a file;
+ *   - a URI postgresql://... or postgres://...: PostgreSQL through libpq (store_pg.c), with
+ *     libpq's own URI syntax (several hosts and target_session_attrs=read-write find the
+ *     primary of a formation). A database holds many sites, each in a schema of its own.
+ *     A lost connection is made again at the next call outside a batch; a batch that
+ *     loses its connection is dead. Durable means committed as the server is configured
+ *     (with synchronous replication: on the standby too); a commit the server cut short
+ *     (its session ended, or its wait for the standby cancelled) fails, although the server
+ *     may have kept it: the caller acknowledges nothing of it and reads back what is there.
+ * Both backends keep the same contract, function for function; tests/test_store.c runs
+ * against both.
  */
 #ifndef VQ_STORE_H
 #define VQ_STORE_H
@@ -23,12 +36,26 @@ typedef struct vq_store vq_store;
 
 #define VQ_STORE_SCHEMA_VERSION 3
 
-/* Opens or creates the database at path and migrates it to VQ_STORE_SCHEMA_VERSION.
- * VQ_ESTORE with a message in err if it cannot (unreadable, newer schema, not a db). */
-int vq_store_open(const char *path, vq_store **out, char *err, size_t errlen);
+/* Opens or creates the store of site at where (a path or a PostgreSQL URI, above) and
+ * migrates it to VQ_STORE_SCHEMA_VERSION. site is the site's id: a PostgreSQL store needs
+ * it (the site's schema), a SQLite file holds one site and may be given NULL. chain, if not
+ * NULL, is the id of the chain whose one member list the site shares with the chain's
+ * other sites in the same PostgreSQL database (put_member, get_member and member_count
+ * then act on the chain's list); SQLite ignores it (a file's members are its own).
+ * VQ_EINVAL for a bad argument, VQ_ESTORE with a message in err if it cannot open
+ * (unreachable, unreadable, newer schema, not vq's). */
+int vq_store_open(const char *where, const char *site, const char *chain, vq_store **out, char *err,
+                  size_t errlen);
 void vq_store_close(vq_store *st); /* NULL is fine; rolls back an open transaction */
 int vq_store_schema_version(vq_store *st, int *out);
-const char *vq_store_errmsg(const vq_store *st); /* SQLite's last message */
+const char *vq_store_errmsg(const vq_store *st); /* the database's last message */
+/* "sqlite" or "postgresql". */
+const char *vq_store_backend(const vq_store *st);
+/* True if where names a PostgreSQL database (a postgresql:// or postgres:// URI). */
+int vq_store_is_uri(const char *where);
+/* where as it may be logged: a URI's password (user:PASSWORD@ or password=...) becomes
+ * "***". Always NUL-terminates out (cut if too small). */
+void vq_store_describe(const char *where, char *out, size_t outlen);
 
 int vq_store_begin(vq_store *st);
 int vq_store_commit(vq_store *st); /* VQ_ESTORE: rolled back, nothing of it is durable */
@@ -47,6 +74,30 @@ int vq_store_put_slot(vq_store *st, const char *attr, int64_t day_start, int slo
 int vq_store_put_attr_state(vq_store *st, const char *attr, int64_t day_start,
                             const vq_attr_state *a);
 
+/* Everything a batch changed, written at once (inside a batch): tickets, then slot
+ * capacities and counts, then attraction states, all of the day day_start. The same rules
+ * as the single puts, row for row: VQ_ESTATE if a stored ticket is further along than the
+ * one given. On any failure the batch is dead. PostgreSQL writes them in one round trip. */
+typedef struct vq_store_slot {
+	const char *attr;
+	int slot;
+	vq_slot_view view;
+} vq_store_slot;
+typedef struct vq_store_attr {
+	const char *attr;
+	vq_attr_state state;
+} vq_store_attr;
+typedef struct vq_store_rows {
+	int64_t day_start;
+	const vq_ticket *const *tickets;
+	size_t ntickets;
+	const vq_store_slot *slots;
+	size_t nslots;
+	const vq_store_attr *attrs;
+	size_t nattrs;
+} vq_store_rows;
+int vq_store_put_rows(vq_store *st, const vq_store_rows *rows);
+
 /* Idempotency: the first reply to request key rid (1..VQ_STORE_RID_MAX printable bytes) is
  * kept with the request's kind (its verb) and a digest of what it asked; a later request
  * with the same key and the same kind and digest gets it back. VQ_EEXISTS if rid is already
@@ -62,14 +113,36 @@ int vq_store_put_request(vq_store *st, const char *rid, const char *kind,
  * malloc'd NUL-terminated copy (free()). */
 int vq_store_get_request(vq_store *st, const char *rid, const char *kind,
                          const uint8_t digest[VQ_STORE_DIGEST_LEN], char **reply, size_t *len);
+/* 1 if put_request would take these arguments (it may still find rid stored). */
+int vq_store_request_valid(const char *rid, const char *kind, const uint8_t *digest,
+                           const char *reply, size_t len);
+/* Many replies at once, inside a batch, as n put_request: VQ_EEXISTS if a rid is stored
+ * already (or given twice), and then the batch is dead. */
+typedef struct vq_store_reply {
+	const char *rid, *kind;
+	const uint8_t *digest; /* VQ_STORE_DIGEST_LEN bytes */
+	const char *reply;
+	size_t len;
+	int64_t at;
+} vq_store_reply;
+int vq_store_put_requests(vq_store *st, const vq_store_reply *r, size_t n);
+/* Looks n request ids up at once: fn(arg, i, reply, len, kind, digest) for each rids[i]
+ * stored (reply is len bytes plus a NUL; digest is NULL for a reply kept before digests
+ * were; all valid during the call only). The caller compares kind and digest as
+ * get_request does. A non-zero return of fn stops the walk and is returned. PostgreSQL
+ * asks once for them all. */
+typedef int (*vq_store_reply_fn)(void *arg, size_t i, const char *reply, size_t len,
+                                 const char *kind, const uint8_t *digest);
+int vq_store_get_requests(vq_store *st, const char *const *rids, size_t n, vq_store_reply_fn fn,
+                          void *arg);
 /* Forgets the replies remembered before `before` (a retry never comes days later), inside
  * a batch; the number removed goes to *removed (may be NULL). */
 int vq_store_prune_requests(vq_store *st, int64_t before, int64_t *removed);
 
 /* Marks ticket id redeemed if, and only if, it is issued or anytime now, and records the
  * redemption, inside a batch; atomic even against another process on the same database
- * (the batch holds the write lock from its begin). VQ_EUSED if it
- * was redeemed already, VQ_ENOTICKET if unknown, VQ_ESTATE if cancelled. */
+ * (SQLite: the batch holds the write lock from its begin; PostgreSQL: the row's lock). VQ_EUSED if
+ * it was redeemed already, VQ_ENOTICKET if unknown, VQ_ESTATE if cancelled. */
 int vq_store_redeem(vq_store *st, uint64_t id, const char *gate, int64_t at, int offline);
 
 /* Reads. */
@@ -130,7 +203,9 @@ int vq_store_count_open_tickets(vq_store *st, int64_t day_start, int64_t issued_
 /* Secret keys a database of schema 1 held, left by the migration for vqd to move to its key
  * file: up to 256, in kid order. Then vq_store_forget_legacy_secrets deletes them and
  * checkpoints the WAL away, so neither the database nor its WAL holds their bytes any
- * more; call it outside a transaction, before another connection reads the database. */
+ * more; call it outside a transaction, before another connection reads the database.
+ * (A PostgreSQL store never held a secret: its first schema already left them out, so it
+ * has none to give and nothing to forget.) */
 int vq_store_legacy_secrets(vq_store *st, uint8_t kid[256], uint8_t (*sk)[64], int *n);
 int vq_store_forget_legacy_secrets(vq_store *st);
 
@@ -138,9 +213,10 @@ int vq_store_forget_legacy_secrets(vq_store *st);
 int vq_store_set_setting(vq_store *st, const char *key, const char *value);
 int vq_store_get_setting(vq_store *st, const char *key, char *out, size_t outlen);
 
-/* Fault injection for tests: the n-th next write or sync the store's database file(s) do
- * (1 = the very next), and every one after it, fails with an I/O error; 0 turns it off.
- * Works through a SQLite VFS shim that the store always opens its database with. */
+/* Fault injection for tests (SQLite): the n-th next write or sync the store's database
+ * file(s) do (1 = the very next), and every one after it, fails with an I/O error; 0 turns
+ * it off. Works through a SQLite VFS shim that the store always opens its database with.
+ * (PostgreSQL's faults are real ones: tests end the server's session or kill the server.) */
 void vq_store_fail_io_after(unsigned long n);
 
 #endif

@@ -62,11 +62,14 @@ typedef struct options {
 static void usage(FILE *f)
 {
 	fprintf(f,
-	        "usage: vqd --config SITE.json --db FILE [options]\n"
+	        "usage: vqd --config SITE.json --db FILE|URI [options]\n"
 	        "  --config FILE         the site (attractions, tiers); SIGHUP reloads it\n"
-	        "  --db FILE             the SQLite database (made on first start)\n"
+	        "  --db FILE             the SQLite database (made on first start), or\n"
+	        "  --db postgresql://... a PostgreSQL database (libpq URI; the site's schema is\n"
+	        "                        made on first start)\n"
 	        "  --key-file FILE       the signing secrets, mode 0600, made on first start\n"
-	        "                        (DB.keys); keep it apart from the database's backups\n"
+	        "                        (DB.keys for a file; needed with a URI); keep it apart\n"
+	        "                        from the database's backups\n"
 	        "  --new-signing-key     make a new signing key at start (after losing the key\n"
 	        "                        file: tickets already issued keep verifying)\n"
 	        "  --max-batch N         requests decided per transaction (1..4096, 256)\n"
@@ -149,6 +152,12 @@ static int parse_args(int argc, char **argv, options *o)
 	}
 	if (!o->config || !o->db) {
 		fprintf(stderr, "vqd: --config and --db are required\n");
+		return -1;
+	}
+	if (!o->key_file && vq_store_is_uri(o->db)) {
+		fprintf(stderr,
+		        "vqd: --key-file is needed with a PostgreSQL --db (a URI is no path "
+		        "to put it beside)\n");
 		return -1;
 	}
 	if (!o->key_file) {
@@ -496,9 +505,12 @@ static int run(options *o)
 	msgs = calloc((size_t)o->max_batch, sizeof *msgs);
 	if (!msgs)
 		goto out;
-	vq_log(VQ_LOG_INFO, "site %s (%d attractions), db %s, broker %s:%d as %s", vq_site_id(site),
-	       vq_site_attr_count(site), o->db, o->bus.host, o->bus.port ? o->bus.port : 1883,
-	       o->bus.user);
+	char where[512];
+	vq_store_describe(o->db, where, sizeof where);
+	vq_log(VQ_LOG_INFO, "site %s (%d attractions), %s store %s, broker %s:%d as %s",
+	       vq_site_id(site), vq_site_attr_count(site),
+	       vq_store_backend(vq_service_store(d.svc)), where, o->bus.host,
+	       o->bus.port ? o->bus.port : 1883, o->bus.user);
 
 	double last_pub = 0, last_refresh = mono_ms();
 	uint64_t drops_seen = 0;

@@ -161,6 +161,13 @@ void vqd_free_memory(vq_vqd *d);
 char *vqd_handle(vq_vqd *d, const char *suffix, const char *payload, size_t len, const char *client,
                  int64_t now);
 
+/* The key a request's first reply is remembered under: the client's account and its
+ * request id. vqd_request_key finds it in a request's bytes (0 if it has no usable rid),
+ * so a batch can look all of its keys up at once before deciding (vq_service_prefetch). */
+void vqd_reply_key(const char *client, const char *rid, char key[VQ_STORE_RID_MAX + 1]);
+int vqd_request_key(const char *payload, size_t len, const char *client,
+                    char key[VQ_STORE_RID_MAX + 1]);
+
 /* The reply every request of a batch whose commit failed gets instead. */
 char *vqd_storage_error(const char *payload, size_t len);
 

@@ -251,7 +251,7 @@ static void second_writer_redeems(uint64_t id)
 {
 	vq_store *other = NULL;
 	char err[256];
-	ck_assert_int_eq(vq_store_open(R.db, &other, err, sizeof err), VQ_OK);
+	ck_assert_int_eq(vq_store_open(R.db, NULL, NULL, &other, err, sizeof err), VQ_OK);
 	ck_assert_int_eq(vq_store_begin(other), VQ_OK);
 	ck_assert_int_eq(vq_store_redeem(other, id, "intruder", AT(9, 30), 0), VQ_OK);
 	ck_assert_int_eq(vq_store_commit(other), VQ_OK);

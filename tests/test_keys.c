@@ -231,7 +231,7 @@ static void make_v1(const char *path, int n, uint8_t pk[][32], uint8_t sk[][64])
 {
 	vq_store *st = NULL;
 	char err[256];
-	ck_assert_msg(vq_store_open(path, &st, err, sizeof err) == VQ_OK, "%s", err);
+	ck_assert_msg(vq_store_open(path, NULL, NULL, &st, err, sizeof err) == VQ_OK, "%s", err);
 	vq_store_close(st);
 	sqlite3 *db = NULL;
 	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
@@ -309,7 +309,7 @@ START_TEST(test_store_legacy_secrets)
 
 	vq_store *st = NULL;
 	char err[256];
-	ck_assert_msg(vq_store_open(path, &st, err, sizeof err) == VQ_OK, "%s", err);
+	ck_assert_msg(vq_store_open(path, NULL, NULL, &st, err, sizeof err) == VQ_OK, "%s", err);
 	int v = 0;
 	ck_assert_int_eq(vq_store_schema_version(st, &v), VQ_OK);
 	ck_assert_int_eq(v, VQ_STORE_SCHEMA_VERSION);

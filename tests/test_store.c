@@ -1,21 +1,29 @@
-/* tests/test_store.c — the SQLite store: schema and migrations, every table's round trip,
- * single-use redemption under a race of processes, group commit and rollback, injected I/O
- * faults (never a partial batch, never an unopenable file) and rebuilding a day's book.
+/* tests/test_store.c — the store, on both backends: schema and migrations, every table's
+ * round trip, single-use redemption under a race of processes, group commit and rollback,
+ * faults (never a partial batch, never an unopenable store) and rebuilding a day's book.
  *
- * Each test works in its own scratch folder; raw SQLite is used only to play the part of a
- * newer vq or of corruption.
+ * Every test that holds for both backends is a loop test over them (_i: SQLITE, PG); the
+ * PostgreSQL runs share one throwaway server (support/pgserver.h) started by main, and each
+ * test gets a site, hence a schema, of its own. Faults are each backend's own: SQLite's are
+ * injected through its VFS, PostgreSQL's are real (a session ended by the server, a commit
+ * cut short while it waits for a synchronous standby, the server killed). Raw SQL is used
+ * only to play the part of a newer vq, of corruption or of an administrator.
  */
 #include "coordinator/faultvfs.h"
 #include "coordinator/store.h"
 #include "support/fixtures.h"
+#include "support/pgserver.h"
 #include "support/tutil.h"
 
 #include <check.h>
+#include <libpq-fe.h>
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #define DAY 1699920000 /* 2023-11-14 00:00 UTC */
@@ -23,8 +31,14 @@
 /* The digest a remembered reply is bound to (any 32 bytes will do for the store). */
 static const uint8_t DG[VQ_STORE_DIGEST_LEN] = {0xd1, 0x6e, 0x57};
 
+enum { SQLITE, PG, NBACKENDS };
+static const char *const BACKEND_NAME[NBACKENDS] = {"sqlite", "postgresql"};
+
+static vq_test_pg *pg; /* one server for the program (main) */
+static int be;         /* the backend of the running test */
 static char *dir;
 static char path[1024];
+static char site_id[40], schema[64]; /* PostgreSQL: the test's own site and its schema */
 static char err[256];
 
 static void setup(void)
@@ -33,6 +47,7 @@ static void setup(void)
 	ck_assert_ptr_nonnull(dir);
 	snprintf(path, sizeof path, "%s/vq.db", dir);
 	vq_store_fail_io_after(0);
+	be = SQLITE;
 }
 
 static void teardown(void)
@@ -43,11 +58,35 @@ static void teardown(void)
 	dir = NULL;
 }
 
+/* Runs the test on backend b: PostgreSQL must be there (setup-deps installs it). */
+static void use(int b)
+{
+	be = b;
+	if (b != PG)
+		return;
+	ck_assert_msg(pg != NULL, "PostgreSQL is needed and did not start: %s", vq_test_pg_why());
+	/* each test runs in a process of its own: the pid makes its site new */
+	static int n;
+	snprintf(site_id, sizeof site_id, "t%d-%d", (int)getpid(), ++n);
+	snprintf(schema, sizeof schema, "vq_site_%s", site_id);
+}
+
+static const char *where(void)
+{
+	return be == PG ? vq_test_pg_uri(pg) : path;
+}
+
+static int open_store(vq_store **st)
+{
+	return vq_store_open(where(), be == PG ? site_id : NULL, NULL, st, err, sizeof err);
+}
+
 static vq_store *open_ok(void)
 {
 	vq_store *st = NULL;
-	int rc = vq_store_open(path, &st, err, sizeof err);
-	ck_assert_msg(rc == VQ_OK, "open: %s (%s)", vq_errname(rc), err);
+	int rc = open_store(&st);
+	ck_assert_msg(rc == VQ_OK, "%s: open: %s (%s)", BACKEND_NAME[be], vq_errname(rc), err);
+	ck_assert_str_eq(vq_store_backend(st), BACKEND_NAME[be]);
 	return st;
 }
 
@@ -91,9 +130,14 @@ static void ck_ticket_eq(const vq_ticket *a, const vq_ticket *b)
 	ck_assert_str_eq(a->issued_by, b->issued_by);
 }
 
-/* Runs SQL on the file behind the store's back (the store must be closed). */
+/* Runs SQL on the database behind the store's back (the store must be closed, or at
+ * least outside a batch); PostgreSQL's in the test's schema. */
 static void raw_exec(const char *sql)
 {
+	if (be == PG) {
+		ck_assert_int_eq(vq_test_pg_exec(pg, schema, sql, NULL), VQ_OK);
+		return;
+	}
 	sqlite3 *db = NULL;
 	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
 	char *msg = NULL;
@@ -117,6 +161,11 @@ static void commit_ok(vq_store *st)
 
 static int64_t raw_count(const char *sql)
 {
+	if (be == PG) {
+		int64_t n = -1;
+		ck_assert_int_eq(vq_test_pg_exec(pg, schema, sql, &n), VQ_OK);
+		return n;
+	}
 	sqlite3 *db = NULL;
 	sqlite3_stmt *s = NULL;
 	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
@@ -128,10 +177,25 @@ static int64_t raw_count(const char *sql)
 	return n;
 }
 
+/* The schema version as stored, read and written behind the store's back. */
+static int64_t raw_version(void)
+{
+	return raw_count(be == PG ? "SELECT version FROM vq_schema" : "PRAGMA user_version");
+}
+
+static void raw_set_version(int v)
+{
+	char sql[96];
+	snprintf(sql, sizeof sql,
+	         be == PG ? "UPDATE vq_schema SET version = %d" : "PRAGMA user_version = %d", v);
+	raw_exec(sql);
+}
+
 /* ---- schema ---- */
 
 START_TEST(test_schema_created)
 {
+	use(_i);
 	vq_store *st = open_ok();
 	int v = -1;
 	ck_assert_int_eq(vq_store_schema_version(st, &v), VQ_OK);
@@ -139,15 +203,30 @@ START_TEST(test_schema_created)
 	ck_assert_str_eq(vq_store_errmsg(st), "");
 	vq_store_close(st);
 
-	ck_assert_int_eq(raw_count("PRAGMA user_version"), VQ_STORE_SCHEMA_VERSION);
-	ck_assert_int_eq(raw_count("SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND "
-	                           "name IN ('tickets', 'slots', 'attr_state', 'members', "
-	                           "'requests', 'redemptions', 'audit', 'keys', 'settings')"),
-	                 9);
-	/* WAL is persistent in the file: a plain connection finds it set. */
-	ck_assert_int_eq(raw_count("SELECT count(*) FROM pragma_journal_mode WHERE "
-	                           "journal_mode = 'wal'"),
-	                 1);
+	ck_assert_int_eq(raw_version(), VQ_STORE_SCHEMA_VERSION);
+	if (be == SQLITE) {
+		ck_assert_int_eq(
+		    raw_count("SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND "
+		              "name IN ('tickets', 'slots', 'attr_state', 'members', "
+		              "'requests', 'redemptions', 'audit', 'keys', 'settings')"),
+		    9);
+		/* WAL is persistent in the file: a plain connection finds it set. */
+		ck_assert_int_eq(raw_count("SELECT count(*) FROM pragma_journal_mode WHERE "
+		                           "journal_mode = 'wal'"),
+		                 1);
+	} else {
+		/* the site's tables are in its own schema, and nowhere else */
+		char sql[512];
+		snprintf(sql, sizeof sql,
+		         "SELECT count(*) FROM pg_tables WHERE schemaname = '%s' AND tablename IN "
+		         "('tickets', 'slots', 'attr_state', 'members', 'requests', 'redemptions', "
+		         "'audit', 'keys', 'settings')",
+		         schema);
+		ck_assert_int_eq(raw_count(sql), 9);
+		ck_assert_int_eq(raw_count("SELECT count(*) FROM pg_tables WHERE schemaname = "
+		                           "'public'"),
+		                 0);
+	}
 
 	/* Reopening migrates nothing and keeps the version. */
 	st = open_ok();
@@ -159,6 +238,7 @@ END_TEST
 
 START_TEST(test_reopen_keeps_everything)
 {
+	use(_i);
 	vq_store *st = open_ok();
 	vq_ticket t = mk_ticket(5);
 	begin_ok(st);
@@ -199,15 +279,16 @@ END_TEST
  * become fast-lane tickets of an unknown account, and nothing else changes. */
 START_TEST(test_migrates_schema_2)
 {
+	use(_i);
 	vq_store *st = open_ok();
 	vq_ticket t = mk_ticket(5);
 	begin_ok(st);
 	ck_assert_int_eq(vq_store_put_ticket(st, &t), VQ_OK);
 	commit_ok(st);
 	vq_store_close(st);
-	raw_exec("ALTER TABLE tickets DROP COLUMN kind; ALTER TABLE tickets DROP COLUMN issued_by;"
-	         " PRAGMA user_version = 2");
-	ck_assert_int_eq(raw_count("PRAGMA user_version"), 2);
+	raw_exec("ALTER TABLE tickets DROP COLUMN kind; ALTER TABLE tickets DROP COLUMN issued_by");
+	raw_set_version(2);
+	ck_assert_int_eq(raw_version(), 2);
 	st = open_ok();
 	int v = -1;
 	ck_assert_int_eq(vq_store_schema_version(st, &v), VQ_OK);
@@ -223,15 +304,16 @@ END_TEST
 
 START_TEST(test_future_version_refused)
 {
+	use(_i);
 	vq_store_close(open_ok());
-	raw_exec("PRAGMA user_version = 99");
+	raw_set_version(99);
 	vq_store *st = (vq_store *)1;
-	int rc = vq_store_open(path, &st, err, sizeof err);
+	int rc = open_store(&st);
 	ck_assert_int_eq(rc, VQ_ESTORE);
 	ck_assert_ptr_null(st);
 	ck_assert_msg(strstr(err, "newer") && strstr(err, "99"), "message: %s", err);
 	/* Refusing wrote nothing: the version is still the future one. */
-	ck_assert_int_eq(raw_count("PRAGMA user_version"), 99);
+	ck_assert_int_eq(raw_version(), 99);
 }
 END_TEST
 
@@ -243,17 +325,56 @@ START_TEST(test_not_a_database)
 		fputs("this is not sqlite ", f);
 	fclose(f);
 	vq_store *st = NULL;
-	ck_assert_int_eq(vq_store_open(path, &st, err, sizeof err), VQ_ESTORE);
+	ck_assert_int_eq(vq_store_open(path, NULL, NULL, &st, err, sizeof err), VQ_ESTORE);
 	ck_assert_ptr_null(st);
 	ck_assert(err[0] != '\0');
 
 	/* Another application's SQLite file is not ours either. */
 	unlink(path);
 	raw_exec("PRAGMA application_id = 1234; CREATE TABLE x (y)");
-	ck_assert_int_eq(vq_store_open(path, &st, err, sizeof err), VQ_ESTORE);
+	ck_assert_int_eq(vq_store_open(path, NULL, NULL, &st, err, sizeof err), VQ_ESTORE);
 	ck_assert_msg(strstr(err, "not a vq database"), "message: %s", err);
 
-	ck_assert_int_eq(vq_store_open(NULL, &st, err, sizeof err), VQ_EINVAL);
+	ck_assert_int_eq(vq_store_open(NULL, NULL, NULL, &st, err, sizeof err), VQ_EINVAL);
+}
+END_TEST
+
+START_TEST(test_pg_not_ours)
+{
+	use(PG);
+	vq_store *st = (vq_store *)1;
+	/* A schema of the site's name that holds someone else's tables. */
+	char sql[256];
+	snprintf(sql, sizeof sql, "CREATE SCHEMA \"%s\"; CREATE TABLE x (y int)", schema);
+	raw_exec(sql);
+	ck_assert_int_eq(open_store(&st), VQ_ESTORE);
+	ck_assert_ptr_null(st);
+	ck_assert_msg(strstr(err, "not vq's"), "message: %s", err);
+	/* ... or a version table that is not vq's site schema's. */
+	raw_exec("DROP TABLE x; CREATE TABLE vq_schema (app text, version int);"
+	         " INSERT INTO vq_schema VALUES ('vq-chain', 1)");
+	ck_assert_int_eq(open_store(&st), VQ_ESTORE);
+	ck_assert_msg(strstr(err, "not a vq site schema"), "message: %s", err);
+	/* Nothing was written to them. */
+	ck_assert_int_eq(
+	    raw_count("SELECT count(*) FROM pg_tables WHERE schemaname = current_schema()"), 1);
+
+	/* A site is required; its id is checked. */
+	ck_assert_int_eq(vq_store_open(where(), NULL, NULL, &st, err, sizeof err), VQ_EINVAL);
+	ck_assert_msg(strstr(err, "site"), "message: %s", err);
+	ck_assert_int_eq(vq_store_open(where(), "Bad Site", NULL, &st, err, sizeof err), VQ_EINVAL);
+	ck_assert_int_eq(vq_store_open(where(), "ok", "bad\"chain", &st, err, sizeof err),
+	                 VQ_EINVAL);
+
+	/* Nobody listening: refused at once, with libpq's reason. */
+	int fd, port;
+	ck_assert_int_ge(fd = tu_hold_port(&port), 0);
+	char uri[128];
+	snprintf(uri, sizeof uri, "postgresql://postgres@127.0.0.1:%d/vq", port);
+	ck_assert_int_eq(vq_store_open(uri, site_id, NULL, &st, err, sizeof err), VQ_ESTORE);
+	ck_assert_ptr_null(st);
+	ck_assert_msg(strstr(err, "connect"), "message: %s", err);
+	close(fd);
 }
 END_TEST
 
@@ -261,6 +382,7 @@ END_TEST
 
 START_TEST(test_ticket_roundtrip)
 {
+	use(_i);
 	vq_store *st = open_ok();
 	vq_ticket t;
 	memset(&t, 0, sizeof t);
@@ -345,6 +467,7 @@ END_TEST
 
 START_TEST(test_requests)
 {
+	use(_i);
 	vq_store *st = open_ok();
 	const char first[] = "{\"ok\":true,\"ticket\":7}\0tail"; /* bytes, NUL inside */
 	const size_t flen = sizeof first - 1;
@@ -416,8 +539,10 @@ START_TEST(test_requests)
 	vq_store_close(st);
 
 	/* A reply kept before digests existed (schema 1) is bound to its verb alone. */
-	raw_exec(
-	    "INSERT INTO requests (rid, kind, reply, at) VALUES ('old', 'redeem', X'7b7d', 1)");
+	raw_exec(be == PG ? "INSERT INTO requests (rid, kind, reply, at) VALUES ('old', 'redeem',"
+	                    " '\\x7b7d', 1)"
+	                  : "INSERT INTO requests (rid, kind, reply, at) VALUES ('old', 'redeem',"
+	                    " X'7b7d', 1)");
 	st = open_ok();
 	ck_assert_int_eq(vq_store_get_request(st, "old", "redeem", other, &reply, &len), VQ_OK);
 	ck_assert_str_eq(reply, "{}");
@@ -428,10 +553,131 @@ START_TEST(test_requests)
 }
 END_TEST
 
+/* ---- many rows at once ---- */
+
+static int on_reply(void *arg, size_t i, const char *reply, size_t len, const char *kind,
+                    const uint8_t *digest)
+{
+	char(*got)[64] = arg;
+	ck_assert_uint_lt(len, 63);
+	ck_assert(!strcmp(kind, "issue") || !strcmp(kind, "cancel"));
+	ck_assert_ptr_nonnull(digest);
+	ck_assert_mem_eq(digest, DG, VQ_STORE_DIGEST_LEN);
+	memcpy(got[i], reply, len);
+	got[i][len] = '\0';
+	return VQ_OK;
+}
+
+START_TEST(test_many_rows)
+{
+	use(_i);
+	vq_store *st = open_ok();
+	vq_ticket t[3] = {mk_ticket(1), mk_ticket(2), mk_ticket(3)};
+	snprintf(t[2].used_gate, sizeof t[2].used_gate, "g\"a\\te"); /* quoted in arrays */
+	const vq_ticket *tp[3] = {&t[0], &t[1], &t[2]};
+	vq_store_slot slots[2] = {{"coaster", 0, {.start = DAY + 9 * 3600, .cap = 75, .taken = 3}},
+	                          {"wheel", 4, {.start = DAY + 11 * 3600, .cap = 10, .taken = 0}}};
+	vq_store_attr attrs[1] = {{"coaster",
+	                           {.status = VQ_ATTR_CLOSED,
+	                            .closed_at = DAY + 10 * 3600,
+	                            .throughput_per_hour = 600,
+	                            .fast_share_pct = 50,
+	                            .overbook_pct = 10,
+	                            .next_number = 42}}};
+	vq_store_rows rows = {.day_start = DAY,
+	                      .tickets = tp,
+	                      .ntickets = 3,
+	                      .slots = slots,
+	                      .nslots = 2,
+	                      .attrs = attrs,
+	                      .nattrs = 1};
+	ck_assert_int_eq(vq_store_put_rows(st, &rows), VQ_EINVAL); /* outside a batch */
+	begin_ok(st);
+	ck_assert_int_eq(vq_store_put_rows(st, &rows), VQ_OK);
+	ck_assert_int_eq(vq_store_put_rows(st, &rows), VQ_OK); /* the same twice is fine */
+	const char quote[] = "{\"ok\":true,\"x\":\"a\\\"b\"}";
+	vq_store_reply r[3] = {{"kiosk-1/a", "issue", DG, quote, sizeof quote - 1, 5},
+	                       {"kiosk-1/q\"uo\\te", "issue", DG, "bin\0ary", 7, 5},
+	                       {"kiosk-2/e", "cancel", DG, "", 0, 6}};
+	ck_assert_int_eq(vq_store_put_requests(st, r, 3), VQ_OK);
+	commit_ok(st);
+
+	vq_ticket got;
+	for (int k = 0; k < 3; k++) {
+		ck_assert_int_eq(vq_store_get_ticket(st, t[k].id, &got), VQ_OK);
+		ck_ticket_eq(&got, &t[k]);
+	}
+	ck_assert_int_eq(raw_count("SELECT cap FROM slots WHERE attr = 'coaster' AND slot = 0"),
+	                 75);
+	ck_assert_int_eq(raw_count("SELECT taken FROM slots WHERE attr = 'coaster' AND slot = 0"),
+	                 3);
+	ck_assert_int_eq(raw_count("SELECT count(*) FROM slots"), 2);
+	ck_assert_int_eq(raw_count("SELECT next_number FROM attr_state WHERE attr = 'coaster'"),
+	                 42);
+	ck_assert_int_eq(raw_count("SELECT overbook FROM attr_state WHERE attr = 'coaster'"), 10);
+
+	/* read back at once: found ones by their index, the unknown one not at all */
+	const char *ids[4] = {"kiosk-2/e", "nobody/x", "kiosk-1/q\"uo\\te", "kiosk-1/a"};
+	char replies[4][64];
+	memset(replies, '#', sizeof replies);
+	ck_assert_int_eq(vq_store_get_requests(st, ids, 4, on_reply, replies), VQ_OK);
+	ck_assert_str_eq(replies[0], "");
+	ck_assert_int_eq(replies[1][0], '#');
+	ck_assert_mem_eq(replies[2], "bin\0ary", 7);
+	ck_assert_str_eq(replies[3], quote);
+	char *one = NULL;
+	size_t len = 0;
+	ck_assert_int_eq(vq_store_get_request(st, "kiosk-1/q\"uo\\te", "issue", DG, &one, &len),
+	                 VQ_OK);
+	ck_assert_uint_eq(len, 7);
+	free(one);
+
+	/* a ticket that would move back, or a reply already there, kills the batch */
+	begin_ok(st);
+	vq_ticket back = t[0];
+	back.state = VQ_TS_REDEEMED;
+	const vq_ticket *bp[1] = {&back};
+	vq_store_rows fwd = {.day_start = DAY, .tickets = bp, .ntickets = 1};
+	ck_assert_int_eq(vq_store_put_rows(st, &fwd), VQ_OK);
+	commit_ok(st);
+	begin_ok(st);
+	vq_ticket t4 = mk_ticket(4);
+	const vq_ticket *bad[2] = {&t4, &t[0]}; /* t[0] is issued: back from redeemed */
+	vq_store_rows mixed = {.day_start = DAY, .tickets = bad, .ntickets = 2};
+	ck_assert_int_eq(vq_store_put_rows(st, &mixed), VQ_ESTATE);
+	ck_assert(!vq_store_batch_ok(st));
+	ck_assert_int_eq(vq_store_commit(st), VQ_ESTORE);
+	ck_assert_int_eq(vq_store_get_ticket(st, 4, &got), VQ_ENOTICKET);
+	begin_ok(st);
+	vq_store_reply again[2] = {{"kiosk-9/new", "issue", DG, "n", 1, 7}, r[0]};
+	ck_assert_int_eq(vq_store_put_requests(st, again, 2), VQ_EEXISTS);
+	ck_assert(!vq_store_batch_ok(st));
+	ck_assert_int_eq(vq_store_commit(st), VQ_ESTORE);
+	ck_assert_int_eq(vq_store_get_request(st, "kiosk-9/new", "issue", DG, &one, &len),
+	                 VQ_ENOTFOUND);
+
+	/* bad arguments change nothing */
+	begin_ok(st);
+	vq_store_reply badrid[2] = {{"a\nb", "issue", DG, "x", 1, 1},
+	                            {"ok", "issue", NULL, "x", 1, 1}};
+	ck_assert_int_eq(vq_store_put_requests(st, badrid, 1), VQ_EINVAL);
+	ck_assert_int_eq(vq_store_put_requests(st, badrid + 1, 1), VQ_EINVAL); /* no digest */
+	vq_store_slot badslot[1] = {{"Coaster", 0, {.cap = 1}}};
+	vq_store_rows br = {.day_start = DAY, .slots = badslot, .nslots = 1};
+	ck_assert_int_eq(vq_store_put_rows(st, &br), VQ_EINVAL);
+	ck_assert(vq_store_batch_ok(st));
+	commit_ok(st);
+	const char *badids[1] = {""};
+	ck_assert_int_eq(vq_store_get_requests(st, badids, 1, on_reply, replies), VQ_EINVAL);
+	vq_store_close(st);
+}
+END_TEST
+
 /* ---- members, audit, keys, settings ---- */
 
 START_TEST(test_members)
 {
+	use(_i);
 	vq_store *st = open_ok();
 	int64_t n = -1;
 	ck_assert_int_eq(vq_store_member_count(st, &n), VQ_OK);
@@ -476,6 +722,7 @@ END_TEST
 
 START_TEST(test_audit)
 {
+	use(_i);
 	vq_store *st = open_ok();
 	int64_t n = -1;
 	ck_assert_int_eq(vq_store_audit_count(st, &n), VQ_OK);
@@ -496,6 +743,7 @@ END_TEST
 
 START_TEST(test_keys)
 {
+	use(_i);
 	vq_store *st = open_ok();
 	uint8_t pk[3][32];
 	for (int k = 0; k < 3; k++)
@@ -578,15 +826,72 @@ START_TEST(test_keys)
 	vq_store_close(st);
 
 	/* The database holds no secret at all. */
-	ck_assert_int_eq(raw_count("SELECT count(*) FROM pragma_table_info('keys') WHERE name = "
-	                           "'sk'"),
-	                 0);
+	char sql[160];
+	snprintf(sql, sizeof sql,
+	         be == PG ? "SELECT count(*) FROM information_schema.columns WHERE table_schema ="
+	                    " '%s' AND table_name = 'keys' AND column_name = 'sk'"
+	                  : "SELECT count(*) FROM pragma_table_info('keys') WHERE name = 'sk'%s",
+	         be == PG ? schema : "");
+	ck_assert_int_eq(raw_count(sql), 0);
 	ck_assert_int_eq(raw_count("SELECT count(*) FROM legacy_secrets"), 0);
+}
+END_TEST
+
+/* What a key's retirement would leave without a key: tickets of the two days before that
+ * may still admit. And the secrets a schema-1 database left behind: none here. */
+START_TEST(test_open_tickets)
+{
+	use(_i);
+	vq_store *st = open_ok();
+	begin_ok(st);
+	const int64_t day = DAY + 2 * 86400;
+	struct {
+		int64_t slot;
+		uint8_t state;
+		int64_t issued, win_end, valid_until;
+		int counts; /* at now = day - 3600, issued until day - 7200 */
+	} t[] = {
+	    {day - 86400 + 3600, VQ_TS_ISSUED, day - 86400, day - 3600 - 100, 0, 1},   /* grace */
+	    {day - 86400 + 3600, VQ_TS_ISSUED, day - 86400, day - 3600 - 14500, 0, 0}, /* over */
+	    {day - 86400 + 3600, VQ_TS_REDEEMED, day - 86400, day, 0, 0},              /* used */
+	    {day - 86400 + 3600, VQ_TS_ANYTIME, day - 86400, 0, day, 1},               /* anytime */
+	    {day - 86400 + 3600, VQ_TS_ISSUED, day - 7000, day, 0, 0},           /* issued later */
+	    {day - 3 * 86400, VQ_TS_ISSUED, day - 3 * 86400, day + 86400, 0, 0}, /* too old */
+	    {day + 3600, VQ_TS_ISSUED, day - 86400, day + 7200, 0, 0},           /* today */
+	};
+	int want = 0;
+	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+		vq_ticket k = mk_ticket(i + 1);
+		k.slot_start = t[i].slot;
+		k.state = t[i].state;
+		k.issued_at = t[i].issued;
+		k.win_end = t[i].win_end;
+		k.valid_until = t[i].valid_until;
+		ck_assert_int_eq(vq_store_put_ticket(st, &k), VQ_OK);
+		want += t[i].counts;
+	}
+	commit_ok(st);
+	int64_t n = -1;
+	ck_assert_int_eq(vq_store_count_open_tickets(st, day, day - 7200, day - 3600, &n), VQ_OK);
+	ck_assert_int_eq(n, want);
+	ck_assert_int_eq(vq_store_count_open_tickets(st, day, day - 7200, day - 3600, NULL),
+	                 VQ_EINVAL);
+
+	uint8_t kids[256], sks[256][64];
+	int got = -1;
+	ck_assert_int_eq(vq_store_legacy_secrets(st, kids, sks, &got), VQ_OK);
+	ck_assert_int_eq(got, 0);
+	ck_assert_int_eq(vq_store_forget_legacy_secrets(st), VQ_OK);
+	begin_ok(st);
+	ck_assert_int_eq(vq_store_forget_legacy_secrets(st), VQ_EINVAL); /* not in a batch */
+	vq_store_rollback(st);
+	vq_store_close(st);
 }
 END_TEST
 
 START_TEST(test_settings)
 {
+	use(_i);
 	vq_store *st = open_ok();
 	char out[16];
 	ck_assert_int_eq(vq_store_get_setting(st, "lang", out, sizeof out), VQ_ENOTFOUND);
@@ -615,6 +920,7 @@ END_TEST
 
 START_TEST(test_redeem)
 {
+	use(_i);
 	vq_store *st = open_ok();
 	vq_ticket t = mk_ticket(1);
 	begin_ok(st);
@@ -669,6 +975,7 @@ END_TEST
 
 START_TEST(test_redeem_race)
 {
+	use(_i);
 	vq_store *st = open_ok();
 	vq_ticket t = mk_ticket(1);
 	begin_ok(st);
@@ -687,7 +994,7 @@ START_TEST(test_redeem_race)
 			close(ready[0]);
 			close(go[1]);
 			vq_store *cs = NULL;
-			if (vq_store_open(path, &cs, NULL, 0) != VQ_OK)
+			if (open_store(&cs) != VQ_OK)
 				_exit(200);
 			char gate[VQ_ID_MAX], c;
 			snprintf(gate, sizeof gate, "gate-%d", i);
@@ -781,6 +1088,7 @@ static int count_batch(vq_store *st, uint64_t first, int n)
 
 START_TEST(test_group_commit)
 {
+	use(_i);
 	vq_store *st = open_ok();
 	int rc = vq_store_begin(st);
 	ck_assert_int_eq(rc, VQ_OK);
@@ -797,6 +1105,7 @@ END_TEST
 
 START_TEST(test_rollback)
 {
+	use(_i);
 	vq_store *st = open_ok();
 	int rc = vq_store_begin(st);
 	ck_assert_int_eq(rc, VQ_OK);
@@ -952,7 +1261,7 @@ START_TEST(test_fault_open_recovers)
 		snprintf(path, sizeof path, "%s/open-%lu.db", dir, n);
 		vq_store *st = NULL;
 		vq_store_fail_io_after(n);
-		int rc = vq_store_open(path, &st, err, sizeof err);
+		int rc = vq_store_open(path, NULL, NULL, &st, err, sizeof err);
 		if (rc == VQ_OK)
 			vq_store_close(st); /* closing may fail its checkpoint: also a case */
 		vq_store_fail_io_after(0);
@@ -1006,6 +1315,7 @@ END_TEST
  * fails and leaves nothing. */
 START_TEST(test_writes_need_a_batch)
 {
+	use(_i);
 	vq_store *st = open_ok();
 	vq_ticket t = mk_ticket(1);
 	vq_slot_view sv = {.start = DAY + 9 * 3600, .cap = 10, .taken = 0};
@@ -1043,6 +1353,7 @@ END_TEST
  * cannot commit; what it wrote before is gone with it. */
 START_TEST(test_poisoned_batch)
 {
+	use(_i);
 	vq_store *st = open_ok();
 	begin_ok(st);
 	vq_ticket t = mk_ticket(1);
@@ -1071,6 +1382,162 @@ START_TEST(test_poisoned_batch)
 	ck_assert_int_eq(raw_count("SELECT count(*) FROM requests"), 0);
 	ck_assert_int_eq(raw_count("SELECT count(*) FROM audit"), 0);
 	ck_assert_int_eq(raw_count("SELECT count(*) FROM settings"), 0);
+}
+END_TEST
+
+/* ---- PostgreSQL's faults: real ones ---- */
+
+/* The pid of the store's session: the store's connections name themselves "vqd", and a
+ * test has one store open. */
+static int64_t store_session(void)
+{
+	int64_t pid = 0;
+	ck_assert_int_eq(vq_test_pg_exec(pg, NULL,
+	                                 "SELECT pid FROM pg_stat_activity WHERE application_name ="
+	                                 " 'vqd' AND datname = 'vq'",
+	                                 &pid),
+	                 VQ_OK);
+	ck_assert_int_gt(pid, 0);
+	return pid;
+}
+
+START_TEST(test_pg_session_ended_mid_batch)
+{
+	use(PG);
+	vq_store *st = open_ok();
+	int rc = vq_store_begin(st);
+	put_batch(st, 1, FAULT_BATCH, &rc);
+	ck_assert_int_eq(rc, VQ_OK);
+	ck_assert_int_eq(vq_store_commit(st), VQ_OK);
+
+	/* An administrator (or the server's idle timeout) ends the session inside a batch:
+	 * the rest of the batch fails, its commit fails, nothing of it is stored. */
+	rc = vq_store_begin(st);
+	put_batch(st, 100, FAULT_BATCH / 2, &rc);
+	ck_assert_int_eq(rc, VQ_OK);
+	char sql[96];
+	snprintf(sql, sizeof sql, "SELECT pg_terminate_backend(%lld)", (long long)store_session());
+	raw_exec(sql);
+	put_batch(st, 100 + FAULT_BATCH / 2, FAULT_BATCH / 2, &rc);
+	ck_assert_int_eq(rc, VQ_ESTORE);
+	ck_assert_int_eq(vq_store_commit(st), VQ_ESTORE);
+	ck_assert_msg(vq_store_errmsg(st)[0] != '\0', "no message");
+
+	/* The next call outside a batch connects again. */
+	ck_assert_int_eq(count_batch(st, 1, FAULT_BATCH), FAULT_BATCH);
+	ck_assert_int_eq(count_batch(st, 100, FAULT_BATCH), 0);
+	rc = vq_store_begin(st);
+	put_batch(st, 200, FAULT_BATCH, &rc);
+	ck_assert_int_eq(rc, VQ_OK);
+	ck_assert_int_eq(vq_store_commit(st), VQ_OK);
+	vq_store_close(st);
+	st = open_ok();
+	ck_assert_int_eq(count_batch(st, 200, FAULT_BATCH), FAULT_BATCH);
+	ck_assert_int_eq(count_batch(st, 100, FAULT_BATCH), 0);
+	vq_store_close(st);
+}
+END_TEST
+
+/* Ends (or cancels) the store's session once its COMMIT waits for the synchronous
+ * standby, from a thread of its own while the test's thread is inside vq_store_commit. */
+typedef struct cutter {
+	int terminate;
+	volatile int stop; /* the commit returned */
+	int done;
+} cutter;
+
+static void *cut_commit(void *arg)
+{
+	cutter *c = arg;
+	c->done = vq_test_pg_cut_sync_wait(pg, "vqd", c->terminate, 10000, &c->stop) == VQ_OK;
+	return NULL;
+}
+
+/* A COMMIT waits for a synchronous standby that never answers, and is cut short: by the
+ * session's end, or by a cancel, after which the server reports success with a WARNING
+ * (committed here, not replicated). Neither is an acknowledged commit. The server did keep
+ * the batch, whole: a retry of its requests finds their first replies. A server of its own,
+ * since it is made to wait for a standby that does not exist. */
+START_TEST(test_pg_commit_cut_short)
+{
+	use(PG);
+	static const char *const fns[] = {"pg_terminate_backend", "pg_cancel_backend"};
+	vq_test_pg *shared = pg, *mine = NULL;
+	ck_assert_msg(vq_test_pg_start(&mine) == VQ_OK, "%s", vq_test_pg_why());
+	pg = mine;
+	vq_store *st = open_ok(); /* its migration commits before there is a standby to wait for */
+	ck_assert_int_eq(vq_test_pg_sync_standby(pg, "nobody"), VQ_OK);
+	for (int k = 0; k < 2; k++) {
+		/* the checkpointer applies the reload a moment later: until then a commit does
+		 * not wait, and the attempt is made again with new tickets */
+		int waited = 0;
+		for (int attempt = 0; attempt < 50 && !waited; attempt++) {
+			uint64_t first = 1 + (uint64_t)k * 1000 + (uint64_t)attempt * 10;
+			int rc = vq_store_begin(st);
+			put_batch(st, first, FAULT_BATCH, &rc);
+			ck_assert_int_eq(rc, VQ_OK);
+			cutter c = {.terminate = k == 0};
+			pthread_t th;
+			ck_assert_int_eq(pthread_create(&th, NULL, cut_commit, &c), 0);
+			rc = vq_store_commit(st);
+			c.stop = 1;
+			pthread_join(th, NULL);
+			if (!c.done) {
+				ck_assert_int_eq(rc, VQ_OK);
+				continue;
+			}
+			waited = 1;
+			ck_assert_msg(rc == VQ_ESTORE, "%s: commit said %s", fns[k],
+			              vq_errname(rc));
+			ck_assert_msg(vq_store_errmsg(st)[0] != '\0', "%s: no message", fns[k]);
+			int present = count_batch(st, first, FAULT_BATCH);
+			ck_assert_msg(present == 0 || present == FAULT_BATCH, "%s: %d of %d stored",
+			              fns[k], present, FAULT_BATCH);
+		}
+		ck_assert_msg(waited, "%s: no commit ever waited for the standby", fns[k]);
+	}
+	vq_store_close(st);
+	pg = shared;
+	vq_test_pg_stop(mine);
+}
+END_TEST
+
+/* The server dies (kill -9 of every process) inside a batch and comes back: the batch
+ * fails, calls fail while the server is away, the store connects again on its own, and
+ * exactly the committed batches are there. A server of its own: the test kills it. */
+START_TEST(test_pg_server_killed)
+{
+	use(PG);
+	vq_test_pg *shared = pg, *mine = NULL;
+	ck_assert_msg(vq_test_pg_start(&mine) == VQ_OK, "%s", vq_test_pg_why());
+	pg = mine;
+	vq_store *st = open_ok();
+	int rc = vq_store_begin(st);
+	put_batch(st, 1, FAULT_BATCH, &rc);
+	ck_assert_int_eq(rc, VQ_OK);
+	ck_assert_int_eq(vq_store_commit(st), VQ_OK);
+
+	rc = vq_store_begin(st);
+	put_batch(st, 100, FAULT_BATCH, &rc);
+	ck_assert_int_eq(rc, VQ_OK);
+	ck_assert_int_eq(vq_test_pg_kill(pg), VQ_OK);
+	ck_assert_int_eq(vq_store_commit(st), VQ_ESTORE);
+	vq_ticket t;
+	ck_assert_int_eq(vq_store_get_ticket(st, 1, &t), VQ_ESTORE);
+	ck_assert_msg(strstr(vq_store_errmsg(st), "connect"), "message: %s", vq_store_errmsg(st));
+	ck_assert_int_eq(vq_store_begin(st), VQ_ESTORE);
+
+	ck_assert_int_eq(vq_test_pg_up(pg), VQ_OK);
+	ck_assert_int_eq(count_batch(st, 1, FAULT_BATCH), FAULT_BATCH);
+	ck_assert_int_eq(count_batch(st, 100, FAULT_BATCH), 0);
+	rc = vq_store_begin(st);
+	put_batch(st, 200, FAULT_BATCH, &rc);
+	ck_assert_int_eq(rc, VQ_OK);
+	ck_assert_int_eq(vq_store_commit(st), VQ_OK);
+	ck_assert_int_eq(count_batch(st, 200, FAULT_BATCH), FAULT_BATCH);
+	vq_store_close(st);
+	pg = shared;
+	vq_test_pg_stop(mine);
 }
 END_TEST
 
@@ -1220,6 +1687,7 @@ static void ck_books_eq(const vq_book *a, const vq_book *b)
 
 START_TEST(test_load_day)
 {
+	use(_i);
 	vq_site *site = parse_site();
 	vq_store *st = open_ok();
 	vq_book *today = busy_day(st, site, DAY, 1);
@@ -1258,6 +1726,7 @@ END_TEST
 
 START_TEST(test_load_day_tampered)
 {
+	use(_i);
 	vq_site *site = parse_site();
 	vq_store *st = open_ok();
 	vq_book *today = busy_day(st, site, DAY, 3);
@@ -1293,23 +1762,26 @@ static Suite *store_suite(void)
 	TCase *tc = tcase_create("basic");
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 120);
-	tcase_add_test(tc, test_schema_created);
-	tcase_add_test(tc, test_reopen_keeps_everything);
-	tcase_add_test(tc, test_migrates_schema_2);
-	tcase_add_test(tc, test_future_version_refused);
+	tcase_add_loop_test(tc, test_schema_created, 0, NBACKENDS);
+	tcase_add_loop_test(tc, test_reopen_keeps_everything, 0, NBACKENDS);
+	tcase_add_loop_test(tc, test_migrates_schema_2, 0, NBACKENDS);
+	tcase_add_loop_test(tc, test_future_version_refused, 0, NBACKENDS);
 	tcase_add_test(tc, test_not_a_database);
-	tcase_add_test(tc, test_ticket_roundtrip);
-	tcase_add_test(tc, test_requests);
-	tcase_add_test(tc, test_members);
-	tcase_add_test(tc, test_audit);
-	tcase_add_test(tc, test_keys);
-	tcase_add_test(tc, test_settings);
-	tcase_add_test(tc, test_redeem);
-	tcase_add_test(tc, test_redeem_race);
-	tcase_add_test(tc, test_group_commit);
-	tcase_add_test(tc, test_rollback);
-	tcase_add_test(tc, test_writes_need_a_batch);
-	tcase_add_test(tc, test_poisoned_batch);
+	tcase_add_test(tc, test_pg_not_ours);
+	tcase_add_loop_test(tc, test_ticket_roundtrip, 0, NBACKENDS);
+	tcase_add_loop_test(tc, test_requests, 0, NBACKENDS);
+	tcase_add_loop_test(tc, test_many_rows, 0, NBACKENDS);
+	tcase_add_loop_test(tc, test_members, 0, NBACKENDS);
+	tcase_add_loop_test(tc, test_audit, 0, NBACKENDS);
+	tcase_add_loop_test(tc, test_keys, 0, NBACKENDS);
+	tcase_add_loop_test(tc, test_open_tickets, 0, NBACKENDS);
+	tcase_add_loop_test(tc, test_settings, 0, NBACKENDS);
+	tcase_add_loop_test(tc, test_redeem, 0, NBACKENDS);
+	tcase_add_loop_test(tc, test_redeem_race, 0, NBACKENDS);
+	tcase_add_loop_test(tc, test_group_commit, 0, NBACKENDS);
+	tcase_add_loop_test(tc, test_rollback, 0, NBACKENDS);
+	tcase_add_loop_test(tc, test_writes_need_a_batch, 0, NBACKENDS);
+	tcase_add_loop_test(tc, test_poisoned_batch, 0, NBACKENDS);
 	suite_add_tcase(s, tc);
 
 	TCase *tf = tcase_create("faults");
@@ -1319,22 +1791,30 @@ static Suite *store_suite(void)
 	tcase_add_test(tf, test_fault_commit_all_or_nothing);
 	tcase_add_test(tf, test_fault_spill_all_or_nothing);
 	tcase_add_test(tf, test_fault_open_recovers);
+	tcase_add_test(tf, test_pg_session_ended_mid_batch);
+	tcase_add_test(tf, test_pg_server_killed);
+	tcase_add_test(tf, test_pg_commit_cut_short);
 	suite_add_tcase(s, tf);
 
 	TCase *td = tcase_create("day");
 	tcase_add_checked_fixture(td, setup, teardown);
 	tcase_set_timeout(td, 120);
-	tcase_add_test(td, test_load_day);
-	tcase_add_test(td, test_load_day_tampered);
+	tcase_add_loop_test(td, test_load_day, 0, NBACKENDS);
+	tcase_add_loop_test(td, test_load_day_tampered, 0, NBACKENDS);
 	suite_add_tcase(s, td);
 	return s;
 }
 
 int main(void)
 {
+	/* One server for every PostgreSQL run; if it cannot start, those runs fail and say
+	 * why (setup-deps installs PostgreSQL, so CI has it). */
+	if (vq_test_pg_start(&pg) != VQ_OK)
+		pg = NULL;
 	SRunner *sr = srunner_create(store_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	int failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
+	vq_test_pg_stop(pg);
 	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

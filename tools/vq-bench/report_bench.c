@@ -61,7 +61,7 @@ static int fill(const char *path, const vq_site *site, long n)
 {
 	vq_store *st = NULL;
 	char err[256];
-	if (vq_store_open(path, &st, err, sizeof err) != VQ_OK) {
+	if (vq_store_open(path, NULL, NULL, &st, err, sizeof err) != VQ_OK) {
 		fprintf(stderr, "vq-bench: %s\n", err);
 		return -1;
 	}

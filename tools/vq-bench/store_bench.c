@@ -73,7 +73,7 @@ static double run_vq(const char *path, int batch, const struct plan *p)
 {
 	char err[256];
 	vq_store *st = NULL;
-	if (vq_store_open(path, &st, err, sizeof err) != VQ_OK) {
+	if (vq_store_open(path, NULL, NULL, &st, err, sizeof err) != VQ_OK) {
 		fprintf(stderr, "vq-bench store: %s\n", err);
 		return -1;
 	}
