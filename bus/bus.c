@@ -92,8 +92,9 @@ struct waiter {
 struct vq_bus {
 	/* Fixed by vq_bus_new; read-only afterwards. */
 	struct mosquitto *mosq;
-	char *host;
-	int port;
+	char *hosts[VQ_BUS_MAX_BROKERS];
+	int ports[VQ_BUS_MAX_BROKERS];
+	size_t nbrokers; /* >= 1 */
 	int keepalive;
 	char client_id[VQ_BUS_ID_MAX];
 	char role[VQ_BUS_ID_MAX];
@@ -101,6 +102,8 @@ struct vq_bus {
 	size_t prefix_len;
 	char reply_topic[VQ_BUS_TOPIC_MAX];
 	char presence_topic[VQ_BUS_TOPIC_MAX]; /* "": no presence (opts.no_presence) */
+	char presence_name[VQ_BUS_ID_MAX];     /* the <name> of presence/<name> */
+	bool presence_held;                    /* said online only while holding */
 	size_t max_payload;
 	size_t max_queue;
 	size_t max_queue_bytes;
@@ -114,6 +117,8 @@ struct vq_bus {
 	/* Network thread only. */
 	unsigned backoff_ms; /* current backoff step; 0 right after a successful connect */
 	uint64_t rng;
+	size_t cur;   /* the broker of the current attempt or connection */
+	size_t tried; /* brokers that failed in turn since the last connection */
 
 	pthread_mutex_t mu;
 	pthread_cond_t cv;     /* owner-side waits: queue, replies, connection state */
@@ -127,6 +132,8 @@ struct vq_bus {
 	struct waiter *waiters;
 	bool started, stopping;
 	bool online;      /* CONNACK accepted on the current connection */
+	bool holding;     /* presence_held: the owner holds the presence name */
+	int at_broker;    /* index of the broker we are online with; -1 when not */
 	bool connected;   /* online, and the broker acknowledged the subscriptions */
 	int *suback_wait; /* mids of this connection's first SUBSCRIBEs not yet acked */
 	size_t nsuback_wait;
@@ -232,12 +239,13 @@ static int make_topic(const vq_bus *b, const char *suffix, bool filter, char out
 }
 
 static struct qnode *node_new(const vq_bus *b, int kind, const char *topic, const void *payload,
-                              size_t len, const char *rtopic, const void *corr, size_t corr_len)
+                              size_t len, const char *rtopic, const void *corr, size_t corr_len,
+                              const char *props, size_t props_len)
 {
 	size_t tlen = strlen(topic);
 	size_t rlen = rtopic ? strlen(rtopic) + 1 : 0;
 	size_t clen = corr ? corr_len + 1 : 0;
-	size_t size = sizeof(struct qnode) + tlen + 1 + len + 1 + rlen + clen;
+	size_t size = sizeof(struct qnode) + tlen + 1 + len + 1 + rlen + clen + props_len;
 	struct qnode *n = malloc(size);
 	if (!n)
 		return NULL;
@@ -269,6 +277,11 @@ static struct qnode *node_new(const vq_bus *b, int kind, const char *topic, cons
 		p[corr_len] = '\0';
 		n->msg.corr = (const unsigned char *)p;
 		n->msg.corr_len = corr_len;
+		p += clen;
+	}
+	if (props_len) {
+		memcpy(p, props, props_len);
+		n->msg.props = p;
 	}
 	return n;
 }
@@ -308,7 +321,7 @@ static void enqueue_state(vq_bus *b, int kind)
 {
 	if (!b->state_messages)
 		return;
-	struct qnode *n = node_new(b, kind, "", NULL, 0, NULL, NULL, 0);
+	struct qnode *n = node_new(b, kind, "", NULL, 0, NULL, NULL, 0, NULL, 0);
 	if (n)
 		enqueue(b, n);
 	else
@@ -317,17 +330,22 @@ static void enqueue_state(vq_bus *b, int kind)
 
 static int presence_json(const vq_bus *b, bool online, bool stamp, char out[PRESENCE_MAX])
 {
-	int n;
+	char since[40] = "", by[VQ_BUS_ID_MAX + 16] = "";
 	if (stamp)
-		n = snprintf(out, PRESENCE_MAX,
-		             "{\"v\":1,\"id\":\"%s\",\"role\":\"%s\",\"online\":%s,\"since\":%lld}",
-		             b->client_id, b->role, online ? "true" : "false",
-		             (long long)time(NULL));
-	else
-		n = snprintf(out, PRESENCE_MAX,
-		             "{\"v\":1,\"id\":\"%s\",\"role\":\"%s\",\"online\":%s}", b->client_id,
-		             b->role, online ? "true" : "false");
+		snprintf(since, sizeof since, ",\"since\":%lld", (long long)time(NULL));
+	/* a shared name says which account speaks for it */
+	if (strcmp(b->presence_name, b->client_id) != 0)
+		snprintf(by, sizeof by, ",\"by\":\"%s\"", b->client_id);
+	int n =
+	    snprintf(out, PRESENCE_MAX, "{\"v\":1,\"id\":\"%s\",\"role\":\"%s\",\"online\":%s%s%s}",
+	             b->presence_name, b->role, online ? "true" : "false", since, by);
 	return n > 0 && n < PRESENCE_MAX ? n : -1;
+}
+
+/* Under b->mu: whether "online" may be said now. */
+static bool says_online(const vq_bus *b)
+{
+	return b->presence_topic[0] && (!b->presence_held || b->holding);
 }
 
 /* ---- callbacks: network thread, libmosquitto's callback_mutex held ---- */
@@ -354,11 +372,13 @@ static void on_connect(struct mosquitto *m, void *obj, int rc, int flags,
 		return;
 	}
 	b->backoff_ms = 0;
+	b->tried = 0;
 
 	char js[PRESENCE_MAX];
 	int jl = presence_json(b, true, true, js);
 	lock(b);
 	b->online = true;
+	b->at_broker = (int)b->cur;
 	free(b->suback_wait);
 	b->nsuback_wait = 0;
 	b->suback_wait = malloc((b->nsubs + 1) * sizeof *b->suback_wait);
@@ -373,7 +393,7 @@ static void on_connect(struct mosquitto *m, void *obj, int rc, int flags,
 		    b->suback_wait)
 			b->suback_wait[b->nsuback_wait++] = mid;
 	}
-	if (jl > 0 && b->presence_topic[0])
+	if (jl > 0 && says_online(b))
 		mosquitto_publish_v5(m, NULL, b->presence_topic, jl, js, 1, true, NULL);
 	/* Connected means the broker holds our subscriptions (SUBACK), so a request
 	 * sent from now on cannot have its reply dropped for want of one. Without
@@ -408,6 +428,7 @@ static void on_disconnect(struct mosquitto *m, void *obj, int rc, const mosquitt
 	vq_bus *b = obj;
 	lock(b);
 	b->online = false;
+	b->at_broker = -1;
 	b->nsuback_wait = 0;
 	/* Also called when a connect attempt fails; only a lost connection counts. */
 	if (b->connected) {
@@ -446,6 +467,43 @@ static int ack_reason(const vq_bus *b, int mid, int64_t since)
 	return -1;
 }
 
+/* A message's user properties as "name\0value\0...\0" (malloc'd into *out); its length,
+ * or 0 when it has none (or no memory: they are then missing, the message is not). */
+static size_t user_props(const mosquitto_property *props, char **out)
+{
+	size_t len = 0, cap = 0;
+	char *buf = NULL;
+	char *name = NULL, *value = NULL;
+	for (const mosquitto_property *p = mosquitto_property_read_string_pair(
+	         props, MQTT_PROP_USER_PROPERTY, &name, &value, false);
+	     p; p = mosquitto_property_read_string_pair(p, MQTT_PROP_USER_PROPERTY, &name, &value,
+	                                                true)) {
+		size_t nl = strlen(name) + 1, vl = strlen(value) + 1;
+		if (len + nl + vl + 1 > cap) {
+			cap = (len + nl + vl + 1) * 2;
+			char *nb = realloc(buf, cap);
+			if (!nb) {
+				free(name);
+				free(value);
+				free(buf);
+				return 0;
+			}
+			buf = nb;
+		}
+		memcpy(buf + len, name, nl);
+		memcpy(buf + len + nl, value, vl);
+		len += nl + vl;
+		free(name);
+		free(value);
+		name = value = NULL;
+	}
+	if (!buf)
+		return 0;
+	buf[len++] = '\0';
+	*out = buf;
+	return len;
+}
+
 static void on_message(struct mosquitto *m, void *obj, const struct mosquitto_message *mm,
                        const mosquitto_property *props)
 {
@@ -461,10 +519,13 @@ static void on_message(struct mosquitto *m, void *obj, const struct mosquitto_me
 	uint16_t corr_len = 0;
 	mosquitto_property_read_string(props, MQTT_PROP_RESPONSE_TOPIC, &rtopic, false);
 	mosquitto_property_read_binary(props, MQTT_PROP_CORRELATION_DATA, &corr, &corr_len, false);
+	char *up = NULL;
+	size_t up_len = user_props(props, &up);
 	struct qnode *n = node_new(b, VQ_BUS_MESSAGE, mm->topic, mm->payload,
-	                           (size_t)mm->payloadlen, rtopic, corr, corr_len);
+	                           (size_t)mm->payloadlen, rtopic, corr, corr_len, up, up_len);
 	free(rtopic);
 	free(corr);
+	free(up);
 
 	lock(b);
 	if (!n) {
@@ -528,6 +589,19 @@ static int64_t next_backoff(vq_bus *b)
 		b->backoff_ms = b->backoff_max;
 	unsigned half = b->backoff_ms / 2;
 	return half + (int64_t)(rng_next(b) % (b->backoff_ms - half + 1));
+}
+
+/* When to try again after an attempt failed or a connection was lost: at once with the
+ * next broker while some have not failed in this round, after the backoff once all have. */
+static int64_t after_failure(vq_bus *b)
+{
+	if (b->nbrokers > 1) {
+		b->cur = (b->cur + 1) % b->nbrokers;
+		if (++b->tried < b->nbrokers)
+			return now_ms();
+		b->tried = 0;
+	}
+	return now_ms() + next_backoff(b);
 }
 
 static bool stopping(vq_bus *b)
@@ -603,13 +677,15 @@ static void *net_main(void *arg)
 			/* Non-blocking TCP connect; mosquitto_loop completes it. The first
 			 * call also records host, port and keepalive for later reconnects;
 			 * later ones close whatever socket is left first. */
-			int rc = initialised ? mosquitto_reconnect_async(m)
-			                     : mosquitto_connect_bind_async(m, b->host, b->port,
-			                                                    b->keepalive, NULL);
+			int rc = initialised && b->nbrokers == 1
+			             ? mosquitto_reconnect_async(m)
+			             : mosquitto_connect_bind_async(m, b->hosts[b->cur],
+			                                            b->ports[b->cur], b->keepalive,
+			                                            NULL);
 			initialised = true;
 			dead = false;
 			if (rc != MOSQ_ERR_SUCCESS || mosquitto_socket(m) < 0) {
-				next_attempt = now_ms() + next_backoff(b);
+				next_attempt = after_failure(b);
 				continue;
 			}
 		}
@@ -617,14 +693,14 @@ static void *net_main(void *arg)
 		 * keepalive seconds; one whose socket failed we abandon at once. */
 		if (!is_online(b) && attempt_failed(mosquitto_socket(m))) {
 			dead = true;
-			next_attempt = now_ms() + next_backoff(b);
+			next_attempt = after_failure(b);
 			continue;
 		}
 		int rc = mosquitto_loop(m, LOOP_TIMEOUT_MS, 1);
 		if (mosquitto_socket(m) < 0) {
 			/* Lost, refused, or told to go by the broker (which also returns
-			 * success): in every case wait before the next attempt. */
-			next_attempt = now_ms() + next_backoff(b);
+			 * success): the next broker, or a wait before the next attempt. */
+			next_attempt = after_failure(b);
 		} else if (rc != MOSQ_ERR_SUCCESS) {
 			/* A select() failure with the socket still open: do not spin. */
 			struct timespec ts = {0, 50 * 1000000};
@@ -714,6 +790,14 @@ static int check_opts(const vq_bus_opts *o)
 		return VQ_EINVAL;
 	if (o->reconnect_max_ms && o->reconnect_min_ms > o->reconnect_max_ms)
 		return VQ_EINVAL;
+	if (o->nbrokers > VQ_BUS_MAX_BROKERS || (o->nbrokers && !o->brokers))
+		return VQ_EINVAL;
+	for (size_t i = 0; i < o->nbrokers; i++)
+		if (!o->brokers[i].host || !*o->brokers[i].host || o->brokers[i].port < 0 ||
+		    o->brokers[i].port > 65535)
+			return VQ_EINVAL;
+	if (o->presence_name && !name_ok(o->presence_name))
+		return VQ_EINVAL;
 	return VQ_OK;
 }
 
@@ -788,14 +872,23 @@ int vq_bus_new(const vq_bus_opts *o, vq_bus **out)
 	else
 		snprintf(b->reply_topic, sizeof b->reply_topic, "%sreply/%s", b->prefix,
 		         b->client_id);
+	snprintf(b->presence_name, sizeof b->presence_name, "%s",
+	         o->presence_name ? o->presence_name : b->client_id);
+	b->presence_held = o->presence_held;
+	b->at_broker = -1;
 	if (!o->no_presence)
 		snprintf(b->presence_topic, sizeof b->presence_topic, "%spresence/%s", b->prefix,
-		         b->client_id);
+		         b->presence_name);
 	if (rc) {
 		free(b);
 		return rc;
 	}
-	b->port = o->port ? o->port : (o->tls_cafile ? 8883 : 1883);
+	int dflt = o->tls_cafile ? 8883 : 1883;
+	b->nbrokers = o->nbrokers ? o->nbrokers : 1;
+	for (size_t i = 0; i < b->nbrokers; i++) {
+		int port = o->nbrokers ? o->brokers[i].port : o->port;
+		b->ports[i] = port ? port : dflt;
+	}
 	b->keepalive = o->keepalive ? o->keepalive : VQ_BUS_DEFAULT_KEEPALIVE;
 	b->max_payload = o->max_payload ? o->max_payload : VQ_BUS_DEFAULT_MAX_PAYLOAD;
 	b->max_queue = o->max_queue ? o->max_queue : VQ_BUS_DEFAULT_MAX_QUEUE;
@@ -815,9 +908,11 @@ int vq_bus_new(const vq_bus_opts *o, vq_bus **out)
 		return rc;
 	}
 	rc = VQ_ENOMEM;
-	b->host = strdup(o->host ? o->host : "127.0.0.1");
-	if (!b->host)
-		goto fail;
+	for (size_t i = 0; i < b->nbrokers; i++) {
+		const char *h = o->nbrokers ? o->brokers[i].host : o->host ? o->host : "127.0.0.1";
+		if (!(b->hosts[i] = strdup(h)))
+			goto fail;
+	}
 	int fds[2];
 	if (pipe(fds) != 0)
 		goto fail;
@@ -886,7 +981,10 @@ void vq_bus_free(vq_bus *b)
 			char js[PRESENCE_MAX];
 			int jl = presence_json(b, false, true, js);
 			/* Publishing also wakes the network thread's select(). */
-			if (connected && jl > 0 && b->presence_topic[0] &&
+			lock(b);
+			bool say = says_online(b);
+			unlock(b);
+			if (connected && jl > 0 && say &&
 			    mosquitto_publish_v5(b->mosq, &mid, b->presence_topic, jl, js, 1, true,
 			                         NULL) != MOSQ_ERR_SUCCESS)
 				mid = -1;
@@ -914,7 +1012,8 @@ void vq_bus_free(vq_bus *b)
 	pthread_cond_destroy(&b->net_cv);
 	pthread_cond_destroy(&b->cv);
 	pthread_mutex_destroy(&b->mu);
-	free(b->host);
+	for (size_t i = 0; i < VQ_BUS_MAX_BROKERS; i++)
+		free(b->hosts[i]);
 	free(b);
 }
 
@@ -974,6 +1073,48 @@ const char *vq_bus_reply_topic(const vq_bus *b)
 int vq_bus_fd(const vq_bus *b)
 {
 	return b ? b->pipe_r : -1;
+}
+
+const char *vq_bus_msg_prop(const vq_bus_msg *msg, const char *name)
+{
+	if (!msg || !msg->props || !name)
+		return NULL;
+	for (const char *p = msg->props; *p;) {
+		const char *v = p + strlen(p) + 1;
+		if (strcmp(p, name) == 0)
+			return v;
+		p = v + strlen(v) + 1;
+	}
+	return NULL;
+}
+
+int vq_bus_hold_presence(vq_bus *b, bool held)
+{
+	if (!b || !b->presence_held || !b->presence_topic[0])
+		return VQ_EINVAL;
+	char js[PRESENCE_MAX];
+	int jl = presence_json(b, true, true, js);
+	lock(b);
+	b->holding = held;
+	bool online = b->online;
+	unlock(b);
+	if (!held || !online || jl < 0)
+		return VQ_OK;
+	return map_mosq(
+	    mosquitto_publish_v5(b->mosq, NULL, b->presence_topic, jl, js, 1, true, NULL));
+}
+
+void vq_bus_broker(const vq_bus *b, char *out, size_t outlen)
+{
+	if (!out || !outlen)
+		return;
+	out[0] = '\0';
+	if (!b)
+		return;
+	lock(b);
+	if (b->at_broker >= 0)
+		snprintf(out, outlen, "%s:%d", b->hosts[b->at_broker], b->ports[b->at_broker]);
+	unlock(b);
 }
 
 /* ---- subscriptions ---- */
@@ -1124,6 +1265,12 @@ int vq_bus_request(vq_bus *b, const char *suffix, const void *payload, size_t le
 
 int vq_bus_reply(vq_bus *b, const vq_bus_msg *req, const void *payload, size_t len)
 {
+	return vq_bus_reply_props(b, req, payload, len, NULL);
+}
+
+int vq_bus_reply_props(vq_bus *b, const vq_bus_msg *req, const void *payload, size_t len,
+                       const char *const *up)
+{
 	if (!b || !req || !req->response_topic)
 		return VQ_EINVAL;
 	if (len > b->max_payload)
@@ -1139,6 +1286,18 @@ int vq_bus_reply(vq_bus *b, const vq_bus_msg *req, const void *payload, size_t l
 	if (req->corr && mosquitto_property_add_binary(&props, MQTT_PROP_CORRELATION_DATA,
 	                                               req->corr, (uint16_t)req->corr_len))
 		goto out;
+	for (size_t i = 0; up && up[i]; i += 2) {
+		if (!up[i + 1]) {
+			rc = VQ_EINVAL;
+			goto out;
+		}
+		int prc = mosquitto_property_add_string_pair(&props, MQTT_PROP_USER_PROPERTY, up[i],
+		                                             up[i + 1]);
+		if (prc) {
+			rc = map_mosq(prc);
+			goto out;
+		}
+	}
 	rc = publish_full(b, req->response_topic, payload, len, 1, false, props, NULL);
 out:
 	mosquitto_property_free_all(&props);

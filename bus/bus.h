@@ -23,7 +23,10 @@
  * (reconnect_min_ms doubling up to reconnect_max_ms, each wait jittered down to half
  * so a park of kiosks does not hammer a restarted broker in step). It never gives up,
  * not even when the broker refuses the credentials: an operator may fix the broker.
- * An attempt that gets no CONNACK is abandoned after keepalive seconds.
+ * An attempt that gets no CONNACK is abandoned after keepalive seconds. With several
+ * brokers (bridged, so each reaches the whole site), a connection lost or an attempt
+ * failed moves on to the next broker at once; the backoff applies once every broker
+ * failed in turn, and the round starts again from the one after the last that worked.
  * Sessions are clean (MQTT clean start, no session expiry): on every (re)connect the
  * bus renews its subscriptions (those made with vq_bus_subscribe, and its own reply
  * topic) and reports itself connected only once the broker has acknowledged them all.
@@ -40,6 +43,13 @@
  * vq_bus_free publishes {"v":1,"id":...,"role":...,"online":false,"since":<unix s>}
  * itself before a clean DISCONNECT; the "since" tells a clean exit from a death.
  * A bus made with no_presence does none of this.
+ * A presence_name other than the client id is a name several accounts share (the vqd of
+ * a site, one serving and others standing by): the topic is "presence/<presence_name>",
+ * "id" is that name and a field "by" names the account. With presence_held the bus says
+ * "online" only while its owner holds the name (vq_bus_hold_presence), on every connect
+ * while held, and "offline" on vq_bus_free only if it still holds it; releasing says
+ * nothing, since by then another account may hold the name. Its Will is always set: the
+ * holder republishes when anything but its own "online" shows up (a Will of another).
  *
  * Request/response. vq_bus_request publishes at QoS 1 to
  * "vq/v1/<site>/<suffix>/<client_id>" ("svc/issue" from kiosk-1 goes to
@@ -87,6 +97,14 @@
 
 typedef struct vq_bus vq_bus;
 
+#define VQ_BUS_MAX_BROKERS 8
+
+/* A broker's address. */
+typedef struct vq_bus_addr {
+	const char *host;
+	int port; /* 0: 1883, or 8883 with TLS */
+} vq_bus_addr;
+
 /* Everything a bus needs to know. Zero means "the default" for every number; strings
  * are copied by vq_bus_new, so the caller may free them afterwards. */
 typedef struct vq_bus_opts {
@@ -120,6 +138,12 @@ typedef struct vq_bus_opts {
 	 * baseline, which may touch only bench/): */
 	const char *reply_suffix; /* our reply topic's suffix; NULL: "reply/<client_id>" */
 	bool no_presence;         /* no presence message and no Last Will */
+	/* More brokers than host/port (which are then ignored): tried in turn (above). */
+	const vq_bus_addr *brokers;
+	size_t nbrokers; /* 0..VQ_BUS_MAX_BROKERS */
+	/* Presence under a name several accounts share, said only while held (above). */
+	const char *presence_name; /* NULL: the client id */
+	bool presence_held;
 } vq_bus_opts;
 
 enum vq_bus_kind {
@@ -141,6 +165,9 @@ typedef struct vq_bus_msg {
 	const char *response_topic; /* full topic to answer to, or NULL */
 	const unsigned char *corr;  /* correlation data, corr_len bytes plus a NUL; or NULL */
 	size_t corr_len;
+	/* MQTT 5 user properties, as "name\0value\0" pairs ended by an empty name; or NULL.
+	 * Read them with vq_bus_msg_prop. */
+	const char *props;
 } vq_bus_msg;
 
 typedef struct vq_bus_stats {
@@ -207,6 +234,18 @@ int vq_bus_request(vq_bus *bus, const char *suffix, const void *payload, size_t 
 /* Answers req (QoS 1) on its response topic with its correlation data. VQ_EINVAL if
  * req has no response topic (or a malformed one); otherwise errors as vq_bus_publish. */
 int vq_bus_reply(vq_bus *bus, const vq_bus_msg *req, const void *payload, size_t len);
+/* The same with MQTT 5 user properties: props is "name", "value", ... NULL (UTF-8). */
+int vq_bus_reply_props(vq_bus *bus, const vq_bus_msg *req, const void *payload, size_t len,
+                       const char *const *props);
+/* The value of user property name on msg (the first, if repeated), or NULL. */
+const char *vq_bus_msg_prop(const vq_bus_msg *msg, const char *name);
+
+/* With presence_held: takes (held) or releases the presence name. Taking publishes
+ * "online" now if connected, and on every connect after; releasing publishes nothing.
+ * VQ_EINVAL on a bus made without presence_held. */
+int vq_bus_hold_presence(vq_bus *bus, bool held);
+/* The broker of the current connection ("host:port"), or "" when not connected. */
+void vq_bus_broker(const vq_bus *bus, char *out, size_t outlen);
 
 /* Sends a request (to "<suffix>/<client_id>", as vq_bus_request) and waits up to
  * timeout_ms (< 0: forever) for its reply, which is

@@ -11,32 +11,71 @@ static void copy(char *dst, size_t n, const char *src)
 	snprintf(dst, n, "%s", src ? src : "");
 }
 
-static int set_broker(vq_busopt *bo, const char *v)
+/* One HOST[:PORT] of a list, appended. */
+static int add_broker(vq_busopt *bo, const char *v, size_t len)
 {
-	const char *colon = strrchr(v, ':');
-	size_t hlen = colon ? (size_t)(colon - v) : strlen(v);
-	if (hlen == 0 || hlen >= sizeof bo->host)
+	if (bo->nbrokers >= VQ_BUS_MAX_BROKERS)
 		return -1;
-	memcpy(bo->host, v, hlen);
-	bo->host[hlen] = '\0';
+	char item[300];
+	if (len == 0 || len >= sizeof item)
+		return -1;
+	memcpy(item, v, len);
+	item[len] = '\0';
+	const char *colon = strrchr(item, ':');
+	size_t hlen = colon ? (size_t)(colon - item) : len;
+	if (hlen == 0 || hlen >= sizeof bo->hosts[0])
+		return -1;
+	int port = 0;
 	if (colon) {
 		char *end;
 		long p = strtol(colon + 1, &end, 10);
 		if (*end || p < 1 || p > 65535)
 			return -1;
-		bo->port = (int)p;
+		port = (int)p;
 	}
+	memcpy(bo->hosts[bo->nbrokers], item, hlen);
+	bo->hosts[bo->nbrokers][hlen] = '\0';
+	bo->ports[bo->nbrokers] = port;
+	bo->nbrokers++;
+	return 0;
+}
+
+/* A comma-separated list of HOST[:PORT]; replaces the list, or (append) adds to it. On
+ * failure the list is as it was. */
+static int set_brokers(vq_busopt *bo, const char *v, bool append)
+{
+	char hosts[VQ_BUS_MAX_BROKERS][256];
+	int ports[VQ_BUS_MAX_BROKERS];
+	size_t n = bo->nbrokers;
+	memcpy(hosts, bo->hosts, sizeof hosts);
+	memcpy(ports, bo->ports, sizeof ports);
+	if (!append)
+		bo->nbrokers = 0;
+	for (const char *p = v;;) {
+		size_t len = strcspn(p, ",");
+		if (add_broker(bo, p, len) != 0) {
+			memcpy(bo->hosts, hosts, sizeof hosts);
+			memcpy(bo->ports, ports, sizeof ports);
+			bo->nbrokers = n;
+			return -1;
+		}
+		if (!p[len])
+			break;
+		p += len + 1;
+	}
+	copy(bo->host, sizeof bo->host, bo->hosts[0]);
+	bo->port = bo->ports[0];
 	return 0;
 }
 
 void vq_busopt_init(vq_busopt *bo, const char *role)
 {
 	memset(bo, 0, sizeof *bo);
-	copy(bo->host, sizeof bo->host, "127.0.0.1");
+	set_brokers(bo, "127.0.0.1", false);
 	copy(bo->role, sizeof bo->role, role);
 	const char *e;
-	if ((e = getenv("VQ_BROKER")) && *e && set_broker(bo, e) != 0)
-		copy(bo->host, sizeof bo->host, "127.0.0.1");
+	if ((e = getenv("VQ_BROKER")) && *e)
+		set_brokers(bo, e, false); /* a bad one keeps the default */
 	if ((e = getenv("VQ_SITE")))
 		copy(bo->site, sizeof bo->site, e);
 	if ((e = getenv("VQ_USER")))
@@ -78,10 +117,15 @@ int vq_busopt_parse(vq_busopt *bo, int argc, char **argv, int *i, char *err, siz
 	const char *v = argv[++*i];
 	(*i)++;
 	if (is_broker) {
-		if (set_broker(bo, v) != 0) {
-			snprintf(err, errlen, "--broker: expected HOST[:PORT], got '%s'", v);
+		if (set_brokers(bo, v, bo->brokers_given) != 0) {
+			snprintf(
+			    err, errlen,
+			    "--broker: expected HOST[:PORT] or a comma-separated list of up to %d, "
+			    "got '%s'",
+			    VQ_BUS_MAX_BROKERS, v);
 			return -1;
 		}
+		bo->brokers_given = 1;
 		return 1;
 	}
 	if (strlen(v) >= strs[which].size) {
@@ -159,6 +203,12 @@ int vq_busopt_finish(vq_busopt *bo, char *err, size_t errlen)
 	memset(&bo->opts, 0, sizeof bo->opts);
 	bo->opts.host = bo->host;
 	bo->opts.port = bo->port;
+	if (bo->nbrokers > 1) {
+		for (size_t i = 0; i < bo->nbrokers; i++)
+			bo->addrs[i] = (vq_bus_addr){bo->hosts[i], bo->ports[i]};
+		bo->opts.brokers = bo->addrs;
+		bo->opts.nbrokers = bo->nbrokers;
+	}
 	bo->opts.site = bo->site;
 	bo->opts.username = bo->user;
 	bo->opts.password = bo->password[0] ? bo->password : NULL;
@@ -171,7 +221,9 @@ int vq_busopt_finish(vq_busopt *bo, char *err, size_t errlen)
 
 const char *vq_busopt_usage(void)
 {
-	return "  --broker HOST[:PORT]  broker address (127.0.0.1:1883; env VQ_BROKER)\n"
+	return "  --broker HOST[:PORT]  broker address (127.0.0.1:1883; env VQ_BROKER); a list\n"
+	       "                        a:p,b:p (or --broker again) for bridged brokers: the\n"
+	       "                        next is tried when one is lost\n"
 	       "  --site ID             site id (env VQ_SITE)\n"
 	       "  --user NAME           account, also the client id (env VQ_USER)\n"
 	       "  --credentials FILE    'NAME ROLE PASSWORD' lines from vq-accounts\n"

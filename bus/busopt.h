@@ -1,7 +1,9 @@
 /* bus/busopt.h — the command-line options every vq program uses to reach the broker.
  *
  * One parser, so vqd, vqctl, vq-bench and the screens all accept the same words:
- *   --broker HOST[:PORT]   (default 127.0.0.1:1883; env VQ_BROKER)
+ *   --broker HOST[:PORT][,HOST[:PORT]...]   (default 127.0.0.1:1883; env VQ_BROKER)
+ *                          brokers of one site, bridged: the bus moves on to the next when
+ *                          it loses one; repeating --broker adds to the list
  *   --site ID              (env VQ_SITE)
  *   --user NAME            account = client id (env VQ_USER)
  *   --password PW          (env VQ_PASSWORD; prefer --credentials)
@@ -21,8 +23,13 @@
 
 typedef struct vq_busopt {
 	vq_bus_opts opts; /* ready for vq_bus_new after vq_busopt_finish */
-	char host[256];
-	int port;
+	char host[256];   /* the first broker */
+	int port;         /* its port; 0: the default */
+	char hosts[VQ_BUS_MAX_BROKERS][256];
+	int ports[VQ_BUS_MAX_BROKERS];
+	size_t nbrokers;   /* brokers given (at least the default one) */
+	int brokers_given; /* --broker seen: a first one replaces the default or VQ_BROKER */
+	vq_bus_addr addrs[VQ_BUS_MAX_BROKERS];
 	char site[VQ_BUS_ID_MAX];
 	char user[VQ_BUS_ID_MAX];
 	char password[256];

@@ -1518,6 +1518,25 @@ static int lite_get_setting(vq_store *base, const char *key, char *out, size_t o
 	return rc;
 }
 
+/* ---- who serves: one process a file ---- */
+
+static int lite_claim(vq_store *base, int lease_ms, int *held, int64_t *term)
+{
+	lite *st = (lite *)base;
+	if (st->batch) {
+		set_err(st, "claim", "inside a batch");
+		return VQ_EINVAL;
+	}
+	*held = 1;
+	*term = 1;
+	return VQ_OK;
+}
+
+static double lite_claim_proof(const vq_store *base)
+{
+	return vq_store_mono_ms();
+}
+
 const vq_store_ops vq_store_sqlite_ops = {
     .name = "sqlite",
     .open = lite_open,
@@ -1560,4 +1579,6 @@ const vq_store_ops vq_store_sqlite_ops = {
     .forget_legacy_secrets = lite_forget_legacy_secrets,
     .set_setting = lite_set_setting,
     .get_setting = lite_get_setting,
+    .claim = lite_claim,
+    .claim_proof = lite_claim_proof,
 };

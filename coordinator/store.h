@@ -213,6 +213,28 @@ int vq_store_forget_legacy_secrets(vq_store *st);
 int vq_store_set_setting(vq_store *st, const char *key, const char *value);
 int vq_store_get_setting(vq_store *st, const char *key, char *out, size_t outlen);
 
+/* Who serves the site. Several vqd may share a site's store, one serving and the others
+ * standing by; the one whose store holds the site's claim serves.
+ * PostgreSQL: a session advisory lock on the site (pg_try_advisory_lock on a 64-bit hash
+ * of "vq site <site>"), held by the store's own session, the one every batch runs in, so
+ * a batch commits only while its claim is held. Claiming also sets that session to end
+ * itself after lease_ms without a statement (idle_session_timeout and
+ * idle_in_transaction_session_timeout): a holder that stops (SIGSTOP, a machine that
+ * hangs) or is cut off from the database loses the claim lease_ms after its last
+ * statement at most, and another may then take it. The claim goes with the session: a
+ * store that had to connect again does not hold it until it claims again. Each claim
+ * taken counts a term (stored, 1, 2, ...), so whoever serves after whom is on record.
+ * SQLite: one process serves a file; the claim is always held, in term 1.
+ *
+ * vq_store_claim, outside a batch: takes the claim if it is free, or proves it if held
+ * (a round trip); *held says whether this store holds it now, *term (may be NULL) the
+ * term it serves in. VQ_ESTORE (and *held 0) if the database cannot be reached. */
+int vq_store_claim(vq_store *st, int lease_ms, int *held, int64_t *term);
+/* While the claim is held: the monotonic time (CLOCK_MONOTONIC, in ms) at which the last
+ * statement that succeeded in the claiming session was sent. The claim was held then,
+ * and nobody else can hold it before that time plus lease_ms. 0 when not held. */
+double vq_store_claim_proof(const vq_store *st);
+
 /* Fault injection for tests (SQLite): the n-th next write or sync the store's database
  * file(s) do (1 = the very next), and every one after it, fails with an I/O error; 0 turns
  * it off. Works through a SQLite VFS shim that the store always opens its database with.

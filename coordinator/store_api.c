@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* 1..max bytes of printable ASCII (space included). */
 static int printable(const char *s, size_t max)
@@ -566,4 +567,31 @@ int vq_store_load_day(vq_store *st, vq_book *book)
 cleanup:
 	free(l.v);
 	return rc;
+}
+
+/* ---- who serves ---- */
+
+double vq_store_mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+int vq_store_claim(vq_store *st, int lease_ms, int *held, int64_t *term)
+{
+	if (held)
+		*held = 0;
+	if (!st || !held || lease_ms < 100 || lease_ms > 600000)
+		return VQ_EINVAL;
+	int64_t t = 0;
+	int rc = st->ops->claim(st, lease_ms, held, &t);
+	if (term)
+		*term = t;
+	return rc;
+}
+
+double vq_store_claim_proof(const vq_store *st)
+{
+	return st ? st->ops->claim_proof(st) : 0;
 }

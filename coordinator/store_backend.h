@@ -94,7 +94,13 @@ struct vq_store_ops {
 
 	int (*set_setting)(vq_store *st, const char *key, const char *value);
 	int (*get_setting)(vq_store *st, const char *key, char *out, size_t outlen);
+
+	int (*claim)(vq_store *st, int lease_ms, int *held, int64_t *term);
+	double (*claim_proof)(const vq_store *st);
 };
+
+/* CLOCK_MONOTONIC in ms: the clock claims are proved on. */
+double vq_store_mono_ms(void);
 
 extern const vq_store_ops vq_store_sqlite_ops;
 extern const vq_store_ops vq_store_pg_ops;

@@ -324,6 +324,13 @@ typedef struct pgs {
 	int poisoned;
 	/* COMMIT is running: a WARNING now means it did not complete as asked. */
 	int committing, commit_warned;
+	/* The claim (store.h): held by this session; the lease asked for (0: none yet, and
+	 * sessions never time out); when the last statement that succeeded was sent. */
+	int held;
+	int lease_ms;
+	double proof_ms;
+	int64_t term;
+	char site[VQ_ID_MAX];
 	char errmsg[256];
 } pgs;
 
@@ -442,13 +449,41 @@ static void on_notice(void *arg, const PGresult *res)
 }
 
 /* Runs a statement that is not prepared (session set-up, migrations, transactions). */
+/* A statement that succeeded proves the session, and any claim it holds, alive when it
+ * was sent. */
+static void proved(pgs *st, double sent)
+{
+	if (st->held)
+		st->proof_ms = sent;
+}
+
+static int ensure_conn(pgs *st);
+
+/* Outside a batch, a statement that found the connection gone (the server ended an idle
+ * session, or failed over) is tried once more on a new one: nothing of it had happened. */
+static int again(pgs *st, PGresult *r)
+{
+	ExecStatusType s = PQresultStatus(r);
+	if (s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK || st->batch ||
+	    PQstatus(st->conn) == CONNECTION_OK)
+		return 0;
+	PQclear(r);
+	return ensure_conn(st) == VQ_OK;
+}
+
 static int exec_sql(pgs *st, const char *sql, const char *what)
 {
+	double sent = vq_store_mono_ms();
 	PGresult *r = PQexec(st->conn, sql);
+	if (again(st, r)) {
+		sent = vq_store_mono_ms();
+		r = PQexec(st->conn, sql);
+	}
 	ExecStatusType s = PQresultStatus(r);
 	if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK)
 		return pq_fail(st, what, r);
 	PQclear(r);
+	proved(st, sent);
 	return VQ_OK;
 }
 
@@ -481,8 +516,9 @@ static int prepare_session(pgs *st)
 	PQsetNoticeReceiver(st->conn, on_notice, st);
 	snprintf(sql, sizeof sql,
 	         "SET search_path TO %s; SET statement_timeout = 0; SET lock_timeout = 0;"
-	         " SET synchronous_commit = on",
-	         st->schema);
+	         " SET synchronous_commit = on; SET idle_session_timeout = %d;"
+	         " SET idle_in_transaction_session_timeout = %d",
+	         st->schema, st->lease_ms, st->lease_ms);
 	/* synchronous_commit is the server's choice when the server demands more; "on" here
 	 * only refuses a weaker setting a role or database may carry */
 	int rc = exec_sql(st, sql, "session");
@@ -517,6 +553,7 @@ static int ensure_conn(pgs *st)
 {
 	if (PQstatus(st->conn) == CONNECTION_OK)
 		return VQ_OK;
+	st->held = 0; /* the claim went with the session */
 	if (st->batch)
 		return store_fail(st, "connection", "lost during the batch");
 	PQfinish(st->conn);
@@ -534,13 +571,20 @@ static PGresult *run(pgs *st, enum stmt_id id, const params *p, const char *what
 		return NULL;
 	char name[8];
 	snprintf(name, sizeof name, "s%d", (int)id);
+	double sent = vq_store_mono_ms();
 	PGresult *r = PQexecPrepared(st->conn, name, p ? p->n : 0, p ? p->v : NULL,
 	                             p ? p->len : NULL, p ? p->fmt : NULL, 0);
+	if (again(st, r)) {
+		sent = vq_store_mono_ms();
+		r = PQexecPrepared(st->conn, name, p ? p->n : 0, p ? p->v : NULL, p ? p->len : NULL,
+		                   p ? p->fmt : NULL, 0);
+	}
 	ExecStatusType s = PQresultStatus(r);
 	if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK) {
 		pq_fail(st, what, r);
 		return NULL;
 	}
+	proved(st, sent);
 	return r;
 }
 
@@ -720,6 +764,7 @@ static int pg_open(const char *where, const char *site, const char *chain, vq_st
 		return VQ_ENOMEM;
 	}
 	st->base.ops = &vq_store_pg_ops;
+	snprintf(st->site, sizeof st->site, "%s", site);
 	char site_schema[VQ_ID_MAX + 16], chain_schema[VQ_ID_MAX + 16];
 	/* ids are [a-z0-9_-] (store_api.c): quoted, they are safe identifiers */
 	snprintf(site_schema, sizeof site_schema, "vq_site_%s", site);
@@ -1737,6 +1782,83 @@ static int pg_get_setting(vq_store *base, const char *key, char *out, size_t out
 	return rc;
 }
 
+/* ---- who serves: a session advisory lock on the site ---- */
+
+static int pg_claim(vq_store *base, int lease_ms, int *held, int64_t *term)
+{
+	pgs *st = (pgs *)base;
+	if (st->batch) {
+		set_err(st, "claim", "inside a batch");
+		return VQ_EINVAL;
+	}
+	if (PQstatus(st->conn) != CONNECTION_OK)
+		st->held = 0;
+	int rc = VQ_OK;
+	if (lease_ms != st->lease_ms) {
+		/* from now on, and on every session made again */
+		st->lease_ms = lease_ms;
+		char sql[160];
+		snprintf(
+		    sql, sizeof sql,
+		    "SET idle_session_timeout = %d; SET idle_in_transaction_session_timeout = %d",
+		    lease_ms, lease_ms);
+		rc = ensure_conn(st);
+		if (rc == VQ_OK)
+			rc = exec_sql(st, sql, "claim");
+	}
+	if (rc == VQ_OK)
+		rc = ensure_conn(st);
+	int taken = 0;
+	if (rc == VQ_OK && st->held) {
+		rc = exec_sql(st, "SELECT 1", "prove the claim");
+		if (rc != VQ_OK)
+			st->held = 0;
+	} else if (rc == VQ_OK) {
+		static const char lock[] =
+		    "SELECT pg_try_advisory_lock(hashtextextended('vq site ' || $1, 0))";
+		const char *vals[1] = {st->site};
+		double sent = vq_store_mono_ms();
+		PGresult *r = PQexecParams(st->conn, lock, 1, NULL, vals, NULL, NULL, 0);
+		if (again(st, r)) {
+			sent = vq_store_mono_ms();
+			r = PQexecParams(st->conn, lock, 1, NULL, vals, NULL, NULL, 0);
+		}
+		if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+			rc = pq_fail(st, "claim", r);
+		} else {
+			int got = strcmp(PQgetvalue(r, 0, 0), "t") == 0;
+			PQclear(r);
+			if (got) {
+				st->held = taken = 1;
+				st->proof_ms = sent;
+			}
+		}
+	}
+	if (rc == VQ_OK && taken) {
+		/* a claim just taken opens a term: count it, in a transaction of its own */
+		PGresult *r = PQexec(
+		    st->conn, "INSERT INTO settings (key, value) VALUES ('serving_term', '1')"
+		              " ON CONFLICT (key) DO UPDATE SET value ="
+		              " (settings.value::bigint + 1)::text RETURNING value");
+		if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+			rc = pq_fail(st, "claim: term", r);
+			st->held = 0;
+		} else {
+			st->term = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+			PQclear(r);
+		}
+	}
+	*held = st->held;
+	*term = st->held ? st->term : 0;
+	return rc;
+}
+
+static double pg_claim_proof(const vq_store *base)
+{
+	const pgs *st = (const pgs *)base;
+	return st->held && PQstatus(st->conn) == CONNECTION_OK ? st->proof_ms : 0;
+}
+
 const vq_store_ops vq_store_pg_ops = {
     .name = "postgresql",
     .open = pg_open,
@@ -1779,4 +1901,6 @@ const vq_store_ops vq_store_pg_ops = {
     .forget_legacy_secrets = pg_forget_legacy_secrets,
     .set_setting = pg_set_setting,
     .get_setting = pg_get_setting,
+    .claim = pg_claim,
+    .claim_proof = pg_claim_proof,
 };

@@ -56,6 +56,7 @@ typedef struct options {
 	vq_clockopt clock;
 	int max_batch;
 	vqd_web_limits web;
+	int lease_ms;
 	vq_busopt bus;
 } options;
 
@@ -75,6 +76,9 @@ static void usage(FILE *f)
 	        "  --max-batch N         requests decided per transaction (1..4096, 256)\n"
 	        "  --web-limit R/B       phones: requests a second and burst, per visitor (1/10)\n"
 	        "  --web-limit-site R/B  phones: the same for all of them together (200/400)\n"
+	        "  --lease-ms N          with a store several vqd share: how long the one serving\n"
+	        "                        may go unheard before another takes over (1000..60000,\n"
+	        "                        3000)\n"
 	        "  --log-level L         debug, info, warn or error (info)\n"
 	        "%s%s",
 	        vq_clockopt_usage(), vq_busopt_usage());
@@ -87,6 +91,7 @@ static int parse_args(int argc, char **argv, options *o)
 	o->max_batch = 256;
 	o->web = (vqd_web_limits){
 	    .visitor_rate = 1, .visitor_burst = 10, .site_rate = 200, .site_burst = 400};
+	o->lease_ms = 3000;
 	vq_busopt_init(&o->bus, "coordinator");
 	if (!o->bus.user[0])
 		snprintf(o->bus.user, sizeof o->bus.user, "vqd");
@@ -137,6 +142,14 @@ static int parse_args(int argc, char **argv, options *o)
 				fprintf(stderr, "vqd: %s: expected RATE/BURST, e.g. 1/10\n", a);
 				return -1;
 			}
+		} else if (!strcmp(a, "--lease-ms")) {
+			char *end;
+			long l = strtol(v, &end, 10);
+			if (*end || l < 1000 || l > 60000) {
+				fprintf(stderr, "vqd: --lease-ms: expected 1000..60000\n");
+				return -1;
+			}
+			o->lease_ms = (int)l;
 		} else if (!strcmp(a, "--log-level")) {
 			int l = vq_log_parse_level(v);
 			if (l < 0) {
@@ -238,8 +251,9 @@ static int publish_state(vq_vqd *d, vq_bus *bus, int64_t now)
 	for (int a = 0; !any && a < vq_site_attr_count(d->site); a++)
 		any = d->dirty[a];
 	/* without a book, or without today's, there is nothing true to tell: what was last
-	 * published stays (state/_site says whether today is loaded) */
-	if (!vq_bus_connected(bus) || (!any && !d->site_dirty))
+	 * published stays (state/_site says whether today is loaded); and only the vqd that
+	 * serves speaks for the site */
+	if (!vq_bus_connected(bus) || (!any && !d->site_dirty) || !vqd_lease_ok(d, mono_ms()))
 		return 0;
 	if (!vq_service_book(d->svc) && !d->site_dirty)
 		return 0;
@@ -310,6 +324,9 @@ static void log_bus_drops(vq_bus *bus, uint64_t *seen)
  * batch. */
 static void refuse_batch(vq_vqd *d, vq_bus *bus, vq_bus_msg **msgs, size_t n)
 {
+	if (!vqd_serving_fence(d, bus, mono_ms()))
+		return; /* only the vqd that serves answers, even this */
+	const char *origin[] = {"origin", d->account, "term", d->term_text, NULL};
 	for (size_t i = 0; i < n; i++) {
 		const vq_bus_msg *m = msgs[i];
 		if (m->kind != VQ_BUS_MESSAGE)
@@ -322,7 +339,7 @@ static void refuse_batch(vq_vqd *d, vq_bus *bus, vq_bus_msg **msgs, size_t n)
 		if (!taken)
 			continue;
 		char *reply = vqd_day_refusal(d, m->payload, m->len);
-		if (reply && vq_bus_reply(bus, m, reply, strlen(reply)) != VQ_OK)
+		if (reply && vq_bus_reply_props(bus, m, reply, strlen(reply), origin) != VQ_OK)
 			vq_log(VQ_LOG_WARN, "reply on %s failed", m->response_topic);
 		free(reply);
 	}
@@ -388,10 +405,20 @@ static void serve_batch(vq_vqd *d, vq_bus *bus, vq_bus_msg **msgs, size_t n, int
 		mark_all(d); /* what the batch marked did not happen; say what is true */
 	vq_log(VQ_LOG_DEBUG, "batch of %zu %s in %.2f ms", k, rc == VQ_OK ? "committed" : "failed",
 	       mono_ms() - t0);
+	if (!vqd_serving_fence(d, bus, mono_ms())) {
+		/* another vqd may serve by now: it answers the retries, from the store */
+		for (size_t e = 0; e < d->nevents; e++)
+			free(d->events[e].json);
+		d->nevents = 0;
+		goto out;
+	}
+	/* who answered, and in which term: a stranger sees it with mosquitto_sub -F %P */
+	const char *origin[] = {"origin", d->account, "term", d->term_text, NULL};
 	for (size_t j = 0; j < k; j++) {
 		if (!replies[j])
 			continue;
-		int prc = vq_bus_reply(bus, msgs[of[j]], replies[j], strlen(replies[j]));
+		int prc =
+		    vq_bus_reply_props(bus, msgs[of[j]], replies[j], strlen(replies[j]), origin);
 		if (prc != VQ_OK)
 			vq_log(VQ_LOG_WARN, "reply on %s: %s", msgs[of[j]]->response_topic,
 			       vq_strerror(prc));
@@ -460,40 +487,30 @@ static int run(options *o)
 	d.config_path = o->config;
 	d.started = now;
 	d.clock_speed = vq_clock_speed(&clk);
+	d.account = o->bus.user;
+	d.lease_ms = o->lease_ms;
+	d.key_path = o->key_file;
+	d.new_key_at_start = o->new_signing_key;
 	if (vqd_web_new(&o->web, &d.web) != VQ_OK)
 		goto out;
-	char ov[8192];
-	if (vq_store_get_setting(vq_service_store(d.svc), "tier_overrides", ov, sizeof ov) ==
-	    VQ_OK) {
-		d.overrides = strdup(ov);
-		vq_site *fresh = NULL;
-		if (vqd_config_load(o->config, ov, &fresh, err, sizeof err) != VQ_OK ||
-		    vq_service_set_site(d.svc, fresh) != VQ_OK) {
-			vq_log(VQ_LOG_WARN, "the operators' tier rules no longer apply: %s", err);
-			vq_site_free(fresh);
-		} else {
-			vq_site_free(site);
-			d.site = site = fresh;
-		}
-	}
 	if (vqd_size_for_site(&d, site) != VQ_OK ||
 	    vq_ratelimit_new(VQD_RATE_BUCKETS, &d.limits) != VQ_OK) {
 		vq_log(VQ_LOG_ERROR, "out of memory");
 		goto out;
 	}
 	log_clock(&clk, vq_site_timezone(site));
-	/* today first: a first start makes its keys in a batch, and a batch needs a book */
-	vqd_day_follow(&d, now, mono_ms());
-	if (vqd_keys_start(&d, o->key_file, o->new_signing_key, now, err, sizeof err) != VQ_OK) {
-		vq_log(VQ_LOG_ERROR, "signing keys: %s", err);
-		status = 2;
-		goto out;
-	}
+	/* what serving needs (tier rules, today's book, keys) is loaded when this vqd takes
+	 * the site's claim (serving.c): at once when it is alone, later if another serves */
 	o->bus.opts.state_messages = true;
 	o->bus.opts.max_payload = VQD_MAX_OPS + 1024;
+	/* every vqd of the site speaks under one presence name, while it serves */
+	o->bus.opts.presence_name = vqd_presence_name();
+	o->bus.opts.presence_held = true;
 	int rc = vq_bus_new(&o->bus.opts, &bus);
+	char ptopic[64];
+	snprintf(ptopic, sizeof ptopic, "presence/%s", vqd_presence_name());
 	if (rc == VQ_OK)
-		rc = vq_bus_subscribe(bus, "svc/+/+", 1); /* svc/<verb>/<account> */
+		rc = vq_bus_subscribe(bus, ptopic, 1);
 	if (rc == VQ_OK)
 		rc = vq_bus_subscribe(bus, "web/svc/+/+", 1);
 	if (rc == VQ_OK)
@@ -507,14 +524,15 @@ static int run(options *o)
 		goto out;
 	char where[512];
 	vq_store_describe(o->db, where, sizeof where);
-	vq_log(VQ_LOG_INFO, "site %s (%d attractions), %s store %s, broker %s:%d as %s",
+	vq_log(VQ_LOG_INFO, "site %s (%d attractions), %s store %s, broker %s:%d%s as %s",
 	       vq_site_id(site), vq_site_attr_count(site),
 	       vq_store_backend(vq_service_store(d.svc)), where, o->bus.host,
-	       o->bus.port ? o->bus.port : 1883, o->bus.user);
+	       o->bus.port ? o->bus.port : 1883, o->bus.nbrokers > 1 ? " (and others)" : "",
+	       o->bus.user);
 
 	double last_pub = 0, last_refresh = mono_ms();
 	uint64_t drops_seen = 0;
-	while (!stop_requested) {
+	while (!stop_requested && !d.fatal) {
 		if (reload_requested) {
 			reload_requested = 0;
 			reload(&d);
@@ -530,9 +548,13 @@ static int run(options *o)
 		int timeout = !any_dirty || !vq_bus_connected(bus) || !vq_service_book(d.svc) ? 1000
 		              : since >= STATE_MIN_GAP_MS                                     ? 0
 		                                          : (int)(STATE_MIN_GAP_MS - since) + 1;
+		int claim_ms = vqd_claim_tick(&d, bus, mono_ms(), vq_clock_now(&clk));
+		if (claim_ms < timeout)
+			timeout = claim_ms;
 		/* a book lost to a failed rebuild (batch.c); today's not loading is days.c's */
 		int recovered = 0;
-		int retry_ms = d.day_loaded ? vqd_book_retry(&d, mono_ms(), &recovered) : -1;
+		int retry_ms =
+		    d.serving && d.day_loaded ? vqd_book_retry(&d, mono_ms(), &recovered) : -1;
 		if (recovered)
 			mark_all(&d);
 		if (retry_ms >= 0 && retry_ms < timeout)
@@ -540,20 +562,38 @@ static int run(options *o)
 		size_t n = 0;
 		vq_bus_poll(bus, msgs, (size_t)o->max_batch, &n, timeout);
 		now = vq_clock_now(&clk);
-		vqd_day_follow(&d, now, mono_ms());
+		/* only the vqd that serves follows the calendar: the day's book is loaded (and
+		 * old replies forgotten) when it takes over */
+		if (d.serving)
+			vqd_day_follow(&d, now, mono_ms());
+		size_t requests = 0;
 		for (size_t i = 0; i < n; i++) {
-			if (msgs[i]->kind == VQ_BUS_CONNECTED) {
-				vq_log(VQ_LOG_INFO, "connected to the broker; ready");
+			vq_bus_msg *m = msgs[i];
+			msgs[i] = NULL;
+			if (m->kind == VQ_BUS_CONNECTED) {
+				char at[300];
+				vq_bus_broker(bus, at, sizeof at);
+				vq_log(VQ_LOG_INFO, "connected to the broker at %s; %s", at,
+				       d.serving ? "serving" : "standing by");
 				mark_all(&d); /* the broker may have lost its retained messages */
 				vqd_web_forget(d.web);
-			} else if (msgs[i]->kind == VQ_BUS_DISCONNECTED) {
+			} else if (m->kind == VQ_BUS_DISCONNECTED) {
 				vq_log(VQ_LOG_WARN, "lost the broker; reconnecting");
+			} else if (strncmp(m->suffix, "presence/", 9) == 0) {
+				vqd_presence_seen(&d, bus, m);
+			} else {
+				msgs[requests++] =
+				    m; /* requests == i at most: nothing is overwritten */
+				continue;
 			}
+			vq_bus_msg_free(m);
 		}
+		n = requests;
 		d.real_ms = (int64_t)mono_ms();
-		if (n && d.day_loaded)
+		/* requests taken in before this vqd stood by are another's to answer now */
+		if (n && d.serving && d.day_loaded)
 			serve_batch(&d, bus, msgs, n, now);
-		else if (n)
+		else if (n && d.serving)
 			refuse_batch(&d, bus, msgs, n);
 		for (size_t i = 0; i < n; i++)
 			vq_bus_msg_free(msgs[i]);
@@ -572,7 +612,7 @@ static int run(options *o)
 	}
 	vq_log(VQ_LOG_INFO, "stopping: %llu requests in %llu batches",
 	       (unsigned long long)d.requests, (unsigned long long)d.batches);
-	status = 0;
+	status = d.fatal ? 2 : 0;
 out:
 	vq_bus_free(bus);
 	free(msgs);

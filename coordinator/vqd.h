@@ -10,6 +10,7 @@
 #define VQ_VQD_H
 
 #include "clock/clock.h"
+#include "bus/bus.h"
 #include "coordinator/intake.h"
 #include "coordinator/keyfile.h"
 #include "coordinator/ratelimit.h"
@@ -99,6 +100,19 @@ typedef struct vq_vqd {
 	int day_loaded;      /* the service's book is day's: requests are decided */
 	char day_error[512]; /* why day is not loaded, as logged; "" when it is */
 	double day_retry_ms; /* CLOCK_MONOTONIC ms of the next try */
+	/* Who serves (serving.c). */
+	const char *account; /* ours: the origin our replies carry */
+	int lease_ms;
+	int serving;          /* we hold the site's claim, and answer */
+	int64_t term;         /* the claim's term we serve in */
+	char term_text[24];   /* the same, as our replies carry it */
+	double next_claim_ms; /* standing by: when to try to claim again (monotonic ms) */
+	double served_since;
+	double presence_said_ms; /* when we last took the presence name back */
+	int claim_err_logged;
+	const char *key_path; /* the key file (--key-file) */
+	int new_key_at_start; /* --new-signing-key: at the first takeover */
+	int fatal;            /* cannot serve at all (the first vqd without its keys): exit */
 } vq_vqd;
 
 /* Signing keys (keys.c). At start, between batches: opens the key file at path (refusing
@@ -153,6 +167,19 @@ int vqd_swap_site(vq_vqd *d, vq_site *fresh);
 void vqd_settle(vq_vqd *d, int committed);
 /* Frees everything the context owns except the service. */
 void vqd_free_memory(vq_vqd *d);
+
+/* Who serves (serving.c). The name every vqd of a site shares for its presence. */
+const char *vqd_presence_name(void);
+/* Claims (standing by) or proves (serving) the site's claim when it is time, taking over
+ * or standing by as the claim says. Returns the ms until it wants to run again. */
+int vqd_claim_tick(vq_vqd *d, vq_bus *bus, double mono, int64_t now);
+/* 1 if we serve and can prove it now (replies, events and state may go out). */
+int vqd_lease_ok(const vq_vqd *d, double mono);
+/* Before anything goes out: vqd_lease_ok, or a proof made now; 0 (and standing by from
+ * then on) if neither. */
+int vqd_serving_fence(vq_vqd *d, vq_bus *bus, double mono);
+/* A message on presence/vqd: the one serving takes the name back from a Will. */
+void vqd_presence_seen(vq_vqd *d, vq_bus *bus, const vq_bus_msg *m);
 
 /* Handles one request inside the open batch and returns its reply (malloc'd JSON text,
  * NULL only without memory). suffix is the verb ("svc/issue"); client is the requester's

@@ -739,6 +739,127 @@ START_TEST(test_offline_then_broker_comes_up)
 }
 END_TEST
 
+/* Two brokers of one site: a bus moves on to the next the moment it loses one, at
+ * once and without its backoff, and back when that one is lost in turn. */
+START_TEST(test_brokers_move_on)
+{
+	vq_test_broker *other = NULL;
+	ck_assert_int_eq(vq_test_broker_start(NULL, &other), VQ_OK);
+	vq_bus_addr addrs[2] = {{"127.0.0.1", vq_test_broker_port(broker)},
+	                        {"127.0.0.1", vq_test_broker_port(other)}};
+	vq_bus_opts o = opts_for("kiosk-1", "kiosk");
+	o.brokers = addrs;
+	o.nbrokers = 2;
+	o.reconnect_min_ms = 5000; /* so a quick move cannot be the backoff */
+	o.reconnect_max_ms = 5000;
+	o.state_messages = true;
+	vq_bus *b = start_opts(&o, NULL);
+	char at[64], want[64];
+	vq_bus_broker(b, at, sizeof at);
+	snprintf(want, sizeof want, "127.0.0.1:%d", addrs[0].port);
+	ck_assert_str_eq(at, want);
+	ck_assert_int_eq(wait_state(b, WAIT_MS), VQ_BUS_CONNECTED);
+
+	vq_test_broker_down(broker);
+	long long t0 = mono_ms();
+	ck_assert_int_eq(wait_state(b, WAIT_MS), VQ_BUS_DISCONNECTED);
+	ck_assert_int_eq(wait_state(b, WAIT_MS), VQ_BUS_CONNECTED);
+	ck_assert_msg(mono_ms() - t0 < 2000, "moved on in %lld ms", mono_ms() - t0);
+	vq_bus_broker(b, at, sizeof at);
+	snprintf(want, sizeof want, "127.0.0.1:%d", addrs[1].port);
+	ck_assert_str_eq(at, want);
+	/* it works there */
+	ck_assert_int_eq(vq_bus_publish(b, "news", "x", 1, 1, false), VQ_OK);
+
+	/* the first is back, the second goes: back to the first */
+	ck_assert_int_eq(vq_test_broker_up(broker), VQ_OK);
+	vq_test_broker_down(other);
+	ck_assert_int_eq(wait_state(b, WAIT_MS), VQ_BUS_DISCONNECTED);
+	ck_assert_int_eq(wait_state(b, WAIT_MS), VQ_BUS_CONNECTED);
+	vq_bus_broker(b, at, sizeof at);
+	snprintf(want, sizeof want, "127.0.0.1:%d", addrs[0].port);
+	ck_assert_str_eq(at, want);
+	vq_bus_free(b);
+	vq_test_broker_stop(other);
+
+	/* bad lists are refused */
+	vq_bus_addr bad[1] = {{"", 1883}};
+	o.brokers = bad;
+	o.nbrokers = 1;
+	ck_assert_int_eq(vq_bus_new(&o, &b), VQ_EINVAL);
+	o.brokers = addrs;
+	o.nbrokers = VQ_BUS_MAX_BROKERS + 1;
+	ck_assert_int_eq(vq_bus_new(&o, &b), VQ_EINVAL);
+}
+END_TEST
+
+/* A reply's MQTT 5 user properties reach the caller: who answered. */
+START_TEST(test_reply_props)
+{
+	const char *ssubs[] = {"svc/who/+", NULL};
+	vq_bus *srv = start_bus("vqd-2", ssubs);
+	vq_bus *cli = start_bus("kiosk-1", NULL);
+	ck_assert_int_eq(vq_bus_request(cli, "svc/who", "?", 1, NULL), VQ_OK);
+	vq_bus_msg *req = wait_msg(srv, "svc/who/kiosk-1", WAIT_MS);
+	ck_assert_ptr_nonnull(req);
+	ck_assert_ptr_null(vq_bus_msg_prop(req, "origin"));
+	const char *props[] = {"origin", "vqd-2", "term", "7", "origin", "again", NULL};
+	ck_assert_int_eq(vq_bus_reply_props(srv, req, "ok", 2, props), VQ_OK);
+	const char *odd[] = {"origin", NULL};
+	ck_assert_int_eq(vq_bus_reply_props(srv, req, "ok", 2, odd), VQ_EINVAL);
+	vq_bus_msg_free(req);
+	vq_bus_msg *r = wait_msg(cli, NULL, WAIT_MS);
+	ck_assert_ptr_nonnull(r);
+	ck_assert(payload_is(r, "ok"));
+	ck_assert_str_eq(vq_bus_msg_prop(r, "origin"), "vqd-2"); /* the first of two */
+	ck_assert_str_eq(vq_bus_msg_prop(r, "term"), "7");
+	ck_assert_ptr_null(vq_bus_msg_prop(r, "nope"));
+	vq_bus_msg_free(r);
+	vq_bus_free(cli);
+	vq_bus_free(srv);
+}
+END_TEST
+
+/* A presence name several accounts share: said online only while held, with the account
+ * in "by"; released, nothing is said; the Will is always there. */
+START_TEST(test_presence_held)
+{
+	const char *subs[] = {"presence/vqd", NULL};
+	vq_bus *obs = start_bus("observer", subs);
+	vq_bus_opts o = opts_for("vqd-2", "coordinator");
+	o.presence_name = "vqd";
+	o.presence_held = true;
+	vq_bus *b = start_opts(&o, NULL);
+	ck_assert_ptr_null(wait_msg(obs, "presence/vqd", 300)); /* not held: silent */
+	ck_assert_int_eq(vq_bus_hold_presence(b, true), VQ_OK);
+	vq_bus_msg *m = wait_msg(obs, "presence/vqd", WAIT_MS);
+	ck_assert_ptr_nonnull(m);
+	ck_assert(has(m, "\"id\":\"vqd\""));
+	ck_assert(has(m, "\"online\":true"));
+	ck_assert(has(m, "\"by\":\"vqd-2\""));
+	vq_bus_msg_free(m);
+	ck_assert_int_eq(vq_bus_hold_presence(b, false), VQ_OK);
+	vq_bus_free(b); /* released: no offline either */
+	ck_assert_ptr_null(wait_msg(obs, "presence/vqd", 500));
+
+	b = start_opts(&o, NULL);
+	ck_assert_int_eq(vq_bus_hold_presence(b, true), VQ_OK);
+	m = wait_msg(obs, "presence/vqd", WAIT_MS);
+	vq_bus_msg_free(m);
+	vq_bus_free(b); /* held: a clean exit says offline */
+	m = wait_msg(obs, "presence/vqd", WAIT_MS);
+	ck_assert_ptr_nonnull(m);
+	ck_assert(has(m, "\"online\":false"));
+	ck_assert(has(m, "\"by\":\"vqd-2\""));
+	vq_bus_msg_free(m);
+	/* only with presence_held */
+	vq_bus *plain = start_bus("plain", NULL);
+	ck_assert_int_eq(vq_bus_hold_presence(plain, true), VQ_EINVAL);
+	vq_bus_free(plain);
+	vq_bus_free(obs);
+}
+END_TEST
+
 START_TEST(test_kicked_client_returns)
 {
 	/* A second client with the same id takes the session over and the broker drops
@@ -1283,6 +1404,9 @@ static Suite *bus_suite(void)
 	tcase_add_test(tc, test_inflight_resent_after_broker_crash);
 	tcase_add_test(tc, test_offline_then_broker_comes_up);
 	tcase_add_test(tc, test_kicked_client_returns);
+	tcase_add_test(tc, test_brokers_move_on);
+	tcase_add_test(tc, test_reply_props);
+	tcase_add_test(tc, test_presence_held);
 	tcase_add_test(tc, test_too_big);
 	tcase_add_test(tc, test_queue_bytes);
 	tcase_add_test(tc, test_poll_timeout_and_fd);

@@ -1385,6 +1385,66 @@ START_TEST(test_poisoned_batch)
 }
 END_TEST
 
+/* ---- who serves ---- */
+
+/* SQLite: one process a file, always the holder. PostgreSQL: one holder at a time; the
+ * claim goes with its session, and a session that says nothing for the lease ends. */
+START_TEST(test_claim)
+{
+	use(_i);
+	vq_store *a = open_ok(), *b = open_ok();
+	int held = -1;
+	int64_t term = -1;
+	ck_assert_int_eq(vq_store_claim(a, 50, &held, &term), VQ_EINVAL); /* lease too short */
+	double before = vq_store_claim_proof(a);
+	ck_assert_int_eq(vq_store_claim(a, 1000, &held, &term), VQ_OK);
+	ck_assert_int_eq(held, 1);
+	ck_assert_int_eq(term, 1);
+	ck_assert(vq_store_claim_proof(a) >= before);
+	begin_ok(a);
+	ck_assert_int_eq(vq_store_claim(a, 1000, &held, &term), VQ_EINVAL); /* not in a batch */
+	vq_store_rollback(a);
+	if (be == SQLITE) {
+		vq_store_close(a);
+		vq_store_close(b);
+		return;
+	}
+	ck_assert_int_eq(vq_store_claim(b, 1000, &held, &term), VQ_OK);
+	ck_assert_int_eq(held, 0);
+	ck_assert_int_eq(term, 0);
+	ck_assert(vq_store_claim_proof(b) == 0);
+	/* a proves by talking; every statement that succeeds counts */
+	double p1 = vq_store_claim_proof(a);
+	struct timespec ts = {0, 20 * 1000000};
+	nanosleep(&ts, NULL);
+	char val[16];
+	ck_assert_int_eq(vq_store_get_setting(a, "serving_term", val, sizeof val), VQ_OK);
+	ck_assert_str_eq(val, "1");
+	ck_assert(vq_store_claim_proof(a) > p1);
+	ck_assert_int_eq(vq_store_claim(a, 1000, &held, &term), VQ_OK);
+	ck_assert_int_eq(held, 1);
+	ck_assert_int_eq(term, 1);
+
+	/* a falls silent past its lease: the server ends its session, b takes over */
+	ts = (struct timespec){1, 500 * 1000000};
+	nanosleep(&ts, NULL);
+	ck_assert_int_eq(vq_store_claim(b, 1000, &held, &term), VQ_OK);
+	ck_assert_int_eq(held, 1);
+	ck_assert_int_eq(term, 2);
+	/* a learns it at its next word, connects again and finds the claim taken */
+	ck_assert(vq_store_claim_proof(a) != 0); /* nothing told it yet */
+	ck_assert_int_eq(vq_store_claim(a, 1000, &held, &term), VQ_OK);
+	ck_assert_int_eq(held, 0);
+	ck_assert(vq_store_claim_proof(a) == 0);
+	/* b's session ends (killed, failed over): a takes it in the next term */
+	vq_store_close(b);
+	ck_assert_int_eq(vq_store_claim(a, 1000, &held, &term), VQ_OK);
+	ck_assert_int_eq(held, 1);
+	ck_assert_int_eq(term, 3);
+	vq_store_close(a);
+}
+END_TEST
+
 /* ---- PostgreSQL's faults: real ones ---- */
 
 /* The pid of the store's session: the store's connections name themselves "vqd", and a
@@ -1791,6 +1851,7 @@ static Suite *store_suite(void)
 	tcase_add_test(tf, test_fault_commit_all_or_nothing);
 	tcase_add_test(tf, test_fault_spill_all_or_nothing);
 	tcase_add_test(tf, test_fault_open_recovers);
+	tcase_add_loop_test(tf, test_claim, 0, NBACKENDS);
 	tcase_add_test(tf, test_pg_session_ended_mid_batch);
 	tcase_add_test(tf, test_pg_server_killed);
 	tcase_add_test(tf, test_pg_commit_cut_short);

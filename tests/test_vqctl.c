@@ -241,6 +241,26 @@ START_TEST(test_args_broker_options)
 
 	PARSE_BAD("--broker", "--broker", "host:notaport", "status");
 	PARSE_BAD("--site needs a value", "status", "--site");
+
+	/* two brokers of one site, as a list or repeated; the first names the first */
+	PARSE_OK(&a, "--broker", "mq-a:1884,mq-b", "--broker", "mq-c:1890", "--site", "park",
+	         "--user", "ops-1", "--password", "pw", "status");
+	ck_assert_uint_eq(a.bo.nbrokers, 3);
+	ck_assert_str_eq(a.bo.host, "mq-a");
+	ck_assert_str_eq(a.bo.hosts[1], "mq-b");
+	ck_assert_int_eq(a.bo.ports[1], 0);
+	ck_assert_int_eq(a.bo.ports[2], 1890);
+	ck_assert_int_eq(vq_busopt_finish(&a.bo, err, sizeof err), VQ_OK);
+	ck_assert_uint_eq(a.bo.opts.nbrokers, 3);
+	ck_assert_str_eq(a.bo.opts.brokers[2].host, "mq-c");
+	setenv("VQ_BROKER", "e1:1,e2:2", 1);
+	PARSE_OK(&a, "status");
+	ck_assert_uint_eq(a.bo.nbrokers, 2);
+	PARSE_OK(&a, "--broker", "only", "status"); /* the command line replaces the list */
+	ck_assert_uint_eq(a.bo.nbrokers, 1);
+	unsetenv("VQ_BROKER");
+	PARSE_BAD("--broker", "--broker", "a:1,,b:2", "status");
+	PARSE_BAD("--broker", "--broker", "a,b,c,d,e,f,g,h,i", "status");
 }
 END_TEST
 
