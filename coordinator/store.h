@@ -224,6 +224,9 @@ int vq_store_get_setting(vq_store *st, const char *key, char *out, size_t outlen
  * statement at most, and another may then take it. The claim goes with the session: a
  * store that had to connect again does not hold it until it claims again. Each claim
  * taken counts a term (stored, 1, 2, ...), so whoever serves after whom is on record.
+ * Once a store has claimed, vq_store_begin refuses (VQ_ESTORE) while it does not hold the
+ * claim: a batch commits only in the session that holds it, so a vqd that lost its
+ * session never writes beside the one that took over.
  * SQLite: one process serves a file; the claim is always held, in term 1.
  *
  * vq_store_claim, outside a batch: takes the claim if it is free, or proves it if held

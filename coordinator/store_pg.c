@@ -460,14 +460,17 @@ static void proved(pgs *st, double sent)
 static int ensure_conn(pgs *st);
 
 /* Outside a batch, a statement that found the connection gone (the server ended an idle
- * session, or failed over) is tried once more on a new one: nothing of it had happened. */
-static int again(pgs *st, PGresult *r)
+ * session, or failed over) is tried once more on a new one: nothing of it had happened.
+ * Whenever it gives up *r, *r is NULL after (the caller's result is then the failure to
+ * connect again). */
+static int again(pgs *st, PGresult **r)
 {
-	ExecStatusType s = PQresultStatus(r);
+	ExecStatusType s = PQresultStatus(*r);
 	if (s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK || st->batch ||
 	    PQstatus(st->conn) == CONNECTION_OK)
 		return 0;
-	PQclear(r);
+	PQclear(*r);
+	*r = NULL;
 	return ensure_conn(st) == VQ_OK;
 }
 
@@ -475,7 +478,7 @@ static int exec_sql(pgs *st, const char *sql, const char *what)
 {
 	double sent = vq_store_mono_ms();
 	PGresult *r = PQexec(st->conn, sql);
-	if (again(st, r)) {
+	if (again(st, &r)) {
 		sent = vq_store_mono_ms();
 		r = PQexec(st->conn, sql);
 	}
@@ -574,7 +577,7 @@ static PGresult *run(pgs *st, enum stmt_id id, const params *p, const char *what
 	double sent = vq_store_mono_ms();
 	PGresult *r = PQexecPrepared(st->conn, name, p ? p->n : 0, p ? p->v : NULL,
 	                             p ? p->len : NULL, p ? p->fmt : NULL, 0);
-	if (again(st, r)) {
+	if (again(st, &r)) {
 		sent = vq_store_mono_ms();
 		r = PQexecPrepared(st->conn, name, p ? p->n : 0, p ? p->v : NULL, p ? p->len : NULL,
 		                   p ? p->fmt : NULL, 0);
@@ -850,6 +853,13 @@ static int pg_begin(vq_store *base)
 	}
 	if (rc == VQ_OK)
 		rc = exec_sql(st, "BEGIN", "begin");
+	/* once vq_store_claim is in use, only the session that holds the site's claim writes:
+	 * one made again after the old one was lost (even by BEGIN itself) holds nothing
+	 * until it claims again, and another vqd may serve meanwhile (store.h) */
+	if (rc == VQ_OK && st->lease_ms > 0 && !st->held) {
+		PQclear(PQexec(st->conn, "ROLLBACK"));
+		return store_fail(st, "begin", "this session does not hold the site's claim");
+	}
 	st->batch = rc == VQ_OK;
 	st->poisoned = 0;
 	return rc;
@@ -1819,7 +1829,7 @@ static int pg_claim(vq_store *base, int lease_ms, int *held, int64_t *term)
 		const char *vals[1] = {st->site};
 		double sent = vq_store_mono_ms();
 		PGresult *r = PQexecParams(st->conn, lock, 1, NULL, vals, NULL, NULL, 0);
-		if (again(st, r)) {
+		if (again(st, &r)) {
 			sent = vq_store_mono_ms();
 			r = PQexecParams(st->conn, lock, 1, NULL, vals, NULL, NULL, 0);
 		}

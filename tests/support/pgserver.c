@@ -388,7 +388,7 @@ int vq_test_pg_cut_sync_wait(const vq_test_pg *p, const char *app, int terminate
 
 /* As root, the server's user must reach its folder: ours (vq-*) may get o+x, nothing else
  * is touched. */
-static bool reachable_by(const char *dir, uid_t uid)
+bool vq_test_pg_reachable(const char *dir, unsigned uid)
 {
 	if (geteuid() != 0 || uid == 0)
 		return true;
@@ -446,7 +446,7 @@ int vq_test_pg_start(vq_test_pg **out)
 	snprintf(p->data, sizeof p->data, "%s/data", p->dir);
 	snprintf(p->log, sizeof p->log, "%s/postgres.log", p->dir);
 	snprintf(p->uri, sizeof p->uri, "postgresql://postgres@127.0.0.1:%d/vq", p->port);
-	if (!reachable_by(p->dir, p->uid) || chown(p->dir, p->uid, p->gid) != 0) {
+	if (!vq_test_pg_reachable(p->dir, p->uid) || chown(p->dir, p->uid, p->gid) != 0) {
 		say("cannot hand %s to the server's user", p->dir);
 		goto fail;
 	}

@@ -21,6 +21,7 @@
 #ifndef VQ_TEST_PGSERVER_H
 #define VQ_TEST_PGSERVER_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "core/vq.h"
@@ -64,5 +65,9 @@ int vq_test_pg_sync_standby(const vq_test_pg *p, const char *names);
  * VQ_OK if it did; VQ_ETIMEOUT if no such wait came. */
 int vq_test_pg_cut_sync_wait(const vq_test_pg *p, const char *app, int terminate, int timeout_ms,
                              const volatile int *stop);
+
+/* As root: lets the user uid (PostgreSQL's) reach dir, made by tu_tempdir, by giving its
+ * parent (a vq-* scratch folder, nothing else) o+x. True when it can reach it. */
+bool vq_test_pg_reachable(const char *dir, unsigned uid);
 
 #endif

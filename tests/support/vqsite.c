@@ -39,7 +39,8 @@
 struct vqs_site {
 	char *dir;
 	vq_test_broker *broker;
-	vq_test_broker *web; /* the phones' broker, bridged to ours (opts->web) */
+	vq_test_broker *web;  /* the phones' broker, bridged to ours (opts->web) */
+	vq_test_broker *peer; /* the site's second broker, bridged to ours (opts->peer) */
 	vq_bus *watch;
 	char devices[1024], config[1024], db[1024], log[1024], creds[1024], acclog[1024];
 	char tls_dir[1024]; /* "" unless the site runs the production TLS config */
@@ -63,6 +64,8 @@ static const char DEVICES[] = "# written by tests/support/vqsite.c\n"
                               "ops-2    operator\n"
                               "web-1    web\n"
                               "web-2    web\n"
+                              "vqd-2    coordinator\n"
+                              "peer     peer\n"
                               "watch    display\n";
 
 static const char DEFAULT_CONFIG[] =
@@ -357,6 +360,7 @@ static void find_vqd(vqs_site *s)
 }
 
 static int start_web(vqs_site *s);
+static int start_peer(vqs_site *s);
 
 int vqs_start(const vqs_opts *opts, vqs_site **out)
 {
@@ -432,6 +436,8 @@ int vqs_start(const vqs_opts *opts, vqs_site **out)
 	}
 	if (opts->web && (rc = start_web(s)) != VQ_OK)
 		goto fail;
+	if (opts->peer && (rc = start_peer(s)) != VQ_OK)
+		goto fail;
 	if (!opts->no_vqd && (rc = vqs_vqd_start(s)) != VQ_OK)
 		goto fail;
 	*out = s;
@@ -454,6 +460,7 @@ void vqs_free(vqs_site *s)
 	}
 	vq_bus_free(s->watch);
 	vq_test_broker_stop(s->web);
+	vq_test_broker_stop(s->peer);
 	vq_test_broker_stop(s->broker);
 	if (s->dir) {
 		if (!getenv("VQ_KEEP_BROKER_DIR"))
@@ -506,6 +513,62 @@ static int start_web(vqs_site *s)
 	vq_bus_free(phone);
 	if (rc != VQ_OK)
 		fprintf(stderr, "vqsite: the web broker's bridge did not come up\n");
+	return rc;
+}
+
+/* The site's second broker, as the project's own tool makes it: the same accounts
+ * (credentials copied, so vq-accounts keeps the passwords), then `vq-accounts --port P
+ * --peer <first broker>` renders mosquitto-bridged.conf, which replaces the harness's
+ * conf (the same local template, plus the bridge). Ready once a retained message of the
+ * first broker (the watch bus's presence) has come through the bridge. */
+static int start_peer(vqs_site *s)
+{
+	char tmpl[1024], bport[16], peer[64], accounts[1024], creds[1100], conf[1100],
+	    bridged[1100];
+	snprintf(tmpl, sizeof tmpl, "%s", tu_src("broker-config/mosquitto-local.conf.in"));
+	int rc = vq_test_broker_new(tmpl, &s->peer);
+	if (rc != VQ_OK)
+		return rc;
+	const char *dir = vq_test_broker_dir(s->peer);
+	snprintf(creds, sizeof creds, "%s/credentials", dir);
+	snprintf(conf, sizeof conf, "%s/mosquitto.conf", dir);
+	snprintf(bridged, sizeof bridged, "%s/mosquitto-bridged.conf", dir);
+	size_t len = 0;
+	char *text = tu_read_file(s->creds, &len);
+	rc = text && write_file(creds, text) == VQ_OK ? VQ_OK : VQ_EBUS;
+	free(text);
+	if (rc != VQ_OK)
+		return rc;
+	snprintf(bport, sizeof bport, "%d", vq_test_broker_port(s->peer));
+	snprintf(peer, sizeof peer, "127.0.0.1:%d", vq_test_broker_port(s->broker));
+	snprintf(accounts, sizeof accounts, "%s", tu_src("broker-config/vq-accounts"));
+	char *argv[] = {"/bin/sh",  accounts, "--site", VQS_SITE, "--out", (char *)dir, "--devices",
+	                s->devices, "--port", bport,    "--peer", peer,    NULL};
+	pid_t pid = spawn(argv, s->acclog);
+	int status = -1;
+	if (pid < 0 || !reap(pid, ACCOUNTS_MS, &status) || status != 0) {
+		fprintf(stderr, "vqsite: vq-accounts --peer failed (%d)\n", status);
+		dump_file("vq-accounts output", s->acclog);
+		return VQ_EBUS;
+	}
+	text = tu_read_file(bridged, &len);
+	rc = text && write_file(conf, text) == VQ_OK ? VQ_OK : VQ_EBUS;
+	free(text);
+	if (rc == VQ_OK)
+		rc = vq_test_broker_up(s->peer);
+	if (rc != VQ_OK)
+		return rc;
+	const int ports[] = {vq_test_broker_port(s->peer)};
+	vq_bus *b =
+	    vqs_bus_at(s, "board-1", (const char *const[]){"presence/watch", NULL}, ports, 1);
+	if (!b)
+		return VQ_EBUS;
+	cJSON *seen = vqs_wait_json(b, "presence/watch", NULL, NULL, CONNECT_MS);
+	rc = seen ? VQ_OK : VQ_ETIMEOUT;
+	cJSON_Delete(seen);
+	vq_bus_free(b);
+	if (rc != VQ_OK)
+		fprintf(stderr, "vqsite: the bridge between the two brokers did not come up\n");
 	return rc;
 }
 
@@ -741,6 +804,12 @@ int vqs_broker_restart(vqs_site *s)
 
 vq_bus *vqs_bus(vqs_site *s, const char *account, const char *const *subs)
 {
+	return vqs_bus_at(s, account, subs, NULL, 0);
+}
+
+vq_bus *vqs_bus_at(vqs_site *s, const char *account, const char *const *subs, const int *ports,
+                   size_t nports)
+{
 	char password[256], role[VQ_BUS_ID_MAX];
 	if (vq_busopt_credentials(s->creds, account, password, sizeof password, role,
 	                          sizeof role) != VQ_OK) {
@@ -765,6 +834,15 @@ vq_bus *vqs_bus(vqs_site *s, const char *account, const char *const *subs)
 	o.role = role;
 	o.reconnect_min_ms = 100;
 	o.reconnect_max_ms = 500;
+	vq_bus_addr addrs[VQ_BUS_MAX_BROKERS];
+	if (nports > VQ_BUS_MAX_BROKERS)
+		return NULL;
+	for (size_t i = 0; i < nports; i++)
+		addrs[i] = (vq_bus_addr){.host = "127.0.0.1", .port = ports[i]};
+	if (nports) {
+		o.brokers = addrs;
+		o.nbrokers = nports;
+	}
 	vq_bus *b = NULL;
 	int rc = vq_bus_new(&o, &b);
 	for (; rc == VQ_OK && subs && *subs; subs++)
@@ -1064,6 +1142,11 @@ const char *vqs_tls_dir(const vqs_site *s)
 vq_test_broker *vqs_broker(vqs_site *s)
 {
 	return s->broker;
+}
+
+vq_test_broker *vqs_peer(vqs_site *s)
+{
+	return s->peer;
 }
 
 int vqs_web_port(const vqs_site *s)

@@ -12,8 +12,9 @@
  *
  * Accounts (role): vqd (coordinator); kiosk-1, kiosk-2 (kiosk); gate-1, gate-2 (gate);
  * board-1 (display); ops-1, ops-2 (operator); web-1 (web: the web broker's bridge), web-2
- * (web, for a test to act as a bridge without throwing the real one off); and
- * "watch" (display), which the harness keeps
+ * (web, for a test to act as a bridge without throwing the real one off); vqd-2
+ * (coordinator: a second vqd of the site); peer (peer: the bridge between the site's two
+ * brokers, opts.peer); and "watch" (display), which the harness keeps
  * for itself to follow presence/vqd and state/_site. A second connection under an
  * account takes the first one over, so a test must not open two buses for one account.
  *
@@ -66,6 +67,8 @@ typedef struct vqs_opts {
 	                          * listener (vq_test_broker_port) */
 	bool web;                /* also the phones' web broker (broker-config/
 	                          * mosquitto-web.conf.in), bridged to the site's as web-1 */
+	bool peer;               /* also the site's second broker, bridged to the first as
+	                          * `vq-accounts --peer` renders it (account peer); no TLS */
 } vqs_opts;
 
 /* The default site: id "test", timezone UTC, languages en; tiers standard (max 2
@@ -150,6 +153,12 @@ int vqs_keyring(vqs_site *s, vq_keyring *ring, int timeout_ms);
  * reconnect backoff (100..500 ms). NULL on failure. */
 vq_bus *vqs_bus(vqs_site *s, const char *account, const char *const *subs);
 
+/* The same on a list of brokers (loopback ports, tried in turn as vq_bus does), e.g. the
+ * second broker first: {vq_test_broker_port(vqs_peer(s)), vqs_port(s)}. nports 0: the
+ * site's broker. */
+vq_bus *vqs_bus_at(vqs_site *s, const char *account, const char *const *subs, const int *ports,
+                   size_t nports);
+
 /* An anonymous phone on the web broker (opts.web): client id visitor (32 hex digits),
  * replies on web/reply/<visitor>, with subs in place. NULL on failure. vq_bus_call with
  * "web/svc/<verb>" sends to "web/svc/<verb>/<visitor>". */
@@ -205,6 +214,7 @@ const char *vqs_credentials(const vqs_site *s);
 int vqs_port(const vqs_site *s);            /* the port clients use: TLS's with opts.tls */
 const char *vqs_tls_dir(const vqs_site *s); /* ca.crt, devices/<account>.crt|key; or NULL */
 vq_test_broker *vqs_broker(vqs_site *s);
-int vqs_web_port(const vqs_site *s); /* the web broker's, or -1 */
+int vqs_web_port(const vqs_site *s);   /* the web broker's, or -1 */
+vq_test_broker *vqs_peer(vqs_site *s); /* the second broker (opts.peer), or NULL */
 
 #endif
