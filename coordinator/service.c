@@ -98,7 +98,8 @@ int vq_service_open(const vq_site *site, const char *db_path, const vq_day *day,
 	if (!svc)
 		return VQ_ENOMEM;
 	svc->site = site;
-	int rc = vq_store_open(db_path, vq_site_id(site), NULL, &svc->store, err, errlen);
+	int rc =
+	    vq_store_open(db_path, vq_site_id(site), vq_site_chain(site), &svc->store, err, errlen);
 	if (rc == VQ_OK && day) {
 		svc->day = *day;
 		svc->has_day = 1;

@@ -79,6 +79,12 @@ static int load_all(vq_vqd *d, int64_t now)
 		vq_log(VQ_LOG_ERROR, "taking over: %s", err);
 		return rc;
 	}
+	if (!vqd_same_chain(fresh, d->site)) {
+		vq_log(VQ_LOG_ERROR, "taking over: the config's chain changed since vqd started: "
+		                     "restart vqd to change it");
+		vq_site_free(fresh);
+		return VQ_ECONFIG;
+	}
 	/* the book is rebuilt under the fresh site: what another vqd wrote is in it */
 	if ((rc = vqd_swap_site(d, fresh)) != VQ_OK)
 		return rc;

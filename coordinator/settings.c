@@ -119,6 +119,12 @@ int vqd_size_for_site(vq_vqd *d, const vq_site *site)
 	return VQ_OK;
 }
 
+int vqd_same_chain(const vq_site *a, const vq_site *b)
+{
+	const char *x = vq_site_chain(a), *y = vq_site_chain(b);
+	return x && y ? strcmp(x, y) == 0 : x == y;
+}
+
 int vqd_swap_site(vq_vqd *d, vq_site *fresh)
 {
 	int rc = vq_service_set_site(d->svc, fresh);

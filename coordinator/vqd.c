@@ -199,6 +199,17 @@ static void reload(vq_vqd *d)
 		vq_site_free(fresh);
 		return;
 	}
+	/* the store was opened with the chain's member list */
+	if (!vqd_same_chain(fresh, d->site)) {
+		vq_log(
+		    VQ_LOG_ERROR,
+		    "reload: chain changed (%s -> %s); keeping the running config (restart vqd to "
+		    "change the chain)",
+		    vq_site_chain(d->site) ? vq_site_chain(d->site) : "none",
+		    vq_site_chain(fresh) ? vq_site_chain(fresh) : "none");
+		vq_site_free(fresh);
+		return;
+	}
 	/* the day vqd serves was laid out in the zone it started with */
 	if (strcmp(vq_site_timezone(fresh), vq_site_timezone(d->site)) != 0) {
 		vq_log(VQ_LOG_ERROR,
@@ -530,6 +541,12 @@ static int run(options *o)
 	       o->bus.port ? o->bus.port : 1883, o->bus.nbrokers > 1 ? " (and others)" : "",
 	       o->bus.user);
 
+	if (vq_site_chain(site) && strcmp(vq_store_backend(vq_service_store(d.svc)), "sqlite") == 0)
+		vq_log(
+		    VQ_LOG_WARN,
+		    "the config names chain %s, but a chain's one member list needs a PostgreSQL "
+		    "store: this database's members are its own",
+		    vq_site_chain(site));
 	double last_pub = 0, last_refresh = mono_ms();
 	uint64_t drops_seen = 0;
 	while (!stop_requested && !d.fatal) {

@@ -9,8 +9,8 @@
 #ifndef VQ_VQD_H
 #define VQ_VQD_H
 
-#include "clock/clock.h"
 #include "bus/bus.h"
+#include "clock/clock.h"
 #include "coordinator/intake.h"
 #include "coordinator/keyfile.h"
 #include "coordinator/ratelimit.h"
@@ -163,6 +163,8 @@ int vqd_size_for_site(vq_vqd *d, const vq_site *site);
 /* Puts fresh in the place of the running site: the book is rebuilt under it. On failure
  * the running site stays and fresh is freed. */
 int vqd_swap_site(vq_vqd *d, vq_site *fresh);
+/* True when both configs name the same chain, or none: the store was opened with it. */
+int vqd_same_chain(const vq_site *a, const vq_site *b);
 /* Applies what the batch set in memory if it committed, drops it if not. */
 void vqd_settle(vq_vqd *d, int committed);
 /* Frees everything the context owns except the service. */

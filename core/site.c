@@ -16,6 +16,8 @@
  * written as integers (not 1.0 or 1e0); unknown keys are errors everywhere, to catch typos.
  *   version        1
  *   id             id: 1..31 of [a-z0-9_-]
+ *   chain          opt [none], an id as above: the chain whose one member list the site
+ *                  shares with its other sites (PostgreSQL stores; tiers are the chain's)
  *   name           text: 1..95 bytes of UTF-8, no control or bidi control characters
  *   timezone       IANA name, 1..63 of [A-Za-z0-9_+-] in '/'-separated parts
  *   languages      1..8 unique codes, 2..7 of [a-zA-Z-]; the first is the fallback
@@ -63,6 +65,7 @@
 
 struct vq_site {
 	char id[VQ_ID_MAX];
+	char chain[VQ_ID_MAX]; /* "" when the site is in no chain */
 	char name[VQ_NAME_MAX];
 	char timezone[SITE_TZ_MAX];
 	int unknown_policy;
@@ -521,10 +524,11 @@ static int parse_languages(pctx *c, const cJSON *root, vq_site *site)
 /* Everything at the top level except tiers and attractions. */
 static int parse_head(pctx *c, const cJSON *root, vq_site *site)
 {
-	static const char *const known[] = {"version",           "id",        "name",
-	                                    "timezone",          "languages", "min_lead_min",
-	                                    "unknown_cards",     "tiers",     "attractions",
-	                                    "limits",            "access_margin_min", NULL};
+	static const char *const known[] = {
+	    "version",  "id",          "chain",        "name",
+	    "timezone", "languages",   "min_lead_min", "unknown_cards",
+	    "tiers",    "attractions", "limits",       "access_margin_min",
+	    NULL};
 	const cJSON *v;
 	const char *s;
 	char eb[ECHO_MAX];
@@ -545,6 +549,13 @@ static int parse_head(pctx *c, const cJSON *root, vq_site *site)
 		return rc;
 	if ((rc = get_id(c, "", root, site->id)))
 		return rc;
+	if ((rc = get_str(c, "", root, "chain", 0, &s)))
+		return rc;
+	if (s && !valid_id(s))
+		return fail(c, "", "chain", "invalid id '%s' (expected 1..%d of a-z 0-9 _ -)",
+		            echo(s, eb, sizeof eb), VQ_ID_MAX - 1);
+	if (s)
+		memcpy(site->chain, s, strlen(s) + 1);
 	v = cJSON_GetObjectItemCaseSensitive(root, "name");
 	if (!v)
 		return fail(c, "", "name", "missing");
@@ -692,6 +703,11 @@ void vq_site_free(vq_site *site)
 const char *vq_site_id(const vq_site *site)
 {
 	return site->id;
+}
+
+const char *vq_site_chain(const vq_site *site)
+{
+	return site->chain[0] ? site->chain : NULL;
 }
 
 const char *vq_site_name(const vq_site *site)

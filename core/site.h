@@ -68,6 +68,8 @@ int vq_site_parse(const char *json, size_t len, vq_site **out, char *err, size_t
 void vq_site_free(vq_site *site); /* NULL is fine */
 
 const char *vq_site_id(const vq_site *site);
+/* The chain whose member list the site shares ("chain" in the config), or NULL. */
+const char *vq_site_chain(const vq_site *site);
 const char *vq_site_name(const vq_site *site);
 const char *vq_site_timezone(const vq_site *site); /* IANA name, e.g. "Europe/Chisinau" */
 int vq_site_unknown_policy(const vq_site *site);   /* enum vq_unknown_policy */

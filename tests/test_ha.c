@@ -11,6 +11,9 @@
  *                   have stopped answering before the other took over, and stay quiet
  *   broker_killed   kill -9 of broker B, the one the kiosks are on
  *   primary_killed  kill -9 of the formation's primary node
+ *   chain_members   a second site of the same chain on the same formation, with its own
+ *                   broker and vqd: one member list for both, each vqd deciding only its
+ *                   own site
  * Each must show: every acknowledged ticket in the store and answered again from its
  * remembered reply by whichever vqd serves now (0 lost); as many tickets in the store as
  * acknowledged requests, each request's ticket its own (0 issued twice); the replies'
@@ -52,6 +55,7 @@
 #define RECHECK      20 /* acknowledged requests sent again after each fault */
 #define START_MS     30000
 #define SCHEMA       "vq_site_" VQS_SITE
+#define CHAIN        "resort"
 
 static const char *const ACCOUNTS[2] = {"vqd", "vqd-2"};
 
@@ -91,6 +95,7 @@ static struct {
 	size_t nreplies;
 	size_t unexpected; /* refusals other than storage or day_unavailable */
 	int scenario_open; /* a scenario began and did not get to its end: logs wanted */
+	size_t extra;      /* tickets issued at the site other than by the load */
 } H;
 
 static double now_ms(void)
@@ -502,8 +507,9 @@ static void check_tickets(int scenario, size_t *acked_out)
 	/* ... and the store holds no other (0 issued twice: a request recorded twice would
 	 * be two tickets for one acknowledgement) */
 	int64_t total = db_int("SELECT count(*) FROM " SCHEMA ".tickets");
-	ck_assert_msg(total == (int64_t)all_acked, "%lld tickets stored for %zu acknowledged",
-	              (long long)total, all_acked);
+	ck_assert_msg(total == (int64_t)(all_acked + H.extra),
+	              "%lld tickets stored for %zu acknowledged", (long long)total,
+	              all_acked + H.extra);
 	*acked_out = acked;
 }
 
@@ -580,6 +586,22 @@ static void report(const fault *f)
 
 /* --- set-up -------------------------------------------------------------------------- */
 
+/* vqsite's default site under another id, in the chain CHAIN, without rate limits.
+ * malloc'd. */
+static char *chain_config(const char *id)
+{
+	char *base = vqs_config_with_limits(VQS_NO_LIMITS);
+	ck_assert_ptr_nonnull(base);
+	const char *from = strstr(base, "\"name\":");
+	ck_assert_ptr_nonnull(from);
+	size_t len = strlen(from) + 128;
+	char *c = malloc(len);
+	ck_assert_ptr_nonnull(c);
+	snprintf(c, len, "{\"version\":1,\"id\":\"%s\",\"chain\":\"" CHAIN "\",%s", id, from);
+	free(base);
+	return c;
+}
+
 static void setup(void)
 {
 	tu_scratch_begin("ha");
@@ -589,7 +611,7 @@ static void setup(void)
 	ck_assert(H.reqs && H.replies);
 	int rc = vq_test_pgf_start(2, &H.pgf);
 	ck_assert_msg(rc == VQ_OK, "no formation: %s", vq_strerror(rc));
-	char *config = vqs_config_with_limits(VQS_NO_LIMITS);
+	char *config = chain_config(VQS_SITE);
 	vqs_opts o = {.config = config, .no_vqd = true, .peer = true};
 	rc = vqs_start(&o, &H.site);
 	free(config);
@@ -762,6 +784,126 @@ START_TEST(primary_killed)
 }
 END_TEST
 
+/* Asks and checks: identify at a site, with the tier and the number of tickets held
+ * there that the answer must show. */
+static void identify(vq_bus *kiosk, const char *card, const char *tier, int held)
+{
+	cJSON *r =
+	    vqs_callf(kiosk, "svc/identify", "{\"v\":1,\"rid\":\"id-%s-%d\",\"card\":\"%s\"}", card,
+	              (int)(now_ms()) % 1000000, card);
+	ck_assert_ptr_nonnull(r);
+	ck_assert_msg(vqs_ok(r), "identify %s: %s", card, vqs_errcode(r));
+	ck_assert_str_eq(vqs_str(r, "tier"), tier);
+	bool member = false;
+	ck_assert(vqs_bool(r, "member", &member) && member);
+	ck_assert_int_eq(cJSON_GetArraySize(vqs_get(r, "held")), held);
+	cJSON_Delete(r);
+}
+
+START_TEST(chain_members)
+{
+	ensure_site();
+	/* a second site of the chain: its own broker, accounts, key file and vqd, on the same
+	 * formation */
+	char *config = chain_config("other");
+	vqs_site *other = NULL;
+	vqs_opts o = {.site = "other", .config = config, .no_vqd = true};
+	ck_assert_int_eq(vqs_start(&o, &other), VQ_OK);
+	free(config);
+	char port[32], keys[1100], log[1100];
+	snprintf(port, sizeof port, "127.0.0.1:%d", vqs_port(other));
+	snprintf(keys, sizeof keys, "%s/vqd.keys", vqs_dir(other));
+	snprintf(log, sizeof log, "%s/vqd-pg.log", vqs_dir(other));
+	char *argv[] = {H.exe,
+	                "--config",
+	                (char *)vqs_config_path(other),
+	                "--db",
+	                (char *)vq_test_pgf_uri(H.pgf),
+	                "--key-file",
+	                keys,
+	                "--broker",
+	                port,
+	                "--site",
+	                "other",
+	                "--user",
+	                "vqd",
+	                "--credentials",
+	                (char *)vqs_credentials(other),
+	                "--clock-start",
+	                H.start_s,
+	                "--clock-origin",
+	                H.origin_s,
+	                NULL};
+	int logfd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	ck_assert_int_ge(logfd, 0);
+	pid_t parent = getpid();
+	pid_t pid = fork();
+	if (pid == 0)
+		tu_exec_child(argv, parent, logfd, SIGKILL);
+	close(logfd);
+	ck_assert_int_gt(pid, 0);
+	ck_assert_int_eq(vqs_wait_presence(other, true, START_MS), VQ_OK);
+
+	/* members imported at one site are the other's too, and the other way round */
+	vq_bus *ops = vqs_bus(H.site, "ops-1", NULL);
+	vq_bus *ops2 = vqs_bus(other, "ops-1", NULL);
+	vq_bus *kiosk2 = vqs_bus(other, "kiosk-1", NULL);
+	ck_assert(ops && ops2 && kiosk2);
+	cJSON *r = vqs_callf(ops, "svc/ops",
+	                     "{\"v\":1,\"rid\":\"chain-1\",\"cmd\":\"members_import\","
+	                     "\"members\":[{\"card\":\"chain-a\",\"tier\":\"gold\"}]}");
+	ck_assert_msg(r && vqs_ok(r), "members_import at %s", VQS_SITE);
+	cJSON_Delete(r);
+	r = vqs_callf(ops2, "svc/ops",
+	              "{\"v\":1,\"rid\":\"chain-2\",\"cmd\":\"members_import\","
+	              "\"members\":[{\"card\":\"chain-b\",\"tier\":\"gold\"}]}");
+	ck_assert_msg(r && vqs_ok(r), "members_import at other");
+	cJSON_Delete(r);
+	identify(kiosk2, "chain-a", "gold", 0);
+	identify(H.kiosk[0], "chain-b", "gold", 0);
+	ck_assert_int_eq(db_int("SELECT count(*) FROM vq_chain_" CHAIN ".members"), 2);
+
+	/* each vqd decides its own site: a ticket at one is not held at the other, and their
+	 * books count apart */
+	r = vqs_callf(H.kiosk[0], "svc/issue",
+	              "{\"v\":1,\"rid\":\"chain-3\",\"card\":\"chain-a\",\"attraction\":"
+	              "\"coaster\",\"party\":2}");
+	ck_assert_msg(r && vqs_ok(r), "issue at %s", VQS_SITE);
+	ck_assert_str_eq(vqs_str(r, "ticket.tier"), "gold");
+	cJSON_Delete(r);
+	H.extra++;
+	identify(H.kiosk[0], "chain-a", "gold", 1);
+	identify(kiosk2, "chain-a", "gold", 0);
+	r = vqs_callf(kiosk2, "svc/issue",
+	              "{\"v\":1,\"rid\":\"chain-4\",\"card\":\"chain-a\",\"attraction\":"
+	              "\"coaster\",\"party\":2}");
+	ck_assert_msg(r && vqs_ok(r), "issue at other");
+	ck_assert_str_eq(vqs_str(r, "ticket.tier"), "gold");
+	int64_t id = 0;
+	ck_assert(vqs_int(r, "ticket.id", &id));
+	ck_assert_int_eq(id, 1); /* the other site's first ticket */
+	cJSON_Delete(r);
+	identify(kiosk2, "chain-a", "gold", 1);
+	ck_assert_int_eq(db_int("SELECT count(*) FROM vq_site_other.tickets"), 1);
+	/* and both serve at once: a site's claim is its own */
+	int64_t term = 0;
+	serving_now(&term);
+	ck_assert_int_gt(term, 0);
+
+	vq_bus_free(ops);
+	vq_bus_free(ops2);
+	vq_bus_free(kiosk2);
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	vqs_free(other);
+	fprintf(stderr,
+	        "ha: two sites of chain %s on one formation: one member list, each vqd "
+	        "deciding its own site\n",
+	        CHAIN);
+	H.scenario_open = 0;
+}
+END_TEST
+
 static Suite *ha_suite(void)
 {
 	Suite *s = suite_create("ha");
@@ -772,6 +914,7 @@ static Suite *ha_suite(void)
 	tcase_add_test(tc, vqd_paused);
 	tcase_add_test(tc, broker_killed);
 	tcase_add_test(tc, primary_killed);
+	tcase_add_test(tc, chain_members);
 	suite_add_tcase(s, tc);
 	return s;
 }

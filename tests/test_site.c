@@ -271,6 +271,13 @@ START_TEST(test_defaults)
 	ck_assert_int_eq(vq_site_unknown_policy(site), VQ_UNKNOWN_REFUSE);
 	ck_assert_int_eq(vq_site_min_lead_min(site), 60);
 	ck_assert_int_eq(vq_site_access_margin_min(site), 0);
+	ck_assert_ptr_null(vq_site_chain(site)); /* in no chain unless it says so */
+	vq_site_free(site);
+
+	/* A chain: the member list the site shares. */
+	snprintf(text, sizeof text, "{\"chain\": \"resort-1\",%s", BASE + 1);
+	site = parse_ok(text);
+	ck_assert_str_eq(vq_site_chain(site), "resort-1");
 	vq_site_free(site);
 }
 END_TEST
@@ -377,6 +384,9 @@ static const bad_case BAD[] = {
     {SET, "unknown_cards", "\"maybe\"",
      "unknown_cards: invalid policy 'maybe' (expected 'standard' or 'refuse')"},
     {SET, "unknown_cards", "false", "unknown_cards: wrong type (expected string)"},
+    {SET, "chain", "\"Resort\"", "chain: invalid id 'Resort' (expected 1..31 of a-z 0-9 _ -)"},
+    {SET, "chain", "\"\"", "chain: invalid id '' (expected 1..31 of a-z 0-9 _ -)"},
+    {SET, "chain", "7", "chain: wrong type (expected string)"},
     {SET, "atractions", "[]", "atractions: unknown field"},
     {SET, "Version", "1", "Version: unknown field"},
     {SET, LONG_KEY, "1", FORTY_A "...: unknown field"},

@@ -38,6 +38,7 @@
 
 struct vqs_site {
 	char *dir;
+	char site[32]; /* its id: opts.site, or VQS_SITE */
 	vq_test_broker *broker;
 	vq_test_broker *web;  /* the phones' broker, bridged to ours (opts->web) */
 	vq_test_broker *peer; /* the site's second broker, bridged to ours (opts->peer) */
@@ -334,7 +335,7 @@ static int run_accounts(vqs_site *s)
 	char accounts[1024];
 	snprintf(accounts, sizeof accounts, "%s", tu_src("broker-config/vq-accounts"));
 	char *argv[] = {"/bin/sh",   accounts,   "--site",
-	                VQS_SITE,    "--out",    (char *)vq_test_broker_dir(s->broker),
+	                s->site,     "--out",    (char *)vq_test_broker_dir(s->broker),
 	                "--devices", s->devices, s->tls_dir[0] ? "--tls" : NULL,
 	                NULL};
 	pid_t pid = spawn(argv, s->acclog);
@@ -374,6 +375,7 @@ int vqs_start(const vqs_opts *opts, vqs_site **out)
 	if (!s)
 		return VQ_ENOMEM;
 	s->last_status = -1;
+	snprintf(s->site, sizeof s->site, "%s", opts->site ? opts->site : VQS_SITE);
 	int rc = VQ_EBUS;
 	s->dir = tu_tempdir("site");
 	if (!s->dir) {
@@ -488,7 +490,7 @@ static int start_web(vqs_site *s)
 	snprintf(tmpl, sizeof tmpl, "%s", tu_src("broker-config/mosquitto-web.conf.in"));
 	const char *const vars[] = {
 	    "@ACCOUNTS@", vq_test_broker_dir(s->broker), "@SITE_PORT@", port,       "@SITE@",
-	    VQS_SITE,     "@BRIDGE_PASSWORD@",           password,      "@BRIDGE@", "web-1",
+	    s->site,      "@BRIDGE_PASSWORD@",           password,      "@BRIDGE@", "web-1",
 	    NULL};
 	int rc = vq_test_broker_new_vars(tmpl, vars, &s->web);
 	if (rc == VQ_OK)
@@ -542,7 +544,7 @@ static int start_peer(vqs_site *s)
 	snprintf(bport, sizeof bport, "%d", vq_test_broker_port(s->peer));
 	snprintf(peer, sizeof peer, "127.0.0.1:%d", vq_test_broker_port(s->broker));
 	snprintf(accounts, sizeof accounts, "%s", tu_src("broker-config/vq-accounts"));
-	char *argv[] = {"/bin/sh",  accounts, "--site", VQS_SITE, "--out", (char *)dir, "--devices",
+	char *argv[] = {"/bin/sh",  accounts, "--site", s->site,  "--out", (char *)dir, "--devices",
 	                s->devices, "--port", bport,    "--peer", peer,    NULL};
 	pid_t pid = spawn(argv, s->acclog);
 	int status = -1;
@@ -598,7 +600,7 @@ int vqs_vqd_start(vqs_site *s)
 	argv[n++] = "--broker";
 	argv[n++] = port;
 	argv[n++] = "--site";
-	argv[n++] = VQS_SITE;
+	argv[n++] = s->site;
 	argv[n++] = "--user";
 	argv[n++] = "vqd";
 	argv[n++] = s->tls_dir[0] ? "--tls-dir" : "--credentials";
@@ -757,7 +759,7 @@ int vqs_vqctl(vqs_site *s, const char *user, const char *const *args, int timeou
 	snprintf(out, sizeof out, "%s/vqctl.out", s->dir);
 	char *argv[64];
 	int n = 0;
-	char *const head[] = {exe,          "--broker",      port,    "--site", VQS_SITE, "--user",
+	char *const head[] = {exe,          "--broker",      port,    "--site", s->site, "--user",
 	                      (char *)user, "--credentials", s->creds};
 	for (size_t i = 0; i < sizeof head / sizeof head[0]; i++)
 		argv[n++] = head[i];
@@ -820,7 +822,7 @@ vq_bus *vqs_bus_at(vqs_site *s, const char *account, const char *const *subs, co
 	o.port = vqs_port(s);
 	o.username = account;
 	o.password = password;
-	o.site = VQS_SITE;
+	o.site = s->site;
 	char ca[1100], crt[1100], key[1100];
 	if (s->tls_dir[0]) { /* the certificate's CN is the account; no password */
 		snprintf(ca, sizeof ca, "%s/ca.crt", s->tls_dir);
@@ -866,7 +868,7 @@ vq_bus *vqs_phone_bus(vqs_site *s, const char *visitor, const char *const *subs)
 	vq_bus_opts o = {0};
 	o.port = vq_test_broker_port(s->web);
 	o.client_id = visitor;
-	o.site = VQS_SITE;
+	o.site = s->site;
 	o.role = "phone";
 	char reply[128];
 	snprintf(reply, sizeof reply, "web/reply/%s", visitor);
@@ -1102,6 +1104,11 @@ out:
 	sqlite3_finalize(st);
 	sqlite3_close(db);
 	return rc;
+}
+
+const char *vqs_site_id(const vqs_site *s)
+{
+	return s->site;
 }
 
 const char *vqs_dir(const vqs_site *s)

@@ -55,6 +55,8 @@
 typedef struct vqs_site vqs_site;
 
 typedef struct vqs_opts {
+	const char *site;        /* the site id (topics, accounts, vqd --site); NULL: VQS_SITE.
+	                          * The config must carry the same id. */
 	const char *config;      /* site config JSON; NULL: vqs_default_config() */
 	const char *clock_start; /* --clock-start; NULL: VQS_CLOCK_START */
 	const char *clock_speed; /* --clock-speed; NULL: not passed (real time) */
@@ -206,6 +208,7 @@ int vqs_db_int(vqs_site *s, const char *sql, int64_t *out);
  * unless force. */
 void vqs_dump_log(vqs_site *s, bool force);
 
+const char *vqs_site_id(const vqs_site *s);
 const char *vqs_dir(const vqs_site *s);
 const char *vqs_db_path(const vqs_site *s);
 const char *vqs_log_path(const vqs_site *s);
