@@ -3,9 +3,9 @@
  * Part of the store module (store.h owns the schema and every statement that writes): a
  * read-only connection and the queries of `vqctl report` and its CSV export. It never
  * writes, never migrates and never creates a file: a database that is missing, of another
- * application or of a newer schema is refused. Reading while vqd runs is fine (WAL: a
- * reader sees the last commit and blocks nobody). Each query is one read transaction, so
- * what one call reports is consistent; two calls may see different commits.
+ * application or of a newer schema is refused. Reading while vqd runs is fine (SQLite's
+ * WAL, PostgreSQL's snapshots: a reader sees the last commit and blocks nobody). Each query is one
+ * read transaction, so what one call reports is consistent; two calls may see different commits.
  * Days are [from, until) in Unix seconds: tickets belong to the day of their slot, audit
  * entries and admissions to the day they happened.
  */
@@ -17,8 +17,10 @@
 
 typedef struct vq_store_reader vq_store_reader;
 
-/* Opens path read-only. VQ_ESTORE with a message in err if it cannot. */
-int vq_store_reader_open(const char *path, vq_store_reader **out, char *err, size_t errlen);
+/* Opens where read-only: a SQLite file, or a PostgreSQL URI (store.h), where site names
+ * the site's schema (SQLite ignores it). VQ_ESTORE with a message in err if it cannot. */
+int vq_store_reader_open(const char *where, const char *site, vq_store_reader **out, char *err,
+                         size_t errlen);
 void vq_store_reader_close(vq_store_reader *r); /* NULL is fine */
 const char *vq_store_reader_errmsg(const vq_store_reader *r);
 

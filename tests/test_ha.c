@@ -890,6 +890,38 @@ START_TEST(chain_members)
 	serving_now(&term);
 	ck_assert_int_gt(term, 0);
 
+	/* the day report reads the site from the formation (its schema, read-only) */
+	char vqctl[1100], csv[1100], rlog[1100];
+	const char *bin = getenv("VQ_BINARY_DIR");
+	snprintf(vqctl, sizeof vqctl, "%s/tools/vqctl", bin && *bin ? bin : ".");
+	snprintf(csv, sizeof csv, "%s/report", vqs_dir(other));
+	snprintf(rlog, sizeof rlog, "%s/report.log", vqs_dir(other));
+	char *rargv[] = {vqctl,      "report",
+	                 "--db",     (char *)vq_test_pgf_uri(H.pgf),
+	                 "--config", (char *)vqs_config_path(other),
+	                 "--date",   "2027-01-01",
+	                 "--csv",    csv,
+	                 NULL};
+	logfd = open(rlog, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	pid_t rp = fork();
+	if (rp == 0)
+		tu_exec_child(rargv, parent, logfd, SIGKILL);
+	close(logfd);
+	int st = -1;
+	waitpid(rp, &st, 0);
+	char *out = tu_read_file(rlog, NULL);
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "vqctl report: %s", out ? out : "");
+	free(out);
+	char tickets[1200];
+	snprintf(tickets, sizeof tickets, "%s/tickets.csv", csv);
+	char *t = tu_read_file(tickets, NULL);
+	ck_assert_ptr_nonnull(t);
+	int nlines = 0;
+	for (const char *c = t; *c; c++)
+		nlines += *c == '\n';
+	ck_assert_msg(nlines == 2, "tickets.csv: a header and other's one ticket:\n%s", t);
+	free(t);
+
 	vq_bus_free(ops);
 	vq_bus_free(ops2);
 	vq_bus_free(kiosk2);

@@ -461,7 +461,7 @@ START_TEST(test_report_refuses_bad_input)
 	    {2, 2, "not-a-db"},
 	    {3, 2, "nowhere.db"},
 	    {4, 2, "cannot read the chart library"},
-	    {5, 2, "needs --db FILE and --config"},
+	    {5, 2, "needs --db FILE (or a PostgreSQL URI) and --config"},
 	    {6, 2, "give --out FILE.html, --csv DIR or both"},
 	    {7, 2, "nowhere.json"},
 	};

@@ -11,6 +11,7 @@
  */
 #include "coordinator/faultvfs.h"
 #include "coordinator/store.h"
+#include "coordinator/store_report.h"
 #include "support/fixtures.h"
 #include "support/pgserver.h"
 #include "support/tutil.h"
@@ -19,6 +20,7 @@
 #include <libpq-fe.h>
 #include <pthread.h>
 #include <sqlite3.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1385,6 +1387,159 @@ START_TEST(test_poisoned_batch)
 }
 END_TEST
 
+/* ---- the report's reader ---- */
+
+/* What a reader says, as text: each call's rows in order, one per line. */
+typedef struct said {
+	char buf[16384];
+	size_t len;
+} said;
+
+static void say(said *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void say(said *o, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(o->buf + o->len, sizeof o->buf - o->len, fmt, ap);
+	va_end(ap);
+	ck_assert(n >= 0 && (size_t)n < sizeof o->buf - o->len);
+	o->len += (size_t)n;
+}
+
+static int said_slot(void *arg, int slot, int64_t start, int cap, int taken)
+{
+	say(arg, "slot %d %lld %d %d\n", slot, (long long)start, cap, taken);
+	return 0;
+}
+
+static int said_group(void *arg, const vq_ticket_group *g)
+{
+	say(arg, "group %lld %d %d %lld %lld '%s' %d %lld %lld\n", (long long)g->slot_start,
+	    g->tier, g->state, (long long)g->until, (long long)g->valid_from, g->gate, g->offline,
+	    (long long)g->tickets, (long long)g->guests);
+	return 0;
+}
+
+static int said_audit(void *arg, const vq_audit_entry *e)
+{
+	say(arg, "audit %lld %s %s %s\n", (long long)e->at, e->actor, e->action,
+	    e->detail ? e->detail : "(null)");
+	return 0;
+}
+
+static int said_row(void *arg, int ncols, const char *const *names, const char *const *values)
+{
+	for (int i = 0; i < ncols; i++)
+		say(arg, "%s=%s%s", names[i], values[i], i + 1 < ncols ? " " : "\n");
+	return 0;
+}
+
+/* Everything the report reads of the day written by fill_day, through where's reader. */
+static void read_day(const char *at, const char *site, said *o)
+{
+	vq_store_reader *r = NULL;
+	ck_assert_msg(vq_store_reader_open(at, site, &r, err, sizeof err) == VQ_OK, "%s", err);
+	char v[64];
+	ck_assert_int_eq(vq_store_reader_setting(r, "tier_overrides", v, sizeof v), VQ_OK);
+	say(o, "setting %s\n", v);
+	ck_assert_int_eq(vq_store_reader_setting(r, "tier_overrides", v, 4), VQ_EINVAL);
+	ck_assert_int_eq(vq_store_reader_setting(r, "nothing", v, sizeof v), VQ_ENOTFOUND);
+	vq_attr_state a;
+	ck_assert_int_eq(vq_store_reader_attr_state(r, "coaster", DAY, &a), VQ_OK);
+	say(o, "state %d %lld %lld %d %d %d %u\n", a.status, (long long)a.closed_at,
+	    (long long)a.reopened_at, a.throughput_per_hour, a.fast_share_pct, a.overbook_pct,
+	    a.next_number);
+	ck_assert_int_eq(vq_store_reader_attr_state(r, "flume", DAY, &a), VQ_ENOTFOUND);
+	ck_assert_int_eq(vq_store_reader_slots(r, "coaster", DAY, said_slot, o), VQ_OK);
+	ck_assert_int_eq(
+	    vq_store_reader_ticket_groups(r, "coaster", DAY, DAY + 86400, said_group, o), VQ_OK);
+	ck_assert_int_eq(vq_store_reader_audit(r, DAY, DAY + 86400, said_audit, o), VQ_OK);
+	ck_assert_int_eq(vq_store_reader_tickets(r, "coaster", DAY, DAY + 86400, said_row, o),
+	                 VQ_OK);
+	ck_assert_int_eq(vq_store_reader_admissions(r, DAY, DAY + 86400, said_row, o), VQ_OK);
+	vq_store_reader_close(r);
+}
+
+/* A day with a bit of everything the report reads. */
+static void fill_day(vq_store *st)
+{
+	begin_ok(st);
+	for (uint64_t id = 1; id <= 12; id++) {
+		vq_ticket t = mk_ticket(id);
+		if (id % 4 == 1) {
+			t.state = VQ_TS_REDEEMED;
+			t.used_at = t.slot_start + 60;
+			snprintf(t.used_gate, sizeof t.used_gate, "gate-%d", (int)(id % 3));
+			t.used_offline = id % 2;
+		} else if (id % 4 == 2) {
+			t.state = VQ_TS_CANCELLED;
+		} else if (id % 4 == 3) {
+			t.state = VQ_TS_ANYTIME;
+			t.valid_from = DAY + 12 * 3600;
+			t.valid_until = DAY + 20 * 3600;
+		}
+		if (id == 12) { /* an accessibility pass: listed, not set against capacity */
+			t.kind = VQ_TK_ACCESS;
+			snprintf(t.issued_by, sizeof t.issued_by, "desk-1");
+		}
+		ck_assert_int_eq(vq_store_put_ticket(st, &t), VQ_OK);
+	}
+	vq_slot_view sv = {.start = DAY + 9 * 3600, .cap = 40, .taken = 7};
+	ck_assert_int_eq(vq_store_put_slot(st, "coaster", DAY, 0, &sv), VQ_OK);
+	sv = (vq_slot_view){.start = DAY + 9 * 3600 + 900, .cap = 40, .taken = 0};
+	ck_assert_int_eq(vq_store_put_slot(st, "coaster", DAY, 1, &sv), VQ_OK);
+	vq_attr_state a = {.status = 1,
+	                   .closed_at = DAY + 11 * 3600,
+	                   .reopened_at = 0,
+	                   .throughput_per_hour = 500,
+	                   .fast_share_pct = 40,
+	                   .overbook_pct = 5,
+	                   .next_number = 13};
+	ck_assert_int_eq(vq_store_put_attr_state(st, "coaster", DAY, &a), VQ_OK);
+	ck_assert_int_eq(
+	    vq_store_audit(st, DAY + 11 * 3600, "ops-1", "close", "{\"attraction\":\"coaster\"}"),
+	    VQ_OK);
+	ck_assert_int_eq(vq_store_audit(st, DAY + 11 * 3600 + 5, "ops-1", "note", NULL), VQ_OK);
+	ck_assert_int_eq(vq_store_set_setting(st, "tier_overrides", "{\"gold\":{}}"), VQ_OK);
+	commit_ok(st);
+	begin_ok(st);
+	ck_assert_int_eq(vq_store_redeem(st, 4, "gate-2", DAY + 10 * 3600, 0), VQ_OK);
+	commit_ok(st);
+}
+
+/* The report reads the same day the same way from either backend: PostgreSQL's reader is
+ * SQLite's twin, call for call and row for row. */
+START_TEST(test_reader_twins)
+{
+	use(PG);
+	vq_store *pgst = open_ok();
+	fill_day(pgst);
+	vq_store_close(pgst);
+	be = SQLITE;
+	vq_store *lite = open_ok();
+	fill_day(lite);
+	vq_store_close(lite);
+	static said a, b;
+	memset(&a, 0, sizeof a);
+	memset(&b, 0, sizeof b);
+	read_day(path, NULL, &a);
+	read_day(vq_test_pg_uri(pg), site_id, &b);
+	ck_assert_msg(strstr(a.buf, "group") && strstr(a.buf, "ticket=4") &&
+	                  strstr(a.buf, "kind=access issued_by=desk-1"),
+	              "%s", a.buf);
+	ck_assert_str_eq(a.buf, b.buf);
+
+	/* a site the database does not hold, or no site at all, is refused */
+	vq_store_reader *r = NULL;
+	ck_assert_int_eq(
+	    vq_store_reader_open(vq_test_pg_uri(pg), "nosuchsite", &r, err, sizeof err), VQ_ESTORE);
+	ck_assert_msg(strstr(err, "nosuchsite"), "%s", err);
+	ck_assert_int_eq(vq_store_reader_open(vq_test_pg_uri(pg), NULL, &r, err, sizeof err),
+	                 VQ_EINVAL);
+	ck_assert_ptr_null(r);
+}
+END_TEST
+
 /* ---- who serves ---- */
 
 /* SQLite: one process a file, always the holder. PostgreSQL: one holder at a time; the
@@ -1855,6 +2010,7 @@ static Suite *store_suite(void)
 	tcase_add_loop_test(tc, test_rollback, 0, NBACKENDS);
 	tcase_add_loop_test(tc, test_writes_need_a_batch, 0, NBACKENDS);
 	tcase_add_loop_test(tc, test_poisoned_batch, 0, NBACKENDS);
+	tcase_add_test(tc, test_reader_twins);
 	suite_add_tcase(s, tc);
 
 	TCase *tf = tcase_create("faults");

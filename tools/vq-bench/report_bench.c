@@ -146,7 +146,7 @@ static double report_once(const char *path, const vq_site *site, const char *js,
 	if (!f ||
 	    vqctl_report_day_of(vq_site_timezone(site), "2027-01-01", DAY + 86400, DAY + 86400,
 	                        &day) != VQ_OK ||
-	    vq_store_reader_open(path, &r, err, sizeof err) != VQ_OK ||
+	    vq_store_reader_open(path, NULL, &r, err, sizeof err) != VQ_OK ||
 	    vqctl_report_model(r, site, &day, &m, err, sizeof err) != VQ_OK ||
 	    vqctl_report_html(f, m, js, jslen) != VQ_OK || fflush(f) != 0) {
 		fprintf(stderr, "vq-bench: report failed: %s\n", err);

@@ -333,7 +333,9 @@ static int command(vqctl_args *a, const char *const *w, int n, const raw_opts *r
 		if ((rc = arity(w, n, 0, "", err, errlen)))
 			return rc;
 		if (!r->db || !r->config)
-			return fail(err, errlen, "report: needs --db FILE and --config SITE.json");
+			return fail(
+			    err, errlen,
+			    "report: needs --db FILE (or a PostgreSQL URI) and --config SITE.json");
 		if (!r->out && !r->csv)
 			return fail(err, errlen, "report: give --out FILE.html, --csv DIR or both");
 		if (r->date) {
@@ -514,9 +516,10 @@ void vqctl_usage(FILE *out)
 	    "  keys retire KID [--force]     take a key out of the ring (not the active one;\n"
 	    "                                refused while unexpired tickets may carry it,\n"
 	    "                                unless --force: gates then refuse those codes)\n"
-	    "  report --db FILE --config SITE.json [--date YYYY-MM-DD] [--at UNIX]\n"
+	    "  report --db FILE|URI --config SITE.json [--date YYYY-MM-DD] [--at UNIX]\n"
 	    "         [--out FILE.html] [--csv DIR] [--chart-js FILE]\n"
 	    "                                the day's report, read from vqd's database\n"
+	    "                                (a file, or vqd's postgresql:// URI)\n"
 	    "                                (read-only; no broker): one self-contained HTML\n"
 	    "                                page with charts, and/or tickets.csv,\n"
 	    "                                admissions.csv and audit.csv in DIR. --date is\n"

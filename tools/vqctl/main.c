@@ -511,15 +511,23 @@ static int run_report(const vqctl_args *a)
 	char *js = NULL;
 	size_t jslen = 0;
 	int ex = VQCTL_EXIT_USAGE;
-	if (vq_store_reader_open(a->db, &r, err, sizeof err) != VQ_OK) {
+	/* the config first: it names the site, whose schema a PostgreSQL store holds it in */
+	if (vqd_config_load(a->config, NULL, &site, err, sizeof err) != VQ_OK) {
+		fprintf(stderr, "vqctl: report: %s\n", err);
+		goto cleanup;
+	}
+	if (vq_store_reader_open(a->db, vq_site_id(site), &r, err, sizeof err) != VQ_OK) {
 		fprintf(stderr, "vqctl: report: %s\n", err);
 		goto cleanup;
 	}
 	/* the tier rules operators changed are part of the config vqd ran */
-	vq_store_reader_setting(r, "tier_overrides", ov, sizeof ov);
-	if (vqd_config_load(a->config, ov, &site, err, sizeof err) != VQ_OK) {
-		fprintf(stderr, "vqctl: report: %s\n", err);
-		goto cleanup;
+	if (vq_store_reader_setting(r, "tier_overrides", ov, sizeof ov) == VQ_OK) {
+		vq_site_free(site);
+		site = NULL;
+		if (vqd_config_load(a->config, ov, &site, err, sizeof err) != VQ_OK) {
+			fprintf(stderr, "vqctl: report: %s\n", err);
+			goto cleanup;
+		}
 	}
 	const char *chart = a->chart_js ? a->chart_js : getenv("VQ_CHARTJS");
 	if (!chart || !*chart)
