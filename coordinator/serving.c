@@ -16,6 +16,10 @@
  *     (not even `storage`: requesters retry, and the one that serves then answers),
  *     unsubscribes from requests and lets the presence name go without a word (by then
  *     another may hold it);
+ *   - a vqd serves only while it reaches a broker: standing by, it claims only while
+ *     connected; serving, once it has been without any broker for a lease it lets the
+ *     claim go (vq_store_release_claim) and stands by, so a vqd the kiosks can reach takes
+ *     over (on SQLite, with no other vqd, it keeps serving and waits for a broker);
  *   - taking over loads everything from the store before answering anything: the day's
  *     book, the operators' tier rules and settings, the signing keys (the key file read
  *     afresh; if it lacks the newest key of the vqd served before, a new key is made:
@@ -154,6 +158,19 @@ int vqd_claim_tick(vq_vqd *d, vq_bus *bus, double mono, int64_t now)
 	vq_store *st = vq_service_store(d->svc);
 	int held = 0;
 	int64_t term = 0;
+	int linked = vq_bus_connected(bus);
+	if (linked)
+		d->unlinked_since = 0;
+	else if (!d->unlinked_since)
+		d->unlinked_since = mono;
+	if (d->serving && !linked && mono - d->unlinked_since >= d->lease_ms) {
+		if (vq_store_release_claim(st) == VQ_OK) {
+			stand_by(d, bus, mono,
+			         "no broker reached for a whole lease: the claim is let go");
+			return CLAIM_EVERY_MS;
+		}
+		d->unlinked_since = mono; /* SQLite: nobody to hand over to; ask again later */
+	}
 	if (d->serving) {
 		double proof = vq_store_claim_proof(st);
 		if (proof > 0 && mono - proof < d->lease_ms / 3.0)
@@ -170,6 +187,8 @@ int vqd_claim_tick(vq_vqd *d, vq_bus *bus, double mono, int64_t now)
 	if (mono < d->next_claim_ms)
 		return (int)(d->next_claim_ms - mono) + 1;
 	d->next_claim_ms = mono + CLAIM_EVERY_MS;
+	if (!linked)
+		return CLAIM_EVERY_MS; /* nobody could ask us anything */
 	int rc = vq_store_claim(st, d->lease_ms, &held, &term);
 	if (rc != VQ_OK) {
 		if (!d->claim_err_logged)

@@ -1537,6 +1537,12 @@ static double lite_claim_proof(const vq_store *base)
 	return vq_store_mono_ms();
 }
 
+static int lite_release_claim(vq_store *base)
+{
+	set_err((lite *)base, "release claim", "one process serves a file: the claim stays");
+	return VQ_EINVAL;
+}
+
 const vq_store_ops vq_store_sqlite_ops = {
     .name = "sqlite",
     .open = lite_open,
@@ -1581,4 +1587,5 @@ const vq_store_ops vq_store_sqlite_ops = {
     .get_setting = lite_get_setting,
     .claim = lite_claim,
     .claim_proof = lite_claim_proof,
+    .release_claim = lite_release_claim,
 };

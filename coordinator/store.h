@@ -237,6 +237,10 @@ int vq_store_claim(vq_store *st, int lease_ms, int *held, int64_t *term);
  * statement that succeeded in the claiming session was sent. The claim was held then,
  * and nobody else can hold it before that time plus lease_ms. 0 when not held. */
 double vq_store_claim_proof(const vq_store *st);
+/* Lets the claim go, outside a batch, so another may take it at once (a vqd that cannot
+ * serve: it lost every broker). VQ_OK when this store no longer holds it (also when the
+ * session was already gone); VQ_EINVAL on SQLite, whose one process cannot give it up. */
+int vq_store_release_claim(vq_store *st);
 
 /* Fault injection for tests (SQLite): the n-th next write or sync the store's database
  * file(s) do (1 = the very next), and every one after it, fails with an I/O error; 0 turns

@@ -595,3 +595,8 @@ double vq_store_claim_proof(const vq_store *st)
 {
 	return st ? st->ops->claim_proof(st) : 0;
 }
+
+int vq_store_release_claim(vq_store *st)
+{
+	return st ? st->ops->release_claim(st) : VQ_EINVAL;
+}

@@ -97,6 +97,7 @@ struct vq_store_ops {
 
 	int (*claim)(vq_store *st, int lease_ms, int *held, int64_t *term);
 	double (*claim_proof)(const vq_store *st);
+	int (*release_claim)(vq_store *st);
 };
 
 /* CLOCK_MONOTONIC in ms: the clock claims are proved on. */

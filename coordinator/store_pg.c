@@ -1863,6 +1863,32 @@ static int pg_claim(vq_store *base, int lease_ms, int *held, int64_t *term)
 	return rc;
 }
 
+static int pg_release_claim(vq_store *base)
+{
+	pgs *st = (pgs *)base;
+	if (st->batch) {
+		set_err(st, "release claim", "inside a batch");
+		return VQ_EINVAL;
+	}
+	if (!st->held || PQstatus(st->conn) != CONNECTION_OK) {
+		st->held = 0;
+		return VQ_OK; /* nothing held, or it went with the session */
+	}
+	st->held = 0;
+	const char *vals[1] = {st->site};
+	PGresult *r = PQexecParams(
+	    st->conn, "SELECT pg_advisory_unlock(hashtextextended('vq site ' || $1, 0))", 1, NULL,
+	    vals, NULL, NULL, 0);
+	int ok = PQresultStatus(r) == PGRES_TUPLES_OK;
+	PQclear(r);
+	if (!ok) { /* the session is in doubt: end it, and the claim with it (the next call
+		    * connects again) */
+		PQfinish(st->conn);
+		st->conn = NULL;
+	}
+	return VQ_OK;
+}
+
 static double pg_claim_proof(const vq_store *base)
 {
 	const pgs *st = (const pgs *)base;
@@ -1913,4 +1939,5 @@ const vq_store_ops vq_store_pg_ops = {
     .get_setting = pg_get_setting,
     .claim = pg_claim,
     .claim_proof = pg_claim_proof,
+    .release_claim = pg_release_claim,
 };

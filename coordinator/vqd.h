@@ -110,9 +110,10 @@ typedef struct vq_vqd {
 	double served_since;
 	double presence_said_ms; /* when we last took the presence name back */
 	int claim_err_logged;
-	const char *key_path; /* the key file (--key-file) */
-	int new_key_at_start; /* --new-signing-key: at the first takeover */
-	int fatal;            /* cannot serve at all (the first vqd without its keys): exit */
+	double unlinked_since; /* monotonic ms since when no broker is reached; 0: one is */
+	const char *key_path;  /* the key file (--key-file) */
+	int new_key_at_start;  /* --new-signing-key: at the first takeover */
+	int fatal;             /* cannot serve at all (the first vqd without its keys): exit */
 } vq_vqd;
 
 /* Signing keys (keys.c). At start, between batches: opens the key file at path (refusing

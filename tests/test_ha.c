@@ -11,6 +11,8 @@
  *                   have stopped answering before the other took over, and stay quiet
  *   broker_killed   kill -9 of broker B, the one the kiosks are on
  *   primary_killed  kill -9 of the formation's primary node
+ *   vqd_unlinked    the serving vqd, on broker B only, loses B: it lets the claim go after
+ *                   a lease, and the other, on A, takes over
  *   chain_members   a second site of the same chain on the same formation, with its own
  *                   broker and vqd: one member list for both, each vqd deciding only its
  *                   own site
@@ -936,6 +938,55 @@ START_TEST(chain_members)
 }
 END_TEST
 
+START_TEST(vqd_unlinked)
+{
+	ensure_site();
+	int64_t term = 0;
+	load_start(5);
+	sleep_ms(WARM_MS);
+	int old = serving_now(&term), lone = 1 - old;
+	/* the standby again, on broker B alone; then it takes over from the one serving */
+	char both[64];
+	snprintf(both, sizeof both, "%s", H.brokers[lone]);
+	snprintf(H.brokers[lone], sizeof H.brokers[lone], "127.0.0.1:%d",
+	         vq_test_broker_port(vqs_peer(H.site)));
+	vqd_reap(lone, SIGKILL);
+	standby_start(lone);
+	snprintf(H.brokers[lone], sizeof H.brokers[lone], "%s", both);
+	double t0 = now_ms();
+	vqd_reap(old, SIGKILL);
+	int origin = -1;
+	while (first_reply_of_new_term(t0, term, &origin) == 0 && now_ms() - t0 < BACK_MS)
+		sleep_ms(50);
+	ck_assert_msg(origin == lone, "%s did not take over", ACCOUNTS[lone]);
+	standby_start(old);
+	serving_now(&term);
+	/* B goes: the one serving reaches no broker; a lease later it lets the claim go */
+	fault f = {.name = "the serving vqd's only broker killed",
+	           .scenario = 5,
+	           .expect_new_term = 1,
+	           .term = term};
+	size_t from = log_len(lone);
+	vq_test_broker *b = vqs_peer(H.site);
+	f.start = now_ms();
+	kill(vq_test_broker_pid(b), SIGKILL);
+	f.effect = now_ms();
+	wait_back(f.effect);
+	load_stop();
+	vq_test_broker_down(b);
+	report(&f);
+	first_reply_of_new_term(f.start, f.term, &origin);
+	ck_assert_msg(origin == old, "%s did not take over", ACCOUNTS[old]);
+	ck_assert_msg(log_says(lone, from, "the claim is let go", 1000), "%s kept its claim",
+	              ACCOUNTS[lone]);
+	check_retries(5, f.start);
+	ck_assert_int_eq(vq_test_broker_up(b), VQ_OK);
+	vqd_reap(lone, SIGKILL);
+	standby_start(lone);
+	H.scenario_open = 0;
+}
+END_TEST
+
 static Suite *ha_suite(void)
 {
 	Suite *s = suite_create("ha");
@@ -946,6 +997,7 @@ static Suite *ha_suite(void)
 	tcase_add_test(tc, vqd_paused);
 	tcase_add_test(tc, broker_killed);
 	tcase_add_test(tc, primary_killed);
+	tcase_add_test(tc, vqd_unlinked);
 	tcase_add_test(tc, chain_members);
 	suite_add_tcase(s, tc);
 	return s;

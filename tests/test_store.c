@@ -1560,6 +1560,7 @@ START_TEST(test_claim)
 	ck_assert_int_eq(vq_store_claim(a, 1000, &held, &term), VQ_EINVAL); /* not in a batch */
 	vq_store_rollback(a);
 	if (be == SQLITE) {
+		ck_assert_int_eq(vq_store_release_claim(a), VQ_EINVAL); /* one process a file */
 		vq_store_close(a);
 		vq_store_close(b);
 		return;
@@ -1609,6 +1610,16 @@ START_TEST(test_claim)
 	ck_assert_int_eq(term, 3);
 	begin_ok(a);
 	vq_store_rollback(a);
+	/* a lets it go (it lost its brokers): another takes it at once, in the next term */
+	ck_assert_int_eq(vq_store_release_claim(a), VQ_OK);
+	ck_assert(vq_store_claim_proof(a) == 0);
+	ck_assert_int_eq(vq_store_begin(a), VQ_ESTORE);
+	b = open_ok();
+	ck_assert_int_eq(vq_store_claim(b, 1000, &held, &term), VQ_OK);
+	ck_assert_int_eq(held, 1);
+	ck_assert_int_eq(term, 4);
+	ck_assert_int_eq(vq_store_release_claim(a), VQ_OK); /* nothing held: nothing to do */
+	vq_store_close(b);
 	vq_store_close(a);
 }
 END_TEST
