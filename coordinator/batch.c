@@ -89,26 +89,38 @@ static void drop_events(vq_vqd *d)
 	d->nevents = 0;
 }
 
-/* Looks every remembered reply the batch may need up at once (one round trip to a
- * database across a network, instead of one a request). A failure here is the store's,
- * and kills the batch like any other. */
+/* Looks every remembered reply and every member card the batch may need up at once (one
+ * round trip each to a database across a network, instead of one a request). A failure
+ * here is the store's, and kills the batch like any other. */
 static void prefetch(vq_vqd *d, const vqd_in *in, size_t n)
 {
 	char(*keys)[VQ_STORE_RID_MAX + 1] = malloc(n * sizeof *keys);
-	const char **ids = malloc(n * sizeof *ids);
-	size_t k = 0;
-	for (size_t i = 0; keys && ids && i < n; i++) {
+	char(*cards)[VQ_STORE_CARD_MAX + 1] = malloc(n * sizeof *cards);
+	const char **ids = malloc(n * sizeof *ids), **cids = malloc(n * sizeof *cids);
+	size_t k = 0, c = 0;
+	for (size_t i = 0; keys && cards && ids && cids && i < n; i++) {
 		size_t an = strnlen(in[i].client, VQ_ID_MAX);
-		if (an > 0 && an < VQ_ID_MAX &&
-		    vqd_request_key(in[i].payload, in[i].len, in[i].client, keys[k])) {
+		if (an == 0 || an >= VQ_ID_MAX)
+			continue;
+		if (vqd_request_key(in[i].payload, in[i].len, in[i].client, keys[k], cards[c])) {
 			ids[k] = keys[k];
 			k++;
 		}
+		if (cards[c][0]) {
+			cids[c] = cards[c];
+			c++;
+		}
 	}
+	vq_store *st = vq_service_store(d->svc);
 	if (k && vq_service_prefetch(d->svc, ids, k) != VQ_OK && vq_service_batch_ok(d->svc))
-		vq_store_poison(vq_service_store(d->svc), "the batch's replies could not be read");
+		vq_store_poison(st, "the batch's replies could not be read");
+	if (c && vq_service_batch_ok(d->svc) && vq_store_prefetch_members(st, cids, c) != VQ_OK &&
+	    vq_service_batch_ok(d->svc))
+		vq_store_poison(st, "the batch's members could not be read");
 	free(ids);
+	free(cids);
 	free(keys);
+	free(cards);
 }
 
 int vqd_batch(vq_vqd *d, const vqd_in *in, size_t n, int64_t now, char **replies)

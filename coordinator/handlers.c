@@ -498,10 +498,10 @@ static int role_of(enum kind k)
 
 static enum kind kind_of(const char *suffix)
 {
-	static const char *const names[] = {"svc/identify",   "svc/quote",       "svc/issue",
-	                                    "svc/cancel",     "svc/redeem",      "svc/sync",
-	                                    "svc/override",   "svc/lookup",      "svc/access",
-	                                    "svc/ops",        "web/svc/ticket", "web/svc/giveback"};
+	static const char *const names[] = {"svc/identify", "svc/quote",      "svc/issue",
+	                                    "svc/cancel",   "svc/redeem",     "svc/sync",
+	                                    "svc/override", "svc/lookup",     "svc/access",
+	                                    "svc/ops",      "web/svc/ticket", "web/svc/giveback"};
 	for (int k = 0; k < K_UNKNOWN; k++)
 		if (strcmp(suffix, names[k]) == 0)
 			return (enum kind)k;
@@ -515,16 +515,22 @@ void vqd_reply_key(const char *client, const char *rid, char key[VQ_STORE_RID_MA
 }
 
 int vqd_request_key(const char *payload, size_t len, const char *client,
-                    char key[VQ_STORE_RID_MAX + 1])
+                    char key[VQ_STORE_RID_MAX + 1], char card[VQ_STORE_CARD_MAX + 1])
 {
+	card[0] = '\0';
 	if (len > VQD_MAX_OPS)
 		return 0;
 	cJSON *root = cJSON_ParseWithLength(payload, len);
 	const cJSON *rid =
 	    cJSON_IsObject(root) ? cJSON_GetObjectItemCaseSensitive(root, "rid") : NULL;
+	const cJSON *c =
+	    cJSON_IsObject(root) ? cJSON_GetObjectItemCaseSensitive(root, "card") : NULL;
 	int ok = cJSON_IsString(rid) && vqd_printable(rid->valuestring, 1, 64);
 	if (ok)
 		vqd_reply_key(client, rid->valuestring, key);
+	/* the handlers' own rule for a card (vqd_get_str "card", 1..32) */
+	if (cJSON_IsString(c) && vqd_printable(c->valuestring, 1, VQ_STORE_CARD_MAX))
+		memcpy(card, c->valuestring, strlen(c->valuestring) + 1);
 	cJSON_Delete(root);
 	return ok;
 }

@@ -1537,6 +1537,13 @@ static double lite_claim_proof(const vq_store *base)
 	return vq_store_mono_ms();
 }
 
+/* A file is at hand: each card is read when it is asked for. */
+static int lite_prefetch_members(vq_store *base, const char *const *cards, size_t n)
+{
+	const lite *st = (const lite *)base;
+	return st->batch ? VQ_OK : VQ_EINVAL;
+}
+
 static int lite_release_claim(vq_store *base)
 {
 	set_err((lite *)base, "release claim", "one process serves a file: the claim stays");
@@ -1572,6 +1579,7 @@ const vq_store_ops vq_store_sqlite_ops = {
     .set_errmsg = lite_set_errmsg,
     .put_member = lite_put_member,
     .get_member = lite_get_member,
+    .prefetch_members = lite_prefetch_members,
     .member_count = lite_member_count,
     .audit = lite_audit,
     .audit_count = lite_audit_count,

@@ -153,9 +153,16 @@ int vq_store_next_ticket_id(vq_store *st, uint64_t *out);           /* max id + 
  * disagrees with the tickets (corruption), with the book left as it was rebuilt. */
 int vq_store_load_day(vq_store *st, vq_book *book);
 
-/* Members: a card number (1..32 printable ASCII) and a tier id. */
+/* Members: a card number (1..VQ_STORE_CARD_MAX printable ASCII) and a tier id. */
+#define VQ_STORE_CARD_MAX 32
 int vq_store_put_member(vq_store *st, const char *card, const char *tier);
 int vq_store_get_member(vq_store *st, const char *card, char tier[VQ_ID_MAX]); /* ENOTFOUND */
+/* Inside a batch, once, at its start: looks the cards up at once, so that
+ * vq_store_get_member answers them for the rest of the batch without a round trip each
+ * (a database across a network; SQLite reads its file when asked and does nothing here).
+ * What the batch writes with vq_store_put_member is seen as usual. VQ_EINVAL outside a
+ * batch or for a card that is not one. */
+int vq_store_prefetch_members(vq_store *st, const char *const *cards, size_t n);
 int vq_store_member_count(vq_store *st, int64_t *out);
 
 /* Operators' audit log: who did what, when; detail is JSON text. */

@@ -332,6 +332,16 @@ int vq_store_get_member(vq_store *st, const char *card, char tier[VQ_ID_MAX])
 	return st->ops->get_member(st, card, tier);
 }
 
+int vq_store_prefetch_members(vq_store *st, const char *const *cards, size_t n)
+{
+	if (!st || (n && !cards))
+		return VQ_EINVAL;
+	for (size_t i = 0; i < n; i++)
+		if (!printable(cards[i], VQ_STORE_CARD_MAX))
+			return VQ_EINVAL;
+	return st->ops->prefetch_members(st, cards, n);
+}
+
 int vq_store_member_count(vq_store *st, int64_t *out)
 {
 	if (!st || !out)

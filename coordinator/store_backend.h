@@ -75,6 +75,7 @@ struct vq_store_ops {
 
 	int (*put_member)(vq_store *st, const char *card, const char *tier);
 	int (*get_member)(vq_store *st, const char *card, char tier[VQ_ID_MAX]);
+	int (*prefetch_members)(vq_store *st, const char *const *cards, size_t n);
 	int (*member_count)(vq_store *st, int64_t *out);
 
 	int (*audit)(vq_store *st, int64_t at, const char *actor, const char *action,
@@ -107,7 +108,6 @@ extern const vq_store_ops vq_store_sqlite_ops;
 extern const vq_store_ops vq_store_pg_ops;
 
 /* Limits both backends enforce the same way (store_api.c checks them). */
-#define VQ_STORE_CARD_MAX  32
 #define VQ_STORE_TEXT_MAX  65536 /* audit detail, setting values, replies: sane upper bound */
 #define VQ_STORE_LABEL_MAX 64    /* request kinds, audit actors and actions, setting keys */
 

@@ -193,10 +193,11 @@ char *vqd_handle(vq_vqd *d, const char *suffix, const char *payload, size_t len,
 
 /* The key a request's first reply is remembered under: the client's account and its
  * request id. vqd_request_key finds it in a request's bytes (0 if it has no usable rid),
- * so a batch can look all of its keys up at once before deciding (vq_service_prefetch). */
+ * and the card it names, if any ("" if none), so a batch can look all of its keys and
+ * cards up at once before deciding (vq_service_prefetch, vq_store_prefetch_members). */
 void vqd_reply_key(const char *client, const char *rid, char key[VQ_STORE_RID_MAX + 1]);
 int vqd_request_key(const char *payload, size_t len, const char *client,
-                    char key[VQ_STORE_RID_MAX + 1]);
+                    char key[VQ_STORE_RID_MAX + 1], char card[VQ_STORE_CARD_MAX + 1]);
 
 /* The reply every request of a batch whose commit failed gets instead. */
 char *vqd_storage_error(const char *payload, size_t len);

@@ -718,6 +718,52 @@ START_TEST(test_members)
 	commit_ok(st);
 	ck_assert_int_eq(vq_store_member_count(st, &n), VQ_OK);
 	ck_assert_int_eq(n, 4);
+
+	/* A batch looks its cards up at once: the answers are the same, what it writes after
+	 * is seen, and nothing outlives it. */
+	const char *const cards[] = {"A", "B", "4111 2222 3333", "A"};
+	ck_assert_int_eq(vq_store_prefetch_members(st, cards, 4), VQ_EINVAL); /* not in a batch */
+	begin_ok(st);
+	ck_assert_int_eq(vq_store_prefetch_members(st, (const char *const[]){"bad\x01"}, 1),
+	                 VQ_EINVAL);
+	ck_assert_int_eq(vq_store_prefetch_members(st, cards, 4), VQ_OK);
+	ck_assert_int_eq(vq_store_get_member(st, "A", tier), VQ_OK);
+	ck_assert_str_eq(tier, "gold");
+	ck_assert_int_eq(vq_store_get_member(st, "4111 2222 3333", tier), VQ_OK);
+	ck_assert_str_eq(tier, "platinum_2");
+	ck_assert_int_eq(vq_store_get_member(st, "B", tier), VQ_ENOTFOUND);
+	ck_assert_int_eq(vq_store_put_member(st, "B", "silver"), VQ_OK);
+	ck_assert_int_eq(vq_store_get_member(st, "B", tier), VQ_OK);
+	ck_assert_str_eq(tier, "silver");
+	ck_assert_int_eq(vq_store_get_member(st, "C", tier), VQ_OK); /* not looked up: read */
+	vq_store_rollback(st);
+	ck_assert_int_eq(vq_store_get_member(st, "B", tier), VQ_ENOTFOUND);
+	vq_store_close(st);
+}
+END_TEST
+
+static int64_t store_session(void);
+
+/* PostgreSQL: the cards a batch looked up are answered without the server (the session
+ * gone, they still are; a card not looked up then fails, as any read would). */
+START_TEST(test_pg_members_prefetched)
+{
+	use(PG);
+	vq_store *st = open_ok();
+	begin_ok(st);
+	ck_assert_int_eq(vq_store_put_member(st, "A", "gold"), VQ_OK);
+	commit_ok(st);
+	begin_ok(st);
+	ck_assert_int_eq(vq_store_prefetch_members(st, (const char *const[]){"A", "Z"}, 2), VQ_OK);
+	char sql[96];
+	snprintf(sql, sizeof sql, "SELECT pg_terminate_backend(%lld)", (long long)store_session());
+	raw_exec(sql);
+	char tier[VQ_ID_MAX];
+	ck_assert_int_eq(vq_store_get_member(st, "A", tier), VQ_OK);
+	ck_assert_str_eq(tier, "gold");
+	ck_assert_int_eq(vq_store_get_member(st, "Z", tier), VQ_ENOTFOUND);
+	ck_assert_int_eq(vq_store_get_member(st, "Q", tier), VQ_ESTORE);
+	ck_assert_int_eq(vq_store_commit(st), VQ_ESTORE);
 	vq_store_close(st);
 }
 END_TEST
@@ -2011,6 +2057,7 @@ static Suite *store_suite(void)
 	tcase_add_loop_test(tc, test_requests, 0, NBACKENDS);
 	tcase_add_loop_test(tc, test_many_rows, 0, NBACKENDS);
 	tcase_add_loop_test(tc, test_members, 0, NBACKENDS);
+	tcase_add_test(tc, test_pg_members_prefetched);
 	tcase_add_loop_test(tc, test_audit, 0, NBACKENDS);
 	tcase_add_loop_test(tc, test_keys, 0, NBACKENDS);
 	tcase_add_loop_test(tc, test_open_tickets, 0, NBACKENDS);
