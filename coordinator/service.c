@@ -171,46 +171,55 @@ int vq_service_batch_ok(const vq_service *svc)
 	return svc->in_batch && svc->book && vq_store_batch_ok(svc->store);
 }
 
-/* Writes what the batch changed in the book so far, in one call. */
-static int flush(vq_service *svc)
+/* What the batch changed, as rows for the store: the book's changes (vq_book_changes), with
+ * slots and attraction states read from the book. slots and attrs are the caller's to
+ * free. */
+static int batch_rows(vq_service *svc, vq_store_rows *rows, vq_store_slot **slots,
+                      vq_store_attr **attrs)
 {
 	vq_changes ch;
 	vq_book_changes(svc->book, &ch);
-	if (!ch.ntickets && !ch.nslots && !ch.nattrs)
-		return VQ_OK;
-	vq_store_slot *slots = calloc(ch.nslots ? ch.nslots : 1, sizeof *slots);
-	vq_store_attr *attrs = calloc(ch.nattrs ? ch.nattrs : 1, sizeof *attrs);
-	int rc = slots && attrs ? VQ_OK : VQ_ENOMEM;
+	*slots = calloc(ch.nslots ? ch.nslots : 1, sizeof **slots);
+	*attrs = calloc(ch.nattrs ? ch.nattrs : 1, sizeof **attrs);
+	int rc = *slots && *attrs ? VQ_OK : VQ_ENOMEM;
 	for (size_t i = 0; rc == VQ_OK && i < ch.nslots; i++) {
-		slots[i].attr = vq_site_attr(svc->site, ch.slots[i].attr)->id;
-		slots[i].slot = ch.slots[i].slot;
-		rc = vq_book_slot(svc->book, ch.slots[i].attr, ch.slots[i].slot, &slots[i].view);
+		(*slots)[i].attr = vq_site_attr(svc->site, ch.slots[i].attr)->id;
+		(*slots)[i].slot = ch.slots[i].slot;
+		rc = vq_book_slot(svc->book, ch.slots[i].attr, ch.slots[i].slot, &(*slots)[i].view);
 	}
 	for (size_t i = 0; rc == VQ_OK && i < ch.nattrs; i++) {
-		attrs[i].attr = vq_site_attr(svc->site, ch.attrs[i])->id;
-		attrs[i].state = *vq_book_attr_state(svc->book, ch.attrs[i]);
+		(*attrs)[i].attr = vq_site_attr(svc->site, ch.attrs[i])->id;
+		(*attrs)[i].state = *vq_book_attr_state(svc->book, ch.attrs[i]);
 	}
-	if (rc == VQ_OK) {
-		vq_store_rows rows = {.day_start = svc->day.start,
-		                      .tickets = ch.tickets,
-		                      .ntickets = ch.ntickets,
-		                      .slots = slots,
-		                      .nslots = ch.nslots,
-		                      .attrs = attrs,
-		                      .nattrs = ch.nattrs};
+	*rows = (vq_store_rows){.day_start = svc->day.start,
+	                        .tickets = ch.tickets,
+	                        .ntickets = ch.ntickets,
+	                        .slots = *slots,
+	                        .nslots = ch.nslots,
+	                        .attrs = *attrs,
+	                        .nattrs = ch.nattrs};
+	return rc;
+}
+
+/* Writes what the batch changed in the book so far, in one call (a redemption's
+ * conditional update needs the ticket on disk as the book has it). */
+static int flush(vq_service *svc)
+{
+	vq_store_rows rows;
+	vq_store_slot *slots = NULL;
+	vq_store_attr *attrs = NULL;
+	int rc = batch_rows(svc, &rows, &slots, &attrs);
+	if (rc == VQ_OK && (rows.ntickets || rows.nslots || rows.nattrs))
 		rc = vq_store_put_rows(svc->store, &rows);
-	}
 	free(slots);
 	free(attrs);
 	return rc;
 }
 
-/* Writes the replies the batch remembered. */
-static int flush_replies(vq_service *svc)
+/* The replies the batch remembered, for the store (pointing into svc->mine). */
+static int batch_replies(vq_service *svc, vq_store_reply **out)
 {
-	if (!svc->nmine)
-		return VQ_OK;
-	vq_store_reply *r = calloc(svc->nmine, sizeof *r);
+	vq_store_reply *r = calloc(svc->nmine ? svc->nmine : 1, sizeof *r);
 	if (!r)
 		return VQ_ENOMEM;
 	for (size_t i = 0; i < svc->nmine; i++)
@@ -220,24 +229,35 @@ static int flush_replies(vq_service *svc)
 		                        .reply = svc->mine[i].reply,
 		                        .len = svc->mine[i].len,
 		                        .at = svc->mine[i].at};
-	int rc = vq_store_put_requests(svc->store, r, svc->nmine);
-	free(r);
-	return rc;
+	*out = r;
+	return VQ_OK;
 }
 
 int vq_service_commit(vq_service *svc)
 {
 	if (!svc->in_batch)
 		return VQ_EINVAL;
-	int rc = vq_service_batch_ok(svc) ? flush(svc) : VQ_ESTORE;
+	vq_store_rows rows;
+	vq_store_slot *slots = NULL;
+	vq_store_attr *attrs = NULL;
+	vq_store_reply *replies = NULL;
+	/* the rows, the replies and the commit in one call: one round trip to a database
+	 * across a network */
+	int rc = vq_service_batch_ok(svc) ? batch_rows(svc, &rows, &slots, &attrs) : VQ_ESTORE;
 	if (rc == VQ_OK)
-		rc = flush_replies(svc);
+		rc = batch_replies(svc, &replies);
+	int ended = 0;
+	if (rc == VQ_OK) {
+		rc = vq_store_commit_rows(svc->store, &rows, replies, svc->nmine);
+		ended = rc != VQ_EINVAL;
+	}
+	if (!ended)
+		vq_store_rollback(svc->store);
 	svc->in_batch = 0;
 	forget_batch(svc);
-	if (rc == VQ_OK)
-		rc = vq_store_commit(svc->store);
-	else
-		vq_store_rollback(svc->store);
+	free(slots);
+	free(attrs);
+	free(replies);
 	if (rc == VQ_OK) {
 		vq_book_changes_clear(svc->book);
 		return VQ_OK;

@@ -19,7 +19,8 @@
  *   - a vqd serves only while it reaches a broker: standing by, it claims only while
  *     connected; serving, once it has been without any broker for a lease it lets the
  *     claim go (vq_store_release_claim) and stands by, so a vqd the kiosks can reach takes
- *     over (on SQLite, with no other vqd, it keeps serving and waits for a broker);
+ *     over (on SQLite, with no other vqd, none of this applies: it serves from the start
+ *     and keeps serving while it waits for a broker);
  *   - taking over loads everything from the store before answering anything: the day's
  *     book, the operators' tier rules and settings, the signing keys (the key file read
  *     afresh; if it lacks the newest key of the vqd served before, a new key is made:
@@ -158,7 +159,9 @@ int vqd_claim_tick(vq_vqd *d, vq_bus *bus, double mono, int64_t now)
 	vq_store *st = vq_service_store(d->svc);
 	int held = 0;
 	int64_t term = 0;
-	int linked = vq_bus_connected(bus);
+	/* with nobody to hand over to (SQLite), a vqd serves whether or not a broker is
+	 * there: it loads its day and keys at once, as a lone vqd always has */
+	int linked = vq_bus_connected(bus) || !vq_store_claim_shared(st);
 	if (linked)
 		d->unlinked_since = 0;
 	else if (!d->unlinked_since)
@@ -169,7 +172,7 @@ int vqd_claim_tick(vq_vqd *d, vq_bus *bus, double mono, int64_t now)
 			         "no broker reached for a whole lease: the claim is let go");
 			return CLAIM_EVERY_MS;
 		}
-		d->unlinked_since = mono; /* SQLite: nobody to hand over to; ask again later */
+		d->unlinked_since = mono; /* the session is in doubt: ask again later */
 	}
 	if (d->serving) {
 		double proof = vq_store_claim_proof(st);

@@ -126,6 +126,14 @@ typedef struct vq_store_reply {
 	int64_t at;
 } vq_store_reply;
 int vq_store_put_requests(vq_store *st, const vq_store_reply *r, size_t n);
+/* The end of a batch in one call: rows (NULL: none) written as vq_store_put_rows would,
+ * the n replies as vq_store_put_requests would, then vq_store_commit — on PostgreSQL in
+ * one round trip (the writes check themselves on the server, so the COMMIT queued behind a
+ * refused one never runs). VQ_OK only if all of it was written and committed; otherwise
+ * nothing of the batch was, and the batch has ended (VQ_ESTORE). VQ_EINVAL outside a
+ * batch, or for rows or replies the single calls would refuse (the batch stays open). */
+int vq_store_commit_rows(vq_store *st, const vq_store_rows *rows, const vq_store_reply *r,
+                         size_t n);
 /* Looks n request ids up at once: fn(arg, i, reply, len, kind, digest) for each rids[i]
  * stored (reply is len bytes plus a NUL; digest is NULL for a reply kept before digests
  * were; all valid during the call only). The caller compares kind and digest as
@@ -248,6 +256,9 @@ double vq_store_claim_proof(const vq_store *st);
  * serve: it lost every broker). VQ_OK when this store no longer holds it (also when the
  * session was already gone); VQ_EINVAL on SQLite, whose one process cannot give it up. */
 int vq_store_release_claim(vq_store *st);
+/* True when other processes may hold the claim (PostgreSQL); false for SQLite, where the
+ * one process on a file always holds it. */
+int vq_store_claim_shared(const vq_store *st);
 
 /* Fault injection for tests (SQLite): the n-th next write or sync the store's database
  * file(s) do (1 = the very next), and every one after it, fails with an I/O error; 0 turns

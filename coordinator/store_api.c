@@ -246,13 +246,20 @@ int vq_store_request_valid(const char *rid, const char *kind, const uint8_t *dig
 	       (reply || len == 0) && len <= VQ_STORE_TEXT_MAX;
 }
 
-int vq_store_put_requests(vq_store *st, const vq_store_reply *r, size_t n)
+static int replies_valid(const vq_store_reply *r, size_t n)
 {
-	if (!st || (n && !r))
-		return VQ_EINVAL;
+	if (n && !r)
+		return 0;
 	for (size_t i = 0; i < n; i++)
 		if (!vq_store_request_valid(r[i].rid, r[i].kind, r[i].digest, r[i].reply, r[i].len))
-			return VQ_EINVAL;
+			return 0;
+	return 1;
+}
+
+int vq_store_put_requests(vq_store *st, const vq_store_reply *r, size_t n)
+{
+	if (!st || !replies_valid(r, n))
+		return VQ_EINVAL;
 	return n ? st->ops->put_requests(st, r, n) : VQ_OK;
 }
 
@@ -267,25 +274,39 @@ int vq_store_get_requests(vq_store *st, const char *const *rids, size_t n, vq_st
 	return n ? st->ops->get_requests(st, rids, n, fn, arg) : VQ_OK;
 }
 
-int vq_store_put_rows(vq_store *st, const vq_store_rows *rows)
+static int rows_valid(const vq_store_rows *rows)
 {
-	if (!st || !rows || (rows->ntickets && !rows->tickets) || (rows->nslots && !rows->slots) ||
+	if (!rows || (rows->ntickets && !rows->tickets) || (rows->nslots && !rows->slots) ||
 	    (rows->nattrs && !rows->attrs))
-		return VQ_EINVAL;
+		return 0;
 	for (size_t i = 0; i < rows->ntickets; i++)
 		if (!valid_ticket(rows->tickets[i]))
-			return VQ_EINVAL;
+			return 0;
 	for (size_t i = 0; i < rows->nslots; i++) {
 		const vq_store_slot *s = &rows->slots[i];
 		if (!vq_store_valid_id(s->attr) || s->slot < 0 || s->view.cap < 0 ||
 		    s->view.taken < 0)
-			return VQ_EINVAL;
+			return 0;
 	}
 	for (size_t i = 0; i < rows->nattrs; i++)
 		if (!vq_store_valid_id(rows->attrs[i].attr) ||
 		    !valid_attr_state(&rows->attrs[i].state))
-			return VQ_EINVAL;
+			return 0;
+	return 1;
+}
+
+int vq_store_put_rows(vq_store *st, const vq_store_rows *rows)
+{
+	if (!st || !rows_valid(rows))
+		return VQ_EINVAL;
 	return st->ops->put_rows(st, rows);
+}
+
+int vq_store_commit_rows(vq_store *st, const vq_store_rows *rows, const vq_store_reply *r, size_t n)
+{
+	if (!st || (rows && !rows_valid(rows)) || !replies_valid(r, n))
+		return VQ_EINVAL;
+	return st->ops->commit_rows(st, rows, r, n);
 }
 
 int vq_store_get_request(vq_store *st, const char *rid, const char *kind,
@@ -604,6 +625,11 @@ int vq_store_claim(vq_store *st, int lease_ms, int *held, int64_t *term)
 double vq_store_claim_proof(const vq_store *st)
 {
 	return st ? st->ops->claim_proof(st) : 0;
+}
+
+int vq_store_claim_shared(const vq_store *st)
+{
+	return st && st->ops != &vq_store_sqlite_ops;
 }
 
 int vq_store_release_claim(vq_store *st)

@@ -38,6 +38,8 @@ struct vq_store_ops {
 
 	int (*begin)(vq_store *st);
 	int (*commit)(vq_store *st);
+	int (*commit_rows)(vq_store *st, const vq_store_rows *rows, const vq_store_reply *r,
+	                   size_t n);
 	int (*rollback)(vq_store *st);
 	int (*poison)(vq_store *st, const char *why);
 	int (*batch_ok)(const vq_store *st);

@@ -34,7 +34,7 @@
 #define APP_SITE     "vq"         /* vq_schema.app of a site's schema */
 #define APP_CHAIN    "vq-chain"   /* ... and of a chain's */
 #define MIGRATE_LOCK "7671000001" /* pg_advisory_xact_lock key: one migration at a time */
-#define MAX_PARAMS   32
+#define MAX_PARAMS   36
 
 /* ---- schema ---- */
 
@@ -166,6 +166,39 @@ _Static_assert(sizeof site_migrations / sizeof site_migrations[0] == VQ_STORE_SC
 	"id, attr, slot_start, win_start, win_end, tier, party, number, guest, state, issued_at, " \
 	"valid_from, valid_until, used_at, used_gate, used_offline, kind, issued_by"
 
+/* A batch's rows in one statement: one array a column (unnest zips them into rows); each
+ * part counts the rows it wrote, so a ticket refused by the state rule shows. */
+#define PUT_ROWS_CTE                                                                               \
+	"WITH t AS (INSERT INTO tickets (" TICKET_COLS ")"                                         \
+	" SELECT * FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::bigint[],"              \
+	" $5::bigint[], $6::smallint[], $7::smallint[], $8::integer[], $9::bigint[],"              \
+	" $10::smallint[], $11::bigint[], $12::bigint[], $13::bigint[], $14::bigint[],"            \
+	" $15::text[], $16::smallint[], $17::smallint[], $18::text[])"                             \
+	" ON CONFLICT (id) DO UPDATE SET attr = excluded.attr,"                                    \
+	" slot_start = excluded.slot_start, win_start = excluded.win_start,"                       \
+	" win_end = excluded.win_end, tier = excluded.tier, party = excluded.party,"               \
+	" number = excluded.number, guest = excluded.guest, state = excluded.state,"               \
+	" issued_at = excluded.issued_at, valid_from = excluded.valid_from,"                       \
+	" valid_until = excluded.valid_until, used_at = excluded.used_at,"                         \
+	" used_gate = excluded.used_gate, used_offline = excluded.used_offline,"                   \
+	" kind = excluded.kind, issued_by = excluded.issued_by"                                    \
+	" WHERE tickets.state = excluded.state OR tickets.state = 0"                               \
+	" OR (tickets.state = 3 AND excluded.state IN (1, 2)) RETURNING 1),"                       \
+	" s AS (INSERT INTO slots (attr, day_start, slot, start, cap, taken)"                      \
+	" SELECT a, $19, sl, st, c, tk FROM unnest($20::text[], $21::integer[], $22::bigint[],"    \
+	" $23::integer[], $24::integer[]) AS x (a, sl, st, c, tk)"                                 \
+	" ON CONFLICT (attr, day_start, slot) DO UPDATE SET start = excluded.start,"               \
+	" cap = excluded.cap, taken = excluded.taken RETURNING 1),"                                \
+	" a AS (INSERT INTO attr_state (attr, day_start, status, closed_at, reopened_at,"          \
+	" throughput, share, overbook, next_number)"                                               \
+	" SELECT a, $19, s, c, r, t, sh, o, n FROM unnest($25::text[], $26::smallint[],"           \
+	" $27::bigint[], $28::bigint[], $29::integer[], $30::integer[], $31::integer[],"           \
+	" $32::integer[]) AS x (a, s, c, r, t, sh, o, n)"                                          \
+	" ON CONFLICT (attr, day_start) DO UPDATE SET status = excluded.status,"                   \
+	" closed_at = excluded.closed_at, reopened_at = excluded.reopened_at,"                     \
+	" throughput = excluded.throughput, share = excluded.share,"                               \
+	" overbook = excluded.overbook, next_number = excluded.next_number RETURNING 1)"
+
 enum stmt_id {
 	S_SCHEMA_VERSION,
 	S_PUT_TICKET,
@@ -200,7 +233,9 @@ enum stmt_id {
 	S_SET_SETTING,
 	S_GET_SETTING,
 	S_PUT_ROWS,
+	S_PUT_ROWS_CHECKED,
 	S_PUT_REQUESTS,
+	S_PUT_REQUESTS_CHECKED,
 	S_GET_REQUESTS,
 	S_COUNT
 };
@@ -278,42 +313,27 @@ static const char *const stmt_sql[S_COUNT] = {
     [S_SET_SETTING] = "INSERT INTO settings (key, value) VALUES ($1, $2)"
                       " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
     [S_GET_SETTING] = "SELECT value FROM settings WHERE key = $1",
-    /* A batch's rows in one statement: one array a column (unnest zips them into rows);
-     * each part counts the rows it wrote, so a ticket refused by the state rule shows. */
-    [S_PUT_ROWS] =
-        "WITH t AS (INSERT INTO tickets (" TICKET_COLS ")"
-        " SELECT * FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::bigint[],"
-        " $5::bigint[], $6::smallint[], $7::smallint[], $8::integer[], $9::bigint[],"
-        " $10::smallint[], $11::bigint[], $12::bigint[], $13::bigint[], $14::bigint[],"
-        " $15::text[], $16::smallint[], $17::smallint[], $18::text[])"
-        " ON CONFLICT (id) DO UPDATE SET attr = excluded.attr,"
-        " slot_start = excluded.slot_start, win_start = excluded.win_start,"
-        " win_end = excluded.win_end, tier = excluded.tier, party = excluded.party,"
-        " number = excluded.number, guest = excluded.guest, state = excluded.state,"
-        " issued_at = excluded.issued_at, valid_from = excluded.valid_from,"
-        " valid_until = excluded.valid_until, used_at = excluded.used_at,"
-        " used_gate = excluded.used_gate, used_offline = excluded.used_offline,"
-        " kind = excluded.kind, issued_by = excluded.issued_by"
-        " WHERE tickets.state = excluded.state OR tickets.state = 0"
-        " OR (tickets.state = 3 AND excluded.state IN (1, 2)) RETURNING 1),"
-        " s AS (INSERT INTO slots (attr, day_start, slot, start, cap, taken)"
-        " SELECT a, $19, sl, st, c, tk FROM unnest($20::text[], $21::integer[], $22::bigint[],"
-        " $23::integer[], $24::integer[]) AS x (a, sl, st, c, tk)"
-        " ON CONFLICT (attr, day_start, slot) DO UPDATE SET start = excluded.start,"
-        " cap = excluded.cap, taken = excluded.taken RETURNING 1),"
-        " a AS (INSERT INTO attr_state (attr, day_start, status, closed_at, reopened_at,"
-        " throughput, share, overbook, next_number)"
-        " SELECT a, $19, s, c, r, t, sh, o, n FROM unnest($25::text[], $26::smallint[],"
-        " $27::bigint[], $28::bigint[], $29::integer[], $30::integer[], $31::integer[],"
-        " $32::integer[]) AS x (a, s, c, r, t, sh, o, n)"
-        " ON CONFLICT (attr, day_start) DO UPDATE SET status = excluded.status,"
-        " closed_at = excluded.closed_at, reopened_at = excluded.reopened_at,"
-        " throughput = excluded.throughput, share = excluded.share,"
-        " overbook = excluded.overbook, next_number = excluded.next_number RETURNING 1)"
-        " SELECT (SELECT count(*) FROM t), (SELECT count(*) FROM s), (SELECT count(*) FROM a)",
+    [S_PUT_ROWS] = PUT_ROWS_CTE
+    " SELECT (SELECT count(*) FROM t), (SELECT count(*) FROM s), (SELECT count(*) FROM a)",
+    /* The same, failing by itself when a row was not written ($33..$35: how many of each
+     * must be), so that a COMMIT sent behind it in one pipeline never runs after it. */
+    [S_PUT_ROWS_CHECKED] = PUT_ROWS_CTE
+    " SELECT CASE WHEN (SELECT count(*) FROM t) = $33::bigint"
+    " AND (SELECT count(*) FROM s) = $34::bigint AND (SELECT count(*) FROM a) = $35::bigint"
+    " THEN 0 ELSE ('a row of the batch was not written: tickets '"
+    " || (SELECT count(*) FROM t) || ' of ' || $33::bigint || ', slots '"
+    " || (SELECT count(*) FROM s) || ' of ' || $34::bigint || ', states '"
+    " || (SELECT count(*) FROM a) || ' of ' || $35::bigint)::integer END",
     [S_PUT_REQUESTS] = "INSERT INTO requests (rid, kind, reply, at, digest)"
                        " SELECT * FROM unnest($1::text[], $2::text[], $3::bytea[], $4::bigint[],"
                        " $5::bytea[]) ON CONFLICT (rid) DO NOTHING",
+    [S_PUT_REQUESTS_CHECKED] =
+        "WITH r AS (INSERT INTO requests (rid, kind, reply, at, digest)"
+        " SELECT * FROM unnest($1::text[], $2::text[], $3::bytea[], $4::bigint[],"
+        " $5::bytea[]) ON CONFLICT (rid) DO NOTHING RETURNING 1)"
+        " SELECT CASE WHEN count(*) = $6::bigint THEN 0 ELSE ('a request id is remembered"
+        " already: ' || count(*) || ' of ' || $6::bigint || ' replies written')::integer END"
+        " FROM r",
     [S_GET_REQUESTS] = "SELECT rid, reply, kind, digest FROM requests WHERE rid = ANY ($1::text[])",
 };
 
@@ -1317,15 +1337,11 @@ static int arr_params(params *p, arr *a, size_t n)
 	return VQ_OK;
 }
 
-enum { T_COLS = 18, S_COLS = 5, A_COLS = 8 };
+enum { T_COLS = 18, S_COLS = 5, A_COLS = 8, R_COLS = 5 };
 
-static int pg_put_rows(vq_store *base, const vq_store_rows *rows)
+/* A batch's rows as S_PUT_ROWS's parameters, in arrays the caller frees. */
+static int rows_params(const vq_store_rows *rows, arr *t, arr *sl, arr *at, params *p)
 {
-	pgs *st = (pgs *)base;
-	int rc = writable(st);
-	if (rc != VQ_OK)
-		return rc;
-	arr t[T_COLS] = {{0}}, sl[S_COLS] = {{0}}, at[A_COLS] = {{0}};
 	for (size_t i = 0; i < rows->ntickets; i++) {
 		const vq_ticket *k = rows->tickets[i];
 		arr_i64(&t[0], (int64_t)k->id);
@@ -1366,14 +1382,25 @@ static int pg_put_rows(vq_store *base, const vq_store_rows *rows)
 		arr_i64(&at[6], x->state.overbook_pct);
 		arr_i64(&at[7], (int64_t)x->state.next_number);
 	}
-	params p = {0};
-	rc = arr_params(&p, t, T_COLS);
+	int rc = arr_params(p, t, T_COLS);
 	if (rc == VQ_OK) {
-		p_i64(&p, rows->day_start);
-		rc = arr_params(&p, sl, S_COLS);
+		p_i64(p, rows->day_start);
+		rc = arr_params(p, sl, S_COLS);
 	}
 	if (rc == VQ_OK)
-		rc = arr_params(&p, at, A_COLS);
+		rc = arr_params(p, at, A_COLS);
+	return rc;
+}
+
+static int pg_put_rows(vq_store *base, const vq_store_rows *rows)
+{
+	pgs *st = (pgs *)base;
+	int rc = writable(st);
+	if (rc != VQ_OK)
+		return rc;
+	arr t[T_COLS] = {{0}}, sl[S_COLS] = {{0}}, at[A_COLS] = {{0}};
+	params p = {0};
+	rc = rows_params(rows, t, sl, at, &p);
 	PGresult *r = NULL;
 	if (rc == VQ_OK && !(r = run(st, S_PUT_ROWS, &p, "put rows")))
 		rc = VQ_ESTORE;
@@ -1395,13 +1422,9 @@ static int pg_put_rows(vq_store *base, const vq_store_rows *rows)
 	return rc;
 }
 
-static int pg_put_requests(vq_store *base, const vq_store_reply *r, size_t n)
+/* A batch's replies as S_PUT_REQUESTS's parameters, in arrays the caller frees. */
+static int replies_params(const vq_store_reply *r, size_t n, arr *a, params *p)
 {
-	pgs *st = (pgs *)base;
-	int rc = writable(st);
-	if (rc != VQ_OK)
-		return rc;
-	arr a[5] = {{0}};
 	for (size_t i = 0; i < n; i++) {
 		arr_text(&a[0], r[i].rid);
 		arr_text(&a[1], r[i].kind);
@@ -1409,8 +1432,18 @@ static int pg_put_requests(vq_store *base, const vq_store_reply *r, size_t n)
 		arr_i64(&a[3], r[i].at);
 		arr_bytes(&a[4], r[i].digest, VQ_STORE_DIGEST_LEN);
 	}
+	return arr_params(p, a, R_COLS);
+}
+
+static int pg_put_requests(vq_store *base, const vq_store_reply *r, size_t n)
+{
+	pgs *st = (pgs *)base;
+	int rc = writable(st);
+	if (rc != VQ_OK)
+		return rc;
+	arr a[R_COLS] = {{0}};
 	params p = {0};
-	rc = arr_params(&p, a, 5);
+	rc = replies_params(r, n, a, &p);
 	PGresult *res = NULL;
 	if (rc == VQ_OK && !(res = run(st, S_PUT_REQUESTS, &p, "put requests")))
 		rc = VQ_ESTORE;
@@ -1419,7 +1452,112 @@ static int pg_put_requests(vq_store *base, const vq_store_reply *r, size_t n)
 	PQclear(res);
 	if (rc != VQ_OK && rc != VQ_ESTORE)
 		store_fail(st, "put requests", vq_strerror(rc)); /* half written: the batch dies */
-	arrs_free(a, 5);
+	arrs_free(a, R_COLS);
+	return rc;
+}
+
+/* Sends statement id in pipeline mode (its result is read later). */
+static int send_prepared(pgs *st, enum stmt_id id, const params *p)
+{
+	char name[8];
+	snprintf(name, sizeof name, "s%d", (int)id);
+	return PQsendQueryPrepared(st->conn, name, p->n, p->v, p->len, p->fmt, 0);
+}
+
+/* The end of a batch in one round trip: its rows, its replies and COMMIT in one pipeline.
+ * The two writes check themselves (S_*_CHECKED fail when a row was not written), so a
+ * COMMIT behind a failed one is skipped by the server and the whole batch rolls back. */
+static int pg_commit_rows(vq_store *base, const vq_store_rows *rows, const vq_store_reply *r,
+                          size_t n)
+{
+	pgs *st = (pgs *)base;
+	if (!st->batch) {
+		set_err(st, "commit", "no transaction is open");
+		return VQ_EINVAL;
+	}
+	int has_rows = rows && (rows->ntickets || rows->nslots || rows->nattrs);
+	if (writable(st) != VQ_OK || (!has_rows && !n))
+		return pg_commit(base); /* a dead batch fails there; an empty one just commits */
+	arr t[T_COLS] = {{0}}, sl[S_COLS] = {{0}}, at[A_COLS] = {{0}}, a[R_COLS] = {{0}};
+	params pr = {0}, pq = {0};
+	int rc = VQ_OK;
+	if (has_rows && (rc = rows_params(rows, t, sl, at, &pr)) == VQ_OK) {
+		p_i64(&pr, (int64_t)rows->ntickets);
+		p_i64(&pr, (int64_t)rows->nslots);
+		p_i64(&pr, (int64_t)rows->nattrs);
+	}
+	if (rc == VQ_OK && n && (rc = replies_params(r, n, a, &pq)) == VQ_OK)
+		p_i64(&pq, (int64_t)n);
+	if (rc != VQ_OK) {
+		store_fail(st, "commit", vq_strerror(rc));
+		rc = pg_commit(base); /* poisoned: rolls back */
+		goto out;
+	}
+	st->batch = 0;
+	forget_members(st);
+	st->committing = 1;
+	st->commit_warned = 0;
+	/* libpq copies the parameters as it queues each statement */
+	int nsent = 0, ok = PQenterPipelineMode(st->conn);
+	if (ok && has_rows && (ok = send_prepared(st, S_PUT_ROWS_CHECKED, &pr)))
+		nsent++;
+	if (ok && n && (ok = send_prepared(st, S_PUT_REQUESTS_CHECKED, &pq)))
+		nsent++;
+	if (ok && (ok = PQsendQueryParams(st->conn, "COMMIT", 0, NULL, NULL, NULL, NULL, 0)))
+		nsent++;
+	ok = ok && PQpipelineSync(st->conn);
+	/* the results in order, each followed by NULL, then the sync */
+	int got = 0, nulls = 0, failed = !ok, synced = 0;
+	while (nsent && !synced) {
+		PGresult *res = PQgetResult(st->conn);
+		if (!res) { /* between two results; never more of them than results */
+			if (PQstatus(st->conn) != CONNECTION_OK || ++nulls > nsent)
+				break;
+			continue;
+		}
+		ExecStatusType s = PQresultStatus(res);
+		if (s == PGRES_PIPELINE_SYNC) {
+			synced = 1;
+		} else if (got++ < nsent - 1) { /* a write */
+			if (s != PGRES_TUPLES_OK && !failed) {
+				failed = 1;
+				set_err(st, "commit",
+				        s == PGRES_PIPELINE_ABORTED ? "aborted"
+				                                    : PQresultErrorMessage(res));
+			}
+		} else if (s != PGRES_COMMAND_OK || strcmp(PQcmdStatus(res), "COMMIT") != 0) {
+			if (!failed)
+				set_err(st, "commit",
+				        s == PGRES_COMMAND_OK ? "the server rolled the batch back"
+				                              : PQresultErrorMessage(res));
+			failed = 1;
+		}
+		PQclear(res);
+	}
+	st->committing = 0;
+	if (!synced || !PQexitPipelineMode(st->conn)) {
+		/* the session's state is unknown: end it (and any claim with it) */
+		if (!failed)
+			set_err(st, "commit", PQerrorMessage(st->conn));
+		failed = 1;
+		PQfinish(st->conn);
+		st->conn = NULL;
+		st->held = 0;
+	}
+	st->errmsg[strcspn(st->errmsg, "\n")] = '\0';
+	if (failed) {
+		if (PQstatus(st->conn) == CONNECTION_OK &&
+		    PQtransactionStatus(st->conn) != PQTRANS_IDLE)
+			PQclear(PQexec(st->conn, "ROLLBACK"));
+		rc = VQ_ESTORE;
+	} else {
+		rc = st->commit_warned ? VQ_ESTORE : VQ_OK;
+	}
+out:
+	arrs_free(t, T_COLS);
+	arrs_free(sl, S_COLS);
+	arrs_free(at, A_COLS);
+	arrs_free(a, R_COLS);
 	return rc;
 }
 
@@ -1997,6 +2135,7 @@ const vq_store_ops vq_store_pg_ops = {
     .errmsg = pg_errmsg,
     .begin = pg_begin,
     .commit = pg_commit,
+    .commit_rows = pg_commit_rows,
     .rollback = pg_rollback,
     .poison = pg_poison,
     .batch_ok = pg_batch_ok,

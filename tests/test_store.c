@@ -671,6 +671,53 @@ START_TEST(test_many_rows)
 	commit_ok(st);
 	const char *badids[1] = {""};
 	ck_assert_int_eq(vq_store_get_requests(st, badids, 1, on_reply, replies), VQ_EINVAL);
+
+	/* The end of a batch in one call: rows, replies and the commit; anything refused and
+	 * nothing of the batch is kept (on PostgreSQL the refusal happens on the server, in
+	 * the same round trip as the COMMIT queued behind it). */
+	ck_assert_int_eq(vq_store_commit_rows(st, &rows, r, 3), VQ_EINVAL); /* outside a batch */
+	begin_ok(st);
+	vq_ticket t5 = mk_ticket(5);
+	const vq_ticket *t5p[1] = {&t5};
+	vq_store_slot s5[1] = {{"coaster", 7, {.start = DAY + 12 * 3600, .cap = 9, .taken = 1}}};
+	vq_store_rows rows5 = {
+	    .day_start = DAY, .tickets = t5p, .ntickets = 1, .slots = s5, .nslots = 1};
+	vq_store_reply r5[1] = {{"kiosk-5/one", "issue", DG, "five", 4, 8}};
+	ck_assert_int_eq(vq_store_commit_rows(st, &br, r5, 1), VQ_EINVAL); /* still open */
+	ck_assert(vq_store_batch_ok(st));
+	ck_assert_int_eq(vq_store_commit_rows(st, &rows5, r5, 1), VQ_OK);
+	ck_assert_int_eq(vq_store_get_ticket(st, 5, &got), VQ_OK);
+	ck_assert_int_eq(raw_count("SELECT taken FROM slots WHERE attr = 'coaster' AND slot = 7"),
+	                 1);
+	ck_assert_int_eq(vq_store_get_request(st, "kiosk-5/one", "issue", DG, &one, &len), VQ_OK);
+	free(one);
+	/* a ticket moving back: refused, and the new ticket, slot and reply with it */
+	begin_ok(st);
+	vq_ticket t6 = mk_ticket(6);
+	const vq_ticket *b6[2] = {&t6, &t[0]};
+	s5[0].view.taken = 2;
+	vq_store_rows rows6 = {
+	    .day_start = DAY, .tickets = b6, .ntickets = 2, .slots = s5, .nslots = 1};
+	vq_store_reply r6[1] = {{"kiosk-6/one", "issue", DG, "six", 3, 9}};
+	ck_assert_int_eq(vq_store_commit_rows(st, &rows6, r6, 1), VQ_ESTORE);
+	ck_assert_int_eq(vq_store_get_ticket(st, 6, &got), VQ_ENOTICKET);
+	ck_assert_int_eq(raw_count("SELECT taken FROM slots WHERE attr = 'coaster' AND slot = 7"),
+	                 1);
+	ck_assert_int_eq(vq_store_get_request(st, "kiosk-6/one", "issue", DG, &one, &len),
+	                 VQ_ENOTFOUND);
+	/* a reply already remembered: the same */
+	begin_ok(st);
+	const vq_ticket *t6p[1] = {&t6};
+	vq_store_rows rows7 = {.day_start = DAY, .tickets = t6p, .ntickets = 1};
+	vq_store_reply r7[2] = {{"kiosk-7/one", "issue", DG, "7", 1, 9}, r5[0]};
+	ck_assert_int_eq(vq_store_commit_rows(st, &rows7, r7, 2), VQ_ESTORE);
+	ck_assert_int_eq(vq_store_get_ticket(st, 6, &got), VQ_ENOTICKET);
+	ck_assert_int_eq(vq_store_get_request(st, "kiosk-7/one", "issue", DG, &one, &len),
+	                 VQ_ENOTFOUND);
+	/* the store goes on: a batch after them commits */
+	begin_ok(st);
+	ck_assert_int_eq(vq_store_commit_rows(st, &rows7, r7, 1), VQ_OK);
+	ck_assert_int_eq(vq_store_get_ticket(st, 6, &got), VQ_OK);
 	vq_store_close(st);
 }
 END_TEST
