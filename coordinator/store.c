@@ -1242,12 +1242,10 @@ static int lite_audit_count(vq_store *base, int64_t *out)
 	return count_rows(st, S_COUNT_AUDIT, out, "count audit");
 }
 
-int vq_store_audit_recent(vq_store *st, int64_t since, const char *action, int limit,
-                          vq_audit_fn fn, void *arg)
+static int lite_audit_recent(vq_store *base, int64_t since, const char *action, int limit,
+                             vq_audit_fn fn, void *arg)
 {
-	if (!st || !fn || limit < 1 || limit > VQ_STORE_AUDIT_MAX ||
-	    (action && !printable(action, LABEL_MAX)))
-		return VQ_EINVAL;
+	lite *st = (lite *)base;
 	sqlite3_stmt *s = stmt(st, S_RECENT_AUDIT);
 	sqlite3_bind_int64(s, 1, since);
 	if (action)
@@ -1605,6 +1603,7 @@ const vq_store_ops vq_store_sqlite_ops = {
     .member_count = lite_member_count,
     .audit = lite_audit,
     .audit_count = lite_audit_count,
+    .audit_recent = lite_audit_recent,
     .put_key = lite_put_key,
     .get_active_key = lite_get_active_key,
     .get_key = lite_get_key,

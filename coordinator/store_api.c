@@ -386,6 +386,15 @@ int vq_store_audit_count(vq_store *st, int64_t *out)
 	return st->ops->audit_count(st, out);
 }
 
+int vq_store_audit_recent(vq_store *st, int64_t since, const char *action, int limit,
+                          vq_audit_fn fn, void *arg)
+{
+	if (!st || !fn || limit < 1 || limit > VQ_STORE_AUDIT_MAX ||
+	    (action && !printable(action, VQ_STORE_LABEL_MAX)))
+		return VQ_EINVAL;
+	return st->ops->audit_recent(st, since, action, limit, fn, arg);
+}
+
 int vq_store_put_key(vq_store *st, uint8_t kid, const uint8_t pk[32], int active, int64_t created)
 {
 	if (!st || !pk)

@@ -83,6 +83,8 @@ struct vq_store_ops {
 	int (*audit)(vq_store *st, int64_t at, const char *actor, const char *action,
 	             const char *detail);
 	int (*audit_count)(vq_store *st, int64_t *out);
+	int (*audit_recent)(vq_store *st, int64_t since, const char *action, int limit,
+	                    vq_audit_fn fn, void *arg);
 
 	int (*put_key)(vq_store *st, uint8_t kid, const uint8_t pk[32], int active,
 	               int64_t created);

@@ -221,6 +221,7 @@ enum stmt_id {
 	S_COUNT_MEMBERS,
 	S_AUDIT,
 	S_COUNT_AUDIT,
+	S_RECENT_AUDIT,
 	S_KEYS_DEACTIVATE,
 	S_PUT_KEY,
 	S_ACTIVE_KEY,
@@ -292,6 +293,9 @@ static const char *const stmt_sql[S_COUNT] = {
     [S_COUNT_MEMBERS] = "SELECT count(*) FROM @M.members",
     [S_AUDIT] = "INSERT INTO audit (at, actor, action, detail) VALUES ($1, $2, $3, $4)",
     [S_COUNT_AUDIT] = "SELECT count(*) FROM audit",
+    [S_RECENT_AUDIT] = "SELECT id, at, actor, action, detail FROM audit"
+                       " WHERE at >= $1 AND ($2::text IS NULL OR action = $2)"
+                       " ORDER BY id DESC LIMIT $3",
     [S_KEYS_DEACTIVATE] = "UPDATE keys SET active = 0, deactivated = $2"
                           " WHERE active = 1 AND kid <> $1",
     /* A kid of a retired key may be given to a new one: the row starts afresh. */
@@ -1804,6 +1808,35 @@ static int pg_audit_count(vq_store *base, int64_t *out)
 	return count_rows((pgs *)base, S_COUNT_AUDIT, out, "count audit");
 }
 
+static int pg_audit_recent(vq_store *base, int64_t since, const char *action, int limit,
+                           vq_audit_fn fn, void *arg)
+{
+	pgs *st = (pgs *)base;
+	params p = {0};
+	p_i64(&p, since);
+	if (action)
+		p_str(&p, action);
+	else
+		p_null(&p);
+	p_i64(&p, limit);
+	PGresult *r = run(st, S_RECENT_AUDIT, &p, "recent audit");
+	if (!r)
+		return VQ_ESTORE;
+	int rc = VQ_OK;
+	for (int i = 0; i < PQntuples(r) && rc == VQ_OK; i++) {
+		const vq_audit_entry e = {
+		    .id = col_i64(r, i, 0),
+		    .at = col_i64(r, i, 1),
+		    .actor = PQgetvalue(r, i, 2),
+		    .action = PQgetvalue(r, i, 3),
+		    .detail = PQgetisnull(r, i, 4) ? NULL : PQgetvalue(r, i, 4),
+		};
+		rc = fn(arg, &e);
+	}
+	PQclear(r);
+	return rc;
+}
+
 /* ---- signing keys ---- */
 
 static int pg_put_key(vq_store *base, uint8_t kid, const uint8_t pk[32], int active,
@@ -2161,6 +2194,7 @@ const vq_store_ops vq_store_pg_ops = {
     .member_count = pg_member_count,
     .audit = pg_audit,
     .audit_count = pg_audit_count,
+    .audit_recent = pg_audit_recent,
     .put_key = pg_put_key,
     .get_active_key = pg_get_active_key,
     .get_key = pg_get_key,

@@ -815,6 +815,25 @@ START_TEST(test_pg_members_prefetched)
 }
 END_TEST
 
+struct recent {
+	int n;
+	int64_t id[8], at[8];
+	char actor[8][32], action[8][32], detail[8][64];
+};
+
+static int recent_add(void *arg, const vq_audit_entry *e)
+{
+	struct recent *r = arg;
+	ck_assert_int_lt(r->n, 8);
+	r->id[r->n] = e->id;
+	r->at[r->n] = e->at;
+	snprintf(r->actor[r->n], sizeof r->actor[0], "%s", e->actor);
+	snprintf(r->action[r->n], sizeof r->action[0], "%s", e->action);
+	snprintf(r->detail[r->n], sizeof r->detail[0], "%s", e->detail ? e->detail : "(null)");
+	r->n++;
+	return 0;
+}
+
 START_TEST(test_audit)
 {
 	use(_i);
@@ -832,6 +851,26 @@ START_TEST(test_audit)
 	commit_ok(st);
 	ck_assert_int_eq(vq_store_audit_count(st, &n), VQ_OK);
 	ck_assert_int_eq(n, 3);
+
+	/* the newest first, from a time on, of one action or all (the console's audit) */
+	struct recent r = {0};
+	ck_assert_int_eq(vq_store_audit_recent(st, 0, NULL, 10, recent_add, &r), VQ_OK);
+	ck_assert_int_eq(r.n, 3);
+	ck_assert_str_eq(r.action[0], "key-rotate");
+	ck_assert_str_eq(r.action[2], "capacity");
+	ck_assert_str_eq(r.detail[0], "{}");
+	ck_assert_str_eq(r.detail[1], "(null)");
+	ck_assert_int_gt(r.id[0], r.id[1]);
+	memset(&r, 0, sizeof r);
+	ck_assert_int_eq(vq_store_audit_recent(st, 2, NULL, 1, recent_add, &r), VQ_OK);
+	ck_assert_int_eq(r.n, 1);
+	ck_assert_int_eq(r.at[0], 3);
+	memset(&r, 0, sizeof r);
+	ck_assert_int_eq(vq_store_audit_recent(st, 0, "close", 10, recent_add, &r), VQ_OK);
+	ck_assert_int_eq(r.n, 1);
+	ck_assert_str_eq(r.actor[0], "vqctl:alice");
+	ck_assert_int_eq(vq_store_audit_recent(st, 0, NULL, 0, recent_add, &r), VQ_EINVAL);
+	ck_assert_int_eq(vq_store_audit_recent(st, 0, "a\tb", 10, recent_add, &r), VQ_EINVAL);
 	vq_store_close(st);
 }
 END_TEST
