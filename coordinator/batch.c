@@ -30,20 +30,6 @@
 #define LONG_NAME_LOG_GAP 60 /* seconds between two log lines about over-long accounts */
 #define ACCOUNT_SHOWN_MAX 64
 
-/* An error reply to a request nobody looked into, under its rid if it has a usable one. */
-static char *refusal(const char *payload, size_t len, int code, const char *msg)
-{
-	cJSON *req = cJSON_ParseWithLength(payload, len);
-	const cJSON *rid =
-	    cJSON_IsObject(req) ? cJSON_GetObjectItemCaseSensitive(req, "rid") : NULL;
-	const char *r_id =
-	    cJSON_IsString(rid) && vqd_printable(rid->valuestring, 1, 64) ? rid->valuestring : NULL;
-	cJSON *r;
-	vqd_reply_err(&r, r_id, code, "%s", msg);
-	cJSON_Delete(req);
-	return vqd_render(r);
-}
-
 /* The store records who admitted a ticket in VQ_ID_MAX - 1 bytes; broker-config's
  * vq-accounts makes no longer names, but a broker set up by hand may. */
 static char *account_refusal(vq_vqd *d, const vqd_in *in, int64_t now)
@@ -64,7 +50,7 @@ static char *account_refusal(vq_vqd *d, const vqd_in *in, int64_t now)
 	char msg[128];
 	snprintf(msg, sizeof msg, "account names are 1..%d bytes; this one is longer",
 	         VQ_ID_MAX - 1);
-	return refusal(in->payload, in->len, VQ_EDENIED, msg);
+	return vqd_refuse(in->payload, in->len, VQ_EDENIED, msg);
 }
 
 /* A reply that says "nothing changed; retry" (or none at all, for lack of memory). */

@@ -118,13 +118,9 @@ void vqd_day_follow(vq_vqd *d, int64_t now, double mono_ms)
 
 char *vqd_day_refusal(const vq_vqd *d, const char *payload, size_t len)
 {
-	cJSON *req = cJSON_ParseWithLength(payload, len);
-	const cJSON *rid = req ? cJSON_GetObjectItemCaseSensitive(req, "rid") : NULL;
-	char name[11];
+	char name[11], msg[96];
 	vqd_day_name(&d->day, name);
-	cJSON *r;
-	vqd_reply_err(&r, cJSON_IsString(rid) ? rid->valuestring : NULL, VQ_ENODAY,
-	              "day %s could not be loaded; nothing was decided (vqd's log says why)", name);
-	cJSON_Delete(req);
-	return vqd_render(r);
+	snprintf(msg, sizeof msg,
+	         "day %s could not be loaded; nothing was decided (vqd's log says why)", name);
+	return vqd_refuse(payload, len, VQ_ENODAY, msg);
 }

@@ -66,15 +66,25 @@ char *vqd_render(cJSON *r)
 	return s;
 }
 
-char *vqd_storage_error(const char *payload, size_t len)
+char *vqd_refuse(const char *payload, size_t len, int code, const char *msg)
 {
 	cJSON *req = cJSON_ParseWithLength(payload, len);
-	const cJSON *rid = req ? cJSON_GetObjectItemCaseSensitive(req, "rid") : NULL;
+	const cJSON *rid =
+	    cJSON_IsObject(req) ? cJSON_GetObjectItemCaseSensitive(req, "rid") : NULL;
 	cJSON *r;
-	vqd_reply_err(&r, cJSON_IsString(rid) ? rid->valuestring : NULL, VQ_ESTORE,
-	              "could not record the request; nothing changed; retry with the same rid");
+	vqd_reply_err(&r,
+	              cJSON_IsString(rid) && vqd_printable(rid->valuestring, 1, VQD_RID_MAX)
+	                  ? rid->valuestring
+	                  : NULL,
+	              code, "%s", msg);
 	cJSON_Delete(req);
 	return vqd_render(r);
+}
+
+char *vqd_storage_error(const char *payload, size_t len)
+{
+	return vqd_refuse(payload, len, VQ_ESTORE,
+	                  "could not record the request; nothing changed; retry with the same rid");
 }
 
 /* --- request fields ------------------------------------------------------------------ */
@@ -448,19 +458,6 @@ static int remembered(const cJSON *r)
 
 /* --- dispatch ------------------------------------------------------------------------ */
 
-/* The rid of a request the strict parser refused, read leniently only to address the
- * refusal (into out, VQD_RID_MAX + 1 bytes); 0 if there is none worth echoing. */
-static int rid_of(const char *payload, size_t len, char *out)
-{
-	cJSON *req = cJSON_ParseWithLength(payload, len);
-	const cJSON *rid = cJSON_GetObjectItemCaseSensitive(req, "rid");
-	int ok = cJSON_IsString(rid) && vqd_printable(rid->valuestring, 1, VQD_RID_MAX);
-	if (ok)
-		snprintf(out, VQD_RID_MAX + 1, "%s", rid->valuestring);
-	cJSON_Delete(req);
-	return ok;
-}
-
 enum kind {
 	K_IDENTIFY,
 	K_QUOTE,
@@ -525,7 +522,7 @@ int vqd_request_key(const char *payload, size_t len, const char *client,
 	    cJSON_IsObject(root) ? cJSON_GetObjectItemCaseSensitive(root, "rid") : NULL;
 	const cJSON *c =
 	    cJSON_IsObject(root) ? cJSON_GetObjectItemCaseSensitive(root, "card") : NULL;
-	int ok = cJSON_IsString(rid) && vqd_printable(rid->valuestring, 1, 64);
+	int ok = cJSON_IsString(rid) && vqd_printable(rid->valuestring, 1, VQD_RID_MAX);
 	if (ok)
 		vqd_reply_key(client, rid->valuestring, key);
 	/* the handlers' own rule for a card (vqd_get_str "card", 1..32) */
@@ -574,14 +571,13 @@ char *vqd_handle(vq_vqd *d, const char *suffix, const char *payload, size_t len,
 	if (prc == VQ_ENOMEM)
 		return vqd_storage_error(payload, len);
 	if (prc != VQ_OK || !cJSON_IsObject(q.root)) {
-		char msg[160], rid_seen[VQD_RID_MAX + 1];
+		char msg[160];
 		if (prc != VQ_OK)
 			vq_json_error_text(&je, NULL, msg, sizeof msg);
 		else
 			snprintf(msg, sizeof msg, "expected a JSON object");
-		vqd_reply_err(&r, rid_of(payload, len, rid_seen) ? rid_seen : NULL, VQ_EBADREQ,
-		              "%s", msg);
-		goto out;
+		cJSON_Delete(q.root);
+		return vqd_refuse(payload, len, VQ_EBADREQ, msg);
 	}
 	const cJSON *rid = cJSON_GetObjectItemCaseSensitive(q.root, "rid");
 	if (cJSON_IsString(rid) && vqd_printable(rid->valuestring, 1, VQD_RID_MAX))

@@ -27,6 +27,11 @@ cJSON *vqd_reply_new(const char *rid, int ok);
 cJSON *vqd_reply_err(cJSON **out, const char *rid, int code, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 char *vqd_render(cJSON *r); /* deletes r */
+/* The refusal of a request vqd did not read (the strict parser refused it, its batch is
+ * dead, its account is unusable): under its rid, read leniently (cJSON) only to address
+ * the reply, when it is a valid one (1..VQD_RID_MAX printable), else under rid null.
+ * Rendered; NULL without memory. vqd_storage_error is the one for `storage`. */
+char *vqd_refuse(const char *payload, size_t len, int code, const char *msg);
 
 /* Request fields. */
 int vqd_printable(const char *s, size_t min, size_t max);
