@@ -735,11 +735,9 @@ void kiosk_reply(kiosk *k, const char *payload, size_t len, int64_t now)
 		/* vqd recorded nothing and asks for the same rid again: after a pause, since
 		 * its disk will not heal in a millisecond (or it asked for one: retry_after_ms),
 		 * and without the standby screen, since vqd is there. */
-		const cJSON *after = cJSON_GetObjectItemCaseSensitive(e, "retry_after_ms");
-		int64_t wait = k->retry_ms;
-		if (cJSON_IsNumber(after) && after->valuedouble > (double)wait &&
-		    after->valuedouble < 3600e3)
-			wait = (int64_t)after->valuedouble;
+		int64_t after = 0, wait = k->retry_ms;
+		if (jint(e, "retry_after_ms", &after) && after > wait && after < 3600000)
+			wait = after;
 		k->unanswered++;
 		k->rq_state = RQ_BACKOFF;
 		k->rq_deadline = now + wait;

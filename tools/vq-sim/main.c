@@ -81,13 +81,11 @@ static int64_t limited_for(const vq_bus_msg *reply)
 	cJSON *j = cJSON_ParseWithLength(reply->payload, reply->len);
 	const cJSON *e = cJSON_GetObjectItemCaseSensitive(j, "error");
 	const cJSON *code = cJSON_GetObjectItemCaseSensitive(e, "code");
-	const cJSON *after = cJSON_GetObjectItemCaseSensitive(e, "retry_after_ms");
 	int64_t wait = -1;
-	if (cJSON_IsString(code) && !strcmp(code->valuestring, "rate_limited"))
-		wait =
-		    cJSON_IsNumber(after) && after->valuedouble >= 1 && after->valuedouble <= 60000
-		        ? (int64_t)after->valuedouble
-		        : 1000;
+	if (cJSON_IsString(code) && !strcmp(code->valuestring, "rate_limited") &&
+	    vq_json_int(cJSON_GetObjectItemCaseSensitive(e, "retry_after_ms"), 1, 60000, &wait) !=
+	        VQ_OK)
+		wait = 1000;
 	cJSON_Delete(j);
 	return wait;
 }

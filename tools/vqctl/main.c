@@ -185,13 +185,14 @@ static long rate_limited_wait(const vq_bus_msg *m)
 	cJSON *r = cJSON_ParseWithLength(m->payload, m->len);
 	const cJSON *e = cJSON_GetObjectItemCaseSensitive(r, "error");
 	const cJSON *code = cJSON_GetObjectItemCaseSensitive(e, "code");
-	const cJSON *after = cJSON_GetObjectItemCaseSensitive(e, "retry_after_ms");
+	int64_t after = 1000;
 	long wait = -1;
-	if (cJSON_IsString(code) && !strcmp(code->valuestring, "rate_limited"))
-		wait = !cJSON_IsNumber(after)               ? 1000
-		       : after->valuedouble < 1             ? 1
-		       : after->valuedouble > RATE_WAIT_MAX ? RATE_WAIT_MAX
-		                                            : (long)after->valuedouble;
+	if (cJSON_IsString(code) && !strcmp(code->valuestring, "rate_limited")) {
+		if (vq_json_int(cJSON_GetObjectItemCaseSensitive(e, "retry_after_ms"), INT64_MIN,
+		                INT64_MAX, &after) != VQ_OK)
+			after = 1000;
+		wait = after < 1 ? 1 : after > RATE_WAIT_MAX ? RATE_WAIT_MAX : (long)after;
+	}
 	cJSON_Delete(r);
 	return wait;
 }
