@@ -16,14 +16,14 @@
 // and reason, or no answer — is shown where it was asked; the console asks for each
 // attraction's slots at most once every SLOTS_GAP_MS and for the audit log at most once
 // every AUDIT_GAP_MS, so its load on vqd is bounded whatever the park does.
-import { rememberLanguage } from '../lib/i18n.js';
+import { $, el, setText } from '../lib/dom.js';
+import { languageButtons, showLanguage } from '../lib/i18n.js';
 import { Link, brokerUrl } from '../lib/link.js';
 import { setShows, setSlots, showsChart, slotsChart } from './charts.js';
 import { ask, setupDialog } from './dialog.js';
-import { $, el, setText } from './dom.js';
 import { TIER_RULES, renderAnswer, renderSite } from './site.js';
 import { S, attrName, clock, hhmm, pct, t, tierName } from './state.js';
-import { LANGUAGE_NAMES, LANGUAGES } from './strings.js';
+import { LANGUAGES } from './strings.js';
 
 const SLOTS_GAP_MS = 2000; // one attraction's slots, at most this often
 const SLOTS_EVERY_MS = 60000; // and at least this often (admissions move them too)
@@ -653,8 +653,7 @@ function renderStatic() {
 	document.documentElement.lang = S.lang;
 	document.title = t('title');
 	setText('title', t('title'));
-	$('langs').setAttribute('aria-label', t('language'));
-	for (const b of $('langs').children) b.setAttribute('aria-pressed', String(b.lang === S.lang));
+	showLanguage($('langs'), S.lang, t('language'));
 	setText('signin-title', t('signin_title'));
 	setText('signin-help', t('signin_help'));
 	setText('l-account', t('account'));
@@ -676,27 +675,12 @@ function render() {
 
 // --- start -------------------------------------------------------------------------
 
-function buildLanguages() {
-	for (const lang of LANGUAGES) {
-		const b = document.createElement('button');
-		b.type = 'button';
-		b.lang = lang;
-		const full = document.createElement('span');
-		full.className = 'visually-hidden';
-		full.textContent = ` ${LANGUAGE_NAMES[lang]}`;
-		b.append(lang.toUpperCase(), full);
-		b.addEventListener('click', () => {
-			S.lang = lang;
-			rememberLanguage(lang);
-			renderStatic();
-			render();
-		});
-		$('langs').append(b);
-	}
-}
-
 function start() {
-	buildLanguages();
+	languageButtons($('langs'), LANGUAGES, (lang) => {
+		S.lang = lang;
+		renderStatic();
+		render();
+	});
 	setupDialog();
 	const answer = el('p', { id: 'tiers-answer', class: 'answer', role: 'status' });
 	$('tiers').after(answer);

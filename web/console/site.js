@@ -3,7 +3,7 @@
 // the audit log and the tier rules. Drawn from the state (state.js) alone; a panel's
 // content is made again only when what it shows changed, and the tier table's rows are
 // made once, so nothing the operator is about to press moves under the pointer.
-import { $, el, setText } from './dom.js';
+import { $, el, setText } from '../lib/dom.js';
 import { S, attrName, hhmm, hhmmss, t, tierName } from './state.js';
 import { STRINGS } from './strings.js';
 

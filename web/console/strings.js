@@ -407,4 +407,3 @@ export const STRINGS = {
 };
 
 export const LANGUAGES = ['en', 'ru', 'ro'];
-export const LANGUAGE_NAMES = { en: 'English', ru: 'Русский', ro: 'Română' };

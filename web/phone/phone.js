@@ -13,17 +13,16 @@
 // down on the last clock it had and says since when it has not heard from the park.
 import qrcode from 'qrcode-generator';
 
-import { fill, pickLanguage, rememberLanguage } from '../lib/i18n.js';
+import { $, setText } from '../lib/dom.js';
+import { fill, languageButtons, pickLanguage, showLanguage } from '../lib/i18n.js';
 import { Link, brokerUrl, visitorId } from '../lib/link.js';
 import { hhmm as localHhmm } from '../lib/localtime.js';
 import { SiteClock } from '../lib/siteclock.js';
-import { LANGUAGE_NAMES, LANGUAGES, STRINGS } from './strings.js';
+import { LANGUAGES, STRINGS } from './strings.js';
 
 const FRESH_MS = 95000; // vqd republishes state every 30 s: three missed means stale
 const REFRESH_MS = 60000; // the ticket is asked for again at least this often
 const MIN_GAP_MS = 3000; // and at most this often, whatever happens
-
-const $ = (id) => document.getElementById(id);
 
 const S = {
 	code: decodeURIComponent(window.location.hash.replace(/^#/, '')).trim(),
@@ -105,17 +104,11 @@ function attrName() {
 
 // --- drawing -----------------------------------------------------------------------
 
-function setText(id, text) {
-	const el = $(id);
-	if (el.textContent !== text) el.textContent = text;
-}
-
 function renderStatic() {
 	document.documentElement.lang = S.lang;
 	document.title = t('title');
 	setText('title', t('title'));
-	$('langs').setAttribute('aria-label', t('language'));
-	for (const b of $('langs').children) b.setAttribute('aria-pressed', String(b.lang === S.lang));
+	showLanguage($('langs'), S.lang, t('language'));
 	setText('l-window', t('window'));
 	setText('l-date', t('date'));
 	setText('l-party', t('party'));
@@ -388,28 +381,12 @@ function onMessage(suffix, text, retained) {
 
 // --- start -------------------------------------------------------------------------
 
-function buildLanguages() {
-	for (const lang of LANGUAGES) {
-		const b = document.createElement('button');
-		b.type = 'button';
-		b.lang = lang;
-		// the visible "RU" is part of the name a screen reader says: "RU Русский"
-		const full = document.createElement('span');
-		full.className = 'visually-hidden';
-		full.textContent = ` ${LANGUAGE_NAMES[lang]}`;
-		b.append(lang.toUpperCase(), full);
-		b.addEventListener('click', () => {
-			S.lang = lang;
-			rememberLanguage(lang);
-			renderStatic();
-			render();
-		});
-		$('langs').append(b);
-	}
-}
-
 function start() {
-	buildLanguages();
+	languageButtons($('langs'), LANGUAGES, (lang) => {
+		S.lang = lang;
+		renderStatic();
+		render();
+	});
 	renderStatic();
 	if (!/^VQ1:[A-Z2-7]+$/.test(S.code)) {
 		S.error = S.code ? 'forged' : 'no_code';

@@ -1,5 +1,5 @@
-// web/console/dom.js — the few DOM helpers the console's parts share: find, make, and set
-// a text only when it changes (so a screen reader is not told the same thing again).
+// web/lib/dom.js — the few DOM helpers every page shares: find, make, and set a text only
+// when it changes (so a screen reader is not told the same thing again).
 export const $ = (id) => document.getElementById(id);
 
 export function setText(el, text) {
