@@ -61,19 +61,6 @@ static int nroles;
 static vq_test_broker *broker;
 static char report[MAX_REPORT];
 
-static long long mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void nap_ms(int ms)
-{
-	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000};
-	nanosleep(&ts, NULL);
-}
-
 /* --- the role table ---------------------------------------------------------------------- */
 
 /* Lines "ROLE ACCESS TOPIC"; '#' starts a comment at a line's start or after white space
@@ -302,7 +289,7 @@ static int count_wanted(int mode)
 static void settle(vq_stock *obs, size_t want)
 {
 	vq_stock_wait_count(obs, want, WAIT_MS);
-	nap_ms(SETTLE_MS);
+	tu_sleep_ms(SETTLE_MS);
 }
 
 static void payload_of(char *out, size_t n, int mode, const role *ro, const cell *c)
@@ -337,7 +324,7 @@ static void phase_publish(vq_stock *obs, int mode)
 			continue;
 		/* What a subscriber arriving later finds kept, then the slate wiped clean. */
 		vq_stock *late = observer("latecomer");
-		nap_ms(SETTLE_MS);
+		tu_sleep_ms(SETTLE_MS);
 		vq_stock *inj = connect_as("injector", NULL, NULL);
 		for (int i = 0; i < ro->ncells; i++) {
 			cell *ce = &ro->cells[i];
@@ -458,7 +445,7 @@ START_TEST(test_role_matrix)
 	for (int r = 0; r < nroles; r++)
 		make_cells(&roles[r]);
 	start_broker();
-	long long t0 = mono_ms();
+	long long t0 = tu_mono_ms();
 	vq_stock *obs = observer("observer");
 	phase_publish(obs, PUBLISH);
 	phase_receive(obs);
@@ -494,7 +481,7 @@ START_TEST(test_role_matrix)
 					    got ? "did" : "did not", ce->reason[m]);
 			}
 	fprintf(stderr, "test_acl: %d roles, %d cells (%d granted), %d wrong, %lld ms\n", nroles,
-	        cells, granted_cells, wrong, mono_ms() - t0);
+	        cells, granted_cells, wrong, tu_mono_ms() - t0);
 	ck_assert_msg(wrong == 0, "%d cells differ from broker-config/roles:%s", wrong, report);
 	/* The matrix is not trivially empty or full. */
 	ck_assert_int_gt(granted_cells, nroles * 4);

@@ -35,13 +35,6 @@
 static vq_test_broker *broker;
 static char *scratch;
 
-static long long mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void suite_setup(void)
 {
 	tu_scratch_begin("bus-tests");
@@ -105,9 +98,9 @@ static vq_bus *start_bus(const char *id, const char *const *subs)
 /* The next MQTT message whose suffix is `suffix` (NULL: any), dropping others. */
 static vq_bus_msg *wait_msg(vq_bus *b, const char *suffix, int timeout_ms)
 {
-	long long deadline = mono_ms() + timeout_ms;
+	long long deadline = tu_mono_ms() + timeout_ms;
 	for (;;) {
-		long long left = deadline - mono_ms();
+		long long left = deadline - tu_mono_ms();
 		if (left <= 0)
 			return NULL;
 		vq_bus_msg *m;
@@ -124,9 +117,9 @@ static vq_bus_msg *wait_msg(vq_bus *b, const char *suffix, int timeout_ms)
 /* The next state message (VQ_BUS_CONNECTED / _DISCONNECTED), dropping MQTT ones. */
 static int wait_state(vq_bus *b, int timeout_ms)
 {
-	long long deadline = mono_ms() + timeout_ms;
+	long long deadline = tu_mono_ms() + timeout_ms;
 	for (;;) {
-		long long left = deadline - mono_ms();
+		long long left = deadline - tu_mono_ms();
 		if (left <= 0)
 			return -1;
 		vq_bus_msg *m;
@@ -161,22 +154,16 @@ static bool has(const vq_bus_msg *m, const char *needle)
 	return m && strstr(m->payload, needle) != NULL;
 }
 
-static void nap_ms(int ms)
-{
-	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000};
-	nanosleep(&ts, NULL);
-}
-
 /* Waits until at least n messages are queued on b; returns how many are. */
 static size_t wait_queued(const vq_bus *b, size_t n, int timeout_ms)
 {
-	long long deadline = mono_ms() + timeout_ms;
+	long long deadline = tu_mono_ms() + timeout_ms;
 	vq_bus_stats st;
 	for (;;) {
 		vq_bus_get_stats(b, &st);
-		if (st.queued >= n || mono_ms() >= deadline)
+		if (st.queued >= n || tu_mono_ms() >= deadline)
 			return st.queued;
-		nap_ms(2);
+		tu_sleep_ms(2);
 	}
 }
 
@@ -345,8 +332,8 @@ START_TEST(test_request_reply_many)
 	vq_bus_msg_free(first);
 
 	int answered = 1, matched = 0;
-	long long deadline = mono_ms() + 15000;
-	while (matched < N && mono_ms() < deadline) {
+	long long deadline = tu_mono_ms() + 15000;
+	while (matched < N && tu_mono_ms() < deadline) {
 		if (answered < N)
 			answered += serve_batch(srv, 20);
 		vq_bus_msg *batch[64];
@@ -503,9 +490,9 @@ START_TEST(test_call)
 	ck_assert_uint_eq(st.queued, 0);
 
 	/* A responder that stays silent: a timeout, on time. */
-	long long t0 = mono_ms();
+	long long t0 = tu_mono_ms();
 	ck_assert_int_eq(vq_bus_call(cli, "svc/slow", "x", 1, 300, &r), VQ_ETIMEOUT);
-	long long took = mono_ms() - t0;
+	long long took = tu_mono_ms() - t0;
 	ck_assert_ptr_null(r);
 	ck_assert_int_ge(took, 290);
 	ck_assert_int_lt(took, 2000);
@@ -520,9 +507,9 @@ START_TEST(test_call)
 	vq_bus_msg_free(m);
 
 	/* Nobody subscribed at all: the broker says so, and the call fails at once. */
-	t0 = mono_ms();
+	t0 = tu_mono_ms();
 	ck_assert_int_eq(vq_bus_call(cli, "svc/none", "x", 1, WAIT_MS, &r), VQ_EBUS);
-	ck_assert_int_lt(mono_ms() - t0, 1000);
+	ck_assert_int_lt(tu_mono_ms() - t0, 1000);
 
 	vq_bus_free(other);
 	vq_bus_free(cli);
@@ -637,11 +624,11 @@ START_TEST(test_broker_restart)
 	ck_assert_int_eq(wait_state(board, WAIT_MS), VQ_BUS_DISCONNECTED);
 	ck_assert_int_eq(wait_state(board, 10000), VQ_BUS_CONNECTED);
 	ck_assert(vq_bus_connected(board));
-	long long deadline = mono_ms() + 10000;
+	long long deadline = tu_mono_ms() + 10000;
 	while ((connects(cli) < 2 || connects(srv.bus) < 2 || !vq_bus_connected(cli) ||
 	        !vq_bus_connected(srv.bus)) &&
-	       mono_ms() < deadline) {
-		nap_ms(10);
+	       tu_mono_ms() < deadline) {
+		tu_sleep_ms(10);
 	}
 	ck_assert_uint_eq(connects(cli), 2);
 	ck_assert_uint_eq(connects(srv.bus), 2);
@@ -685,13 +672,13 @@ START_TEST(test_inflight_resent_after_broker_crash)
 	pid_t pid = (pid_t)vq_test_broker_pid(broker);
 	ck_assert_int_eq(kill(pid, SIGSTOP), 0);
 	ck_assert_int_eq(vq_bus_publish(pub, "state/ride", "v2", 2, 1, true), VQ_OK);
-	nap_ms(50); /* lets the network thread hand it to the kernel */
+	tu_sleep_ms(50); /* lets the network thread hand it to the kernel */
 	ck_assert_int_eq(kill(pid, SIGKILL), 0);
 	vq_test_broker_down(broker);
 	ck_assert_int_eq(vq_test_broker_up(broker), VQ_OK);
-	long long deadline = mono_ms() + 10000;
-	while (connects(pub) < 2 && mono_ms() < deadline)
-		nap_ms(10);
+	long long deadline = tu_mono_ms() + 10000;
+	while (connects(pub) < 2 && tu_mono_ms() < deadline)
+		tu_sleep_ms(10);
 	ck_assert_uint_eq(connects(pub), 2);
 
 	const char *subs[] = {"state/+", NULL};
@@ -728,14 +715,14 @@ START_TEST(test_offline_then_broker_comes_up)
 	o.reconnect_max_ms = 30000;
 	b = start_opts(&o, NULL);
 	vq_test_broker_down(broker);
-	long long deadline = mono_ms() + WAIT_MS;
-	while (vq_bus_connected(b) && mono_ms() < deadline) {
-		nap_ms(5);
+	long long deadline = tu_mono_ms() + WAIT_MS;
+	while (vq_bus_connected(b) && tu_mono_ms() < deadline) {
+		tu_sleep_ms(5);
 	}
 	ck_assert(!vq_bus_connected(b));
-	long long t0 = mono_ms();
+	long long t0 = tu_mono_ms();
 	vq_bus_free(b);
-	ck_assert_int_lt(mono_ms() - t0, 1500);
+	ck_assert_int_lt(tu_mono_ms() - t0, 1500);
 }
 END_TEST
 
@@ -761,10 +748,10 @@ START_TEST(test_brokers_move_on)
 	ck_assert_int_eq(wait_state(b, WAIT_MS), VQ_BUS_CONNECTED);
 
 	vq_test_broker_down(broker);
-	long long t0 = mono_ms();
+	long long t0 = tu_mono_ms();
 	ck_assert_int_eq(wait_state(b, WAIT_MS), VQ_BUS_DISCONNECTED);
 	ck_assert_int_eq(wait_state(b, WAIT_MS), VQ_BUS_CONNECTED);
-	ck_assert_msg(mono_ms() - t0 < 2000, "moved on in %lld ms", mono_ms() - t0);
+	ck_assert_msg(tu_mono_ms() - t0 < 2000, "moved on in %lld ms", tu_mono_ms() - t0);
 	vq_bus_broker(b, at, sizeof at);
 	snprintf(want, sizeof want, "127.0.0.1:%d", addrs[1].port);
 	ck_assert_str_eq(at, want);
@@ -929,11 +916,11 @@ START_TEST(test_queue_bytes)
 	for (int i = 0; i < 20; i++)
 		ck_assert_int_eq(vq_bus_publish(fast, "q/a", buf, 16 * 1024, 1, false), VQ_OK);
 	vq_bus_stats st;
-	long long deadline = mono_ms() + WAIT_MS;
+	long long deadline = tu_mono_ms() + WAIT_MS;
 	do {
-		nap_ms(5);
+		tu_sleep_ms(5);
 		vq_bus_get_stats(slow, &st);
-	} while (st.queued + st.dropped_queue_bytes < 20 && mono_ms() < deadline);
+	} while (st.queued + st.dropped_queue_bytes < 20 && tu_mono_ms() < deadline);
 	ck_assert_uint_eq(st.queued + st.dropped_queue_bytes, 20);
 	ck_assert_uint_eq(st.queued, 3); /* 4 x 16 KiB and their bookkeeping pass 64 KiB */
 	ck_assert_uint_gt(st.queued_bytes, 3 * 16 * 1024);
@@ -970,9 +957,9 @@ START_TEST(test_poll_timeout_and_fd)
 	vq_bus_msg *out[8];
 	size_t n = 99;
 
-	long long t0 = mono_ms();
+	long long t0 = tu_mono_ms();
 	ck_assert_int_eq(vq_bus_poll(a, out, 8, &n, 200), VQ_OK);
-	long long took = mono_ms() - t0;
+	long long took = tu_mono_ms() - t0;
 	ck_assert_uint_eq(n, 0);
 	ck_assert_int_ge(took, 190);
 	ck_assert_int_lt(took, 1000);
@@ -1106,9 +1093,9 @@ START_TEST(test_auth)
 	              st.last_refusal);
 	/* It keeps trying (an operator may fix the broker) and stays quick to free. */
 	ck_assert_int_eq(vq_bus_wait_connected(bad, WAIT_MS), VQ_EBUS);
-	long long t0 = mono_ms();
+	long long t0 = tu_mono_ms();
 	vq_bus_free(bad);
-	ck_assert_int_lt(mono_ms() - t0, 1500);
+	ck_assert_int_lt(tu_mono_ms() - t0, 1500);
 
 	o.password = "s3cret";
 	vq_bus *good = NULL;
@@ -1208,9 +1195,9 @@ START_TEST(test_tls_client_cert)
 	vq_bus_msg_free(r);
 
 	ck_assert_int_eq(vq_test_broker_restart(broker), VQ_OK);
-	long long deadline = mono_ms() + 10000;
-	while ((connects(b) < 2 || !vq_bus_connected(b)) && mono_ms() < deadline)
-		nap_ms(10);
+	long long deadline = tu_mono_ms() + 10000;
+	while ((connects(b) < 2 || !vq_bus_connected(b)) && tu_mono_ms() < deadline)
+		tu_sleep_ms(10);
 	ck_assert_uint_eq(connects(b), 2);
 	ck_assert_int_eq(vq_bus_publish(b, "svc/self/kiosk-8", "again", 5, 1, false), VQ_OK);
 	r = wait_msg(b, "svc/self/kiosk-8", WAIT_MS);
@@ -1325,9 +1312,9 @@ START_TEST(test_site_broker_config)
 	/* The board may not publish requests: the broker drops them (PUBACK 0x87), and
 	 * the call says so at once instead of timing out. */
 	vq_bus_msg *r = NULL;
-	long long t0 = mono_ms();
+	long long t0 = tu_mono_ms();
 	ck_assert_int_eq(vq_bus_call(board, "svc/issue", "x", 1, WAIT_MS, &r), VQ_EDENIED);
-	ck_assert_int_lt(mono_ms() - t0, 1000);
+	ck_assert_int_lt(tu_mono_ms() - t0, 1000);
 	vq_bus_stats st;
 	vq_bus_get_stats(board, &st);
 	ck_assert_uint_eq(st.pub_refused, 1);
@@ -1375,7 +1362,8 @@ START_TEST(test_site_broker_config)
 	ck_assert_uint_eq(st.pub_refused, 0);
 	vq_bus_free(ping);
 	vq_bus_free(echo);
-	for (long long end = mono_ms() + 300; (m = wait_msg(vqd, NULL, (int)(end - mono_ms())));) {
+	for (long long end = tu_mono_ms() + 300;
+	     (m = wait_msg(vqd, NULL, (int)(end - tu_mono_ms())));) {
 		ck_assert_msg(strncmp(m->suffix, "presence/bench-", 15) != 0, "presence of %s",
 		              m->suffix);
 		vq_bus_msg_free(m);

@@ -789,13 +789,6 @@ typedef struct proc {
 static vqs_site *site_;
 static char *root;
 
-static long long mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static const char *display_exe(void)
 {
 	static char path[1024];
@@ -866,7 +859,7 @@ static int has_all(const char *line, const char *const *words)
 /* Reads lines until one holds all the words; returns how long it took (ms). */
 static long long proc_wait(proc *p, int timeout_ms, const char *const *words)
 {
-	long long start = mono_ms(), deadline = start + timeout_ms;
+	long long start = tu_mono_ms(), deadline = start + timeout_ms;
 	for (;;) {
 		char *nl;
 		while ((nl = memchr(p->buf, '\n', p->len))) {
@@ -883,9 +876,9 @@ static long long proc_wait(proc *p, int timeout_ms, const char *const *words)
 			memmove(p->buf, p->buf + n, p->len - n);
 			p->len -= n;
 			if (hit)
-				return mono_ms() - start;
+				return tu_mono_ms() - start;
 		}
-		long long left = deadline - mono_ms();
+		long long left = deadline - tu_mono_ms();
 		if (left <= 0)
 			break;
 		struct pollfd pf = {p->out, POLLIN, 0};
@@ -919,8 +912,8 @@ static int proc_stop(proc *p)
 {
 	kill(p->pid, SIGTERM);
 	int st = -1;
-	long long deadline = mono_ms() + 10000;
-	while (mono_ms() < deadline) {
+	long long deadline = tu_mono_ms() + 10000;
+	while (tu_mono_ms() < deadline) {
 		pid_t r = waitpid(p->pid, &st, WNOHANG);
 		if (r == p->pid)
 			break;

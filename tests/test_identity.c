@@ -49,19 +49,6 @@ static vqs_site *site;
 		}                                                                                  \
 	} while (0)
 
-static long long mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void nap_ms(int ms)
-{
-	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000};
-	nanosleep(&ts, NULL);
-}
-
 /* --- stock clients of the site ------------------------------------------------------------ */
 
 /* Connects as account (its password from the site's credentials) and subscribes to subs
@@ -195,7 +182,7 @@ static int64_t stat_of(const char *field)
 {
 	vq_stock *ops = stock_new("ops-1", (const char *const[]){"reply/ops-1", NULL});
 	char rid[64];
-	snprintf(rid, sizeof rid, "stats-%lld", mono_ms());
+	snprintf(rid, sizeof rid, "stats-%lld", tu_mono_ms());
 	char body[128];
 	snprintf(body, sizeof body, "{\"v\":1,\"rid\":\"%s\",\"cmd\":\"stats\"}", rid);
 	char *reply = control(ops, "ops-1", "ops", rid, body);
@@ -250,7 +237,7 @@ START_TEST(test_kiosk_response_topic)
 	                   "\"coaster\",\"party\":2}");
 	CHECK(strstr(ok, "\"ok\":true"), "kiosk-1's own request: %s", ok);
 	free(ok);
-	nap_ms(QUIET_MS);
+	tu_sleep_ms(QUIET_MS);
 
 	const char *where;
 	CHECK(!(where = stock_saw(board, "hijack-")), "vqd published a hijacked reply on %s",
@@ -317,7 +304,7 @@ START_TEST(test_kiosk_cannot_be_another)
 	char *ok =
 	    control(k1, "kiosk-1", "quote", "k1-q", "{\"v\":1,\"rid\":\"k1-q\",\"party\":1}");
 	free(ok);
-	nap_ms(QUIET_MS);
+	tu_sleep_ms(QUIET_MS);
 	CHECK(!stock_saw(k2, "as-k2"), "kiosk-2 received the answer to kiosk-1's forgery");
 	CHECK(db_int("SELECT count(*) FROM tickets") == 0, "the forged issue made a ticket");
 	CHECK(db_int("SELECT count(*) FROM audit") == 0, "a kiosk's ops command was audited");
@@ -408,7 +395,7 @@ START_TEST(test_gate_cannot_be_another)
 	CHECK(vq_stock_find(board, &from, "events/admission", "\"gate\":\"gate-1\"", WAIT_MS,
 	                    NULL) == VQ_OK,
 	      "no admission by gate-1 on events/admission");
-	nap_ms(QUIET_MS);
+	tu_sleep_ms(QUIET_MS);
 
 	const char *where = stock_saw(board, "\"gate\":\"gate-2\"");
 	CHECK(!where, "an admission under gate-2's name appeared on %s", where);
@@ -464,7 +451,7 @@ static void prog_start(prog *p, const char *program, const char *account, const 
 /* The line of the program's output that holds needle (a copy), waiting up to ms. */
 static char *prog_wait(prog *p, const char *needle, int ms)
 {
-	long long end = mono_ms() + ms;
+	long long end = tu_mono_ms() + ms;
 	for (;;) {
 		char *text = tu_read_file(p->out, NULL);
 		char *hit = text ? strstr(text, needle) : NULL;
@@ -475,23 +462,23 @@ static char *prog_wait(prog *p, const char *needle, int ms)
 			free(text);
 			return line;
 		}
-		if (mono_ms() >= end) {
+		if (tu_mono_ms() >= end) {
 			CHECK(0, "%s never said '%s'; it said:\n%s", p->out, needle,
 			      text ? text : "");
 		}
 		free(text);
-		nap_ms(50);
+		tu_sleep_ms(50);
 	}
 }
 
 /* Waits for the exit; SIGKILL after ms. The exit status, or 128 + the signal. */
 static int prog_finish(prog *p, int ms)
 {
-	long long end = mono_ms() + ms;
+	long long end = tu_mono_ms() + ms;
 	int st = 0;
 	pid_t r;
-	while ((r = waitpid(p->pid, &st, WNOHANG)) == 0 && mono_ms() < end)
-		nap_ms(20);
+	while ((r = waitpid(p->pid, &st, WNOHANG)) == 0 && tu_mono_ms() < end)
+		tu_sleep_ms(20);
 	if (r == 0) {
 		kill(p->pid, SIGKILL);
 		waitpid(p->pid, &st, 0);
@@ -582,7 +569,7 @@ START_TEST(test_tls_devices)
 	vq_stock *s = NULL;
 	CHECK(system(cmd) == 0, "vq-accounts --revoke kiosk-2 failed");
 	CHECK(kill(vq_test_broker_pid(vqs_broker(site)), SIGHUP) == 0, "SIGHUP the broker");
-	nap_ms(300);
+	tu_sleep_ms(300);
 	int connack = 0;
 	char ca[1100];
 	snprintf(ca, sizeof ca, "%s/ca.crt", vqs_tls_dir(site));

@@ -1423,13 +1423,6 @@ static vqs_site *site;
 		}                                                                                  \
 	} while (0)
 
-static int64_t mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void suite_setup(void)
 {
 	tu_scratch_begin("kiosk-tests");
@@ -1465,7 +1458,7 @@ static void import_member(const char *card, const char *tier)
 	cJSON *r = vqs_callf(ops, "svc/ops",
 	                     "{\"v\":1,\"rid\":\"imp-%lld\",\"cmd\":\"members_import\","
 	                     "\"members\":[{\"card\":\"%s\",\"tier\":\"%s\"}]}",
-	                     (long long)mono_ms(), card, tier);
+	                     (long long)tu_mono_ms(), card, tier);
 	CHECK(r && vqs_ok(r), "members_import failed");
 	cJSON_Delete(r);
 	vq_bus_free(ops);
@@ -1566,7 +1559,7 @@ static int kp_read(kproc *kp, int ms)
 /* Waits until the trace holds needle; returns the line that has it. */
 static const char *kp_wait(kproc *kp, const char *needle, int ms)
 {
-	int64_t end = mono_ms() + ms;
+	int64_t end = tu_mono_ms() + ms;
 	for (;;) {
 		char *hit = strstr(kp->out, needle);
 		if (hit) {
@@ -1574,7 +1567,7 @@ static const char *kp_wait(kproc *kp, const char *needle, int ms)
 				hit--;
 			return hit;
 		}
-		if (mono_ms() >= end || !kp_read(kp, 50))
+		if (tu_mono_ms() >= end || !kp_read(kp, 50))
 			break;
 	}
 	CHECK(0, "vq-kiosk never said '%s'; it said:\n%s", needle, kp->out);
@@ -1584,12 +1577,12 @@ static const char *kp_wait(kproc *kp, const char *needle, int ms)
 /* Waits for the exit (reading the rest of the trace); SIGKILL after ms. */
 static int kp_finish(kproc *kp, int ms)
 {
-	int64_t end = mono_ms() + ms;
-	while (kp_read(kp, 50) && mono_ms() < end)
+	int64_t end = tu_mono_ms() + ms;
+	while (kp_read(kp, 50) && tu_mono_ms() < end)
 		;
 	int st = 0;
 	pid_t r;
-	while ((r = waitpid(kp->pid, &st, WNOHANG)) == 0 && mono_ms() < end)
+	while ((r = waitpid(kp->pid, &st, WNOHANG)) == 0 && tu_mono_ms() < end)
 		kp_read(kp, 20);
 	if (r == 0) {
 		kill(kp->pid, SIGKILL);

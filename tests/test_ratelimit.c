@@ -221,13 +221,6 @@ __attribute__((format(printf, 3, 4))) static cJSON *call(vq_bus *b, const char *
 	return reply;
 }
 
-static long long mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 START_TEST(test_limit_enforced)
 {
 	/* kiosks: 2 a second, 5 at once; gates keep their default */
@@ -238,7 +231,7 @@ START_TEST(test_limit_enforced)
 	CHECK(vqs_db_int(site, "SELECT count(*) FROM requests", &rows0) == VQ_OK, "rows");
 	cJSON *r;
 	int served = 0, refused = -1;
-	long long t0 = mono_ms();
+	long long t0 = tu_mono_ms();
 	for (int i = 0; i < 8; i++) {
 		r = call(k1, "svc/issue",
 		         "{\"v\":1,\"rid\":\"rl-%d\",\"card\":\"rl-card-%d\",\"attraction\":"
@@ -258,7 +251,7 @@ START_TEST(test_limit_enforced)
 		cJSON_Delete(r);
 	}
 	/* the burst, and at most one more the rate allowed meanwhile */
-	CHECK(served >= 5 && served <= 5 + (int)((mono_ms() - t0) / 500) + 1, "%d of 8 served",
+	CHECK(served >= 5 && served <= 5 + (int)((tu_mono_ms() - t0) / 500) + 1, "%d of 8 served",
 	      served);
 	CHECK(served < 8, "no request was limited");
 	CHECK(vqs_db_int(site, "SELECT count(*) FROM requests", &rows1) == VQ_OK &&

@@ -48,19 +48,6 @@ static vqs_site *site;
 		}                                                                                  \
 	} while (0)
 
-static long long mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void nap_ms(int ms)
-{
-	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000};
-	nanosleep(&ts, NULL);
-}
-
 /* --- fixtures --------------------------------------------------------------------- */
 
 static void suite_setup(void)
@@ -175,7 +162,7 @@ static void import_members(vq_bus *ops, const char *members)
 	cJSON *r =
 	    call(ops, "svc/ops",
 	         "{\"v\":1,\"rid\":\"import-%lld\",\"cmd\":\"members_import\",\"members\":%s}",
-	         mono_ms(), members);
+	         tu_mono_ms(), members);
 	expect_ok(r, "members_import");
 	cJSON_Delete(r);
 }
@@ -1213,7 +1200,7 @@ static void still_serving(vq_bus *kiosk, const char *after)
 {
 	CHECK(vqs_vqd_alive(site), "vqd died after %s (exit %d)", after, vqs_vqd_last_status(site));
 	cJSON *r =
-	    call(kiosk, "svc/quote", "{\"v\":1,\"rid\":\"alive-%lld\",\"party\":1}", mono_ms());
+	    call(kiosk, "svc/quote", "{\"v\":1,\"rid\":\"alive-%lld\",\"party\":1}", tu_mono_ms());
 	CHECK(vqs_ok(r), "vqd no longer serves after %s: %s", after, js(r));
 	cJSON_Delete(r);
 }
@@ -1328,7 +1315,7 @@ START_TEST(test_malformed)
 	      "publish");
 	CHECK(vqs_publish_raw(kiosk, "svc/issue/kiosk-1", "\x01\x02garbage", 9) == VQ_OK,
 	      "publish");
-	nap_ms(200);
+	tu_sleep_ms(200);
 	still_serving(kiosk, "requests without a response topic");
 
 	for (int i = 2; i >= 0; i--)
@@ -1380,8 +1367,8 @@ START_TEST(test_acl)
 	/* kiosk-2 sees neither kiosk-1's requests nor vqd's replies to them. */
 	vq_bus_msg *m = NULL;
 	size_t n = 0;
-	long long deadline = mono_ms() + QUIET_MS;
-	while (mono_ms() < deadline) {
+	long long deadline = tu_mono_ms() + QUIET_MS;
+	while (tu_mono_ms() < deadline) {
 		CHECK(vq_bus_poll(spy, &m, 1, &n, QUIET_MS) == VQ_OK, "poll");
 		if (n == 0)
 			break;
@@ -1489,15 +1476,15 @@ START_TEST(test_crash_burst)
 		bs[t].stop = &stop;
 		CHECK(pthread_create(&th[t], NULL, burst_run, &bs[t]) == 0, "pthread_create");
 	}
-	long long t0 = mono_ms();
-	while (atomic_load(&acked) < BURST_ACKS && mono_ms() - t0 < 20000)
-		nap_ms(1);
+	long long t0 = tu_mono_ms();
+	while (atomic_load(&acked) < BURST_ACKS && tu_mono_ms() - t0 < 20000)
+		tu_sleep_ms(1);
 	int at_kill = atomic_load(&acked);
 	CHECK(vqs_vqd_kill(site) == VQ_OK, "kill");
 	atomic_store(&stop, true);
 	for (int t = 0; t < BURST_THREADS; t++)
 		pthread_join(th[t], NULL);
-	long long t_kill = mono_ms() - t0;
+	long long t_kill = tu_mono_ms() - t0;
 	for (int t = 0; t < BURST_THREADS; t++)
 		CHECK(bs[t].note[0] == '\0', "thread %d was refused: %s", t, bs[t].note);
 	CHECK(at_kill >= BURST_ACKS, "only %d issues acknowledged in 20 s", at_kill);
@@ -1665,12 +1652,12 @@ START_TEST(test_dead_batch)
 	snprintf(c[1].body, sizeof c[1].body,
 	         "{\"v\":1,\"rid\":\"db-r\",\"code\":\"%s\",\"attraction\":\"coaster\"}", code);
 	async_start(&c[0]); /* vqd takes it and waits for the write lock */
-	nap_ms(300);
+	tu_sleep_ms(300);
 	for (int i = 1; i < 4; i++) {
 		async_start(&c[i]);
-		nap_ms(100);
+		tu_sleep_ms(100);
 	}
-	nap_ms(700);
+	tu_sleep_ms(700);
 	CHECK(sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK, "%s", sqlite3_errmsg(db));
 	sqlite3_close(db);
 	for (int i = 0; i < 4; i++)
@@ -1752,14 +1739,14 @@ START_TEST(test_no_book)
 		    "\"party\":1}");
 		expect_err(r, "storage", "issue without a book");
 		cJSON_Delete(r);
-		nap_ms(300);
+		tu_sleep_ms(300);
 	}
 	CHECK(vqs_vqd_alive(site), "vqd died without its book");
 	CHECK(log_count("no book:") == 1, "the loss of the book is logged %d times",
 	      log_count("no book:"));
 
 	db_exec("UPDATE slots SET taken = taken - 5 WHERE attr = 'coaster'");
-	long long t0 = mono_ms();
+	long long t0 = tu_mono_ms();
 	char *first = NULL;
 	size_t firstlen = 0;
 	for (;;) {
@@ -1771,11 +1758,12 @@ START_TEST(test_no_book)
 			break;
 		expect_err(r, "storage", "issue while the book comes back");
 		cJSON_Delete(r);
-		CHECK(mono_ms() - t0 < 15000, "vqd did not come back within 15 s of the repair");
-		nap_ms(200);
+		CHECK(tu_mono_ms() - t0 < 15000, "vqd did not come back within 15 s of the repair");
+		tu_sleep_ms(200);
 	}
 	cJSON_Delete(r);
-	fprintf(stderr, "test_no_book: serving again %lld ms after the repair\n", mono_ms() - t0);
+	fprintf(stderr, "test_no_book: serving again %lld ms after the repair\n",
+	        tu_mono_ms() - t0);
 	CHECK(log_count("serving again") == 1, "the recovery is not logged once");
 	char *again = NULL;
 	size_t againlen = 0;
@@ -1807,9 +1795,9 @@ START_TEST(test_broker_restart)
 	vq_bus *kiosk = bus("kiosk-1", NULL);
 	cJSON *r = issue(kiosk, "br-1", "br-card", "coaster", 1);
 	cJSON_Delete(r);
-	long long t0 = mono_ms();
+	long long t0 = tu_mono_ms();
 	CHECK(vqs_broker_restart(site) == VQ_OK, "vqd did not come back after a broker restart");
-	fprintf(stderr, "test_broker_restart: vqd back online after %lld ms\n", mono_ms() - t0);
+	fprintf(stderr, "test_broker_restart: vqd back online after %lld ms\n", tu_mono_ms() - t0);
 	CHECK(vq_bus_wait_connected(kiosk, WAIT_MS) == VQ_OK, "kiosk did not reconnect");
 	r = issue(kiosk, "br-2", "br-card-2", "coaster", 1);
 	cJSON_Delete(r);
@@ -1990,13 +1978,13 @@ START_TEST(test_sighup)
 	free(renamed);
 	CHECK(vqs_vqd_signal(site, SIGHUP) == VQ_OK, "SIGHUP");
 	bool seen = false;
-	long long deadline = mono_ms() + WAIT_MS;
-	while (!seen && mono_ms() < deadline) {
+	long long deadline = tu_mono_ms() + WAIT_MS;
+	while (!seen && tu_mono_ms() < deadline) {
 		st = vqs_site_state(site, 100);
 		seen = site_named(st, "Renamed Park");
 		cJSON_Delete(st);
 		if (!seen)
-			nap_ms(50);
+			tu_sleep_ms(50);
 	}
 	CHECK(seen, "state/_site did not show the reloaded name");
 	still_serving(kiosk, "a reload");
@@ -2007,7 +1995,7 @@ START_TEST(test_sighup)
 	fputs("{ this is not a site", f);
 	fclose(f);
 	CHECK(vqs_vqd_signal(site, SIGHUP) == VQ_OK, "SIGHUP");
-	nap_ms(300);
+	tu_sleep_ms(300);
 	still_serving(kiosk, "a reload of a broken config");
 	cJSON *r = issue(kiosk, "hup-1", "hup-card", "coaster", 1);
 	cJSON_Delete(r);
@@ -2020,10 +2008,10 @@ START_TEST(test_sighup)
 	fprintf(f, "%.*s\"Europe/Bucharest\"%s", (int)(utc - cfg), cfg, utc + strlen("\"UTC\""));
 	fclose(f);
 	CHECK(vqs_vqd_signal(site, SIGHUP) == VQ_OK, "SIGHUP");
-	deadline = mono_ms() + WAIT_MS;
+	deadline = tu_mono_ms() + WAIT_MS;
 	while (!log_count("reload: timezone changed (UTC -> Europe/Bucharest)") &&
-	       mono_ms() < deadline)
-		nap_ms(50);
+	       tu_mono_ms() < deadline)
+		tu_sleep_ms(50);
 	CHECK(log_count("reload: timezone changed (UTC -> Europe/Bucharest)") == 1,
 	      "a reload to another zone was not refused");
 	still_serving(kiosk, "a reload to another zone");
@@ -2051,11 +2039,11 @@ START_TEST(test_keys_rotate)
 	cJSON_Delete(r);
 
 	/* Gates learn the new key from state/_site and keep the old one. */
-	long long deadline = mono_ms() + WAIT_MS;
+	long long deadline = tu_mono_ms() + WAIT_MS;
 	do {
-		nap_ms(50);
+		tu_sleep_ms(50);
 		CHECK(vqs_keyring(site, &ring, WAIT_MS) == VQ_OK, "keys after rotation");
-	} while (ring.count < 2 && mono_ms() < deadline);
+	} while (ring.count < 2 && tu_mono_ms() < deadline);
 	CHECK(ring.count == 2, "state/_site has %d keys after a rotation, want 2", ring.count);
 
 	cJSON *young = issue(kiosk, "key-2", "key-card-2", "coaster", 1);
@@ -2087,7 +2075,7 @@ static int64_t next_coaster(vq_bus *kiosk)
 {
 	cJSON *r = call(kiosk, "svc/quote",
 	                "{\"v\":1,\"rid\":\"clk-%lld\",\"party\":1,\"attraction\":\"coaster\"}",
-	                mono_ms());
+	                tu_mono_ms());
 	int64_t start = get_int(r, "quotes.0.start", "quote");
 	cJSON_Delete(r);
 	return start;
@@ -2110,18 +2098,18 @@ START_TEST(test_clock)
 	char t0[32];
 	snprintf(t0, sizeof t0, "%lld", VQS_TEN_AM + 13 * 60);
 	o = (vqs_opts){.clock_start = t0, .clock_speed = "60"};
-	long long real0 = mono_ms(); /* before vqd's clock starts */
+	long long real0 = tu_mono_ms(); /* before vqd's clock starts */
 	up(&o);
 	kiosk = bus("kiosk-1", NULL);
 	start = next_coaster(kiosk);
-	CHECK(start == VQS_TEN_AM + 15 * 60 || mono_ms() - real0 > 1500,
+	CHECK(start == VQS_TEN_AM + 15 * 60 || tu_mono_ms() - real0 > 1500,
 	      "at 10:13 the next window should be 10:15, got %lld", (long long)start);
 	long long deadline = real0 + 8000;
-	while (start < VQS_TEN_AM + 30 * 60 && mono_ms() < deadline) {
-		nap_ms(100);
+	while (start < VQS_TEN_AM + 30 * 60 && tu_mono_ms() < deadline) {
+		tu_sleep_ms(100);
 		start = next_coaster(kiosk);
 	}
-	long long took = mono_ms() - real0;
+	long long took = tu_mono_ms() - real0;
 	CHECK(start == VQS_TEN_AM + 30 * 60, "the demo clock did not pass 10:15 (next: %lld)",
 	      (long long)start);
 	/* Not faster than 60x either (vqd's start-up is in the measured time). */
@@ -2207,19 +2195,19 @@ static const char BUCHAREST[] =
 /* Waits for state/_site to say vqd serves day (loaded or not). */
 static cJSON *wait_day(const char *day, bool loaded, int timeout_ms)
 {
-	long long deadline = mono_ms() + timeout_ms;
+	long long deadline = tu_mono_ms() + timeout_ms;
 	for (;;) {
 		cJSON *st = vqs_site_state(site, 200);
 		const char *d = st ? vqs_str(st, "day") : NULL;
 		bool l = false;
 		if (d && strcmp(d, day) == 0 && vqs_bool(st, "day_loaded", &l) && l == loaded)
 			return st;
-		if (mono_ms() > deadline) {
+		if (tu_mono_ms() > deadline) {
 			CHECK(0, "state/_site never said day %s (%s); last: %s", day,
 			      loaded ? "loaded" : "not loaded", js(st));
 		}
 		cJSON_Delete(st);
-		nap_ms(100);
+		tu_sleep_ms(100);
 	}
 }
 
@@ -2303,7 +2291,7 @@ START_TEST(test_day_cannot_load)
 	expect_err(r, "day_unavailable", "issue on a day that did not load");
 	cJSON_Delete(r);
 	/* exactly why, and once */
-	nap_ms(1500);
+	tu_sleep_ms(1500);
 	CHECK(log_count("day 2027-01-02 (UTC) cannot be loaded: load day: coaster slot 999") == 1,
 	      "the log should say once why the 2nd cannot load");
 
@@ -2353,13 +2341,13 @@ START_TEST(test_window_opens_published)
 	int64_t until = get_int(first, "admitting.until", "first state");
 	CHECK(until == VQS_TEN_AM + 90 * 60, "at 10:14:58 admitting until %lld", (long long)until);
 	cJSON_Delete(first);
-	long long t = mono_ms();
+	long long t = tu_mono_ms();
 	cJSON *next = vqs_wait_json(board, "state/coaster", admitting_past, &until, WAIT_MS);
 	CHECK(next, "no new window published within %d ms", WAIT_MS);
 	CHECK(get_int(next, "admitting.until", "next state") == VQS_TEN_AM + 105 * 60,
 	      "the 10:45 slot: %s", js(next));
 	fprintf(stderr, "test_window_opens_published: published %lld ms after it was asked\n",
-	        mono_ms() - t);
+	        tu_mono_ms() - t);
 	cJSON_Delete(next);
 	vq_bus_free(board);
 }

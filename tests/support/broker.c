@@ -37,20 +37,6 @@ struct vq_test_broker {
 	pid_t pid;
 };
 
-static long long mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void sleep_ms(int ms)
-{
-	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000};
-	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-		;
-}
-
 /* mosquitto lives in /usr/sbin, which is often not in a user's PATH. */
 static bool find_mosquitto(char *out, size_t size)
 {
@@ -225,7 +211,7 @@ int vq_test_broker_up(vq_test_broker *b)
 		return VQ_EBUS;
 	b->pid = pid;
 
-	long long deadline = mono_ms() + START_TIMEOUT_MS;
+	long long deadline = tu_mono_ms() + START_TIMEOUT_MS;
 	for (;;) {
 		int status;
 		if (waitpid(pid, &status, WNOHANG) == pid) {
@@ -235,12 +221,12 @@ int vq_test_broker_up(vq_test_broker *b)
 		}
 		if (tu_port_open(b->port) && (!b->tls_port || tu_port_open(b->tls_port)))
 			return VQ_OK;
-		if (mono_ms() > deadline) {
+		if (tu_mono_ms() > deadline) {
 			vq_test_broker_down(b);
 			dump_log(b);
 			return VQ_ETIMEOUT;
 		}
-		sleep_ms(10);
+		tu_sleep_ms(10);
 	}
 }
 
@@ -249,19 +235,19 @@ void vq_test_broker_down(vq_test_broker *b)
 	if (!b || b->pid <= 0)
 		return;
 	kill(b->pid, SIGTERM);
-	long long deadline = mono_ms() + STOP_TIMEOUT_MS;
+	long long deadline = tu_mono_ms() + STOP_TIMEOUT_MS;
 	for (;;) {
 		int status;
 		pid_t r = waitpid(b->pid, &status, WNOHANG);
 		if (r == b->pid || (r < 0 && errno == ECHILD))
 			break;
-		if (mono_ms() > deadline) {
+		if (tu_mono_ms() > deadline) {
 			kill(b->pid, SIGKILL);
 			while (waitpid(b->pid, &status, 0) < 0 && errno == EINTR)
 				;
 			break;
 		}
-		sleep_ms(5);
+		tu_sleep_ms(5);
 	}
 	b->pid = 0;
 }

@@ -33,13 +33,6 @@ struct vq_test_browser {
 	char log[1024];
 };
 
-static long long mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* The next whole line from the driver (NUL-terminated, in b->buf; the caller consumes it
  * with take_line). VQ_ETIMEOUT, or VQ_EBUS once the driver is gone. */
 static int read_line(vq_test_browser *b, long long deadline, size_t *linelen)
@@ -53,7 +46,7 @@ static int read_line(vq_test_browser *b, long long deadline, size_t *linelen)
 		}
 		if (b->len >= LINE_MAX)
 			return VQ_EBUS;
-		long long left = deadline - mono_ms();
+		long long left = deadline - tu_mono_ms();
 		if (left <= 0)
 			return VQ_ETIMEOUT;
 		struct pollfd p = {.fd = b->from_fd, .events = POLLIN};
@@ -130,7 +123,7 @@ int vq_test_browser_start(vq_test_browser **out, char *why, size_t whylen)
 		return VQ_EBUS;
 	}
 	size_t n;
-	int rc = read_line(b, mono_ms() + READY_MS, &n);
+	int rc = read_line(b, tu_mono_ms() + READY_MS, &n);
 	cJSON *hello = rc == VQ_OK ? cJSON_Parse(b->buf) : NULL;
 	if (rc == VQ_OK)
 		take_line(b, n);
@@ -182,7 +175,7 @@ int vq_test_browser_cmd(vq_test_browser *b, int timeout_ms, cJSON **value, char 
 		}
 		off += (int)w;
 	}
-	long long deadline = mono_ms() + timeout_ms;
+	long long deadline = tu_mono_ms() + timeout_ms;
 	for (;;) {
 		size_t len;
 		int rc = read_line(b, deadline, &len);
@@ -221,13 +214,13 @@ void vq_test_browser_stop(vq_test_browser *b)
 	if (b->to_fd >= 0)
 		close(b->to_fd);
 	if (b->pid > 0) {
-		long long deadline = mono_ms() + STOP_MS;
+		long long deadline = tu_mono_ms() + STOP_MS;
 		int status;
 		for (;;) {
 			pid_t r = waitpid(b->pid, &status, WNOHANG);
 			if (r == b->pid || (r < 0 && errno == ECHILD))
 				break;
-			if (mono_ms() > deadline) {
+			if (tu_mono_ms() > deadline) {
 				/* node and the chromium it started are one process group's worth
 				 * of children; the driver dies and takes its browser with it */
 				kill(b->pid, SIGKILL);

@@ -55,13 +55,6 @@ static int cloexec_pipe(int fds[2])
 	return 0;
 }
 
-static long long mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Binds 127.0.0.1:port beside a server to come (both SO_REUSEADDR), as tu_hold_port. */
 static int hold_exact(int port)
 {
@@ -136,10 +129,10 @@ static int run(vq_test_pgf *f, const char *const *args, int timeout_ms, char *ou
 	close(logfd);
 	close(nullfd);
 	size_t got = 0;
-	long long deadline = mono_ms() + timeout_ms;
+	long long deadline = tu_mono_ms() + timeout_ms;
 	int st = 0, done = pid < 0, eof = 0;
 	while (!done) {
-		long long left = deadline - mono_ms();
+		long long left = deadline - tu_mono_ms();
 		if (left <= 0)
 			break;
 		int wait = (int)(left < 100 ? left : 100);
@@ -247,15 +240,15 @@ int vq_test_pgf_start(int nodes, vq_test_pgf **out)
 	char base[16], count[16];
 	snprintf(base, sizeof base, "%d", f->base);
 	snprintf(count, sizeof count, "%d", nodes);
-	long long t0 = mono_ms();
+	long long t0 = tu_mono_ms();
 	rc = run(f,
 	         (const char *const[]){"up", f->fdir, "--base-port", base, "--nodes", count, NULL},
 	         UP_MS, f->uri, sizeof f->uri);
 	if (rc != VQ_OK)
 		goto fail;
 	f->uri[strcspn(f->uri, "\n")] = '\0';
-	fprintf(stderr, "pgformation: %d nodes up in %.1f s: %s\n", nodes, (mono_ms() - t0) / 1e3,
-	        f->uri);
+	fprintf(stderr, "pgformation: %d nodes up in %.1f s: %s\n", nodes,
+	        (tu_mono_ms() - t0) / 1e3, f->uri);
 	*out = f;
 	return VQ_OK;
 fail:

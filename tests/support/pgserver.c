@@ -60,20 +60,6 @@ static void say(const char *fmt, ...)
 	fprintf(stderr, "pgserver: %s\n", why);
 }
 
-static long long mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void sleep_ms(int ms)
-{
-	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000};
-	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-		;
-}
-
 /* $VQ_PG_BIN, or the newest /usr/lib/postgresql/<major>/bin that has initdb. */
 static bool find_bin(char *out, size_t size)
 {
@@ -138,19 +124,19 @@ static int initdb(vq_test_pg *p)
 	pid_t pid = spawn(p, argv, false);
 	if (pid < 0)
 		return VQ_EBUS;
-	long long deadline = mono_ms() + INITDB_MS;
+	long long deadline = tu_mono_ms() + INITDB_MS;
 	int status = 0;
 	for (;;) {
 		pid_t r = waitpid(pid, &status, WNOHANG);
 		if (r == pid)
 			break;
-		if (mono_ms() > deadline) {
+		if (tu_mono_ms() > deadline) {
 			kill(pid, SIGKILL);
 			waitpid(pid, &status, 0);
 			say("initdb did not finish in %d s", INITDB_MS / 1000);
 			return VQ_ETIMEOUT;
 		}
-		sleep_ms(20);
+		tu_sleep_ms(20);
 	}
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
 		say("initdb failed (status %d)", status);
@@ -201,7 +187,7 @@ int vq_test_pg_up(vq_test_pg *p)
 	if (pid < 0)
 		return VQ_EBUS;
 	p->pid = pid;
-	long long deadline = mono_ms() + START_MS;
+	long long deadline = tu_mono_ms() + START_MS;
 	for (;;) {
 		int status;
 		if (waitpid(pid, &status, WNOHANG) == pid) {
@@ -212,13 +198,13 @@ int vq_test_pg_up(vq_test_pg *p)
 		}
 		if (accepts(p, "postgres"))
 			return VQ_OK;
-		if (mono_ms() > deadline) {
+		if (tu_mono_ms() > deadline) {
 			say("postgres did not accept connections within %d s", START_MS / 1000);
 			dump_log(p);
 			vq_test_pg_kill(p);
 			return VQ_ETIMEOUT;
 		}
-		sleep_ms(50);
+		tu_sleep_ms(50);
 	}
 }
 
@@ -283,11 +269,11 @@ int vq_test_pg_kill(vq_test_pg *p)
 	p->pid = 0;
 	/* they were not our children: wait for the kernel to take them away, or the next
 	 * postmaster finds their shared memory still in use */
-	long long deadline = mono_ms() + GONE_MS;
+	long long deadline = tu_mono_ms() + GONE_MS;
 	for (size_t i = 0; i < n; i++)
-		while (running(kids[i]) && mono_ms() < deadline)
-			sleep_ms(10);
-	return mono_ms() < deadline ? VQ_OK : VQ_ETIMEOUT;
+		while (running(kids[i]) && tu_mono_ms() < deadline)
+			tu_sleep_ms(10);
+	return tu_mono_ms() < deadline ? VQ_OK : VQ_ETIMEOUT;
 }
 
 static void down(vq_test_pg *p)
@@ -295,7 +281,7 @@ static void down(vq_test_pg *p)
 	if (p->pid <= 0)
 		return;
 	kill(p->pid, SIGINT); /* fast shutdown: ends sessions, checkpoints, exits */
-	long long deadline = mono_ms() + STOP_MS;
+	long long deadline = tu_mono_ms() + STOP_MS;
 	for (;;) {
 		int status;
 		pid_t r = waitpid(p->pid, &status, WNOHANG);
@@ -303,11 +289,11 @@ static void down(vq_test_pg *p)
 			p->pid = 0;
 			return;
 		}
-		if (mono_ms() > deadline) {
+		if (tu_mono_ms() > deadline) {
 			vq_test_pg_kill(p);
 			return;
 		}
-		sleep_ms(20);
+		tu_sleep_ms(20);
 	}
 }
 
@@ -371,8 +357,8 @@ int vq_test_pg_cut_sync_wait(const vq_test_pg *p, const char *app, int terminate
 	         "SELECT pid FROM pg_stat_activity WHERE application_name = '%s'"
 	         " AND wait_event = 'SyncRep'",
 	         app);
-	long long deadline = mono_ms() + timeout_ms;
-	while (mono_ms() < deadline && !(stop && *stop)) {
+	long long deadline = tu_mono_ms() + timeout_ms;
+	while (tu_mono_ms() < deadline && !(stop && *stop)) {
 		int64_t pid = 0;
 		if (vq_test_pg_exec(p, NULL, find, &pid) == VQ_OK && pid > 0) {
 			char sql[96];
@@ -381,7 +367,7 @@ int vq_test_pg_cut_sync_wait(const vq_test_pg *p, const char *app, int terminate
 			         (long long)pid);
 			return vq_test_pg_exec(p, NULL, sql, NULL);
 		}
-		sleep_ms(10);
+		tu_sleep_ms(10);
 	}
 	return VQ_ETIMEOUT;
 }

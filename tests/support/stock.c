@@ -5,6 +5,7 @@
  * vq_stock_free, so vq_stock_msg copies stay valid.
  */
 #include "support/stock.h"
+#include "support/tutil.h"
 
 #include <errno.h>
 #include <mosquitto.h>
@@ -40,17 +41,10 @@ static void lib_init(void)
 	mosquitto_lib_init();
 }
 
-static long long mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Under s->mu: waits for a signal or until the deadline; false once it has passed. */
 static bool wait_until(vq_stock *s, long long deadline)
 {
-	long long left = deadline - mono_ms();
+	long long left = deadline - tu_mono_ms();
 	if (left <= 0)
 		return false;
 	struct timespec ts;
@@ -202,7 +196,7 @@ int vq_stock_connect(const vq_stock_opts *o, int timeout_ms, vq_stock **out, int
 	                              NULL) != MOSQ_ERR_SUCCESS ||
 	    mosquitto_loop_start(s->m) != MOSQ_ERR_SUCCESS)
 		goto fail;
-	long long deadline = mono_ms() + timeout_ms;
+	long long deadline = tu_mono_ms() + timeout_ms;
 	pthread_mutex_lock(&s->mu);
 	while (s->connack < 0 && !s->gone && wait_until(s, deadline))
 		;
@@ -228,7 +222,7 @@ void vq_stock_free(vq_stock *s)
 		return;
 	/* Let the DISCONNECT out before the thread stops, or the broker sees a death. */
 	if (mosquitto_disconnect_v5(s->m, 0, NULL) == MOSQ_ERR_SUCCESS) {
-		long long deadline = mono_ms() + 2000;
+		long long deadline = tu_mono_ms() + 2000;
 		pthread_mutex_lock(&s->mu);
 		while (!s->gone && wait_until(s, deadline))
 			;
@@ -245,7 +239,7 @@ void vq_stock_kill(vq_stock *s)
 	int fd = mosquitto_socket(s->m);
 	if (fd >= 0)
 		shutdown(fd, SHUT_RDWR);
-	long long deadline = mono_ms() + 2000;
+	long long deadline = tu_mono_ms() + 2000;
 	pthread_mutex_lock(&s->mu);
 	while (!s->gone && wait_until(s, deadline))
 		;
@@ -261,7 +255,7 @@ int vq_stock_subscribe(vq_stock *s, const char *const *filters, size_t n, int ti
 	for (size_t i = 0; i < n; i++)
 		if (mosquitto_subscribe_v5(s->m, NULL, filters[i], 1, 0, NULL) != MOSQ_ERR_SUCCESS)
 			return VQ_EBUS;
-	long long deadline = mono_ms() + timeout_ms;
+	long long deadline = tu_mono_ms() + timeout_ms;
 	pthread_mutex_lock(&s->mu);
 	while (s->subacks < want && wait_until(s, deadline))
 		;
@@ -287,7 +281,7 @@ int vq_stock_send(vq_stock *s, const char *topic, const char *payload, bool reta
 
 int vq_stock_reason(vq_stock *s, int mid, int timeout_ms, int *reason)
 {
-	long long deadline = mono_ms() + timeout_ms;
+	long long deadline = tu_mono_ms() + timeout_ms;
 	int rc = VQ_ETIMEOUT;
 	pthread_mutex_lock(&s->mu);
 	for (size_t seen = 0;;) {
@@ -329,7 +323,7 @@ vq_stock_msg vq_stock_at(vq_stock *s, size_t i)
 
 int vq_stock_wait_count(vq_stock *s, size_t n, int timeout_ms)
 {
-	long long deadline = mono_ms() + timeout_ms;
+	long long deadline = tu_mono_ms() + timeout_ms;
 	pthread_mutex_lock(&s->mu);
 	while (s->nrx < n && wait_until(s, deadline))
 		;
@@ -347,7 +341,7 @@ static bool ends_with(const char *s, const char *end)
 int vq_stock_find(vq_stock *s, size_t *from, const char *topic_end, const char *needle,
                   int timeout_ms, vq_stock_msg *out)
 {
-	long long deadline = mono_ms() + timeout_ms;
+	long long deadline = tu_mono_ms() + timeout_ms;
 	int rc = VQ_ENOTFOUND;
 	pthread_mutex_lock(&s->mu);
 	for (;;) {

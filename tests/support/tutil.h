@@ -1,5 +1,6 @@
 /* tests/support/tutil.h — small helpers every test program shares: scratch folders,
- * whole-file reads, the source tree's location, a seeded random generator. */
+ * whole-file reads, the source tree's location, the monotonic clock and sleeps, a seeded
+ * random generator. */
 #ifndef VQ_TUTIL_H
 #define VQ_TUTIL_H
 
@@ -28,6 +29,10 @@ void tu_exec_child_io(char *const argv[], int parent, int infd, int outfd, int e
  * bound (never listening) until closed, so no other test process gets the port while
  * ours is down; a server binds beside it (both SO_REUSEADDR). -1 on failure. */
 int tu_hold_port(int *port);
+/* Milliseconds on the monotonic clock (for deadlines and waits, never a date). */
+long long tu_mono_ms(void);
+/* Sleeps ms milliseconds, the whole of them even if a signal comes. */
+void tu_sleep_ms(int ms);
 /* True if something accepts connections on 127.0.0.1:port. */
 bool tu_port_open(int port);
 /* name in $PATH, else the first executable of fallback (NULL-terminated, may be NULL). */

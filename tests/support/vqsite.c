@@ -108,20 +108,6 @@ char *vqs_config_with_limits(const char *limits)
 	return c;
 }
 
-static long long mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void sleep_ms(int ms)
-{
-	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000};
-	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-		;
-}
-
 static int write_file(const char *path, const char *text)
 {
 	FILE *f = fopen(path, "w");
@@ -163,7 +149,7 @@ static pid_t spawn(char *const argv[], const char *logpath)
  * itself; *status is its exit code (or 128 + signal). */
 static bool reap(pid_t pid, int timeout_ms, int *status)
 {
-	long long deadline = mono_ms() + timeout_ms;
+	long long deadline = tu_mono_ms() + timeout_ms;
 	int st = 0;
 	for (;;) {
 		pid_t r = waitpid(pid, &st, WNOHANG);
@@ -175,9 +161,9 @@ static bool reap(pid_t pid, int timeout_ms, int *status)
 			*status = -1;
 			return true;
 		}
-		if (mono_ms() >= deadline)
+		if (tu_mono_ms() >= deadline)
 			break;
-		sleep_ms(5);
+		tu_sleep_ms(5);
 	}
 	kill(pid, SIGKILL);
 	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
@@ -252,9 +238,9 @@ static void watch_drain(vqs_site *s)
 
 int vqs_wait_presence(vqs_site *s, bool online, int timeout_ms)
 {
-	long long deadline = mono_ms() + timeout_ms;
+	long long deadline = tu_mono_ms() + timeout_ms;
 	for (;;) {
-		long long left = deadline - mono_ms();
+		long long left = deadline - tu_mono_ms();
 		if (left <= 0)
 			return VQ_ETIMEOUT;
 		bool on = false;
@@ -268,9 +254,9 @@ int vqs_wait_presence(vqs_site *s, bool online, int timeout_ms)
 
 cJSON *vqs_site_state(vqs_site *s, int timeout_ms)
 {
-	long long deadline = mono_ms() + timeout_ms;
+	long long deadline = tu_mono_ms() + timeout_ms;
 	watch_drain(s);
-	while (!s->site_state && mono_ms() < deadline) {
+	while (!s->site_state && tu_mono_ms() < deadline) {
 		bool on;
 		watch_step(s, 50, &on);
 	}
@@ -502,8 +488,8 @@ static int start_web(vqs_site *s)
 	if (!phone)
 		return VQ_EBUS;
 	rc = VQ_ETIMEOUT;
-	long long deadline = mono_ms() + CONNECT_MS;
-	while (rc != VQ_OK && mono_ms() < deadline) {
+	long long deadline = tu_mono_ms() + CONNECT_MS;
+	while (rc != VQ_OK && tu_mono_ms() < deadline) {
 		vq_bus_msg *m = NULL;
 		size_t n = 0;
 		vq_bus_poll(phone, &m, 1, &n, 100);
@@ -1001,9 +987,9 @@ int vqs_publish_raw(vq_bus *b, const char *suffix, const void *bytes, size_t len
 cJSON *vqs_wait_json(vq_bus *b, const char *suffix, bool (*match)(const cJSON *, void *), void *arg,
                      int timeout_ms)
 {
-	long long deadline = mono_ms() + timeout_ms;
+	long long deadline = tu_mono_ms() + timeout_ms;
 	for (;;) {
-		long long left = deadline - mono_ms();
+		long long left = deadline - tu_mono_ms();
 		if (left <= 0)
 			return NULL;
 		vq_bus_msg *m = NULL;

@@ -29,20 +29,6 @@ struct vq_test_web {
 	pid_t pid;
 };
 
-static long long mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void sleep_ms(int ms)
-{
-	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000};
-	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-		;
-}
-
 static int find_lighttpd(char *out, size_t size)
 {
 	static const char *const fallback[] = {"/usr/sbin/lighttpd", "/usr/local/sbin/lighttpd",
@@ -143,7 +129,7 @@ int vq_test_web_start(const char *root, int mqtt_port, int ops_port, vq_test_web
 	if (pid < 0)
 		goto fail;
 	w->pid = pid;
-	long long deadline = mono_ms() + START_MS;
+	long long deadline = tu_mono_ms() + START_MS;
 	for (;;) {
 		int status;
 		if (waitpid(pid, &status, WNOHANG) == pid) {
@@ -153,12 +139,12 @@ int vq_test_web_start(const char *root, int mqtt_port, int ops_port, vq_test_web
 		}
 		if (tu_port_open(w->port))
 			break;
-		if (mono_ms() > deadline) {
+		if (tu_mono_ms() > deadline) {
 			dump_log(w);
 			rc = VQ_ETIMEOUT;
 			goto fail;
 		}
-		sleep_ms(10);
+		tu_sleep_ms(10);
 	}
 	*out = w;
 	return VQ_OK;
@@ -178,19 +164,19 @@ void vq_test_web_stop(vq_test_web *w)
 		return;
 	if (w->pid > 0) {
 		kill(w->pid, SIGTERM);
-		long long deadline = mono_ms() + STOP_MS;
+		long long deadline = tu_mono_ms() + STOP_MS;
 		int status;
 		for (;;) {
 			pid_t r = waitpid(w->pid, &status, WNOHANG);
 			if (r == w->pid || (r < 0 && errno == ECHILD))
 				break;
-			if (mono_ms() > deadline) {
+			if (tu_mono_ms() > deadline) {
 				kill(w->pid, SIGKILL);
 				while (waitpid(w->pid, &status, 0) < 0 && errno == EINTR)
 					;
 				break;
 			}
-			sleep_ms(5);
+			tu_sleep_ms(5);
 		}
 	}
 	if (w->hold_fd >= 0)
