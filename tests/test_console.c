@@ -51,17 +51,6 @@ static char pages[1024];
 		}                                                                                  \
 	} while (0)
 
-static const char *js(const cJSON *j)
-{
-	static char bufs[4][8192];
-	static int next;
-	char *b = bufs[next++ % 4];
-	char *t = j ? cJSON_PrintUnformatted(j) : NULL;
-	snprintf(b, sizeof bufs[0], "%s", t ? t : "(null)");
-	free(t);
-	return b;
-}
-
 /* --- the browser ---------------------------------------------------------------------- */
 
 static void page_console(void)
@@ -70,7 +59,7 @@ static void page_console(void)
 	char err[64];
 	if (browser &&
 	    vq_test_browser_cmd(browser, 3000, &v, err, sizeof err, "console", "%s", "") == VQ_OK)
-		fprintf(stderr, "page console: %s\n", js(v));
+		fprintf(stderr, "page console: %s\n", vqs_js(v));
 	cJSON_Delete(v);
 }
 
@@ -101,7 +90,7 @@ static char *wait_text(const char *selector, const char *contains, int timeout_m
 		cJSON *now = cmd("text", "\"selector\":\"%s\"", selector);
 		cJSON *msg = cmd("text", "\"selector\":\"#signin-message\"");
 		CHECK(0, "%s never showed \"%s\": %s; it shows %s; sign-in message %s", selector,
-		      contains ? contains : "", err, js(now), js(msg));
+		      contains ? contains : "", err, vqs_js(now), vqs_js(msg));
 	}
 	const char *t = vqs_str(v, "text");
 	char *copy = strdup(t ? t : "");
@@ -269,10 +258,10 @@ static void audit(const char *what, const char *lang)
 {
 	cJSON *v = cmd("axe", "%s", "");
 	CHECK(cJSON_IsArray(v) && cJSON_GetArraySize(v) == 0, "axe, %s in %s: %s", what, lang,
-	      js(v));
+	      vqs_js(v));
 	cJSON_Delete(v);
 	cJSON *l = cmd("eval", "\"expr\":\"document.documentElement.lang\"");
-	CHECK(cJSON_IsString(l) && !strcmp(l->valuestring, lang), "lang attribute %s", js(l));
+	CHECK(cJSON_IsString(l) && !strcmp(l->valuestring, lang), "lang attribute %s", vqs_js(l));
 	cJSON_Delete(l);
 }
 
@@ -291,7 +280,7 @@ START_TEST(test_operator_signs_in)
 	                         "e.id)\"");
 	CHECK(cJSON_GetArraySize(ids) == 4 && !strcmp(vqs_str(ids, "0"), "attr-coaster") &&
 	          !strcmp(vqs_str(ids, "3"), "attr-late"),
-	      "cards: %s", js(ids));
+	      "cards: %s", vqs_js(ids));
 	cJSON_Delete(ids);
 	see("#attr-coaster-status", "Open");
 	see("#attr-coaster-throughput", "6000 an hour, 50 % fast lane");
@@ -314,7 +303,7 @@ START_TEST(test_operator_signs_in)
 		nanosleep(&ts, NULL);
 	}
 	CHECK(cJSON_IsNumber(x) && x->valuedouble > 3.5 && x->valuedouble < 3.7, "now line at %s",
-	      js(x));
+	      vqs_js(x));
 	cJSON_Delete(x);
 	/* presence: vqd and the kiosk that is up */
 	see("#dev-vqd", "online");
@@ -328,7 +317,7 @@ START_TEST(test_operator_signs_in)
 	                          "JSON.stringify(localStorage).includes(document.getElementById("
 	                          "'password').value || '-')]\"");
 	CHECK(!strcmp(vqs_str(kept, "0"), "ops-1") && cJSON_IsFalse(vqs_get(kept, "1")),
-	      "storage: %s", js(kept));
+	      "storage: %s", vqs_js(kept));
 	cJSON_Delete(kept);
 	/* a board going offline shows */
 	vq_bus *board = vqs_bus(site, "board-1", NULL);
@@ -355,7 +344,7 @@ static void refused(const char *account, const char *password, const char *says)
 	see("#signin-message", says);
 	CHECK(!visible("#desk") && !visible("#attr-coaster"), "%s: the desk shows", account);
 	cJSON *n = cmd("eval", "\"expr\":\"document.querySelectorAll('.attr').length\"");
-	CHECK(cJSON_IsNumber(n) && n->valueint == 0, "%s: %s cards", account, js(n));
+	CHECK(cJSON_IsNumber(n) && n->valueint == 0, "%s: %s cards", account, vqs_js(n));
 	cJSON_Delete(n);
 	/* and the form is there to try again */
 	see("#signin-go", "Sign in");
@@ -491,7 +480,7 @@ static const char *charts_vs_store(const cJSON *all)
 		snprintf(label, sizeof label, "%02d:%02d", 9 + s / 4, (s % 4) * 15);
 		const cJSON *l = cJSON_GetArrayItem(labels, s);
 		if (!cJSON_IsString(l) || strcmp(l->valuestring, label)) {
-			snprintf(why, sizeof why, "slot %d is labelled %s, not %s", s, js(l),
+			snprintf(why, sizeof why, "slot %d is labelled %s, not %s", s, vqs_js(l),
 			         label);
 			return why;
 		}
@@ -515,7 +504,7 @@ static const char *charts_vs_store(const cJSON *all)
 			if (!cJSON_IsNumber(v) || v->valuedouble != (double)want[i]) {
 				snprintf(why, sizeof why,
 				         "slot %s, %s: the chart has %s, the store %lld", label,
-				         vqs_str(cJSON_GetArrayItem(sets, i), "label"), js(v),
+				         vqs_str(cJSON_GetArrayItem(sets, i), "label"), vqs_js(v),
 				         (long long)want[i]);
 				return why;
 			}
@@ -552,7 +541,7 @@ START_TEST(test_charts_equal_store)
 	    vqs_callf(ops, "svc/ops",
 	              "{\"v\":1,\"rid\":\"m\",\"cmd\":\"members_import\",\"members\":["
 	              "{\"card\":\"g1\",\"tier\":\"gold\"},{\"card\":\"g2\",\"tier\":\"gold\"}]}");
-	CHECK(vqs_ok(r), "import: %s", js(r));
+	CHECK(vqs_ok(r), "import: %s", vqs_js(r));
 	cJSON_Delete(r);
 	desk("en");
 	/* tickets of both tiers over the first slots; some admitted, one given back */
@@ -565,7 +554,7 @@ START_TEST(test_charts_equal_store)
 		              "{\"v\":1,\"rid\":\"i%d\",\"card\":\"%s\",\"attraction\":\"coaster\","
 		              "\"party\":%d}",
 		              i, cards[i], party[i]);
-		CHECK(vqs_ok(r), "issue %d: %s", i, js(r));
+		CHECK(vqs_ok(r), "issue %d: %s", i, vqs_js(r));
 		snprintf(codes[i], sizeof codes[i], "%s", vqs_str(r, "ticket.code"));
 		vqs_int(r, "ticket.id", &ids[i]);
 		cJSON_Delete(r);
@@ -575,12 +564,12 @@ START_TEST(test_charts_equal_store)
 		    gate, "svc/redeem",
 		    "{\"v\":1,\"rid\":\"r%d\",\"code\":\"%s\",\"attraction\":\"coaster\"}", i,
 		    codes[i]);
-		CHECK(vqs_ok(r), "redeem %d: %s", i, js(r));
+		CHECK(vqs_ok(r), "redeem %d: %s", i, vqs_js(r));
 		cJSON_Delete(r);
 	}
 	r = vqs_callf(kiosk, "svc/cancel",
 	              "{\"v\":1,\"rid\":\"c\",\"card\":\"w4\",\"ticket\":%lld}", (long long)ids[5]);
-	CHECK(vqs_ok(r), "cancel: %s", js(r));
+	CHECK(vqs_ok(r), "cancel: %s", vqs_js(r));
 	cJSON_Delete(r);
 	CHECK(db("SELECT count(DISTINCT slot_start) FROM tickets") >= 1 &&
 	          db("SELECT count(*) FROM tickets WHERE tier = 1") == 2,
@@ -593,7 +582,7 @@ START_TEST(test_charts_equal_store)
 		r = vqs_callf(
 		    ops, "svc/ops",
 		    "{\"v\":1,\"rid\":\"t%d\",\"cmd\":\"slots\",\"attraction\":\"flume\"}", i);
-		CHECK(vqs_ok(r) && vqs_int(r, "now", &now), "slots: %s", js(r));
+		CHECK(vqs_ok(r) && vqs_int(r, "now", &now), "slots: %s", vqs_js(r));
 		cJSON_Delete(r);
 		struct timespec ts = {0, 200 * 1000000};
 		nanosleep(&ts, NULL);
@@ -603,7 +592,7 @@ START_TEST(test_charts_equal_store)
 	r = vqs_callf(ops, "svc/ops",
 	              "{\"v\":1,\"rid\":\"sb\",\"cmd\":\"standby\",\"attraction\":\"coaster\","
 	              "\"minutes\":20}");
-	CHECK(vqs_ok(r), "standby: %s", js(r));
+	CHECK(vqs_ok(r), "standby: %s", vqs_js(r));
 	cJSON_Delete(r);
 	const char *why = "not compared yet";
 	for (int i = 0; i < 100 && why; i++) {
@@ -614,7 +603,7 @@ START_TEST(test_charts_equal_store)
 			 * on 12, so its start is at 11.5 */
 			const cJSON *x = vqs_get(all, "coaster.now");
 			CHECK(cJSON_IsNumber(x) && x->valuedouble >= 11.5 && x->valuedouble < 47.5,
-			      "the now line: %s", js(x));
+			      "the now line: %s", vqs_js(x));
 		}
 		cJSON_Delete(all);
 		struct timespec ts = {0, 100 * 1000000};
@@ -658,7 +647,7 @@ START_TEST(test_site_panel)
 	cJSON *r = vqs_callf(kiosk, "svc/issue",
 	                     "{\"v\":1,\"rid\":\"k1\",\"card\":\"x\",\"attraction\":\"coaster\","
 	                     "\"party\":2}");
-	CHECK(vqs_ok(r), "issue: %s", js(r));
+	CHECK(vqs_ok(r), "issue: %s", vqs_js(r));
 	char code[VQ_CODE_MAX];
 	int64_t id = 0;
 	snprintf(code, sizeof code, "%s", vqs_str(r, "ticket.code"));
@@ -666,14 +655,14 @@ START_TEST(test_site_panel)
 	cJSON_Delete(r);
 	r = vqs_callf(g1, "svc/redeem",
 	              "{\"v\":1,\"rid\":\"g1\",\"code\":\"%s\",\"attraction\":\"coaster\"}", code);
-	CHECK(vqs_ok(r), "redeem: %s", js(r));
+	CHECK(vqs_ok(r), "redeem: %s", vqs_js(r));
 	cJSON_Delete(r);
 	g2 = vqs_bus(site, "gate-2", NULL);
 	r = vqs_callf(g2, "svc/sync",
 	              "{\"v\":1,\"rid\":\"s1\",\"admissions\":[{\"code\":\"%s\",\"attraction\":"
 	              "\"coaster\",\"at\":%lld}]}",
 	              code, (long long)VQS_CLOCK_START);
-	CHECK(vqs_ok(r) && cJSON_IsTrue(vqs_get(r, "results.0.conflict")), "sync: %s", js(r));
+	CHECK(vqs_ok(r) && cJSON_IsTrue(vqs_get(r, "results.0.conflict")), "sync: %s", vqs_js(r));
 	cJSON_Delete(r);
 	char want[64];
 	snprintf(want, sizeof want, "ticket %lld (Coaster) admitted at gate-2", (long long)id);
@@ -684,7 +673,7 @@ START_TEST(test_site_panel)
 	r = vqs_callf(ops2, "svc/ops",
 	              "{\"v\":1,\"rid\":\"o1\",\"cmd\":\"standby\",\"attraction\":\"flume\","
 	              "\"minutes\":45}");
-	CHECK(vqs_ok(r), "standby: %s", js(r));
+	CHECK(vqs_ok(r), "standby: %s", vqs_js(r));
 	cJSON_Delete(r);
 	see("#attr-flume-standby", "45 min");
 	see("#audit", "ops-2");
@@ -756,7 +745,7 @@ START_TEST(test_rate_limited)
 	}
 	int64_t limited = 0;
 	CHECK(vqs_ok(r) && vqs_int(r, "rate_limited", &limited) && limited > 0,
-	      "vqd never limited the console: %s", js(r));
+	      "vqd never limited the console: %s", vqs_js(r));
 	cJSON_Delete(r);
 	vq_bus_free(ops2);
 }

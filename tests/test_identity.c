@@ -41,13 +41,7 @@
 
 static vqs_site *site;
 
-#define CHECK(cond, ...)                                                                           \
-	do {                                                                                       \
-		if (!(cond)) {                                                                     \
-			vqs_dump_log(site, false);                                                 \
-			ck_abort_msg(__VA_ARGS__);                                                 \
-		}                                                                                  \
-	} while (0)
+#define CHECK(cond, ...) VQS_CHECK(site, cond, __VA_ARGS__)
 
 /* --- stock clients of the site ------------------------------------------------------------ */
 

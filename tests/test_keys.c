@@ -362,13 +362,7 @@ END_TEST
 
 static vqs_site *site;
 
-#define CHECK(cond, ...)                                                                           \
-	do {                                                                                       \
-		if (!(cond)) {                                                                     \
-			vqs_dump_log(site, false);                                                 \
-			ck_abort_msg(__VA_ARGS__);                                                 \
-		}                                                                                  \
-	} while (0)
+#define CHECK(cond, ...) VQS_CHECK(site, cond, __VA_ARGS__)
 
 static void suite_setup(void)
 {
@@ -396,17 +390,6 @@ static void up(const vqs_opts *o)
 {
 	int rc = vqs_start(o, &site);
 	ck_assert_msg(rc == VQ_OK, "site did not start: %s", vq_strerror(rc));
-}
-
-static const char *js(const cJSON *j)
-{
-	static char bufs[4][1024];
-	static int next;
-	char *b = bufs[next++ % 4];
-	char *t = j ? cJSON_PrintUnformatted(j) : NULL;
-	snprintf(b, sizeof bufs[0], "%s", t ? t : "(null)");
-	free(t);
-	return b;
 }
 
 __attribute__((format(printf, 3, 4))) static cJSON *call(vq_bus *b, const char *svc,
@@ -522,7 +505,7 @@ START_TEST(test_key_file_made)
 	CHECK(ops && kiosk, "buses");
 	cJSON *r = call(ops, "svc/ops", "{\"v\":1,\"rid\":\"mk-rot\",\"cmd\":\"keys_rotate\"}");
 	int64_t kid = 0;
-	CHECK(vqs_ok(r) && vqs_int(r, "kid", &kid), "rotate: %s", js(r));
+	CHECK(vqs_ok(r) && vqs_int(r, "kid", &kid), "rotate: %s", vqs_js(r));
 	cJSON_Delete(r);
 	read_keys(&s);
 	CHECK(s.n == 2 && secret_of(&s, (int)kid), "the new secret is in the key file");
@@ -534,7 +517,7 @@ START_TEST(test_key_file_made)
 	const char *code = vqs_str(r, "ticket.code");
 	vq_claims c;
 	CHECK(code && vq_code_verify(code, strlen(code), &ring, &c) == VQ_OK && c.kid == kid,
-	      "signed with the new key: %s", js(r));
+	      "signed with the new key: %s", vqs_js(r));
 	cJSON_Delete(r);
 	/* and after a restart too */
 	CHECK(vqs_vqd_restart(site) == VQ_OK, "restart");
@@ -552,7 +535,7 @@ START_TEST(test_key_file_checked)
 	cJSON *t = call(kiosk, "svc/issue",
 	                "{\"v\":1,\"rid\":\"ck-1\",\"attraction\":\"coaster\","
 	                "\"party\":1}");
-	CHECK(vqs_ok(t), "issue: %s", js(t));
+	CHECK(vqs_ok(t), "issue: %s", vqs_js(t));
 	vq_bus_free(kiosk);
 	CHECK(vqs_vqd_stop(site, NULL) == VQ_OK, "stop");
 
@@ -595,7 +578,7 @@ START_TEST(test_key_file_checked)
 	cJSON *r = call(gate, "svc/redeem",
 	                "{\"v\":1,\"rid\":\"ck-r\",\"code\":\"%s\",\"attraction\":\"coaster\"}",
 	                vqs_str(t, "ticket.code"));
-	CHECK(vqs_ok(r), "a ticket of the lost key's time: %s", js(r));
+	CHECK(vqs_ok(r), "a ticket of the lost key's time: %s", vqs_js(r));
 	cJSON_Delete(r);
 	cJSON_Delete(t);
 	vq_bus_free(gate);
@@ -617,13 +600,13 @@ START_TEST(test_rotate_retire_cycles)
 		                "\"keys_rotate\"}",
 		                i);
 		int64_t kid = -1;
-		CHECK(vqs_ok(r) && vqs_int(r, "kid", &kid), "rotation %d: %s", i + 1, js(r));
+		CHECK(vqs_ok(r) && vqs_int(r, "kid", &kid), "rotation %d: %s", i + 1, vqs_js(r));
 		cJSON_Delete(r);
 		r = call(ops, "svc/ops",
 		         "{\"v\":1,\"rid\":\"cy-ret-%d\",\"cmd\":\"keys_retire\","
 		         "\"kid\":%d}",
 		         i, active);
-		CHECK(vqs_ok(r), "retiring key %d after rotation %d: %s", active, i + 1, js(r));
+		CHECK(vqs_ok(r), "retiring key %d after rotation %d: %s", active, i + 1, vqs_js(r));
 		cJSON_Delete(r);
 		active = (int)kid;
 	}
@@ -631,7 +614,7 @@ START_TEST(test_rotate_retire_cycles)
 	cJSON *r = call(ops, "svc/ops", "{\"v\":1,\"rid\":\"cy-keys\",\"cmd\":\"keys\"}");
 	CHECK(cJSON_GetArraySize(vqs_get(r, "keys")) == 1 &&
 	          cJSON_IsTrue(vqs_get(r, "keys.0.active")),
-	      "keys: %s", js(r));
+	      "keys: %s", vqs_js(r));
 	cJSON_Delete(r);
 	secrets s;
 	read_keys(&s);
@@ -644,11 +627,11 @@ START_TEST(test_rotate_retire_cycles)
 	const char *code = vqs_str(r, "ticket.code");
 	vq_claims c;
 	CHECK(code && vq_code_verify(code, strlen(code), &ring, &c) == VQ_OK && c.kid == active,
-	      "a ticket after %d cycles: %s", CYCLES, js(r));
+	      "a ticket after %d cycles: %s", CYCLES, vqs_js(r));
 	cJSON *a =
 	    call(gate, "svc/redeem",
 	         "{\"v\":1,\"rid\":\"cy-r\",\"code\":\"%s\",\"attraction\":\"coaster\"}", code);
-	CHECK(vqs_ok(a), "redeem: %s", js(a));
+	CHECK(vqs_ok(a), "redeem: %s", vqs_js(a));
 	cJSON_Delete(a);
 	cJSON_Delete(r);
 	db_holds_no_secret("after the cycles");
@@ -670,7 +653,7 @@ START_TEST(test_retire_refused_then_forced)
 	cJSON *t = call(kiosk, "svc/issue",
 	                "{\"v\":1,\"rid\":\"rf-t\",\"card\":\"rf-card\","
 	                "\"attraction\":\"coaster\",\"party\":1}");
-	CHECK(vqs_ok(t), "issue: %s", js(t));
+	CHECK(vqs_ok(t), "issue: %s", vqs_js(t));
 	const char *code = vqs_str(t, "ticket.code");
 
 	/* the active key: rotate first */
@@ -678,19 +661,19 @@ START_TEST(test_retire_refused_then_forced)
 	                "{\"v\":1,\"rid\":\"rf-0\",\"cmd\":\"keys_retire\",\"kid\":%d}", old);
 	CHECK(!vqs_ok(r) && !strcmp(vqs_errcode(r), "invalid") &&
 	          strstr(vqs_str(r, "error.message"), "active"),
-	      "retiring the active key: %s", js(r));
+	      "retiring the active key: %s", vqs_js(r));
 	cJSON_Delete(r);
 	r = call(ops, "svc/ops", "{\"v\":1,\"rid\":\"rf-rot\",\"cmd\":\"keys_rotate\"}");
 	int64_t kid = 0;
-	CHECK(vqs_ok(r) && vqs_int(r, "kid", &kid), "rotate: %s", js(r));
+	CHECK(vqs_ok(r) && vqs_int(r, "kid", &kid), "rotate: %s", vqs_js(r));
 	cJSON_Delete(r);
 	/* a key that is not there; a kid out of range; force of the wrong type */
 	r = call(ops, "svc/ops", "{\"v\":1,\"rid\":\"rf-1\",\"cmd\":\"keys_retire\",\"kid\":99}");
-	CHECK(!strcmp(vqs_errcode(r), "unknown_key"), "kid 99: %s", js(r));
+	CHECK(!strcmp(vqs_errcode(r), "unknown_key"), "kid 99: %s", vqs_js(r));
 	cJSON_Delete(r);
 	r = call(ops, "svc/ops", "{\"v\":1,\"rid\":\"rf-2\",\"cmd\":\"keys_retire\",\"kid\":256}");
 	CHECK(!strcmp(vqs_errcode(r), "invalid") && strstr(vqs_str(r, "error.message"), "kid"),
-	      "kid 256: %s", js(r));
+	      "kid 256: %s", vqs_js(r));
 	cJSON_Delete(r);
 	r = call(ops, "svc/ops",
 	         "{\"v\":1,\"rid\":\"rf-3\",\"cmd\":\"keys_retire\",\"kid\":%d,"
@@ -698,14 +681,14 @@ START_TEST(test_retire_refused_then_forced)
 	         old);
 	CHECK(!strcmp(vqs_errcode(r), "bad_request") &&
 	          strstr(vqs_str(r, "error.message"), "force"),
-	      "force 1: %s", js(r));
+	      "force 1: %s", vqs_js(r));
 	cJSON_Delete(r);
 	/* the old key may still be on an unexpired ticket: refused, saying how many */
 	r = call(ops, "svc/ops", "{\"v\":1,\"rid\":\"rf-4\",\"cmd\":\"keys_retire\",\"kid\":%d}",
 	         old);
 	int64_t n = 0;
 	CHECK(!strcmp(vqs_errcode(r), "invalid") && vqs_int(r, "error.tickets", &n) && n == 1,
-	      "retiring a key a ticket carries: %s", js(r));
+	      "retiring a key a ticket carries: %s", vqs_js(r));
 	cJSON_Delete(r);
 	/* the same through vqctl (as ops-1 too: our connection makes way, one per account) */
 	vq_bus_free(ops);
@@ -732,24 +715,24 @@ START_TEST(test_retire_refused_then_forced)
 	CHECK(!secret_of(&s, old) && secret_of(&s, (int)kid), "the old secret left the key file");
 	r = call(gate, "svc/redeem",
 	         "{\"v\":1,\"rid\":\"rf-r\",\"code\":\"%s\",\"attraction\":\"coaster\"}", code);
-	CHECK(!strcmp(vqs_errcode(r), "unknown_key"), "the old key's code: %s", js(r));
+	CHECK(!strcmp(vqs_errcode(r), "unknown_key"), "the old key's code: %s", vqs_js(r));
 	cJSON_Delete(r);
 	/* the guest's ticket is not lost: the kiosk shows it again under the new key */
 	r = call(kiosk, "svc/identify", "{\"v\":1,\"rid\":\"rf-id\",\"card\":\"rf-card\"}");
 	const char *again = vqs_str(r, "held.0.code");
 	vq_claims c;
 	CHECK(again && vq_code_verify(again, strlen(again), &ring, &c) == VQ_OK && c.kid == kid,
-	      "the ticket shown again: %s", js(r));
+	      "the ticket shown again: %s", vqs_js(r));
 	cJSON *a =
 	    call(gate, "svc/redeem",
 	         "{\"v\":1,\"rid\":\"rf-r2\",\"code\":\"%s\",\"attraction\":\"coaster\"}", again);
-	CHECK(vqs_ok(a), "its new code: %s", js(a));
+	CHECK(vqs_ok(a), "its new code: %s", vqs_js(a));
 	cJSON_Delete(a);
 	cJSON_Delete(r);
 	/* retired once */
 	r = call(ops, "svc/ops", "{\"v\":1,\"rid\":\"rf-5\",\"cmd\":\"keys_retire\",\"kid\":%d}",
 	         old);
-	CHECK(!strcmp(vqs_errcode(r), "unknown_key"), "retired twice: %s", js(r));
+	CHECK(!strcmp(vqs_errcode(r), "unknown_key"), "retired twice: %s", vqs_js(r));
 	cJSON_Delete(r);
 	int64_t audits = 0;
 	CHECK(vqs_db_int(site, "SELECT count(*) FROM audit WHERE action = 'keys_retire'",
@@ -799,7 +782,7 @@ START_TEST(test_migrate_v1)
 	const char *code = vqs_str(r, "ticket.code");
 	vq_claims c;
 	CHECK(code && vq_code_verify(code, strlen(code), &ring, &c) == VQ_OK,
-	      "signed with the migrated key: %s", js(r));
+	      "signed with the migrated key: %s", vqs_js(r));
 	cJSON_Delete(r);
 	vq_bus_free(kiosk);
 	/* and a restart finds nothing more to move */

@@ -1414,14 +1414,7 @@ END_TEST
 
 static vqs_site *site;
 
-#define CHECK(cond, ...)                                                                           \
-	do {                                                                                       \
-		if (!(cond)) {                                                                     \
-			if (site)                                                                  \
-				vqs_dump_log(site, false);                                         \
-			ck_abort_msg(__VA_ARGS__);                                                 \
-		}                                                                                  \
-	} while (0)
+#define CHECK(cond, ...) VQS_CHECK(site, cond, __VA_ARGS__)
 
 static void suite_setup(void)
 {

@@ -44,17 +44,6 @@ static char pages[1024];
 		}                                                                                  \
 	} while (0)
 
-static const char *js(const cJSON *j)
-{
-	static char bufs[4][4096];
-	static int next;
-	char *b = bufs[next++ % 4];
-	char *t = j ? cJSON_PrintUnformatted(j) : NULL;
-	snprintf(b, sizeof bufs[0], "%s", t ? t : "(null)");
-	free(t);
-	return b;
-}
-
 /* --- the browser ---------------------------------------------------------------------- */
 
 static cJSON *cmdv(int timeout_ms, const char *cmd, const char *fmt, va_list ap)
@@ -87,7 +76,7 @@ static void page_console(void)
 	char err[64];
 	if (browser &&
 	    vq_test_browser_cmd(browser, 3000, &v, err, sizeof err, "console", "%s", "") == VQ_OK)
-		fprintf(stderr, "page console: %s\n", js(v));
+		fprintf(stderr, "page console: %s\n", vqs_js(v));
 	cJSON_Delete(v);
 }
 
@@ -104,7 +93,7 @@ static char *wait_text(const char *selector, const char *contains, int timeout_m
 		cJSON *now = cmd("text", "\"selector\":\"%s\"", selector);
 		cJSON *msg = cmd("text", "\"selector\":\"#message\"");
 		CHECK(0, "%s never showed \"%s\": %s; it shows %s; message %s", selector,
-		      contains ? contains : "", err, js(now), js(msg));
+		      contains ? contains : "", err, vqs_js(now), vqs_js(msg));
 	}
 	const char *t = vqs_str(v, "text");
 	char *copy = strdup(t ? t : "");
@@ -169,7 +158,7 @@ static void issue(vq_bus *kiosk, const char *card, char *code, size_t codelen)
 	                     "{\"v\":1,\"rid\":\"k-%s\",\"card\":\"%s\",\"attraction\":\"coaster\","
 	                     "\"party\":2}",
 	                     card, card);
-	CHECK(r && vqs_ok(r) && vqs_str(r, "ticket.code"), "issue: %s", js(r));
+	CHECK(r && vqs_ok(r) && vqs_str(r, "ticket.code"), "issue: %s", vqs_js(r));
 	snprintf(code, codelen, "%s", vqs_str(r, "ticket.code"));
 	cJSON_Delete(r);
 }
@@ -179,7 +168,7 @@ static int held(vq_bus *kiosk, const char *card)
 	static int n;
 	cJSON *r = vqs_callf(kiosk, "svc/identify", "{\"v\":1,\"rid\":\"id-%d\",\"card\":\"%s\"}",
 	                     ++n, card);
-	CHECK(r && vqs_ok(r), "identify: %s", js(r));
+	CHECK(r && vqs_ok(r), "identify: %s", vqs_js(r));
 	int count = cJSON_GetArraySize(vqs_get(r, "held"));
 	cJSON_Delete(r);
 	return count;
@@ -191,7 +180,7 @@ static void ops(vq_bus *op, const char *command)
 	cJSON *r = vqs_callf(
 	    op, "svc/ops", "{\"v\":1,\"rid\":\"ops-%d\",\"cmd\":\"%s\",\"attraction\":\"coaster\"}",
 	    ++n, command);
-	CHECK(r && vqs_ok(r), "%s: %s", command, js(r));
+	CHECK(r && vqs_ok(r), "%s: %s", command, vqs_js(r));
 	cJSON_Delete(r);
 }
 
@@ -253,7 +242,7 @@ START_TEST(test_ticket_shows)
 	cJSON_ArrayForEach(r, cJSON_GetObjectItemCaseSensitive(m, "resources"))
 	{
 		const char *name = vqs_str(r, "name");
-		CHECK(name, "a resource without a name: %s", js(m));
+		CHECK(name, "a resource without a name: %s", vqs_js(m));
 		char sent[2048];
 		snprintf(sent, sizeof sent, "%.*s", (int)strcspn(name, "#"), name);
 		CHECK(!strstr(sent, code + 4), "a request carried the code: %s", name);
@@ -294,7 +283,7 @@ START_TEST(test_window_open_notice)
 	free(wait_text("#phase", "starts in", SHOW_MS));
 	cJSON *spy = cmd("eval", "\"expr\":\"window.__vqSpy\"");
 	CHECK(!cJSON_GetArraySize(vqs_get(spy, "notifications")), "a notice before its time: %s",
-	      js(spy));
+	      vqs_js(spy));
 	cJSON_Delete(spy);
 	/* 10:15 is 14 site minutes away: 7 s at 120 times */
 	char *t = wait_text("#banner", "return time has come", 30000);
@@ -305,10 +294,10 @@ START_TEST(test_window_open_notice)
 	const char *body = vqs_str(spy, "notifications.0.body");
 	CHECK(cJSON_GetArraySize(vqs_get(spy, "notifications")) == 1 && body &&
 	          strstr(body, "Coaster"),
-	      "system notification: %s", js(spy));
-	CHECK(cJSON_GetArraySize(vqs_get(spy, "vibrate")) == 1, "vibration: %s", js(spy));
+	      "system notification: %s", vqs_js(spy));
+	CHECK(cJSON_GetArraySize(vqs_get(spy, "vibrate")) == 1, "vibration: %s", vqs_js(spy));
 	int64_t tones = 0;
-	CHECK(vqs_int(spy, "tones", &tones) && tones >= 1, "no sound: %s", js(spy));
+	CHECK(vqs_int(spy, "tones", &tones) && tones >= 1, "no sound: %s", vqs_js(spy));
 	cJSON_Delete(spy);
 
 	/* once per ticket: a reload does not sound it again */
@@ -317,7 +306,7 @@ START_TEST(test_window_open_notice)
 	spy = cmd("eval", "\"expr\":\"window.__vqSpy\"");
 	CHECK(!cJSON_GetArraySize(vqs_get(spy, "notifications")) &&
 	          !cJSON_GetArraySize(vqs_get(spy, "vibrate")),
-	      "noticed twice: %s", js(spy));
+	      "noticed twice: %s", vqs_js(spy));
 	cJSON_Delete(spy);
 	vq_bus_free(kiosk);
 }
@@ -358,7 +347,7 @@ START_TEST(test_giveback)
 	free(wait_text("#phase", "You gave this ticket back", SHOW_MS));
 	cJSON *gone = cmd("text", "\"selector\":\"#qr\"");
 	CHECK(!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(gone, "visible")),
-	      "the gate code still shows: %s", js(gone));
+	      "the gate code still shows: %s", vqs_js(gone));
 	cJSON_Delete(gone);
 	CHECK(held(kiosk, "card-1") == 0, "the kiosk still counts the ticket");
 	vq_bus_free(kiosk);
@@ -377,7 +366,7 @@ START_TEST(test_forged_code_refused)
 	free(wait_text("#message", "not valid", SHOW_MS));
 	cJSON *tk = cmd("text", "\"selector\":\"#number\"");
 	CHECK(!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(tk, "visible")),
-	      "a forged code shows a ticket: %s", js(tk));
+	      "a forged code shows a ticket: %s", vqs_js(tk));
 	cJSON_Delete(tk);
 	open_page("VQ1:not-a-code", "en", 0);
 	free(wait_text("#message", "not valid", SHOW_MS));
@@ -407,10 +396,10 @@ static void audit(const char *what, const char *lang)
 {
 	cJSON *v = cmd("axe", "%s", "");
 	CHECK(cJSON_IsArray(v) && cJSON_GetArraySize(v) == 0, "axe, %s in %s: %s", what, lang,
-	      js(v));
+	      vqs_js(v));
 	cJSON_Delete(v);
 	cJSON *l = cmd("eval", "\"expr\":\"document.documentElement.lang\"");
-	CHECK(cJSON_IsString(l) && !strcmp(l->valuestring, lang), "lang attribute %s", js(l));
+	CHECK(cJSON_IsString(l) && !strcmp(l->valuestring, lang), "lang attribute %s", vqs_js(l));
 	cJSON_Delete(l);
 }
 

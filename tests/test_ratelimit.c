@@ -162,13 +162,7 @@ END_TEST
 
 static vqs_site *site;
 
-#define CHECK(cond, ...)                                                                           \
-	do {                                                                                       \
-		if (!(cond)) {                                                                     \
-			vqs_dump_log(site, false);                                                 \
-			ck_abort_msg(__VA_ARGS__);                                                 \
-		}                                                                                  \
-	} while (0)
+#define CHECK(cond, ...) VQS_CHECK(site, cond, __VA_ARGS__)
 
 static void suite_setup(void)
 {
@@ -194,17 +188,6 @@ static void up_with_limits(const char *limits)
 	int rc = vqs_start(&o, &site);
 	free(cfg);
 	ck_assert_msg(rc == VQ_OK, "site did not start: %s", vq_strerror(rc));
-}
-
-static const char *js(const cJSON *j)
-{
-	static char bufs[4][1024];
-	static int next;
-	char *b = bufs[next++ % 4];
-	char *t = j ? cJSON_PrintUnformatted(j) : NULL;
-	snprintf(b, sizeof bufs[0], "%s", t ? t : "(null)");
-	free(t);
-	return b;
 }
 
 __attribute__((format(printf, 3, 4))) static cJSON *call(vq_bus *b, const char *svc,
@@ -242,10 +225,10 @@ START_TEST(test_limit_enforced)
 		} else {
 			CHECK(!strcmp(vqs_errcode(r), "rate_limited") &&
 			          cJSON_IsNull(vqs_get(r, "rid")),
-			      "request %d: %s", i, js(r));
+			      "request %d: %s", i, vqs_js(r));
 			CHECK(vqs_int(r, "error.retry_after_ms", &after) && after >= 1 &&
 			          after <= 500,
-			      "retry_after_ms: %s", js(r));
+			      "retry_after_ms: %s", vqs_js(r));
 			refused = i;
 		}
 		cJSON_Delete(r);
@@ -260,7 +243,7 @@ START_TEST(test_limit_enforced)
 	      served);
 	/* another account is not held back */
 	r = call(k2, "svc/quote", "{\"v\":1,\"rid\":\"rl-k2\",\"party\":1}");
-	CHECK(vqs_ok(r), "kiosk-2 while kiosk-1 is limited: %s", js(r));
+	CHECK(vqs_ok(r), "kiosk-2 while kiosk-1 is limited: %s", vqs_js(r));
 	cJSON_Delete(r);
 	/* after the wait vqd asked for, the refused request is served */
 	struct timespec ts = {0, (long)(after + 50) * 1000000L};
@@ -269,7 +252,7 @@ START_TEST(test_limit_enforced)
 	         "{\"v\":1,\"rid\":\"rl-%d\",\"card\":\"rl-card-%d\",\"attraction\":"
 	         "\"coaster\",\"party\":1}",
 	         refused, refused);
-	CHECK(vqs_ok(r), "after retry_after_ms: %s", js(r));
+	CHECK(vqs_ok(r), "after retry_after_ms: %s", vqs_js(r));
 	cJSON_Delete(r);
 	/* counted, and logged once, not once a request */
 	vq_bus *ops = vqs_bus(site, "ops-1", NULL);
@@ -277,7 +260,7 @@ START_TEST(test_limit_enforced)
 	r = call(ops, "svc/ops", "{\"v\":1,\"rid\":\"rl-stats\",\"cmd\":\"stats\"}");
 	int64_t limited = 0;
 	CHECK(vqs_int(r, "rate_limited", &limited) && limited == 8 - served,
-	      "stats: %s (%d refused)", js(r), 8 - served);
+	      "stats: %s (%d refused)", vqs_js(r), 8 - served);
 	cJSON_Delete(r);
 	char *log = tu_read_file(vqs_log_path(site), NULL);
 	int lines = 0;

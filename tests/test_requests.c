@@ -33,13 +33,7 @@
 
 static vqs_site *site;
 
-#define CHECK(cond, ...)                                                                           \
-	do {                                                                                       \
-		if (!(cond)) {                                                                     \
-			vqs_dump_log(site, false);                                                 \
-			ck_abort_msg(__VA_ARGS__);                                                 \
-		}                                                                                  \
-	} while (0)
+#define CHECK(cond, ...) VQS_CHECK(site, cond, __VA_ARGS__)
 
 static void suite_setup(void)
 {
@@ -75,17 +69,6 @@ static vq_bus *bus(const char *account)
 	return b;
 }
 
-static const char *js(const cJSON *j)
-{
-	static char bufs[4][1024];
-	static int next;
-	char *b = bufs[next++ % 4];
-	char *t = j ? cJSON_PrintUnformatted(j) : NULL;
-	snprintf(b, sizeof bufs[0], "%s", t ? t : "(null)");
-	free(t);
-	return b;
-}
-
 /* A request whose reply must come; *raw (if not NULL) gets its bytes. */
 __attribute__((format(printf, 4, 5))) static cJSON *call(vq_bus *b, const char *svc, char **raw,
                                                          const char *fmt, ...)
@@ -104,14 +87,14 @@ __attribute__((format(printf, 4, 5))) static cJSON *call(vq_bus *b, const char *
 
 static void expect_ok(cJSON *r, const char *what)
 {
-	CHECK(vqs_ok(r), "%s: expected ok, got %s", what, js(r));
+	CHECK(vqs_ok(r), "%s: expected ok, got %s", what, vqs_js(r));
 	cJSON_Delete(r);
 }
 
 static void expect_err(cJSON *r, const char *code, const char *what)
 {
 	CHECK(!vqs_ok(r) && strcmp(vqs_errcode(r), code) == 0, "%s: expected error %s, got %s",
-	      what, code, js(r));
+	      what, code, vqs_js(r));
 	cJSON_Delete(r);
 }
 
@@ -138,9 +121,9 @@ START_TEST(test_rid_bound)
 	vq_bus *kiosk = bus("kiosk-1"), *gate = bus("gate-1"), *ops = bus("ops-1");
 	char *first = NULL, *raw = NULL;
 	cJSON *r = call(kiosk, "svc/issue", &first, "%s", ISSUE);
-	CHECK(vqs_ok(r), "issue: %s", js(r));
+	CHECK(vqs_ok(r), "issue: %s", vqs_js(r));
 	int64_t id = 0;
-	CHECK(vqs_int(r, "ticket.id", &id), "ticket id: %s", js(r));
+	CHECK(vqs_int(r, "ticket.id", &id), "ticket id: %s", vqs_js(r));
 	cJSON_Delete(r);
 
 	/* The same request, written differently: the first answer, byte for byte. */
@@ -162,7 +145,7 @@ START_TEST(test_rid_bound)
 	         "{\"v\":1,\"rid\":\"b-1\",\"card\":\"bound-card\",\"attraction\":\"flume\","
 	         "\"party\":3}");
 	const char *msg = vqs_str(r, "error.message");
-	CHECK(msg && strstr(msg, "b-1"), "rid_reused should name the rid: %s", js(r));
+	CHECK(msg && strstr(msg, "b-1"), "rid_reused should name the rid: %s", vqs_js(r));
 	expect_err(r, "rid_reused", "same rid, another body");
 	expect_err(call(kiosk, "svc/cancel", NULL,
 	                "{\"v\":1,\"rid\":\"b-1\",\"card\":\"bound-card\",\"ticket\":%lld}",
@@ -185,13 +168,13 @@ START_TEST(test_rid_bound)
 	r = call(kiosk, "svc/identify", NULL, "{\"v\":1,\"rid\":\"b-id\",\"card\":\"bound-card\"}");
 	const cJSON *held = vqs_get(r, "held");
 	CHECK(cJSON_GetArraySize(held) == 1 && !strcmp(vqs_str(r, "held.0.state"), "issued"),
-	      "one ticket, still issued: %s", js(r));
+	      "one ticket, still issued: %s", vqs_js(r));
 	cJSON_Delete(r);
 
 	/* A redeem reusing an override's rid is not admitted on the override's answer. */
 	r = call(gate, "svc/override", NULL,
 	         "{\"v\":1,\"rid\":\"g-1\",\"attraction\":\"coaster\",\"reason\":\"torn code\"}");
-	CHECK(vqs_ok(r) && cJSON_IsTrue(vqs_get(r, "admit")), "override: %s", js(r));
+	CHECK(vqs_ok(r) && cJSON_IsTrue(vqs_get(r, "admit")), "override: %s", vqs_js(r));
 	cJSON_Delete(r);
 	expect_err(call(gate, "svc/redeem", NULL,
 	                "{\"v\":1,\"rid\":\"g-1\",\"code\":\"VQ1:GARBAGE\",\"attraction\":"
@@ -209,7 +192,7 @@ START_TEST(test_rid_bound)
 	           "rid_reused", "standby 50 under standby 42's rid");
 	r = call(ops, "svc/ops", NULL, "{\"v\":1,\"rid\":\"o-2\",\"cmd\":\"status\"}");
 	int64_t sb = -1;
-	CHECK(vqs_int(r, "attractions.0.standby_min", &sb) && sb == 42, "standby: %s", js(r));
+	CHECK(vqs_int(r, "attractions.0.standby_min", &sb) && sb == 42, "standby: %s", vqs_js(r));
 	cJSON_Delete(r);
 
 	/* Across a restart the binding holds. */

@@ -27,13 +27,7 @@
 
 static vqs_site *site;
 
-#define CHECK(cond, ...)                                                                           \
-	do {                                                                                       \
-		if (!(cond)) {                                                                     \
-			vqs_dump_log(site, false);                                                 \
-			ck_abort_msg(__VA_ARGS__);                                                 \
-		}                                                                                  \
-	} while (0)
+#define CHECK(cond, ...) VQS_CHECK(site, cond, __VA_ARGS__)
 
 static void suite_setup(void)
 {
@@ -64,17 +58,6 @@ static vq_bus *bus(const char *account, const char *const *subs)
 	return b;
 }
 
-static const char *js(const cJSON *j)
-{
-	static char bufs[4][1024];
-	static int next;
-	char *b = bufs[next++ % 4];
-	char *t = j ? cJSON_PrintUnformatted(j) : NULL;
-	snprintf(b, sizeof bufs[0], "%s", t ? t : "(null)");
-	free(t);
-	return b;
-}
-
 __attribute__((format(printf, 3, 4))) static cJSON *call(vq_bus *b, const char *svc,
                                                          const char *fmt, ...)
 {
@@ -93,14 +76,14 @@ __attribute__((format(printf, 3, 4))) static cJSON *call(vq_bus *b, const char *
 static int64_t get_int(const cJSON *j, const char *path)
 {
 	int64_t v = 0;
-	CHECK(vqs_int(j, path, &v), "no integer %s in %s", path, js(j));
+	CHECK(vqs_int(j, path, &v), "no integer %s in %s", path, vqs_js(j));
 	return v;
 }
 
 static const char *get_str(const cJSON *j, const char *path)
 {
 	const char *s = vqs_str(j, path);
-	CHECK(s != NULL, "no string %s in %s", path, js(j));
+	CHECK(s != NULL, "no string %s in %s", path, vqs_js(j));
 	return s;
 }
 
@@ -117,7 +100,7 @@ static cJSON *issue(vq_bus *k, const char *rid, const char *card, const char *at
 	    call(k, "svc/issue",
 	         "{\"v\":1,\"rid\":\"%s\",\"card\":\"%s\",\"attraction\":\"%s\",\"party\":2}", rid,
 	         card, attr);
-	CHECK(vqs_ok(r), "issue %s: %s", rid, js(r));
+	CHECK(vqs_ok(r), "issue %s: %s", rid, vqs_js(r));
 	return r;
 }
 
@@ -137,36 +120,36 @@ START_TEST(test_override_other_attraction)
 	                "{\"v\":1,\"rid\":\"ov-1\",\"attraction\":\"flume\",\"reason\":\"sent here "
 	                "by mistake\",\"code\":\"%s\"}",
 	                code);
-	CHECK(vqs_ok(r) && cJSON_IsTrue(vqs_get(r, "admit")), "override: %s", js(r));
+	CHECK(vqs_ok(r) && cJSON_IsTrue(vqs_get(r, "admit")), "override: %s", vqs_js(r));
 	CHECK(!strcmp(get_str(r, "ticket_state"), "wrong_attraction") &&
 	          !strcmp(get_str(r, "ticket_attraction"), "coaster") && !vqs_get(r, "ticket"),
-	      "the reply should say the ticket belongs to the coaster: %s", js(r));
+	      "the reply should say the ticket belongs to the coaster: %s", vqs_js(r));
 	cJSON_Delete(r);
 	r = call(gate, "svc/override",
 	         "{\"v\":1,\"rid\":\"ov-2\",\"attraction\":\"flume\",\"reason\":\"sent here "
 	         "by mistake\",\"ticket\":%lld}",
 	         (long long)id);
 	CHECK(vqs_ok(r) && !strcmp(get_str(r, "ticket_state"), "wrong_attraction"),
-	      "override by number: %s", js(r));
+	      "override by number: %s", vqs_js(r));
 	cJSON_Delete(r);
 	/* the ticket is still good at the coaster */
 	r = call(gate, "svc/lookup", "{\"v\":1,\"rid\":\"ov-l\",\"ticket\":%lld}", (long long)id);
-	CHECK(!strcmp(get_str(r, "ticket.state"), "issued"), "after the overrides: %s", js(r));
+	CHECK(!strcmp(get_str(r, "ticket.state"), "issued"), "after the overrides: %s", vqs_js(r));
 	cJSON_Delete(r);
 	/* nothing admitted at the flume under a number the flume never issued */
 	cJSON *ev = vqs_wait_json(board, "events/admission", NULL, NULL, QUIET_MS);
-	CHECK(ev == NULL, "an override that marked nothing published %s", js(ev));
+	CHECK(ev == NULL, "an override that marked nothing published %s", vqs_js(ev));
 	r = call(gate, "svc/redeem",
 	         "{\"v\":1,\"rid\":\"ov-r\",\"code\":\"%s\",\"attraction\":"
 	         "\"coaster\"}",
 	         code);
-	CHECK(vqs_ok(r), "the ticket at its own attraction: %s", js(r));
+	CHECK(vqs_ok(r), "the ticket at its own attraction: %s", vqs_js(r));
 	cJSON_Delete(r);
 	ev = vqs_wait_json(board, "events/admission", NULL, NULL, WAIT_MS);
 	CHECK(ev && !strcmp(get_str(ev, "attraction"), "coaster") &&
 	          !strcmp(get_str(ev, "number"), get_str(t, "ticket.number")) &&
 	          get_int(ev, "ticket") == id,
-	      "the admission at the coaster: %s", js(ev));
+	      "the admission at the coaster: %s", vqs_js(ev));
 	cJSON_Delete(ev);
 	/* the audit says why the ticket was left alone */
 	CHECK(rows("SELECT count(*) FROM audit WHERE action = 'override' AND actor = 'gate-1' "
@@ -183,13 +166,13 @@ START_TEST(test_override_other_attraction)
 	         get_str(u, "ticket.code"));
 	CHECK(vqs_ok(r) && !strcmp(get_str(r, "ticket.state"), "redeemed") &&
 	          !vqs_get(r, "ticket_state"),
-	      "override at the ticket's own attraction: %s", js(r));
+	      "override at the ticket's own attraction: %s", vqs_js(r));
 	cJSON_Delete(r);
 	ev = vqs_wait_json(board, "events/admission", NULL, NULL, WAIT_MS);
 	CHECK(ev && !strcmp(get_str(ev, "attraction"), "flume") &&
 	          !strcmp(get_str(ev, "number"), get_str(u, "ticket.number")) &&
 	          cJSON_IsTrue(vqs_get(ev, "override")),
-	      "the override's admission: %s", js(ev));
+	      "the override's admission: %s", vqs_js(ev));
 	cJSON_Delete(ev);
 	CHECK(rows("SELECT count(*) FROM audit WHERE action = 'override' "
 	           "AND detail LIKE '%\"ticket_state\":\"redeemed\"%'") == 1,
@@ -212,17 +195,18 @@ START_TEST(test_sync_before_issue)
 	int64_t issued = get_int(t, "ticket.issued_at");
 	int64_t start = get_int(t, "ticket.start");
 	/* a minute before the issue, but inside the early grace (30 min before 10:15) */
-	CHECK(issued - 60 >= start - 30 * 60, "the ticket %s is not in its early grace", js(t));
+	CHECK(issued - 60 >= start - 30 * 60, "the ticket %s is not in its early grace", vqs_js(t));
 	cJSON *r = call(gate, "svc/sync",
 	                "{\"v\":1,\"rid\":\"sb-1\",\"admissions\":[{\"code\":\"%s\",\"attraction\":"
 	                "\"coaster\",\"at\":%lld}]}",
 	                code, (long long)(issued - 60));
 	CHECK(vqs_ok(r) && cJSON_IsFalse(vqs_get(r, "results.0.ok")) &&
 	          !strcmp(get_str(r, "results.0.error"), "too_early"),
-	      "an admission before the ticket was issued: %s", js(r));
+	      "an admission before the ticket was issued: %s", vqs_js(r));
 	cJSON_Delete(r);
 	r = call(gate, "svc/lookup", "{\"v\":1,\"rid\":\"sb-l\",\"code\":\"%s\"}", code);
-	CHECK(!strcmp(get_str(r, "ticket.state"), "issued"), "after the refused sync: %s", js(r));
+	CHECK(!strcmp(get_str(r, "ticket.state"), "issued"), "after the refused sync: %s",
+	      vqs_js(r));
 	cJSON_Delete(r);
 	/* an online redeem dated before the issue is refused the same way */
 	r = call(
@@ -231,14 +215,14 @@ START_TEST(test_sync_before_issue)
 	    code, (long long)(issued - 1));
 	CHECK(!vqs_ok(r) && !strcmp(vqs_errcode(r), "too_early") &&
 	          get_int(r, "error.from") == issued,
-	      "a redeem dated before the issue: %s", js(r));
+	      "a redeem dated before the issue: %s", vqs_js(r));
 	cJSON_Delete(r);
 	/* from the issue on it is an admission like any other */
 	r = call(gate, "svc/sync",
 	         "{\"v\":1,\"rid\":\"sb-2\",\"admissions\":[{\"code\":\"%s\",\"attraction\":"
 	         "\"coaster\",\"at\":%lld}]}",
 	         code, (long long)issued);
-	CHECK(vqs_ok(r) && cJSON_IsTrue(vqs_get(r, "results.0.ok")), "at the issue: %s", js(r));
+	CHECK(vqs_ok(r) && cJSON_IsTrue(vqs_get(r, "results.0.ok")), "at the issue: %s", vqs_js(r));
 	cJSON_Delete(r);
 	cJSON_Delete(t);
 	vq_bus_free(gate);
@@ -260,12 +244,12 @@ START_TEST(test_import_duplicate)
 	CHECK(!vqs_ok(r) && !strcmp(vqs_errcode(r), "invalid") && msg &&
 	          strstr(msg, "members[3].card") && strstr(msg, "dup-7") &&
 	          strstr(msg, "members[0]"),
-	      "a card twice in one import: %s", js(r));
+	      "a card twice in one import: %s", vqs_js(r));
 	cJSON_Delete(r);
 	/* nothing of it was kept */
 	r = call(kiosk, "svc/identify", "{\"v\":1,\"rid\":\"im-i\",\"card\":\"dup-8\"}");
 	CHECK(vqs_ok(r) && cJSON_IsFalse(vqs_get(r, "member")), "dup-8 after the refusal: %s",
-	      js(r));
+	      vqs_js(r));
 	cJSON_Delete(r);
 	CHECK(rows("SELECT count(*) FROM members") == 0, "members kept from a refused import");
 	/* each card once: imported */
@@ -273,7 +257,7 @@ START_TEST(test_import_duplicate)
 	    ops, "svc/ops",
 	    "{\"v\":1,\"rid\":\"im-2\",\"cmd\":\"members_import\",\"members\":["
 	    "{\"card\":\"dup-7\",\"tier\":\"gold\"},{\"card\":\"dup-8\",\"tier\":\"standard\"}]}");
-	CHECK(vqs_ok(r) && get_int(r, "imported") == 2, "import: %s", js(r));
+	CHECK(vqs_ok(r) && get_int(r, "imported") == 2, "import: %s", vqs_js(r));
 	cJSON_Delete(r);
 	vq_bus_free(kiosk);
 	vq_bus_free(ops);
@@ -291,7 +275,7 @@ START_TEST(test_member_unknown)
 	const char *msg = vqs_str(r, "error.message");
 	CHECK(!vqs_ok(r) && !strcmp(vqs_errcode(r), "unknown_card") && msg &&
 	          strstr(msg, "nobody-1"),
-	      "a card that is not a member: %s", js(r));
+	      "a card that is not a member: %s", vqs_js(r));
 	cJSON_Delete(r);
 	vq_bus_free(ops);
 }

@@ -40,13 +40,7 @@
 
 static vqs_site *site;
 
-#define CHECK(cond, ...)                                                                           \
-	do {                                                                                       \
-		if (!(cond)) {                                                                     \
-			vqs_dump_log(site, false);                                                 \
-			ck_abort_msg(__VA_ARGS__);                                                 \
-		}                                                                                  \
-	} while (0)
+#define CHECK(cond, ...) VQS_CHECK(site, cond, __VA_ARGS__)
 
 /* --- fixtures --------------------------------------------------------------------- */
 
@@ -87,17 +81,6 @@ static vq_bus *bus(const char *account, const char *const *subs)
 /* --- requests ------------------------------------------------------------------------ */
 
 /* JSON text for a message; a few rotating buffers, main thread only. */
-static const char *js(const cJSON *j)
-{
-	static char bufs[4][1024];
-	static int next;
-	char *b = bufs[next++ % 4];
-	char *t = j ? cJSON_PrintUnformatted(j) : NULL;
-	snprintf(b, sizeof bufs[0], "%s", t ? t : "(null)");
-	free(t);
-	return b;
-}
-
 static cJSON *vcall(vq_bus *b, const char *svc, char **raw, size_t *rawlen, const char *fmt,
                     va_list ap)
 {
@@ -134,26 +117,26 @@ __attribute__((format(printf, 5, 6))) static cJSON *call_raw(vq_bus *b, const ch
 
 static void expect_ok(const cJSON *r, const char *what)
 {
-	CHECK(vqs_ok(r), "%s: expected ok, got %s", what, js(r));
+	CHECK(vqs_ok(r), "%s: expected ok, got %s", what, vqs_js(r));
 }
 
 static void expect_err(const cJSON *r, const char *code, const char *what)
 {
 	CHECK(!vqs_ok(r) && strcmp(vqs_errcode(r), code) == 0, "%s: expected error %s, got %s",
-	      what, code, js(r));
+	      what, code, vqs_js(r));
 }
 
 static int64_t get_int(const cJSON *j, const char *path, const char *what)
 {
 	int64_t v = 0;
-	CHECK(vqs_int(j, path, &v), "%s: no integer %s in %s", what, path, js(j));
+	CHECK(vqs_int(j, path, &v), "%s: no integer %s in %s", what, path, vqs_js(j));
 	return v;
 }
 
 static const char *get_str(const cJSON *j, const char *path, const char *what)
 {
 	const char *s = vqs_str(j, path);
-	CHECK(s != NULL, "%s: no string %s in %s", what, path, js(j));
+	CHECK(s != NULL, "%s: no string %s in %s", what, path, vqs_js(j));
 	return s;
 }
 
@@ -189,21 +172,21 @@ static cJSON *redeem(vq_bus *g, const char *rid, const char *code, const char *a
 static void check_ticket(const cJSON *t, const char *attr, const char *prefix, const char *tier,
                          int party, const char *state)
 {
-	CHECK(cJSON_IsObject(t), "ticket is not an object: %s", js(t));
-	CHECK(get_int(t, "id", "ticket") > 0, "ticket id: %s", js(t));
+	CHECK(cJSON_IsObject(t), "ticket is not an object: %s", vqs_js(t));
+	CHECK(get_int(t, "id", "ticket") > 0, "ticket id: %s", vqs_js(t));
 	const char *num = get_str(t, "number", "ticket");
 	size_t pl = strlen(prefix);
 	CHECK(strncmp(num, prefix, pl) == 0 && num[pl] == '-' && num[pl + 1] >= '0' &&
 	          num[pl + 1] <= '9' && strspn(num + pl + 1, "0123456789") == strlen(num + pl + 1),
 	      "ticket number %s is not %s-NNN", num, prefix);
 	CHECK(strcmp(get_str(t, "attraction", "ticket"), attr) == 0, "ticket attraction: %s",
-	      js(t));
-	CHECK(strcmp(get_str(t, "tier", "ticket"), tier) == 0, "ticket tier: %s", js(t));
-	CHECK(get_int(t, "party", "ticket") == party, "ticket party: %s", js(t));
+	      vqs_js(t));
+	CHECK(strcmp(get_str(t, "tier", "ticket"), tier) == 0, "ticket tier: %s", vqs_js(t));
+	CHECK(get_int(t, "party", "ticket") == party, "ticket party: %s", vqs_js(t));
 	int64_t start = get_int(t, "start", "ticket"), end = get_int(t, "end", "ticket");
-	CHECK(start < end && start % 60 == 0 && end % 60 == 0, "ticket window: %s", js(t));
+	CHECK(start < end && start % 60 == 0 && end % 60 == 0, "ticket window: %s", vqs_js(t));
 	CHECK(strcmp(get_str(t, "state", "ticket"), state) == 0, "ticket state %s wanted: %s",
-	      state, js(t));
+	      state, vqs_js(t));
 	/* A cancelled or redeemed ticket's code admits nobody; vqd may leave it out. */
 	if ((strcmp(state, "cancelled") == 0 || strcmp(state, "redeemed") == 0) &&
 	    !vqs_get(t, "code"))
@@ -228,11 +211,11 @@ static void check_code(const cJSON *t, const vq_keyring *ring, int tier_index)
 	CHECK(strcmp(c.attr, get_str(t, "attraction", "ticket")) == 0, "claims attraction %s",
 	      c.attr);
 	CHECK((int64_t)c.ticket_id == get_int(t, "id", "ticket"), "claims id %llu vs %s",
-	      (unsigned long long)c.ticket_id, js(t));
+	      (unsigned long long)c.ticket_id, vqs_js(t));
 	CHECK(c.win_start == get_int(t, "start", "ticket") &&
 	          c.win_end == get_int(t, "end", "ticket"),
 	      "claims window %lld..%lld vs %s", (long long)c.win_start, (long long)c.win_end,
-	      js(t));
+	      vqs_js(t));
 	CHECK(c.party == get_int(t, "party", "ticket"), "claims party %d", c.party);
 	CHECK(c.tier == tier_index, "claims tier %d, want %d", c.tier, tier_index);
 	CHECK(c.number == atoi(strchr(num, '-') + 1), "claims number %u vs %s", c.number, num);
@@ -278,14 +261,14 @@ START_TEST(test_end_to_end)
 	CHECK(strcmp(get_str(st, "site", "state/_site"), VQS_SITE) == 0 &&
 	          strcmp(get_str(st, "timezone", "state/_site"), "UTC") == 0 &&
 	          array_len(st, "tiers") == 2 && array_len(st, "attractions") == 4,
-	      "state/_site: %s", js(st));
+	      "state/_site: %s", vqs_js(st));
 	cJSON_Delete(st);
 
 	import_members(ops, "[{\"card\":\"gold-1\",\"tier\":\"gold\"}]");
 	cJSON *r = call(ops, "svc/ops",
 	                "{\"v\":1,\"rid\":\"o-member\",\"cmd\":\"member\",\"card\":\"gold-1\"}");
 	expect_ok(r, "ops member");
-	CHECK(strcmp(get_str(r, "tier", "member"), "gold") == 0, "member: %s", js(r));
+	CHECK(strcmp(get_str(r, "tier", "member"), "gold") == 0, "member: %s", vqs_js(r));
 	cJSON_Delete(r);
 
 	/* identify: a member, and a walk-in served as the lowest tier */
@@ -295,14 +278,14 @@ START_TEST(test_end_to_end)
 	CHECK(strcmp(get_str(r, "tier", "identify"), "gold") == 0 &&
 	          vqs_bool(r, "member", &member) && member &&
 	          get_int(r, "max_passes", "identify") == 3 && array_len(r, "held") == 0,
-	      "identify gold-1: %s", js(r));
+	      "identify gold-1: %s", vqs_js(r));
 	cJSON_Delete(r);
 	r = call(kiosk, "svc/identify", "{\"v\":1,\"rid\":\"k-id-2\",\"card\":\"walk-in-1\"}");
 	expect_ok(r, "identify walk-in");
 	CHECK(strcmp(get_str(r, "tier", "identify"), "standard") == 0 &&
 	          vqs_bool(r, "member", &member) && !member &&
 	          get_int(r, "max_passes", "identify") == 2,
-	      "identify walk-in-1: %s", js(r));
+	      "identify walk-in-1: %s", vqs_js(r));
 	cJSON_Delete(r);
 
 	/* quote: every attraction, then one; the next coaster slot is 10:15 */
@@ -311,28 +294,29 @@ START_TEST(test_end_to_end)
 	CHECK(strcmp(get_str(r, "tier", "quote"), "gold") == 0 &&
 	          get_int(r, "held", "quote") == 0 && get_int(r, "max_passes", "quote") == 3 &&
 	          array_len(r, "quotes") == 4,
-	      "quote: %s", js(r));
+	      "quote: %s", vqs_js(r));
 	const cJSON *q = quote_for(r, "coaster");
 	bool qok = false;
-	CHECK(q && vqs_bool(q, "ok", &qok) && qok, "coaster quote: %s", js(r));
+	CHECK(q && vqs_bool(q, "ok", &qok) && qok, "coaster quote: %s", vqs_js(r));
 	int64_t qstart = get_int(q, "start", "quote"), qend = get_int(q, "end", "quote");
 	CHECK(qstart == VQS_TEN_AM + 15 * 60 && qend == qstart + 3600 &&
 	          get_int(q, "seats_left", "quote") >= 0,
-	      "coaster quote: %s", js(q));
+	      "coaster quote: %s", vqs_js(q));
 	q = quote_for(r, "late");
 	CHECK(q && vqs_bool(q, "ok", &qok) && qok &&
 	          get_int(q, "start", "quote") == VQS_TEN_AM + 4 * 3600,
-	      "late quote: %s", js(q));
+	      "late quote: %s", vqs_js(q));
 	cJSON_Delete(r);
 	r = call(kiosk, "svc/quote",
 	         "{\"v\":1,\"rid\":\"k-q-2\",\"card\":\"gold-1\",\"party\":2,\"attraction\":"
 	         "\"coaster\"}");
 	expect_ok(r, "quote coaster");
-	CHECK(array_len(r, "quotes") == 1 && quote_for(r, "coaster"), "quote coaster: %s", js(r));
+	CHECK(array_len(r, "quotes") == 1 && quote_for(r, "coaster"), "quote coaster: %s",
+	      vqs_js(r));
 	cJSON_Delete(r);
 	r = call(kiosk, "svc/quote", "{\"v\":1,\"rid\":\"k-q-3\",\"party\":1}");
 	expect_ok(r, "quote without a card");
-	CHECK(strcmp(get_str(r, "tier", "quote"), "standard") == 0, "quote no card: %s", js(r));
+	CHECK(strcmp(get_str(r, "tier", "quote"), "standard") == 0, "quote no card: %s", vqs_js(r));
 	cJSON_Delete(r);
 	/* "what if": a standard guest's party quoted as gold gets gold's answer */
 	r = call(kiosk, "svc/quote",
@@ -342,11 +326,12 @@ START_TEST(test_end_to_end)
 	q = quote_for(r, "coaster");
 	CHECK(strcmp(get_str(r, "tier", "quote"), "gold") == 0 && q &&
 	          get_int(q, "start", "quote") == qstart,
-	      "quote as gold: %s", js(r));
+	      "quote as gold: %s", vqs_js(r));
 	cJSON_Delete(r);
 	r = call(kiosk, "svc/quote", "{\"v\":1,\"rid\":\"k-q-5\",\"party\":2,\"tier\":\"bronze\"}");
 	expect_err(r, "unknown_tier", "quote as an unknown tier");
-	CHECK(strstr(get_str(r, "error.message", "quote"), "tier"), "names the field: %s", js(r));
+	CHECK(strstr(get_str(r, "error.message", "quote"), "tier"), "names the field: %s",
+	      vqs_js(r));
 	cJSON_Delete(r);
 	r = call(kiosk, "svc/quote", "{\"v\":1,\"rid\":\"k-q-6\",\"party\":2,\"tier\":3}");
 	expect_err(r, "bad_request", "quote with a tier that is not a string");
@@ -358,11 +343,11 @@ START_TEST(test_end_to_end)
 	check_ticket(t1, "coaster", "C", "gold", 2, "issued");
 	check_code(t1, &ring, 1);
 	CHECK(get_int(t1, "start", "t1") == qstart && get_int(t1, "end", "t1") == qend,
-	      "issued window differs from the quote: %s", js(t1));
+	      "issued window differs from the quote: %s", vqs_js(t1));
 	int64_t id1 = get_int(t1, "id", "t1");
 	r = call(kiosk, "svc/identify", "{\"v\":1,\"rid\":\"k-id-3\",\"card\":\"gold-1\"}");
 	CHECK(array_len(r, "held") == 1 && get_int(r, "held.0.id", "held") == id1,
-	      "identify after issue: %s", js(r));
+	      "identify after issue: %s", vqs_js(r));
 	cJSON_Delete(r);
 
 	/* cancel: not by another card; then by its own; not twice */
@@ -395,16 +380,16 @@ START_TEST(test_end_to_end)
 	r = redeem(gate, "g-r-2", code2, "flume");
 	expect_err(r, "wrong_attraction", "redeem at another attraction");
 	CHECK(strcmp(get_str(r, "error.ticket_attraction", "wrong_attraction"), "coaster") == 0,
-	      "wrong_attraction details: %s", js(r));
+	      "wrong_attraction details: %s", vqs_js(r));
 	cJSON_Delete(r);
 	r = redeem(gate, "g-r-3", code2, "coaster");
 	expect_ok(r, "redeem");
 	bool admit = false;
-	CHECK(vqs_bool(r, "admit", &admit) && admit, "redeem without admit:true: %s", js(r));
+	CHECK(vqs_bool(r, "admit", &admit) && admit, "redeem without admit:true: %s", vqs_js(r));
 	check_ticket(vqs_get(r, "ticket"), "coaster", "C", "gold", 2, "redeemed");
 	CHECK(strcmp(get_str(r, "ticket.used_gate", "redeem"), "gate-1") == 0 &&
 	          get_int(r, "ticket.used_at", "redeem") >= VQS_CLOCK_START,
-	      "redeemed ticket: %s", js(r));
+	      "redeemed ticket: %s", vqs_js(r));
 	cJSON_Delete(r);
 	cJSON *ev = vqs_wait_json(board, "events/admission", admission_of, &id2, WAIT_MS);
 	CHECK(ev, "no events/admission for ticket %lld", (long long)id2);
@@ -412,13 +397,13 @@ START_TEST(test_end_to_end)
 	          strcmp(get_str(ev, "gate", "event"), "gate-1") == 0 &&
 	          strcmp(get_str(ev, "number", "event"), get_str(t2, "number", "t2")) == 0 &&
 	          get_int(ev, "v", "event") == 1,
-	      "events/admission: %s", js(ev));
+	      "events/admission: %s", vqs_js(ev));
 	cJSON_Delete(ev);
 	r = redeem(gate, "g-r-4", code2, "coaster");
 	expect_err(r, "already_used", "redeem twice");
 	CHECK(strcmp(get_str(r, "error.used_gate", "already_used"), "gate-1") == 0 &&
 	          get_int(r, "error.used_at", "already_used") >= VQS_CLOCK_START,
-	      "already_used details: %s", js(r));
+	      "already_used details: %s", vqs_js(r));
 	cJSON_Delete(r);
 
 	/* lookup by id (operator) and by code (gate) */
@@ -428,7 +413,7 @@ START_TEST(test_end_to_end)
 	cJSON_Delete(r);
 	r = call(gate, "svc/lookup", "{\"v\":1,\"rid\":\"g-l-1\",\"code\":\"%s\"}", code2);
 	expect_ok(r, "lookup by code");
-	CHECK(get_int(r, "ticket.id", "lookup") == id2, "lookup by code: %s", js(r));
+	CHECK(get_int(r, "ticket.id", "lookup") == id2, "lookup by code: %s", vqs_js(r));
 	cJSON_Delete(r);
 
 	/* too early: "late" opens at 14:00 with no early grace */
@@ -440,7 +425,7 @@ START_TEST(test_end_to_end)
 	expect_err(r, "too_early", "redeem before the window");
 	CHECK(get_int(r, "error.from", "too_early") == get_int(t3, "start", "t3") &&
 	          get_int(r, "error.until", "too_early") == get_int(t3, "end", "t3"),
-	      "too_early interval: %s vs %s", js(r), js(t3));
+	      "too_early interval: %s vs %s", vqs_js(r), vqs_js(t3));
 	cJSON_Delete(r);
 
 	cJSON_Delete(i1);
@@ -471,7 +456,7 @@ START_TEST(test_issue_refusals)
 	                "\"party\":1}");
 	expect_err(r, "limit_reached", "a fourth pass for gold");
 	CHECK(array_len(r, "error.held") == 3, "limit_reached should list 3 held tickets: %s",
-	      js(r));
+	      vqs_js(r));
 	cJSON_Delete(r);
 
 	/* sold_out: tiny has 4 seats left today (the 11:00 slot) */
@@ -482,7 +467,7 @@ START_TEST(test_issue_refusals)
 		         "\"tiny\",\"party\":4}",
 		         i, i);
 		if (vqs_ok(r)) {
-			CHECK(i == 0, "tiny gave a second party of 4: %s", js(r));
+			CHECK(i == 0, "tiny gave a second party of 4: %s", vqs_js(r));
 			check_ticket(vqs_get(r, "ticket"), "tiny", "T", "standard", 4, "issued");
 		} else {
 			expect_err(r, "sold_out", "tiny full");
@@ -495,10 +480,10 @@ START_TEST(test_issue_refusals)
 				const char *a = vqs_str(alt, "attraction");
 				CHECK(a && strcmp(a, "tiny") != 0 && vqs_int(alt, "start", &s) &&
 				          vqs_int(alt, "end", &e) && s < e,
-				      "bad alternative in %s", js(r));
+				      "bad alternative in %s", vqs_js(r));
 				n++;
 			}
-			CHECK(n >= 1, "sold_out without alternatives: %s", js(r));
+			CHECK(n >= 1, "sold_out without alternatives: %s", vqs_js(r));
 			sold = true;
 		}
 		cJSON_Delete(r);
@@ -511,7 +496,7 @@ START_TEST(test_issue_refusals)
 	    "{\"v\":1,\"rid\":\"tiny-q\",\"card\":\"tiny-9\",\"party\":1,\"attraction\":\"tiny\"}");
 	expect_ok(r, "quote tiny");
 	CHECK(strcmp(get_str(r, "quotes.0.error", "quote"), "sold_out") == 0, "quote tiny: %s",
-	      js(r));
+	      vqs_js(r));
 	cJSON_Delete(r);
 
 	vq_bus_free(ops);
@@ -552,7 +537,7 @@ START_TEST(test_idempotent)
 	expect_err(r, "rid_reused", "issue, same rid, other body");
 	cJSON_Delete(r);
 	r = call(kiosk, "svc/identify", "{\"v\":1,\"rid\":\"idem-id\",\"card\":\"idem-card\"}");
-	CHECK(array_len(r, "held") == 1, "one rid, one ticket: %s", js(r));
+	CHECK(array_len(r, "held") == 1, "one rid, one ticket: %s", vqs_js(r));
 	cJSON_Delete(r);
 
 	/* redeem, cancel and an ops change: a repeat is not a second act */
@@ -704,15 +689,15 @@ START_TEST(test_gate_race)
 		int loser = 1 - winner;
 		CHECK(vqs_ok(rs[winner].reply) && !vqs_ok(rs[loser].reply),
 		      "round %d: exactly one gate must admit:\n  gate-1: %s\n  gate-2: %s", round,
-		      js(rs[0].reply), js(rs[1].reply));
+		      vqs_js(rs[0].reply), vqs_js(rs[1].reply));
 		CHECK(strcmp(vqs_errcode(rs[loser].reply), "already_used") == 0 &&
 		          strcmp(get_str(rs[loser].reply, "error.used_gate", "race"),
 		                 names[winner]) == 0,
 		      "round %d: the other gate should hear already_used at %s: %s", round,
-		      names[winner], js(rs[loser].reply));
+		      names[winner], vqs_js(rs[loser].reply));
 		CHECK(strcmp(get_str(rs[winner].reply, "ticket.used_gate", "race"),
 		             names[winner]) == 0,
-		      "round %d: used_gate: %s", round, js(rs[winner].reply));
+		      "round %d: used_gate: %s", round, vqs_js(rs[winner].reply));
 		wins[winner]++;
 		for (int g = 0; g < 2; g++)
 			cJSON_Delete(rs[g].reply);
@@ -795,7 +780,7 @@ START_TEST(test_gate_sync_override)
 	 * never in vqd's future */
 	long long at = get_int(b, "ticket.issued_at", "b");
 	CHECK(at >= get_int(a, "ticket.issued_at", "a") && at >= VQS_CLOCK_START,
-	      "issue times: %s %s", js(a), js(b));
+	      "issue times: %s %s", vqs_js(a), vqs_js(b));
 
 	/* the backlog: 5 guests hold tickets whose window admits now */
 	cJSON *st = call(ops, "svc/ops", "{\"v\":1,\"rid\":\"m0\",\"cmd\":\"status\"}");
@@ -803,7 +788,7 @@ START_TEST(test_gate_sync_override)
 	CHECK(get_int(st, "attractions.0.merge.backlog", "merge") == 5 &&
 	          get_int(st, "attractions.0.merge.fast", "merge") == 4 &&
 	          get_int(st, "attractions.0.merge.standby", "merge") == 1,
-	      "merge guidance: %s", js(vqs_get(st, "attractions.0.merge")));
+	      "merge guidance: %s", vqs_js(vqs_get(st, "attractions.0.merge")));
 	cJSON_Delete(st);
 
 	char *raw1 = NULL, *raw2 = NULL;
@@ -813,7 +798,7 @@ START_TEST(test_gate_sync_override)
 	CHECK(cJSON_IsTrue(vqs_get(r, "results.0.ok")) &&
 	          !strcmp(get_str(r, "results.1.error", "sync"), "malformed_code") &&
 	          cJSON_IsTrue(vqs_get(r, "results.2.ok")),
-	      "sync results: %s", js(r));
+	      "sync results: %s", vqs_js(r));
 	cJSON_Delete(r);
 	/* the same sync again is answered from the first reply, not applied twice */
 	r = call_raw(g1, "svc/sync", &raw2, &len2, SYNC_FMT, ca, at, at, cb, at);
@@ -831,11 +816,11 @@ START_TEST(test_gate_sync_override)
 	          cJSON_IsTrue(vqs_get(r, "results.0.conflict")) &&
 	          !strcmp(get_str(r, "results.0.used_gate", "conflict"), "gate-1") &&
 	          get_int(r, "results.0.used_at", "conflict") == at,
-	      "conflict: %s", js(r));
+	      "conflict: %s", vqs_js(r));
 	cJSON_Delete(r);
 	r = call(ops, "svc/lookup", "{\"v\":1,\"rid\":\"l1\",\"ticket\":%lld}",
 	         (long long)get_int(a, "ticket.id", "a"));
-	CHECK(cJSON_IsTrue(vqs_get(r, "ticket.used_offline")), "offline mark: %s", js(r));
+	CHECK(cJSON_IsTrue(vqs_get(r, "ticket.used_offline")), "offline mark: %s", vqs_js(r));
 	cJSON_Delete(r);
 
 	/* an override admits a ticket that is too early, once, and is audited */
@@ -851,7 +836,7 @@ START_TEST(test_gate_sync_override)
 	expect_ok(r, "override");
 	CHECK(cJSON_IsTrue(vqs_get(r, "admit")) &&
 	          !strcmp(get_str(r, "ticket.state", "override"), "redeemed"),
-	      "override: %s", js(r));
+	      "override: %s", vqs_js(r));
 	cJSON_Delete(r);
 	r = redeem(g1, "ov-2", cc, "late");
 	expect_err(r, "already_used", "after the override");
@@ -879,7 +864,7 @@ START_TEST(test_gate_sync_override)
 	          get_int(r, "state.merge.base_fast", "merge") == 6 &&
 	          get_int(r, "state.merge.base_standby", "merge") == 1 &&
 	          get_int(r, "state.merge.backlog", "merge") == 0,
-	      "merge: %s", js(r));
+	      "merge: %s", vqs_js(r));
 	cJSON_Delete(r);
 	r = call(ops, "svc/ops",
 	         "{\"v\":1,\"rid\":\"m2\",\"cmd\":\"merge\",\"attraction\":\"coaster\","
@@ -919,7 +904,7 @@ START_TEST(test_ops_state)
 	          cJSON_IsObject(vqs_get(s, "next")) &&
 	          get_int(s, "next.standard.start", "state") == VQS_TEN_AM + 15 * 60 &&
 	          get_int(s, "next.gold.start", "state") == VQS_TEN_AM + 15 * 60,
-	      "initial state/coaster: %s", js(s));
+	      "initial state/coaster: %s", vqs_js(s));
 	/* Checked last, so that a wrong shape here does not hide the rest. */
 	cJSON *first_state = s;
 
@@ -935,7 +920,7 @@ START_TEST(test_ops_state)
 	         "\"throughput_per_hour\":3000}");
 	expect_ok(r, "capacity");
 	CHECK(get_int(r, "state.throughput_per_hour", "capacity") == 3000, "capacity reply: %s",
-	      js(r));
+	      vqs_js(r));
 	cJSON_Delete(r);
 	s = board_sees(board, (state_want){"throughput_per_hour", NULL, 3000});
 	cJSON_Delete(s);
@@ -951,17 +936,18 @@ START_TEST(test_ops_state)
 		    tp == 3000)
 			found = true;
 	}
-	CHECK(found && array_len(r, "attractions") == 4, "status: %s", js(r));
+	CHECK(found && array_len(r, "attractions") == 4, "status: %s", vqs_js(r));
 	cJSON_Delete(r);
 
 	/* close: no issue, no admission, the board shows it */
 	r = call(ops, "svc/ops",
 	         "{\"v\":1,\"rid\":\"ops-close\",\"cmd\":\"close\",\"attraction\":\"coaster\"}");
 	expect_ok(r, "close");
-	CHECK(strcmp(get_str(r, "state.status", "close"), "closed") == 0, "close reply: %s", js(r));
+	CHECK(strcmp(get_str(r, "state.status", "close"), "closed") == 0, "close reply: %s",
+	      vqs_js(r));
 	cJSON_Delete(r);
 	s = board_sees(board, (state_want){"status", "closed", 0});
-	CHECK(get_int(s, "closed_at", "state") >= VQS_CLOCK_START, "closed state: %s", js(s));
+	CHECK(get_int(s, "closed_at", "state") >= VQS_CLOCK_START, "closed state: %s", vqs_js(s));
 	cJSON_Delete(s);
 	r = call(kiosk, "svc/issue",
 	         "{\"v\":1,\"rid\":\"ops-iss-2\",\"card\":\"ops-card-2\",\"attraction\":"
@@ -972,7 +958,7 @@ START_TEST(test_ops_state)
 	         "{\"v\":1,\"rid\":\"ops-q\",\"card\":\"ops-card-2\",\"party\":1,\"attraction\":"
 	         "\"coaster\"}");
 	CHECK(vqs_ok(r) && strcmp(get_str(r, "quotes.0.error", "quote"), "closed") == 0,
-	      "quote while closed: %s", js(r));
+	      "quote while closed: %s", vqs_js(r));
 	cJSON_Delete(r);
 	r = redeem(gate, "ops-r-1", get_str(held, "ticket.code", "held"), "coaster");
 	expect_err(r, "closed", "redeem while closed");
@@ -984,10 +970,11 @@ START_TEST(test_ops_state)
 	expect_ok(r, "reopen");
 	CHECK(strcmp(get_str(r, "state.status", "reopen"), "open") == 0 &&
 	          get_int(r, "converted", "reopen") == 1,
-	      "reopen reply: %s", js(r));
+	      "reopen reply: %s", vqs_js(r));
 	cJSON_Delete(r);
 	s = board_sees(board, (state_want){"status", "open", 0});
-	CHECK(get_int(s, "reopened_at", "state") >= VQS_CLOCK_START, "reopened state: %s", js(s));
+	CHECK(get_int(s, "reopened_at", "state") >= VQS_CLOCK_START, "reopened state: %s",
+	      vqs_js(s));
 	cJSON_Delete(s);
 	r = call(ops, "svc/lookup", "{\"v\":1,\"rid\":\"ops-l\",\"ticket\":%lld}",
 	         (long long)held_id);
@@ -996,7 +983,7 @@ START_TEST(test_ops_state)
 	          get_int(r, "ticket.valid_from", "lookup") >= VQS_CLOCK_START &&
 	          get_int(r, "ticket.valid_until", "lookup") >
 	              get_int(r, "ticket.valid_from", "lookup"),
-	      "ticket after reopen: %s", js(r));
+	      "ticket after reopen: %s", vqs_js(r));
 	cJSON_Delete(r);
 	r = redeem(gate, "ops-r-2", get_str(held, "ticket.code", "held"), "coaster");
 	expect_ok(r, "redeem an anytime ticket");
@@ -1027,13 +1014,13 @@ START_TEST(test_ops_state)
 	cJSON_Delete(r);
 	r = call(ops, "svc/ops", "{\"v\":1,\"rid\":\"ops-keys\",\"cmd\":\"keys\"}");
 	expect_ok(r, "keys");
-	CHECK(array_len(r, "keys") >= 1 && vqs_str(r, "keys.0.public_key"), "keys: %s", js(r));
+	CHECK(array_len(r, "keys") >= 1 && vqs_str(r, "keys.0.public_key"), "keys: %s", vqs_js(r));
 	cJSON_Delete(r);
 
 	CHECK(admitting_ok(vqs_get(first_state, "admitting")),
 	      "state/coaster \"admitting\" should be null or {\"from\",\"until\"} "
 	      "(docs/protocol.md), got %s",
-	      js(vqs_get(first_state, "admitting")));
+	      vqs_js(vqs_get(first_state, "admitting")));
 	cJSON_Delete(first_state);
 	cJSON_Delete(held);
 	vq_bus_free(board);
@@ -1201,7 +1188,7 @@ static void still_serving(vq_bus *kiosk, const char *after)
 	CHECK(vqs_vqd_alive(site), "vqd died after %s (exit %d)", after, vqs_vqd_last_status(site));
 	cJSON *r =
 	    call(kiosk, "svc/quote", "{\"v\":1,\"rid\":\"alive-%lld\",\"party\":1}", tu_mono_ms());
-	CHECK(vqs_ok(r), "vqd no longer serves after %s: %s", after, js(r));
+	CHECK(vqs_ok(r), "vqd no longer serves after %s: %s", after, vqs_js(r));
 	cJSON_Delete(r);
 }
 
@@ -1270,15 +1257,16 @@ START_TEST(test_malformed)
 		const char *code = vqs_errcode(r);
 		CHECK(strcmp(code, c->code) == 0 || (c->alt_code && strcmp(code, c->alt_code) == 0),
 		      "case %zu: %s %.100s\n  expected error %s%s%s, got %s", i, c->svc, body,
-		      c->code, c->alt_code ? " or " : "", c->alt_code ? c->alt_code : "", js(r));
+		      c->code, c->alt_code ? " or " : "", c->alt_code ? c->alt_code : "",
+		      vqs_js(r));
 		if (c->field) {
 			const char *msg = vqs_str(r, "error.message");
 			CHECK(msg && strstr(msg, c->field),
-			      "case %zu: message should name \"%s\": %s", i, c->field, js(r));
+			      "case %zu: message should name \"%s\": %s", i, c->field, vqs_js(r));
 		}
 		if (strcmp(code, "party_size") == 0)
 			CHECK(get_int(r, "error.max_party", "party_size") == 8, "case %zu: %s", i,
-			      js(r));
+			      vqs_js(r));
 		cJSON_Delete(r);
 		free(owned);
 		CHECK(vqs_vqd_alive(site), "vqd died on case %zu (%s %.80s)", i, c->svc, body);
@@ -1356,7 +1344,7 @@ START_TEST(test_acl)
 		int rc = vqs_call(denied[i].b, denied[i].svc, denied[i].body,
 		                  strlen(denied[i].body), WAIT_MS, &r, NULL, NULL);
 		CHECK(rc == VQ_EDENIED, "%s publishing %s: want VQ_EDENIED, got %s %s",
-		      vq_bus_client_id(denied[i].b), denied[i].svc, vq_strerror(rc), js(r));
+		      vq_bus_client_id(denied[i].b), denied[i].svc, vq_strerror(rc), vqs_js(r));
 		cJSON_Delete(r);
 	}
 	/* The close above never happened. */
@@ -1523,7 +1511,7 @@ START_TEST(test_crash_burst)
 				CHECK(vqs_ok(l) && strcmp(get_str(l, "ticket.state", "lookup"),
 				                          "issued") == 0,
 				      "acknowledged ticket %lld after the crash: %s", (long long)id,
-				      js(l));
+				      vqs_js(l));
 				cJSON_Delete(l);
 			}
 			ids[nids++] = id;
@@ -1678,7 +1666,7 @@ START_TEST(test_dead_batch)
 	      "the dead batch's standby is stored");
 	st = call(ops, "svc/ops", "{\"v\":1,\"rid\":\"db-st1\",\"cmd\":\"status\"}");
 	CHECK(get_int(st, "attractions.0.standby_min", "status") == standby,
-	      "vqd shows the standby of a batch that failed: %s", js(st));
+	      "vqd shows the standby of a batch that failed: %s", vqs_js(st));
 	cJSON_Delete(st);
 
 	/* the kiosk retries with the same rid: one ticket, and its retry the same bytes */
@@ -1777,7 +1765,7 @@ START_TEST(test_no_book)
 	r = redeem(gate, "nb-r1", code, "coaster");
 	expect_err(r, "already_used", "the ticket the other writer admitted");
 	CHECK(strcmp(get_str(r, "error.used_gate", "redeem"), "intruder") == 0, "used by %s",
-	      js(r));
+	      vqs_js(r));
 	cJSON_Delete(r);
 	int64_t n = -1;
 	CHECK(vqs_db_int(site, "SELECT count(*) FROM tickets", &n) == VQ_OK && n == 2,
@@ -1961,7 +1949,7 @@ START_TEST(test_sighup)
 	up(NULL);
 	vq_bus *kiosk = bus("kiosk-1", NULL);
 	cJSON *st = vqs_site_state(site, WAIT_MS);
-	CHECK(site_named(st, "Test Park"), "state/_site: %s", js(st));
+	CHECK(site_named(st, "Test Park"), "state/_site: %s", vqs_js(st));
 	cJSON_Delete(st);
 
 	/* A good new config: the site's name changes on state/_site. */
@@ -2035,7 +2023,7 @@ START_TEST(test_keys_rotate)
 	cJSON *r = call(ops, "svc/ops", "{\"v\":1,\"rid\":\"key-rot\",\"cmd\":\"keys_rotate\"}");
 	expect_ok(r, "keys_rotate");
 	int64_t kid = get_int(r, "kid", "keys_rotate");
-	CHECK(kid != ring.keys[0].kid && vqs_str(r, "public_key"), "keys_rotate: %s", js(r));
+	CHECK(kid != ring.keys[0].kid && vqs_str(r, "public_key"), "keys_rotate: %s", vqs_js(r));
 	cJSON_Delete(r);
 
 	/* Gates learn the new key from state/_site and keep the old one. */
@@ -2059,7 +2047,7 @@ START_TEST(test_keys_rotate)
 	expect_ok(r, "a ticket signed with the new key");
 	cJSON_Delete(r);
 	r = call(ops, "svc/ops", "{\"v\":1,\"rid\":\"key-list\",\"cmd\":\"keys\"}");
-	CHECK(array_len(r, "keys") == 2, "keys: %s", js(r));
+	CHECK(array_len(r, "keys") == 2, "keys: %s", vqs_js(r));
 	cJSON_Delete(r);
 
 	cJSON_Delete(young);
@@ -2131,17 +2119,17 @@ START_TEST(test_ops_slots)
 	cJSON *t2 = vqs_callf(kiosk, "svc/issue",
 	                      "{\"v\":1,\"rid\":\"s2\",\"card\":\"w2\",\"attraction\":\"coaster\","
 	                      "\"party\":2}");
-	CHECK(vqs_ok(t1) && vqs_ok(t2), "issue: %s %s", js(t1), js(t2));
+	CHECK(vqs_ok(t1) && vqs_ok(t2), "issue: %s %s", vqs_js(t1), vqs_js(t2));
 	cJSON *rd = vqs_callf(gate, "svc/redeem",
 	                      "{\"v\":1,\"rid\":\"s3\",\"code\":\"%s\",\"attraction\":\"coaster\"}",
 	                      vqs_str(t1, "ticket.code"));
-	CHECK(vqs_ok(rd), "redeem: %s", js(rd));
+	CHECK(vqs_ok(rd), "redeem: %s", vqs_js(rd));
 	cJSON *r =
 	    vqs_callf(ops, "svc/ops",
 	              "{\"v\":1,\"rid\":\"s4\",\"cmd\":\"slots\",\"attraction\":\"coaster\"}");
-	CHECK(vqs_ok(r), "slots: %s", js(r));
+	CHECK(vqs_ok(r), "slots: %s", vqs_js(r));
 	/* 09:00-21:00 in 15-minute slots; both tickets are for 10:15, the 6th */
-	CHECK(cJSON_GetArraySize(vqs_get(r, "slots")) == 48, "slots: %s", js(r));
+	CHECK(cJSON_GetArraySize(vqs_get(r, "slots")) == 48, "slots: %s", vqs_js(r));
 	int64_t start = 0, cap = 0, taken = 0, std = -1, gold = -1, redeemed = 0, before = -1;
 	vqs_int(r, "slots.5.start", &start);
 	vqs_int(r, "slots.5.cap", &cap);
@@ -2152,18 +2140,18 @@ START_TEST(test_ops_slots)
 	vqs_int(r, "slots.4.taken", &before);
 	CHECK(start == VQS_TEN_AM + 15 * 60 && cap == 750 && taken == 5 && std == 5 && gold == 0 &&
 	          redeemed == 3 && before == 0,
-	      "slot 10:15: %s", js(vqs_get(r, "slots.5")));
-	CHECK(!strcmp(vqs_str(r, "tiers.1"), "gold"), "tiers: %s", js(vqs_get(r, "tiers")));
+	      "slot 10:15: %s", vqs_js(vqs_get(r, "slots.5")));
+	CHECK(!strcmp(vqs_str(r, "tiers.1"), "gold"), "tiers: %s", vqs_js(vqs_get(r, "tiers")));
 	int64_t stored = -1;
 	vqs_db_int(site, "SELECT taken FROM slots WHERE attr = 'coaster' AND slot = 5", &stored);
 	CHECK(stored == taken, "the store says %lld", (long long)stored);
 	cJSON_Delete(r);
 	r = vqs_callf(ops, "svc/ops",
 	              "{\"v\":1,\"rid\":\"s5\",\"cmd\":\"slots\",\"attraction\":\"x\"}");
-	CHECK(!strcmp(vqs_errcode(r), "unknown_attraction"), "%s", js(r));
+	CHECK(!strcmp(vqs_errcode(r), "unknown_attraction"), "%s", vqs_js(r));
 	cJSON_Delete(r);
 	r = vqs_callf(ops, "svc/ops", "{\"v\":1,\"rid\":\"s6\",\"cmd\":\"slots\"}");
-	CHECK(!strcmp(vqs_errcode(r), "bad_request"), "%s", js(r));
+	CHECK(!strcmp(vqs_errcode(r), "bad_request"), "%s", vqs_js(r));
 	cJSON_Delete(r);
 	cJSON_Delete(t1);
 	cJSON_Delete(t2);
@@ -2204,7 +2192,7 @@ static cJSON *wait_day(const char *day, bool loaded, int timeout_ms)
 			return st;
 		if (tu_mono_ms() > deadline) {
 			CHECK(0, "state/_site never said day %s (%s); last: %s", day,
-			      loaded ? "loaded" : "not loaded", js(st));
+			      loaded ? "loaded" : "not loaded", vqs_js(st));
 		}
 		cJSON_Delete(st);
 		tu_sleep_ms(100);
@@ -2233,18 +2221,18 @@ START_TEST(test_days_rollover)
 	cJSON_Delete(r);
 	r = issue(kiosk, "d-28", "a", "desk", 1);
 	int64_t end28 = get_int(r, "ticket.end", "desk ticket");
-	CHECK(end28 <= day29, "a desk ticket of the 28th ends on the 29th: %s", js(r));
+	CHECK(end28 <= day29, "a desk ticket of the 28th ends on the 29th: %s", vqs_js(r));
 	char code28[VQ_CODE_MAX];
 	snprintf(code28, sizeof code28, "%s", get_str(r, "ticket.code", "desk ticket"));
 	cJSON_Delete(r);
 
 	st = wait_day("2027-03-29", true, 20000);
-	CHECK(get_int(st, "day_start", "state/_site") == day29, "29th starts at %s", js(st));
+	CHECK(get_int(st, "day_start", "state/_site") == day29, "29th starts at %s", vqs_js(st));
 	cJSON_Delete(st);
 	CHECK(log_count("a new day begins: day 2027-03-29") == 1, "no new day in the log");
 	r = issue(kiosk, "c-29", "a", "coaster", 1);
 	int64_t start = get_int(r, "ticket.start", "coaster ticket");
-	CHECK(start >= day29 && (start - day29) % 2700 == 0, "a 29th slot: %s", js(r));
+	CHECK(start >= day29 && (start - day29) % 2700 == 0, "a 29th slot: %s", vqs_js(r));
 	cJSON_Delete(r);
 	/* the 28th's ticket is still inside its grace just after midnight */
 	r = redeem(gate, "g-28", code28, "desk");
@@ -2284,7 +2272,8 @@ START_TEST(test_day_cannot_load)
 	cJSON_Delete(st);
 	r = call(kiosk, "svc/identify", IDENTIFY, "i-2");
 	expect_err(r, "day_unavailable", "identify on a day that did not load");
-	CHECK(strstr(get_str(r, "error.message", "refusal"), "2027-01-02"), "message: %s", js(r));
+	CHECK(strstr(get_str(r, "error.message", "refusal"), "2027-01-02"), "message: %s",
+	      vqs_js(r));
 	cJSON_Delete(r);
 	r = call(kiosk, "svc/issue",
 	         "{\"v\":1,\"rid\":\"x-1\",\"card\":\"a\",\"attraction\":\"coaster\",\"party\":1}");
@@ -2345,7 +2334,7 @@ START_TEST(test_window_opens_published)
 	cJSON *next = vqs_wait_json(board, "state/coaster", admitting_past, &until, WAIT_MS);
 	CHECK(next, "no new window published within %d ms", WAIT_MS);
 	CHECK(get_int(next, "admitting.until", "next state") == VQS_TEN_AM + 105 * 60,
-	      "the 10:45 slot: %s", js(next));
+	      "the 10:45 slot: %s", vqs_js(next));
 	fprintf(stderr, "test_window_opens_published: published %lld ms after it was asked\n",
 	        tu_mono_ms() - t);
 	cJSON_Delete(next);
@@ -2390,11 +2379,11 @@ START_TEST(test_access_pass)
 	/* 10:01 plus 60 - 10 minutes; until the coaster closes at 21:00 */
 	CHECK(get_int(t, "start", "pass") == VQS_CLOCK_START + 50 * 60 &&
 	          get_int(t, "end", "pass") == VQS_TEN_AM + 11 * 3600,
-	      "pass window: %s", js(t));
+	      "pass window: %s", vqs_js(t));
 	CHECK(!strcmp(get_str(t, "kind", "pass"), "access") &&
 	          !strcmp(get_str(t, "issued_by", "pass"), "gate-1") &&
 	          get_int(p, "standby_min", "pass") == 60 && get_int(p, "margin_min", "pass") == 10,
-	      "pass: %s", js(p));
+	      "pass: %s", vqs_js(p));
 	check_code(t, &ring, 0);
 	vq_claims c;
 	const char *code = get_str(t, "code", "pass");
@@ -2413,12 +2402,12 @@ START_TEST(test_access_pass)
 	         "{\"v\":1,\"rid\":\"a2\",\"card\":\"acc-1\",\"attraction\":\"flume\","
 	         "\"party\":1}");
 	expect_err(r, "limit_reached", "a second pass");
-	CHECK(get_int(r, "error.held.0.id", "held") == id, "held: %s", js(r));
+	CHECK(get_int(r, "error.held.0.id", "held") == id, "held: %s", vqs_js(r));
 	cJSON_Delete(r);
 	/* the fast lane is untouched: its seats, and the guest's fast-lane limit */
 	r = issue(kiosk, "a3", "acc-1", "coaster", 2);
 	cJSON *id_r = call(kiosk, "svc/identify", "{\"v\":1,\"rid\":\"a4\",\"card\":\"acc-1\"}");
-	CHECK(array_len(id_r, "held") == 1, "held at the kiosk: %s", js(id_r));
+	CHECK(array_len(id_r, "held") == 1, "held at the kiosk: %s", vqs_js(id_r));
 	cJSON_Delete(id_r);
 	cJSON_Delete(r);
 	r = call(ops, "svc/ops",
@@ -2438,7 +2427,7 @@ START_TEST(test_access_pass)
 	r = redeem(gate, "a6", code, "coaster");
 	expect_err(r, "too_early", "pass before its return time");
 	CHECK(get_int(r, "error.from", "too early") == VQS_CLOCK_START + 20 * 60, "from: %s",
-	      js(r));
+	      vqs_js(r));
 	cJSON_Delete(r);
 	/* a pass with no wait left (standby 5 < margin) admits at once, once, as an access pass */
 	r = call(ops, "svc/ops",
@@ -2450,11 +2439,12 @@ START_TEST(test_access_pass)
 	         "{\"v\":1,\"rid\":\"a7\",\"card\":\"acc-2\",\"attraction\":\"flume\","
 	         "\"party\":2}");
 	expect_ok(r, "access at flume");
-	CHECK(get_int(r, "ticket.start", "flume pass") == VQS_CLOCK_START, "flume: %s", js(r));
+	CHECK(get_int(r, "ticket.start", "flume pass") == VQS_CLOCK_START, "flume: %s", vqs_js(r));
 	int64_t id2 = get_int(r, "ticket.id", "flume pass");
 	cJSON *rd = redeem(gate, "a8", get_str(r, "ticket.code", "flume"), "flume");
 	expect_ok(rd, "redeem the flume pass");
-	CHECK(!strcmp(get_str(rd, "ticket.kind", "redeemed"), "access"), "redeemed: %s", js(rd));
+	CHECK(!strcmp(get_str(rd, "ticket.kind", "redeemed"), "access"), "redeemed: %s",
+	      vqs_js(rd));
 	cJSON_Delete(rd);
 	cJSON *ev = vqs_wait_json(board, "events/admission", pass_admission, &id2, WAIT_MS);
 	CHECK(ev, "no events/admission with access:true for pass %lld", (long long)id2);
@@ -2473,7 +2463,7 @@ START_TEST(test_access_pass)
 	r = call(gate, "svc/access",
 	         "{\"v\":1,\"rid\":\"b2\",\"attraction\":\"coaster\",\"party\":1}");
 	expect_err(r, "bad_request", "no card");
-	CHECK(strstr(get_str(r, "error.message", "no card"), "card"), "message: %s", js(r));
+	CHECK(strstr(get_str(r, "error.message", "no card"), "card"), "message: %s", vqs_js(r));
 	cJSON_Delete(r);
 	r = call(gate, "svc/access",
 	         "{\"v\":1,\"rid\":\"b3\",\"card\":\"acc-3\",\"attraction\":\"nope\","
@@ -2509,12 +2499,12 @@ START_TEST(test_access_pass)
 	          !strcmp(get_str(r, "passes.0.issued_by", "passes"), "gate-1") &&
 	          !strcmp(get_str(r, "passes.1.state", "passes"), "redeemed") &&
 	          !vqs_get(r, "passes.0.code"),
-	      "passes: %s", js(r));
+	      "passes: %s", vqs_js(r));
 	cJSON_Delete(r);
 	r = call(ops, "svc/ops",
 	         "{\"v\":1,\"rid\":\"b7\",\"cmd\":\"passes\",\"attraction\":\"flume\"}");
 	CHECK(array_len(r, "passes") == 1 && get_int(r, "passes.0.id", "passes") == id2,
-	      "flume passes: %s", js(r));
+	      "flume passes: %s", vqs_js(r));
 	cJSON_Delete(r);
 	/* kept across a restart, still one per guest */
 	CHECK(vqs_vqd_restart(site) == VQ_OK, "restart");
@@ -2546,22 +2536,22 @@ START_TEST(test_ops_audit)
 	};
 	for (size_t i = 0; i < sizeof changes / sizeof changes[0]; i++) {
 		cJSON *r = vqs_callf(ops, "svc/ops", "%s", changes[i]);
-		CHECK(vqs_ok(r), "%s: %s", changes[i], js(r));
+		CHECK(vqs_ok(r), "%s: %s", changes[i], vqs_js(r));
 		cJSON_Delete(r);
 	}
 	cJSON *r = vqs_callf(ops, "svc/ops", "{\"v\":1,\"rid\":\"a5\",\"cmd\":\"audit\"}");
-	CHECK(vqs_ok(r) && cJSON_GetArraySize(vqs_get(r, "entries")) == 4, "audit: %s", js(r));
+	CHECK(vqs_ok(r) && cJSON_GetArraySize(vqs_get(r, "entries")) == 4, "audit: %s", vqs_js(r));
 	/* newest first, under the account that asked, with the request as detail */
 	CHECK(!strcmp(vqs_str(r, "entries.0.action"), "capacity") &&
 	          !strcmp(vqs_str(r, "entries.0.actor"), "ops-1") &&
 	          !strcmp(vqs_str(r, "entries.3.action"), "close"),
-	      "order: %s", js(r));
+	      "order: %s", vqs_js(r));
 	int64_t over = 0, at = 0, id0 = 0, id1 = 0;
 	vqs_int(r, "entries.0.detail.overbook_pct", &over);
 	vqs_int(r, "entries.0.at", &at);
 	vqs_int(r, "entries.0.id", &id0);
 	vqs_int(r, "entries.1.id", &id1);
-	CHECK(over == 7 && at >= VQS_CLOCK_START && id0 > id1, "entry: %s", js(r));
+	CHECK(over == 7 && at >= VQS_CLOCK_START && id0 > id1, "entry: %s", vqs_js(r));
 	int64_t rows = 0;
 	vqs_db_int(site, "SELECT count(*) FROM audit WHERE actor = 'ops-1'", &rows);
 	CHECK(rows == 4, "the store holds %lld", (long long)rows);
@@ -2572,14 +2562,14 @@ START_TEST(test_ops_audit)
 	    "{\"v\":1,\"rid\":\"a6\",\"cmd\":\"audit\",\"limit\":2,\"action\":\"close\"}");
 	CHECK(vqs_ok(r) && cJSON_GetArraySize(vqs_get(r, "entries")) == 1 &&
 	          !strcmp(vqs_str(r, "entries.0.action"), "close"),
-	      "by action: %s", js(r));
+	      "by action: %s", vqs_js(r));
 	cJSON_Delete(r);
 	r = vqs_callf(ops, "svc/ops", "{\"v\":1,\"rid\":\"a7\",\"cmd\":\"audit\",\"limit\":2}");
-	CHECK(vqs_ok(r) && cJSON_GetArraySize(vqs_get(r, "entries")) == 2, "limit: %s", js(r));
+	CHECK(vqs_ok(r) && cJSON_GetArraySize(vqs_get(r, "entries")) == 2, "limit: %s", vqs_js(r));
 	cJSON_Delete(r);
 	r = vqs_callf(ops, "svc/ops", "{\"v\":1,\"rid\":\"a8\",\"cmd\":\"audit\",\"since\":%lld}",
 	              (long long)(VQS_CLOCK_START + 86400));
-	CHECK(vqs_ok(r) && cJSON_GetArraySize(vqs_get(r, "entries")) == 0, "since: %s", js(r));
+	CHECK(vqs_ok(r) && cJSON_GetArraySize(vqs_get(r, "entries")) == 0, "since: %s", vqs_js(r));
 	cJSON_Delete(r);
 	/* reading the log is not itself audited */
 	vqs_db_int(site, "SELECT count(*) FROM audit", &rows);
@@ -2593,12 +2583,12 @@ START_TEST(test_ops_audit)
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		r = vqs_callf(ops, "svc/ops", "{\"v\":1,\"rid\":\"b%zu\",\"cmd\":\"audit\",%s}", i,
 		              bad[i][0]);
-		CHECK(!strcmp(vqs_errcode(r), bad[i][1]), "%s: %s", bad[i][0], js(r));
+		CHECK(!strcmp(vqs_errcode(r), bad[i][1]), "%s: %s", bad[i][0], vqs_js(r));
 		const char *msg = vqs_str(r, "error.message");
 		char field[16];
 		sscanf(bad[i][0], "\"%15[a-z]", field);
 		CHECK(msg && strstr(msg, field), "%s: the message does not name %s: %s", bad[i][0],
-		      field, js(r));
+		      field, vqs_js(r));
 		cJSON_Delete(r);
 	}
 	vq_bus_free(ops);

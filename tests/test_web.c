@@ -27,13 +27,7 @@
 
 static vqs_site *site;
 
-#define CHECK(cond, ...)                                                                           \
-	do {                                                                                       \
-		if (!(cond)) {                                                                     \
-			vqs_dump_log(site, false);                                                 \
-			ck_abort_msg(__VA_ARGS__);                                                 \
-		}                                                                                  \
-	} while (0)
+#define CHECK(cond, ...) VQS_CHECK(site, cond, __VA_ARGS__)
 
 static void suite_setup(void)
 {
@@ -61,17 +55,6 @@ static void up(const char *const *vqd_args)
 	vqs_opts o = {.web = true, .args = vqd_args};
 	int rc = vqs_start(&o, &site);
 	ck_assert_msg(rc == VQ_OK, "site did not start: %s", vq_strerror(rc));
-}
-
-static const char *js(const cJSON *j)
-{
-	static char bufs[4][2048];
-	static int next;
-	char *b = bufs[next++ % 4];
-	char *t = j ? cJSON_PrintUnformatted(j) : NULL;
-	snprintf(b, sizeof bufs[0], "%s", t ? t : "(null)");
-	free(t);
-	return b;
 }
 
 static vq_bus *phone(const char *visitor)
@@ -115,9 +98,9 @@ static void issue(vq_bus *kiosk, const char *rid, const char *card, char *code, 
 	                     "{\"v\":1,\"rid\":\"%s\",\"card\":\"%s\",\"attraction\":\"coaster\","
 	                     "\"party\":2}",
 	                     rid, card);
-	CHECK(r && vqs_ok(r), "issue: %s", js(r));
+	CHECK(r && vqs_ok(r), "issue: %s", vqs_js(r));
 	const char *c = vqs_str(r, "ticket.code");
-	CHECK(c != NULL, "issue without a code: %s", js(r));
+	CHECK(c != NULL, "issue without a code: %s", vqs_js(r));
 	snprintf(code, codelen, "%s", c);
 	cJSON_Delete(r);
 }
@@ -126,7 +109,7 @@ static int held(vq_bus *kiosk, const char *rid, const char *card)
 {
 	cJSON *r =
 	    vqs_callf(kiosk, "svc/identify", "{\"v\":1,\"rid\":\"%s\",\"card\":\"%s\"}", rid, card);
-	CHECK(r && vqs_ok(r), "identify: %s", js(r));
+	CHECK(r && vqs_ok(r), "identify: %s", vqs_js(r));
 	int n = cJSON_GetArraySize(vqs_get(r, "held"));
 	cJSON_Delete(r);
 	return n;
@@ -154,40 +137,40 @@ START_TEST(test_ticket_by_code)
 	issue(kiosk, "k-1", "card-1", code, sizeof code);
 
 	cJSON *r = web(p, "ticket", "p-1", code);
-	CHECK(vqs_ok(r), "lookup refused: %s", js(r));
+	CHECK(vqs_ok(r), "lookup refused: %s", vqs_js(r));
 	int64_t start, end, party, now, from;
 	CHECK(vqs_str(r, "ticket.number") && !strcmp(vqs_str(r, "ticket.number"), "C-001"),
-	      "number: %s", js(r));
+	      "number: %s", vqs_js(r));
 	CHECK(!strcmp(vqs_str(r, "ticket.attraction"), "coaster") &&
 	          !strcmp(vqs_str(r, "ticket.state"), "issued") &&
 	          !strcmp(vqs_str(r, "ticket.tier"), "standard"),
-	      "ticket: %s", js(r));
-	CHECK(vqs_int(r, "ticket.party", &party) && party == 2, "party: %s", js(r));
+	      "ticket: %s", vqs_js(r));
+	CHECK(vqs_int(r, "ticket.party", &party) && party == 2, "party: %s", vqs_js(r));
 	/* the first slot after 10:01 is 10:15, a 60-minute window, 30 minutes' early grace */
 	CHECK(vqs_int(r, "ticket.start", &start) && start == VQS_TEN_AM + 15 * 60 &&
 	          vqs_int(r, "ticket.end", &end) && end == start + 3600,
-	      "window: %s", js(r));
+	      "window: %s", vqs_js(r));
 	CHECK(vqs_int(r, "ticket.admit.from", &from) && from == start - 30 * 60, "admit: %s",
-	      js(r));
+	      vqs_js(r));
 	CHECK(vqs_int(r, "clock.now", &now) && now >= VQS_CLOCK_START && now < VQS_CLOCK_START + 60,
-	      "clock: %s", js(r));
+	      "clock: %s", vqs_js(r));
 	/* nothing a phone has no use for: not the ticket id, the code, a guest or a gate */
 	CHECK(!vqs_get(r, "ticket.id") && !vqs_get(r, "ticket.code") &&
 	          !vqs_get(r, "ticket.guest") && !vqs_get(r, "ticket.used_gate"),
-	      "says too much: %s", js(r));
+	      "says too much: %s", vqs_js(r));
 	cJSON_Delete(r);
 
 	/* admitted at the gate: the phone sees it used */
 	vq_bus *gate = vqs_bus(site, "gate-1", NULL);
 	r = vqs_callf(gate, "svc/redeem",
 	              "{\"v\":1,\"rid\":\"g-1\",\"code\":\"%s\",\"attraction\":\"coaster\"}", code);
-	CHECK(r && vqs_ok(r), "redeem: %s", js(r));
+	CHECK(r && vqs_ok(r), "redeem: %s", vqs_js(r));
 	cJSON_Delete(r);
 	r = web(p, "ticket", "p-2", code);
 	int64_t used;
 	CHECK(vqs_ok(r) && !strcmp(vqs_str(r, "ticket.state"), "redeemed") &&
 	          vqs_int(r, "ticket.used_at", &used) && !vqs_get(r, "ticket.used_gate"),
-	      "after redeem: %s", js(r));
+	      "after redeem: %s", vqs_js(r));
 	cJSON_Delete(r);
 	vq_bus_free(gate);
 	vq_bus_free(p);
@@ -207,19 +190,19 @@ START_TEST(test_forged_codes)
 	alter(bad);
 	cJSON *r = web(p, "ticket", "p-1", bad);
 	CHECK(!strcmp(vqs_errcode(r), "forged") || !strcmp(vqs_errcode(r), "malformed_code"),
-	      "altered code: %s", js(r));
-	CHECK(!vqs_get(r, "ticket"), "an altered code shows a ticket: %s", js(r));
+	      "altered code: %s", vqs_js(r));
+	CHECK(!vqs_get(r, "ticket"), "an altered code shows a ticket: %s", vqs_js(r));
 	cJSON_Delete(r);
 	r = web(p, "giveback", "p-2", bad);
 	CHECK(!strcmp(vqs_errcode(r), "forged") || !strcmp(vqs_errcode(r), "malformed_code"),
-	      "altered give-back: %s", js(r));
+	      "altered give-back: %s", vqs_js(r));
 	cJSON_Delete(r);
 	r = web(p, "ticket", "p-3", "VQ1:NOTACODE");
-	CHECK(!strcmp(vqs_errcode(r), "malformed_code"), "garbage: %s", js(r));
+	CHECK(!strcmp(vqs_errcode(r), "malformed_code"), "garbage: %s", vqs_js(r));
 	cJSON_Delete(r);
 	r = web(p, "ticket", "p-4", "");
 	CHECK(!strcmp(vqs_errcode(r), "bad_request") && strstr(vqs_str(r, "error.message"), "code"),
-	      "empty code: %s", js(r));
+	      "empty code: %s", vqs_js(r));
 	cJSON_Delete(r);
 	/* the altered ticket is still there, untouched */
 	CHECK(held(kiosk, "k-2", "card-1") == 1, "the ticket changed");
@@ -244,7 +227,7 @@ START_TEST(test_giveback)
 	int rc = web_call(p, "giveback", WAIT_MS, &r, &first,
 	                  "{\"v\":1,\"rid\":\"g-1\",\"code\":\"%s\"}", code);
 	CHECK(rc == VQ_OK && vqs_ok(r) && !strcmp(vqs_str(r, "ticket.state"), "cancelled"),
-	      "give-back: %s", js(r));
+	      "give-back: %s", vqs_js(r));
 	cJSON_Delete(r);
 	CHECK(held(kiosk, "k-3", "card-1") == 0, "the kiosk still counts the ticket");
 
@@ -258,10 +241,11 @@ START_TEST(test_giveback)
 	free(again);
 	/* a new request: it is gone */
 	r = web(p, "giveback", "g-2", code);
-	CHECK(!strcmp(vqs_errcode(r), "bad_state"), "second give-back: %s", js(r));
+	CHECK(!strcmp(vqs_errcode(r), "bad_state"), "second give-back: %s", vqs_js(r));
 	cJSON_Delete(r);
 	r = web(p, "ticket", "t-1", code);
-	CHECK(vqs_ok(r) && !strcmp(vqs_str(r, "ticket.state"), "cancelled"), "after: %s", js(r));
+	CHECK(vqs_ok(r) && !strcmp(vqs_str(r, "ticket.state"), "cancelled"), "after: %s",
+	      vqs_js(r));
 	cJSON_Delete(r);
 
 	/* the seats are free again: the coaster's taken count went back to 0 */
@@ -288,29 +272,29 @@ START_TEST(test_rate_limits)
 	for (int i = 0; i < 3; i++) {
 		snprintf(rid, sizeof rid, "a-%d", i);
 		cJSON *r = web(a, "ticket", rid, code);
-		CHECK(vqs_ok(r), "request %d of a burst of 3: %s", i, js(r));
+		CHECK(vqs_ok(r), "request %d of a burst of 3: %s", i, vqs_js(r));
 		cJSON_Delete(r);
 	}
 	cJSON *r = web(a, "ticket", "a-3", code);
 	int64_t after;
 	CHECK(!strcmp(vqs_errcode(r), "rate_limited") &&
 	          vqs_int(r, "error.retry_after_ms", &after) && after > 0 && after <= 5000,
-	      "the visitor's fourth: %s", js(r));
+	      "the visitor's fourth: %s", vqs_js(r));
 	cJSON_Delete(r);
 	/* a limited give-back is not remembered: once allowed, the same rid is decided */
 	r = web(a, "giveback", "gb-1", code);
-	CHECK(!strcmp(vqs_errcode(r), "rate_limited"), "limited give-back: %s", js(r));
+	CHECK(!strcmp(vqs_errcode(r), "rate_limited"), "limited give-back: %s", vqs_js(r));
 	cJSON_Delete(r);
 
 	/* another visitor has its own bucket, but the site's (5) is nearly spent */
 	r = web(b, "ticket", "b-1", code);
-	CHECK(vqs_ok(r), "another visitor: %s", js(r));
+	CHECK(vqs_ok(r), "another visitor: %s", vqs_js(r));
 	cJSON_Delete(r);
 	r = web(b, "ticket", "b-2", code);
-	CHECK(vqs_ok(r), "another visitor, second: %s", js(r));
+	CHECK(vqs_ok(r), "another visitor, second: %s", vqs_js(r));
 	cJSON_Delete(r);
 	r = web(b, "ticket", "b-3", code);
-	CHECK(!strcmp(vqs_errcode(r), "rate_limited"), "the site's sixth: %s", js(r));
+	CHECK(!strcmp(vqs_errcode(r), "rate_limited"), "the site's sixth: %s", vqs_js(r));
 	cJSON_Delete(r);
 
 	/* kiosks are not phones: unaffected */
@@ -319,7 +303,8 @@ START_TEST(test_rate_limits)
 	vq_bus *op = vqs_bus(site, "ops-1", NULL);
 	r = vqs_callf(op, "svc/ops", "{\"v\":1,\"rid\":\"s-1\",\"cmd\":\"stats\"}");
 	int64_t limited = -1;
-	CHECK(r && vqs_int(r, "web_rate_limited", &limited) && limited == 3, "stats: %s", js(r));
+	CHECK(r && vqs_int(r, "web_rate_limited", &limited) && limited == 3, "stats: %s",
+	      vqs_js(r));
 	cJSON_Delete(r);
 	vq_bus_free(op);
 
@@ -327,7 +312,7 @@ START_TEST(test_rate_limits)
 	struct timespec ts = {5, 200 * 1000 * 1000};
 	nanosleep(&ts, NULL);
 	r = web(a, "giveback", "gb-1", code);
-	CHECK(vqs_ok(r), "give-back after the wait: %s", js(r));
+	CHECK(vqs_ok(r), "give-back after the wait: %s", vqs_js(r));
 	cJSON_Delete(r);
 	vq_bus_free(a);
 	vq_bus_free(b);
@@ -386,7 +371,8 @@ START_TEST(test_only_own_requests)
 	vq_bus_get_stats(a, &st1);
 	CHECK(!none && st1.pub_refused == st0.pub_refused + 1,
 	      "another visitor's topic: refused %llu -> %llu, reply %s",
-	      (unsigned long long)st0.pub_refused, (unsigned long long)st1.pub_refused, js(none));
+	      (unsigned long long)st0.pub_refused, (unsigned long long)st1.pub_refused,
+	      vqs_js(none));
 	/* nor a kiosk's verb */
 	static const char identify[] = "{\"v\":1,\"rid\":\"x-2\",\"card\":\"card-1\"}";
 	int rc = vqs_call(a, "svc/identify", identify, strlen(identify), SILENT_MS, &r, NULL, NULL);
@@ -397,7 +383,7 @@ START_TEST(test_only_own_requests)
 	CHECK(odd != NULL, "no bus");
 	rc = web_call(odd, "ticket", SILENT_MS, &r, NULL,
 	              "{\"v\":1,\"rid\":\"x-3\",\"code\":\"%s\"}", code);
-	CHECK(rc == VQ_ETIMEOUT, "odd visitor id answered: %s %s", vq_strerror(rc), js(r));
+	CHECK(rc == VQ_ETIMEOUT, "odd visitor id answered: %s %s", vq_strerror(rc), vqs_js(r));
 	cJSON_Delete(r);
 	vq_bus_free(odd);
 
@@ -405,10 +391,11 @@ START_TEST(test_only_own_requests)
 	vq_bus *liar = bridge_as(PHONE_A, "web/reply/" PHONE_B);
 	rc = web_call(liar, "ticket", SILENT_MS, &r, NULL,
 	              "{\"v\":1,\"rid\":\"x-4\",\"code\":\"%s\"}", code);
-	CHECK(rc == VQ_ETIMEOUT, "a reply topic not the visitor's: %s %s", vq_strerror(rc), js(r));
+	CHECK(rc == VQ_ETIMEOUT, "a reply topic not the visitor's: %s %s", vq_strerror(rc),
+	      vqs_js(r));
 	cJSON_Delete(r);
 	none = vqs_wait_json(b, "web/reply/" PHONE_B, NULL, NULL, 200);
-	CHECK(!none, "B got A's answer: %s", js(none));
+	CHECK(!none, "B got A's answer: %s", vqs_js(none));
 	/* and it may not ask a kiosk's question */
 	rc = vqs_call(liar, "svc/identify", identify, strlen(identify), SILENT_MS, &r, NULL, NULL);
 	CHECK(rc == VQ_EDENIED, "the bridge asked identify: %s", vq_strerror(rc));
@@ -434,7 +421,7 @@ START_TEST(test_phone_reads_public_only)
 	cJSON *r =
 	    vqs_callf(gate, "svc/redeem",
 	              "{\"v\":1,\"rid\":\"g-1\",\"code\":\"%s\",\"attraction\":\"coaster\"}", code);
-	CHECK(r && vqs_ok(r), "redeem: %s", js(r));
+	CHECK(r && vqs_ok(r), "redeem: %s", vqs_js(r));
 	cJSON_Delete(r);
 
 	int state = 0, site_state = 0;
@@ -480,7 +467,7 @@ START_TEST(test_web_state_changes_only)
 	cJSON *first = vqs_wait_json(p, "web/state/coaster", NULL, NULL, WAIT_MS);
 	CHECK(first && !strcmp(vqs_str(first, "status"), "open") && vqs_str(first, "names.en") &&
 	          !vqs_get(first, "capacity") && !vqs_get(first, "next"),
-	      "a phone's view of the coaster: %s", js(first));
+	      "a phone's view of the coaster: %s", vqs_js(first));
 	cJSON_Delete(first);
 	char code[VQ_CODE_MAX], card[32];
 	for (int i = 0; i < 5; i++) {
@@ -494,17 +481,17 @@ START_TEST(test_web_state_changes_only)
 	CHECK(b != NULL, "the board heard nothing");
 	cJSON_Delete(b);
 	cJSON *none = vqs_wait_json(p, "web/state/coaster", NULL, NULL, 1000);
-	CHECK(none == NULL, "a phone was told of tickets: %s", js(none));
+	CHECK(none == NULL, "a phone was told of tickets: %s", vqs_js(none));
 	cJSON *r =
 	    vqs_callf(op, "svc/ops",
 	              "{\"v\":1,\"rid\":\"o-1\",\"cmd\":\"close\",\"attraction\":\"coaster\"}");
-	CHECK(r && vqs_ok(r), "close: %s", js(r));
+	CHECK(r && vqs_ok(r), "close: %s", vqs_js(r));
 	cJSON_Delete(r);
 	cJSON *closed = vqs_wait_json(p, "web/state/coaster", NULL, NULL, 2000);
 	int64_t at = 0;
 	CHECK(closed && !strcmp(vqs_str(closed, "status"), "closed") &&
 	          vqs_int(closed, "closed_at", &at) && at > 0,
-	      "the closure: %s", js(closed));
+	      "the closure: %s", vqs_js(closed));
 	cJSON_Delete(closed);
 	vq_bus_free(p);
 	vq_bus_free(board);

@@ -1055,6 +1055,17 @@ bool vqs_bool(const cJSON *j, const char *path, bool *out)
 	return true;
 }
 
+const char *vqs_js(const cJSON *j)
+{
+	static _Thread_local char bufs[4][8192];
+	static _Thread_local int next;
+	char *b = bufs[next++ % 4];
+	char *t = j ? cJSON_PrintUnformatted(j) : NULL;
+	snprintf(b, sizeof bufs[0], "%s", t ? t : "(null)");
+	free(t);
+	return b;
+}
+
 bool vqs_ok(const cJSON *reply)
 {
 	bool ok = false;

@@ -195,6 +195,10 @@ const cJSON *vqs_get(const cJSON *j, const char *path);
 const char *vqs_str(const cJSON *j, const char *path);
 bool vqs_int(const cJSON *j, const char *path, int64_t *out); /* integers only */
 bool vqs_bool(const cJSON *j, const char *path, bool *out);
+/* j as compact JSON text for a test's message ("(null)" for NULL), in one of four
+ * buffers of this thread taken in turn, so up to four may stand in one message; a longer
+ * text is cut at 8 KiB. */
+const char *vqs_js(const cJSON *j);
 /* "ok" is true. */
 bool vqs_ok(const cJSON *reply);
 /* error.code of a refusal, or "" if the reply is not one. Never NULL. */
@@ -207,6 +211,15 @@ int vqs_db_int(vqs_site *s, const char *sql, int64_t *out);
 /* vqd's log (everything so far) to stderr, under a header; once per vqd run at most
  * unless force. */
 void vqs_dump_log(vqs_site *s, bool force);
+/* A Check test's assertion on site s (a vqs_site *, may be NULL): when cond is false,
+ * vqd's log goes to stderr (vqs_dump_log) and the test fails with the printf message. */
+#define VQS_CHECK(s, cond, ...)                                                                    \
+	do {                                                                                       \
+		if (!(cond)) {                                                                     \
+			vqs_dump_log((s), false);                                                  \
+			ck_abort_msg(__VA_ARGS__);                                                 \
+		}                                                                                  \
+	} while (0)
 
 const char *vqs_site_id(const vqs_site *s);
 const char *vqs_dir(const vqs_site *s);
