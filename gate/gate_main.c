@@ -38,6 +38,7 @@
 #define STARTUP_SETTLE 4000 /* ms a script waits at most for the broker and the site */
 #define QUIET_MS       200  /* after that, until the retained state stops arriving */
 #define MAX_IDLE_WAIT  1000
+#define FRAMES_TICK_MS 100 /* with --frames: an unchanged frame is shown again this often */
 #define CONFIG_MAX     (4L << 20)
 
 struct args {
@@ -90,7 +91,8 @@ static void usage(FILE *f)
 	        "  --script FILE         replay input (ui/script.h) instead of real input\n"
 	        "  --virtual-clock       the script's time is virtual (wait/clock steps),\n"
 	        "                        starting at --clock-start\n"
-	        "  --frames N            quit after N frames drawn\n"
+	        "  --frames N            quit after N frames shown (an unchanged frame is shown\n"
+	        "                        again every 100 ms once the park's state is in)\n"
 	        "  --screenshot FILE     write the last frame there at exit\n"
 	        "%s%s",
 	        VQ_ASSETS_DIR, vq_clockopt_usage(), vq_busopt_usage());
@@ -375,6 +377,7 @@ static int run(struct app *app)
 {
 	int frames = 0, rc = 0, first = 1;
 	int replaying = app->a.script != NULL;
+	Uint64 shown_at = 0;
 	for (;;) {
 		if (replaying) {
 			settle(app, first);
@@ -390,11 +393,23 @@ static int run(struct app *app)
 			gate_render(app->g, app->ui, &clipped);
 			vq_ui_present(app->ui);
 			gate_clean(app->g);
+			shown_at = SDL_GetTicks64();
 			if (app->a.frames && ++frames >= app->a.frames)
+				break;
+		} else if (app->a.frames && SDL_GetTicks64() - shown_at >= FRAMES_TICK_MS &&
+		           (gate_view_get(app->g)->heard || SDL_GetTicks64() >= STARTUP_SETTLE)) {
+			/* --frames counts frames shown, as the board's does: an unchanged one is
+			 * shown again every FRAMES_TICK_MS, so the count is reached even when
+			 * nothing changes for a minute; not before the park's state is in (or
+			 * the broker had its time), so a capture shows the gate as staff see it */
+			vq_ui_present(app->ui);
+			shown_at = SDL_GetTicks64();
+			if (++frames >= app->a.frames)
 				break;
 		}
 		vq_input in;
-		int wait = gate_wait_ms(app->g, now, MAX_IDLE_WAIT);
+		int wait =
+		    gate_wait_ms(app->g, now, app->a.frames ? FRAMES_TICK_MS : MAX_IDLE_WAIT);
 		int prc = vq_ui_poll(app->ui, &in, wait);
 		if (prc != VQ_OK) {
 			fprintf(stderr, "vq-gate: %s\n", vq_ui_error(app->ui));

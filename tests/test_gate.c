@@ -1648,7 +1648,8 @@ static void run_free(struct run *r)
 }
 
 /* Runs vq-gate as account user with a script, on the site's broker (or broker_override),
- * its clock starting where vqd's starts, virtual. */
+ * its clock starting where vqd's starts, virtual. With no script it runs on its own clock
+ * with --frames 10 --screenshot <dir>/<tag>.png and no input at all. */
 static void run_gate(const char *user, const char *script_text, const char *broker_override,
                      const char *tag, struct run *r)
 {
@@ -1669,10 +1670,14 @@ static void run_gate(const char *user, const char *script_text, const char *brok
 	const char *bin = getenv("VQ_BINARY_DIR");
 	ck_assert_ptr_nonnull(bin);
 	snprintf(exe, sizeof exe, "%s/gate/vq-gate", bin);
-	FILE *f = fopen(script, "w");
-	ck_assert_ptr_nonnull(f);
-	fputs(script_text, f);
-	fclose(f);
+	char shot[600];
+	snprintf(shot, sizeof shot, "%s/%s.png", dir, tag);
+	if (script_text) {
+		FILE *f = fopen(script, "w");
+		ck_assert_ptr_nonnull(f);
+		fputs(script_text, f);
+		fclose(f);
+	}
 	const char *argv[] = {exe,
 	                      "--attraction",
 	                      "coaster",
@@ -1692,14 +1697,28 @@ static void run_gate(const char *user, const char *script_text, const char *brok
 	                      vqs_config_path(site),
 	                      "--assets",
 	                      assets,
-	                      "--script",
-	                      script,
-	                      "--virtual-clock",
 	                      "--clock-start",
 	                      clock,
 	                      "--trace",
-	                      run_muted ? "--mute" : NULL,
+	                      NULL,
+	                      NULL,
+	                      NULL,
+	                      NULL,
+	                      NULL,
 	                      NULL};
+	size_t n = sizeof argv / sizeof argv[0] - 6;
+	if (script_text) {
+		argv[n++] = "--script";
+		argv[n++] = script;
+		argv[n++] = "--virtual-clock";
+	} else {
+		argv[n++] = "--frames";
+		argv[n++] = "10";
+		argv[n++] = "--screenshot";
+		argv[n++] = shot;
+	}
+	if (run_muted)
+		argv[n++] = "--mute";
 	pid_t parent = getpid();
 	pid_t pid = fork();
 	ck_assert_int_ge(pid, 0);
@@ -1846,6 +1865,25 @@ static void keep_screenshot(const char *path, const char *name)
 	fclose(f);
 	free(data);
 }
+
+/* --frames N ends a capture after N frames shown even when nothing changes (the gate
+ * redraws on its own once a minute at most), and not before the park's state is in. */
+START_TEST(test_e2e_frames)
+{
+	up();
+	struct run r;
+	run_gate("gate-1", NULL, NULL, "frames", &r);
+	char path[700];
+	snprintf(path, sizeof path, "%s/frames.png", vqs_dir(site));
+	CHECK(dominant(path) != 0, "no screenshot %s", path);
+	snprintf(path, sizeof path, "%s/gate-1.site.json", vqs_dir(site));
+	char *cache = slurp(path);
+	CHECK(strstr(cache, "\"attractions\"") != NULL,
+	      "the gate quit before the park's state was in (site cache: %s)", cache);
+	free(cache);
+	run_free(&r);
+}
+END_TEST
 
 START_TEST(test_e2e_online)
 {
@@ -2373,6 +2411,7 @@ static Suite *gate_suite(void)
 	tc = tcase_create("e2e");
 	tcase_add_checked_fixture(tc, e2e_setup, e2e_teardown);
 	tcase_add_test(tc, test_e2e_online);
+	tcase_add_test(tc, test_e2e_frames);
 	tcase_add_test(tc, test_e2e_offline_conflict);
 	tcase_add_test(tc, test_e2e_corrupt_cache);
 	tcase_add_test(tc, test_e2e_clock_changes_bucharest);
