@@ -280,6 +280,10 @@ static void draw_header(struct pen *p, const gate *g, const gate_layout *lay)
 	vq_color bg = VQ_COL_OK, fg = VQ_COL_WHITE;
 	if (v->mode == GATE_ONLINE) {
 		snprintf(line, sizeof line, "%s", vq_i18n_get(t, v->lang, "gate_online"));
+	} else if (v->unreachable) {
+		bg = VQ_COL_WARN;
+		fg = VQ_COL_INK;
+		snprintf(line, sizeof line, "%s", vq_i18n_get(t, v->lang, "gate_unreachable"));
 	} else if (!v->heard && v->mode == GATE_OFF_BUS && !v->have_keys) {
 		bg = VQ_COL_LIGHT;
 		fg = VQ_COL_INK;

@@ -88,6 +88,7 @@ struct gate {
 	unsigned rid_seq;
 	int shown_override; /* journal entry of the override on screen, 0: none */
 	int presence_heard; /* presence/vqd arrived (the site state says only "online") */
+	int64_t off_since;  /* when the bus was last lost, or the first tick; -1: on it */
 	int clock_told;     /* the trace said which time this gate shows */
 };
 
@@ -476,6 +477,7 @@ int gate_new(const gate_opts *o, vq_sitestate *ss, gate_journal *j, const gate_i
 	g->j = j;
 	g->io = *io;
 	g->synth_stale = 1;
+	g->off_since = -1;
 	g->backoff = BACKOFF_MIN;
 	g->minute = -1;
 	if (g->config) {
@@ -1324,6 +1326,7 @@ void gate_on_msg(gate *g, const vq_bus_msg *m, int64_t now_ms)
 {
 	if (m->kind == VQ_BUS_CONNECTED || m->kind == VQ_BUS_DISCONNECTED) {
 		g->v.connected = m->kind == VQ_BUS_CONNECTED;
+		g->off_since = g->v.connected ? -1 : now_ms;
 		vq_sitestate_feed(g->ss, m, now_ms);
 		g->dirty = 1;
 		return;
@@ -1477,9 +1480,14 @@ void gate_tick(gate *g, int64_t now)
 	const vq_site_view *sv = vq_sitestate_site(g->ss);
 	int heard = g->v.connected && sv->known && g->presence_heard;
 	int keys = sv->keys.count > 0;
-	if (heard != g->v.heard || keys != g->v.have_keys) {
+	if (!g->v.connected && g->off_since < 0)
+		g->off_since = now;
+	int unreachable =
+	    !g->v.connected && !keys && now - g->off_since >= (int64_t)GATE_UNREACHABLE_MS;
+	if (heard != g->v.heard || keys != g->v.have_keys || unreachable != g->v.unreachable) {
 		g->v.heard = heard;
 		g->v.have_keys = keys;
+		g->v.unreachable = unreachable;
 		g->dirty = 1;
 	}
 

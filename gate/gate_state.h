@@ -62,6 +62,9 @@ enum gate_cue { GATE_CUE_ADMIT = 1, GATE_CUE_REFUSE, GATE_CUE_ALERT };
 
 /* Why the gate works offline. */
 enum gate_mode { GATE_ONLINE = 0, GATE_OFF_BUS, GATE_OFF_PRESENCE, GATE_OFF_TIMEOUT };
+/* How long a gate with no keys tries to connect before it says it cannot reach the
+ * server (a broker on the LAN answers within a second or two). */
+#define GATE_UNREACHABLE_MS 10000
 
 enum gate_notice_kind {
 	GATE_NOTICE_NONE = 0,
@@ -130,7 +133,9 @@ typedef struct gate_view {
 	int connected;                 /* the bus is up */
 	int heard;                     /* the site and vqd's presence have been heard */
 	int have_keys;                 /* public keys to check codes offline */
-	int pending;                   /* journal entries vqd has not confirmed */
+	int unreachable; /* off the bus with no keys for GATE_UNREACHABLE_MS: it cannot check
+	                    a code until the broker answers, and staff must know */
+	int pending;     /* journal entries vqd has not confirmed */
 	gate_counters counters;
 	gate_notice notice;
 	char ov_code[VQ_CODE_MAX]; /* the override screen: the refused code, or "" */

@@ -1421,6 +1421,64 @@ static void render_check(struct rig *r, vq_ui *ui, vq_color bg, const char *what
 		             share);
 }
 
+/* A gate that has never reached the broker, and so has no keys, says after
+ * GATE_UNREACHABLE_MS that it cannot check codes (amber), not "Connecting…" for ever;
+ * keys from the site, or the bus back, end it. In every language and size. */
+START_TEST(test_render_unreachable)
+{
+	static const char *const langs[] = {"en", "ru", "ro"};
+	static const int sizes[][2] = {{1280, 800}, {800, 480}, {1920, 1080}};
+	vq_ui *ui = open_ui(sizes[_i / 3][0], sizes[_i / 3][1]);
+	struct rig r;
+	memset(&r, 0, sizeof r);
+	setenv("TZ", "UTC", 1);
+	tzset();
+	make_keys(&r.k);
+	r.t = load_i18n();
+	r.config = load_site();
+	ck_assert_int_eq(vq_sitestate_new(&r.ss), VQ_OK);
+	rig_journal(&r);
+	r.lang = langs[_i % 3];
+	r.w = sizes[_i / 3][0];
+	r.h = sizes[_i / 3][1];
+	rig_gate(&r);
+	const gate_view *v = gate_view_get(r.g);
+	gate_layout lay;
+
+	int64_t t0 = MS(10, 0);
+	gate_tick(r.g, t0);
+	gate_tick(r.g, t0 + GATE_UNREACHABLE_MS - 1);
+	CHECK(v->mode == GATE_OFF_BUS && !v->unreachable, "unreachable before its time");
+	render_check(&r, ui, VQ_COL_WHITE, "connecting");
+	gate_layout_get(r.g, &lay);
+	CHECK(share_of(ui, lay.header, VQ_COL_WARN) == 0, "connecting is amber");
+
+	gate_tick(r.g, t0 + GATE_UNREACHABLE_MS);
+	CHECK(v->unreachable && gate_dirty(r.g), "not unreachable after %d ms",
+	      GATE_UNREACHABLE_MS);
+	render_check(&r, ui, VQ_COL_WHITE, "unreachable");
+	CHECK(share_of(ui, lay.header, VQ_COL_WARN) > 0, "unreachable is not amber");
+
+	/* the broker at last, and the site's keys: an ordinary gate */
+	char buf[4096];
+	int64_t t1 = t0 + 60000;
+	vq_bus_msg c = msg(VQ_BUS_CONNECTED, "", "");
+	gate_on_msg(r.g, &c, t1);
+	gate_tick(r.g, t1);
+	CHECK(!v->unreachable, "still unreachable on the bus");
+	site_json(&r.k, buf, sizeof buf);
+	feed(r.ss, r.g, "state/_site", buf, t1);
+	/* lost again, with keys: offline, checking codes itself, not unreachable */
+	vq_bus_msg d = msg(VQ_BUS_DISCONNECTED, "", "");
+	gate_on_msg(r.g, &d, t1 + 1000);
+	gate_tick(r.g, t1 + 1000 + 2 * GATE_UNREACHABLE_MS);
+	CHECK(v->have_keys && !v->unreachable && v->mode == GATE_OFF_BUS,
+	      "with keys the gate is offline, not unreachable");
+	rig_down(&r);
+	vq_ui_free(ui);
+}
+END_TEST
+
 START_TEST(test_render_all)
 {
 	static const char *const langs[] = {"en", "ru", "ro"};
@@ -2404,6 +2462,7 @@ static Suite *gate_suite(void)
 
 	tc = tcase_create("screens");
 	tcase_add_loop_test(tc, test_render_all, 0, 9);
+	tcase_add_loop_test(tc, test_render_unreachable, 0, 9);
 	tcase_add_loop_test(tc, test_state_journal_full, 0, 3);
 	tcase_set_timeout(tc, 60);
 	suite_add_tcase(s, tc);
