@@ -31,6 +31,7 @@ static int audit(vq_vqd *d, vqd_req *q, const char *client, const char *cmd, int
 static cJSON *state_reply(vq_vqd *d, vqd_req *q, int a, int64_t now)
 {
 	d->dirty[a] = 1;
+	vqd_count(d, now);
 	cJSON *r = vqd_reply_new(q->rid, 1);
 	cJSON_AddItemToObject(r, "state", vqd_state_attr(d, a, now));
 	return r;
@@ -467,8 +468,8 @@ static cJSON *ops_tier(vq_vqd *d, vqd_req *q)
 
 int vqd_ops_reads_only(const char *cmd)
 {
-	static const char *const ro[] = {"status", "stats", "member", "keys",
-	                                 "tiers",  "slots", "passes", "audit", NULL};
+	static const char *const ro[] = {"status", "stats",  "member", "keys", "tiers",
+	                                 "slots",  "passes", "audit",  NULL};
 	for (int i = 0; ro[i]; i++)
 		if (strcmp(cmd, ro[i]) == 0)
 			return 1;
@@ -480,6 +481,7 @@ cJSON *vqd_do_ops(vq_vqd *d, vqd_req *q, const char *cmd, const char *client, in
 	if (!strcmp(cmd, "status")) {
 		cJSON *r = vqd_reply_new(q->rid, 1);
 		cJSON *arr = cJSON_AddArrayToObject(r, "attractions");
+		vqd_count(d, now);
 		for (int a = 0; a < vq_site_attr_count(d->site); a++)
 			cJSON_AddItemToArray(arr, vqd_state_attr(d, a, now));
 		return r;

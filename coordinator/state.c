@@ -30,6 +30,15 @@ static cJSON *names(const vq_site *site, int a)
 	return n;
 }
 
+void vqd_count(vq_vqd *d, int64_t now)
+{
+	vq_book *b = vq_service_book(d->svc);
+	if (!b || !d->backlog || !d->noshow)
+		return;
+	vq_book_tallies(b, now, d->backlog, d->noshow);
+	d->backlog_now = now;
+}
+
 /* Rates go out rounded to 0.1 %: the sample behind them is published beside them. */
 static double rounded(double rate)
 {

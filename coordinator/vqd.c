@@ -272,12 +272,10 @@ static int publish_state(vq_vqd *d, vq_bus *bus, int64_t now)
 		any = 0;
 		memset(d->dirty, 0, (size_t)vq_site_attr_count(d->site));
 	}
-	/* every attraction's backlog in one pass over the tickets, not one pass each */
-	if (any) {
-		vq_book_backlogs(vq_service_book(d->svc), now, d->backlog);
-		vq_book_noshows(vq_service_book(d->svc), now, d->noshow);
-		d->backlog_now = now;
-	}
+	/* every attraction's backlog and no-shows from the book's kept counts, not a pass
+	 * over the day's tickets */
+	if (any)
+		vqd_count(d, now);
 	for (int a = 0; a < vq_site_attr_count(d->site); a++) {
 		if (!d->dirty[a])
 			continue;

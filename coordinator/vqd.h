@@ -69,9 +69,9 @@ typedef struct vq_vqd {
 	int *standby_min;      /* per attraction, posted standby wait */
 	int *merge_fast;       /* per attraction, the operator's base merge ratio */
 	int *merge_standby;
-	int *backlog;      /* per attraction, as of backlog_now (one pass for them all) */
-	vq_noshow *noshow; /* per attraction, as of backlog_now too (one more pass) */
-	int64_t backlog_now;
+	int *backlog;           /* per attraction, as of backlog_now (vqd_count) */
+	vq_noshow *noshow;      /* per attraction, as of backlog_now too */
+	int64_t backlog_now;    /* -1: not counted since the book last changed */
 	unsigned char *dirty;   /* per attraction: state to publish */
 	int64_t *admit_seen;    /* per attraction, from and until: the admitting window last
 	                           marked for publishing (time moves it; boards announce it) */
@@ -234,6 +234,10 @@ char *vqd_day_refusal(const vq_vqd *d, const char *payload, size_t len);
 /* "2027-03-29": the day's local date. */
 void vqd_day_name(const vq_day *day, char out[11]);
 
+/* Brings backlog and noshow up to now from the book's kept counts (vq_book_tallies: the
+ * cost of what time and the book changed since, not of the day's tickets), for
+ * vqd_state_attr to render every attraction from. */
+void vqd_count(vq_vqd *d, int64_t now);
 /* Retained state of attraction a, and of the site. The caller deletes them. */
 cJSON *vqd_state_attr(const vq_vqd *d, int a, int64_t now);
 /* The windows the gate of attraction a admits at now (its "admitting"): the first slot's

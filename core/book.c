@@ -8,10 +8,17 @@
  * keyed by guest reference, so the passes-held limit costs a guest's own tickets, not the
  * day's. Every mutating call reserves all memory it may need before it changes anything,
  * so a failure (VQ_ENOMEM included) leaves the book exactly as it was.
+ * Every fast-lane ticket's part in the backlog and no-show counts is in the tally
+ * (core/tally.h) as the ticket is now, in the group entry.group names (-1: it counts
+ * nothing): each change takes its old part out and puts its new one in, so vq_book_tallies
+ * never counts the day's tickets. A part's interval also reads the site's graces, which
+ * never change under a book: vqd gives a changed site (tier rules, a reload) a book
+ * rebuilt from the store (vq_service_set_site).
  */
 #include "book.h"
 
 #include "mem.h"
+#include "tally.h"
 
 #include <string.h>
 
@@ -36,6 +43,7 @@ struct entry {
 	int attr;
 	int slot;
 	int32_t prev_of_guest; /* older ticket of the same guest, -1 at the end */
+	int32_t group;         /* its part's group in the tally, -1 when it has no part */
 	uint8_t dirty;
 };
 
@@ -65,6 +73,8 @@ struct vq_book {
 	size_t ndirty_slots, capdirty_slots;
 	int *dirty_attrs; /* at most nattrs entries, allocated once */
 	size_t ndirty_attrs;
+
+	vq_tally *tally;
 };
 
 static int grow(void **p, size_t *cap, size_t need, size_t elem)
@@ -106,7 +116,7 @@ int vq_book_new(const vq_site *site, const vq_day *day, uint64_t next_ticket_id,
 	b->nattrs = vq_site_attr_count(site);
 	b->attrs = vq_calloc((size_t)b->nattrs, sizeof *b->attrs);
 	b->dirty_attrs = vq_calloc((size_t)b->nattrs, sizeof *b->dirty_attrs);
-	if (!b->attrs || !b->dirty_attrs)
+	if (!b->attrs || !b->dirty_attrs || vq_tally_new(b->nattrs, &b->tally) != VQ_OK)
 		goto nomem;
 	for (int a = 0; a < b->nattrs; a++) {
 		const vq_attraction *cfg = vq_site_attr(site, a);
@@ -155,6 +165,7 @@ void vq_book_free(vq_book *b)
 	vq_free(b->dirty_ptrs);
 	vq_free(b->dirty_slots);
 	vq_free(b->dirty_attrs);
+	vq_tally_free(b->tally);
 	vq_free(b);
 }
 
@@ -272,6 +283,46 @@ static int64_t admit_from(const vq_book *b, const struct entry *e)
 		return e->t.valid_from;
 	const vq_attraction *cfg = vq_site_attr(b->site, e->attr);
 	return e->t.win_start - (int64_t)cfg->early_grace_min * 60;
+}
+
+/* --- backlog and no-show counts ------------------------------------------------- */
+
+/* What a ticket counts, as it is now (the rules of vq_book_backlogs and vq_book_noshows). */
+static int entry_part(const vq_book *b, const struct entry *e, vq_tally_part *p)
+{
+	int st = e->t.state, party = e->t.party;
+	int ended = (st == VQ_TS_ISSUED || st == VQ_TS_REDEEMED) && e->t.valid_from == 0;
+	p->attr = e->attr;
+	p->from = admit_from(b, e);
+	p->until = admit_until(b, e);
+	p->backlog = st == VQ_TS_ISSUED || st == VQ_TS_ANYTIME ? party : 0;
+	p->seats = ended ? party : 0;
+	p->no_shows = ended && st == VQ_TS_ISSUED ? party : 0;
+	return e->t.kind == VQ_TK_FAST && (p->backlog || p->seats);
+}
+
+/* Takes the ticket's part out of the tally, before it changes. */
+static void tally_out(vq_book *b, struct entry *e)
+{
+	vq_tally_part p;
+	if (e->group < 0)
+		return;
+	entry_part(b, e, &p);
+	vq_tally_sub(b->tally, e->group, &p);
+	e->group = -1;
+}
+
+/* Puts the ticket's part, as it is now, into the tally; room for a group must have been
+ * reserved (reserve_entry, reserve_dirty). */
+static void tally_in(vq_book *b, struct entry *e)
+{
+	vq_tally_part p;
+	e->group = entry_part(b, e, &p) ? vq_tally_add(b->tally, &p) : -1;
+}
+
+void vq_book_tallies(vq_book *b, int64_t now, int *backlog, vq_noshow *noshow)
+{
+	vq_tally_at(b->tally, now, backlog, noshow);
 }
 
 int vq_book_guest_held(const vq_book *b, uint64_t guest, int64_t now)
@@ -396,6 +447,10 @@ static int reserve_dirty(vq_book *b, size_t more_tickets, size_t more_slots)
 	if (rc == VQ_OK)
 		rc = grow((void **)&b->dirty_slots, &b->capdirty_slots,
 		          b->ndirty_slots + more_slots, sizeof *b->dirty_slots);
+	/* tickets changed together by one call move to one group at most (a reopening gives
+	 * them all the same anytime interval) */
+	if (rc == VQ_OK && more_tickets)
+		rc = vq_tally_reserve(b->tally, 1);
 	return rc;
 }
 
@@ -454,6 +509,8 @@ static int reserve_entry(vq_book *b)
 	int rc = grow((void **)&b->entries, &b->capentries, b->nentries + 1, sizeof *b->entries);
 	if (rc == VQ_OK)
 		rc = guest_reserve(b);
+	if (rc == VQ_OK)
+		rc = vq_tally_reserve(b->tally, 1);
 	return rc;
 }
 
@@ -495,6 +552,7 @@ int vq_book_issue(vq_book *b, const vq_request *req, int64_t now, vq_ticket *out
 		strncpy(t->issued_by, req->by, sizeof t->issued_by - 1);
 	at->st.next_number = at->st.next_number >= 999 ? 1 : at->st.next_number + 1;
 	guest_link(b, idx);
+	tally_in(b, e);
 	seats_add(&at->slots[off.slot], req->tier, req->party);
 	mark_ticket(b, idx);
 	mark_slot(b, req->attr, off.slot);
@@ -562,6 +620,7 @@ int vq_book_issue_access(vq_book *b, const vq_request *req, int wait_min, int64_
 		strncpy(t->issued_by, req->by, sizeof t->issued_by - 1);
 	at->st.next_number = at->st.next_number >= 999 ? 1 : at->st.next_number + 1;
 	guest_link(b, idx);
+	tally_in(b, e);
 	mark_ticket(b, idx);
 	mark_attr(b, req->attr);
 	*out = *t;
@@ -620,7 +679,9 @@ int vq_book_cancel(vq_book *b, uint64_t id, int64_t now, vq_ticket *out)
 		s->taken_tier[e->t.tier] -= e->t.party;
 		mark_slot(b, e->attr, e->slot);
 	}
+	tally_out(b, e);
 	e->t.state = VQ_TS_CANCELLED;
+	tally_in(b, e);
 	mark_ticket(b, idx);
 	if (out)
 		*out = e->t;
@@ -631,12 +692,14 @@ int vq_book_cancel(vq_book *b, uint64_t id, int64_t now, vq_ticket *out)
 static void mark_used(vq_book *b, size_t idx, const char *gate_id, int offline, int64_t now)
 {
 	struct entry *e = &b->entries[idx];
+	tally_out(b, e);
 	e->t.state = VQ_TS_REDEEMED;
 	e->t.used_at = now;
 	e->t.used_offline = offline ? 1 : 0;
 	memset(e->t.used_gate, 0, sizeof e->t.used_gate);
 	if (gate_id)
 		strncpy(e->t.used_gate, gate_id, sizeof e->t.used_gate - 1);
+	tally_in(b, e);
 	mark_ticket(b, idx);
 }
 
@@ -800,9 +863,11 @@ int vq_book_reopen(vq_book *b, int attr, int64_t now, size_t *converted)
 		struct entry *e = &b->entries[i];
 		if (e->attr == attr && e->t.state == VQ_TS_ISSUED && admit_from(b, e) < now &&
 		    admit_until(b, e) > at->st.closed_at) {
+			tally_out(b, e);
 			e->t.state = VQ_TS_ANYTIME;
 			e->t.valid_from = now;
 			e->t.valid_until = close_of_day > now ? close_of_day : now;
+			tally_in(b, e);
 			mark_ticket(b, i);
 		}
 	}
@@ -890,6 +955,7 @@ int vq_book_restore_ticket(vq_book *b, const vq_ticket *t)
 	e->attr = a;
 	e->slot = (int)(off / step);
 	guest_link(b, idx);
+	tally_in(b, e);
 	if (t->state != VQ_TS_CANCELLED && t->kind == VQ_TK_FAST)
 		seats_add(&b->attrs[a].slots[e->slot], t->tier, t->party);
 	if (t->id >= b->next_id)

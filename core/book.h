@@ -159,6 +159,12 @@ typedef struct vq_noshow {
 } vq_noshow;
 void vq_book_noshows(const vq_book *book, int64_t now, vq_noshow *out);
 
+/* vq_book_backlogs and vq_book_noshows at once (either out may be NULL), from counts the
+ * book keeps as its tickets change (core/tally.h): the cost is the admission intervals
+ * that start or end between the previous call's now and this one, not the day's tickets,
+ * so vqd can ask on every publish. now may go back as well as forward. */
+void vq_book_tallies(vq_book *book, int64_t now, int *backlog, vq_noshow *noshow);
+
 /* Applies new capacity figures to the slots that have not started at now; tickets already
  * issued keep their seats even where the new capacity is below them. */
 int vq_book_set_capacity(vq_book *book, int attr, const vq_capacity *c, int64_t now);
