@@ -3,7 +3,10 @@
  * Loads a site config, then issues tickets for random (attraction, tier, party, guest)
  * requests through vq_book_issue as the day advances, starting a fresh book whenever the
  * day is sold out. Prints decisions per second for quote and for issue, the ratio of
- * issues that got a ticket, and the book's memory per ticket.
+ * issues that got a ticket, and the book's memory per ticket; then what vqd's publish
+ * costs to count every attraction's backlog and no-shows on a full day (up to 50,000
+ * tickets), from the book's kept counts (vq_book_tallies) and by the full pass over the
+ * tickets they replace (vq_book_backlogs + vq_book_noshows), measured side by side.
  */
 #include "bench.h"
 
@@ -114,6 +117,45 @@ int vq_bench_core(int argc, char **argv)
 	if (vq_book_ticket_count(b) > peak_tickets)
 		peak_tickets = vq_book_ticket_count(b);
 
+	/* publishes: one a second of the day, as vqd's each batch asks at its own now */
+	vq_book_free(b);
+	b = NULL;
+	if (vq_book_new(site, &utc, 1, &b) != VQ_OK)
+		return 1;
+	for (t = day + 8 * 3600; vq_book_ticket_count(b) < 50000 && t < day + 21 * 3600; t += 1)
+		for (int i = 0; i < 8; i++) {
+			vq_request q = random_request(&seed, nattrs, ntiers);
+			vq_ticket tk;
+			vq_book_issue(b, &q, t, &tk);
+		}
+	vq_book_changes_clear(b);
+	int *backlog = calloc((size_t)nattrs, sizeof *backlog);
+	vq_noshow *noshow = calloc((size_t)nattrs, sizeof *noshow);
+	if (!backlog || !noshow)
+		return 1;
+	double pass_s = 0, tally_s = 0;
+	uint64_t publishes = 0;
+	int64_t sum = 0; /* so that neither loop is optimised away */
+	start = vq_bench_now();
+	while (vq_bench_now() < start + seconds / 2) {
+		for (int64_t now = day + 8 * 3600; now < day + 22 * 3600; now += 60) {
+			double t0 = vq_bench_now();
+			vq_book_backlogs(b, now, backlog);
+			vq_book_noshows(b, now, noshow);
+			double t1 = vq_bench_now();
+			sum += backlog[0] + noshow[0].seats;
+			vq_book_tallies(b, now, backlog, noshow);
+			tally_s += vq_bench_now() - t1;
+			pass_s += t1 - t0;
+			sum -= backlog[0] + noshow[0].seats;
+			publishes++;
+		}
+	}
+	if (sum != 0) {
+		fprintf(stderr, "vq-bench: kept counts differ from the full pass\n");
+		return 1;
+	}
+
 	printf("core allocator (%s: %d attractions, %d tiers), no I/O\n", site_path, nattrs,
 	       ntiers);
 	printf("  %-28s %12.0f /s\n", "quotes", (double)quotes / quote_s);
@@ -123,6 +165,13 @@ int vq_bench_core(int argc, char **argv)
 	       "allocations (tickets)", (double)granted / issue_s,
 	       issues ? 100.0 * (double)granted / (double)issues : 0.0);
 	printf("  %-28s %12zu\n", "most tickets in one day", peak_tickets);
+	printf("publish counts, %zu tickets (backlog and no-shows of every attraction)\n",
+	       vq_book_ticket_count(b));
+	printf("  %-28s %12.2f us\n", "full pass (before)", pass_s * 1e6 / (double)publishes);
+	printf("  %-28s %12.2f us  (%.0fx less)\n", "kept counts",
+	       tally_s * 1e6 / (double)publishes, tally_s > 0 ? pass_s / tally_s : 0.0);
+	free(backlog);
+	free(noshow);
 	vq_book_free(b);
 	vq_site_free(site);
 	return 0;
