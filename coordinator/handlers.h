@@ -45,6 +45,14 @@ int vqd_get_text(vqd_req *q, const char *name, int required, size_t maxlen, cons
 int vqd_get_int(vqd_req *q, const char *name, int required, int64_t lo, int64_t hi, int64_t *out,
                 int *present);
 
+/* The first field of obj not in allowed (NULL-ended), or NULL; with envelope, v and rid
+ * are allowed too. */
+const char *vqd_unknown_field(const cJSON *obj, const char *const *allowed, int envelope);
+/* The fields of obj (a request's nested object, at path such as "members[2]"; NULL: the
+ * request itself, which may also carry v and rid) must all be in allowed (NULL-ended):
+ * VQ_EBADREQ with the reply naming the first that is not. */
+int vqd_check_fields(vqd_req *q, const cJSON *obj, const char *path, const char *const *allowed);
+
 /* Guests and tickets. */
 uint64_t vqd_guest_of(const vq_vqd *d, const char *card);
 int vqd_tier_of(vq_vqd *d, vqd_req *q, const char *card, int *tier, int *member);

@@ -96,6 +96,8 @@ cJSON *vqd_do_redeem(vq_vqd *d, vqd_req *q, const char *client, int64_t now)
  * conflict: the ticket was used twice, and both gates must know. */
 cJSON *vqd_do_sync(vq_vqd *d, vqd_req *q, const char *client, int64_t now)
 {
+	/* an admission with a field vqd does not know is refused like a malformed one */
+	static const char *const sync_fields[] = {"code", "attraction", "at", NULL};
 	const cJSON *adm = cJSON_GetObjectItemCaseSensitive(q->root, "admissions");
 	int n = cJSON_IsArray(adm) ? cJSON_GetArraySize(adm) : -1;
 	if (n < 1 || n > VQD_MAX_SYNC) {
@@ -116,6 +118,7 @@ cJSON *vqd_do_sync(vq_vqd *d, vqd_req *q, const char *client, int64_t now)
 		vq_claims c;
 		int rc = VQ_EBADREQ;
 		if (cJSON_IsString(code) && cJSON_IsString(attr) &&
+		    !vqd_unknown_field(it, sync_fields, 0) &&
 		    vq_json_int(cJSON_GetObjectItemCaseSensitive(it, "at"), 0, now, &when) ==
 		        VQ_OK &&
 		    vq_site_attr_find(d->site, attr->valuestring) >= 0) {

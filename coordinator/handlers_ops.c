@@ -119,6 +119,13 @@ static cJSON *ops_import(vq_vqd *d, vqd_req *q)
 	}
 	cJSON_ArrayForEach(it, m)
 	{
+		static const char *const member_fields[] = {"card", "tier", NULL};
+		char path[32];
+		snprintf(path, sizeof path, "members[%d]", i);
+		if (vqd_check_fields(q, it, path, member_fields) != VQ_OK) {
+			free(cards);
+			return q->reply;
+		}
 		const cJSON *card = cJSON_GetObjectItemCaseSensitive(it, "card");
 		const cJSON *tier = cJSON_GetObjectItemCaseSensitive(it, "tier");
 		if (!cJSON_IsString(card) || !vqd_printable(card->valuestring, 1, 32)) {

@@ -217,6 +217,15 @@ START_TEST(test_sync_before_issue)
 	          get_int(r, "error.from") == issued,
 	      "a redeem dated before the issue: %s", vqs_js(r));
 	cJSON_Delete(r);
+	/* an admission with a field vqd does not know is refused like a malformed one */
+	r = call(gate, "svc/sync",
+	         "{\"v\":1,\"rid\":\"sb-u\",\"admissions\":[{\"code\":\"%s\",\"attraction\":"
+	         "\"coaster\",\"at\":%lld,\"gate\":\"gate-2\"}]}",
+	         code, (long long)issued);
+	CHECK(vqs_ok(r) && cJSON_IsFalse(vqs_get(r, "results.0.ok")) &&
+	          !strcmp(get_str(r, "results.0.error"), "bad_request"),
+	      "an admission with an unknown field: %s", vqs_js(r));
+	cJSON_Delete(r);
 	/* from the issue on it is an admission like any other */
 	r = call(gate, "svc/sync",
 	         "{\"v\":1,\"rid\":\"sb-2\",\"admissions\":[{\"code\":\"%s\",\"attraction\":"

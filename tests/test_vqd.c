@@ -1180,6 +1180,25 @@ static const bad_case BAD[] = {
     {"ops-1", "svc/ops",
      "{\"v\":1,\"rid\":\"s-21\",\"cmd\":\"standby\",\"attraction\":\"coaster\",\"minutes\":-1e30}",
      "bad_request", NULL, "minutes: wrong type (expected integer)"},
+    /* a field vqd does not know is refused, not ignored: a typo must not pass for ok */
+    {"kiosk-1", "svc/issue",
+     "{\"v\":1,\"rid\":\"u-1\",\"attraction\":\"coaster\",\"party\":1,\"extra\":1}", "bad_request",
+     NULL, "extra: unknown field"},
+    {"kiosk-1", "svc/quote", "{\"v\":1,\"rid\":\"u-2\",\"party\":1,\"atraction\":\"coaster\"}",
+     "bad_request", NULL, "atraction: unknown field"},
+    {"ops-1", "svc/ops",
+     "{\"v\":1,\"rid\":\"u-3\",\"cmd\":\"capacity\",\"attraction\":\"coaster\",\"overbok_"
+     "pct\":10}",
+     "bad_request", NULL, "overbok_pct: unknown field"},
+    {"ops-1", "svc/ops",
+     "{\"v\":1,\"rid\":\"u-4\",\"cmd\":\"close\",\"attraction\":\"coaster\",\"minutes\":5}",
+     "bad_request", NULL, "minutes: unknown field"},
+    {"ops-1", "svc/ops",
+     "{\"v\":1,\"rid\":\"u-5\",\"cmd\":\"members_import\",\"members\":[{\"card\":\"u-c\","
+     "\"tier\":\"gold\"},{\"card\":\"u-d\",\"tier\":\"gold\",\"name\":\"Ann\"}]}",
+     "bad_request", NULL, "members[1].name: unknown field"},
+    {"gate-1", "svc/lookup", "{\"v\":1,\"rid\":\"u-6\",\"ticket\":1,\"card\":\"x\"}", "bad_request",
+     NULL, "card: unknown field"},
 };
 
 /* Something simple that must still work. */
@@ -1272,6 +1291,12 @@ START_TEST(test_malformed)
 		CHECK(vqs_vqd_alive(site), "vqd died on case %zu (%s %.80s)", i, c->svc, body);
 	}
 	still_serving(kiosk, "the malformed requests");
+	/* a refused import imports nothing, not even its good entries */
+	cJSON *mr = call(buses[2], "svc/ops",
+	                 "{\"v\":1,\"rid\":\"u-5b\",\"cmd\":\"member\","
+	                 "\"card\":\"u-c\"}");
+	expect_err(mr, "unknown_card", "member of a refused import");
+	cJSON_Delete(mr);
 
 	/* A forged code: one character changed where the signature check (not the parser)
 	 * is what fails, as core says; vqd must say forged. */
