@@ -64,23 +64,33 @@ function fmt(unix, opts) {
 }
 // as the kiosk prints it: with the offset where the clocks go back over that time
 const hhmm = (unix) => localHhmm(S.site?.timezone, unix, S.lang);
-const day = (unix) => fmt(unix, { weekday: 'long', day: 'numeric', month: 'long' });
+// a day's number stays with its month ("June 15", "15 июня") when the line wraps
+const day = (unix) =>
+	fmt(unix, { weekday: 'long', day: 'numeric', month: 'long' }).replace(/ (?=\d)|(?<=\d) /g, '\u00a0');
+// a number and its unit stay on one line ("10 min")
+const NB = '\u00a0';
 
+// "in 1 h 05 min": whole minutes, rounded up (so "in 1 min" until the very end)
 function span(seconds) {
 	const s = Math.max(0, Math.ceil(seconds));
-	const h = Math.floor(s / 3600);
-	const m = Math.ceil((s % 3600) / 60);
-	if (h > 0) return `${h} ${t('unit_h')} ${String(m).padStart(2, '0')} ${t('unit_min')}`;
-	if (s >= 60) return `${Math.ceil(s / 60)} ${t('unit_min')}`;
-	return `${s} ${t('unit_s')}`;
+	if (s < 60) return `${s}${NB}${t('unit_s')}`;
+	const mins = Math.ceil(s / 60);
+	const h = Math.floor(mins / 60);
+	const m = mins % 60;
+	if (h > 0) return `${h}${NB}${t('unit_h')} ${String(m).padStart(2, '0')}${NB}${t('unit_min')}`;
+	return `${m}${NB}${t('unit_min')}`;
 }
 
+// The big countdown, with its units: "9 min 58 s", "1 h 02 min 03 s". Never "09:58",
+// which under "Come back at 10:15" reads as a time of day.
 function clockFace(seconds) {
 	const s = Math.max(0, Math.floor(seconds));
 	const h = Math.floor(s / 3600);
-	const mm = String(Math.floor((s % 3600) / 60)).padStart(2, '0');
-	const ss = String(s % 60).padStart(2, '0');
-	return h > 0 ? `${h}:${mm}:${ss}` : `${mm}:${ss}`;
+	const m = Math.floor((s % 3600) / 60);
+	const sec = `${String(s % 60).padStart(2, '0')}${NB}${t('unit_s')}`;
+	if (h > 0) return `${h}${NB}${t('unit_h')} ${String(m).padStart(2, '0')}${NB}${t('unit_min')} ${sec}`;
+	if (m > 0) return `${m}${NB}${t('unit_min')} ${sec}`;
+	return `${s % 60}${NB}${t('unit_s')}`;
 }
 
 // --- what phase the ticket is in ---------------------------------------------------
