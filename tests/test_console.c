@@ -321,7 +321,8 @@ START_TEST(test_operator_signs_in)
 	cJSON_Delete(kept);
 	/* a board going offline shows */
 	vq_bus *board = vqs_bus(site, "board-1", NULL);
-	see("#dev-board-1", "online");
+	/* how long, in real time: a device's "since" is its machine's clock, not the park's */
+	see("#dev-board-1", "online for under a minute");
 	vq_bus_free(board);
 	see("#dev-board-1", "offline");
 	/* signing out forgets the park */
@@ -397,7 +398,8 @@ START_TEST(test_capacity_change)
 	         "NULL") == 1,
 	      "the audit log does not hold ops-1's change (only what changed is sent)");
 	see("#attr-coaster-overbook", "12 %");
-	see("#audit", "overbook_pct=12");
+	see("#audit", "overbook_pct: 12");
+	see("#audit", "attraction: Coaster;"); /* the name operators know, not its id */
 	see("#audit", "ops-1");
 
 	/* vqd's refusal, with its code and reason, where it was asked; nothing audited */
@@ -677,7 +679,7 @@ START_TEST(test_site_panel)
 	cJSON_Delete(r);
 	see("#attr-flume-standby", "45 min");
 	see("#audit", "ops-2");
-	see("#audit", "minutes=45");
+	see("#audit", "minutes: 45");
 
 	/* a console opened later finds the conflict in the audit log */
 	open_console("en");

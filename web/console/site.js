@@ -22,6 +22,16 @@ function renderDevices() {
 	rebuild($('devices'), [...S.presence.entries()], () => devices(groups));
 }
 
+// How long a device has been on or off line, in real time: its "since" is its own
+// machine's clock, not the park's, which a demo may run fast or start at another hour.
+function lasted(since) {
+	const s = Math.max(0, Date.now() / 1000 - since);
+	if (s < 60) return t('dur_under_min');
+	const m = Math.floor(s / 60);
+	if (m < 60) return t('minutes', { n: m });
+	return t('dur_h_min', { h: Math.floor(m / 60), m: String(m % 60).padStart(2, '0') });
+}
+
 function devices(groups) {
 	const parts = [];
 	for (const role of groups) {
@@ -33,7 +43,7 @@ function devices(groups) {
 				{ class: p.online ? 'on' : 'off', id: `dev-${id}` },
 				el('span', { class: 'dot', 'aria-hidden': 'true' }),
 				`${id} `,
-				el('small', {}, `${p.online ? t('online') : t('offline')}${p.since ? `, ${t('since', { time: hhmm(p.since) })}` : ''}`),
+				el('small', {}, `${p.online ? t('online') : t('offline')}${p.since ? ` ${t('for', { t: lasted(p.since) })}` : ''}`),
 			),
 		);
 		parts.push(
@@ -159,14 +169,19 @@ function detailText(e) {
 	const skip = new Set(['v', 'rid', 'cmd', 'members']);
 	const value = (k, v) => {
 		if (typeof v === 'object') return JSON.stringify(v);
+		// the names operators know, not ids ("Haunted Mine", not haunted_mine)
+		if ((k === 'attraction' || k === 'ticket_attraction') && typeof v === 'string') return attrName(v);
+		if (k === 'tier' && typeof v === 'string') return tierName(v);
 		// instants (at, first_at, used_at …) as the park's time of day
 		if (typeof v === 'number' && (k === 'at' || k.endsWith('_at')) && v > 0) return hhmm(v);
 		return v;
 	};
 	return Object.entries(d)
 		.filter(([k]) => !skip.has(k))
-		.map(([k, v]) => `${k}=${value(k, v)}`)
-		.join(' ');
+		// "key: value; …": the line may wrap after a colon or a semicolon, so a narrow
+		// column breaks between words, never inside one
+		.map(([k, v]) => `${k}: ${value(k, v)}`)
+		.join('; ');
 }
 
 export function renderAnswer(key, node) {
