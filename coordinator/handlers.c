@@ -2,7 +2,7 @@
  *
  * Owns the request envelope and the helpers every verb shares (handlers.h); the verbs
  * live in handlers_guest.c, handlers_gate.c, handlers_access.c, handlers_ops.c and
- * handlers_web.c. It checks
+ * handlers_web.c; which fields each verb may carry, in fields.c. It checks
  * every field of a request before anything changes, so a bad request changes nothing and
  * gets an error naming the field.
  *
@@ -532,97 +532,6 @@ int vqd_request_key(const char *payload, size_t len, const char *client,
 	return ok;
 }
 
-/* --- the fields of a request ---------------------------------------------------------- */
-
-/* What each request may carry besides v and rid (docs/protocol.md, field for field). A
- * field vqd does not know is refused, not ignored: a misspelt optional one ("overbok_pct",
- * "atraction" in a quote) would otherwise get an ok that did not do what its sender meant. */
-static const char *const f_identify[] = {"card", NULL};
-static const char *const f_quote[] = {"card", "attraction", "tier", "party", NULL};
-static const char *const f_issue[] = {"card", "attraction", "party", NULL};
-static const char *const f_cancel[] = {"card", "ticket", NULL};
-static const char *const f_redeem[] = {"code", "attraction", "at", NULL};
-static const char *const f_sync[] = {"admissions", NULL};
-static const char *const f_override[] = {"code", "ticket", "attraction", "reason", NULL};
-static const char *const f_lookup[] = {"code", "ticket", NULL};
-static const char *const f_access[] = {"card", "attraction", "party", NULL};
-static const char *const f_web[] = {"code", NULL};
-
-/* An ops request also carries its cmd. */
-static const struct ops_fields {
-	const char *cmd;
-	const char *const fields[9];
-} ops_fields[] = {
-    {"status", {"cmd", NULL}},
-    {"stats", {"cmd", NULL}},
-    {"tiers", {"cmd", NULL}},
-    {"keys", {"cmd", NULL}},
-    {"keys_rotate", {"cmd", NULL}},
-    {"slots", {"cmd", "attraction", NULL}},
-    {"passes", {"cmd", "attraction", NULL}},
-    {"close", {"cmd", "attraction", NULL}},
-    {"reopen", {"cmd", "attraction", NULL}},
-    {"member", {"cmd", "card", NULL}},
-    {"members_import", {"cmd", "members", NULL}},
-    {"audit", {"cmd", "limit", "since", "action", NULL}},
-    {"keys_retire", {"cmd", "kid", "force", NULL}},
-    {"standby", {"cmd", "attraction", "minutes", NULL}},
-    {"merge", {"cmd", "attraction", "fast", "standby", NULL}},
-    {"capacity",
-     {"cmd", "attraction", "throughput_per_hour", "fast_share_pct", "overbook_pct", NULL}},
-    {"tier",
-     {"cmd", "tier", "protect_pct", "release_min", "max_passes", "horizon_min", "late_grace_min",
-      NULL}},
-};
-
-static int listed(const char *name, const char *const *list)
-{
-	for (; *list; list++)
-		if (strcmp(name, *list) == 0)
-			return 1;
-	return 0;
-}
-
-const char *vqd_unknown_field(const cJSON *obj, const char *const *allowed, int envelope)
-{
-	static const char *const env[] = {"v", "rid", NULL};
-	const cJSON *f;
-	cJSON_ArrayForEach(f, obj)
-	{
-		if (!listed(f->string, allowed) && !(envelope && listed(f->string, env)))
-			return f->string;
-	}
-	return NULL;
-}
-
-int vqd_check_fields(vqd_req *q, const cJSON *obj, const char *path, const char *const *allowed)
-{
-	const char *name = vqd_unknown_field(obj, allowed, path == NULL);
-	if (!name)
-		return VQ_OK;
-	/* the strict parser let only text without control characters through */
-	vqd_reply_err(&q->reply, q->rid, VQ_EBADREQ, "%s%s%s: unknown field", path ? path : "",
-	              path ? "." : "", name);
-	return VQ_EBADREQ;
-}
-
-/* The top-level fields of a request of kind k (ops: of its cmd; an unknown cmd is the
- * handler's to refuse). */
-static int check_request_fields(vqd_req *q, enum kind k, const char *cmd)
-{
-	static const char *const *const by_kind[] = {
-	    [K_IDENTIFY] = f_identify, [K_QUOTE] = f_quote,     [K_ISSUE] = f_issue,
-	    [K_CANCEL] = f_cancel,     [K_REDEEM] = f_redeem,   [K_SYNC] = f_sync,
-	    [K_OVERRIDE] = f_override, [K_LOOKUP] = f_lookup,   [K_ACCESS] = f_access,
-	    [K_WEB_TICKET] = f_web,    [K_WEB_GIVEBACK] = f_web};
-	if (k != K_OPS)
-		return by_kind[k] ? vqd_check_fields(q, q->root, NULL, by_kind[k]) : VQ_OK;
-	for (size_t i = 0; i < sizeof ops_fields / sizeof ops_fields[0]; i++)
-		if (strcmp(cmd, ops_fields[i].cmd) == 0)
-			return vqd_check_fields(q, q->root, NULL, ops_fields[i].fields);
-	return VQ_OK;
-}
-
 char *vqd_handle(vq_vqd *d, const char *suffix, const char *payload, size_t len, const char *client,
                  int64_t now)
 {
@@ -702,7 +611,7 @@ char *vqd_handle(vq_vqd *d, const char *suffix, const char *payload, size_t len,
 		r = q.reply;
 		goto out;
 	}
-	if (check_request_fields(&q, k, cmd) != VQ_OK) {
+	if (vqd_check_request_fields(&q, suffix, cmd) != VQ_OK) {
 		r = q.reply;
 		goto out;
 	}

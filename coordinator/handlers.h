@@ -52,6 +52,9 @@ const char *vqd_unknown_field(const cJSON *obj, const char *const *allowed, int 
  * request itself, which may also carry v and rid) must all be in allowed (NULL-ended):
  * VQ_EBADREQ with the reply naming the first that is not. */
 int vqd_check_fields(vqd_req *q, const cJSON *obj, const char *path, const char *const *allowed);
+/* The request's own fields (q->root) for its verb ("svc/issue"; "svc/ops" with its cmd):
+ * VQ_EBADREQ with q->reply naming the first field it may not carry. */
+int vqd_check_request_fields(vqd_req *q, const char *verb, const char *cmd);
 
 /* Guests and tickets. */
 uint64_t vqd_guest_of(const vq_vqd *d, const char *card);
