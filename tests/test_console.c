@@ -805,33 +805,6 @@ static Suite *console_suite(void)
 
 int main(void)
 {
-	const char *bin = getenv("VQ_BINARY_DIR");
-	snprintf(pages, sizeof pages, "%s/web", bin && *bin ? bin : ".");
-	char index[1100], why[512];
-	snprintf(index, sizeof index, "%s/console/index.html", pages);
-	if (access(index, R_OK) != 0) {
-		printf("test_console: skipped: no built pages at %s (node missing at configure "
-		       "time? run tools/setup-deps)\n",
-		       pages);
-		return 77;
-	}
-	if (!vq_test_web_available()) {
-		printf("test_console: skipped: lighttpd is not installed (run tools/setup-deps)\n");
-		return 77;
-	}
-	int rc = vq_test_browser_start(&browser, why, sizeof why);
-	if (rc == VQ_EDENIED) {
-		printf("test_console: skipped: %s\n", why);
-		return 77;
-	}
-	if (rc != VQ_OK) {
-		printf("test_console: the browser driver failed: %s (%s)\n", why, vq_strerror(rc));
-		return EXIT_FAILURE;
-	}
-	SRunner *sr = srunner_create(console_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	vq_test_browser_stop(browser);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return vq_test_browser_main("test_console", "console", console_suite(), pages, sizeof pages,
+	                            &browser);
 }

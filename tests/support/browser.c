@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "support/tutil.h"
+#include "support/webserver.h"
 
 #define READY_MS 45000 /* chromium's first start on a cold, busy machine */
 #define STOP_MS  5000
@@ -237,4 +238,39 @@ void vq_test_browser_stop(vq_test_browser *b)
 	unlink(b->log);
 	free(b->buf);
 	free(b);
+}
+
+int vq_test_browser_main(const char *test, const char *page, Suite *suite, char *pages,
+                         size_t pageslen, vq_test_browser **browser)
+{
+	const char *bin = getenv("VQ_BINARY_DIR");
+	snprintf(pages, pageslen, "%s/web", bin && *bin ? bin : ".");
+	char index[1100], why[512];
+	snprintf(index, sizeof index, "%s/%s/index.html", pages, page);
+	if (access(index, R_OK) != 0) {
+		printf("%s: skipped: no built pages at %s (node missing at configure time? run "
+		       "tools/setup-deps)\n",
+		       test, pages);
+		return 77;
+	}
+	if (!vq_test_web_available()) {
+		printf("%s: skipped: lighttpd is not installed (run tools/setup-deps)\n", test);
+		return 77;
+	}
+	int rc = vq_test_browser_start(browser, why, sizeof why);
+	if (rc == VQ_EDENIED) {
+		printf("%s: skipped: %s\n", test, why);
+		return 77;
+	}
+	if (rc != VQ_OK) {
+		printf("%s: the browser driver failed: %s (%s)\n", test, why, vq_strerror(rc));
+		return EXIT_FAILURE;
+	}
+	SRunner *sr = srunner_create(suite);
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	vq_test_browser_stop(*browser);
+	*browser = NULL;
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -14,6 +14,7 @@
 
 #include <stddef.h>
 
+#include <check.h>
 #include <cjson/cJSON.h>
 
 #include "core/vq.h"
@@ -30,5 +31,12 @@ int vq_test_browser_cmd(vq_test_browser *b, int timeout_ms, cJSON **value, char 
     __attribute__((format(printf, 7, 8)));
 /* Closes its stdin (the driver closes chromium), waits, reaps. NULL is fine. */
 void vq_test_browser_stop(vq_test_browser *b);
+
+/* A page test's main: finds the built pages (into pages, $VQ_BINARY_DIR/web) with
+ * <page>/index.html, lighttpd and the browser (into *browser), runs suite's tests and
+ * stops the browser. 77 (ctest's skip) with the reason on stdout when any is missing;
+ * EXIT_FAILURE when the driver fails or a test does. */
+int vq_test_browser_main(const char *test, const char *page, Suite *suite, char *pages,
+                         size_t pageslen, vq_test_browser **browser);
 
 #endif
